@@ -1,0 +1,127 @@
+//! ARNs: six colon-separated components, the last one free to hold further colons.
+
+use super::pattern::{self, Tok};
+
+/// Splits `arn:partition:service:region:account:resource`. `None` if it is not an ARN.
+pub fn split(text: &str) -> Option<[&str; 6]> {
+    let mut it = text.splitn(6, ':');
+    let parts = [
+        it.next()?,
+        it.next()?,
+        it.next()?,
+        it.next()?,
+        it.next()?,
+        it.next()?,
+    ];
+    (parts[0] == "arn" && !parts[1].is_empty() && !parts[2].is_empty()).then_some(parts)
+}
+
+/// Splits pattern tokens at the first five literal colons, like [`split`] does for text.
+pub fn split_tokens(toks: &[Tok]) -> Option<[&[Tok]; 6]> {
+    let mut out: [&[Tok]; 6] = [&[]; 6];
+    let mut rest = toks;
+    for slot in out.iter_mut().take(5) {
+        let colon = rest.iter().position(|t| *t == Tok::Lit(':'))?;
+        *slot = &rest[..colon];
+        rest = &rest[colon + 1..];
+    }
+    out[5] = rest;
+    Some(out)
+}
+
+/// ARN matching as `ArnLike` and the Resource element do it: component by component, so a
+/// wildcard never crosses a colon between components. A lone `*` matches every ARN.
+pub fn matches(pattern_toks: &[Tok], arn: &str) -> bool {
+    if pattern::is_match_all(pattern_toks) {
+        return true;
+    }
+    let (Some(p), Some(a)) = (split_tokens(pattern_toks), split(arn)) else {
+        return false;
+    };
+    p.iter()
+        .zip(a.iter())
+        .all(|(pc, ac)| pattern::matches(pc, ac))
+}
+
+/// How many components a pattern text has, counting only colons outside `${...}` variables.
+pub fn pattern_components(text: &str) -> usize {
+    let mut depth = 0usize;
+    let mut colons = 0usize;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '$' if chars.peek() == Some(&'{') => {
+                depth += 1;
+                chars.next();
+            }
+            '}' if depth > 0 => depth -= 1,
+            ':' if depth == 0 => colons += 1,
+            _ => {}
+        }
+    }
+    colons + 1
+}
+
+/// A 12-digit AWS account id.
+pub fn is_account_id(text: &str) -> bool {
+    text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::iam::pattern::glob;
+
+    #[test]
+    fn splits_six_components_keeping_colons_in_the_last() {
+        let p = split("arn:aws:s3:::bucket/a:b").unwrap();
+        assert_eq!(p, ["arn", "aws", "s3", "", "", "bucket/a:b"]);
+        assert!(split("arn:aws:s3::bucket").is_none());
+        assert!(split("urn:aws:s3:::b").is_none());
+        assert!(split("arn::s3:::b").is_none());
+    }
+
+    #[test]
+    fn component_matching_keeps_wildcards_inside_components() {
+        // The IAM guide's example: StringLike would match, ArnLike does not.
+        let pat = glob("arn:aws:someservice:*:111122223333:finance/*");
+        assert!(!matches(
+            &pat,
+            "arn:aws:someservice:us-east-2:999999999999:store/abc:111122223333:finance/document.txt"
+        ));
+        assert!(pattern::matches(
+            &pat,
+            "arn:aws:someservice:us-east-2:999999999999:store/abc:111122223333:finance/document.txt"
+        ));
+        assert!(matches(
+            &pat,
+            "arn:aws:someservice:us-east-2:111122223333:finance/document.txt"
+        ));
+    }
+
+    #[test]
+    fn star_matches_every_arn_and_resource_wildcards_cross_slashes() {
+        assert!(matches(&glob("*"), "arn:aws:s3:::b/k"));
+        assert!(matches(&glob("arn:aws:s3:::b/*"), "arn:aws:s3:::b/x/y:z"));
+        assert!(!matches(&glob("arn:aws:s3:::b/*"), "arn:aws:s3:::b"));
+        assert!(!matches(&glob("arn:aws:s3:::b/*"), "not-an-arn"));
+        assert!(matches(
+            &glob("arn:aws:iam::*:role/x"),
+            "arn:aws:iam::111122223333:role/x"
+        ));
+    }
+
+    #[test]
+    fn counts_components_outside_variables() {
+        assert_eq!(pattern_components("arn:aws:s3:::${aws:username}/*"), 6);
+        assert_eq!(pattern_components("arn:aws:iam::*"), 5);
+        assert_eq!(pattern_components("*"), 1);
+    }
+
+    #[test]
+    fn account_ids() {
+        assert!(is_account_id("111122223333"));
+        assert!(!is_account_id("11112222333"));
+        assert!(!is_account_id("11112222333a"));
+    }
+}

@@ -1,0 +1,107 @@
+//! The one error type of the policy language: where, what, and what was expected.
+
+use std::fmt;
+
+/// A JSON pointer (RFC 6901) into a policy document, built up segment by segment.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct Pointer(String);
+
+impl Pointer {
+    pub fn root() -> Self {
+        Pointer(String::new())
+    }
+
+    /// The pointer one level deeper, escaping `~` and `/` as RFC 6901 requires.
+    pub fn child(&self, segment: impl fmt::Display) -> Self {
+        let segment = segment.to_string().replace('~', "~0").replace('/', "~1");
+        Pointer(format!("{}/{}", self.0, segment))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Pointer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            f.write_str("(document root)")
+        } else {
+            f.write_str(&self.0)
+        }
+    }
+}
+
+/// Why a policy document was rejected. The engine fails closed on every one of these.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("at {pointer}: {problem}{}", expected.as_ref().map(|e| format!("; expected {e}")).unwrap_or_default())]
+pub struct PolicyError {
+    /// Where in the document the problem is.
+    pub pointer: Pointer,
+    /// What is wrong, quoting a bounded excerpt of the offending text.
+    pub problem: String,
+    /// What the grammar expects there, when that is useful to say.
+    pub expected: Option<String>,
+}
+
+impl PolicyError {
+    pub fn new(pointer: &Pointer, problem: impl Into<String>) -> Self {
+        PolicyError {
+            pointer: pointer.clone(),
+            problem: problem.into(),
+            expected: None,
+        }
+    }
+
+    pub fn expected(mut self, expected: impl Into<String>) -> Self {
+        self.expected = Some(expected.into());
+        self
+    }
+}
+
+/// Quotes tenant-supplied text for an error message, cut to a bounded length so that a hostile
+/// document can never make a message (or a log line) arbitrarily large.
+pub fn excerpt(text: &str) -> String {
+    const MAX_CHARS: usize = 80;
+    let mut out: String = text.chars().take(MAX_CHARS).collect();
+    if text.chars().nth(MAX_CHARS).is_some() {
+        out.push('…');
+    }
+    format!("{out:?}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pointer_escapes_slash_and_tilde() {
+        let p = Pointer::root()
+            .child("Condition")
+            .child("aws:PrincipalTag/a~b");
+        assert_eq!(p.as_str(), "/Condition/aws:PrincipalTag~1a~0b");
+    }
+
+    #[test]
+    fn root_pointer_is_named() {
+        assert_eq!(Pointer::root().to_string(), "(document root)");
+    }
+
+    #[test]
+    fn error_renders_expected() {
+        let e = PolicyError::new(&Pointer::root().child("Effect"), "found \"allow\"")
+            .expected("exactly \"Allow\" or \"Deny\"");
+        assert_eq!(
+            e.to_string(),
+            "at /Effect: found \"allow\"; expected exactly \"Allow\" or \"Deny\""
+        );
+    }
+
+    #[test]
+    fn excerpt_is_bounded() {
+        let long = "x".repeat(1000);
+        let e = excerpt(&long);
+        assert!(e.chars().count() < 90, "{e}");
+        assert!(e.contains('…'));
+    }
+}

@@ -1,0 +1,6 @@
+#![forbid(unsafe_code)]
+//! Perimeter Guard: keeps an organisation's AWS data perimeter intact by checking the policies
+//! and placement of VPC endpoints and S3 buckets described as Kubernetes objects.
+
+pub mod iam;
+pub mod simulate;

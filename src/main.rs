@@ -1,0 +1,139 @@
+#![forbid(unsafe_code)]
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+
+use perimeter_guard::iam::{Policy, PolicyKind, evaluate};
+use perimeter_guard::simulate;
+
+/// Keeps an AWS data perimeter intact for Crossplane and ACK resources.
+#[derive(Parser)]
+#[command(name = "perimeter-guard", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Evaluate one request against one policy, as AWS would, and show the deciding statements.
+    Simulate(SimulateArgs),
+    /// Print the version.
+    Version,
+}
+
+#[derive(clap::Args)]
+struct SimulateArgs {
+    /// What the policy is attached to.
+    #[arg(long, value_enum)]
+    kind: KindArg,
+    /// The policy document (JSON), or `-` for standard input.
+    policy: PathBuf,
+    /// The request (YAML or JSON), or `-` for standard input.
+    #[arg(long)]
+    request: PathBuf,
+    #[arg(long, value_enum, default_value_t = Output::Text)]
+    output: Output,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum KindArg {
+    BucketPolicy,
+    EndpointPolicy,
+    ResourcePolicy,
+    IdentityPolicy,
+}
+
+impl From<KindArg> for PolicyKind {
+    fn from(k: KindArg) -> Self {
+        match k {
+            KindArg::BucketPolicy => PolicyKind::BucketPolicy,
+            KindArg::EndpointPolicy => PolicyKind::EndpointPolicy,
+            KindArg::ResourcePolicy => PolicyKind::ResourcePolicy,
+            KindArg::IdentityPolicy => PolicyKind::IdentityPolicy,
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Output {
+    Text,
+    Json,
+}
+
+/// Exit status 2: the input could not be understood (as opposed to a failure of the tool).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct InvalidInput(String);
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("PERIMETER_GUARD_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .init();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            if e.downcast_ref::<InvalidInput>().is_some() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Version => {
+            println!("perimeter-guard {}", env!("CARGO_PKG_VERSION"));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Simulate(args) => simulate_command(args),
+    }
+}
+
+fn read_input(path: &PathBuf) -> anyhow::Result<String> {
+    if path.as_os_str() == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .context("reading standard input")?;
+        return Ok(text);
+    }
+    std::fs::read_to_string(path)
+        .map_err(|e| InvalidInput(format!("{}: {e}", path.display())).into())
+}
+
+fn simulate_command(args: SimulateArgs) -> anyhow::Result<ExitCode> {
+    if args.policy.as_os_str() == "-" && args.request.as_os_str() == "-" {
+        bail!(InvalidInput(
+            "only one of the policy and the request can come from standard input".into()
+        ));
+    }
+    let policy_text = read_input(&args.policy)?;
+    let request_text = read_input(&args.request)?;
+    let policy = Policy::parse(&policy_text, args.kind.into())
+        .map_err(|e| InvalidInput(format!("{}: invalid policy {e}", args.policy.display())))?;
+    let request = simulate::parse_request(&request_text)
+        .map_err(|e| InvalidInput(format!("{}: {e}", args.request.display())))?;
+    let decision = evaluate(&policy, &request);
+    tracing::debug!(outcome = ?decision.outcome, "simulated");
+    match args.output {
+        Output::Text => print!("{}", simulate::render_text(&decision)),
+        Output::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&simulate::render_json(&decision))?
+        ),
+    }
+    Ok(ExitCode::SUCCESS)
+}
