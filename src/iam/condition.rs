@@ -8,7 +8,7 @@ use ipnet::IpNet;
 use serde_json::Value;
 
 use super::arn;
-use super::error::{Pointer, PolicyError, excerpt};
+use super::error::{Pointer, PolicyError, excerpt, has_placeholder};
 use super::keys;
 use super::pattern;
 use super::request::{Request, Values};
@@ -315,6 +315,12 @@ fn scalar_or_list(v: &Value, at: &Pointer) -> Result<(Vec<String>, bool), Policy
 }
 
 fn compile_value(op: &Operator, text: &str, variables: bool) -> Result<PolicyValue, String> {
+    if has_placeholder(text) {
+        return Err(format!(
+            "{} looks like an unfilled template placeholder, not a condition value",
+            excerpt(text)
+        ));
+    }
     Ok(match op.base {
         Base::StringEquals | Base::StringEqualsIgnoreCase | Base::StringLike | Base::Arn => {
             let template = Template::parse(text, variables && op.allows_variables())?;

@@ -70,6 +70,22 @@ pub fn excerpt(text: &str) -> String {
     format!("{out:?}")
 }
 
+/// Whether text carries an unfilled template placeholder such as `<my-account-id>`, the form
+/// AWS's examples use. Such a policy was copied, not written, and is rejected rather than read
+/// literally.
+pub fn has_placeholder(text: &str) -> bool {
+    text.split('<').skip(1).any(|rest| {
+        rest.split_once('>').is_some_and(|(inner, _)| {
+            !inner.is_empty()
+                && !inner.starts_with(' ')
+                && !inner.ends_with(' ')
+                && inner
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | ' ' | '[' | ']' | '.'))
+        })
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,6 +111,16 @@ mod tests {
             e.to_string(),
             "at /Effect: found \"allow\"; expected exactly \"Allow\" or \"Deny\""
         );
+    }
+
+    #[test]
+    fn placeholders() {
+        assert!(has_placeholder("arn:aws:iam::<my-account-id>:root"));
+        assert!(has_placeholder("<bucket name>"));
+        assert!(has_placeholder("x<TRUSTED_LIST[0]>y"));
+        assert!(!has_placeholder("a < b > c"));
+        assert!(!has_placeholder("<>"));
+        assert!(!has_placeholder("plain"));
     }
 
     #[test]

@@ -5,7 +5,7 @@ use serde_json::{Map, Value, json};
 
 use super::arn;
 use super::condition::{self, Condition};
-use super::error::{Pointer, PolicyError, excerpt};
+use super::error::{Pointer, PolicyError, excerpt, has_placeholder};
 use super::keys;
 use super::pattern::{self, Tok};
 use super::principal::{self, Principals};
@@ -468,7 +468,7 @@ fn parse_resources(
 }
 
 fn parse_resource(text: &str, version: Version) -> Result<Template, String> {
-    if text.contains(['<', '>']) {
+    if has_placeholder(text) {
         return Err(format!(
             "{} looks like an unfilled template placeholder, not a resource ARN",
             excerpt(text)

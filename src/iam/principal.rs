@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::arn;
-use super::error::{Pointer, PolicyError, excerpt};
+use super::error::{Pointer, PolicyError, excerpt, has_placeholder};
 use super::request::{Caller, IamKind};
 
 /// One principal named in a policy, normalised (`{"AWS":"111122223333"}` and
@@ -177,7 +177,7 @@ fn parse_entry(family: Family, text: &str, at: &Pointer) -> Result<Entry, Policy
     if text.is_empty() {
         return fail("the principal is an empty string".to_owned());
     }
-    if text.contains(['<', '>']) {
+    if has_placeholder(text) {
         return fail(format!(
             "{} looks like an unfilled template placeholder, not a principal",
             excerpt(text)
