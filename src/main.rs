@@ -1,7 +1,7 @@
 #![forbid(unsafe_code)]
 
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
@@ -42,19 +42,23 @@ struct SimulateArgs {
 
 #[derive(Clone, Copy, ValueEnum)]
 enum KindArg {
-    BucketPolicy,
-    EndpointPolicy,
-    ResourcePolicy,
-    IdentityPolicy,
+    #[value(name = "bucket-policy")]
+    Bucket,
+    #[value(name = "endpoint-policy")]
+    Endpoint,
+    #[value(name = "resource-policy")]
+    Resource,
+    #[value(name = "identity-policy")]
+    Identity,
 }
 
 impl From<KindArg> for PolicyKind {
     fn from(k: KindArg) -> Self {
         match k {
-            KindArg::BucketPolicy => PolicyKind::BucketPolicy,
-            KindArg::EndpointPolicy => PolicyKind::EndpointPolicy,
-            KindArg::ResourcePolicy => PolicyKind::ResourcePolicy,
-            KindArg::IdentityPolicy => PolicyKind::IdentityPolicy,
+            KindArg::Bucket => PolicyKind::BucketPolicy,
+            KindArg::Endpoint => PolicyKind::EndpointPolicy,
+            KindArg::Resource => PolicyKind::ResourcePolicy,
+            KindArg::Identity => PolicyKind::IdentityPolicy,
         }
     }
 }
@@ -102,7 +106,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn read_input(path: &PathBuf) -> anyhow::Result<String> {
+fn read_input(path: &Path) -> anyhow::Result<String> {
     if path.as_os_str() == "-" {
         let mut text = String::new();
         std::io::stdin()
@@ -111,7 +115,15 @@ fn read_input(path: &PathBuf) -> anyhow::Result<String> {
         return Ok(text);
     }
     std::fs::read_to_string(path)
-        .map_err(|e| InvalidInput(format!("{}: {e}", path.display())).into())
+        .map_err(|e| InvalidInput(format!("{}: {e}", source_name(path))).into())
+}
+
+fn source_name(path: &Path) -> String {
+    if path.as_os_str() == "-" {
+        "standard input".to_owned()
+    } else {
+        path.display().to_string()
+    }
 }
 
 fn simulate_command(args: SimulateArgs) -> anyhow::Result<ExitCode> {
@@ -123,9 +135,9 @@ fn simulate_command(args: SimulateArgs) -> anyhow::Result<ExitCode> {
     let policy_text = read_input(&args.policy)?;
     let request_text = read_input(&args.request)?;
     let policy = Policy::parse(&policy_text, args.kind.into())
-        .map_err(|e| InvalidInput(format!("{}: invalid policy {e}", args.policy.display())))?;
+        .map_err(|e| InvalidInput(format!("{}: invalid policy {e}", source_name(&args.policy))))?;
     let request = simulate::parse_request(&request_text)
-        .map_err(|e| InvalidInput(format!("{}: {e}", args.request.display())))?;
+        .map_err(|e| InvalidInput(format!("{}: {e}", source_name(&args.request))))?;
     let decision = evaluate(&policy, &request);
     tracing::debug!(outcome = ?decision.outcome, "simulated");
     match args.output {

@@ -169,7 +169,7 @@ impl Policy {
             Some(other) => {
                 return Err(PolicyError::new(
                     &root.child("Version"),
-                    format!("unknown version {}", excerpt(&compact(other))),
+                    format!("unknown version {}", show(other)),
                 )
                 .expected("\"2012-10-17\" or \"2008-10-17\""));
             }
@@ -261,8 +261,20 @@ fn check_size(chars: usize, kind: PolicyKind) -> Result<(), PolicyError> {
     }
 }
 
-fn compact(v: &Value) -> String {
-    v.to_string()
+/// A bounded rendering of a JSON value for messages: strings quoted, the rest as JSON.
+fn show(v: &Value) -> String {
+    match v {
+        Value::String(s) => excerpt(s),
+        other => {
+            let text = other.to_string();
+            let cut: String = text.chars().take(80).collect();
+            if cut.len() < text.len() {
+                format!("{cut}…")
+            } else {
+                cut
+            }
+        }
+    }
 }
 
 fn reject_unknown(
@@ -307,11 +319,10 @@ fn parse_statement(
         Some(Value::String(e)) if e == "Allow" => Effect::Allow,
         Some(Value::String(e)) if e == "Deny" => Effect::Deny,
         Some(other) => {
-            return Err(PolicyError::new(
-                &at.child("Effect"),
-                format!("found {}", excerpt(&compact(other))),
-            )
-            .expected("exactly \"Allow\" or \"Deny\""));
+            return Err(
+                PolicyError::new(&at.child("Effect"), format!("found {}", show(other)))
+                    .expected("exactly \"Allow\" or \"Deny\""),
+            );
         }
         None => {
             return Err(PolicyError::new(&at, "the statement has no Effect")

@@ -1,6 +1,8 @@
 //! Shared by the integration tests: where the shared corpus lives.
 #![allow(dead_code)]
 
+pub mod policy_gen;
+
 use std::path::{Path, PathBuf};
 
 /// The corpus of real CRDs, manifests and policies: `PERIMETER_GUARD_CORPUS`, or `../shared/corpus`

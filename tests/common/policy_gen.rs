@@ -1,0 +1,478 @@
+//! Proptest generators of policies and requests over the whole grammar, drawing literals from
+//! small shared pools so that generated requests actually meet generated statements.
+
+use proptest::prelude::*;
+use serde_json::{Value, json};
+
+use perimeter_guard::iam::request::{Caller, ContextValue, Org, Request, Resource, iam_identity};
+
+pub const ACCOUNTS: &[&str] = &["111122223333", "444455556666"];
+pub const ORGS: &[&str] = &["o-abc123def4", "o-zzz999yyy8"];
+pub const VPCES: &[&str] = &["vpce-1a2b3c4d", "vpce-0f0e0d0c"];
+pub const ACTIONS: &[&str] = &[
+    "s3:GetObject",
+    "s3:PutObject",
+    "s3:ListBucket",
+    "ec2:RunInstances",
+];
+pub const RESOURCES: &[&str] = &[
+    "arn:aws:s3:::b1/k",
+    "arn:aws:s3:::b1",
+    "arn:aws:s3:::b2/alice",
+    "arn:aws:ec2:us-east-1:111122223333:instance/i-1",
+];
+pub const IPS: &[&str] = &["10.1.2.3", "203.0.113.7", "2001:db8::1"];
+
+fn pick(pool: &'static [&'static str]) -> impl Strategy<Value = &'static str> {
+    proptest::sample::select(pool)
+}
+
+fn one_or_list(values: Vec<Value>) -> impl Strategy<Value = Value> {
+    let single = values.len() == 1;
+    any::<bool>().prop_map(move |as_list| {
+        if single && !as_list {
+            values[0].clone()
+        } else {
+            Value::Array(values.clone())
+        }
+    })
+}
+
+fn principal_entry() -> impl Strategy<Value = (&'static str, String)> {
+    prop_oneof![
+        Just(("AWS", "*".to_owned())),
+        pick(ACCOUNTS).prop_map(|a| ("AWS", a.to_owned())),
+        pick(ACCOUNTS).prop_map(|a| ("AWS", format!("arn:aws:iam::{a}:root"))),
+        pick(ACCOUNTS).prop_map(|a| ("AWS", format!("arn:aws:iam::{a}:role/R"))),
+        pick(ACCOUNTS).prop_map(|a| ("AWS", format!("arn:aws:sts::{a}:assumed-role/R/s"))),
+        Just(("AWS", "arn:aws:iam::111122223333:user/alice".to_owned())),
+        Just(("Service", "cloudtrail.amazonaws.com".to_owned())),
+    ]
+}
+
+fn principal() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        1 => Just(json!("*")),
+        4 => proptest::collection::vec(principal_entry(), 1..3).prop_map(|entries| {
+            let mut map = serde_json::Map::new();
+            for (family, value) in entries {
+                let slot = map.entry(family).or_insert_with(|| json!([]));
+                if let Value::Array(items) = slot {
+                    items.push(json!(value));
+                }
+            }
+            Value::Object(map)
+        }),
+    ]
+}
+
+fn action_pattern() -> impl Strategy<Value = &'static str> {
+    pick(&[
+        "*",
+        "s3:*",
+        "s3:Get*",
+        "s3:GetObject",
+        "S3:getobject",
+        "s3:?utObject",
+        "ec2:*",
+        "s3:List*",
+    ])
+}
+
+fn resource_pattern() -> impl Strategy<Value = &'static str> {
+    pick(&[
+        "*",
+        "arn:aws:s3:::b1/*",
+        "arn:aws:s3:::b1*",
+        "arn:aws:s3:::b1",
+        "arn:aws:s3:::b2/${aws:username}",
+        "arn:aws:s3:::b?/k",
+        "arn:aws:ec2:*:111122223333:instance/*",
+    ])
+}
+
+/// (operator base names usable on the key, key, candidate values)
+fn key_family() -> impl Strategy<Value = (&'static [&'static str], &'static str, Vec<Value>)> {
+    const STRING_OPS: &[&str] = &[
+        "StringEquals",
+        "StringNotEquals",
+        "StringLike",
+        "StringNotLike",
+        "StringEqualsIgnoreCase",
+        "StringNotEqualsIgnoreCase",
+    ];
+    const ARN_OPS: &[&str] = &[
+        "ArnEquals",
+        "ArnLike",
+        "ArnNotEquals",
+        "ArnNotLike",
+        "StringLike",
+    ];
+    const NUM_OPS: &[&str] = &[
+        "NumericEquals",
+        "NumericNotEquals",
+        "NumericLessThan",
+        "NumericLessThanEquals",
+        "NumericGreaterThan",
+        "NumericGreaterThanEquals",
+    ];
+    const DATE_OPS: &[&str] = &[
+        "DateEquals",
+        "DateNotEquals",
+        "DateLessThan",
+        "DateGreaterThanEquals",
+    ];
+    let strings = |vals: &[&str]| vals.iter().map(|v| json!(v)).collect::<Vec<_>>();
+    prop_oneof![
+        Just((
+            STRING_OPS,
+            "aws:PrincipalOrgID",
+            strings(&[
+                "o-abc123def4",
+                "o-zzz999yyy8",
+                "o-abc*",
+                "${aws:ResourceOrgID}"
+            ])
+        )),
+        Just((
+            STRING_OPS,
+            "aws:PrincipalAccount",
+            strings(&["111122223333", "444455556666", "anonymous"])
+        )),
+        Just((
+            STRING_OPS,
+            "aws:ResourceAccount",
+            strings(&["111122223333", "${aws:PrincipalAccount}"])
+        )),
+        Just((
+            STRING_OPS,
+            "aws:SourceVpce",
+            strings(&["vpce-1a2b3c4d", "vpce-0f0e0d0c", "vpce-*"])
+        )),
+        Just((
+            STRING_OPS,
+            "aws:PrincipalTag/team",
+            strings(&["red", "blue", "${aws:PrincipalTag/team, 'red'}"])
+        )),
+        Just((
+            STRING_OPS,
+            "aws:PrincipalOrgPaths",
+            strings(&["o-abc123def4/*", "o-abc123def4/r-ab12/ou-1/"])
+        )),
+        Just((STRING_OPS, "aws:TagKeys", strings(&["env", "team"]))),
+        Just((STRING_OPS, "s3:prefix", strings(&["home/", "home/*"]))),
+        Just((
+            ARN_OPS,
+            "aws:PrincipalArn",
+            strings(&[
+                "arn:aws:iam::111122223333:role/R",
+                "arn:aws:iam::*:role/*",
+                "arn:aws:iam::444455556666:*"
+            ])
+        )),
+        Just((
+            ARN_OPS,
+            "aws:SourceArn",
+            strings(&["arn:aws:s3:::b1", "arn:aws:s3:::*"])
+        )),
+        Just((
+            &["IpAddress", "NotIpAddress"][..],
+            "aws:SourceIp",
+            strings(&[
+                "10.0.0.0/8",
+                "203.0.113.0/24",
+                "2001:db8::/32",
+                "203.0.113.7"
+            ])
+        )),
+        Just((
+            &["Bool"][..],
+            "aws:SecureTransport",
+            vec![json!("true"), json!(false)]
+        )),
+        Just((
+            &["Bool"][..],
+            "aws:PrincipalIsAWSService",
+            vec![json!(true), json!("false")]
+        )),
+        Just((
+            NUM_OPS,
+            "aws:MultiFactorAuthAge",
+            vec![json!(3600), json!("60")]
+        )),
+        Just((
+            DATE_OPS,
+            "aws:CurrentTime",
+            strings(&["2026-01-01T00:00:00Z", "2027-01-01"])
+        )),
+        Just((
+            &["Null"][..],
+            "aws:SourceVpce",
+            vec![json!("true"), json!(false)]
+        )),
+        Just((
+            &["Null"][..],
+            "aws:PrincipalOrgID",
+            vec![json!(true), json!("false")]
+        )),
+    ]
+}
+
+const MULTIVALUED: &[&str] = &["aws:PrincipalOrgPaths", "aws:TagKeys"];
+
+fn condition_entry() -> impl Strategy<Value = (String, String, Value)> {
+    (
+        key_family(),
+        any::<proptest::sample::Index>(),
+        0..3u8,
+        any::<bool>(),
+        proptest::collection::vec(any::<proptest::sample::Index>(), 1..3),
+        any::<bool>(),
+    )
+        .prop_flat_map(
+            |((ops, key, values), op_i, set, if_exists, value_is, list)| {
+                let base = ops[op_i.index(ops.len())];
+                let multivalued = MULTIVALUED.contains(&key);
+                let set = if base == "Null" {
+                    ""
+                } else {
+                    match (set, multivalued) {
+                        (0, false) => "",
+                        (1, _) | (0, true) => "ForAnyValue:",
+                        _ => "ForAllValues:",
+                    }
+                };
+                let suffix = if if_exists && base != "Null" {
+                    "IfExists"
+                } else {
+                    ""
+                };
+                let op = format!("{set}{base}{suffix}");
+                let mut chosen: Vec<Value> = value_is
+                    .iter()
+                    .map(|i| values[i.index(values.len())].clone())
+                    .collect();
+                chosen.dedup();
+                let value = if chosen.len() == 1 && !list {
+                    chosen[0].clone()
+                } else {
+                    Value::Array(chosen)
+                };
+                Just((op, key.to_owned(), value))
+            },
+        )
+}
+
+fn condition_block() -> impl Strategy<Value = Option<Value>> {
+    proptest::option::weighted(
+        0.7,
+        proptest::collection::vec(condition_entry(), 1..4).prop_map(|entries| {
+            let mut block = serde_json::Map::new();
+            for (op, key, value) in entries {
+                let keys = block.entry(op).or_insert_with(|| json!({}));
+                if let Value::Object(keys) = keys {
+                    keys.insert(key, value);
+                }
+            }
+            Value::Object(block)
+        }),
+    )
+}
+
+/// One statement of a resource policy, exercising every element form.
+pub fn statement() -> impl Strategy<Value = Value> {
+    (
+        prop_oneof![3 => Just("Allow"), 2 => Just("Deny")],
+        any::<bool>(),
+        principal(),
+        proptest::collection::vec(action_pattern(), 1..3),
+        any::<u8>(),
+        proptest::collection::vec(resource_pattern(), 1..3),
+        any::<u8>(),
+        condition_block(),
+        proptest::option::of("[A-Za-z0-9]{1,6}"),
+    )
+        .prop_flat_map(
+            |(
+                effect,
+                not_principal,
+                principal,
+                actions,
+                action_form,
+                resources,
+                resource_form,
+                condition,
+                sid,
+            )| {
+                let mut st = serde_json::Map::new();
+                if let Some(sid) = sid {
+                    st.insert("Sid".into(), json!(sid));
+                }
+                st.insert("Effect".into(), json!(effect));
+                // NotPrincipal with "*" excludes everyone; keep it rare but possible.
+                st.insert(
+                    if not_principal && principal != json!("*") {
+                        "NotPrincipal"
+                    } else {
+                        "Principal"
+                    }
+                    .into(),
+                    principal,
+                );
+                let action_key = if action_form % 5 == 0 {
+                    "NotAction"
+                } else {
+                    "Action"
+                };
+                st.insert(
+                    action_key.into(),
+                    if actions.len() == 1 && action_form % 2 == 0 {
+                        json!(actions[0])
+                    } else {
+                        json!(actions)
+                    },
+                );
+                let resource_key = if resource_form % 6 == 0 {
+                    "NotResource"
+                } else {
+                    "Resource"
+                };
+                st.insert(
+                    resource_key.into(),
+                    if resources.len() == 1 && resource_form % 2 == 0 {
+                        json!(resources[0])
+                    } else {
+                        json!(resources)
+                    },
+                );
+                if let Some(c) = condition {
+                    st.insert("Condition".into(), c);
+                }
+                Just(Value::Object(st))
+            },
+        )
+}
+
+/// A whole policy document: Version 2012, 2008 or absent; Statement as a list or a lone object.
+pub fn policy() -> impl Strategy<Value = Value> {
+    (proptest::collection::vec(statement(), 1..5), 0..4u8).prop_map(|(statements, form)| {
+        let mut doc = serde_json::Map::new();
+        match form {
+            0 => {}
+            1 => {
+                doc.insert("Version".into(), json!("2008-10-17"));
+            }
+            _ => {
+                doc.insert("Version".into(), json!("2012-10-17"));
+            }
+        }
+        let statements = if statements.len() == 1 && form == 3 {
+            statements[0].clone()
+        } else {
+            json!(statements)
+        };
+        doc.insert("Statement".into(), statements);
+        Value::Object(doc)
+    })
+}
+
+fn caller() -> impl Strategy<Value = Caller> {
+    let session = |account: &str, org: Option<&str>| {
+        let mut id =
+            iam_identity(&format!("arn:aws:iam::{account}:role/R"), Some("s")).expect("valid");
+        id.org = org.map(|o| Org {
+            id: o.to_owned(),
+            paths: vec![format!("{o}/r-ab12/ou-1/")],
+        });
+        id
+    };
+    prop_oneof![
+        Just(Caller::Anonymous),
+        Just(Caller::Iam(session("111122223333", Some("o-abc123def4")))),
+        Just(Caller::Iam(session("444455556666", None))),
+        Just(Caller::Iam(session("444455556666", Some("o-zzz999yyy8")))),
+        any::<bool>().prop_map(move |tagged| {
+            let mut id = session("111122223333", Some("o-abc123def4"));
+            if tagged {
+                id.tags.insert("team".into(), "red".into());
+            }
+            Caller::Iam(id)
+        }),
+        Just(Caller::Iam(
+            iam_identity("arn:aws:iam::111122223333:user/alice", None).expect("valid")
+        )),
+        Just(Caller::Iam(
+            iam_identity("arn:aws:iam::444455556666:root", None).expect("valid")
+        )),
+        Just(Caller::Service {
+            name: "cloudtrail.amazonaws.com".into()
+        }),
+    ]
+}
+
+/// A request drawn from the same pools as the policies.
+pub fn request() -> impl Strategy<Value = Request> {
+    (
+        caller(),
+        pick(ACTIONS),
+        pick(RESOURCES),
+        proptest::option::of(pick(ACCOUNTS)),
+        proptest::option::of(pick(ORGS)),
+        proptest::option::of(pick(VPCES)),
+        proptest::option::of(pick(IPS)),
+        proptest::option::of(any::<bool>()),
+        proptest::option::of(pick(&["30", "7200", "soon"])),
+        proptest::option::of(pick(&["2026-06-01T00:00:00Z", "2028-01-01T00:00:00Z"])),
+        proptest::option::of(proptest::collection::vec(
+            pick(&["env", "team", "cost"]),
+            0..3,
+        )),
+        proptest::option::of(pick(&["home/", "home/x", "other"])),
+    )
+        .prop_map(
+            |(caller, action, arn, account, org, vpce, ip, tls, mfa, time, tag_keys, prefix)| {
+                let mut context = std::collections::BTreeMap::new();
+                let mut put = |k: &str, v: ContextValue| {
+                    context.insert(k.to_owned(), v);
+                };
+                // A request arrives either through an endpoint or from an address, never both.
+                match (vpce, ip) {
+                    (Some(v), _) => put("aws:sourcevpce", ContextValue::One(v.into())),
+                    (None, Some(ip)) => put("aws:sourceip", ContextValue::One(ip.into())),
+                    (None, None) => {}
+                }
+                if let Some(t) = tls {
+                    put("aws:securetransport", ContextValue::One(t.to_string()));
+                }
+                if let Some(m) = mfa {
+                    put("aws:multifactorauthage", ContextValue::One(m.into()));
+                }
+                if let Some(t) = time {
+                    put("aws:currenttime", ContextValue::One(t.into()));
+                }
+                if let Some(keys) = tag_keys {
+                    put(
+                        "aws:tagkeys",
+                        ContextValue::Many(keys.into_iter().map(String::from).collect()),
+                    );
+                }
+                if let Some(p) = prefix {
+                    put("s3:prefix", ContextValue::One(p.into()));
+                }
+                Request {
+                    caller,
+                    action: action.into(),
+                    resource: Resource {
+                        arn: arn.into(),
+                        account: account.map(String::from),
+                        org: org.map(|o| Org {
+                            id: o.into(),
+                            paths: vec![],
+                        }),
+                        tags: Default::default(),
+                    },
+                    context,
+                }
+            },
+        )
+}
