@@ -16,7 +16,12 @@ fn run(args: &[&str], stdin: Option<&str>) -> Output {
         .spawn()
         .expect("the binary starts");
     if let Some(input) = stdin {
-        child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write stdin");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input.as_bytes())
+            .expect("write stdin");
     } else {
         drop(child.stdin.take());
     }
@@ -29,7 +34,14 @@ fn text(bytes: &[u8]) -> String {
 
 fn simulate(request: &str, extra: &[&str]) -> Output {
     let request = format!("examples/simulate/{request}.yaml");
-    let mut args = vec!["simulate", "--kind", "bucket-policy", POLICY, "--request", &request];
+    let mut args = vec![
+        "simulate",
+        "--kind",
+        "bucket-policy",
+        POLICY,
+        "--request",
+        &request,
+    ];
     args.extend_from_slice(extra);
     run(&args, None)
 }
@@ -67,23 +79,54 @@ fn json_output_is_stable() {
 
 #[test]
 fn policy_and_request_from_stdin() {
-    let policy = std::fs::read_to_string(format!("{}/{POLICY}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let policy =
+        std::fs::read_to_string(format!("{}/{POLICY}", env!("CARGO_MANIFEST_DIR"))).unwrap();
     let out = run(
-        &["simulate", "--kind", "bucket-policy", "-", "--request", "examples/simulate/request-org-via-endpoint.yaml"],
+        &[
+            "simulate",
+            "--kind",
+            "bucket-policy",
+            "-",
+            "--request",
+            "examples/simulate/request-org-via-endpoint.yaml",
+        ],
         Some(&policy),
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(text(&out.stdout).starts_with("decision: Allow"));
-    let request = "principal: anonymous\naction: s3:GetObject\nresource: arn:aws:s3:::example-bucket/x\n";
-    let out = run(&["simulate", "--kind", "bucket-policy", POLICY, "--request", "-"], Some(request));
-    assert!(text(&out.stdout).starts_with("decision: ImplicitDeny"), "{}", text(&out.stderr));
+    let request =
+        "principal: anonymous\naction: s3:GetObject\nresource: arn:aws:s3:::example-bucket/x\n";
+    let out = run(
+        &[
+            "simulate",
+            "--kind",
+            "bucket-policy",
+            POLICY,
+            "--request",
+            "-",
+        ],
+        Some(request),
+    );
+    assert!(
+        text(&out.stdout).starts_with("decision: ImplicitDeny"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]
 fn invalid_input_exits_2_with_the_parser_error() {
-    let bad_policy = r#"{"Statement":[{"Effect":"allow","Principal":"*","Action":"*","Resource":"*"}]}"#;
+    let bad_policy =
+        r#"{"Statement":[{"Effect":"allow","Principal":"*","Action":"*","Resource":"*"}]}"#;
     let out = run(
-        &["simulate", "--kind", "bucket-policy", "-", "--request", "examples/simulate/request-org-via-endpoint.yaml"],
+        &[
+            "simulate",
+            "--kind",
+            "bucket-policy",
+            "-",
+            "--request",
+            "examples/simulate/request-org-via-endpoint.yaml",
+        ],
         Some(bad_policy),
     );
     assert_eq!(out.status.code(), Some(2));
@@ -92,16 +135,61 @@ fn invalid_input_exits_2_with_the_parser_error() {
         "error: standard input: invalid policy at /Statement/0/Effect: found \"allow\"; expected exactly \"Allow\" or \"Deny\""
     );
     let dup = r#"{"Statement":{"Effect":"Allow","Effect":"Deny","Principal":"*","Action":"*","Resource":"*"}}"#;
-    let out = run(&["simulate", "--kind", "endpoint-policy", "-", "--request", "examples/simulate/request-org-via-endpoint.yaml"], Some(dup));
+    let out = run(
+        &[
+            "simulate",
+            "--kind",
+            "endpoint-policy",
+            "-",
+            "--request",
+            "examples/simulate/request-org-via-endpoint.yaml",
+        ],
+        Some(dup),
+    );
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("at /Statement: duplicate member \"Effect\""), "{}", text(&out.stderr));
-    let out = run(&["simulate", "--kind", "bucket-policy", POLICY, "--request", "-"], Some("principal: nobody\n"));
+    assert!(
+        text(&out.stderr).contains("at /Statement: duplicate member \"Effect\""),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run(
+        &[
+            "simulate",
+            "--kind",
+            "bucket-policy",
+            POLICY,
+            "--request",
+            "-",
+        ],
+        Some("principal: nobody\n"),
+    );
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("request principal:"), "{}", text(&out.stderr));
-    let out = run(&["simulate", "--kind", "bucket-policy", "missing.json", "--request", "-"], Some(""));
+    assert!(
+        text(&out.stderr).contains("request principal:"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run(
+        &[
+            "simulate",
+            "--kind",
+            "bucket-policy",
+            "missing.json",
+            "--request",
+            "-",
+        ],
+        Some(""),
+    );
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("missing.json"), "{}", text(&out.stderr));
-    let out = run(&["simulate", "--kind", "bucket-policy", "-", "--request", "-"], Some(""));
+    assert!(
+        text(&out.stderr).contains("missing.json"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run(
+        &["simulate", "--kind", "bucket-policy", "-", "--request", "-"],
+        Some(""),
+    );
     assert_eq!(out.status.code(), Some(2));
 }
 
@@ -109,5 +197,8 @@ fn invalid_input_exits_2_with_the_parser_error() {
 fn version_prints_the_crate_version() {
     let out = run(&["version"], None);
     assert_eq!(out.status.code(), Some(0));
-    assert_eq!(text(&out.stdout), format!("perimeter-guard {}\n", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        text(&out.stdout),
+        format!("perimeter-guard {}\n", env!("CARGO_PKG_VERSION"))
+    );
 }
