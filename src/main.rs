@@ -7,7 +7,10 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 
+use perimeter_guard::analysis;
+use perimeter_guard::iam::reasoner::Attachment;
 use perimeter_guard::iam::{Policy, PolicyKind, evaluate};
+use perimeter_guard::perimeter::load_perimeters;
 use perimeter_guard::simulate;
 
 /// Keeps an AWS data perimeter intact for Crossplane and ACK resources.
@@ -22,6 +25,8 @@ struct Cli {
 enum Command {
     /// Evaluate one request against one policy, as AWS would, and show the deciding statements.
     Simulate(SimulateArgs),
+    /// Decide whether a policy allows any request outside the data perimeter, and show it.
+    Analyze(AnalyzeArgs),
     /// Print the version.
     Version,
 }
@@ -38,6 +43,37 @@ struct SimulateArgs {
     request: PathBuf,
     #[arg(long, value_enum, default_value_t = Output::Text)]
     output: Output,
+}
+
+#[derive(clap::Args)]
+struct AnalyzeArgs {
+    /// What the policy is attached to.
+    #[arg(long, value_enum)]
+    kind: AttachedKind,
+    /// DataPerimeter YAML (one or more documents; every perimeter must be satisfied).
+    #[arg(long)]
+    perimeter: PathBuf,
+    /// The bucket the policy is attached to, when known (bucket policies).
+    #[arg(long)]
+    bucket: Option<String>,
+    /// The endpoint's id, when known (endpoint policies).
+    #[arg(long)]
+    endpoint_id: Option<String>,
+    /// The endpoint's VPC, when known (endpoint policies).
+    #[arg(long)]
+    vpc_id: Option<String>,
+    #[arg(long, value_enum, default_value_t = Output::Text)]
+    output: Output,
+    /// The policy document (JSON), or `-` for standard input.
+    policy: PathBuf,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum AttachedKind {
+    #[value(name = "bucket-policy")]
+    Bucket,
+    #[value(name = "endpoint-policy")]
+    Endpoint,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -103,6 +139,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Simulate(args) => simulate_command(args),
+        Command::Analyze(args) => analyze_command(args),
     }
 }
 
@@ -116,6 +153,30 @@ fn read_input(path: &Path) -> anyhow::Result<String> {
     }
     std::fs::read_to_string(path)
         .map_err(|e| InvalidInput(format!("{}: {e}", source_name(path))).into())
+}
+
+fn analyze_command(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
+    let perimeter_text = read_input(&args.perimeter)?;
+    let perimeters = load_perimeters(&perimeter_text, &source_name(&args.perimeter))
+        .map_err(|e| InvalidInput(e.to_string()))?;
+    let policy_text = read_input(&args.policy)?;
+    let attachment = match args.kind {
+        AttachedKind::Bucket => Attachment::Bucket { name: args.bucket },
+        AttachedKind::Endpoint => Attachment::Endpoint {
+            id: args.endpoint_id,
+            vpc: args.vpc_id,
+        },
+    };
+    let report = analysis::analyze_text(&policy_text, &attachment, &perimeters);
+    tracing::debug!(verdict = ?report.overall, "analyzed");
+    match args.output {
+        Output::Text => print!("{}", report.to_text(&attachment)),
+        Output::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&report.to_json(&attachment))?
+        ),
+    }
+    Ok(ExitCode::from(report.exit_code()))
 }
 
 fn source_name(path: &Path) -> String {

@@ -78,7 +78,7 @@ pub fn applies(st: &Statement, request: &Request) -> bool {
         && st.conditions.iter().all(|c| c.holds(request))
 }
 
-fn principal_matches(st: &Statement, request: &Request) -> bool {
+pub fn principal_matches(st: &Statement, request: &Request) -> bool {
     match &st.principal {
         // Identity policies: the statement applies to the identity it is attached to.
         None => true,
@@ -87,7 +87,7 @@ fn principal_matches(st: &Statement, request: &Request) -> bool {
     }
 }
 
-fn action_matches(st: &Statement, request: &Request) -> bool {
+pub fn action_matches(st: &Statement, request: &Request) -> bool {
     let listed = st
         .action
         .patterns
@@ -96,7 +96,7 @@ fn action_matches(st: &Statement, request: &Request) -> bool {
     listed != st.action.negated
 }
 
-fn resource_matches(st: &Statement, request: &Request) -> bool {
+pub fn resource_matches(st: &Statement, request: &Request) -> bool {
     let Some(clause) = &st.resource else {
         return true;
     };

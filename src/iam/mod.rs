@@ -11,6 +11,7 @@ pub mod keys;
 pub mod pattern;
 pub mod policy;
 pub mod principal;
+pub mod reasoner;
 pub mod request;
 pub mod strict_json;
 pub mod template;

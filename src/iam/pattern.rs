@@ -111,6 +111,95 @@ pub fn render(toks: &[Tok]) -> String {
         .collect()
 }
 
+/// A string the pattern matches: `*` becomes `star`, `?` becomes `one`.
+pub fn witness(toks: &[Tok], star: &str, one: char) -> String {
+    let mut out = String::new();
+    for t in toks {
+        match t {
+            Tok::Lit(c) => out.push(*c),
+            Tok::AnyRun => out.push_str(star),
+            Tok::AnyOne => out.push(one),
+        }
+    }
+    out
+}
+
+/// The shortest string both patterns match, if there is one (breadth-first search over the
+/// product of the two patterns' automata). `filler` stands for "any other character".
+pub fn intersection(a: &[Tok], b: &[Tok], filler: char) -> Option<String> {
+    use std::collections::{HashMap, VecDeque};
+    // Positions reachable by skipping stars: a star may match the empty run.
+    fn closure(p: &[Tok], mut i: usize) -> usize {
+        while p.get(i) == Some(&Tok::AnyRun) {
+            i += 1;
+        }
+        i
+    }
+    fn step(p: &[Tok], i: usize, c: char) -> Vec<usize> {
+        let mut next = Vec::new();
+        // Every star between i and the closure can absorb c and stay.
+        let mut j = i;
+        while j < p.len() {
+            match p[j] {
+                Tok::AnyRun => {
+                    next.push(j);
+                    j += 1;
+                }
+                Tok::AnyOne => {
+                    next.push(j + 1);
+                    break;
+                }
+                Tok::Lit(l) => {
+                    if l == c {
+                        next.push(j + 1);
+                    }
+                    break;
+                }
+            }
+        }
+        next
+    }
+    let mut alphabet: Vec<char> = a
+        .iter()
+        .chain(b)
+        .filter_map(|t| match t {
+            Tok::Lit(c) => Some(*c),
+            _ => None,
+        })
+        .collect();
+    alphabet.push(filler);
+    alphabet.sort_unstable();
+    alphabet.dedup();
+    type State = (usize, usize);
+    let start: State = (0, 0);
+    // How each reached state was first reached: from which state, on which character.
+    let mut parent: HashMap<State, Option<(State, char)>> = HashMap::new();
+    parent.insert(start, None);
+    let mut queue = VecDeque::from([start]);
+    while let Some((i, j)) = queue.pop_front() {
+        if closure(a, i) == a.len() && closure(b, j) == b.len() {
+            let mut out = Vec::new();
+            let mut at = (i, j);
+            while let Some(Some((prev, c))) = parent.get(&at) {
+                out.push(*c);
+                at = *prev;
+            }
+            return Some(out.into_iter().rev().collect());
+        }
+        for &c in &alphabet {
+            for ni in step(a, i, c) {
+                for nj in step(b, j, c) {
+                    if let std::collections::hash_map::Entry::Vacant(e) = parent.entry((ni, nj)) {
+                        e.insert(Some(((i, j), c)));
+                        queue.push_back((ni, nj));
+                    }
+                }
+            }
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,6 +254,33 @@ mod tests {
         let p = "*a".repeat(50) + "b";
         let t = "a".repeat(5000);
         assert!(!m(&p, &t));
+    }
+
+    #[test]
+    fn witnesses_match_their_pattern() {
+        for p in ["a*b?c", "*", "?", "arn:aws:s3:::b/*", "x"] {
+            let g = glob(p);
+            assert!(matches(&g, &witness(&g, "", '0')), "{p}");
+            assert!(matches(&g, &witness(&g, "#", '#')), "{p}");
+        }
+    }
+
+    #[test]
+    fn intersections_are_shortest_common_strings() {
+        let i = intersection(&glob("a*"), &glob("*b"), '#').unwrap();
+        assert_eq!(i, "ab");
+        assert!(intersection(&glob("a*"), &glob("b*"), '#').is_none());
+        assert_eq!(
+            intersection(&glob("*"), &glob("x?z"), '#').unwrap().len(),
+            3
+        );
+        let w = intersection(&glob("o-abc*"), &glob("*def4"), '#').unwrap();
+        assert!(m("o-abc*", &w) && m("*def4", &w), "{w}");
+        assert_eq!(
+            intersection(&glob("abc"), &glob("abc"), '#').unwrap(),
+            "abc"
+        );
+        assert!(intersection(&glob("abc"), &glob("abd"), '#').is_none());
     }
 
     #[test]

@@ -1,0 +1,199 @@
+//! `perimeter-guard analyze`: one policy, one or more perimeters, a verdict per dimension and the
+//! request that proves each violation.
+
+use serde_json::{Value, json};
+
+use crate::iam::reasoner::{self, Attachment, Dimension, Verdict};
+use crate::iam::{Policy, PolicyError, PolicyKind};
+use crate::perimeter::DataPerimeter;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Overall {
+    Complies,
+    Violates,
+    Invalid,
+}
+
+/// One dimension of one perimeter.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub perimeter: String,
+    pub dimension: Dimension,
+    pub verdict: Verdict,
+}
+
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub overall: Overall,
+    pub error: Option<PolicyError>,
+    pub findings: Vec<Finding>,
+}
+
+/// What a violation in a dimension means, in a sentence.
+pub fn message(dimension: Dimension, attachment: &Attachment) -> &'static str {
+    match (dimension, attachment) {
+        (Dimension::Identity, Attachment::Endpoint { .. }) => {
+            "an identity outside the trusted organizations and accounts can use the endpoint"
+        }
+        (Dimension::Identity, Attachment::Bucket { .. }) => {
+            "an identity outside the trusted organizations and accounts can access the bucket"
+        }
+        (Dimension::Resource, _) => {
+            "a trusted identity can reach a resource outside the trusted organizations, accounts and allowed resources"
+        }
+        (Dimension::Network, _) => {
+            "the bucket can be reached from outside the expected VPC endpoints, VPCs and IP ranges"
+        }
+        (Dimension::Enforce, _) => {
+            "the policy's Deny statements do not block every request from outside the perimeter (bucketPolicyMode: Enforce)"
+        }
+    }
+}
+
+/// Parses and analyses a policy against every perimeter given.
+pub fn analyze_text(text: &str, attachment: &Attachment, perimeters: &[DataPerimeter]) -> Report {
+    let kind = match attachment {
+        Attachment::Endpoint { .. } => PolicyKind::EndpointPolicy,
+        Attachment::Bucket { .. } => PolicyKind::BucketPolicy,
+    };
+    match Policy::parse(text, kind) {
+        Err(e) => Report {
+            overall: Overall::Invalid,
+            error: Some(e),
+            findings: Vec::new(),
+        },
+        Ok(policy) => analyze_policy(&policy, attachment, perimeters),
+    }
+}
+
+pub fn analyze_policy(
+    policy: &Policy,
+    attachment: &Attachment,
+    perimeters: &[DataPerimeter],
+) -> Report {
+    let mut findings = Vec::new();
+    for dp in perimeters {
+        let perimeter = dp.to_perimeter();
+        for v in reasoner::analyze(policy, attachment, &perimeter) {
+            findings.push(Finding {
+                perimeter: dp.metadata.name.clone(),
+                dimension: v.dimension,
+                verdict: v.verdict,
+            });
+        }
+    }
+    let overall = if findings
+        .iter()
+        .any(|f| matches!(f.verdict, Verdict::Undecided(_)))
+    {
+        Overall::Invalid
+    } else if findings
+        .iter()
+        .any(|f| matches!(f.verdict, Verdict::Violates(_)))
+    {
+        Overall::Violates
+    } else {
+        Overall::Complies
+    };
+    Report {
+        overall,
+        error: None,
+        findings,
+    }
+}
+
+impl Report {
+    pub fn exit_code(&self) -> u8 {
+        match self.overall {
+            Overall::Complies => 0,
+            Overall::Violates => 1,
+            Overall::Invalid => 2,
+        }
+    }
+
+    pub fn to_json(&self, attachment: &Attachment) -> Value {
+        let mut findings: Vec<Value> = Vec::new();
+        if let Some(e) = &self.error {
+            findings.push(json!({
+                "dimension": null,
+                "message": format!("invalid policy {e}"),
+                "pointer": e.pointer.as_str(),
+                "witness": null,
+                "statements": [],
+            }));
+        }
+        for f in &self.findings {
+            match &f.verdict {
+                Verdict::Complies => {}
+                Verdict::Violates(w) => findings.push(json!({
+                    "perimeter": f.perimeter,
+                    "dimension": f.dimension,
+                    "message": message(f.dimension, attachment),
+                    "witness": w.to_json(),
+                    "statements": w.statements,
+                })),
+                Verdict::Undecided(why) => findings.push(json!({
+                    "perimeter": f.perimeter,
+                    "dimension": f.dimension,
+                    "message": why,
+                    "witness": null,
+                    "statements": [],
+                })),
+            }
+        }
+        let dimensions: Vec<Value> = self
+            .findings
+            .iter()
+            .map(|f| {
+                json!({
+                    "perimeter": f.perimeter,
+                    "dimension": f.dimension,
+                    "verdict": match f.verdict {
+                        Verdict::Complies => "complies",
+                        Verdict::Violates(_) => "violates",
+                        Verdict::Undecided(_) => "invalid",
+                    },
+                })
+            })
+            .collect();
+        json!({ "verdict": self.overall, "findings": findings, "dimensions": dimensions })
+    }
+
+    pub fn to_text(&self, attachment: &Attachment) -> String {
+        let mut out = String::new();
+        if let Some(e) = &self.error {
+            out.push_str(&format!("INVALID   invalid policy {e}\n"));
+        }
+        for f in &self.findings {
+            let name = format!("{}/{}", f.perimeter, f.dimension.name());
+            match &f.verdict {
+                Verdict::Complies => out.push_str(&format!("complies  {name}\n")),
+                Verdict::Violates(w) => {
+                    out.push_str(&format!(
+                        "VIOLATES  {name}: {}\n",
+                        message(f.dimension, attachment)
+                    ));
+                    out.push_str(&format!("          witness: {}\n", w.line()));
+                }
+                Verdict::Undecided(why) => out.push_str(&format!("INVALID   {name}: {why}\n")),
+            }
+        }
+        let violated = self
+            .findings
+            .iter()
+            .filter(|f| !matches!(f.verdict, Verdict::Complies))
+            .count();
+        out.push_str(&format!(
+            "verdict: {} ({} of {} dimension checks failed)\n",
+            match self.overall {
+                Overall::Complies => "complies",
+                Overall::Violates => "violates",
+                Overall::Invalid => "invalid",
+            },
+            violated + usize::from(self.error.is_some()),
+            self.findings.len().max(usize::from(self.error.is_some())),
+        ));
+        out
+    }
+}

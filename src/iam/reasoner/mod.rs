@@ -1,0 +1,189 @@
+//! The perimeter reasoner: does any request exist that a policy allows and that lies outside
+//! the data perimeter? If so, here it is.
+//!
+//! The search ranges over a finite universe of representative values built from every literal
+//! of the policy and the perimeter (see `values` and `universe`), respects which keys exist for
+//! which requests (`model::in_model`), and checks candidates with the concrete evaluator's own
+//! functions, so every witness it returns is confirmed by [`crate::iam::evaluate`]. It is bounded
+//! by a step budget and says "too complex" rather than run away.
+
+mod model;
+mod search;
+mod universe;
+mod values;
+mod witness;
+
+pub use model::{Attachment, BucketMode, Dimension, Perimeter, ThirdParty, in_model};
+pub use witness::Witness;
+
+use crate::iam::evaluate::{Outcome, evaluate};
+use crate::iam::policy::{Effect, Policy};
+use crate::iam::request::{Caller, ContextValue, Request};
+
+use search::{Found, Search};
+
+/// How many candidate values one analysis may try before it gives up (fails closed).
+pub const DEFAULT_BUDGET: u64 = 2_000_000;
+
+/// The verdict on one dimension.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    Complies,
+    Violates(Box<Witness>),
+    /// The search could not finish within its budget, or found a witness the evaluator did not
+    /// confirm (which would be a defect): the policy is treated as failing.
+    Undecided(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DimensionVerdict {
+    pub dimension: Dimension,
+    pub verdict: Verdict,
+}
+
+/// The dimensions a policy attached this way is judged on.
+pub fn dimensions(attachment: &Attachment, perimeter: &Perimeter) -> Vec<Dimension> {
+    match attachment {
+        Attachment::Endpoint { .. } => vec![Dimension::Identity, Dimension::Resource],
+        Attachment::Bucket { .. } => {
+            let mut d = vec![Dimension::Identity, Dimension::Network];
+            if perimeter.bucket_mode == BucketMode::Enforce {
+                d.push(Dimension::Enforce);
+            }
+            d
+        }
+    }
+}
+
+/// Analyses a policy in every dimension that applies to its attachment.
+pub fn analyze(
+    policy: &Policy,
+    attachment: &Attachment,
+    perimeter: &Perimeter,
+) -> Vec<DimensionVerdict> {
+    analyze_with_budget(policy, attachment, perimeter, DEFAULT_BUDGET)
+}
+
+pub fn analyze_with_budget(
+    policy: &Policy,
+    attachment: &Attachment,
+    perimeter: &Perimeter,
+    budget: u64,
+) -> Vec<DimensionVerdict> {
+    let dims = dimensions(attachment, perimeter);
+    let universe = match universe::build(policy, attachment, perimeter) {
+        Ok(u) => u,
+        Err(universe::TooMany(why)) => {
+            return dims
+                .into_iter()
+                .map(|dimension| DimensionVerdict {
+                    dimension,
+                    verdict: Verdict::Undecided(format!("too complex to decide: {why}")),
+                })
+                .collect();
+        }
+    };
+    let Some(mut search) = Search::new(policy, perimeter, &universe, budget) else {
+        let why = "too complex to decide: more condition keys than the search can track".to_owned();
+        return dims
+            .into_iter()
+            .map(|dimension| DimensionVerdict {
+                dimension,
+                verdict: Verdict::Undecided(why.clone()),
+            })
+            .collect();
+    };
+    let key_names: Vec<String> = universe.keys.iter().map(|k| k.key.clone()).collect();
+    dims.into_iter()
+        .map(|dimension| {
+            let verdict = decide(
+                &mut search,
+                policy,
+                attachment,
+                perimeter,
+                dimension,
+                &key_names,
+                budget,
+            );
+            DimensionVerdict { dimension, verdict }
+        })
+        .collect()
+}
+
+fn decide(
+    search: &mut Search<'_>,
+    policy: &Policy,
+    attachment: &Attachment,
+    perimeter: &Perimeter,
+    dimension: Dimension,
+    keys: &[String],
+    budget: u64,
+) -> Verdict {
+    let runs: Vec<(Dimension, Option<&crate::iam::policy::Statement>)> = match dimension {
+        Dimension::Enforce => vec![(Dimension::Identity, None), (Dimension::Network, None)],
+        d => policy
+            .statements
+            .iter()
+            .filter(|s| s.effect == Effect::Allow)
+            .map(|s| (d, Some(s)))
+            .collect(),
+    };
+    for (preds, target) in runs {
+        match search.run(preds, target) {
+            Found::None => {}
+            Found::OverBudget => {
+                return Verdict::Undecided(format!(
+                    "too complex to decide: the search tried {budget} candidate values without an answer"
+                ));
+            }
+            Found::Witness(request) => {
+                let request = complete(*request);
+                let decision = evaluate(policy, &request);
+                let confirmed = match dimension {
+                    Dimension::Enforce => decision.outcome != Outcome::ExplicitDeny,
+                    _ => decision.outcome == Outcome::Allow,
+                } && perimeter.outside(dimension, &request)
+                    && in_model(&request, attachment, perimeter);
+                if !confirmed {
+                    return Verdict::Undecided(
+                        "the reasoner produced a request the evaluator does not confirm; failing closed".to_owned(),
+                    );
+                }
+                return Verdict::Violates(Box::new(Witness::new(
+                    dimension, request, decision, keys,
+                )));
+            }
+        }
+    }
+    Verdict::Complies
+}
+
+/// Gives the keys AWS puts in every request a value when the policy never reads them (so the
+/// value cannot change the decision), choosing values that keep the request outside.
+fn complete(mut r: Request) -> Request {
+    let anonymous = matches!(r.caller, Caller::Anonymous);
+    for (key, value) in [
+        ("aws:securetransport", "true"),
+        ("aws:viaawsservice", "false"),
+        ("aws:currenttime", "2026-01-01T00:00:00.000Z"),
+        ("aws:epochtime", "1767225600"),
+        ("aws:requestedregion", "us-east-1"),
+        ("aws:useragent", "fresh-agent"),
+        (
+            "aws:userid",
+            if anonymous {
+                "anonymous"
+            } else {
+                "fresh-userid"
+            },
+        ),
+    ] {
+        r.context
+            .entry(key.to_owned())
+            .or_insert_with(|| ContextValue::One(value.to_owned()));
+    }
+    r
+}
+
+#[cfg(test)]
+mod tests;

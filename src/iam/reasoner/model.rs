@@ -1,0 +1,359 @@
+//! The perimeter as the reasoner sees it, what a request through a given attachment looks like,
+//! and the predicates that say whether a request lies outside the perimeter.
+//!
+//! Each "outside" predicate is a conjunction of conditions on separate parts of the request, so
+//! the search can discard a candidate value as soon as the part it fills is known.
+
+use ipnet::IpNet;
+
+use crate::iam::arn;
+use crate::iam::pattern::Tok;
+use crate::iam::request::{Caller, Request, Values};
+
+/// Grant: the policy must not allow anything outside the perimeter. Enforce (bucket policies):
+/// it must also deny, by its own Deny statements, every request from outside.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BucketMode {
+    #[default]
+    Grant,
+    Enforce,
+}
+
+/// A third party whose accounts may reach the listed resources.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ThirdParty {
+    pub accounts: Vec<String>,
+    /// ARN patterns (`*` / `?`), matched component by component.
+    pub resources: Vec<Vec<Tok>>,
+    pub written: Vec<String>,
+}
+
+/// The data perimeter: trusted identities, trusted resources, expected networks, exceptions.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Perimeter {
+    pub identity_orgs: Vec<String>,
+    pub identity_accounts: Vec<String>,
+    pub trust_service_principals: bool,
+    pub resource_orgs: Vec<String>,
+    pub resource_accounts: Vec<String>,
+    /// ARN patterns outside the organisation that trusted identities may reach.
+    pub allowed_resources: Vec<Vec<Tok>>,
+    pub allowed_resources_written: Vec<String>,
+    pub vpces: Vec<String>,
+    pub vpcs: Vec<String>,
+    pub source_ips: Vec<IpNet>,
+    /// Organisation principals carrying one of these tags may reach any resource.
+    pub principal_tags: Vec<(String, String)>,
+    /// Organisation principals carrying one of these tags may come from any network.
+    pub network_tags: Vec<(String, String)>,
+    pub third_parties: Vec<ThirdParty>,
+    pub bucket_mode: BucketMode,
+}
+
+/// What the policy is attached to, which fixes part of every request that reaches it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Attachment {
+    /// Requests through this endpoint carry `aws:SourceVpce` (= `id` when known, any value
+    /// otherwise), `aws:SourceVpc` (= `vpc` when known), and never `aws:SourceIp`.
+    Endpoint {
+        id: Option<String>,
+        vpc: Option<String>,
+    },
+    /// Requests reach this bucket (any bucket when `name` is unknown), owned by a trusted
+    /// account, from the internet or through some VPC endpoint.
+    Bucket { name: Option<String> },
+}
+
+/// A perimeter dimension a policy is judged on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Dimension {
+    /// An identity outside the trusted set is allowed.
+    Identity,
+    /// A trusted identity is allowed to reach a resource outside the trusted set.
+    Resource,
+    /// A request from outside the expected networks is allowed.
+    Network,
+    /// (Enforce mode) a request from outside the perimeter is not explicitly denied.
+    Enforce,
+}
+
+impl Dimension {
+    pub fn name(self) -> &'static str {
+        match self {
+            Dimension::Identity => "identity",
+            Dimension::Resource => "resource",
+            Dimension::Network => "network",
+            Dimension::Enforce => "enforce",
+        }
+    }
+}
+
+impl Perimeter {
+    /// Accounts that own resources inside the perimeter (the identity lists when none are given).
+    pub fn owner_accounts(&self) -> &[String] {
+        if self.resource_accounts.is_empty() && self.resource_orgs.is_empty() {
+            &self.identity_accounts
+        } else {
+            &self.resource_accounts
+        }
+    }
+
+    pub fn owner_orgs(&self) -> &[String] {
+        if self.resource_accounts.is_empty() && self.resource_orgs.is_empty() {
+            &self.identity_orgs
+        } else {
+            &self.resource_orgs
+        }
+    }
+
+    /// A caller inside the identity perimeter on its own (third parties aside).
+    pub fn trusted_caller(&self, caller: &Caller) -> bool {
+        match caller {
+            Caller::Service { .. } => self.trust_service_principals,
+            Caller::Iam(i) => {
+                self.identity_accounts.contains(&i.account)
+                    || i.org
+                        .as_ref()
+                        .is_some_and(|o| self.identity_orgs.contains(&o.id))
+            }
+            _ => false,
+        }
+    }
+
+    /// A trusted IAM identity of the organisation (not a service principal): the callers the
+    /// resource perimeter is about.
+    pub fn trusted_iam_caller(&self, caller: &Caller) -> bool {
+        matches!(caller, Caller::Iam(_)) && self.trusted_caller(caller)
+    }
+
+    /// The principal-tag escape hatch of the resource perimeter: an organisation principal
+    /// carrying the tag.
+    pub fn tag_exception(&self, caller: &Caller) -> bool {
+        Self::carries(caller, &self.principal_tags) && self.trusted_caller(caller)
+    }
+
+    /// The same escape hatch for the network perimeter.
+    pub fn network_tag_exception(&self, caller: &Caller) -> bool {
+        Self::carries(caller, &self.network_tags) && self.trusted_caller(caller)
+    }
+
+    fn carries(caller: &Caller, tags: &[(String, String)]) -> bool {
+        match caller {
+            Caller::Iam(i) => tags
+                .iter()
+                .any(|(k, v)| i.tags.get(k).is_some_and(|t| t == v)),
+            _ => false,
+        }
+    }
+
+    /// A third party reaching its own listed resources.
+    pub fn third_party_exception(&self, caller: &Caller, resource_arn: &str) -> bool {
+        let Some(account) = caller.account() else {
+            return false;
+        };
+        self.third_parties.iter().any(|tp| {
+            tp.accounts.iter().any(|a| a == account)
+                && tp.resources.iter().any(|p| arn::matches(p, resource_arn))
+        })
+    }
+
+    pub fn allowed_resource(&self, resource_arn: &str) -> bool {
+        self.allowed_resources
+            .iter()
+            .any(|p| arn::matches(p, resource_arn))
+    }
+
+    /// A resource a third party shares: its own identities and ours may reach it.
+    pub fn third_party_resource(&self, resource_arn: &str) -> bool {
+        self.third_parties
+            .iter()
+            .any(|tp| tp.resources.iter().any(|p| arn::matches(p, resource_arn)))
+    }
+
+    pub fn resource_account_trusted(&self, account: Option<&str>) -> bool {
+        account.is_some_and(|a| self.resource_accounts_or_identity().contains(&a.to_owned()))
+    }
+
+    fn resource_accounts_or_identity(&self) -> Vec<String> {
+        self.owner_accounts().to_vec()
+    }
+
+    pub fn resource_org_trusted(&self, org: Option<&str>) -> bool {
+        org.is_some_and(|o| self.owner_orgs().iter().any(|t| t == o))
+    }
+
+    /// The network a request came from is an expected one.
+    pub fn expected_network(&self, request: &Request) -> bool {
+        let one = |k: &str| match request.lookup(k) {
+            Some(Values::One(v)) => Some(v),
+            _ => None,
+        };
+        one("aws:sourcevpce").is_some_and(|v| self.vpces.iter().any(|x| x == v))
+            || one("aws:sourcevpc").is_some_and(|v| self.vpcs.iter().any(|x| x == v))
+            || one("aws:sourceip")
+                .and_then(|ip| ip.parse::<std::net::IpAddr>().ok())
+                .is_some_and(|ip| self.source_ips.iter().any(|n| n.contains(&ip)))
+    }
+
+    /// Callers the network perimeter does not apply to: AWS service principals (AWS's own
+    /// guidance) and organisation principals carrying a network exception tag.
+    pub fn network_exempt_caller(&self, caller: &Caller) -> bool {
+        (self.trust_service_principals && matches!(caller, Caller::Service { .. }))
+            || self.network_tag_exception(caller)
+    }
+
+    /// Requests the network perimeter does not apply to: exempt callers, services acting with a
+    /// principal's credentials (`aws:ViaAWSService`), and third parties reaching their own
+    /// listed resources from their own networks.
+    pub fn network_exempt(&self, request: &Request) -> bool {
+        self.network_exempt_caller(&request.caller)
+            || matches!(request.lookup("aws:viaawsservice"), Some(Values::One(v)) if v.eq_ignore_ascii_case("true"))
+            || self.third_party_exception(&request.caller, &request.resource.arn)
+    }
+
+    /// Whether a complete request lies outside the perimeter in one dimension.
+    pub fn outside(&self, dimension: Dimension, request: &Request) -> bool {
+        let caller = &request.caller;
+        let arn = request.resource.arn.as_str();
+        match dimension {
+            // Allowed resources (AWS-owned repositories and the like) may be read by anyone.
+            Dimension::Identity => {
+                !self.trusted_caller(caller)
+                    && !self.third_party_exception(caller, arn)
+                    && !self.allowed_resource(arn)
+            }
+            Dimension::Resource => {
+                self.trusted_iam_caller(caller)
+                    && !self.tag_exception(caller)
+                    && !self.allowed_resource(arn)
+                    && !self.third_party_resource(arn)
+                    && !self.resource_account_trusted(request.resource.account.as_deref())
+                    && !self
+                        .resource_org_trusted(request.resource.org.as_ref().map(|o| o.id.as_str()))
+            }
+            Dimension::Network => !self.network_exempt(request) && !self.expected_network(request),
+            Dimension::Enforce => {
+                self.outside(Dimension::Identity, request)
+                    || self.outside(Dimension::Network, request)
+            }
+        }
+    }
+}
+
+/// Keys that only exist through a VPC endpoint.
+pub const ENDPOINT_KEYS: &[&str] = &[
+    "aws:sourcevpce",
+    "aws:sourcevpc",
+    "aws:vpcsourceip",
+    "aws:sourcevpcarn",
+    "aws:vpceaccount",
+    "aws:vpceorgid",
+    "aws:vpceorgpaths",
+];
+
+/// Keys present only when an AWS service principal acts on behalf of a resource.
+pub const SERVICE_SOURCE_KEYS: &[&str] = &[
+    "aws:sourceaccount",
+    "aws:sourcearn",
+    "aws:sourceorgid",
+    "aws:sourceorgpaths",
+    "aws:sourceowner",
+];
+
+/// Keys present only when a service calls with the principal's credentials.
+pub const CALLED_VIA_KEYS: &[&str] = &["aws:calledvia", "aws:calledviafirst", "aws:calledvialast"];
+
+/// Keys AWS puts in every request context.
+pub const ALWAYS_PRESENT: &[&str] = &[
+    "aws:securetransport",
+    "aws:viaawsservice",
+    "aws:currenttime",
+    "aws:epochtime",
+    "aws:requestedregion",
+    "aws:useragent",
+    "aws:userid",
+];
+
+/// Whether a request is one that can reach a policy with this attachment, by the availability
+/// rules of the keys (IAM User Guide, global condition keys): the requests the reasoner ranges
+/// over. Keys the request does not carry are fine; a key it carries where AWS never puts one is
+/// not.
+pub fn in_model(request: &Request, attachment: &Attachment, perimeter: &Perimeter) -> bool {
+    let has = |k: &str| request.context.contains_key(k);
+    let one = |k: &str| match request.lookup(k) {
+        Some(Values::One(v)) => Some(v.to_owned()),
+        _ => None,
+    };
+    if ALWAYS_PRESENT.iter().any(|k| !has(k)) {
+        return false;
+    }
+    // An ARN that names an account names the resource's owner.
+    if let Some(parts) = arn::split(&request.resource.arn)
+        && !parts[4].is_empty()
+        && request.resource.account.as_deref() != Some(parts[4])
+    {
+        return false;
+    }
+    let through_endpoint = has("aws:sourcevpce");
+    if through_endpoint == has("aws:sourceip") {
+        // Every request comes either through an endpoint or from an address.
+        return false;
+    }
+    if !through_endpoint && ENDPOINT_KEYS.iter().any(|k| has(k)) {
+        return false;
+    }
+    if through_endpoint && !has("aws:sourcevpc") {
+        return false;
+    }
+    if !matches!(request.caller, Caller::Service { .. })
+        && SERVICE_SOURCE_KEYS.iter().any(|k| has(k))
+    {
+        return false;
+    }
+    let via_service = one("aws:viaawsservice").is_some_and(|v| v == "true");
+    if !via_service && CALLED_VIA_KEYS.iter().any(|k| has(k)) {
+        return false;
+    }
+    if !matches!(request.caller, Caller::Iam(_)) && via_service {
+        return false;
+    }
+    match attachment {
+        Attachment::Endpoint { id, vpc } => {
+            through_endpoint
+                && id
+                    .as_ref()
+                    .is_none_or(|id| one("aws:sourcevpce").as_ref() == Some(id))
+                && vpc
+                    .as_ref()
+                    .is_none_or(|v| one("aws:sourcevpc").as_ref() == Some(v))
+        }
+        Attachment::Bucket { name } => {
+            let bucket_arn = request.resource.arn.strip_prefix("arn:aws:s3:::");
+            let bucket_ok = match (bucket_arn, name) {
+                (None, _) => false,
+                (Some(rest), Some(n)) => rest == n || rest.starts_with(&format!("{n}/")),
+                (Some(rest), None) => !rest.is_empty(),
+            };
+            // S3 always reports the bucket owner as aws:ResourceAccount.
+            let owner_ok = match (
+                perimeter.owner_accounts(),
+                request.resource.account.as_deref(),
+            ) {
+                (_, None) => false,
+                ([], Some(_)) => true,
+                (owners, Some(a)) => owners.iter().any(|o| o == a),
+            };
+            let org_ok = match (perimeter.owner_orgs(), request.resource.org.as_ref()) {
+                ([], _) => true,
+                (orgs, Some(o)) => orgs.contains(&o.id),
+                (_, None) => true,
+            };
+            let action_ok = request
+                .action
+                .split_once(':')
+                .is_some_and(|(svc, _)| svc.eq_ignore_ascii_case("s3"));
+            bucket_ok && owner_ok && org_ok && action_ok
+        }
+    }
+}

@@ -1,0 +1,494 @@
+//! The search: a depth-first walk over the parts of a request (caller, action, resource,
+//! network, each free context key), checking every statement part and perimeter condition as
+//! soon as the parts it reads are fixed, with conflict-directed backjumping so that parts no
+//! failing check reads are never enumerated in vain.
+
+use crate::iam::evaluate::{action_matches, principal_matches, resource_matches};
+use crate::iam::policy::{Effect, Policy, Statement};
+use crate::iam::request::{Caller, ContextValue, Request, Resource, Values};
+
+use super::model::{CALLED_VIA_KEYS, Dimension, ENDPOINT_KEYS, Perimeter, SERVICE_SOURCE_KEYS};
+use super::universe::{Network, Universe};
+
+/// Slots (parts of the request) in search order. Free context keys follow, one slot each.
+const CALLER: usize = 0;
+const ACTION: usize = 1;
+const ARN: usize = 2;
+const ACCOUNT: usize = 3;
+const ORG: usize = 4;
+const TAGS: usize = 5;
+const NETWORK: usize = 6;
+const FIRST_KEY: usize = 7;
+/// Slot sets are bit masks.
+pub const MAX_SLOTS: usize = 128;
+
+type Mask = u128;
+
+fn bit(slot: usize) -> Mask {
+    1u128 << slot
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Part {
+    Principal,
+    Action,
+    Resource,
+    Condition(usize),
+}
+
+#[derive(Debug, Clone)]
+struct Check {
+    depth: usize,
+    deps: Mask,
+    part: Part,
+}
+
+#[derive(Debug, Clone)]
+struct StatementPlan {
+    index: usize,
+    checks: Vec<Check>,
+    depth: usize,
+    deps: Mask,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pred {
+    UntrustedCaller,
+    NoThirdPartyException,
+    TrustedIamWithoutTagException,
+    ResourceArnOutside,
+    NotAllowedResource,
+    ResourceAccountOutside,
+    ResourceOrgOutside,
+    NotExemptFromNetwork,
+    UnexpectedNetwork,
+    NotViaAwsService,
+    /// Not a perimeter condition: the request model's own (ARN account = resource account).
+    ArnAccountConsistent,
+}
+
+#[derive(Debug, Clone)]
+struct PredCheck {
+    depth: usize,
+    deps: Mask,
+    pred: Pred,
+}
+
+/// The outcome of one search.
+pub enum Found {
+    Witness(Box<Request>),
+    None,
+    OverBudget,
+}
+
+pub struct Search<'a> {
+    policy: &'a Policy,
+    perimeter: &'a Perimeter,
+    universe: &'a Universe,
+    slots: usize,
+    key_slots: Vec<(String, usize)>,
+    target: Option<StatementPlan>,
+    denies: Vec<StatementPlan>,
+    preds: Vec<PredCheck>,
+    pub steps: u64,
+    budget: u64,
+}
+
+fn slot_of(key: &str, key_slots: &[(String, usize)], end: usize) -> usize {
+    if key.starts_with("aws:principaltag/") {
+        return CALLER;
+    }
+    if key.starts_with("aws:resourcetag/") {
+        return TAGS;
+    }
+    match key {
+        "aws:principalarn"
+        | "aws:principalaccount"
+        | "aws:principalorgid"
+        | "aws:principalorgpaths"
+        | "aws:principalisawsservice"
+        | "aws:principalservicename"
+        | "aws:principalservicenameslist"
+        | "aws:principaltype"
+        | "aws:username"
+        | "aws:federatedprovider" => CALLER,
+        "aws:resourceaccount" => ACCOUNT,
+        "aws:resourceorgid" | "aws:resourceorgpaths" => ORG,
+        "aws:sourcevpce" | "aws:sourcevpc" | "aws:sourceip" | "aws:vpcsourceip" => NETWORK,
+        _ => key_slots
+            .iter()
+            .find(|(k, _)| k == key)
+            .map_or(end, |(_, s)| *s),
+    }
+}
+
+fn plan(st: &Statement, key_slots: &[(String, usize)], end: usize) -> StatementPlan {
+    let mut checks = vec![
+        Check {
+            depth: CALLER,
+            deps: bit(CALLER),
+            part: Part::Principal,
+        },
+        Check {
+            depth: ACTION,
+            deps: bit(ACTION),
+            part: Part::Action,
+        },
+    ];
+    let mut resource_deps = bit(ARN);
+    if let Some(r) = &st.resource {
+        for t in &r.patterns {
+            for v in t.variables() {
+                resource_deps |= bit(slot_of(v, key_slots, end));
+            }
+        }
+    }
+    checks.push(Check {
+        depth: top(resource_deps),
+        deps: resource_deps,
+        part: Part::Resource,
+    });
+    for (i, c) in st.conditions.iter().enumerate() {
+        let mut deps = bit(slot_of(&c.key, key_slots, end));
+        for v in &c.values {
+            if let crate::iam::condition::PolicyValue::Text(t) = v {
+                for var in t.variables() {
+                    deps |= bit(slot_of(var, key_slots, end));
+                }
+            }
+        }
+        checks.push(Check {
+            depth: top(deps),
+            deps,
+            part: Part::Condition(i),
+        });
+    }
+    let deps = checks.iter().fold(0, |m, c| m | c.deps);
+    StatementPlan {
+        index: st.index,
+        depth: top(deps),
+        deps,
+        checks,
+    }
+}
+
+fn top(mask: Mask) -> usize {
+    (MAX_SLOTS - 1) - mask.leading_zeros() as usize
+}
+
+impl<'a> Search<'a> {
+    pub fn new(
+        policy: &'a Policy,
+        perimeter: &'a Perimeter,
+        universe: &'a Universe,
+        budget: u64,
+    ) -> Option<Search<'a>> {
+        let slots = FIRST_KEY + universe.keys.len();
+        if slots > MAX_SLOTS {
+            return None;
+        }
+        let key_slots: Vec<(String, usize)> = universe
+            .keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (k.key.clone(), FIRST_KEY + i))
+            .collect();
+        let denies = policy
+            .statements
+            .iter()
+            .filter(|s| s.effect == Effect::Deny)
+            .map(|s| plan(s, &key_slots, slots))
+            .collect();
+        Some(Search {
+            policy,
+            perimeter,
+            universe,
+            slots,
+            key_slots,
+            target: None,
+            denies,
+            preds: Vec::new(),
+            steps: 0,
+            budget,
+        })
+    }
+
+    /// Looks for a request outside the perimeter in `dimension` that statement `target` allows
+    /// and no Deny statement denies; with no target, one that no Deny statement denies.
+    pub fn run(&mut self, dimension: Dimension, target: Option<&Statement>) -> Found {
+        self.target = target.map(|st| plan(st, &self.key_slots, self.slots));
+        self.preds = self.predicates(dimension);
+        let mut request = Request {
+            caller: Caller::Anonymous,
+            action: String::new(),
+            resource: Resource {
+                arn: String::new(),
+                account: None,
+                org: None,
+                tags: Default::default(),
+            },
+            context: Default::default(),
+        };
+        match self.dfs(0, &mut request) {
+            Ok(()) => Found::Witness(Box::new(request)),
+            Err(Conflict::Exhausted(_)) => Found::None,
+            Err(Conflict::Budget) => Found::OverBudget,
+        }
+    }
+
+    fn predicates(&self, dimension: Dimension) -> Vec<PredCheck> {
+        let via = self
+            .key_slots
+            .iter()
+            .find(|(k, _)| k == "aws:viaawsservice")
+            .map(|(_, s)| *s);
+        let p = |pred: Pred, deps: Mask| PredCheck {
+            depth: top(deps),
+            deps,
+            pred,
+        };
+        let mut out = vec![p(Pred::ArnAccountConsistent, bit(ARN) | bit(ACCOUNT))];
+        match dimension {
+            Dimension::Identity => {
+                out.push(p(Pred::UntrustedCaller, bit(CALLER)));
+                out.push(p(Pred::NoThirdPartyException, bit(CALLER) | bit(ARN)));
+                out.push(p(Pred::NotAllowedResource, bit(ARN)));
+            }
+            Dimension::Resource => {
+                out.push(p(Pred::TrustedIamWithoutTagException, bit(CALLER)));
+                out.push(p(Pred::ResourceArnOutside, bit(ARN)));
+                out.push(p(Pred::ResourceAccountOutside, bit(ACCOUNT)));
+                out.push(p(Pred::ResourceOrgOutside, bit(ORG)));
+            }
+            Dimension::Network => {
+                out.push(p(Pred::NotExemptFromNetwork, bit(CALLER)));
+                out.push(p(Pred::NoThirdPartyException, bit(CALLER) | bit(ARN)));
+                out.push(p(Pred::UnexpectedNetwork, bit(NETWORK)));
+                if let Some(s) = via {
+                    out.push(p(Pred::NotViaAwsService, bit(s)));
+                }
+            }
+            // Enforce is searched as Identity and as Network with no target statement.
+            Dimension::Enforce => {}
+        }
+        out
+    }
+
+    fn pred_holds(&self, pred: Pred, r: &Request) -> bool {
+        let per = self.perimeter;
+        match pred {
+            Pred::UntrustedCaller => !per.trusted_caller(&r.caller),
+            Pred::NoThirdPartyException => !per.third_party_exception(&r.caller, &r.resource.arn),
+            Pred::TrustedIamWithoutTagException => {
+                per.trusted_iam_caller(&r.caller) && !per.tag_exception(&r.caller)
+            }
+            Pred::ResourceArnOutside => {
+                !per.allowed_resource(&r.resource.arn) && !per.third_party_resource(&r.resource.arn)
+            }
+            Pred::NotAllowedResource => !per.allowed_resource(&r.resource.arn),
+            Pred::ResourceAccountOutside => {
+                !per.resource_account_trusted(r.resource.account.as_deref())
+            }
+            Pred::ResourceOrgOutside => {
+                !per.resource_org_trusted(r.resource.org.as_ref().map(|o| o.id.as_str()))
+            }
+            Pred::NotExemptFromNetwork => !per.network_exempt_caller(&r.caller),
+            Pred::UnexpectedNetwork => !per.expected_network(r),
+            Pred::NotViaAwsService => {
+                !matches!(r.lookup("aws:viaawsservice"), Some(Values::One(v)) if v == "true")
+            }
+            Pred::ArnAccountConsistent => match crate::iam::arn::split(&r.resource.arn) {
+                Some(parts) if !parts[4].is_empty() => {
+                    r.resource.account.as_deref() == Some(parts[4])
+                }
+                _ => true,
+            },
+        }
+    }
+
+    fn part_holds(&self, stmt: usize, part: Part, r: &Request) -> bool {
+        let st = &self.policy.statements[stmt];
+        match part {
+            Part::Principal => principal_matches(st, r),
+            Part::Action => action_matches(st, r),
+            Part::Resource => resource_matches(st, r),
+            Part::Condition(i) => st.conditions[i].holds(r),
+        }
+    }
+
+    /// Checks everything that becomes decidable at `depth`. `Err(mask)`: the slots that made it
+    /// fail.
+    fn checks_at(&self, depth: usize, r: &Request) -> Result<(), Mask> {
+        for p in self.preds.iter().filter(|p| p.depth == depth) {
+            if !self.pred_holds(p.pred, r) {
+                return Err(p.deps);
+            }
+        }
+        if let Some(t) = &self.target {
+            for c in t.checks.iter().filter(|c| c.depth == depth) {
+                if !self.part_holds(t.index, c.part, r) {
+                    return Err(c.deps);
+                }
+            }
+        }
+        for d in self.denies.iter().filter(|d| d.depth == depth) {
+            if d.checks.iter().all(|c| self.part_holds(d.index, c.part, r)) {
+                return Err(d.deps);
+            }
+        }
+        Ok(())
+    }
+
+    /// The slots that decide which candidates a slot offers (availability rules).
+    fn availability_deps(&self, slot: usize) -> Mask {
+        if slot < FIRST_KEY {
+            return 0;
+        }
+        let key = &self.universe.keys[slot - FIRST_KEY].key;
+        let mut deps = 0;
+        if SERVICE_SOURCE_KEYS.contains(&key.as_str()) || key == "aws:viaawsservice" {
+            deps |= bit(CALLER);
+        }
+        if ENDPOINT_KEYS.contains(&key.as_str()) {
+            deps |= bit(NETWORK);
+        }
+        if CALLED_VIA_KEYS.contains(&key.as_str())
+            && let Some((_, s)) = self
+                .key_slots
+                .iter()
+                .find(|(k, _)| k == "aws:viaawsservice")
+        {
+            deps |= bit(*s);
+        }
+        deps
+    }
+
+    fn key_available(&self, key: &str, value: &Option<ContextValue>, r: &Request) -> bool {
+        let Some(value) = value else { return true };
+        if SERVICE_SOURCE_KEYS.contains(&key) {
+            return matches!(r.caller, Caller::Service { .. });
+        }
+        if ENDPOINT_KEYS.contains(&key) {
+            return r.context.contains_key("aws:sourcevpce");
+        }
+        if CALLED_VIA_KEYS.contains(&key) {
+            return matches!(r.lookup("aws:viaawsservice"), Some(Values::One("true")));
+        }
+        if key == "aws:viaawsservice" && !matches!(r.caller, Caller::Iam(_)) {
+            return *value == ContextValue::One("false".into());
+        }
+        true
+    }
+
+    fn dfs(&mut self, depth: usize, r: &mut Request) -> Result<(), Conflict> {
+        if depth == self.slots {
+            return Ok(());
+        }
+        let mut conflict: Mask = self.availability_deps(depth);
+        let count = self.candidate_count(depth);
+        for i in 0..count {
+            self.steps += 1;
+            if self.steps > self.budget {
+                return Err(Conflict::Budget);
+            }
+            if !self.assign(depth, i, r) {
+                continue;
+            }
+            let outcome = match self.checks_at(depth, r) {
+                Err(mask) => Err(Conflict::Exhausted(mask)),
+                Ok(()) => self.dfs(depth + 1, r),
+            };
+            match outcome {
+                Ok(()) => return Ok(()),
+                Err(Conflict::Budget) => return Err(Conflict::Budget),
+                Err(Conflict::Exhausted(mask)) => {
+                    self.unassign(depth, r);
+                    if mask & bit(depth) == 0 {
+                        // Nothing this slot can take fixes what failed below: jump back.
+                        return Err(Conflict::Exhausted(mask));
+                    }
+                    conflict |= mask & !bit(depth);
+                }
+            }
+        }
+        Err(Conflict::Exhausted(conflict))
+    }
+
+    fn candidate_count(&self, depth: usize) -> usize {
+        let u = self.universe;
+        match depth {
+            CALLER => u.callers.len(),
+            ACTION => u.actions.len(),
+            ARN => u.arns.len(),
+            ACCOUNT => u.resource_accounts.len(),
+            ORG => u.resource_orgs.len(),
+            TAGS => u.resource_tags.len(),
+            NETWORK => u.networks.len(),
+            k => u.keys[k - FIRST_KEY].candidates.len(),
+        }
+    }
+
+    /// Puts candidate `i` of slot `depth` into the request; false if the request model rules it
+    /// out given the slots already fixed.
+    fn assign(&self, depth: usize, i: usize, r: &mut Request) -> bool {
+        let u = self.universe;
+        match depth {
+            CALLER => r.caller = u.callers[i].clone(),
+            ACTION => r.action.clone_from(&u.actions[i]),
+            ARN => r.resource.arn.clone_from(&u.arns[i]),
+            ACCOUNT => r.resource.account.clone_from(&u.resource_accounts[i]),
+            ORG => r.resource.org.clone_from(&u.resource_orgs[i]),
+            TAGS => r.resource.tags.clone_from(&u.resource_tags[i]),
+            NETWORK => set_network(r, &u.networks[i]),
+            k => {
+                let fk = &u.keys[k - FIRST_KEY];
+                let value = &fk.candidates[i];
+                if !self.key_available(&fk.key, value, r) {
+                    return false;
+                }
+                match value {
+                    Some(v) => {
+                        r.context.insert(fk.key.clone(), v.clone());
+                    }
+                    None => {
+                        r.context.remove(&fk.key);
+                    }
+                }
+            }
+        }
+        true
+    }
+
+    fn unassign(&self, depth: usize, r: &mut Request) {
+        if depth >= FIRST_KEY {
+            r.context.remove(&self.universe.keys[depth - FIRST_KEY].key);
+        } else if depth == NETWORK {
+            set_network(r, &Network::default());
+        }
+    }
+}
+
+fn set_network(r: &mut Request, n: &Network) {
+    for (key, value) in [
+        ("aws:sourcevpce", &n.vpce),
+        ("aws:sourcevpc", &n.vpc),
+        ("aws:sourceip", &n.ip),
+        ("aws:vpcsourceip", &n.vpc_source_ip),
+    ] {
+        match value {
+            Some(v) => {
+                r.context
+                    .insert(key.to_owned(), ContextValue::One(v.clone()));
+            }
+            None => {
+                r.context.remove(key);
+            }
+        }
+    }
+}
+
+enum Conflict {
+    /// No candidate below works; the mask holds the slots whose values caused the failures.
+    Exhausted(Mask),
+    Budget,
+}

@@ -1,0 +1,487 @@
+//! One test per trap of the IAM semantics notes (sections 2.2 to 2.6): the verdict, and why.
+
+use serde_json::{Value, json};
+
+use super::*;
+use crate::iam::pattern;
+use crate::iam::policy::PolicyKind;
+
+const ORG: &str = "o-abc123def4";
+const ACCOUNT: &str = "111122223333";
+const BUCKET: &str = "example-bucket";
+
+fn perimeter() -> Perimeter {
+    Perimeter {
+        identity_orgs: vec![ORG.into()],
+        identity_accounts: vec![ACCOUNT.into()],
+        trust_service_principals: true,
+        resource_orgs: vec![ORG.into()],
+        resource_accounts: vec![ACCOUNT.into()],
+        vpces: vec!["vpce-1a2b3c4d".into()],
+        ..Perimeter::default()
+    }
+}
+
+fn bucket() -> Attachment {
+    Attachment::Bucket {
+        name: Some(BUCKET.into()),
+    }
+}
+
+fn endpoint() -> Attachment {
+    Attachment::Endpoint {
+        id: Some("vpce-1a2b3c4d".into()),
+        vpc: None,
+    }
+}
+
+fn stmt(effect: &str, principal: Value, condition: Value) -> Value {
+    let mut s = json!({"Effect": effect, "Principal": principal, "Action": "s3:GetObject",
+        "Resource": format!("arn:aws:s3:::{BUCKET}/*")});
+    if !condition.is_null() {
+        s["Condition"] = condition;
+    }
+    s
+}
+
+fn verdicts(
+    statements: Vec<Value>,
+    attachment: &Attachment,
+    per: &Perimeter,
+) -> Vec<(Dimension, Verdict)> {
+    let kind = match attachment {
+        Attachment::Bucket { .. } => PolicyKind::BucketPolicy,
+        Attachment::Endpoint { .. } => PolicyKind::EndpointPolicy,
+    };
+    let doc = json!({"Version": "2012-10-17", "Statement": statements});
+    let policy = Policy::from_value(&doc, kind).unwrap_or_else(|e| panic!("{e}"));
+    analyze(&policy, attachment, per)
+        .into_iter()
+        .map(|v| (v.dimension, v.verdict))
+        .collect()
+}
+
+fn verdict(statements: Vec<Value>, attachment: &Attachment, dimension: Dimension) -> Verdict {
+    verdicts(statements, attachment, &perimeter())
+        .into_iter()
+        .find(|(d, _)| *d == dimension)
+        .map(|(_, v)| v)
+        .expect("dimension analysed")
+}
+
+#[track_caller]
+fn violates(v: Verdict) -> Witness {
+    match v {
+        Verdict::Violates(w) => *w,
+        other => panic!("expected a violation, got {other:?}"),
+    }
+}
+
+#[track_caller]
+fn complies(v: Verdict) {
+    assert_eq!(v, Verdict::Complies);
+}
+
+fn org_only() -> Value {
+    json!({"StringEquals": {"aws:PrincipalOrgID": ORG}})
+}
+
+#[test]
+fn aws_star_is_the_same_as_star() {
+    // Both forms grant everyone, anonymous callers included (2.2).
+    for p in [json!("*"), json!({"AWS": "*"}), json!({"AWS": ["*"]})] {
+        let w = violates(verdict(
+            vec![stmt("Allow", p, Value::Null)],
+            &bucket(),
+            Dimension::Identity,
+        ));
+        assert!(
+            w.line()
+                .starts_with("anonymous principal can s3:GetObject arn:aws:s3:::example-bucket/"),
+            "{}",
+            w.line()
+        );
+    }
+}
+
+#[test]
+fn org_condition_keeps_identities_in_but_not_networks() {
+    let s = vec![stmt("Allow", json!("*"), org_only())];
+    complies(verdict(s.clone(), &bucket(), Dimension::Identity));
+    let w = violates(verdict(s, &bucket(), Dimension::Network));
+    assert!(
+        !w.line().contains("vpce-1a2b3c4d"),
+        "not through the allowed endpoint: {}",
+        w.line()
+    );
+}
+
+#[test]
+fn for_all_values_on_a_missing_key_is_vacuously_true() {
+    // ForAllValues:StringEquals aws:PrincipalOrgID holds for anonymous callers, who have no
+    // organisation id at all (2.4): checkov and policyuniverse count it as restrictive.
+    let s = vec![stmt(
+        "Allow",
+        json!("*"),
+        json!({"ForAllValues:StringEquals": {"aws:PrincipalOrgID": ORG}}),
+    )];
+    let w = violates(verdict(s, &bucket(), Dimension::Identity));
+    assert!(w.line().starts_with("anonymous principal"), "{}", w.line());
+    assert!(
+        w.line().contains("no aws:PrincipalOrgID") || !w.line().contains("PrincipalOrgID="),
+        "{}",
+        w.line()
+    );
+}
+
+#[test]
+fn if_exists_on_the_identity_key_lets_anonymous_in() {
+    let s = vec![stmt(
+        "Allow",
+        json!("*"),
+        json!({"StringEqualsIfExists": {"aws:PrincipalOrgID": ORG}}),
+    )];
+    let w = violates(verdict(s, &bucket(), Dimension::Identity));
+    assert!(matches!(w.request.caller, crate::iam::Caller::Anonymous));
+}
+
+#[test]
+fn key_name_case_does_not_matter() {
+    let s = vec![stmt(
+        "Allow",
+        json!("*"),
+        json!({"StringEquals": {"AWS:PRINCIPALORGID": ORG}}),
+    )];
+    complies(verdict(s, &bucket(), Dimension::Identity));
+}
+
+#[test]
+fn a_deny_fences_an_open_allow() {
+    // Pattern matchers that ignore Deny statements flag this; nothing outside gets through.
+    let s = vec![
+        stmt("Allow", json!("*"), Value::Null),
+        stmt(
+            "Deny",
+            json!("*"),
+            json!({"StringNotEquals": {"aws:PrincipalOrgID": ORG}}),
+        ),
+    ];
+    complies(verdict(s, &bucket(), Dimension::Identity));
+}
+
+#[test]
+fn a_deny_with_if_exists_also_fences_anonymous() {
+    let s = vec![
+        stmt("Allow", json!("*"), Value::Null),
+        stmt(
+            "Deny",
+            json!("*"),
+            json!({"StringNotEqualsIfExists": {"aws:PrincipalOrgID": ORG}}),
+        ),
+    ];
+    complies(verdict(s, &bucket(), Dimension::Identity));
+}
+
+#[test]
+fn a_deny_on_a_positive_operator_misses_anonymous() {
+    // "Deny when the org is not mine" written with StringEquals on another org: the Deny never
+    // fires for callers without an organisation, so they stay allowed.
+    let s = vec![
+        stmt("Allow", json!("*"), Value::Null),
+        stmt(
+            "Deny",
+            json!("*"),
+            json!({"StringLike": {"aws:PrincipalOrgID": "o-*"}}),
+        ),
+    ];
+    let w = violates(verdict(s, &bucket(), Dimension::Identity));
+    assert!(w.request.caller.org().is_none(), "{}", w.line());
+}
+
+#[test]
+fn not_principal_with_allow_grants_everyone_else() {
+    let s = vec![stmt("Allow", json!(null), Value::Null)];
+    let mut s = s;
+    s[0].as_object_mut().unwrap().remove("Principal");
+    s[0]["NotPrincipal"] = json!({"AWS": format!("arn:aws:iam::{ACCOUNT}:root")});
+    let w = violates(verdict(s, &bucket(), Dimension::Identity));
+    assert!(w.line().contains("via statement"), "{}", w.line());
+}
+
+#[test]
+fn wildcard_values_are_not_restrictions() {
+    let s = vec![stmt(
+        "Allow",
+        json!("*"),
+        json!({"StringLike": {"aws:PrincipalOrgID": "o-*"}}),
+    )];
+    let w = violates(verdict(s, &bucket(), Dimension::Identity));
+    let org = w
+        .request
+        .caller
+        .org()
+        .map(|o| o.id.clone())
+        .unwrap_or_default();
+    assert!(
+        org.starts_with("o-") && org != ORG,
+        "a foreign organisation matching o-*: {}",
+        w.line()
+    );
+}
+
+#[test]
+fn the_network_dimension_reads_wildcard_vpces_as_open() {
+    let s = vec![stmt(
+        "Allow",
+        json!("*"),
+        json!({"StringEquals": {"aws:PrincipalOrgID": ORG}, "StringLike": {"aws:SourceVpce": "vpce-*"}}),
+    )];
+    let w = violates(verdict(s, &bucket(), Dimension::Network));
+    assert!(
+        w.line().contains("through VPC endpoint vpce-"),
+        "{}",
+        w.line()
+    );
+    let fixed = vec![stmt(
+        "Allow",
+        json!("*"),
+        json!({"StringEquals": {"aws:PrincipalOrgID": ORG, "aws:SourceVpce": "vpce-1a2b3c4d"}}),
+    )];
+    complies(verdict(fixed, &bucket(), Dimension::Network));
+}
+
+#[test]
+fn confused_deputy_keys_exist_only_for_service_principals() {
+    // aws:SourceAccount is only in requests a service principal makes on behalf of a resource,
+    // so this grant reaches service principals only, which this perimeter trusts.
+    let s = vec![stmt(
+        "Allow",
+        json!("*"),
+        json!({"StringEquals": {"aws:SourceAccount": ACCOUNT}}),
+    )];
+    complies(verdict(s, &bucket(), Dimension::Identity));
+    let service = vec![stmt(
+        "Allow",
+        json!({"Service": "logging.s3.amazonaws.com"}),
+        json!({"StringEquals": {"aws:SourceAccount": ACCOUNT}}),
+    )];
+    complies(verdict(service, &bucket(), Dimension::Identity));
+    let mut untrusting = perimeter();
+    untrusting.trust_service_principals = false;
+    let v = verdicts(
+        vec![stmt(
+            "Allow",
+            json!("*"),
+            json!({"StringEquals": {"aws:SourceAccount": ACCOUNT}}),
+        )],
+        &bucket(),
+        &untrusting,
+    );
+    let w = violates(
+        v.into_iter()
+            .find(|(d, _)| *d == Dimension::Identity)
+            .unwrap()
+            .1,
+    );
+    assert!(
+        w.line().starts_with("AWS service principal"),
+        "{}",
+        w.line()
+    );
+}
+
+#[test]
+fn not_action_grants_every_other_action() {
+    let mut s = stmt("Allow", json!("*"), Value::Null);
+    s.as_object_mut().unwrap().remove("Action");
+    s["NotAction"] = json!("s3:DeleteObject");
+    violates(verdict(vec![s], &bucket(), Dimension::Identity));
+}
+
+#[test]
+fn variables_compare_the_caller_with_the_resource() {
+    // Only principals of the bucket owner's organisation match, and the owner is trusted.
+    let s = vec![stmt(
+        "Allow",
+        json!("*"),
+        json!({"StringEquals": {"aws:PrincipalOrgID": "${aws:ResourceOrgID}"}}),
+    )];
+    complies(verdict(s, &bucket(), Dimension::Identity));
+    // On an endpoint, the resource can belong to any organisation: so can the principal.
+    let e = vec![
+        json!({"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*",
+        "Condition": {"StringEquals": {"aws:PrincipalOrgID": "${aws:ResourceOrgID}"}}}),
+    ];
+    violates(verdict(e, &endpoint(), Dimension::Identity));
+}
+
+#[test]
+fn ip_ranges_are_reasoned_about_by_containment() {
+    let mut per = perimeter();
+    per.source_ips = vec!["203.0.113.0/24".parse().unwrap()];
+    let narrow = vec![stmt(
+        "Allow",
+        json!("*"),
+        json!({"StringEquals": {"aws:PrincipalOrgID": ORG}, "IpAddress": {"aws:SourceIp": "203.0.113.128/25"}}),
+    )];
+    let v = verdicts(narrow, &bucket(), &per);
+    complies(
+        v.into_iter()
+            .find(|(d, _)| *d == Dimension::Network)
+            .unwrap()
+            .1,
+    );
+    let wide = vec![stmt(
+        "Allow",
+        json!("*"),
+        json!({"StringEquals": {"aws:PrincipalOrgID": ORG}, "IpAddress": {"aws:SourceIp": "203.0.112.0/23"}}),
+    )];
+    let v = verdicts(wide, &bucket(), &per);
+    let w = violates(
+        v.into_iter()
+            .find(|(d, _)| *d == Dimension::Network)
+            .unwrap()
+            .1,
+    );
+    assert!(w.line().contains("from 203.0.112."), "{}", w.line());
+}
+
+#[test]
+fn enforce_mode_needs_deny_statements() {
+    let mut per = perimeter();
+    per.bucket_mode = BucketMode::Enforce;
+    let only_allow = vec![stmt("Allow", json!("*"), org_only())];
+    let v = verdicts(only_allow, &bucket(), &per);
+    let w = violates(
+        v.into_iter()
+            .find(|(d, _)| *d == Dimension::Enforce)
+            .unwrap()
+            .1,
+    );
+    assert!(
+        w.line().ends_with("and no Deny statement stops it"),
+        "{}",
+        w.line()
+    );
+    let fenced = vec![
+        stmt(
+            "Deny",
+            json!("*"),
+            json!({"StringNotEqualsIfExists": {"aws:PrincipalOrgID": ORG}, "BoolIfExists": {"aws:PrincipalIsAWSService": "false"}}),
+        ),
+        json!({"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": [format!("arn:aws:s3:::{BUCKET}"), format!("arn:aws:s3:::{BUCKET}/*")],
+               "Condition": {"StringNotEqualsIfExists": {"aws:SourceVpce": "vpce-1a2b3c4d"}, "BoolIfExists": {"aws:PrincipalIsAWSService": "false", "aws:ViaAWSService": "false"}}}),
+    ];
+    let v = verdicts(fenced, &bucket(), &per);
+    // The first Deny covers only s3:GetObject on objects: other actions from outside pass.
+    let w = violates(
+        v.into_iter()
+            .find(|(d, _)| *d == Dimension::Enforce)
+            .unwrap()
+            .1,
+    );
+    assert!(
+        w.request.action != "s3:GetObject" || !w.request.resource.arn.contains('/'),
+        "{}",
+        w.line()
+    );
+}
+
+#[test]
+fn endpoint_default_policy_violates_both_dimensions() {
+    let full = vec![json!({"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"})];
+    let v = verdicts(full, &endpoint(), &perimeter());
+    assert_eq!(v.len(), 2);
+    for (_, verdict) in v {
+        violates(verdict);
+    }
+}
+
+#[test]
+fn endpoint_org_to_org_policy_complies() {
+    let s = vec![
+        json!({"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*",
+        "Condition": {"StringEquals": {"aws:PrincipalOrgID": ORG, "aws:ResourceOrgID": ORG}}}),
+    ];
+    for (_, v) in verdicts(s, &endpoint(), &perimeter()) {
+        complies(v);
+    }
+    let principal_only = vec![
+        json!({"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*",
+        "Condition": {"StringEquals": {"aws:PrincipalOrgID": ORG}}}),
+    ];
+    let w = violates(verdict(principal_only, &endpoint(), Dimension::Resource));
+    assert!(
+        w.line().contains(&format!("(in {ORG}")),
+        "a trusted caller: {}",
+        w.line()
+    );
+}
+
+#[test]
+fn principal_tag_exception_is_honoured_only_when_configured() {
+    let s = vec![
+        json!({"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*",
+            "Condition": {"StringEquals": {"aws:PrincipalOrgID": ORG, "aws:ResourceOrgID": ORG}}}),
+        json!({"Sid": "AnyResourceWithTag", "Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*",
+            "Condition": {"StringEquals": {"aws:PrincipalOrgID": ORG, "aws:PrincipalTag/dp:exclude:resource": "true"}}}),
+    ];
+    let w = violates(verdict(s.clone(), &endpoint(), Dimension::Resource));
+    assert!(
+        w.line().contains("tagged dp:exclude:resource=true"),
+        "{}",
+        w.line()
+    );
+    assert!(w.line().contains("AnyResourceWithTag"), "{}", w.line());
+    let mut per = perimeter();
+    per.principal_tags = vec![("dp:exclude:resource".into(), "true".into())];
+    for (_, v) in verdicts(s, &endpoint(), &per) {
+        complies(v);
+    }
+}
+
+#[test]
+fn third_party_exception_covers_only_its_resources() {
+    let s = vec![
+        json!({"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::partner-bucket/*",
+        "Condition": {"StringEquals": {"aws:PrincipalAccount": "222233334444", "aws:ResourceAccount": "222233334444"}}}),
+    ];
+    violates(verdict(s.clone(), &endpoint(), Dimension::Identity));
+    let mut per = perimeter();
+    per.third_parties = vec![ThirdParty {
+        accounts: vec!["222233334444".into()],
+        resources: vec![pattern::glob("arn:aws:s3:::partner-bucket/*")],
+        written: vec!["arn:aws:s3:::partner-bucket/*".into()],
+    }];
+    for (_, v) in verdicts(s, &endpoint(), &per) {
+        complies(v);
+    }
+}
+
+#[test]
+fn unknown_endpoint_id_ranges_over_every_endpoint() {
+    // A condition on aws:SourceVpce cannot fence identities when the endpoint's id is unknown.
+    let s = vec![
+        json!({"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*",
+        "Condition": {"StringNotEquals": {"aws:SourceVpce": "vpce-1a2b3c4d"}}}),
+    ];
+    complies(verdict(s.clone(), &endpoint(), Dimension::Identity));
+    let unknown = Attachment::Endpoint {
+        id: None,
+        vpc: None,
+    };
+    violates(verdicts(s, &unknown, &perimeter()).remove(0).1);
+}
+
+#[test]
+fn a_tiny_budget_fails_closed() {
+    let doc = json!({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*",
+        "Condition": {"StringEquals": {"aws:PrincipalOrgID": ORG}}}]});
+    let policy = Policy::from_value(&doc, PolicyKind::EndpointPolicy).unwrap();
+    let v = analyze_with_budget(&policy, &endpoint(), &perimeter(), 3);
+    assert!(
+        v.iter()
+            .any(|d| matches!(&d.verdict, Verdict::Undecided(why) if why.contains("too complex"))),
+        "{v:?}"
+    );
+}

@@ -1,0 +1,992 @@
+//! The finite universe the search ranges over: candidate values for every part of a request,
+//! built from the literals of the policy and the perimeter.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::iam::arn;
+use crate::iam::condition::{Base, PolicyValue};
+use crate::iam::keys;
+use crate::iam::pattern::{self, Tok};
+use crate::iam::policy::{Policy, PolicyKind, PrincipalClause};
+use crate::iam::principal::{Entry, IamEntryKind};
+use crate::iam::request::{Caller, ContextValue, IamIdentity, Org, iam_identity};
+use crate::iam::template::{Lookup, Template};
+
+use super::model::{ALWAYS_PRESENT, Attachment, Perimeter};
+use super::values::{self, Pool};
+
+/// How requests reach the resource: the network part of the context.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Network {
+    pub vpce: Option<String>,
+    pub vpc: Option<String>,
+    pub ip: Option<String>,
+    pub vpc_source_ip: Option<String>,
+}
+
+/// A free context key and its candidate values (`None`: absent).
+#[derive(Debug, Clone)]
+pub struct FreeKey {
+    pub key: String,
+    pub candidates: Vec<Option<ContextValue>>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Universe {
+    pub callers: Vec<Caller>,
+    pub actions: Vec<String>,
+    pub arns: Vec<String>,
+    pub resource_accounts: Vec<Option<String>>,
+    pub resource_orgs: Vec<Option<Org>>,
+    pub resource_tags: Vec<BTreeMap<String, String>>,
+    pub networks: Vec<Network>,
+    pub keys: Vec<FreeKey>,
+}
+
+/// Too many candidates to search: the caller fails closed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TooMany(pub String);
+
+const MAX_CALLERS: usize = 20_000;
+const MAX_TAG_COMBINATIONS: usize = 256;
+
+/// Families of keys whose values are compared with each other, directly or through variables.
+fn domain(key: &str) -> &str {
+    match key {
+        "aws:principalorgid" | "aws:resourceorgid" | "aws:sourceorgid" | "aws:vpceorgid" => "org",
+        "aws:principalaccount"
+        | "aws:resourceaccount"
+        | "aws:sourceaccount"
+        | "aws:vpceaccount"
+        | "aws:sourceowner" => "account",
+        "aws:principalorgpaths"
+        | "aws:resourceorgpaths"
+        | "aws:sourceorgpaths"
+        | "aws:vpceorgpaths" => "orgpath",
+        "aws:sourcevpc" | "aws:ec2instancesourcevpc" => "vpc",
+        "aws:sourcevpce" => "vpce",
+        "aws:sourceip" | "aws:vpcsourceip" | "aws:ec2instancesourceprivateipv4" => "ip",
+        "aws:principalservicename"
+        | "aws:principalservicenameslist"
+        | "aws:calledvia"
+        | "aws:calledviafirst"
+        | "aws:calledvialast" => "service",
+        "aws:principalarn" => "principalarn",
+        other => other,
+    }
+}
+
+/// Everything the policy and the perimeter say, by domain.
+#[derive(Default)]
+struct Gathered {
+    pools: BTreeMap<String, Pool>,
+    /// Keys read by conditions (lower-case), with whether a set operator reads them.
+    keys: BTreeMap<String, bool>,
+    /// Condition and resource templates that hold variables, with the domain they feed.
+    templated: Vec<(String, Template, bool)>,
+    arn_patterns: Vec<Vec<Tok>>,
+    /// Action patterns lower-cased (matching is case-insensitive) and as written (for witnesses).
+    actions: Vec<Vec<Tok>>,
+    actions_written: Vec<Vec<Tok>>,
+    entries: Vec<Entry>,
+}
+
+impl Gathered {
+    fn pool(&mut self, domain: &str) -> &mut Pool {
+        self.pools.entry(domain.to_owned()).or_default()
+    }
+}
+
+struct NoVariables;
+impl Lookup for NoVariables {
+    fn variable(&self, _: &str) -> Option<&str> {
+        None
+    }
+}
+
+fn gather(policy: &Policy, perimeter: &Perimeter) -> Gathered {
+    let mut g = Gathered::default();
+    for st in &policy.statements {
+        match &st.principal {
+            Some(PrincipalClause::Principal(p)) | Some(PrincipalClause::NotPrincipal(p)) => {
+                g.entries
+                    .extend(p.entries.iter().map(|(_, _, e)| e.clone()));
+            }
+            None => {}
+        }
+        g.actions
+            .extend(st.action.patterns.iter().map(|a| a.pattern.clone()));
+        g.actions_written
+            .extend(st.action.patterns.iter().map(|a| pattern::glob(&a.written)));
+        if let Some(r) = &st.resource {
+            for t in &r.patterns {
+                if t.has_variables() {
+                    g.templated.push(("resource".into(), t.clone(), true));
+                } else if let Some(toks) = t.resolve_glob(&NoVariables) {
+                    g.arn_patterns.push(toks.into_owned());
+                }
+            }
+        }
+        for c in &st.conditions {
+            let set = c.operator.set.is_some();
+            let multivalued = keys::global(&c.key).is_some_and(|k| k.multivalued);
+            g.keys
+                .entry(c.key.clone())
+                .and_modify(|s| *s |= set)
+                .or_insert(set || multivalued);
+            let d = domain(&c.key).to_owned();
+            for v in &c.values {
+                match v {
+                    PolicyValue::Text(t) => {
+                        for var in t.variables() {
+                            g.keys.entry(var.to_owned()).or_insert(false);
+                        }
+                        let glob = matches!(c.operator.base, Base::StringLike | Base::Arn);
+                        if t.has_variables() {
+                            g.templated.push((d.clone(), t.clone(), glob));
+                            continue;
+                        }
+                        let pool = g.pool(&d);
+                        if c.operator.base == Base::StringEqualsIgnoreCase {
+                            pool.ignore_case = true;
+                        }
+                        if glob {
+                            if let Some(toks) = t.resolve_glob(&NoVariables) {
+                                pool.add_text(&toks);
+                            }
+                        } else if let Some(lit) = t.resolve_literal(&NoVariables) {
+                            pool.literals.insert(lit.into_owned());
+                        }
+                    }
+                    PolicyValue::Number(n) => g.pool(&d).numbers.push(*n),
+                    PolicyValue::Date(ms) => g.pool(&d).dates.push(*ms),
+                    PolicyValue::Bool(_) => g.pool(&d).bools = true,
+                    PolicyValue::Binary(b) => {
+                        use base64::Engine as _;
+                        g.pool(&d)
+                            .binaries
+                            .insert(base64::engine::general_purpose::STANDARD.encode(b));
+                    }
+                    PolicyValue::Ip(net) => g.pool(&d).nets.push(*net),
+                }
+            }
+        }
+    }
+    // Accounts named inside ARNs (principal ARN conditions, resource patterns) are accounts too.
+    let mut arn_accounts: Vec<String> = Vec::new();
+    let principal_arns = g.pools.get("principalarn").cloned().unwrap_or_default();
+    let literal_arns: Vec<Vec<Tok>> = principal_arns
+        .literals
+        .iter()
+        .map(|l| pattern::literal(l))
+        .collect();
+    for toks in principal_arns
+        .globs
+        .iter()
+        .chain(&literal_arns)
+        .chain(&g.arn_patterns)
+    {
+        if let Some(parts) = arn::split_tokens(toks) {
+            let account = pattern::render(parts[4]);
+            if arn::is_account_id(&account) && !pattern::has_wildcard(parts[4]) {
+                arn_accounts.push(account);
+            }
+        }
+    }
+    let accounts = g.pool("account");
+    accounts.literals.extend(arn_accounts);
+    accounts
+        .literals
+        .extend(perimeter.identity_accounts.iter().cloned());
+    accounts
+        .literals
+        .extend(perimeter.resource_accounts.iter().cloned());
+    for tp in &perimeter.third_parties {
+        g.pool("account")
+            .literals
+            .extend(tp.accounts.iter().cloned());
+        g.arn_patterns.extend(tp.resources.iter().cloned());
+    }
+    let orgs = g.pool("org");
+    orgs.literals
+        .extend(perimeter.identity_orgs.iter().cloned());
+    orgs.literals
+        .extend(perimeter.resource_orgs.iter().cloned());
+    g.pool("vpce")
+        .literals
+        .extend(perimeter.vpces.iter().cloned());
+    g.pool("vpc")
+        .literals
+        .extend(perimeter.vpcs.iter().cloned());
+    g.pool("ip")
+        .nets
+        .extend(perimeter.source_ips.iter().copied());
+    g.arn_patterns
+        .extend(perimeter.allowed_resources.iter().cloned());
+    for (k, v) in perimeter
+        .principal_tags
+        .iter()
+        .chain(&perimeter.network_tags)
+    {
+        let key = format!("aws:principaltag/{k}");
+        g.keys.entry(key.clone()).or_insert(false);
+        g.pool(&key).literals.insert(v.clone());
+    }
+    for e in &g.entries.clone() {
+        match e {
+            Entry::Account { account, .. } | Entry::Iam { account, .. } => {
+                g.pool("account").literals.insert(account.clone());
+            }
+            Entry::Service(s) => {
+                g.pool("service").literals.insert(s.clone());
+            }
+            _ => {}
+        }
+    }
+    g
+}
+
+/// Candidate values of each domain, without the variables' contributions yet.
+struct Domains {
+    strings: BTreeMap<String, Vec<String>>,
+    accounts: Vec<String>,
+    orgs: Vec<String>,
+}
+
+impl Domains {
+    fn of(&self, domain: &str) -> &[String] {
+        match domain {
+            "account" => &self.accounts,
+            "org" => &self.orgs,
+            d => self.strings.get(d).map(Vec::as_slice).unwrap_or(&[]),
+        }
+    }
+}
+
+fn stems(domain: &str) -> &str {
+    match domain {
+        "org" => "o-fresh",
+        "vpce" => "vpce-fresh",
+        "vpc" => "vpc-fresh",
+        "service" => "fresh-service-",
+        "orgpath" => "o-fresh0/r-fresh/",
+        _ => "fresh-",
+    }
+}
+
+/// Values a variable of this key can take in the search.
+fn variable_values(key: &str, d: &Domains) -> Vec<String> {
+    let values = d.of(domain(key));
+    if values.is_empty() {
+        vec!["fresh-variable".into()]
+    } else {
+        values.to_vec()
+    }
+}
+
+fn substitute(t: &Template, d: &Domains) -> Vec<Vec<Tok>> {
+    struct One<'a>(&'a BTreeMap<String, String>);
+    impl Lookup for One<'_> {
+        fn variable(&self, key: &str) -> Option<&str> {
+            self.0.get(key).map(String::as_str)
+        }
+    }
+    let vars: Vec<String> = t
+        .variables()
+        .map(str::to_owned)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut assignments: Vec<BTreeMap<String, String>> = vec![BTreeMap::new()];
+    for v in &vars {
+        let mut next = Vec::new();
+        for a in &assignments {
+            for value in variable_values(v, d).into_iter().take(8) {
+                let mut a = a.clone();
+                a.insert(v.clone(), value);
+                next.push(a);
+            }
+        }
+        assignments = next;
+        if assignments.len() > 64 {
+            assignments.truncate(64);
+        }
+    }
+    let mut out: Vec<Vec<Tok>> = assignments
+        .iter()
+        .filter_map(|a| t.resolve_glob(&One(a)).map(|c| c.into_owned()))
+        .collect();
+    // Without a value (and without a default) a variable resolves to nothing at all.
+    out.retain(|t| !t.is_empty());
+    out
+}
+
+/// Splits an ARN pattern, fills a wildcard account component with each candidate account, and
+/// returns witnesses (the least and a padded one) per combination.
+fn arn_witnesses(pattern_toks: &[Tok], accounts: &[String]) -> Vec<String> {
+    if pattern::is_match_all(pattern_toks) {
+        return Vec::new();
+    }
+    let Some(parts) = arn::split_tokens(pattern_toks) else {
+        return Vec::new();
+    };
+    let mut account_choices: Vec<String> = Vec::new();
+    if pattern::has_wildcard(parts[4]) {
+        account_choices.extend(
+            accounts
+                .iter()
+                .filter(|a| pattern::matches(parts[4], a))
+                .cloned(),
+        );
+        if pattern::matches(parts[4], "") {
+            account_choices.push(String::new());
+        }
+    } else {
+        account_choices.push(pattern::render(parts[4]));
+    }
+    let mut out = Vec::new();
+    for (star, one) in [("", '0'), ("#", '#')] {
+        let w: Vec<String> = parts
+            .iter()
+            .map(|p| pattern::witness(p, star, one))
+            .collect();
+        for a in &account_choices {
+            out.push(format!(
+                "{}:{}:{}:{}:{}:{}",
+                w[0], w[1], w[2], w[3], a, w[5]
+            ));
+        }
+    }
+    out
+}
+
+pub fn build(
+    policy: &Policy,
+    attachment: &Attachment,
+    perimeter: &Perimeter,
+) -> Result<Universe, TooMany> {
+    let mut g = gather(policy, perimeter);
+    let everything_taken: BTreeSet<String> = g
+        .pools
+        .values()
+        .flat_map(|p| p.literals.iter().cloned())
+        .collect();
+    let mut strings = BTreeMap::new();
+    for (name, pool) in &g.pools {
+        if name == "account" || name == "org" {
+            continue;
+        }
+        strings.insert(
+            name.clone(),
+            pool.strings(&values::fresh(stems(name), 2, &everything_taken)),
+        );
+    }
+    let account_pool = g.pools.get("account").cloned().unwrap_or_default();
+    let mut accounts = values::account_witnesses(&account_pool);
+    accounts.extend(values::fresh_accounts(2, &everything_taken));
+    let org_pool = g.pools.get("org").cloned().unwrap_or_default();
+    let orgs = org_pool.strings(&values::fresh("o-fresh", 2, &everything_taken));
+    let mut d = Domains {
+        strings,
+        accounts,
+        orgs,
+    };
+    // An organisation named only inside an OU path is an organisation too.
+    let path_orgs: Vec<String> = d
+        .of("orgpath")
+        .iter()
+        .filter_map(|p| p.split_once('/').map(|(o, _)| o.to_owned()))
+        .filter(|o| !o.is_empty())
+        .collect();
+    for o in path_orgs {
+        if !d.orgs.contains(&o) {
+            d.orgs.push(o);
+        }
+    }
+
+    // A variable's key needs candidates even when no condition compares it with anything: the
+    // same fresh values then appear both where it is substituted and where it comes from.
+    for (_, t, _) in &g.templated {
+        for var in t.variables() {
+            let dom = domain(var);
+            if dom != "account" && dom != "org" {
+                let entry = d.strings.entry(dom.to_owned()).or_default();
+                if entry.is_empty() {
+                    entry.extend(values::fresh(stems(dom), 2, &everything_taken));
+                }
+            }
+        }
+    }
+    // Variables: each templated value, with every candidate of its variables substituted.
+    for (target, t, glob) in std::mem::take(&mut g.templated) {
+        for toks in substitute(&t, &d) {
+            if target == "resource" {
+                g.arn_patterns.push(toks);
+                continue;
+            }
+            let pool = g.pools.entry(target.clone()).or_default();
+            if glob {
+                pool.add_text(&toks);
+            } else {
+                pool.literals.insert(pattern::render(&toks));
+            }
+        }
+        if target != "resource" {
+            let pool = g.pools.get(&target).cloned().unwrap_or_default();
+            let extra = match target.as_str() {
+                "account" => {
+                    let mut a = values::account_witnesses(&pool);
+                    a.extend(d.accounts.iter().cloned());
+                    a
+                }
+                _ => pool.strings(&values::fresh(stems(&target), 2, &everything_taken)),
+            };
+            let slot: &mut Vec<String> = match target.as_str() {
+                "account" => &mut d.accounts,
+                "org" => &mut d.orgs,
+                other => d.strings.entry(other.to_owned()).or_default(),
+            };
+            for v in extra {
+                if !slot.contains(&v) {
+                    slot.push(v);
+                }
+            }
+        }
+    }
+
+    let mut u = Universe {
+        callers: callers(&g, &d, perimeter)?,
+        actions: actions(&g, policy.kind),
+        ..Universe::default()
+    };
+    resources(&mut u, &g, &d, attachment, perimeter);
+    u.networks = networks(&g, &d, attachment);
+    u.keys = free_keys(&g, &d);
+    Ok(u)
+}
+
+fn callers(g: &Gathered, d: &Domains, perimeter: &Perimeter) -> Result<Vec<Caller>, TooMany> {
+    let mut out = vec![Caller::Anonymous];
+    let services = d.of("service");
+    for s in services
+        .iter()
+        .chain(std::iter::once(&"fresh-service.amazonaws.com".to_owned()))
+    {
+        let c = Caller::Service {
+            name: s.to_ascii_lowercase(),
+        };
+        if !out.contains(&c) {
+            out.push(c);
+        }
+    }
+    for e in &g.entries {
+        match e {
+            Entry::Federated(p) => out.push(Caller::Federated {
+                provider: p.clone(),
+            }),
+            Entry::CloudFrontOai(id) => out.push(Caller::CloudFrontOai { id: id.clone() }),
+            _ => {}
+        }
+    }
+    out.push(Caller::Federated {
+        provider: "fresh-provider.example".into(),
+    });
+
+    // IAM identities per account.
+    let mut arn_texts: BTreeSet<String> = BTreeSet::new();
+    let mut sessions: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut canonical: Vec<String> = Vec::new();
+    for e in &g.entries {
+        match e {
+            Entry::Iam {
+                kind: IamEntryKind::AssumedRole,
+                arn,
+                account,
+            } => {
+                if let Some((role, session)) = arn
+                    .rsplit_once(":assumed-role/")
+                    .and_then(|(_, r)| r.split_once('/'))
+                {
+                    let role_arn = format!("arn:aws:iam::{account}:role/{role}");
+                    sessions
+                        .entry(role_arn.clone())
+                        .or_default()
+                        .insert(session.to_owned());
+                    arn_texts.insert(role_arn);
+                }
+            }
+            Entry::Iam { arn, .. } => {
+                arn_texts.insert(arn.clone());
+            }
+            Entry::CanonicalUser(c) => canonical.push(c.clone()),
+            _ => {}
+        }
+    }
+    if let Some(p) = g.pools.get("principalarn") {
+        for glob in p.globs.iter().chain(
+            p.literals
+                .iter()
+                .map(|l| pattern::literal(l))
+                .collect::<Vec<_>>()
+                .iter(),
+        ) {
+            arn_texts.extend(arn_witnesses(glob, &d.accounts));
+            // StringLike may cross colons: its plain witnesses count too.
+            arn_texts.insert(pattern::witness(glob, "", '0'));
+        }
+    }
+    if let Some(names) = d.strings.get("aws:username") {
+        for a in &d.accounts {
+            for n in names {
+                arn_texts.insert(format!("arn:aws:iam::{a}:user/{n}"));
+            }
+        }
+    }
+    let mut identities: Vec<IamIdentity> = Vec::new();
+    let mut push = |id: IamIdentity| {
+        if !identities.contains(&id) {
+            identities.push(id);
+        }
+    };
+    for a in &d.accounts {
+        for text in [
+            format!("arn:aws:iam::{a}:role/fresh-role"),
+            format!("arn:aws:iam::{a}:user/fresh-user"),
+            format!("arn:aws:iam::{a}:root"),
+        ] {
+            if let Ok(id) = iam_identity(&text, None) {
+                push(id);
+            }
+        }
+    }
+    for text in &arn_texts {
+        let mut names: Vec<Option<&str>> = vec![None];
+        if let Some(s) = sessions.get(text) {
+            names.extend(s.iter().map(|s| Some(s.as_str())));
+        }
+        for session in names {
+            if let Ok(id) = iam_identity(text, session) {
+                push(id);
+            }
+        }
+    }
+    for c in canonical {
+        for a in d.accounts.iter().take(4) {
+            if let Ok(mut id) = iam_identity(&format!("arn:aws:iam::{a}:root"), None) {
+                id.canonical_user = Some(c.clone());
+                push(id);
+            }
+        }
+    }
+
+    // Organisations (or none), with paths that begin with the organisation id.
+    let paths = d.of("orgpath");
+    let mut orgs: Vec<Option<Org>> = vec![None];
+    for o in &d.orgs {
+        let mut own: Vec<String> = paths
+            .iter()
+            .filter(|p| p.starts_with(&format!("{o}/")))
+            .cloned()
+            .collect();
+        own.push(format!("{o}/r-fresh/"));
+        for p in own {
+            orgs.push(Some(Org {
+                id: o.clone(),
+                paths: vec![p],
+            }));
+        }
+    }
+
+    // Principal tags: every combination of the values each referenced tag key can take.
+    let tag_keys: Vec<String> = g
+        .keys
+        .keys()
+        .filter_map(|k| k.strip_prefix("aws:principaltag/"))
+        .map(str::to_owned)
+        .collect();
+    let mut tag_sets: Vec<BTreeMap<String, String>> = vec![BTreeMap::new()];
+    for k in &tag_keys {
+        let full = format!("aws:principaltag/{k}");
+        let mut choices: Vec<Option<String>> = vec![None];
+        choices.extend(d.of(&full).iter().cloned().map(Some));
+        if choices.len() == 1 {
+            choices.push(Some("fresh-tag-value".into()));
+        }
+        let mut next = Vec::new();
+        for set in &tag_sets {
+            for c in &choices {
+                let mut s = set.clone();
+                if let Some(v) = c {
+                    s.insert(k.clone(), v.clone());
+                }
+                next.push(s);
+            }
+        }
+        tag_sets = next;
+        if tag_sets.len() > MAX_TAG_COMBINATIONS {
+            return Err(TooMany(format!(
+                "{} combinations of principal tags",
+                tag_sets.len()
+            )));
+        }
+    }
+    let _ = perimeter;
+    for id in identities {
+        for org in &orgs {
+            for tags in &tag_sets {
+                let mut i = id.clone();
+                i.org = org.clone();
+                i.tags = tags.clone();
+                out.push(Caller::Iam(i));
+                if out.len() > MAX_CALLERS {
+                    return Err(TooMany(format!(
+                        "more than {MAX_CALLERS} distinct principals"
+                    )));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn is_action(a: &str) -> bool {
+    a.split_once(':').is_some_and(|(s, n)| {
+        !s.is_empty()
+            && !n.is_empty()
+            && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && n.bytes().all(|b| b.is_ascii_alphanumeric())
+    })
+}
+
+fn actions(g: &Gathered, kind: PolicyKind) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut push = |a: String| {
+        if is_action(&a) && !out.contains(&a) {
+            out.push(a);
+        }
+    };
+    let mut services: BTreeSet<String> = BTreeSet::new();
+    for p in &g.actions_written {
+        push(pattern::witness(p, "", 'X'));
+        push(pattern::witness(p, "Zz", 'Z'));
+        if let Some((svc, _)) = pattern::render(p).split_once(':')
+            && !svc.contains(['*', '?'])
+        {
+            services.insert(svc.to_ascii_lowercase());
+        }
+    }
+    if g.actions.len() <= 48 {
+        for (i, a) in g.actions.iter().enumerate() {
+            for b in &g.actions[i + 1..] {
+                if let Some(w) = pattern::intersection(a, b, 'z') {
+                    push(w);
+                }
+            }
+        }
+    }
+    for s in services {
+        push(format!("{s}:FreshAction"));
+    }
+    push("s3:FreshAction".into());
+    push("freshsvc:FreshAction".into());
+    if kind == PolicyKind::BucketPolicy {
+        out.retain(|a| a.get(..3).is_some_and(|p| p.eq_ignore_ascii_case("s3:")));
+    }
+    out
+}
+
+fn resources(
+    u: &mut Universe,
+    g: &Gathered,
+    d: &Domains,
+    attachment: &Attachment,
+    perimeter: &Perimeter,
+) {
+    let mut arns: Vec<String> = Vec::new();
+    let mut push = |a: String| {
+        if arn::split(&a).is_some() && !arns.contains(&a) {
+            arns.push(a);
+        }
+    };
+    for p in &g.arn_patterns {
+        for w in arn_witnesses(p, &d.accounts) {
+            push(w);
+        }
+    }
+    if g.arn_patterns.len() <= 48 {
+        for (i, a) in g.arn_patterns.iter().enumerate() {
+            for b in &g.arn_patterns[i + 1..] {
+                if let Some(w) = pattern::intersection(a, b, '#') {
+                    push(w);
+                }
+            }
+        }
+    }
+    push("arn:aws:s3:::fresh-bucket/fresh-key".into());
+    push("arn:aws:s3:::fresh-bucket".into());
+    for a in d.accounts.iter().take(3) {
+        push(format!("arn:aws:freshsvc:us-east-1:{a}:fresh/resource"));
+    }
+    let all_orgs: Vec<Option<String>> = std::iter::once(None)
+        .chain(d.orgs.iter().cloned().map(Some))
+        .collect();
+    match attachment {
+        Attachment::Endpoint { .. } => {
+            u.arns = arns;
+            // aws:ResourceAccount is missing for a few actions (EBS, some cross-account Accept*).
+            u.resource_accounts = d.accounts.iter().cloned().map(Some).chain([None]).collect();
+            // AWS-owned resources name "aws" (or another word) where an account id would be.
+            for p in &g.arn_patterns {
+                if let Some(parts) = arn::split_tokens(p) {
+                    let account = pattern::render(parts[4]);
+                    if !account.is_empty()
+                        && !pattern::has_wildcard(parts[4])
+                        && !u.resource_accounts.contains(&Some(account.clone()))
+                    {
+                        u.resource_accounts.push(Some(account));
+                    }
+                }
+            }
+            u.resource_orgs = org_choices(&all_orgs, d);
+        }
+        Attachment::Bucket { name } => {
+            let bucket = name.clone().unwrap_or_else(|| "fresh-bucket".into());
+            let mut keep: Vec<String> = arns
+                .into_iter()
+                .filter(|a| match a.strip_prefix("arn:aws:s3:::") {
+                    Some(rest) => match name {
+                        Some(n) => rest == n || rest.starts_with(&format!("{n}/")),
+                        None => !rest.is_empty(),
+                    },
+                    None => false,
+                })
+                .collect();
+            for a in [
+                format!("arn:aws:s3:::{bucket}"),
+                format!("arn:aws:s3:::{bucket}/fresh-key"),
+            ] {
+                if !keep.contains(&a) {
+                    keep.push(a);
+                }
+            }
+            // Object keys the policy names under this bucket, whatever bucket pattern they sit in.
+            if let Some(n) = name {
+                let prefix = pattern::literal(&format!("arn:aws:s3:::{n}/"));
+                let mut object = prefix.clone();
+                object.push(Tok::AnyRun);
+                for p in &g.arn_patterns {
+                    if let Some(w) = pattern::intersection(&object, p, '#') {
+                        if !keep.contains(&w) {
+                            keep.push(w);
+                        }
+                    }
+                }
+            }
+            u.arns = keep;
+            let owners = perimeter.owner_accounts();
+            u.resource_accounts = if owners.is_empty() {
+                d.accounts.iter().cloned().map(Some).collect()
+            } else {
+                owners.iter().cloned().map(Some).collect()
+            };
+            let owner_orgs = perimeter.owner_orgs();
+            let orgs: Vec<Option<String>> = std::iter::once(None)
+                .chain(owner_orgs.iter().cloned().map(Some))
+                .collect();
+            u.resource_orgs = org_choices(&orgs, d);
+        }
+    }
+    let tag_keys: Vec<String> = g
+        .keys
+        .keys()
+        .filter_map(|k| k.strip_prefix("aws:resourcetag/"))
+        .map(str::to_owned)
+        .collect();
+    let mut tag_sets: Vec<BTreeMap<String, String>> = vec![BTreeMap::new()];
+    for k in &tag_keys {
+        let full = format!("aws:resourcetag/{k}");
+        let mut choices: Vec<Option<String>> = vec![None, Some("fresh-tag-value".into())];
+        choices.extend(d.of(&full).iter().cloned().map(Some));
+        let mut next = Vec::new();
+        for set in &tag_sets {
+            for c in &choices {
+                let mut s = set.clone();
+                if let Some(v) = c {
+                    s.insert(k.clone(), v.clone());
+                }
+                next.push(s);
+            }
+        }
+        tag_sets = next;
+        tag_sets.truncate(MAX_TAG_COMBINATIONS);
+    }
+    u.resource_tags = tag_sets;
+}
+
+fn org_choices(orgs: &[Option<String>], d: &Domains) -> Vec<Option<Org>> {
+    let paths = d.of("orgpath");
+    let mut out = Vec::new();
+    for o in orgs {
+        match o {
+            None => out.push(None),
+            Some(o) => {
+                let mut own: Vec<String> = paths
+                    .iter()
+                    .filter(|p| p.starts_with(&format!("{o}/")))
+                    .cloned()
+                    .collect();
+                own.push(format!("{o}/r-fresh/"));
+                for p in own {
+                    out.push(Some(Org {
+                        id: o.clone(),
+                        paths: vec![p],
+                    }));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn ip_candidates(g: &Gathered) -> Vec<String> {
+    g.pools
+        .get("ip")
+        .map(Pool::ips)
+        .unwrap_or_else(|| Pool::default().ips())
+}
+
+fn networks(g: &Gathered, d: &Domains, attachment: &Attachment) -> Vec<Network> {
+    let vpc_source_ips: Vec<Option<String>> = if g.keys.contains_key("aws:vpcsourceip") {
+        ip_candidates(g).into_iter().map(Some).collect()
+    } else {
+        vec![None]
+    };
+    let fresh_or = |domain: &str, stem: &str| -> Vec<String> {
+        let v = d.of(domain).to_vec();
+        if v.is_empty() {
+            vec![format!("{stem}0")]
+        } else {
+            v
+        }
+    };
+    let vpces: Vec<String> = match attachment {
+        Attachment::Endpoint { id: Some(id), .. } => vec![id.clone()],
+        _ => fresh_or("vpce", "vpce-fresh"),
+    };
+    let vpcs: Vec<String> = match attachment {
+        Attachment::Endpoint { vpc: Some(v), .. } => vec![v.clone()],
+        _ => fresh_or("vpc", "vpc-fresh"),
+    };
+    let mut out = Vec::new();
+    for vpce in &vpces {
+        for vpc in &vpcs {
+            for vsi in &vpc_source_ips {
+                out.push(Network {
+                    vpce: Some(vpce.clone()),
+                    vpc: Some(vpc.clone()),
+                    ip: None,
+                    vpc_source_ip: vsi.clone(),
+                });
+            }
+        }
+    }
+    if matches!(attachment, Attachment::Bucket { .. }) {
+        for ip in ip_candidates(g) {
+            out.push(Network {
+                ip: Some(ip),
+                ..Network::default()
+            });
+        }
+    }
+    out
+}
+
+const NETWORK_KEYS: &[&str] = &[
+    "aws:sourcevpce",
+    "aws:sourcevpc",
+    "aws:sourceip",
+    "aws:vpcsourceip",
+];
+
+fn free_keys(g: &Gathered, d: &Domains) -> Vec<FreeKey> {
+    let mut out = Vec::new();
+    let mut names: Vec<(&String, &bool)> = g
+        .keys
+        .iter()
+        .filter(|(k, _)| !crate::iam::request::is_derived(k) && !NETWORK_KEYS.contains(&k.as_str()))
+        .collect();
+    // aws:ViaAWSService decides whether the CalledVia keys exist: fix it first.
+    names.sort_by_key(|(k, _)| (k.as_str() != "aws:viaawsservice", k.as_str()));
+    for (key, set) in names {
+        let dom = domain(key);
+        let pool = g.pools.get(dom).cloned().unwrap_or_default();
+        let typed = keys::global(key).map(|k| k.value_type);
+        let mut texts: Vec<String> = Vec::new();
+        use crate::iam::keys::KeyType;
+        match typed {
+            Some(KeyType::Bool) => texts.extend(["true".to_owned(), "false".to_owned()]),
+            Some(KeyType::Ip) => texts.extend(ip_candidates(g)),
+            Some(KeyType::Numeric) => texts.extend(pool.numbers()),
+            Some(KeyType::Date) => {
+                texts.extend(pool.dates());
+                if !pool.numbers.is_empty() {
+                    texts.extend(pool.numbers());
+                }
+            }
+            _ => {
+                texts.extend(d.of(dom).iter().cloned());
+                if texts.is_empty() {
+                    texts.extend(pool.strings(&values::fresh("fresh-", 2, &BTreeSet::new())));
+                }
+                if pool.is_typed() {
+                    texts.extend(pool.ips().into_iter().filter(|_| !pool.nets.is_empty()));
+                    if !pool.numbers.is_empty() {
+                        texts.extend(pool.numbers());
+                    }
+                    if !pool.dates.is_empty() {
+                        texts.extend(pool.dates());
+                    }
+                    if pool.bools {
+                        texts.extend(["true".to_owned(), "false".to_owned()]);
+                    }
+                    texts.extend(pool.binaries.iter().cloned());
+                    texts.push("ZnJlc2g=".into());
+                }
+            }
+        }
+        let mut seen = BTreeSet::new();
+        texts.retain(|t| seen.insert(t.clone()));
+        let mut candidates: Vec<Option<ContextValue>> = Vec::new();
+        if !ALWAYS_PRESENT.contains(&key.as_str()) {
+            candidates.push(None);
+        }
+        let multivalued = keys::global(key).map_or(*set, |k| k.multivalued);
+        if multivalued {
+            for t in &texts {
+                candidates.push(Some(ContextValue::Many(vec![t.clone()])));
+            }
+            let limit = texts.len().min(8);
+            for i in 0..limit {
+                for j in i + 1..limit {
+                    candidates.push(Some(ContextValue::Many(vec![
+                        texts[i].clone(),
+                        texts[j].clone(),
+                    ])));
+                }
+            }
+            if let (Some(first), Some(last)) = (texts.first(), texts.last()) {
+                let pair = Some(ContextValue::Many(vec![first.clone(), last.clone()]));
+                if !candidates.contains(&pair) {
+                    candidates.push(pair);
+                }
+            }
+        } else {
+            candidates.extend(texts.into_iter().map(|t| Some(ContextValue::One(t))));
+        }
+        out.push(FreeKey {
+            key: key.clone(),
+            candidates,
+        });
+    }
+    out
+}

@@ -1,0 +1,272 @@
+//! Representative values: for every predicate the policy and the perimeter apply to one part of
+//! a request, enough values to take each side of it. Literals, a witness per wildcard pattern
+//! (and per pair of patterns), interval boundaries for addresses, numbers and dates, and fresh
+//! values that match no literal.
+
+use std::collections::BTreeSet;
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+
+use crate::iam::pattern::{self, Tok};
+
+/// What a policy and a perimeter say about one kind of value (one key, or a family of keys that
+/// compare against each other such as every organisation-id key).
+#[derive(Debug, Default, Clone)]
+pub struct Pool {
+    pub literals: BTreeSet<String>,
+    /// Patterns with wildcards.
+    pub globs: Vec<Vec<Tok>>,
+    pub ignore_case: bool,
+    pub nets: Vec<IpNet>,
+    pub numbers: Vec<f64>,
+    pub dates: Vec<i64>,
+    pub bools: bool,
+    pub binaries: BTreeSet<String>,
+}
+
+/// At most this many patterns are intersected pairwise.
+const MAX_PAIRWISE: usize = 48;
+
+impl Pool {
+    pub fn add_text(&mut self, toks: &[Tok]) {
+        if pattern::has_wildcard(toks) {
+            if !self.globs.iter().any(|g| g == toks) {
+                self.globs.push(toks.to_vec());
+            }
+        } else {
+            self.literals.insert(pattern::render(toks));
+        }
+    }
+
+    /// Representative strings: literals (and their case variants when an IgnoreCase operator
+    /// reads them), two witnesses per pattern, a witness per pair of patterns, and the fresh
+    /// values given.
+    pub fn strings(&self, fresh: &[String]) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut push = |s: String| {
+            if !out.contains(&s) {
+                out.push(s);
+            }
+        };
+        for l in &self.literals {
+            push(l.clone());
+            if self.ignore_case {
+                push(l.to_uppercase());
+                push(l.to_lowercase());
+            }
+        }
+        for g in &self.globs {
+            push(pattern::witness(g, "", '0'));
+            push(pattern::witness(g, "#", '#'));
+        }
+        if self.globs.len() <= MAX_PAIRWISE {
+            for (i, a) in self.globs.iter().enumerate() {
+                for b in &self.globs[i + 1..] {
+                    if let Some(w) = pattern::intersection(a, b, '#') {
+                        push(w);
+                    }
+                }
+            }
+        }
+        for f in fresh {
+            push(f.clone());
+        }
+        out
+    }
+
+    pub fn is_typed(&self) -> bool {
+        !self.nets.is_empty()
+            || !self.numbers.is_empty()
+            || !self.dates.is_empty()
+            || self.bools
+            || !self.binaries.is_empty()
+    }
+
+    /// Addresses on both sides of every boundary of every block, and outside all of them.
+    pub fn ips(&self) -> Vec<String> {
+        let mut out: Vec<IpAddr> = Vec::new();
+        for net in &self.nets {
+            let (lo, hi) = (net.network(), net.broadcast());
+            out.extend([lo, hi]);
+            if let Some(below) = step(lo, -1) {
+                out.push(below);
+            }
+            if let Some(above) = step(hi, 1) {
+                out.push(above);
+            }
+        }
+        // One address of each family outside every block.
+        for family in [
+            &["198.18.0.1", "192.0.2.1", "100.64.0.1", "1.1.1.1"][..],
+            &["2001:db8:ffff::1", "fd00::1", "2606:4700::1"][..],
+        ] {
+            if let Some(ip) = family
+                .iter()
+                .filter_map(|a| a.parse::<IpAddr>().ok())
+                .find(|ip| !self.nets.iter().any(|n| n.contains(ip)))
+            {
+                out.push(ip);
+            }
+        }
+        let mut seen = BTreeSet::new();
+        out.into_iter()
+            .filter(|ip| seen.insert(*ip))
+            .map(|ip| ip.to_string())
+            .collect()
+    }
+
+    pub fn numbers(&self) -> Vec<String> {
+        boundaries(&self.numbers)
+            .into_iter()
+            .map(|n| n.to_string())
+            .collect()
+    }
+
+    pub fn dates(&self) -> Vec<String> {
+        let ms: Vec<f64> = self.dates.iter().map(|d| *d as f64).collect();
+        boundaries(&ms)
+            .into_iter()
+            .filter_map(|m| chrono::DateTime::from_timestamp_millis(m.round() as i64))
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+            .collect()
+    }
+}
+
+/// Each value, a point between each pair of neighbours, and one beyond each end.
+fn boundaries(values: &[f64]) -> Vec<f64> {
+    let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+    v.sort_by(|a, b| a.total_cmp(b));
+    v.dedup();
+    if v.is_empty() {
+        return vec![0.0, 1.0];
+    }
+    let mut out = vec![v[0] - 1.0];
+    for (i, x) in v.iter().enumerate() {
+        out.push(*x);
+        match v.get(i + 1) {
+            Some(next) => out.push((x + next) / 2.0),
+            None => out.push(x + 1.0),
+        }
+    }
+    out
+}
+
+fn step(ip: IpAddr, delta: i128) -> Option<IpAddr> {
+    match ip {
+        IpAddr::V4(a) => {
+            let n = u32::from(a) as i128 + delta;
+            u32::try_from(n).ok().map(|n| IpAddr::from(n.to_be_bytes()))
+        }
+        IpAddr::V6(a) => {
+            let n = u128::from(a) as i128;
+            let n = n.checked_add(delta)?;
+            u128::try_from(n)
+                .ok()
+                .map(|n| IpAddr::from(n.to_be_bytes()))
+        }
+    }
+}
+
+/// Twelve-digit witnesses of account patterns: stars are padded with nines to twelve digits.
+pub fn account_witnesses(pool: &Pool) -> Vec<String> {
+    let mut out: Vec<String> = pool.literals.iter().cloned().collect();
+    for g in &pool.globs {
+        let fixed = g.iter().filter(|t| !matches!(t, Tok::AnyRun)).count();
+        let stars = g.iter().filter(|t| matches!(t, Tok::AnyRun)).count();
+        let pad = 12usize.saturating_sub(fixed);
+        let mut w = String::new();
+        let mut used = 0usize;
+        for (i, t) in g.iter().enumerate() {
+            match t {
+                Tok::Lit(c) => w.push(*c),
+                Tok::AnyOne => w.push('9'),
+                Tok::AnyRun => {
+                    let last = g[i + 1..].iter().all(|t| !matches!(t, Tok::AnyRun));
+                    let n = if last { pad - used } else { pad / stars.max(1) };
+                    used += n;
+                    w.push_str(&"9".repeat(n));
+                }
+            }
+        }
+        out.push(w);
+    }
+    out.retain(|a| crate::iam::arn::is_account_id(a));
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// `n` values of the form `<stem><i>` that are not among `taken`.
+pub fn fresh(stem: &str, n: usize, taken: &BTreeSet<String>) -> Vec<String> {
+    (0..)
+        .map(|i| format!("{stem}{i}"))
+        .filter(|s| !taken.contains(s))
+        .take(n)
+        .collect()
+}
+
+/// Fresh 12-digit accounts.
+pub fn fresh_accounts(n: usize, taken: &BTreeSet<String>) -> Vec<String> {
+    (0..)
+        .map(|i| format!("{:012}", 999_999_999_999u64 - i))
+        .filter(|s| !taken.contains(s))
+        .take(n)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::iam::pattern::glob;
+
+    #[test]
+    fn strings_cover_literals_patterns_pairs_and_fresh() {
+        let mut p = Pool::default();
+        p.add_text(&glob("a*"));
+        p.add_text(&glob("*b"));
+        p.add_text(&glob("lit"));
+        let s = p.strings(&["fresh0".into()]);
+        for want in ["lit", "a", "a#", "b", "#b", "ab", "fresh0"] {
+            assert!(s.contains(&want.to_owned()), "{want} in {s:?}");
+        }
+    }
+
+    #[test]
+    fn ips_straddle_every_boundary() {
+        let mut p = Pool::default();
+        p.nets.push("10.0.0.0/8".parse().unwrap());
+        p.nets.push("10.1.0.0/16".parse().unwrap());
+        let ips = p.ips();
+        for want in [
+            "10.0.0.0",
+            "10.255.255.255",
+            "9.255.255.255",
+            "11.0.0.0",
+            "10.1.0.0",
+            "10.0.255.255",
+            "198.18.0.1",
+        ] {
+            assert!(ips.contains(&want.to_owned()), "{want} in {ips:?}");
+        }
+        assert!(
+            ips.iter().any(|i| i.contains(':')),
+            "an IPv6 address too: {ips:?}"
+        );
+    }
+
+    #[test]
+    fn numbers_between_and_beyond() {
+        assert_eq!(boundaries(&[10.0, 20.0]), vec![9.0, 10.0, 15.0, 20.0, 21.0]);
+    }
+
+    #[test]
+    fn account_patterns_become_twelve_digits() {
+        let mut p = Pool::default();
+        p.add_text(&glob("1111*"));
+        p.add_text(&glob("111122223333"));
+        let a = account_witnesses(&p);
+        assert!(a.contains(&"111199999999".to_owned()), "{a:?}");
+        assert!(a.contains(&"111122223333".to_owned()));
+    }
+}

@@ -1,0 +1,209 @@
+//! The request that proves a violation, as one readable line and as JSON.
+
+use serde_json::{Value, json};
+
+use crate::iam::evaluate::{Decision, StatementRef};
+use crate::iam::request::{Caller, IamKind, Request, Values};
+
+use super::model::Dimension;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Witness {
+    pub dimension: Dimension,
+    pub request: Request,
+    /// The statements that allow it (for Enforce: the Allow statements, possibly none).
+    pub statements: Vec<StatementRef>,
+    /// Context keys the policy reads, shown in the witness.
+    pub keys: Vec<String>,
+}
+
+const NETWORK_KEYS: &[&str] = &[
+    "aws:sourcevpce",
+    "aws:sourcevpc",
+    "aws:sourceip",
+    "aws:vpcsourceip",
+];
+
+impl Witness {
+    pub fn new(
+        dimension: Dimension,
+        request: Request,
+        decision: Decision,
+        keys: &[String],
+    ) -> Witness {
+        Witness {
+            dimension,
+            request,
+            statements: decision.statements,
+            keys: keys.to_vec(),
+        }
+    }
+
+    /// "anonymous principal can s3:GetObject arn:aws:s3:::b/x from the internet (aws:SourceIp
+    /// 198.18.0.1) via statement "PublicRead" (/Statement/0)".
+    pub fn line(&self) -> String {
+        let r = &self.request;
+        let mut out = format!(
+            "{} can {} {}",
+            describe_caller(&r.caller),
+            r.action,
+            r.resource.arn
+        );
+        let owner = match (&r.resource.account, &r.resource.org) {
+            (Some(a), Some(o)) => format!(" (owned by {a} in {})", o.id),
+            (Some(a), None) => format!(" (owned by {a}, outside any organization)"),
+            (None, Some(o)) => format!(" (owned by an account in {})", o.id),
+            (None, None) => String::new(),
+        };
+        out.push_str(&owner);
+        out.push(' ');
+        out.push_str(&describe_network(r));
+        let extra: Vec<String> = self
+            .keys
+            .iter()
+            .filter(|k| !NETWORK_KEYS.contains(&k.as_str()))
+            .map(|k| match r.lookup(k) {
+                Some(v) => format!("{}={}", display_key(k), show(v)),
+                None => format!("no {}", display_key(k)),
+            })
+            .collect();
+        if !extra.is_empty() {
+            out.push_str(&format!(" with {}", extra.join(", ")));
+        }
+        match self.statements.as_slice() {
+            [] => out.push_str(", and no Deny statement stops it"),
+            statements => {
+                let names: Vec<String> = statements.iter().map(label).collect();
+                out.push_str(&format!(" via statement {}", names.join(" and ")));
+            }
+        }
+        out
+    }
+
+    pub fn to_json(&self) -> Value {
+        let r = &self.request;
+        let mut context = serde_json::Map::new();
+        for k in NETWORK_KEYS
+            .iter()
+            .map(|k| k.to_string())
+            .chain(self.keys.iter().cloned())
+        {
+            if context.contains_key(&k) {
+                continue;
+            }
+            let v = match r.lookup(&k) {
+                Some(Values::One(v)) => json!(v),
+                Some(Values::Many(vs)) => json!(vs),
+                None => Value::Null,
+            };
+            context.insert(display_key(&k), v);
+        }
+        json!({
+            "principal": caller_json(&r.caller),
+            "action": r.action,
+            "resource": {
+                "arn": r.resource.arn,
+                "account": r.resource.account,
+                "organization": r.resource.org.as_ref().map(|o| o.id.clone()),
+            },
+            "context": context,
+            "statements": self.statements,
+            "summary": self.line(),
+        })
+    }
+}
+
+/// A key in its documented spelling (`aws:SourceVpce`), as policies usually write it.
+pub fn display_key(key: &str) -> String {
+    match crate::iam::keys::global(key) {
+        Some(g) if g.tag_prefix => format!("{}{}", g.name, &key[g.name.len()..]),
+        Some(g) => g.name.to_owned(),
+        None => key.to_owned(),
+    }
+}
+
+fn show(v: Values<'_>) -> String {
+    match v {
+        Values::One(v) => v.to_owned(),
+        Values::Many(vs) => format!("[{}]", vs.join(", ")),
+    }
+}
+
+fn label(s: &StatementRef) -> String {
+    match &s.sid {
+        Some(sid) if !sid.is_empty() => format!("{sid:?} ({})", s.pointer),
+        _ => format!("#{} ({})", s.index, s.pointer),
+    }
+}
+
+fn org_phrase(caller: &Caller) -> String {
+    match caller.org() {
+        Some(o) => format!("in {}", o.id),
+        None => "outside any organization".to_owned(),
+    }
+}
+
+pub fn describe_caller(caller: &Caller) -> String {
+    match caller {
+        Caller::Anonymous => "anonymous principal".to_owned(),
+        Caller::Service { name } => format!("AWS service principal {name}"),
+        Caller::Federated { provider } => format!("web identity from {provider}"),
+        Caller::CloudFrontOai { id } => format!("CloudFront origin access identity {id}"),
+        Caller::Iam(i) => {
+            let who = match i.kind {
+                IamKind::Root => format!("root user of account {}", i.account),
+                IamKind::User => format!("IAM user {}", i.arn),
+                IamKind::RoleSession => format!(
+                    "role session {}",
+                    i.session_arn.as_deref().unwrap_or(&i.arn)
+                ),
+                IamKind::FederatedUser => format!("federated user {}", i.arn),
+            };
+            let tags: Vec<String> = i.tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let tags = if tags.is_empty() {
+                String::new()
+            } else {
+                format!(", tagged {}", tags.join(", "))
+            };
+            format!("{who} ({}{tags})", org_phrase(caller))
+        }
+    }
+}
+
+fn describe_network(r: &Request) -> String {
+    let one = |k: &str| match r.lookup(k) {
+        Some(Values::One(v)) => Some(v.to_owned()),
+        _ => None,
+    };
+    match (one("aws:sourcevpce"), one("aws:sourceip")) {
+        (Some(vpce), _) => match one("aws:sourcevpc") {
+            Some(vpc) => format!("through VPC endpoint {vpce} in {vpc}"),
+            None => format!("through VPC endpoint {vpce}"),
+        },
+        (None, Some(ip)) => format!("from {ip}"),
+        (None, None) => "from an unspecified network".to_owned(),
+    }
+}
+
+fn caller_json(caller: &Caller) -> Value {
+    match caller {
+        Caller::Anonymous => json!({"kind": "anonymous"}),
+        Caller::Service { name } => json!({"kind": "service", "service": name}),
+        Caller::Federated { provider } => json!({"kind": "federated", "provider": provider}),
+        Caller::CloudFrontOai { id } => json!({"kind": "cloudfront-oai", "id": id}),
+        Caller::Iam(i) => json!({
+            "kind": match i.kind {
+                IamKind::Root => "root",
+                IamKind::User => "user",
+                IamKind::RoleSession => "role-session",
+                IamKind::FederatedUser => "federated-user",
+            },
+            "account": i.account,
+            "arn": i.arn,
+            "session": i.session_arn,
+            "organization": i.org.as_ref().map(|o| o.id.clone()),
+            "orgPaths": i.org.as_ref().map(|o| o.paths.clone()),
+            "tags": i.tags,
+        }),
+    }
+}

@@ -1,0 +1,438 @@
+//! `DataPerimeter` (`perimeterguard.io/v1alpha1`): the same YAML whether it is a file, a mounted
+//! ConfigMap or a cluster-scoped custom resource. Validated strictly; every error names the field.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::iam::condition::parse_cidr;
+use crate::iam::pattern;
+use crate::iam::reasoner::{BucketMode, Perimeter, ThirdParty};
+
+pub const API_VERSION: &str = "perimeterguard.io/v1alpha1";
+pub const KIND: &str = "DataPerimeter";
+
+/// A configuration that cannot be used, with the field it is about.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{source_name}: {field}: {message}")]
+pub struct ConfigError {
+    /// The file (or object) the configuration came from.
+    pub source_name: String,
+    /// `spec.identity.trustedAccounts[1]`, or `(document)` for the whole document.
+    pub field: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DataPerimeter {
+    pub api_version: String,
+    pub kind: String,
+    pub metadata: Metadata,
+    pub spec: DataPerimeterSpec,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Metadata {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub annotations: BTreeMap<String, String>,
+}
+
+/// What is inside the perimeter, and how strictly bucket policies are judged.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DataPerimeterSpec {
+    /// Trusted identities.
+    #[serde(default)]
+    pub identity: IdentitySpec,
+    /// Trusted resources; the identity lists when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resources: Option<ResourcesSpec>,
+    /// Expected networks.
+    #[serde(default)]
+    pub network: NetworkSpec,
+    /// The escape hatches AWS's own data-perimeter examples use.
+    #[serde(default)]
+    pub exceptions: ExceptionsSpec,
+    /// Grant: a bucket policy must not grant outside the perimeter. Enforce: it must also deny
+    /// everything outside it with its own Deny statements.
+    #[serde(default)]
+    pub bucket_policy_mode: BucketPolicyMode,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct IdentitySpec {
+    /// `aws:PrincipalOrgID` values of trusted principals (`o-` and 10 to 32 lower-case letters or digits).
+    #[serde(default)]
+    pub trusted_organizations: Vec<String>,
+    /// `aws:PrincipalAccount` values of trusted principals (12 digits).
+    #[serde(default)]
+    pub trusted_accounts: Vec<String>,
+    /// Whether AWS service principals (`aws:PrincipalIsAWSService` = true) are inside.
+    #[serde(default = "yes")]
+    pub trust_aws_service_principals: bool,
+}
+
+impl Default for IdentitySpec {
+    fn default() -> Self {
+        IdentitySpec {
+            trusted_organizations: Vec::new(),
+            trusted_accounts: Vec::new(),
+            trust_aws_service_principals: true,
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ResourcesSpec {
+    /// Organisations whose resources are inside (defaults to the identity list).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trusted_organizations: Option<Vec<String>>,
+    /// Accounts whose resources are inside (defaults to the identity list).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trusted_accounts: Option<Vec<String>>,
+    /// ARN patterns outside the organisation that trusted identities may reach, e.g. AWS-owned
+    /// buckets (`arn:aws:s3:::amazonlinux.*.amazonaws.com/*`).
+    #[serde(default)]
+    pub allowed_resources: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NetworkSpec {
+    /// `aws:SourceVpce` values (`vpce-` and 8 or 17 hexadecimal digits).
+    #[serde(default)]
+    pub allowed_vpc_endpoints: Vec<String>,
+    /// `aws:SourceVpc` values (`vpc-` and 8 or 17 hexadecimal digits).
+    #[serde(default)]
+    pub allowed_vpcs: Vec<String>,
+    /// `aws:SourceIp` CIDR blocks (IPv4 or IPv6).
+    #[serde(default)]
+    pub allowed_source_ips: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ExceptionsSpec {
+    /// Organisation principals carrying one of these tags are exempt from the listed perimeters.
+    #[serde(default)]
+    pub principal_tags: Vec<PrincipalTagException>,
+    /// Third-party accounts that may reach their own listed resources.
+    #[serde(default)]
+    pub third_parties: Vec<ThirdPartyException>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PrincipalTagException {
+    pub key: String,
+    pub value: String,
+    /// Which perimeters the tag exempts from: `resource` (the default) and/or `network`.
+    #[serde(default = "resource_only")]
+    pub perimeters: Vec<ExemptPerimeter>,
+}
+
+fn resource_only() -> Vec<ExemptPerimeter> {
+    vec![ExemptPerimeter::Resource]
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ExemptPerimeter {
+    Resource,
+    Network,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ThirdPartyException {
+    /// The third party's accounts.
+    pub accounts: Vec<String>,
+    /// ARN patterns of the resources they may reach.
+    pub resources: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+pub enum BucketPolicyMode {
+    #[default]
+    Grant,
+    Enforce,
+}
+
+/// The JSON schema of `spec`, shared with the DataPerimeter custom resource definition.
+pub fn spec_schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(DataPerimeterSpec)).unwrap_or_default()
+}
+
+/// Reads every DataPerimeter document in a YAML stream (documents separated by `---`).
+pub fn load_perimeters(text: &str, source_name: &str) -> Result<Vec<DataPerimeter>, ConfigError> {
+    let err = |field: &str, message: String| ConfigError {
+        source_name: source_name.to_owned(),
+        field: field.to_owned(),
+        message,
+    };
+    let mut out = Vec::new();
+    for (i, doc) in serde_yaml_ng::Deserializer::from_str(text).enumerate() {
+        let value = serde_json::Value::deserialize(doc).map_err(|e| {
+            err(
+                "(document)",
+                format!("document {}: not valid YAML: {e}", i + 1),
+            )
+        })?;
+        if value.is_null() {
+            continue;
+        }
+        let dp = DataPerimeter::from_value(&value, source_name)?;
+        if out
+            .iter()
+            .any(|o: &DataPerimeter| o.metadata.name == dp.metadata.name)
+        {
+            return Err(err(
+                "metadata.name",
+                format!("{:?} is defined twice", dp.metadata.name),
+            ));
+        }
+        out.push(dp);
+    }
+    if out.is_empty() {
+        return Err(err("(document)", "no DataPerimeter document found".into()));
+    }
+    Ok(out)
+}
+
+impl DataPerimeter {
+    pub fn from_value(
+        value: &serde_json::Value,
+        source_name: &str,
+    ) -> Result<DataPerimeter, ConfigError> {
+        let err = |field: &str, message: String| ConfigError {
+            source_name: source_name.to_owned(),
+            field: field.to_owned(),
+            message,
+        };
+        match (
+            value.get("apiVersion").and_then(|v| v.as_str()),
+            value.get("kind").and_then(|v| v.as_str()),
+        ) {
+            (Some(API_VERSION), Some(KIND)) => {}
+            (a, k) => {
+                return Err(err(
+                    "(document)",
+                    format!(
+                        "expected apiVersion {API_VERSION} and kind {KIND}, found {} and {}",
+                        a.unwrap_or("none"),
+                        k.unwrap_or("none")
+                    ),
+                ));
+            }
+        }
+        let dp: DataPerimeter =
+            serde_json::from_value(value.clone()).map_err(|e| err("spec", e.to_string()))?;
+        dp.validate()
+            .map_err(|(field, message)| err(&field, message))?;
+        Ok(dp)
+    }
+
+    /// Checks every value's form; `Err((field path, message))`.
+    pub fn validate(&self) -> Result<(), (String, String)> {
+        if self.metadata.name.is_empty() {
+            return Err(("metadata.name".into(), "must not be empty".into()));
+        }
+        let s = &self.spec;
+        each(
+            &s.identity.trusted_organizations,
+            "spec.identity.trustedOrganizations",
+            org_id,
+        )?;
+        each(
+            &s.identity.trusted_accounts,
+            "spec.identity.trustedAccounts",
+            account_id,
+        )?;
+        if let Some(r) = &s.resources {
+            if let Some(o) = &r.trusted_organizations {
+                each(o, "spec.resources.trustedOrganizations", org_id)?;
+            }
+            if let Some(a) = &r.trusted_accounts {
+                each(a, "spec.resources.trustedAccounts", account_id)?;
+            }
+            each(
+                &r.allowed_resources,
+                "spec.resources.allowedResources",
+                arn_pattern,
+            )?;
+        }
+        each(
+            &s.network.allowed_vpc_endpoints,
+            "spec.network.allowedVpcEndpoints",
+            |v| hex_id(v, "vpce-"),
+        )?;
+        each(&s.network.allowed_vpcs, "spec.network.allowedVpcs", |v| {
+            hex_id(v, "vpc-")
+        })?;
+        each(
+            &s.network.allowed_source_ips,
+            "spec.network.allowedSourceIps",
+            |v| {
+                parse_cidr(v)
+                    .map(|_| ())
+                    .ok_or_else(|| "is not an IPv4 or IPv6 CIDR block".to_owned())
+            },
+        )?;
+        for (i, t) in s.exceptions.principal_tags.iter().enumerate() {
+            let at = format!("spec.exceptions.principalTags[{i}]");
+            if t.key.is_empty() {
+                return Err((format!("{at}.key"), "must not be empty".into()));
+            }
+            if t.perimeters.is_empty() {
+                return Err((
+                    format!("{at}.perimeters"),
+                    "must name resource and/or network".into(),
+                ));
+            }
+        }
+        for (i, t) in s.exceptions.third_parties.iter().enumerate() {
+            let at = format!("spec.exceptions.thirdParties[{i}]");
+            if t.accounts.is_empty() {
+                return Err((
+                    format!("{at}.accounts"),
+                    "must list at least one account".into(),
+                ));
+            }
+            if t.resources.is_empty() {
+                return Err((
+                    format!("{at}.resources"),
+                    "must list at least one resource ARN pattern".into(),
+                ));
+            }
+            each(&t.accounts, &format!("{at}.accounts"), account_id)?;
+            each(&t.resources, &format!("{at}.resources"), arn_pattern)?;
+        }
+        Ok(())
+    }
+
+    /// The perimeter the reasoner works with.
+    pub fn to_perimeter(&self) -> Perimeter {
+        let s = &self.spec;
+        let resources = s.resources.clone().unwrap_or_default();
+        let tags = |which: ExemptPerimeter| -> Vec<(String, String)> {
+            s.exceptions
+                .principal_tags
+                .iter()
+                .filter(|t| t.perimeters.contains(&which))
+                .map(|t| (t.key.to_lowercase(), t.value.clone()))
+                .collect()
+        };
+        Perimeter {
+            identity_orgs: s.identity.trusted_organizations.clone(),
+            identity_accounts: s.identity.trusted_accounts.clone(),
+            trust_service_principals: s.identity.trust_aws_service_principals,
+            resource_orgs: resources
+                .trusted_organizations
+                .clone()
+                .unwrap_or_else(|| s.identity.trusted_organizations.clone()),
+            resource_accounts: resources
+                .trusted_accounts
+                .clone()
+                .unwrap_or_else(|| s.identity.trusted_accounts.clone()),
+            allowed_resources: resources
+                .allowed_resources
+                .iter()
+                .map(|a| pattern::glob(a))
+                .collect(),
+            allowed_resources_written: resources.allowed_resources.clone(),
+            vpces: s.network.allowed_vpc_endpoints.clone(),
+            vpcs: s.network.allowed_vpcs.clone(),
+            source_ips: s
+                .network
+                .allowed_source_ips
+                .iter()
+                .filter_map(|c| parse_cidr(c))
+                .collect(),
+            principal_tags: tags(ExemptPerimeter::Resource),
+            network_tags: tags(ExemptPerimeter::Network),
+            third_parties: s
+                .exceptions
+                .third_parties
+                .iter()
+                .map(|t| ThirdParty {
+                    accounts: t.accounts.clone(),
+                    resources: t.resources.iter().map(|r| pattern::glob(r)).collect(),
+                    written: t.resources.clone(),
+                })
+                .collect(),
+            bucket_mode: match s.bucket_policy_mode {
+                BucketPolicyMode::Grant => BucketMode::Grant,
+                BucketPolicyMode::Enforce => BucketMode::Enforce,
+            },
+        }
+    }
+}
+
+fn each(
+    values: &[String],
+    field: &str,
+    check: impl Fn(&str) -> Result<(), String>,
+) -> Result<(), (String, String)> {
+    for (i, v) in values.iter().enumerate() {
+        check(v).map_err(|m| (format!("{field}[{i}]"), format!("{v:?} {m}")))?;
+    }
+    Ok(())
+}
+
+fn org_id(v: &str) -> Result<(), String> {
+    let ok = v.strip_prefix("o-").is_some_and(|rest| {
+        (10..=32).contains(&rest.len())
+            && rest
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err("is not an organization id (o- and 10 to 32 lower-case letters or digits)".into())
+    }
+}
+
+fn account_id(v: &str) -> Result<(), String> {
+    if crate::iam::arn::is_account_id(v) {
+        Ok(())
+    } else {
+        Err("is not a 12-digit account id (quote it in YAML)".into())
+    }
+}
+
+fn hex_id(v: &str, prefix: &str) -> Result<(), String> {
+    let ok = v.strip_prefix(prefix).is_some_and(|rest| {
+        (rest.len() == 8 || rest.len() == 17) && rest.bytes().all(|b| b.is_ascii_hexdigit())
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "is not an id of the form {prefix} and 8 or 17 hexadecimal digits"
+        ))
+    }
+}
+
+fn arn_pattern(v: &str) -> Result<(), String> {
+    if v == "*" || (v.starts_with("arn:") && crate::iam::arn::pattern_components(v) >= 6) {
+        Ok(())
+    } else {
+        Err("is not an ARN pattern (arn:partition:service:region:account:resource, with * and ? allowed)".into())
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,137 @@
+use super::*;
+
+const FULL: &str = r#"
+apiVersion: perimeterguard.io/v1alpha1
+kind: DataPerimeter
+metadata:
+  name: corp
+spec:
+  identity:
+    trustedOrganizations: [o-abc123def4]
+    trustedAccounts: ["111122223333"]
+    trustAwsServicePrincipals: true
+  resources:
+    allowedResources: ["arn:aws:s3:::amazonlinux.*.amazonaws.com/*"]
+  network:
+    allowedVpcEndpoints: [vpce-1a2b3c4d]
+    allowedVpcs: [vpc-111bbb22]
+    allowedSourceIps: [203.0.113.0/24, "2001:db8::/32"]
+  exceptions:
+    principalTags:
+      - {key: "dp:exclude:resource", value: "true"}
+      - {key: network-perimeter-exception, value: "true", perimeters: [network]}
+    thirdParties:
+      - {accounts: ["222233334444"], resources: ["arn:aws:s3:::partner-bucket/*"]}
+  bucketPolicyMode: Enforce
+"#;
+
+#[test]
+fn full_document_loads_and_converts() {
+    let dps = load_perimeters(FULL, "corp.yaml").unwrap();
+    assert_eq!(dps.len(), 1);
+    let p = dps[0].to_perimeter();
+    assert_eq!(
+        p.resource_orgs,
+        ["o-abc123def4"],
+        "resources default to the identity lists"
+    );
+    assert_eq!(p.resource_accounts, ["111122223333"]);
+    assert_eq!(
+        p.principal_tags,
+        [("dp:exclude:resource".to_owned(), "true".to_owned())]
+    );
+    assert_eq!(
+        p.network_tags,
+        [("network-perimeter-exception".to_owned(), "true".to_owned())]
+    );
+    assert_eq!(p.source_ips.len(), 2);
+    assert_eq!(p.bucket_mode, BucketMode::Enforce);
+    assert!(p.trust_service_principals);
+}
+
+#[test]
+fn defaults_are_minimal_and_service_principals_trusted() {
+    let dps = load_perimeters("apiVersion: perimeterguard.io/v1alpha1\nkind: DataPerimeter\nmetadata: {name: x}\nspec: {}\n", "x").unwrap();
+    assert_eq!(dps[0].spec.bucket_policy_mode, BucketPolicyMode::Grant);
+    assert!(dps[0].spec.identity.trust_aws_service_principals);
+}
+
+#[test]
+fn errors_name_the_field() {
+    let cases = [
+        (
+            "trustedAccounts: [\"1234\"]",
+            "spec.identity.trustedAccounts[0]",
+        ),
+        (
+            "trustedOrganizations: [o-ABC]",
+            "spec.identity.trustedOrganizations[0]",
+        ),
+        (
+            "trustedOrganizations: [o-abc]",
+            "spec.identity.trustedOrganizations[0]",
+        ),
+    ];
+    for (identity, field) in cases {
+        let text = format!(
+            "apiVersion: perimeterguard.io/v1alpha1\nkind: DataPerimeter\nmetadata: {{name: x}}\nspec:\n  identity:\n    {identity}\n"
+        );
+        let e = load_perimeters(&text, "f.yaml").unwrap_err();
+        assert_eq!(e.field, field, "{e}");
+    }
+    let network = [
+        (
+            "allowedVpcEndpoints: [vpce-xyz]",
+            "spec.network.allowedVpcEndpoints[0]",
+        ),
+        (
+            "allowedVpcEndpoints: [vpce-1a2b3c4d, vpce-0123456789abcdef0, vpce-123]",
+            "spec.network.allowedVpcEndpoints[2]",
+        ),
+        ("allowedVpcs: [vpc-1]", "spec.network.allowedVpcs[0]"),
+        (
+            "allowedSourceIps: [10.0.0.0/40]",
+            "spec.network.allowedSourceIps[0]",
+        ),
+    ];
+    for (net, field) in network {
+        let text = format!(
+            "apiVersion: perimeterguard.io/v1alpha1\nkind: DataPerimeter\nmetadata: {{name: x}}\nspec:\n  network:\n    {net}\n"
+        );
+        let e = load_perimeters(&text, "f.yaml").unwrap_err();
+        assert_eq!(e.field, field, "{e}");
+    }
+}
+
+#[test]
+fn unknown_fields_wrong_kind_and_duplicates_are_rejected() {
+    let e = load_perimeters("apiVersion: perimeterguard.io/v1alpha1\nkind: DataPerimeter\nmetadata: {name: x}\nspec: {identty: {}}\n", "f").unwrap_err();
+    assert!(e.message.contains("identty"), "{e}");
+    let e = load_perimeters(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n",
+        "f",
+    )
+    .unwrap_err();
+    assert!(e.message.contains("expected apiVersion"), "{e}");
+    let two = "apiVersion: perimeterguard.io/v1alpha1\nkind: DataPerimeter\nmetadata: {name: x}\nspec: {}\n---\napiVersion: perimeterguard.io/v1alpha1\nkind: DataPerimeter\nmetadata: {name: x}\nspec: {}\n";
+    assert_eq!(
+        load_perimeters(two, "f").unwrap_err().field,
+        "metadata.name"
+    );
+    assert!(load_perimeters("", "f").is_err());
+    assert!(load_perimeters("a: [", "f").is_err());
+}
+
+#[test]
+fn schema_describes_the_spec() {
+    let s = spec_schema();
+    let text = s.to_string();
+    for field in [
+        "trustedOrganizations",
+        "allowedVpcEndpoints",
+        "thirdParties",
+        "bucketPolicyMode",
+    ] {
+        assert!(text.contains(field), "{field}");
+    }
+}

@@ -1,0 +1,5 @@
+//! The data perimeter as platform teams write it: the `DataPerimeter` configuration.
+
+pub mod config;
+
+pub use config::{ConfigError, DataPerimeter, DataPerimeterSpec, load_perimeters};

@@ -1,0 +1,281 @@
+//! The reasoner against the concrete evaluator: whenever some request is allowed and lies outside
+//! the perimeter, the reasoner must say so; whenever it says so, its witness must check out.
+
+mod common;
+
+use common::policy_gen;
+use perimeter_guard::iam::pattern;
+use perimeter_guard::iam::reasoner::{
+    self, Attachment, BucketMode, Dimension, Perimeter, ThirdParty, Verdict, in_model,
+};
+use perimeter_guard::iam::request::{Caller, ContextValue, Org, Request};
+use perimeter_guard::iam::{Outcome, Policy, PolicyKind, evaluate};
+use proptest::prelude::*;
+use serde_json::Value;
+
+fn subset(pool: &'static [&'static str]) -> impl Strategy<Value = Vec<String>> {
+    proptest::sample::subsequence(pool, 0..=pool.len())
+        .prop_map(|v| v.into_iter().map(String::from).collect())
+}
+
+fn perimeter() -> impl Strategy<Value = Perimeter> {
+    (
+        subset(policy_gen::ORGS),
+        subset(policy_gen::ACCOUNTS),
+        any::<bool>(),
+        subset(&["arn:aws:s3:::b2/*", "arn:aws:ec2:*:*:instance/*"]),
+        subset(policy_gen::VPCES),
+        subset(&["10.0.0.0/8", "203.0.113.0/24"]),
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(
+            |(orgs, accounts, services, allowed, vpces, ips, tag, third, enforce)| Perimeter {
+                identity_orgs: orgs.clone(),
+                identity_accounts: accounts.clone(),
+                trust_service_principals: services,
+                resource_orgs: orgs,
+                resource_accounts: accounts,
+                allowed_resources: allowed.iter().map(|a| pattern::glob(a)).collect(),
+                allowed_resources_written: allowed,
+                vpces,
+                vpcs: vec![],
+                source_ips: ips.iter().map(|i| i.parse().expect("cidr")).collect(),
+                principal_tags: if tag {
+                    vec![("team".into(), "red".into())]
+                } else {
+                    vec![]
+                },
+                network_tags: if tag && third {
+                    vec![("team".into(), "red".into())]
+                } else {
+                    vec![]
+                },
+                third_parties: if third {
+                    vec![ThirdParty {
+                        accounts: vec!["444455556666".into()],
+                        resources: vec![pattern::glob("arn:aws:s3:::b2/*")],
+                        written: vec!["arn:aws:s3:::b2/*".into()],
+                    }]
+                } else {
+                    vec![]
+                },
+                bucket_mode: if enforce {
+                    BucketMode::Enforce
+                } else {
+                    BucketMode::Grant
+                },
+            },
+        )
+}
+
+fn attachment() -> impl Strategy<Value = Attachment> {
+    prop_oneof![
+        (
+            proptest::option::of(proptest::sample::select(policy_gen::VPCES)),
+            proptest::option::of(Just("vpc-111bbb22"))
+        )
+            .prop_map(|(id, vpc)| Attachment::Endpoint {
+                id: id.map(String::from),
+                vpc: vpc.map(String::from)
+            }),
+        proptest::option::of(Just("b1")).prop_map(|n| Attachment::Bucket {
+            name: n.map(String::from)
+        }),
+    ]
+}
+
+const ALWAYS: &[(&str, &str)] = &[
+    ("aws:securetransport", "true"),
+    ("aws:viaawsservice", "false"),
+    ("aws:currenttime", "2026-06-01T00:00:00Z"),
+    ("aws:epochtime", "1780000000"),
+    ("aws:requestedregion", "us-east-1"),
+    ("aws:useragent", "agent"),
+    ("aws:userid", "AIDAEXAMPLE"),
+];
+
+/// Bends a generated request into one that can reach the attachment (the reasoner's model).
+fn conform(mut r: Request, attachment: &Attachment, perimeter: &Perimeter, variant: u8) -> Request {
+    for (k, v) in ALWAYS {
+        r.context
+            .entry(k.to_string())
+            .or_insert_with(|| ContextValue::One(v.to_string()));
+    }
+    if matches!(r.context.get("aws:multifactorauthage"), Some(ContextValue::One(v)) if v.parse::<f64>().is_err())
+    {
+        r.context.remove("aws:multifactorauthage");
+    }
+    match attachment {
+        Attachment::Endpoint { id, vpc } => {
+            r.context.remove("aws:sourceip");
+            let vpce = id
+                .clone()
+                .unwrap_or_else(|| policy_gen::VPCES[variant as usize % 2].to_owned());
+            r.context
+                .insert("aws:sourcevpce".into(), ContextValue::One(vpce));
+            let vpc = vpc.clone().unwrap_or_else(|| "vpc-0abc".into());
+            r.context
+                .insert("aws:sourcevpc".into(), ContextValue::One(vpc));
+        }
+        Attachment::Bucket { name } => {
+            if r.context.contains_key("aws:sourcevpce") {
+                r.context
+                    .insert("aws:sourcevpc".into(), ContextValue::One("vpc-0abc".into()));
+            } else if !r.context.contains_key("aws:sourceip") {
+                r.context.insert(
+                    "aws:sourceip".into(),
+                    ContextValue::One("198.51.100.1".into()),
+                );
+            }
+            let bucket = name
+                .clone()
+                .unwrap_or_else(|| ["b1", "b2"][variant as usize % 2].to_owned());
+            if !r
+                .resource
+                .arn
+                .starts_with(&format!("arn:aws:s3:::{bucket}"))
+            {
+                r.resource.arn = format!("arn:aws:s3:::{bucket}/k");
+            }
+            if !r.action.starts_with("s3:") {
+                r.action = "s3:GetObject".into();
+            }
+            r.resource.account = perimeter
+                .owner_accounts()
+                .first()
+                .cloned()
+                .or(r.resource.account);
+            r.resource.org = perimeter.owner_orgs().first().map(|o| Org {
+                id: o.clone(),
+                paths: vec![],
+            });
+        }
+    }
+    if !matches!(r.caller, Caller::Iam(_)) {
+        r.context.insert(
+            "aws:viaawsservice".into(),
+            ContextValue::One("false".into()),
+        );
+    }
+    if variant % 3 == 0 && matches!(r.caller, Caller::Service { .. }) {
+        r.context.insert(
+            "aws:sourceaccount".into(),
+            ContextValue::One("111122223333".into()),
+        );
+    }
+    r
+}
+
+fn kind(attachment: &Attachment) -> PolicyKind {
+    match attachment {
+        Attachment::Endpoint { .. } => PolicyKind::EndpointPolicy,
+        Attachment::Bucket { .. } => PolicyKind::BucketPolicy,
+    }
+}
+
+fn violates(policy: &Policy, r: &Request, p: &Perimeter, dimension: Dimension) -> bool {
+    let outcome = evaluate(policy, r).outcome;
+    let allowed = match dimension {
+        Dimension::Enforce => outcome != Outcome::ExplicitDeny,
+        _ => outcome == Outcome::Allow,
+    };
+    allowed && p.outside(dimension, r)
+}
+
+fn config() -> ProptestConfig {
+    ProptestConfig {
+        cases: 3000,
+        ..ProptestConfig::default()
+    }
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn reasoner_agrees_with_the_evaluator(
+        doc in policy_gen::policy(),
+        per in perimeter(),
+        att in attachment(),
+        requests in proptest::collection::vec((policy_gen::request(), any::<u8>()), 40),
+    ) {
+        let policy = Policy::from_value(&doc, kind(&att)).expect("generated policies are valid");
+        let verdicts = reasoner::analyze(&policy, &att, &per);
+        for v in &verdicts {
+            match &v.verdict {
+                Verdict::Violates(w) => {
+                    prop_assert!(violates(&policy, &w.request, &per, v.dimension), "witness does not violate: {}", w.line());
+                    prop_assert!(in_model(&w.request, &att, &per), "witness outside the model: {}", w.line());
+                }
+                Verdict::Undecided(why) => prop_assert!(false, "undecided: {why}\n{doc:#}"),
+                Verdict::Complies => {
+                    for (r, variant) in &requests {
+                        let r = conform(r.clone(), &att, &per, *variant);
+                        if !in_model(&r, &att, &per) {
+                            continue;
+                        }
+                        prop_assert!(
+                            !violates(&policy, &r, &per, v.dimension),
+                            "{:?} complies, yet this request violates it: {r:#?}\npolicy: {doc:#}\nperimeter: {per:#?}\nattachment: {att:?}",
+                            v.dimension
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The conformed requests must mostly be in the model, or the test above checks little.
+#[test]
+fn conformed_requests_are_in_the_model() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+    let mut runner = TestRunner::deterministic();
+    let (mut inside, mut total) = (0, 0);
+    for _ in 0..500 {
+        let per = perimeter().new_tree(&mut runner).unwrap().current();
+        let att = attachment().new_tree(&mut runner).unwrap().current();
+        let r = policy_gen::request()
+            .new_tree(&mut runner)
+            .unwrap()
+            .current();
+        total += 1;
+        if in_model(&conform(r, &att, &per, 1), &att, &per) {
+            inside += 1;
+        }
+    }
+    assert!(inside * 10 >= total * 8, "{inside} of {total}");
+}
+
+/// Both verdicts must be common among generated cases, or the agreement above is vacuous.
+#[test]
+fn generated_cases_reach_both_verdicts() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+    let mut runner = TestRunner::deterministic();
+    let (mut complies, mut violates) = (0usize, 0usize);
+    for _ in 0..300 {
+        let doc: Value = policy_gen::policy()
+            .new_tree(&mut runner)
+            .unwrap()
+            .current();
+        let per = perimeter().new_tree(&mut runner).unwrap().current();
+        let att = attachment().new_tree(&mut runner).unwrap().current();
+        let policy = Policy::from_value(&doc, kind(&att)).unwrap();
+        for v in reasoner::analyze(&policy, &att, &per) {
+            match v.verdict {
+                Verdict::Complies => complies += 1,
+                Verdict::Violates(_) => violates += 1,
+                Verdict::Undecided(why) => panic!("{why}"),
+            }
+        }
+    }
+    let total = complies + violates;
+    assert!(
+        complies * 5 >= total && violates * 5 >= total,
+        "complies {complies}, violates {violates}"
+    );
+}
