@@ -127,38 +127,21 @@ pub fn witness(toks: &[Tok], star: &str, one: char) -> String {
 /// The shortest string both patterns match, if there is one (breadth-first search over the
 /// product of the two patterns' automata). `filler` stands for "any other character".
 pub fn intersection(a: &[Tok], b: &[Tok], filler: char) -> Option<String> {
-    use std::collections::{HashMap, VecDeque};
-    // Positions reachable by skipping stars: a star may match the empty run.
-    fn closure(p: &[Tok], mut i: usize) -> usize {
-        while p.get(i) == Some(&Tok::AnyRun) {
-            i += 1;
+    // A plain string meets a pattern in itself or nowhere.
+    for (x, y) in [(a, b), (b, a)] {
+        if !has_wildcard(x) {
+            let text = render(x);
+            return matches(y, &text).then_some(text);
         }
-        i
-    }
-    fn step(p: &[Tok], i: usize, c: char) -> Vec<usize> {
-        let mut next = Vec::new();
-        // Every star between i and the closure can absorb c and stay.
-        let mut j = i;
-        while j < p.len() {
-            match p[j] {
-                Tok::AnyRun => {
-                    next.push(j);
-                    j += 1;
-                }
-                Tok::AnyOne => {
-                    next.push(j + 1);
-                    break;
-                }
-                Tok::Lit(l) => {
-                    if l == c {
-                        next.push(j + 1);
-                    }
-                    break;
-                }
-            }
+        if is_match_all(x) {
+            return Some(witness(y, "", filler));
         }
-        next
     }
+    // Most pairs of distinct ARNs or ids already disagree on their literal ends.
+    if !ends_agree(a.iter(), b.iter()) || !ends_agree(a.iter().rev(), b.iter().rev()) {
+        return None;
+    }
+    let (wa, wb) = (a.len() + 1, b.len() + 1);
     let mut alphabet: Vec<char> = a
         .iter()
         .chain(b)
@@ -170,34 +153,86 @@ pub fn intersection(a: &[Tok], b: &[Tok], filler: char) -> Option<String> {
     alphabet.push(filler);
     alphabet.sort_unstable();
     alphabet.dedup();
-    type State = (usize, usize);
-    let start: State = (0, 0);
-    // How each reached state was first reached: from which state, on which character.
-    let mut parent: HashMap<State, Option<(State, char)>> = HashMap::new();
-    parent.insert(start, None);
-    let mut queue = VecDeque::from([start]);
-    while let Some((i, j)) = queue.pop_front() {
-        if closure(a, i) == a.len() && closure(b, j) == b.len() {
+    // How each state (i, j) was first reached: from which state, on which character.
+    let mut parent: Vec<Option<(usize, char)>> = vec![None; wa * wb];
+    let mut seen = vec![false; wa * wb];
+    seen[0] = true;
+    let mut queue = std::collections::VecDeque::from([0usize]);
+    let mut next_a = Vec::new();
+    let mut next_b = Vec::new();
+    while let Some(state) = queue.pop_front() {
+        let (i, j) = (state / wb, state % wb);
+        if skip_stars(a, i) == a.len() && skip_stars(b, j) == b.len() {
             let mut out = Vec::new();
-            let mut at = (i, j);
-            while let Some(Some((prev, c))) = parent.get(&at) {
-                out.push(*c);
-                at = *prev;
+            let mut at = state;
+            while let Some((prev, c)) = parent[at] {
+                out.push(c);
+                at = prev;
             }
             return Some(out.into_iter().rev().collect());
         }
         for &c in &alphabet {
-            for ni in step(a, i, c) {
-                for nj in step(b, j, c) {
-                    if let std::collections::hash_map::Entry::Vacant(e) = parent.entry((ni, nj)) {
-                        e.insert(Some(((i, j), c)));
-                        queue.push_back((ni, nj));
+            step(a, i, c, &mut next_a);
+            if next_a.is_empty() {
+                continue;
+            }
+            step(b, j, c, &mut next_b);
+            for &ni in &next_a {
+                for &nj in &next_b {
+                    let s = ni * wb + nj;
+                    if !seen[s] {
+                        seen[s] = true;
+                        parent[s] = Some((state, c));
+                        queue.push_back(s);
                     }
                 }
             }
         }
     }
     None
+}
+
+/// Whether the literal runs at the start of two patterns (up to their first wildcard) agree.
+fn ends_agree<'a>(a: impl Iterator<Item = &'a Tok>, b: impl Iterator<Item = &'a Tok>) -> bool {
+    for (x, y) in a.zip(b) {
+        match (x, y) {
+            (Tok::Lit(p), Tok::Lit(q)) if p != q => return false,
+            (Tok::Lit(_), Tok::Lit(_)) => {}
+            _ => return true,
+        }
+    }
+    true
+}
+
+fn skip_stars(p: &[Tok], mut i: usize) -> usize {
+    while p.get(i) == Some(&Tok::AnyRun) {
+        i += 1;
+    }
+    i
+}
+
+/// The positions reachable from position `i` by reading `c` (stars may absorb it and stay).
+fn step(p: &[Tok], i: usize, c: char, next: &mut Vec<usize>) {
+    next.clear();
+    let mut j = i;
+    while j < p.len() {
+        match p[j] {
+            Tok::AnyRun => {
+                next.push(j);
+                j += 1;
+            }
+            Tok::AnyOne => {
+                next.push(j + 1);
+                break;
+            }
+            Tok::Lit(l) => {
+                if l == c {
+                    next.push(j + 1);
+                }
+                break;
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -71,6 +71,18 @@ pub fn analyze_with_budget(
     budget: u64,
 ) -> Vec<DimensionVerdict> {
     let dims = dimensions(attachment, perimeter);
+    // Without an Allow statement nothing is granted; only Enforce needs a search.
+    if !dims.contains(&Dimension::Enforce)
+        && policy.statements.iter().all(|s| s.effect == Effect::Deny)
+    {
+        return dims
+            .into_iter()
+            .map(|dimension| DimensionVerdict {
+                dimension,
+                verdict: Verdict::Complies,
+            })
+            .collect();
+    }
     let universe = match universe::build(policy, attachment, perimeter) {
         Ok(u) => u,
         Err(universe::TooMany(why)) => {

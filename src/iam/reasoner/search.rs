@@ -12,13 +12,15 @@ use super::universe::{Network, Universe};
 
 /// Slots (parts of the request) in search order. Free context keys follow, one slot each.
 const CALLER: usize = 0;
-const ACTION: usize = 1;
-const ARN: usize = 2;
-const ACCOUNT: usize = 3;
-const ORG: usize = 4;
-const TAGS: usize = 5;
-const NETWORK: usize = 6;
-const FIRST_KEY: usize = 7;
+const CALLER_ORG: usize = 1;
+const CALLER_TAGS: usize = 2;
+const ACTION: usize = 3;
+const ARN: usize = 4;
+const ACCOUNT: usize = 5;
+const ORG: usize = 6;
+const TAGS: usize = 7;
+const NETWORK: usize = 8;
+const FIRST_KEY: usize = 9;
 /// Slot sets are bit masks.
 pub const MAX_SLOTS: usize = 128;
 
@@ -96,16 +98,15 @@ pub struct Search<'a> {
 
 fn slot_of(key: &str, key_slots: &[(String, usize)], end: usize) -> usize {
     if key.starts_with("aws:principaltag/") {
-        return CALLER;
+        return CALLER_TAGS;
     }
     if key.starts_with("aws:resourcetag/") {
         return TAGS;
     }
     match key {
+        "aws:principalorgid" | "aws:principalorgpaths" => CALLER_ORG,
         "aws:principalarn"
         | "aws:principalaccount"
-        | "aws:principalorgid"
-        | "aws:principalorgpaths"
         | "aws:principalisawsservice"
         | "aws:principalservicename"
         | "aws:principalservicenameslist"
@@ -247,21 +248,23 @@ impl<'a> Search<'a> {
             deps,
             pred,
         };
+        let caller = bit(CALLER) | bit(CALLER_ORG);
+        let tagged_caller = caller | bit(CALLER_TAGS);
         let mut out = vec![p(Pred::ArnAccountConsistent, bit(ARN) | bit(ACCOUNT))];
         match dimension {
             Dimension::Identity => {
-                out.push(p(Pred::UntrustedCaller, bit(CALLER)));
+                out.push(p(Pred::UntrustedCaller, caller));
                 out.push(p(Pred::NoThirdPartyException, bit(CALLER) | bit(ARN)));
                 out.push(p(Pred::NotAllowedResource, bit(ARN)));
             }
             Dimension::Resource => {
-                out.push(p(Pred::TrustedIamWithoutTagException, bit(CALLER)));
+                out.push(p(Pred::TrustedIamWithoutTagException, tagged_caller));
                 out.push(p(Pred::ResourceArnOutside, bit(ARN)));
                 out.push(p(Pred::ResourceAccountOutside, bit(ACCOUNT)));
                 out.push(p(Pred::ResourceOrgOutside, bit(ORG)));
             }
             Dimension::Network => {
-                out.push(p(Pred::NotExemptFromNetwork, bit(CALLER)));
+                out.push(p(Pred::NotExemptFromNetwork, tagged_caller));
                 out.push(p(Pred::NoThirdPartyException, bit(CALLER) | bit(ARN)));
                 out.push(p(Pred::UnexpectedNetwork, bit(NETWORK)));
                 if let Some(s) = via {
@@ -341,6 +344,9 @@ impl<'a> Search<'a> {
 
     /// The slots that decide which candidates a slot offers (availability rules).
     fn availability_deps(&self, slot: usize) -> Mask {
+        if slot == CALLER_ORG || slot == CALLER_TAGS {
+            return bit(CALLER);
+        }
         if slot < FIRST_KEY {
             return 0;
         }
@@ -418,6 +424,8 @@ impl<'a> Search<'a> {
         let u = self.universe;
         match depth {
             CALLER => u.callers.len(),
+            CALLER_ORG => u.caller_orgs.len(),
+            CALLER_TAGS => u.caller_tags.len(),
             ACTION => u.actions.len(),
             ARN => u.arns.len(),
             ACCOUNT => u.resource_accounts.len(),
@@ -434,6 +442,15 @@ impl<'a> Search<'a> {
         let u = self.universe;
         match depth {
             CALLER => r.caller = u.callers[i].clone(),
+            // Only IAM callers belong to organisations and carry tags.
+            CALLER_ORG => match &mut r.caller {
+                Caller::Iam(id) => id.org.clone_from(&u.caller_orgs[i]),
+                _ => return u.caller_orgs[i].is_none(),
+            },
+            CALLER_TAGS => match &mut r.caller {
+                Caller::Iam(id) => id.tags.clone_from(&u.caller_tags[i]),
+                _ => return u.caller_tags[i].is_empty(),
+            },
             ACTION => r.action.clone_from(&u.actions[i]),
             ARN => r.resource.arn.clone_from(&u.arns[i]),
             ACCOUNT => r.resource.account.clone_from(&u.resource_accounts[i]),

@@ -33,7 +33,12 @@ pub struct FreeKey {
 
 #[derive(Debug, Clone, Default)]
 pub struct Universe {
+    /// Who calls, without organisation or tags (those are separate parts of the search).
     pub callers: Vec<Caller>,
+    /// The organisation (and OU path) of an IAM caller, or none.
+    pub caller_orgs: Vec<Option<Org>>,
+    /// The principal tags of an IAM caller.
+    pub caller_tags: Vec<BTreeMap<String, String>>,
     pub actions: Vec<String>,
     pub arns: Vec<String>,
     pub resource_accounts: Vec<Option<String>>,
@@ -454,8 +459,11 @@ pub fn build(
         }
     }
 
+    let (callers, caller_orgs, caller_tags) = callers(&g, &d)?;
     let mut u = Universe {
-        callers: callers(&g, &d, perimeter)?,
+        callers,
+        caller_orgs,
+        caller_tags,
         actions: actions(&g, policy.kind),
         ..Universe::default()
     };
@@ -465,7 +473,9 @@ pub fn build(
     Ok(u)
 }
 
-fn callers(g: &Gathered, d: &Domains, perimeter: &Perimeter) -> Result<Vec<Caller>, TooMany> {
+type CallerParts = (Vec<Caller>, Vec<Option<Org>>, Vec<BTreeMap<String, String>>);
+
+fn callers(g: &Gathered, d: &Domains) -> Result<CallerParts, TooMany> {
     let mut out = vec![Caller::Anonymous];
     let services = d.of("service");
     for s in services
@@ -630,23 +640,13 @@ fn callers(g: &Gathered, d: &Domains, perimeter: &Perimeter) -> Result<Vec<Calle
             )));
         }
     }
-    let _ = perimeter;
-    for id in identities {
-        for org in &orgs {
-            for tags in &tag_sets {
-                let mut i = id.clone();
-                i.org = org.clone();
-                i.tags = tags.clone();
-                out.push(Caller::Iam(i));
-                if out.len() > MAX_CALLERS {
-                    return Err(TooMany(format!(
-                        "more than {MAX_CALLERS} distinct principals"
-                    )));
-                }
-            }
-        }
+    if identities.len() + out.len() > MAX_CALLERS {
+        return Err(TooMany(format!(
+            "more than {MAX_CALLERS} distinct principals"
+        )));
     }
-    Ok(out)
+    out.extend(identities.into_iter().map(Caller::Iam));
+    Ok((out, orgs, tag_sets))
 }
 
 fn is_action(a: &str) -> bool {
@@ -660,8 +660,9 @@ fn is_action(a: &str) -> bool {
 
 fn actions(g: &Gathered, kind: PolicyKind) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
+    let mut seen: BTreeSet<String> = BTreeSet::new();
     let mut push = |a: String| {
-        if is_action(&a) && !out.contains(&a) {
+        if is_action(&a) && seen.insert(a.clone()) {
             out.push(a);
         }
     };
@@ -703,8 +704,9 @@ fn resources(
     perimeter: &Perimeter,
 ) {
     let mut arns: Vec<String> = Vec::new();
+    let mut seen: BTreeSet<String> = BTreeSet::new();
     let mut push = |a: String| {
-        if arn::split(&a).is_some() && !arns.contains(&a) {
+        if arn::split(&a).is_some() && seen.insert(a.clone()) {
             arns.push(a);
         }
     };
