@@ -12,6 +12,10 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use perimeter_guard::iam::{Policy, PolicyKind, Request, evaluate};
 use perimeter_guard::simulate::parse_request;
 
+// The same allocator as the binary, so the figures are the product's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const REQUESTS: &[&str] = &[
     "principal: anonymous\naction: s3:GetObject\nresource: {arn: 'arn:aws:s3:::example-bucket/k', account: '111122223333', organization: o-abc123def4}\ncontext: {aws:SourceIp: 203.0.113.7, aws:SecureTransport: true}",
     "principal: {arn: 'arn:aws:iam::111122223333:role/App', organization: o-abc123def4, tags: {team: red}}\naction: s3:PutObject\nresource: {arn: 'arn:aws:s3:::example-bucket/k', account: '111122223333', organization: o-abc123def4}\ncontext: {aws:SourceVpce: vpce-1a2b3c4d, aws:SourceVpc: vpc-111bbb22, aws:SecureTransport: true}",

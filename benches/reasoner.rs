@@ -13,6 +13,10 @@ use perimeter_guard::iam::reasoner::{self, Attachment};
 use perimeter_guard::iam::{Policy, PolicyKind};
 use perimeter_guard::perimeter::load_perimeters;
 
+// The same allocator as the binary, so the figures are the product's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// (name, policy, attachment) for every corpus document that parses as an endpoint or bucket
 /// policy; documents whose name says "endpoint" or "vpce" are analysed as endpoint policies.
 fn corpus() -> Vec<(String, Policy, Attachment)> {

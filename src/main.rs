@@ -13,6 +13,11 @@ use perimeter_guard::iam::{Policy, PolicyKind, evaluate};
 use perimeter_guard::perimeter::load_perimeters;
 use perimeter_guard::simulate;
 
+// The reasoner allocates many small strings; mimalloc serves them markedly faster than the
+// system allocator (measured by `cargo bench --bench reasoner`, see docs/performance.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Keeps an AWS data perimeter intact for Crossplane and ACK resources.
 #[derive(Parser)]
 #[command(name = "perimeter-guard", version, about)]

@@ -141,7 +141,7 @@ pub fn intersection(a: &[Tok], b: &[Tok], filler: char) -> Option<String> {
     if !ends_agree(a.iter(), b.iter()) || !ends_agree(a.iter().rev(), b.iter().rev()) {
         return None;
     }
-    let (wa, wb) = (a.len() + 1, b.len() + 1);
+    let wb = b.len() + 1;
     let mut alphabet: Vec<char> = a
         .iter()
         .chain(b)
@@ -153,10 +153,11 @@ pub fn intersection(a: &[Tok], b: &[Tok], filler: char) -> Option<String> {
     alphabet.push(filler);
     alphabet.sort_unstable();
     alphabet.dedup();
-    // How each state (i, j) was first reached: from which state, on which character.
-    let mut parent: Vec<Option<(usize, char)>> = vec![None; wa * wb];
-    let mut seen = vec![false; wa * wb];
-    seen[0] = true;
+    // How each state (i, j) was first reached: from which state, on which character. Literal
+    // runs keep the reachable states few, so a map beats a table of every (i, j).
+    let mut parent: std::collections::HashMap<usize, Option<(usize, char)>> =
+        std::collections::HashMap::with_capacity(64);
+    parent.insert(0, None);
     let mut queue = std::collections::VecDeque::from([0usize]);
     let mut next_a = Vec::new();
     let mut next_b = Vec::new();
@@ -165,9 +166,9 @@ pub fn intersection(a: &[Tok], b: &[Tok], filler: char) -> Option<String> {
         if skip_stars(a, i) == a.len() && skip_stars(b, j) == b.len() {
             let mut out = Vec::new();
             let mut at = state;
-            while let Some((prev, c)) = parent[at] {
-                out.push(c);
-                at = prev;
+            while let Some(Some((prev, c))) = parent.get(&at) {
+                out.push(*c);
+                at = *prev;
             }
             return Some(out.into_iter().rev().collect());
         }
@@ -180,9 +181,8 @@ pub fn intersection(a: &[Tok], b: &[Tok], filler: char) -> Option<String> {
             for &ni in &next_a {
                 for &nj in &next_b {
                     let s = ni * wb + nj;
-                    if !seen[s] {
-                        seen[s] = true;
-                        parent[s] = Some((state, c));
+                    if let std::collections::hash_map::Entry::Vacant(e) = parent.entry(s) {
+                        e.insert(Some((state, c)));
                         queue.push_back(s);
                     }
                 }

@@ -792,8 +792,11 @@ fn resources(
                 owners.iter().cloned().map(Some).collect()
             };
             let owner_orgs = perimeter.owner_orgs();
-            let orgs: Vec<Option<String>> = std::iter::once(None)
-                .chain(owner_orgs.iter().cloned().map(Some))
+            let orgs: Vec<Option<String>> = owner_orgs
+                .iter()
+                .cloned()
+                .map(Some)
+                .chain(std::iter::once(None))
                 .collect();
             u.resource_orgs = org_choices(&orgs, d);
         }
@@ -880,6 +883,15 @@ fn networks(g: &Gathered, d: &Domains, attachment: &Attachment) -> Vec<Network> 
         _ => fresh_or("vpc", "vpc-fresh"),
     };
     let mut out = Vec::new();
+    // From the internet first: the likeliest witness a reader recognises.
+    if matches!(attachment, Attachment::Bucket { .. }) {
+        for ip in ip_candidates(g) {
+            out.push(Network {
+                ip: Some(ip),
+                ..Network::default()
+            });
+        }
+    }
     for vpce in &vpces {
         for vpc in &vpcs {
             for vsi in &vpc_source_ips {
@@ -890,14 +902,6 @@ fn networks(g: &Gathered, d: &Domains, attachment: &Attachment) -> Vec<Network> 
                     vpc_source_ip: vsi.clone(),
                 });
             }
-        }
-    }
-    if matches!(attachment, Attachment::Bucket { .. }) {
-        for ip in ip_candidates(g) {
-            out.push(Network {
-                ip: Some(ip),
-                ..Network::default()
-            });
         }
     }
     out

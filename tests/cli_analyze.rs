@@ -1,0 +1,200 @@
+//! `perimeter-guard analyze` as a security engineer runs it.
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_perimeter-guard");
+const PERIMETER: &str = "examples/perimeter.yaml";
+
+fn run(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    let mut input = child.stdin.take().expect("stdin");
+    if let Some(text) = stdin {
+        input.write_all(text.as_bytes()).expect("write stdin");
+    }
+    drop(input);
+    child.wait_with_output().expect("the binary finishes")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn corpus(rel: &str) -> String {
+    common::corpus_root()
+        .join("policies")
+        .join(rel)
+        .to_string_lossy()
+        .into_owned()
+}
+
+#[test]
+fn complying_bucket_policy_exits_0() {
+    let out = run(
+        &[
+            "analyze",
+            "--kind",
+            "bucket-policy",
+            "--bucket",
+            "example-bucket",
+            "--perimeter",
+            PERIMETER,
+            "examples/simulate/bucket-policy.json",
+        ],
+        None,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    assert_eq!(
+        text(&out.stdout),
+        "complies  corp/identity\ncomplies  corp/network\nverdict: complies (0 of 2 dimension checks failed)\n"
+    );
+}
+
+#[test]
+fn default_endpoint_policy_violates_with_witnesses_in_json() {
+    let policy = corpus("aws-docs-s3-privatelink/default-endpoint-policy-full-access.json");
+    let out = run(
+        &[
+            "analyze",
+            "--kind",
+            "endpoint-policy",
+            "--endpoint-id",
+            "vpce-1a2b3c4d",
+            "--perimeter",
+            PERIMETER,
+            "--output",
+            "json",
+            &policy,
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v["verdict"], "violates");
+    let findings = v["findings"].as_array().expect("findings");
+    let dims: Vec<&str> = findings
+        .iter()
+        .map(|f| f["dimension"].as_str().unwrap())
+        .collect();
+    assert_eq!(dims, ["identity", "resource"]);
+    for f in findings {
+        assert!(f["message"].as_str().unwrap().len() > 20);
+        assert_eq!(f["statements"][0]["pointer"], "/Statement/0");
+        let w = &f["witness"];
+        assert_eq!(w["context"]["aws:SourceVpce"], "vpce-1a2b3c4d");
+        assert!(w["context"]["aws:SourceIp"].is_null());
+        assert!(
+            w["summary"]
+                .as_str()
+                .unwrap()
+                .contains("via statement #0 (/Statement/0)")
+        );
+    }
+    assert_eq!(findings[0]["witness"]["principal"]["kind"], "anonymous");
+    let trusted = &findings[1]["witness"]["principal"];
+    assert!(
+        trusted["account"] == "111122223333" || trusted["organization"] == "o-abc123def4",
+        "{trusted}"
+    );
+}
+
+#[test]
+fn text_output_names_the_witness() {
+    let policy = r#"{"Version":"2012-10-17","Statement":[{"Sid":"PublicRead","Effect":"Allow","Principal":{"AWS":"*"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}]}"#;
+    let out = run(
+        &[
+            "analyze",
+            "--kind",
+            "bucket-policy",
+            "--bucket",
+            "b",
+            "--perimeter",
+            PERIMETER,
+            "-",
+        ],
+        Some(policy),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("VIOLATES  corp/identity: an identity outside the trusted organizations and accounts can access the bucket\n"), "{stdout}");
+    assert!(
+        stdout.contains("witness: anonymous principal can s3:GetObject arn:aws:s3:::b/"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("via statement \"PublicRead\" (/Statement/0)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.ends_with("verdict: violates (2 of 2 dimension checks failed)\n"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn invalid_policy_and_configuration_exit_2() {
+    let out = run(
+        &[
+            "analyze",
+            "--kind",
+            "bucket-policy",
+            "--perimeter",
+            PERIMETER,
+            "--output",
+            "json",
+            "-",
+        ],
+        Some(
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*","Condition":{"stringEquals":{"aws:SourceVpce":"x"}}}]}"#,
+        ),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v["verdict"], "invalid");
+    assert_eq!(
+        v["findings"][0]["pointer"],
+        "/Statement/0/Condition/stringEquals"
+    );
+    assert!(
+        v["findings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("did you mean StringEquals")
+    );
+
+    let bad = "apiVersion: perimeterguard.io/v1alpha1\nkind: DataPerimeter\nmetadata: {name: x}\nspec:\n  identity:\n    trustedAccounts: ['12']\n";
+    let out = run(
+        &[
+            "analyze",
+            "--kind",
+            "bucket-policy",
+            "--perimeter",
+            "-",
+            "examples/simulate/bucket-policy.json",
+        ],
+        Some(bad),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains(
+            "standard input: spec.identity.trustedAccounts[0]: \"12\" is not a 12-digit account id"
+        ),
+        "{}",
+        text(&out.stderr)
+    );
+}
