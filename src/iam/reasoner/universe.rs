@@ -467,7 +467,7 @@ pub fn build(
         actions: actions(&g, policy.kind),
         ..Universe::default()
     };
-    resources(&mut u, &g, &d, attachment, perimeter);
+    resources(&mut u, &g, &d, attachment, perimeter)?;
     u.networks = networks(&g, &d, attachment);
     u.keys = free_keys(&g, &d);
     Ok(u)
@@ -590,56 +590,11 @@ fn callers(g: &Gathered, d: &Domains) -> Result<CallerParts, TooMany> {
     }
 
     // Organisations (or none), with paths that begin with the organisation id.
-    let paths = d.of("orgpath");
-    let mut orgs: Vec<Option<Org>> = vec![None];
-    for o in &d.orgs {
-        let mut own: Vec<String> = paths
-            .iter()
-            .filter(|p| p.starts_with(&format!("{o}/")))
-            .cloned()
-            .collect();
-        own.push(format!("{o}/r-fresh/"));
-        for p in own {
-            orgs.push(Some(Org {
-                id: o.clone(),
-                paths: vec![p],
-            }));
-        }
-    }
-
-    // Principal tags: every combination of the values each referenced tag key can take.
-    let tag_keys: Vec<String> = g
-        .keys
-        .keys()
-        .filter_map(|k| k.strip_prefix("aws:principaltag/"))
-        .map(str::to_owned)
+    let all_orgs: Vec<Option<String>> = std::iter::once(None)
+        .chain(d.orgs.iter().cloned().map(Some))
         .collect();
-    let mut tag_sets: Vec<BTreeMap<String, String>> = vec![BTreeMap::new()];
-    for k in &tag_keys {
-        let full = format!("aws:principaltag/{k}");
-        let mut choices: Vec<Option<String>> = vec![None];
-        choices.extend(d.of(&full).iter().cloned().map(Some));
-        if choices.len() == 1 {
-            choices.push(Some("fresh-tag-value".into()));
-        }
-        let mut next = Vec::new();
-        for set in &tag_sets {
-            for c in &choices {
-                let mut s = set.clone();
-                if let Some(v) = c {
-                    s.insert(k.clone(), v.clone());
-                }
-                next.push(s);
-            }
-        }
-        tag_sets = next;
-        if tag_sets.len() > MAX_TAG_COMBINATIONS {
-            return Err(TooMany(format!(
-                "{} combinations of principal tags",
-                tag_sets.len()
-            )));
-        }
-    }
+    let orgs = org_choices(&all_orgs, d);
+    let tag_sets = tag_combinations(g, d, "aws:principaltag/")?;
     if identities.len() + out.len() > MAX_CALLERS {
         return Err(TooMany(format!(
             "more than {MAX_CALLERS} distinct principals"
@@ -702,7 +657,7 @@ fn resources(
     d: &Domains,
     attachment: &Attachment,
     perimeter: &Perimeter,
-) {
+) -> Result<(), TooMany> {
     let mut arns: Vec<String> = Vec::new();
     let mut seen: BTreeSet<String> = BTreeSet::new();
     let mut push = |a: String| {
@@ -801,31 +756,41 @@ fn resources(
             u.resource_orgs = org_choices(&orgs, d);
         }
     }
-    let tag_keys: Vec<String> = g
-        .keys
-        .keys()
-        .filter_map(|k| k.strip_prefix("aws:resourcetag/"))
-        .map(str::to_owned)
-        .collect();
-    let mut tag_sets: Vec<BTreeMap<String, String>> = vec![BTreeMap::new()];
-    for k in &tag_keys {
-        let full = format!("aws:resourcetag/{k}");
+    u.resource_tags = tag_combinations(g, d, "aws:resourcetag/")?;
+    Ok(())
+}
+
+/// Every combination of the values (or absence) each referenced tag key under `prefix` can take.
+fn tag_combinations(
+    g: &Gathered,
+    d: &Domains,
+    prefix: &str,
+) -> Result<Vec<BTreeMap<String, String>>, TooMany> {
+    let mut sets: Vec<BTreeMap<String, String>> = vec![BTreeMap::new()];
+    for key in g.keys.keys().filter(|k| k.starts_with(prefix)) {
+        let tag = &key[prefix.len()..];
         let mut choices: Vec<Option<String>> = vec![None, Some("fresh-tag-value".into())];
-        choices.extend(d.of(&full).iter().cloned().map(Some));
-        let mut next = Vec::new();
-        for set in &tag_sets {
+        choices.extend(d.of(key).iter().cloned().map(Some));
+        choices.dedup();
+        let mut next = Vec::with_capacity(sets.len() * choices.len());
+        for set in &sets {
             for c in &choices {
                 let mut s = set.clone();
                 if let Some(v) = c {
-                    s.insert(k.clone(), v.clone());
+                    s.insert(tag.to_owned(), v.clone());
                 }
                 next.push(s);
             }
         }
-        tag_sets = next;
-        tag_sets.truncate(MAX_TAG_COMBINATIONS);
+        sets = next;
+        if sets.len() > MAX_TAG_COMBINATIONS {
+            return Err(TooMany(format!(
+                "{} combinations of tags ({prefix}...)",
+                sets.len()
+            )));
+        }
     }
-    u.resource_tags = tag_sets;
+    Ok(sets)
 }
 
 fn org_choices(orgs: &[Option<String>], d: &Domains) -> Vec<Option<Org>> {
