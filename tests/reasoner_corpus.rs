@@ -67,7 +67,6 @@ fn full_perimeter() -> Perimeter {
         // AWS service accounts whose resources the examples reach by aws:ResourceAccount.
         resource_accounts: vec![ACCOUNT.into(), "602401143452".into(), "123456789012".into()],
         allowed_resources: allowed.iter().map(|a| pattern::glob(a)).collect(),
-        allowed_resources_written: allowed,
         vpces: vec!["vpce-1a2b3c4d".into()],
         vpcs: vec!["vpc-111bbb22".into()],
         source_ips: vec!["203.0.113.0/24".parse().expect("cidr")],
@@ -87,7 +86,6 @@ fn full_perimeter() -> Perimeter {
             .iter()
             .map(|r| pattern::glob(r))
             .collect(),
-            written: vec![],
         }],
         bucket_mode: BucketMode::Grant,
     }

@@ -38,7 +38,6 @@ fn perimeter() -> impl Strategy<Value = Perimeter> {
                 resource_orgs: orgs,
                 resource_accounts: accounts,
                 allowed_resources: allowed.iter().map(|a| pattern::glob(a)).collect(),
-                allowed_resources_written: allowed,
                 vpces,
                 vpcs: vec![],
                 source_ips: ips.iter().map(|i| i.parse().expect("cidr")).collect(),
@@ -56,7 +55,6 @@ fn perimeter() -> impl Strategy<Value = Perimeter> {
                     vec![ThirdParty {
                         accounts: vec!["444455556666".into()],
                         resources: vec![pattern::glob("arn:aws:s3:::b2/*")],
-                        written: vec!["arn:aws:s3:::b2/*".into()],
                     }]
                 } else {
                     vec![]

@@ -351,7 +351,6 @@ impl DataPerimeter {
                 .iter()
                 .map(|a| pattern::glob(a))
                 .collect(),
-            allowed_resources_written: resources.allowed_resources.clone(),
             vpces: s.network.allowed_vpc_endpoints.clone(),
             vpcs: s.network.allowed_vpcs.clone(),
             source_ips: s
@@ -369,7 +368,6 @@ impl DataPerimeter {
                 .map(|t| ThirdParty {
                     accounts: t.accounts.clone(),
                     resources: t.resources.iter().map(|r| pattern::glob(r)).collect(),
-                    written: t.resources.clone(),
                 })
                 .collect(),
             bucket_mode: match s.bucket_policy_mode {

@@ -25,7 +25,6 @@ pub struct ThirdParty {
     pub accounts: Vec<String>,
     /// ARN patterns (`*` / `?`), matched component by component.
     pub resources: Vec<Vec<Tok>>,
-    pub written: Vec<String>,
 }
 
 /// The data perimeter: trusted identities, trusted resources, expected networks, exceptions.
@@ -36,9 +35,8 @@ pub struct Perimeter {
     pub trust_service_principals: bool,
     pub resource_orgs: Vec<String>,
     pub resource_accounts: Vec<String>,
-    /// ARN patterns outside the organisation that trusted identities may reach.
+    /// ARN patterns outside the organisation that anyone may reach through an endpoint.
     pub allowed_resources: Vec<Vec<Tok>>,
-    pub allowed_resources_written: Vec<String>,
     pub vpces: Vec<String>,
     pub vpcs: Vec<String>,
     pub source_ips: Vec<IpNet>,
@@ -172,11 +170,7 @@ impl Perimeter {
     }
 
     pub fn resource_account_trusted(&self, account: Option<&str>) -> bool {
-        account.is_some_and(|a| self.resource_accounts_or_identity().contains(&a.to_owned()))
-    }
-
-    fn resource_accounts_or_identity(&self) -> Vec<String> {
-        self.owner_accounts().to_vec()
+        account.is_some_and(|a| self.owner_accounts().iter().any(|o| o == a))
     }
 
     pub fn resource_org_trusted(&self, org: Option<&str>) -> bool {

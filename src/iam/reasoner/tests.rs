@@ -184,7 +184,7 @@ fn a_deny_with_if_exists_also_fences_anonymous() {
 
 #[test]
 fn a_deny_on_a_positive_operator_misses_anonymous() {
-    // "Deny when the org is not mine" written with StringEquals on another org: the Deny never
+    // "Deny foreign organisations" written with a positive operator (StringLike "o-*"): the Deny never
     // fires for callers without an organisation, so they stay allowed.
     let s = vec![
         stmt("Allow", json!("*"), Value::Null),
@@ -451,7 +451,6 @@ fn third_party_exception_covers_only_its_resources() {
     per.third_parties = vec![ThirdParty {
         accounts: vec!["222233334444".into()],
         resources: vec![pattern::glob("arn:aws:s3:::partner-bucket/*")],
-        written: vec!["arn:aws:s3:::partner-bucket/*".into()],
     }];
     for (_, v) in verdicts(s, &endpoint(), &per) {
         complies(v);

@@ -910,7 +910,9 @@ fn free_keys(g: &Gathered, d: &Domains) -> Vec<FreeKey> {
                     texts.extend(pool.strings(&values::fresh("fresh-", 2, &BTreeSet::new())));
                 }
                 if pool.is_typed() {
-                    texts.extend(pool.ips().into_iter().filter(|_| !pool.nets.is_empty()));
+                    if !pool.nets.is_empty() {
+                        texts.extend(pool.ips());
+                    }
                     if !pool.numbers.is_empty() {
                         texts.extend(pool.numbers());
                     }
