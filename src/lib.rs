@@ -5,4 +5,5 @@
 pub mod analysis;
 pub mod iam;
 pub mod perimeter;
+pub mod resources;
 pub mod simulate;
