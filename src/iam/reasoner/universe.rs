@@ -239,7 +239,23 @@ fn gather(policy: &Policy, perimeter: &Perimeter) -> Gathered {
     }
     for e in &g.entries.clone() {
         match e {
-            Entry::Account { account, .. } | Entry::Iam { account, .. } => {
+            Entry::Iam { account, kind, arn } => {
+                g.pool("account").literals.insert(account.clone());
+                // What ${aws:username} and ${aws:PrincipalArn} take for the named principal.
+                match kind {
+                    IamEntryKind::User => {
+                        if let Some(name) = arn.rsplit('/').next() {
+                            g.pool("aws:username").literals.insert(name.to_owned());
+                        }
+                        g.pool("principalarn").literals.insert(arn.clone());
+                    }
+                    IamEntryKind::Role | IamEntryKind::FederatedUser => {
+                        g.pool("principalarn").literals.insert(arn.clone());
+                    }
+                    IamEntryKind::AssumedRole => {}
+                }
+            }
+            Entry::Account { account, .. } => {
                 g.pool("account").literals.insert(account.clone());
             }
             Entry::Service(s) => {
