@@ -1,4 +1,242 @@
 //! Kubernetes objects of the checked kinds (ACK, Crossplane classic, Upbound) turned into the
-//! facts the perimeter rules read. Nothing here knows about HTTP.
+//! facts the perimeter rules read, each carrying the JSON pointer it came from. Nothing here knows
+//! about HTTP or about IAM semantics.
 
+pub mod ack;
+pub mod crossplane;
+mod fields;
 pub mod structured_policy;
+pub mod upbound;
+
+use serde_json::Value;
+
+pub use fields::Field;
+use structured_policy::RenderError;
+
+/// Which provider family an object belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Family {
+    Ack,
+    CrossplaneClassic,
+    Upbound,
+}
+
+/// Identifies an object in findings and reports.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ObjectRef {
+    pub api_version: String,
+    pub kind: String,
+    pub namespace: Option<String>,
+    pub name: String,
+}
+
+impl ObjectRef {
+    /// `Kind namespace/name` or `Kind name`.
+    pub fn display(&self) -> String {
+        match &self.namespace {
+            Some(ns) => format!("{} {ns}/{}", self.kind, self.name),
+            None => format!("{} {}", self.kind, self.name),
+        }
+    }
+
+    pub fn group(&self) -> &str {
+        self.api_version.split_once('/').map_or("", |(g, _)| g)
+    }
+}
+
+/// A policy document as the object carries it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PolicySource {
+    /// JSON text, at `pointer`.
+    Text { text: String, pointer: String },
+    /// Crossplane classic's structured policy, rendered to IAM JSON; `statement_pointers[i]`
+    /// is where statement `i` came from.
+    Structured {
+        document: Value,
+        pointer: String,
+        statement_pointers: Vec<String>,
+    },
+    /// A structured policy the provider itself could not serialise.
+    Unrenderable(RenderError),
+}
+
+impl PolicySource {
+    pub fn pointer(&self) -> &str {
+        match self {
+            PolicySource::Text { pointer, .. } | PolicySource::Structured { pointer, .. } => {
+                pointer
+            }
+            PolicySource::Unrenderable(e) => &e.pointer,
+        }
+    }
+}
+
+/// The endpoint policy an endpoint ends up with.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EndpointPolicy {
+    Given(PolicySource),
+    /// No policy: AWS attaches its default full-access policy. `pointer` is where one would go.
+    AwsDefault {
+        pointer: String,
+    },
+}
+
+/// A VPC endpoint: its policy and its placement.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Endpoint {
+    pub policy: EndpointPolicy,
+    pub service_name: Field<String>,
+    /// Absent means Gateway, AWS's default.
+    pub endpoint_type: Field<String>,
+    pub vpc: Field<String>,
+    pub subnets: Vec<Field<String>>,
+    pub security_groups: Vec<Field<String>>,
+    pub route_tables: Vec<Field<String>>,
+    pub private_dns: Field<bool>,
+    pub service_region: Field<String>,
+    pub region: Field<String>,
+    /// The endpoint's id when the object names an existing one (adoption, external name).
+    pub endpoint_id: Field<String>,
+}
+
+/// What an object does to a bucket's policy.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BucketPolicyChange {
+    Set(PolicySource),
+    /// ACK deletes the bucket policy when `spec.policy` is empty or absent.
+    Delete {
+        pointer: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct BucketPolicy {
+    pub bucket: Field<String>,
+    pub change: BucketPolicyChange,
+}
+
+/// Principals allowed to connect to an endpoint service.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EndpointServicePrincipals {
+    pub principals: Vec<Field<String>>,
+}
+
+/// S3 Block Public Access settings of a bucket (or access point).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PublicAccessBlock {
+    pub bucket: Field<String>,
+    /// The four settings by their S3 API name, e.g. `BlockPublicPolicy`.
+    pub settings: Vec<(&'static str, Field<bool>)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum AssociationKind {
+    Subnet,
+    SecurityGroup,
+    RouteTable,
+}
+
+/// An Upbound association that changes an endpoint's placement without touching the endpoint.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EndpointAssociation {
+    pub kind: AssociationKind,
+    pub endpoint: Field<String>,
+    pub target: Field<String>,
+}
+
+/// A Crossplane classic access point's policy (a resource policy on the access point).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccessPointPolicy {
+    pub bucket: Field<String>,
+    pub policy: PolicySource,
+    pub vpc: Field<String>,
+}
+
+/// One normalised fact about an object.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Subject {
+    Endpoint(Box<Endpoint>),
+    BucketPolicy(BucketPolicy),
+    EndpointServicePrincipals(EndpointServicePrincipals),
+    PublicAccessBlock(PublicAccessBlock),
+    EndpointAssociation(EndpointAssociation),
+    AccessPointPolicy(AccessPointPolicy),
+}
+
+/// The outcome of reading one document.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Adapted {
+    Checked {
+        object: ObjectRef,
+        family: Family,
+        subjects: Vec<Subject>,
+    },
+    /// Not a checked kind, or not a Kubernetes object at all: never an error.
+    Skipped {
+        object: Option<ObjectRef>,
+        reason: String,
+    },
+}
+
+/// Reads one document.
+pub fn adapt(doc: &Value) -> Adapted {
+    let Some(object) = object_ref(doc) else {
+        return Adapted::Skipped {
+            object: None,
+            reason: "not a Kubernetes object (no apiVersion, kind and metadata.name)".into(),
+        };
+    };
+    let adapted = match object.group() {
+        g if g.ends_with(".services.k8s.aws") => ack::adapt(doc, &object).map(|s| (Family::Ack, s)),
+        g if g.ends_with(".aws.crossplane.io") => {
+            crossplane::adapt(doc, &object).map(|s| (Family::CrossplaneClassic, s))
+        }
+        g if g.ends_with(".aws.upbound.io") || g.ends_with(".aws.m.upbound.io") => {
+            upbound::adapt(doc, &object).map(|s| (Family::Upbound, s))
+        }
+        _ => None,
+    };
+    match adapted {
+        Some((family, subjects)) => Adapted::Checked {
+            object,
+            family,
+            subjects,
+        },
+        None => Adapted::Skipped {
+            reason: format!(
+                "{} ({}) is not a kind Perimeter Guard checks",
+                object.kind, object.api_version
+            ),
+            object: Some(object),
+        },
+    }
+}
+
+fn object_ref(doc: &Value) -> Option<ObjectRef> {
+    let api_version = doc.get("apiVersion")?.as_str()?.to_owned();
+    let kind = doc.get("kind")?.as_str()?.to_owned();
+    let meta = doc.get("metadata")?;
+    Some(ObjectRef {
+        api_version,
+        kind,
+        namespace: meta
+            .get("namespace")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        name: meta.get("name").and_then(Value::as_str)?.to_owned(),
+    })
+}
+
+/// Whether `object` is of one of these kinds (the webhook registers exactly these).
+pub fn checked_kinds() -> Vec<(&'static str, &'static str, &'static [&'static str], bool)> {
+    let mut out = Vec::new();
+    out.extend_from_slice(ack::KINDS);
+    out.extend_from_slice(crossplane::KINDS);
+    out.extend_from_slice(upbound::KINDS);
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,129 @@
+//! AWS Controllers for Kubernetes (`*.services.k8s.aws`), all namespaced.
+//!
+//! ACK resolves references at reconcile time and never writes the resolved value back into the
+//! spec, so a field given only as a reference stays unresolved for the webhook.
+
+use serde_json::Value;
+
+use super::fields::{at, boolean, string, strings};
+use super::{
+    BucketPolicy, BucketPolicyChange, Endpoint, EndpointPolicy, EndpointServicePrincipals, Field,
+    ObjectRef, PolicySource, PublicAccessBlock, Subject,
+};
+
+/// (API group, kind, served versions, namespaced) of every ACK kind checked.
+pub const KINDS: &[(&str, &str, &[&str], bool)] = &[
+    ("ec2.services.k8s.aws", "VPCEndpoint", &["v1alpha1"], true),
+    (
+        "ec2.services.k8s.aws",
+        "VPCEndpointServiceConfiguration",
+        &["v1alpha1"],
+        true,
+    ),
+    ("s3.services.k8s.aws", "Bucket", &["v1alpha1"], true),
+];
+
+pub fn adapt(doc: &Value, object: &ObjectRef) -> Option<Vec<Subject>> {
+    match (object.group(), object.kind.as_str()) {
+        ("ec2.services.k8s.aws", "VPCEndpoint") => {
+            Some(vec![Subject::Endpoint(Box::new(endpoint(doc)))])
+        }
+        ("ec2.services.k8s.aws", "VPCEndpointServiceConfiguration") => {
+            Some(vec![Subject::EndpointServicePrincipals(
+                EndpointServicePrincipals {
+                    principals: strings(doc, "/spec", "allowedPrincipals", &[]),
+                },
+            )])
+        }
+        ("s3.services.k8s.aws", "Bucket") => Some(bucket(doc)),
+        _ => None,
+    }
+}
+
+fn endpoint(doc: &Value) -> Endpoint {
+    let policy = match at(doc, "/spec/policyDocument") {
+        Some(Value::String(text)) if !text.trim().is_empty() => {
+            EndpointPolicy::Given(PolicySource::Text {
+                text: text.clone(),
+                pointer: "/spec/policyDocument".into(),
+            })
+        }
+        _ => EndpointPolicy::AwsDefault {
+            pointer: "/spec/policyDocument".into(),
+        },
+    };
+    Endpoint {
+        policy,
+        service_name: string(doc, "/spec", "serviceName", &["serviceRef"]),
+        endpoint_type: string(doc, "/spec", "vpcEndpointType", &[]),
+        vpc: string(doc, "/spec", "vpcID", &["vpcRef"]),
+        subnets: strings(doc, "/spec", "subnetIDs", &["subnetRefs"]),
+        security_groups: strings(doc, "/spec", "securityGroupIDs", &["securityGroupRefs"]),
+        route_tables: strings(doc, "/spec", "routeTableIDs", &["routeTableRefs"]),
+        private_dns: boolean(doc, "/spec/privateDNSEnabled"),
+        service_region: string(doc, "/spec", "serviceRegion", &[]),
+        region: string(doc, "/metadata/annotations", "services.k8s.aws/region", &[]),
+        endpoint_id: adopted_endpoint_id(doc),
+    }
+}
+
+/// `services.k8s.aws/adoption-fields: {"vpcEndpointID": "vpce-..."}` names an existing endpoint.
+fn adopted_endpoint_id(doc: &Value) -> Field<String> {
+    let pointer = "/metadata/annotations/services.k8s.aws~1adoption-fields";
+    at(doc, pointer)
+        .and_then(Value::as_str)
+        .and_then(|text| serde_json::from_str::<Value>(text).ok())
+        .and_then(|v| {
+            v.get("vpcEndpointID")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        })
+        .map_or(Field::Absent, |value| Field::Set {
+            value,
+            pointer: pointer.to_owned(),
+        })
+}
+
+fn bucket(doc: &Value) -> Vec<Subject> {
+    let name = string(doc, "/spec", "name", &[]);
+    // An empty or absent spec.policy makes the controller delete the bucket policy on sync.
+    let change = match at(doc, "/spec/policy") {
+        Some(Value::String(text)) if !text.trim().is_empty() => {
+            BucketPolicyChange::Set(PolicySource::Text {
+                text: text.clone(),
+                pointer: "/spec/policy".into(),
+            })
+        }
+        _ => BucketPolicyChange::Delete {
+            pointer: "/spec/policy".into(),
+        },
+    };
+    let mut subjects = vec![Subject::BucketPolicy(BucketPolicy {
+        bucket: name.clone(),
+        change,
+    })];
+    if at(doc, "/spec/publicAccessBlock").is_some() {
+        subjects.push(Subject::PublicAccessBlock(PublicAccessBlock {
+            bucket: name,
+            settings: vec![
+                (
+                    "BlockPublicAcls",
+                    boolean(doc, "/spec/publicAccessBlock/blockPublicACLs"),
+                ),
+                (
+                    "IgnorePublicAcls",
+                    boolean(doc, "/spec/publicAccessBlock/ignorePublicACLs"),
+                ),
+                (
+                    "BlockPublicPolicy",
+                    boolean(doc, "/spec/publicAccessBlock/blockPublicPolicy"),
+                ),
+                (
+                    "RestrictPublicBuckets",
+                    boolean(doc, "/spec/publicAccessBlock/restrictPublicBuckets"),
+                ),
+            ],
+        }));
+    }
+    subjects
+}

@@ -1,0 +1,203 @@
+//! Crossplane classic provider-aws (`*.aws.crossplane.io`), all cluster-scoped.
+//!
+//! Crossplane resolves references after admission and persists the resolved value into
+//! `spec.forProvider` with a later UPDATE; until then the field is unresolved.
+
+use serde_json::Value;
+
+use super::fields::{at, boolean, seg, string, strings};
+use super::structured_policy::render;
+use super::{
+    AccessPointPolicy, BucketPolicy, BucketPolicyChange, Endpoint, EndpointPolicy, Field,
+    ObjectRef, PolicySource, PublicAccessBlock, Subject,
+};
+
+pub const KINDS: &[(&str, &str, &[&str], bool)] = &[
+    ("ec2.aws.crossplane.io", "VPCEndpoint", &["v1alpha1"], false),
+    ("s3.aws.crossplane.io", "Bucket", &["v1beta1"], false),
+    ("s3.aws.crossplane.io", "BucketPolicy", &["v1alpha3"], false),
+    (
+        "s3control.aws.crossplane.io",
+        "AccessPoint",
+        &["v1alpha1"],
+        false,
+    ),
+];
+
+const FP: &str = "/spec/forProvider";
+
+pub fn adapt(doc: &Value, object: &ObjectRef) -> Option<Vec<Subject>> {
+    match (object.group(), object.kind.as_str()) {
+        ("ec2.aws.crossplane.io", "VPCEndpoint") => {
+            Some(vec![Subject::Endpoint(Box::new(endpoint(doc)))])
+        }
+        ("s3.aws.crossplane.io", "Bucket") => Some(bucket(doc, object)),
+        ("s3.aws.crossplane.io", "BucketPolicy") => Some(bucket_policy(doc).into_iter().collect()),
+        ("s3control.aws.crossplane.io", "AccessPoint") => Some(access_point(doc)),
+        _ => None,
+    }
+}
+
+fn endpoint(doc: &Value) -> Endpoint {
+    let pointer = format!("{FP}/policyDocument");
+    let policy = match at(doc, &pointer) {
+        Some(Value::String(text)) if !text.trim().is_empty() => {
+            EndpointPolicy::Given(PolicySource::Text {
+                text: text.clone(),
+                pointer,
+            })
+        }
+        _ => EndpointPolicy::AwsDefault { pointer },
+    };
+    Endpoint {
+        policy,
+        service_name: string(doc, FP, "serviceName", &[]),
+        endpoint_type: string(doc, FP, "vpcEndpointType", &[]),
+        vpc: string(doc, FP, "vpcId", &["vpcIdRef", "vpcIdSelector"]),
+        subnets: strings(doc, FP, "subnetIds", &["subnetIdRefs", "subnetIdSelector"]),
+        security_groups: strings(
+            doc,
+            FP,
+            "securityGroupIds",
+            &["securityGroupIdRefs", "securityGroupIdSelector"],
+        ),
+        route_tables: strings(
+            doc,
+            FP,
+            "routeTableIds",
+            &["routeTableIdRefs", "routeTableIdSelector"],
+        ),
+        private_dns: boolean(doc, &format!("{FP}/privateDNSEnabled")),
+        service_region: Field::Absent,
+        region: string(doc, FP, "region", &[]),
+        endpoint_id: external_name(doc).filter_prefix("vpce-"),
+    }
+}
+
+fn external_name(doc: &Value) -> Field<String> {
+    string(
+        doc,
+        "/metadata/annotations",
+        "crossplane.io/external-name",
+        &[],
+    )
+}
+
+trait FilterPrefix {
+    fn filter_prefix(self, prefix: &str) -> Self;
+}
+
+impl FilterPrefix for Field<String> {
+    fn filter_prefix(self, prefix: &str) -> Self {
+        match &self {
+            Field::Set { value, .. } if value.starts_with(prefix) => self,
+            _ => Field::Absent,
+        }
+    }
+}
+
+/// The bucket's name: its external name, else its metadata.name (the managed reconciler's rule).
+fn bucket_name(doc: &Value, object: &ObjectRef) -> Field<String> {
+    match external_name(doc) {
+        Field::Set { value, pointer } if !value.is_empty() => Field::Set { value, pointer },
+        _ => Field::Set {
+            value: object.name.clone(),
+            pointer: "/metadata/name".into(),
+        },
+    }
+}
+
+fn structured(doc: &Value, pointer: &str) -> Option<PolicySource> {
+    let policy = at(doc, pointer)?;
+    Some(match render(policy, pointer) {
+        Ok(r) => PolicySource::Structured {
+            document: r.document,
+            pointer: pointer.to_owned(),
+            statement_pointers: r.statement_pointers,
+        },
+        Err(e) => PolicySource::Unrenderable(e),
+    })
+}
+
+fn public_access_block(
+    doc: &Value,
+    base: &str,
+    bucket: Field<String>,
+    acl_case: &str,
+) -> Option<Subject> {
+    at(doc, base)?;
+    let s = |name: &str| boolean(doc, &format!("{base}/{}", seg(name)));
+    Some(Subject::PublicAccessBlock(PublicAccessBlock {
+        bucket,
+        settings: vec![
+            ("BlockPublicAcls", s(&format!("blockPublic{acl_case}"))),
+            ("IgnorePublicAcls", s(&format!("ignorePublic{acl_case}"))),
+            ("BlockPublicPolicy", s("blockPublicPolicy")),
+            ("RestrictPublicBuckets", s("restrictPublicBuckets")),
+        ],
+    }))
+}
+
+fn bucket(doc: &Value, object: &ObjectRef) -> Vec<Subject> {
+    let name = bucket_name(doc, object);
+    let mut out = Vec::new();
+    if let Some(policy) = structured(doc, &format!("{FP}/policy")) {
+        out.push(Subject::BucketPolicy(BucketPolicy {
+            bucket: name.clone(),
+            change: BucketPolicyChange::Set(policy),
+        }));
+    }
+    out.extend(public_access_block(
+        doc,
+        &format!("{FP}/publicAccessBlockConfiguration"),
+        name,
+        "Acls",
+    ));
+    out
+}
+
+/// `rawPolicy` wins over the structured `policy` (provider-aws `formatBucketPolicy`).
+fn bucket_policy(doc: &Value) -> Option<Subject> {
+    let bucket = string(
+        doc,
+        FP,
+        "bucketName",
+        &["bucketNameRef", "bucketNameSelector"],
+    );
+    let raw = format!("{FP}/rawPolicy");
+    let source = match at(doc, &raw) {
+        Some(Value::String(text)) if !text.is_empty() => PolicySource::Text {
+            text: text.clone(),
+            pointer: raw,
+        },
+        _ => structured(doc, &format!("{FP}/policy"))?,
+    };
+    Some(Subject::BucketPolicy(BucketPolicy {
+        bucket,
+        change: BucketPolicyChange::Set(source),
+    }))
+}
+
+fn access_point(doc: &Value) -> Vec<Subject> {
+    let bucket = string(
+        doc,
+        FP,
+        "bucketName",
+        &["bucketNameRef", "bucketNameSelector"],
+    );
+    let mut out = Vec::new();
+    if let Some(policy) = structured(doc, &format!("{FP}/policy")) {
+        out.push(Subject::AccessPointPolicy(AccessPointPolicy {
+            bucket: bucket.clone(),
+            policy,
+            vpc: string(doc, &format!("{FP}/vpcConfiguration"), "vpcID", &[]),
+        }));
+    }
+    out.extend(public_access_block(
+        doc,
+        &format!("{FP}/publicAccessBlockConfiguration"),
+        bucket,
+        "ACLs",
+    ));
+    out
+}

@@ -1,0 +1,106 @@
+//! Reading fields from an object: values, references the controller resolves later, absence.
+
+use serde_json::Value;
+
+/// A value read from an object, with the JSON pointer it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Field<T> {
+    Set {
+        value: T,
+        pointer: String,
+    },
+    /// Given only as a reference or selector: the controller fills the value after admission
+    /// (Crossplane persists it in a later UPDATE; ACK never does).
+    Unresolved {
+        pointer: String,
+    },
+    Absent,
+}
+
+impl<T> Field<T> {
+    pub fn value(&self) -> Option<&T> {
+        match self {
+            Field::Set { value, .. } => Some(value),
+            _ => None,
+        }
+    }
+
+    pub fn pointer(&self) -> Option<&str> {
+        match self {
+            Field::Set { pointer, .. } | Field::Unresolved { pointer } => Some(pointer),
+            Field::Absent => None,
+        }
+    }
+}
+
+/// Escapes one JSON pointer segment.
+pub fn seg(s: &str) -> String {
+    s.replace('~', "~0").replace('/', "~1")
+}
+
+/// The value at `pointer`, ignoring nulls.
+pub fn at<'v>(doc: &'v Value, pointer: &str) -> Option<&'v Value> {
+    doc.pointer(pointer).filter(|v| !v.is_null())
+}
+
+/// A string field, or its `<name>Ref` / `<name>Selector` companions (`ref_name`: the stem the
+/// provider uses for them, e.g. `vpcId` -> `vpcIdRef`, ACK's `vpcID` -> `vpcRef`).
+pub fn string(doc: &Value, base: &str, name: &str, refs: &[&str]) -> Field<String> {
+    let pointer = format!("{base}/{}", seg(name));
+    if let Some(Value::String(s)) = at(doc, &pointer) {
+        return Field::Set {
+            value: s.clone(),
+            pointer,
+        };
+    }
+    for r in refs {
+        let p = format!("{base}/{}", seg(r));
+        if at(doc, &p).is_some() {
+            return Field::Unresolved { pointer: p };
+        }
+    }
+    Field::Absent
+}
+
+pub fn boolean(doc: &Value, pointer: &str) -> Field<bool> {
+    match at(doc, pointer) {
+        Some(Value::Bool(b)) => Field::Set {
+            value: *b,
+            pointer: pointer.to_owned(),
+        },
+        _ => Field::Absent,
+    }
+}
+
+/// A list of strings and its list of references / selector.
+pub fn strings(doc: &Value, base: &str, name: &str, refs: &[&str]) -> Vec<Field<String>> {
+    let pointer = format!("{base}/{}", seg(name));
+    let mut out: Vec<Field<String>> = match at(doc, &pointer) {
+        Some(Value::Array(items)) => items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| {
+                v.as_str().map(|s| Field::Set {
+                    value: s.to_owned(),
+                    pointer: format!("{pointer}/{i}"),
+                })
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    if out.is_empty() {
+        for r in refs {
+            let p = format!("{base}/{}", seg(r));
+            match at(doc, &p) {
+                Some(Value::Array(items)) => {
+                    out.extend((0..items.len()).map(|i| Field::Unresolved {
+                        pointer: format!("{p}/{i}"),
+                    }));
+                }
+                Some(_) => out.push(Field::Unresolved { pointer: p }),
+                None => {}
+            }
+        }
+    }
+    out
+}

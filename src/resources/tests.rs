@@ -1,0 +1,437 @@
+use serde_json::{Value, json};
+
+use super::*;
+
+fn checked(doc: Value) -> (Family, Vec<Subject>) {
+    match adapt(&doc) {
+        Adapted::Checked {
+            family, subjects, ..
+        } => (family, subjects),
+        other => panic!("expected a checked object, got {other:?}"),
+    }
+}
+
+fn endpoint(subjects: &[Subject]) -> &Endpoint {
+    match subjects {
+        [Subject::Endpoint(e)] => e.as_ref(),
+        other => panic!("{other:?}"),
+    }
+}
+
+fn set(value: &str, pointer: &str) -> Field<String> {
+    Field::Set {
+        value: value.into(),
+        pointer: pointer.into(),
+    }
+}
+
+#[test]
+fn ack_vpc_endpoint_fields_and_references() {
+    let (family, s) = checked(json!({
+        "apiVersion": "ec2.services.k8s.aws/v1alpha1", "kind": "VPCEndpoint",
+        "metadata": {"name": "e", "namespace": "team", "annotations": {"services.k8s.aws/region": "eu-west-1"}},
+        "spec": {"serviceName": "com.amazonaws.eu-west-1.s3", "vpcEndpointType": "Interface",
+                 "vpcRef": {"from": {"name": "vpc"}}, "subnetIDs": ["subnet-1", "subnet-2"],
+                 "securityGroupRefs": [{"from": {"name": "sg"}}], "privateDNSEnabled": true,
+                 "policyDocument": "{\"Statement\":[]}"}
+    }));
+    assert_eq!(family, Family::Ack);
+    let e = endpoint(&s);
+    assert_eq!(
+        e.policy,
+        EndpointPolicy::Given(PolicySource::Text {
+            text: "{\"Statement\":[]}".into(),
+            pointer: "/spec/policyDocument".into()
+        })
+    );
+    assert_eq!(
+        e.service_name,
+        set("com.amazonaws.eu-west-1.s3", "/spec/serviceName")
+    );
+    assert_eq!(
+        e.vpc,
+        Field::Unresolved {
+            pointer: "/spec/vpcRef".into()
+        }
+    );
+    assert_eq!(
+        e.subnets,
+        vec![
+            set("subnet-1", "/spec/subnetIDs/0"),
+            set("subnet-2", "/spec/subnetIDs/1")
+        ]
+    );
+    assert_eq!(
+        e.security_groups,
+        vec![Field::Unresolved {
+            pointer: "/spec/securityGroupRefs/0".into()
+        }]
+    );
+    assert_eq!(
+        e.private_dns,
+        Field::Set {
+            value: true,
+            pointer: "/spec/privateDNSEnabled".into()
+        }
+    );
+    assert_eq!(
+        e.region,
+        set(
+            "eu-west-1",
+            "/metadata/annotations/services.k8s.aws~1region"
+        )
+    );
+    assert_eq!(e.endpoint_type, set("Interface", "/spec/vpcEndpointType"));
+}
+
+#[test]
+fn absent_endpoint_policy_is_the_aws_default() {
+    for doc in [
+        json!({"apiVersion": "ec2.services.k8s.aws/v1alpha1", "kind": "VPCEndpoint", "metadata": {"name": "e"}, "spec": {}}),
+        json!({"apiVersion": "ec2.aws.crossplane.io/v1alpha1", "kind": "VPCEndpoint", "metadata": {"name": "e"}, "spec": {"forProvider": {"policyDocument": ""}}}),
+        json!({"apiVersion": "ec2.aws.upbound.io/v1beta2", "kind": "VPCEndpoint", "metadata": {"name": "e"}, "spec": {"forProvider": {"region": "us-east-1"}}}),
+    ] {
+        let (_, s) = checked(doc);
+        assert!(matches!(
+            endpoint(&s).policy,
+            EndpointPolicy::AwsDefault { .. }
+        ));
+    }
+}
+
+#[test]
+fn ack_bucket_policy_empty_means_delete_and_public_access_block() {
+    let (_, s) = checked(
+        json!({"apiVersion": "s3.services.k8s.aws/v1alpha1", "kind": "Bucket", "metadata": {"name": "b", "namespace": "n"},
+        "spec": {"name": "real-bucket", "policy": "", "publicAccessBlock": {"blockPublicPolicy": false}}}),
+    );
+    assert_eq!(
+        s[0],
+        Subject::BucketPolicy(BucketPolicy {
+            bucket: set("real-bucket", "/spec/name"),
+            change: BucketPolicyChange::Delete {
+                pointer: "/spec/policy".into()
+            }
+        })
+    );
+    let Subject::PublicAccessBlock(p) = &s[1] else {
+        panic!("{s:?}")
+    };
+    assert_eq!(
+        p.settings[2],
+        (
+            "BlockPublicPolicy",
+            Field::Set {
+                value: false,
+                pointer: "/spec/publicAccessBlock/blockPublicPolicy".into()
+            }
+        )
+    );
+    assert_eq!(p.settings[0].1, Field::Absent);
+}
+
+#[test]
+fn ack_endpoint_service_principals() {
+    let (_, s) = checked(
+        json!({"apiVersion": "ec2.services.k8s.aws/v1alpha1", "kind": "VPCEndpointServiceConfiguration", "metadata": {"name": "x"},
+        "spec": {"allowedPrincipals": ["arn:aws:iam::111122223333:root", "*"]}}),
+    );
+    assert_eq!(
+        s,
+        vec![Subject::EndpointServicePrincipals(
+            EndpointServicePrincipals {
+                principals: vec![
+                    set(
+                        "arn:aws:iam::111122223333:root",
+                        "/spec/allowedPrincipals/0"
+                    ),
+                    set("*", "/spec/allowedPrincipals/1")
+                ],
+            }
+        )]
+    );
+}
+
+#[test]
+fn crossplane_bucket_renders_its_structured_policy_and_names_the_bucket() {
+    let (family, s) = checked(
+        json!({"apiVersion": "s3.aws.crossplane.io/v1beta1", "kind": "Bucket",
+        "metadata": {"name": "obj", "annotations": {"crossplane.io/external-name": "real-bucket"}},
+        "spec": {"forProvider": {"locationConstraint": "us-east-1",
+            "policy": {"version": "2012-10-17", "statements": [{"effect": "Allow", "principal": {"allowAnon": true}, "action": ["s3:GetObject"], "resource": ["arn:aws:s3:::real-bucket/*"]}]},
+            "publicAccessBlockConfiguration": {"blockPublicPolicy": true}}}}),
+    );
+    assert_eq!(family, Family::CrossplaneClassic);
+    let Subject::BucketPolicy(bp) = &s[0] else {
+        panic!("{s:?}")
+    };
+    assert_eq!(
+        bp.bucket,
+        set(
+            "real-bucket",
+            "/metadata/annotations/crossplane.io~1external-name"
+        )
+    );
+    let BucketPolicyChange::Set(PolicySource::Structured {
+        document,
+        statement_pointers,
+        ..
+    }) = &bp.change
+    else {
+        panic!("{bp:?}")
+    };
+    assert_eq!(document["Statement"][0]["Principal"], json!("*"));
+    assert_eq!(
+        statement_pointers,
+        &["/spec/forProvider/policy/statements/0"]
+    );
+    assert!(matches!(&s[1], Subject::PublicAccessBlock(_)));
+    let (_, no_name) = checked(
+        json!({"apiVersion": "s3.aws.crossplane.io/v1beta1", "kind": "Bucket", "metadata": {"name": "obj"},
+        "spec": {"forProvider": {"policy": {"statements": [{"effect": "Allow"}]}}}}),
+    );
+    let Subject::BucketPolicy(bp) = &no_name[0] else {
+        panic!()
+    };
+    assert_eq!(bp.bucket, set("obj", "/metadata/name"));
+}
+
+#[test]
+fn crossplane_bucket_policy_raw_wins_and_bucket_refs_are_unresolved() {
+    let (_, s) = checked(
+        json!({"apiVersion": "s3.aws.crossplane.io/v1alpha3", "kind": "BucketPolicy", "metadata": {"name": "p"},
+        "spec": {"forProvider": {"region": "us-east-1", "bucketNameRef": {"name": "b"}, "rawPolicy": "{}",
+            "policy": {"statements": [{"effect": "Allow"}]}}}}),
+    );
+    assert_eq!(
+        s,
+        vec![Subject::BucketPolicy(BucketPolicy {
+            bucket: Field::Unresolved {
+                pointer: "/spec/forProvider/bucketNameRef".into()
+            },
+            change: BucketPolicyChange::Set(PolicySource::Text {
+                text: "{}".into(),
+                pointer: "/spec/forProvider/rawPolicy".into()
+            }),
+        })]
+    );
+}
+
+#[test]
+fn crossplane_unrenderable_policy_is_a_fact_not_an_error() {
+    let (_, s) = checked(
+        json!({"apiVersion": "s3.aws.crossplane.io/v1beta1", "kind": "Bucket", "metadata": {"name": "b"},
+        "spec": {"forProvider": {"policy": {"statements": [{"effect": "Allow", "condition": [{"operatorKey": "Bool", "conditions": [{"key": "aws:SecureTransport"}]}]}]}}}}),
+    );
+    let Subject::BucketPolicy(BucketPolicy {
+        change: BucketPolicyChange::Set(PolicySource::Unrenderable(e)),
+        ..
+    }) = &s[0]
+    else {
+        panic!("{s:?}")
+    };
+    assert_eq!(
+        e.pointer,
+        "/spec/forProvider/policy/statements/0/condition/0/conditions/0"
+    );
+}
+
+#[test]
+fn crossplane_access_point_and_endpoint() {
+    let (_, s) = checked(
+        json!({"apiVersion": "s3control.aws.crossplane.io/v1alpha1", "kind": "AccessPoint", "metadata": {"name": "ap"},
+        "spec": {"forProvider": {"accountID": "111122223333", "region": "us-east-1", "bucketName": "b",
+            "policy": {"statements": [{"effect": "Allow"}]}, "vpcConfiguration": {"vpcID": "vpc-1"},
+            "publicAccessBlockConfiguration": {"blockPublicACLs": true}}}}),
+    );
+    let Subject::AccessPointPolicy(ap) = &s[0] else {
+        panic!("{s:?}")
+    };
+    assert_eq!(
+        ap.vpc,
+        set("vpc-1", "/spec/forProvider/vpcConfiguration/vpcID")
+    );
+    let Subject::PublicAccessBlock(p) = &s[1] else {
+        panic!()
+    };
+    assert_eq!(
+        p.settings[0].1,
+        Field::Set {
+            value: true,
+            pointer: "/spec/forProvider/publicAccessBlockConfiguration/blockPublicACLs".into()
+        }
+    );
+    let (_, e) = checked(
+        json!({"apiVersion": "ec2.aws.crossplane.io/v1alpha1", "kind": "VPCEndpoint",
+        "metadata": {"name": "e", "annotations": {"crossplane.io/external-name": "vpce-0123456789abcdef0"}},
+        "spec": {"forProvider": {"region": "us-east-1", "serviceName": "com.amazonaws.us-east-1.s3", "vpcIdSelector": {"matchLabels": {"a": "b"}}, "subnetIdRefs": [{"name": "s1"}, {"name": "s2"}]}}}),
+    );
+    let e = endpoint(&e);
+    assert_eq!(
+        e.vpc,
+        Field::Unresolved {
+            pointer: "/spec/forProvider/vpcIdSelector".into()
+        }
+    );
+    assert_eq!(e.subnets.len(), 2);
+    assert_eq!(
+        e.endpoint_id.value().map(String::as_str),
+        Some("vpce-0123456789abcdef0")
+    );
+}
+
+#[test]
+fn upbound_for_provider_wins_init_provider_fills_in() {
+    let (family, s) = checked(
+        json!({"apiVersion": "ec2.aws.m.upbound.io/v1beta1", "kind": "VPCEndpoint", "metadata": {"name": "e", "namespace": "n"},
+        "spec": {"forProvider": {"region": "us-east-1", "serviceName": "com.amazonaws.us-east-1.s3", "vpcIdRef": {"name": "v"}},
+                 "initProvider": {"policy": "{\"Statement\":[]}", "serviceName": "ignored", "privateDnsEnabled": false,
+                                  "subnetConfiguration": [{"subnetIdSelector": {"matchLabels": {}}}, {"subnetId": "subnet-9"}]}}}),
+    );
+    assert_eq!(family, Family::Upbound);
+    let e = endpoint(&s);
+    assert_eq!(
+        e.policy,
+        EndpointPolicy::Given(PolicySource::Text {
+            text: "{\"Statement\":[]}".into(),
+            pointer: "/spec/initProvider/policy".into()
+        })
+    );
+    assert_eq!(
+        e.service_name,
+        set(
+            "com.amazonaws.us-east-1.s3",
+            "/spec/forProvider/serviceName"
+        )
+    );
+    assert_eq!(
+        e.vpc,
+        Field::Unresolved {
+            pointer: "/spec/forProvider/vpcIdRef".into()
+        }
+    );
+    assert_eq!(
+        e.private_dns,
+        Field::Set {
+            value: false,
+            pointer: "/spec/initProvider/privateDnsEnabled".into()
+        }
+    );
+    assert_eq!(
+        e.subnets,
+        vec![
+            Field::Unresolved {
+                pointer: "/spec/initProvider/subnetConfiguration/0/subnetIdSelector".into()
+            },
+            set(
+                "subnet-9",
+                "/spec/initProvider/subnetConfiguration/1/subnetId"
+            )
+        ]
+    );
+}
+
+#[test]
+fn upbound_policy_principal_association_and_access_block() {
+    let (_, s) = checked(
+        json!({"apiVersion": "s3.aws.upbound.io/v1beta1", "kind": "BucketPolicy", "metadata": {"name": "p"},
+        "spec": {"forProvider": {"region": "us-east-1", "bucketRef": {"name": "b"}, "policy": "{}"}}}),
+    );
+    assert_eq!(
+        s,
+        vec![Subject::BucketPolicy(BucketPolicy {
+            bucket: Field::Unresolved {
+                pointer: "/spec/forProvider/bucketRef".into()
+            },
+            change: BucketPolicyChange::Set(PolicySource::Text {
+                text: "{}".into(),
+                pointer: "/spec/forProvider/policy".into()
+            }),
+        })]
+    );
+    let (_, observe_only) = checked(
+        json!({"apiVersion": "s3.aws.upbound.io/v1beta1", "kind": "BucketPolicy", "metadata": {"name": "p"},
+        "spec": {"managementPolicies": ["Observe"], "forProvider": {"region": "us-east-1"}}}),
+    );
+    assert!(observe_only.is_empty());
+    let (_, s) = checked(
+        json!({"apiVersion": "ec2.aws.upbound.io/v1beta1", "kind": "VPCEndpointServiceAllowedPrincipal", "metadata": {"name": "p"},
+        "spec": {"initProvider": {"principalArn": "*"}, "forProvider": {"region": "us-east-1"}}}),
+    );
+    assert_eq!(
+        s,
+        vec![Subject::EndpointServicePrincipals(
+            EndpointServicePrincipals {
+                principals: vec![set("*", "/spec/initProvider/principalArn")]
+            }
+        )]
+    );
+    let (_, s) = checked(
+        json!({"apiVersion": "ec2.aws.upbound.io/v1beta1", "kind": "VPCEndpointSecurityGroupAssociation", "metadata": {"name": "a"},
+        "spec": {"forProvider": {"region": "us-east-1", "vpcEndpointId": "vpce-1a2b3c4d", "securityGroupIdRef": {"name": "sg"}}}}),
+    );
+    assert_eq!(
+        s,
+        vec![Subject::EndpointAssociation(EndpointAssociation {
+            kind: AssociationKind::SecurityGroup,
+            endpoint: set("vpce-1a2b3c4d", "/spec/forProvider/vpcEndpointId"),
+            target: Field::Unresolved {
+                pointer: "/spec/forProvider/securityGroupIdRef".into()
+            },
+        })]
+    );
+    let (_, s) = checked(
+        json!({"apiVersion": "s3.aws.m.upbound.io/v1beta1", "kind": "BucketPublicAccessBlock", "metadata": {"name": "a", "namespace": "n"},
+        "spec": {"forProvider": {"region": "us-east-1", "bucket": "b", "blockPublicPolicy": false, "restrictPublicBuckets": true}}}),
+    );
+    let Subject::PublicAccessBlock(p) = &s[0] else {
+        panic!()
+    };
+    assert_eq!(p.bucket, set("b", "/spec/forProvider/bucket"));
+    assert_eq!(
+        p.settings[2].1,
+        Field::Set {
+            value: false,
+            pointer: "/spec/forProvider/blockPublicPolicy".into()
+        }
+    );
+}
+
+#[test]
+fn other_kinds_and_non_objects_are_skipped_with_a_reason() {
+    for (doc, needle) in [
+        (
+            json!({"apiVersion": "ec2.aws.upbound.io/v1beta1", "kind": "VPC", "metadata": {"name": "v"}}),
+            "VPC (ec2.aws.upbound.io/v1beta1) is not a kind",
+        ),
+        (
+            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}}),
+            "ConfigMap (v1) is not a kind",
+        ),
+        (
+            json!({"spec": {"forProvider": {}}}),
+            "not a Kubernetes object",
+        ),
+        (json!("text"), "not a Kubernetes object"),
+        (
+            json!({"apiVersion": "ec2.services.k8s.aws/v1alpha1", "kind": "VPCEndpoint"}),
+            "not a Kubernetes object",
+        ),
+    ] {
+        match adapt(&doc) {
+            Adapted::Skipped { reason, .. } => assert!(reason.contains(needle), "{reason}"),
+            other => panic!("{doc}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn the_kind_list_is_complete_and_unique() {
+    let kinds = checked_kinds();
+    assert_eq!(kinds.len(), 21);
+    for (i, a) in kinds.iter().enumerate() {
+        for b in &kinds[i + 1..] {
+            assert!(!(a.0 == b.0 && a.1 == b.1), "{a:?} twice");
+        }
+    }
+}
