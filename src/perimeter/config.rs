@@ -63,6 +63,97 @@ pub struct DataPerimeterSpec {
     /// everything outside it with its own Deny statements.
     #[serde(default)]
     pub bucket_policy_mode: BucketPolicyMode,
+    /// Where and how VPC endpoints may be placed.
+    #[serde(default)]
+    pub vpc_endpoints: VpcEndpointsSpec,
+    /// Requirements on bucket policies beyond the perimeter.
+    #[serde(default)]
+    pub bucket_policies: BucketPoliciesSpec,
+    /// What a finding does: Deny rejects, Warn admits with a warning, Audit admits silently and
+    /// records.
+    #[serde(default)]
+    pub enforcement: Enforcement,
+    /// Per-rule enforcement overrides, by rule id (`DP-EP-001: Warn`).
+    #[serde(default)]
+    pub rules: BTreeMap<String, Enforcement>,
+    /// Which objects this perimeter applies to; all checked objects when omitted.
+    #[serde(default, rename = "match")]
+    pub match_: MatchSpec,
+}
+
+/// Deny rejects the object; Warn admits it with warnings; Audit admits it and only records.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize, JsonSchema,
+)]
+pub enum Enforcement {
+    Audit,
+    Warn,
+    #[default]
+    Deny,
+}
+
+/// Placement rules for VPC endpoints. An empty list means "no restriction".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct VpcEndpointsSpec {
+    /// Service-name patterns with `*` and `?`, e.g. `com.amazonaws.*.s3`.
+    #[serde(default)]
+    pub allowed_services: Vec<String>,
+    /// Endpoint types, e.g. `Interface`, `Gateway` (an endpoint without a type is a Gateway).
+    #[serde(default)]
+    pub allowed_types: Vec<String>,
+    /// Interface endpoints must enable private DNS.
+    #[serde(default = "yes")]
+    pub require_private_dns: bool,
+    #[serde(default)]
+    pub allowed_vpcs: Vec<String>,
+    #[serde(default)]
+    pub allowed_subnets: Vec<String>,
+    #[serde(default)]
+    pub allowed_security_groups: Vec<String>,
+    /// Regions an endpoint may reach a service in through `serviceRegion` (cross-region
+    /// endpoints); none when empty.
+    #[serde(default)]
+    pub allowed_service_regions: Vec<String>,
+}
+
+impl Default for VpcEndpointsSpec {
+    fn default() -> Self {
+        VpcEndpointsSpec {
+            allowed_services: Vec::new(),
+            allowed_types: Vec::new(),
+            require_private_dns: true,
+            allowed_vpcs: Vec::new(),
+            allowed_subnets: Vec::new(),
+            allowed_security_groups: Vec::new(),
+            allowed_service_regions: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BucketPoliciesSpec {
+    /// Bucket policies must deny requests without TLS (`aws:SecureTransport` = false).
+    #[serde(default)]
+    pub require_secure_transport: bool,
+}
+
+/// Which objects a perimeter applies to. Empty lists mean "all".
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MatchSpec {
+    /// Kinds, e.g. `VPCEndpoint`, `BucketPolicy`.
+    #[serde(default)]
+    pub kinds: Vec<String>,
+    /// Namespaces of namespaced objects (cluster-scoped objects always match).
+    #[serde(default)]
+    pub namespaces: Vec<String>,
+    #[serde(default)]
+    pub exclude_namespaces: Vec<String>,
+    /// Labels the object must carry (all of them).
+    #[serde(default)]
+    pub match_labels: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -212,6 +303,26 @@ pub fn load_perimeters(text: &str, source_name: &str) -> Result<Vec<DataPerimete
 }
 
 impl DataPerimeter {
+    /// Whether this perimeter applies to an object of `kind` in `namespace` with `labels`.
+    pub fn applies_to(
+        &self,
+        kind: &str,
+        namespace: Option<&str>,
+        labels: &BTreeMap<String, String>,
+    ) -> bool {
+        let m = &self.spec.match_;
+        let kind_ok = m.kinds.is_empty() || m.kinds.iter().any(|k| k == kind);
+        let ns_ok = match namespace {
+            None => true,
+            Some(ns) => {
+                (m.namespaces.is_empty() || m.namespaces.iter().any(|n| n == ns))
+                    && !m.exclude_namespaces.iter().any(|n| n == ns)
+            }
+        };
+        let labels_ok = m.match_labels.iter().all(|(k, v)| labels.get(k) == Some(v));
+        kind_ok && ns_ok && labels_ok
+    }
+
     pub fn from_value(
         value: &serde_json::Value,
         source_name: &str,
@@ -289,6 +400,29 @@ impl DataPerimeter {
                     .map(|_| ())
                     .ok_or_else(|| "is not an IPv4 or IPv6 CIDR block".to_owned())
             },
+        )?;
+        for id in s.rules.keys() {
+            if crate::perimeter::rules::rule(id).is_none() {
+                return Err((
+                    format!("spec.rules.{id}"),
+                    "is not a rule id (see docs/rules.md)".into(),
+                ));
+            }
+        }
+        each(
+            &s.vpc_endpoints.allowed_vpcs,
+            "spec.vpcEndpoints.allowedVpcs",
+            |v| hex_id(v, "vpc-"),
+        )?;
+        each(
+            &s.vpc_endpoints.allowed_subnets,
+            "spec.vpcEndpoints.allowedSubnets",
+            |v| hex_id(v, "subnet-"),
+        )?;
+        each(
+            &s.vpc_endpoints.allowed_security_groups,
+            "spec.vpcEndpoints.allowedSecurityGroups",
+            |v| hex_id(v, "sg-"),
         )?;
         for (i, t) in s.exceptions.principal_tags.iter().enumerate() {
             let at = format!("spec.exceptions.principalTags[{i}]");

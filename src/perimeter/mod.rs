@@ -1,5 +1,6 @@
 //! The data perimeter as platform teams write it: the `DataPerimeter` configuration.
 
 pub mod config;
+pub mod rules;
 
 pub use config::{ConfigError, DataPerimeter, DataPerimeterSpec, load_perimeters};

@@ -1,0 +1,528 @@
+//! The rule catalog: stable ids, what each rule reads, and the findings it produces from the
+//! facts the resource adapters extract.
+
+use std::collections::BTreeMap;
+
+use crate::iam::pattern;
+use crate::iam::reasoner::{self, Attachment, Dimension, Verdict, Witness};
+use crate::iam::request::{ContextValue, iam_identity};
+use crate::iam::{Caller, Outcome, Policy, PolicyKind, Request, evaluate};
+use crate::resources::{
+    AssociationKind, BucketPolicyChange, Endpoint, EndpointAssociation, EndpointPolicy,
+    EndpointServicePrincipals, Field, PolicySource, PublicAccessBlock, Subject,
+};
+
+use super::config::{BucketPolicyMode, DataPerimeter, Enforcement};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+/// A rule of the catalog. Its id never changes meaning.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Rule {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub severity: Severity,
+    /// What it reads, for the documentation.
+    pub reads: &'static str,
+    pub fix: &'static str,
+}
+
+macro_rules! rules {
+    ($($name:ident = $id:literal, $sev:ident, $title:literal, $reads:literal, $fix:literal;)*) => {
+        $(pub const $name: &Rule = &Rule { id: $id, title: $title, severity: Severity::$sev, reads: $reads, fix: $fix };)*
+        pub const RULES: &[&Rule] = &[$($name),*];
+    };
+}
+
+rules! {
+    ENDPOINT_DEFAULT_POLICY = "DP-EP-001", High, "VPC endpoint has no policy (AWS's default allows everything)",
+        "endpoint policy", "set a policy that allows only trusted identities to reach trusted resources";
+    ENDPOINT_IDENTITY = "DP-EP-002", Critical, "VPC endpoint policy lets identities outside the perimeter use the endpoint",
+        "endpoint policy, perimeter identity", "condition every Allow on aws:PrincipalOrgID or aws:PrincipalAccount of the trusted set";
+    ENDPOINT_RESOURCE = "DP-EP-003", High, "VPC endpoint policy lets trusted identities reach resources outside the perimeter",
+        "endpoint policy, perimeter resources", "condition every Allow on aws:ResourceOrgID or aws:ResourceAccount, or list the resources as allowedResources";
+    ENDPOINT_POLICY_INVALID = "DP-EP-004", High, "VPC endpoint policy is malformed or cannot be decided",
+        "endpoint policy", "fix the policy at the pointer given; Perimeter Guard fails closed on policies it cannot read exactly";
+    ENDPOINT_SERVICE = "DP-EP-010", High, "VPC endpoint service is not allowed",
+        "service name", "use a service matching spec.vpcEndpoints.allowedServices";
+    ENDPOINT_TYPE = "DP-EP-011", Medium, "VPC endpoint type is not allowed",
+        "endpoint type (absent: Gateway)", "use a type listed in spec.vpcEndpoints.allowedTypes";
+    ENDPOINT_PRIVATE_DNS = "DP-EP-012", Medium, "Interface endpoint without private DNS",
+        "endpoint type, private DNS", "enable private DNS so that clients resolve the service to the endpoint";
+    ENDPOINT_VPC = "DP-EP-013", High, "VPC endpoint is placed in a VPC that is not allowed",
+        "VPC", "place the endpoint in a VPC listed in spec.vpcEndpoints.allowedVpcs";
+    ENDPOINT_SUBNET = "DP-EP-014", Medium, "VPC endpoint is placed in a subnet that is not allowed",
+        "subnets, subnet associations", "use subnets listed in spec.vpcEndpoints.allowedSubnets";
+    ENDPOINT_SECURITY_GROUP = "DP-EP-015", Medium, "VPC endpoint uses a security group that is not allowed",
+        "security groups, security group associations", "use security groups listed in spec.vpcEndpoints.allowedSecurityGroups";
+    ENDPOINT_SERVICE_REGION = "DP-EP-016", Medium, "VPC endpoint reaches a service in another region",
+        "service region, region", "remove serviceRegion or list the region in spec.vpcEndpoints.allowedServiceRegions";
+    UNRESOLVED_REFERENCE = "DP-REF-001", Low, "A field a rule needs is a reference resolved after admission",
+        "references and selectors", "Crossplane writes the resolved value in a later update, which is checked then; with ACK, give the value instead of a reference";
+    BUCKET_IDENTITY = "DP-BP-001", Critical, "Bucket policy grants access to identities outside the perimeter",
+        "bucket policy, perimeter identity", "condition every Allow on aws:PrincipalOrgID or aws:PrincipalAccount of the trusted set";
+    BUCKET_NETWORK = "DP-BP-002", High, "Bucket policy grants access from outside the expected networks",
+        "bucket policy, perimeter network", "condition every Allow on aws:SourceVpce, aws:SourceVpc or aws:SourceIp of the expected networks";
+    BUCKET_ENFORCE = "DP-BP-003", High, "Bucket policy does not deny every request from outside the perimeter",
+        "bucket policy, bucketPolicyMode Enforce", "add Deny statements for requests outside the identity and network perimeters (see AWS's data-perimeter examples)";
+    BUCKET_TLS = "DP-BP-004", Medium, "Bucket policy does not deny requests without TLS",
+        "bucket policy, bucketPolicies.requireSecureTransport", "add a Deny of s3:* on the bucket and its objects when aws:SecureTransport is false";
+    BUCKET_POLICY_INVALID = "DP-BP-005", High, "Bucket policy is malformed or cannot be decided",
+        "bucket policy", "fix the policy at the pointer given; Perimeter Guard fails closed on policies it cannot read exactly";
+    ENDPOINT_SERVICE_PRINCIPAL = "DP-ES-001", High, "Endpoint service allows principals outside the perimeter",
+        "allowed principals", "allow only accounts listed in spec.identity.trustedAccounts (never \"*\")";
+    PUBLIC_ACCESS_BLOCK = "DP-PAB-001", High, "S3 Block Public Access is switched off",
+        "public access block settings", "leave every Block Public Access setting true";
+}
+
+pub fn rule(id: &str) -> Option<&'static Rule> {
+    RULES.iter().copied().find(|r| r.id == id)
+}
+
+/// One finding of one rule under one perimeter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    pub rule: &'static Rule,
+    pub perimeter: String,
+    pub enforcement: Enforcement,
+    /// JSON pointer into the object.
+    pub pointer: String,
+    pub message: String,
+    pub witness: Option<Box<Witness>>,
+}
+
+/// Every finding of every rule for an object's facts under one perimeter.
+pub fn check(subjects: &[Subject], dp: &DataPerimeter) -> Vec<Finding> {
+    let perimeter = dp.to_perimeter();
+    let mut out = Vec::new();
+    let mut add =
+        |rule: &'static Rule, pointer: &str, message: String, witness: Option<Box<Witness>>| {
+            out.push(Finding {
+                rule,
+                perimeter: dp.metadata.name.clone(),
+                enforcement: enforcement(rule, dp),
+                pointer: pointer.to_owned(),
+                message,
+                witness,
+            });
+        };
+    for s in subjects {
+        match s {
+            Subject::Endpoint(e) => endpoint(e, dp, &perimeter, &mut add),
+            Subject::BucketPolicy(bp) => {
+                let bucket = bp.bucket.value().cloned();
+                match &bp.change {
+                    BucketPolicyChange::Set(source) => {
+                        bucket_policy(source, bucket, dp, &perimeter, &mut add)
+                    }
+                    BucketPolicyChange::Delete { pointer } => {
+                        if dp.spec.bucket_policy_mode == BucketPolicyMode::Enforce {
+                            add(BUCKET_ENFORCE, pointer, "the bucket policy is removed: nothing denies requests from outside the perimeter".into(), None);
+                        }
+                        if dp.spec.bucket_policies.require_secure_transport {
+                            add(
+                                BUCKET_TLS,
+                                pointer,
+                                "the bucket policy is removed: nothing denies requests without TLS"
+                                    .into(),
+                                None,
+                            );
+                        }
+                    }
+                }
+            }
+            Subject::EndpointServicePrincipals(p) => service_principals(p, dp, &mut add),
+            Subject::PublicAccessBlock(p) => public_access_block(p, &mut add),
+            Subject::EndpointAssociation(a) => association(a, dp, &mut add),
+            // Access point policies are resource policies on the access point; the perimeter
+            // reasoner does not model access point ARNs yet.
+            Subject::AccessPointPolicy(_) => {}
+        }
+    }
+    out
+}
+
+/// A rule's enforcement under a perimeter. An unresolved reference is at most a warning unless
+/// configured otherwise: Crossplane resolves it in a later update, which is checked again, and
+/// denying the create would wedge the normal reference workflow.
+pub fn enforcement(rule: &Rule, dp: &DataPerimeter) -> Enforcement {
+    match dp.spec.rules.get(rule.id) {
+        Some(e) => *e,
+        None if rule.id == UNRESOLVED_REFERENCE.id => dp.spec.enforcement.min(Enforcement::Warn),
+        None => dp.spec.enforcement,
+    }
+}
+
+type Add<'a> = dyn FnMut(&'static Rule, &str, String, Option<Box<Witness>>) + 'a;
+
+fn policy_document(source: &PolicySource, kind: PolicyKind) -> Result<Policy, (String, String)> {
+    match source {
+        PolicySource::Text { text, pointer } => {
+            Policy::parse(text, kind).map_err(|e| (pointer.clone(), format!("invalid policy {e}")))
+        }
+        PolicySource::Structured {
+            document, pointer, ..
+        } => Policy::from_value(document, kind).map_err(|e| {
+            (
+                pointer.clone(),
+                format!("the rendered structured policy is invalid {e}"),
+            )
+        }),
+        PolicySource::Unrenderable(e) => Err((
+            e.pointer.clone(),
+            format!(
+                "the provider cannot render this structured policy: {}",
+                e.message
+            ),
+        )),
+    }
+}
+
+/// The object path of a rendered statement, for findings on structured policies.
+fn statement_pointer(source: &PolicySource, w: &Witness) -> String {
+    match (source, w.statements.first()) {
+        (
+            PolicySource::Structured {
+                statement_pointers, ..
+            },
+            Some(s),
+        ) => statement_pointers
+            .get(s.index)
+            .cloned()
+            .unwrap_or_else(|| source.pointer().to_owned()),
+        _ => source.pointer().to_owned(),
+    }
+}
+
+fn reason(
+    policy: &Policy,
+    source: &PolicySource,
+    attachment: &Attachment,
+    perimeter: &reasoner::Perimeter,
+    rules: &[(Dimension, &'static Rule)],
+    invalid: &'static Rule,
+    add: &mut Add<'_>,
+) {
+    for v in reasoner::analyze(policy, attachment, perimeter) {
+        let Some((_, rule)) = rules.iter().find(|(d, _)| *d == v.dimension) else {
+            continue;
+        };
+        match v.verdict {
+            Verdict::Complies => {}
+            Verdict::Violates(w) => {
+                let pointer = statement_pointer(source, &w);
+                add(rule, &pointer, w.line(), Some(w));
+            }
+            Verdict::Undecided(why) => add(invalid, source.pointer(), why, None),
+        }
+    }
+}
+
+fn endpoint(e: &Endpoint, dp: &DataPerimeter, perimeter: &reasoner::Perimeter, add: &mut Add<'_>) {
+    match &e.policy {
+        EndpointPolicy::AwsDefault { pointer } => {
+            add(ENDPOINT_DEFAULT_POLICY, pointer, "no policy document: AWS attaches its default policy, which allows every principal every action on every resource".into(), None);
+        }
+        EndpointPolicy::Given(source) => {
+            match policy_document(source, PolicyKind::EndpointPolicy) {
+                Err((pointer, message)) => add(ENDPOINT_POLICY_INVALID, &pointer, message, None),
+                Ok(policy) => {
+                    let attachment = Attachment::Endpoint {
+                        id: e.endpoint_id.value().cloned(),
+                        vpc: e.vpc.value().cloned(),
+                    };
+                    reason(
+                        &policy,
+                        source,
+                        &attachment,
+                        perimeter,
+                        &[
+                            (Dimension::Identity, ENDPOINT_IDENTITY),
+                            (Dimension::Resource, ENDPOINT_RESOURCE),
+                        ],
+                        ENDPOINT_POLICY_INVALID,
+                        add,
+                    );
+                }
+            }
+        }
+    }
+    let spec = &dp.spec.vpc_endpoints;
+    let allowed = |list: &[String], v: &str| {
+        list.is_empty() || list.iter().any(|p| pattern::matches(&pattern::glob(p), v))
+    };
+    let mut allow_list = |rule: &'static Rule,
+                          field: &Field<String>,
+                          list: &[String],
+                          what: &str| match field {
+        Field::Set { value, pointer } if !allowed(list, value) => {
+            add(
+                rule,
+                pointer,
+                format!(
+                    "{what} {value:?} is not in the allowed list ({})",
+                    list.join(", ")
+                ),
+                None,
+            );
+        }
+        Field::Unresolved { pointer } if !list.is_empty() => {
+            add(
+                UNRESOLVED_REFERENCE,
+                pointer,
+                format!(
+                    "the {what} is a reference resolved after admission; {} is checked once it is set",
+                    rule.id
+                ),
+                None,
+            );
+        }
+        _ => {}
+    };
+    allow_list(
+        ENDPOINT_SERVICE,
+        &e.service_name,
+        &spec.allowed_services,
+        "service",
+    );
+    allow_list(ENDPOINT_VPC, &e.vpc, &spec.allowed_vpcs, "VPC");
+    for s in &e.subnets {
+        allow_list(ENDPOINT_SUBNET, s, &spec.allowed_subnets, "subnet");
+    }
+    for g in &e.security_groups {
+        allow_list(
+            ENDPOINT_SECURITY_GROUP,
+            g,
+            &spec.allowed_security_groups,
+            "security group",
+        );
+    }
+    let endpoint_type = e.endpoint_type.value().map_or("Gateway", String::as_str);
+    if !spec.allowed_types.is_empty()
+        && !spec
+            .allowed_types
+            .iter()
+            .any(|t| t.eq_ignore_ascii_case(endpoint_type))
+    {
+        let pointer = e
+            .endpoint_type
+            .pointer()
+            .unwrap_or_else(|| parent(policy_pointer(e)))
+            .to_owned();
+        add(
+            ENDPOINT_TYPE,
+            &pointer,
+            format!(
+                "type {endpoint_type} is not in the allowed list ({})",
+                spec.allowed_types.join(", ")
+            ),
+            None,
+        );
+    }
+    if spec.require_private_dns
+        && endpoint_type.eq_ignore_ascii_case("Interface")
+        && e.private_dns.value() != Some(&true)
+    {
+        let pointer = e
+            .private_dns
+            .pointer()
+            .unwrap_or_else(|| parent(policy_pointer(e)))
+            .to_owned();
+        add(
+            ENDPOINT_PRIVATE_DNS,
+            &pointer,
+            "an Interface endpoint must enable private DNS".into(),
+            None,
+        );
+    }
+    if let Field::Set { value, pointer } = &e.service_region
+        && e.region.value() != Some(value)
+        && !spec.allowed_service_regions.iter().any(|r| r == value)
+    {
+        add(
+            ENDPOINT_SERVICE_REGION,
+            pointer,
+            format!("the service is reached in {value}, which is not an allowed service region"),
+            None,
+        );
+    }
+}
+
+fn policy_pointer(e: &Endpoint) -> &str {
+    match &e.policy {
+        EndpointPolicy::AwsDefault { pointer } => pointer,
+        EndpointPolicy::Given(s) => s.pointer(),
+    }
+}
+
+fn parent(pointer: &str) -> &str {
+    pointer.rsplit_once('/').map_or("", |(p, _)| p)
+}
+
+fn bucket_policy(
+    source: &PolicySource,
+    bucket: Option<String>,
+    dp: &DataPerimeter,
+    perimeter: &reasoner::Perimeter,
+    add: &mut Add<'_>,
+) {
+    let policy = match policy_document(source, PolicyKind::BucketPolicy) {
+        Err((pointer, message)) => return add(BUCKET_POLICY_INVALID, &pointer, message, None),
+        Ok(p) => p,
+    };
+    let attachment = Attachment::Bucket {
+        name: bucket.clone(),
+    };
+    reason(
+        &policy,
+        source,
+        &attachment,
+        perimeter,
+        &[
+            (Dimension::Identity, BUCKET_IDENTITY),
+            (Dimension::Network, BUCKET_NETWORK),
+            (Dimension::Enforce, BUCKET_ENFORCE),
+        ],
+        BUCKET_POLICY_INVALID,
+        add,
+    );
+    if dp.spec.bucket_policies.require_secure_transport
+        && !denies_plain_http(&policy, bucket.as_deref())
+    {
+        add(BUCKET_TLS, source.pointer(), "no Deny statement rejects every request made without TLS (aws:SecureTransport = false)".into(), None);
+    }
+}
+
+/// Whether the policy explicitly denies plain-HTTP requests from every kind of caller, for
+/// reading and writing objects and listing the bucket.
+fn denies_plain_http(policy: &Policy, bucket: Option<&str>) -> bool {
+    let bucket = bucket.unwrap_or("bucket");
+    let callers = [
+        Caller::Anonymous,
+        iam_identity("arn:aws:iam::111122223333:role/any", None)
+            .map(Caller::Iam)
+            .unwrap_or(Caller::Anonymous),
+        Caller::Service {
+            name: "s3.amazonaws.com".into(),
+        },
+    ];
+    let targets = [
+        ("s3:GetObject", format!("arn:aws:s3:::{bucket}/key")),
+        ("s3:PutObject", format!("arn:aws:s3:::{bucket}/key")),
+        ("s3:ListBucket", format!("arn:aws:s3:::{bucket}")),
+    ];
+    callers.iter().all(|caller| {
+        targets.iter().all(|(action, arn)| {
+            let request = Request {
+                caller: caller.clone(),
+                action: (*action).to_owned(),
+                resource: crate::iam::request::Resource {
+                    arn: arn.clone(),
+                    account: None,
+                    org: None,
+                    tags: BTreeMap::new(),
+                },
+                context: BTreeMap::from([(
+                    "aws:securetransport".to_owned(),
+                    ContextValue::One("false".into()),
+                )]),
+            };
+            evaluate(policy, &request).outcome == Outcome::ExplicitDeny
+        })
+    })
+}
+
+fn service_principals(p: &EndpointServicePrincipals, dp: &DataPerimeter, add: &mut Add<'_>) {
+    for f in &p.principals {
+        let Field::Set { value, pointer } = f else {
+            continue;
+        };
+        let account = if crate::iam::arn::is_account_id(value) {
+            Some(value.as_str())
+        } else {
+            crate::iam::arn::split(value)
+                .map(|parts| parts[4])
+                .filter(|a| crate::iam::arn::is_account_id(a))
+        };
+        let trusted =
+            account.is_some_and(|a| dp.spec.identity.trusted_accounts.iter().any(|t| t == a));
+        if !trusted {
+            let why = if value == "*" {
+                "every AWS account".to_owned()
+            } else {
+                format!("{value:?}, which is not a trusted account")
+            };
+            add(
+                ENDPOINT_SERVICE_PRINCIPAL,
+                pointer,
+                format!("the endpoint service accepts connections from {why}"),
+                None,
+            );
+        }
+    }
+}
+
+fn public_access_block(p: &PublicAccessBlock, add: &mut Add<'_>) {
+    for (name, f) in &p.settings {
+        if let Field::Set {
+            value: false,
+            pointer,
+        } = f
+        {
+            add(
+                PUBLIC_ACCESS_BLOCK,
+                pointer,
+                format!("{name} is false"),
+                None,
+            );
+        }
+    }
+}
+
+fn association(a: &EndpointAssociation, dp: &DataPerimeter, add: &mut Add<'_>) {
+    let spec = &dp.spec.vpc_endpoints;
+    let (rule, list, what) = match a.kind {
+        AssociationKind::Subnet => (ENDPOINT_SUBNET, &spec.allowed_subnets, "subnet"),
+        AssociationKind::SecurityGroup => (
+            ENDPOINT_SECURITY_GROUP,
+            &spec.allowed_security_groups,
+            "security group",
+        ),
+        AssociationKind::RouteTable => return,
+    };
+    match &a.target {
+        Field::Set { value, pointer } if !list.is_empty() && !list.contains(value) => {
+            add(
+                rule,
+                pointer,
+                format!(
+                    "{what} {value:?} is not in the allowed list ({})",
+                    list.join(", ")
+                ),
+                None,
+            );
+        }
+        Field::Unresolved { pointer } if !list.is_empty() => {
+            add(
+                UNRESOLVED_REFERENCE,
+                pointer,
+                format!(
+                    "the {what} is a reference resolved after admission; {} is checked once it is set",
+                    rule.id
+                ),
+                None,
+            );
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,206 @@
+use serde_json::{Value, json};
+
+use super::*;
+use crate::perimeter::load_perimeters;
+use crate::resources::{Adapted, adapt};
+
+const PERIMETER: &str = r#"
+apiVersion: perimeterguard.io/v1alpha1
+kind: DataPerimeter
+metadata: {name: corp}
+spec:
+  identity: {trustedOrganizations: [o-abc123def4], trustedAccounts: ["111122223333"]}
+  network: {allowedVpcEndpoints: [vpce-1a2b3c4d], allowedVpcs: [vpc-111bbb22]}
+  vpcEndpoints:
+    allowedServices: ["com.amazonaws.*.s3", "com.amazonaws.*.sts"]
+    allowedTypes: [Interface, Gateway]
+    allowedVpcs: [vpc-111bbb22]
+    allowedSecurityGroups: [sg-0a1b2c3d]
+  bucketPolicies: {requireSecureTransport: true}
+  rules: {DP-EP-012: Warn}
+"#;
+
+fn perimeter() -> DataPerimeter {
+    load_perimeters(PERIMETER, "test").unwrap().remove(0)
+}
+
+fn findings(doc: Value) -> Vec<(String, String, Enforcement)> {
+    let Adapted::Checked { subjects, .. } = adapt(&doc) else {
+        panic!("{doc}")
+    };
+    check(&subjects, &perimeter())
+        .into_iter()
+        .map(|f| (f.rule.id.to_owned(), f.pointer, f.enforcement))
+        .collect()
+}
+
+fn ids(doc: Value) -> Vec<String> {
+    findings(doc).into_iter().map(|(id, _, _)| id).collect()
+}
+
+const ORG_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-abc123def4","aws:ResourceOrgID":"o-abc123def4"}}}]}"#;
+
+fn ack_endpoint(spec: Value) -> Value {
+    json!({"apiVersion": "ec2.services.k8s.aws/v1alpha1", "kind": "VPCEndpoint", "metadata": {"name": "e", "namespace": "n"}, "spec": spec})
+}
+
+#[test]
+fn compliant_endpoint_has_no_findings() {
+    let doc = ack_endpoint(
+        json!({"serviceName": "com.amazonaws.us-east-1.s3", "vpcEndpointType": "Interface", "privateDNSEnabled": true,
+        "vpcID": "vpc-111bbb22", "securityGroupIDs": ["sg-0a1b2c3d"], "policyDocument": ORG_POLICY}),
+    );
+    assert_eq!(findings(doc), vec![]);
+}
+
+#[test]
+fn endpoint_violations_name_rule_and_pointer() {
+    let doc = ack_endpoint(
+        json!({"serviceName": "com.amazonaws.us-east-1.dynamodb", "vpcEndpointType": "Interface",
+        "vpcID": "vpc-99999999", "securityGroupIDs": ["sg-0a1b2c3d", "sg-ffffffff"], "serviceRegion": "eu-west-1"}),
+    );
+    assert_eq!(
+        findings(doc),
+        vec![
+            (
+                "DP-EP-001".into(),
+                "/spec/policyDocument".into(),
+                Enforcement::Deny
+            ),
+            (
+                "DP-EP-010".into(),
+                "/spec/serviceName".into(),
+                Enforcement::Deny
+            ),
+            ("DP-EP-013".into(), "/spec/vpcID".into(), Enforcement::Deny),
+            (
+                "DP-EP-015".into(),
+                "/spec/securityGroupIDs/1".into(),
+                Enforcement::Deny
+            ),
+            ("DP-EP-012".into(), "/spec".into(), Enforcement::Warn),
+            (
+                "DP-EP-016".into(),
+                "/spec/serviceRegion".into(),
+                Enforcement::Deny
+            ),
+        ]
+    );
+}
+
+#[test]
+fn endpoint_policy_perimeter_findings_carry_witnesses() {
+    let open = r#"{"Statement":[{"Sid":"Open","Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}"#;
+    let doc = ack_endpoint(
+        json!({"serviceName": "com.amazonaws.us-east-1.s3", "vpcID": "vpc-111bbb22", "policyDocument": open}),
+    );
+    let Adapted::Checked { subjects, .. } = adapt(&doc) else {
+        panic!()
+    };
+    let f = check(&subjects, &perimeter());
+    assert_eq!(
+        f.iter().map(|f| f.rule.id).collect::<Vec<_>>(),
+        ["DP-EP-002", "DP-EP-003"]
+    );
+    assert!(
+        f[0].message
+            .contains("via statement \"Open\" (/Statement/0)"),
+        "{}",
+        f[0].message
+    );
+    assert!(f[0].witness.is_some());
+    let bad = ack_endpoint(
+        json!({"serviceName": "com.amazonaws.us-east-1.s3", "vpcID": "vpc-111bbb22", "policyDocument": "{\"Statement\":[{\"Effect\":\"allow\"}]}"}),
+    );
+    assert_eq!(
+        findings(bad),
+        vec![(
+            "DP-EP-004".into(),
+            "/spec/policyDocument".into(),
+            Enforcement::Deny
+        )]
+    );
+}
+
+#[test]
+fn unresolved_references_are_reported_not_guessed() {
+    let doc = json!({"apiVersion": "ec2.aws.crossplane.io/v1alpha1", "kind": "VPCEndpoint", "metadata": {"name": "e"},
+        "spec": {"forProvider": {"region": "us-east-1", "serviceName": "com.amazonaws.us-east-1.s3", "vpcIdRef": {"name": "v"}, "policyDocument": ORG_POLICY}}});
+    assert_eq!(
+        findings(doc),
+        vec![(
+            "DP-REF-001".into(),
+            "/spec/forProvider/vpcIdRef".into(),
+            Enforcement::Warn
+        )]
+    );
+}
+
+#[test]
+fn bucket_policies_by_family() {
+    let public = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}]}"#;
+    let upbound = json!({"apiVersion": "s3.aws.upbound.io/v1beta1", "kind": "BucketPolicy", "metadata": {"name": "p"},
+        "spec": {"forProvider": {"region": "us-east-1", "bucket": "b", "policy": public}}});
+    assert_eq!(ids(upbound), ["DP-BP-001", "DP-BP-002", "DP-BP-004"]);
+    let classic = json!({"apiVersion": "s3.aws.crossplane.io/v1beta1", "kind": "Bucket", "metadata": {"name": "b"},
+        "spec": {"forProvider": {"locationConstraint": "us-east-1", "policy": {"version": "2012-10-17", "statements": [
+            {"effect": "Allow", "principal": {"awsPrincipals": [{"awsAccountId": "111122223333"}]}, "action": ["s3:GetObject"], "resource": ["arn:aws:s3:::b/*"],
+             "condition": [{"operatorKey": "StringEquals", "conditions": [{"key": "aws:SourceVpce", "stringValue": "vpce-1a2b3c4d"}]}]},
+            {"effect": "Deny", "principal": {"allowAnon": true}, "action": ["s3:*"], "resource": ["arn:aws:s3:::b", "arn:aws:s3:::b/*"],
+             "condition": [{"operatorKey": "Bool", "conditions": [{"key": "aws:SecureTransport", "booleanValue": false}]}]}]},
+            "publicAccessBlockConfiguration": {"blockPublicPolicy": false}}}});
+    assert_eq!(
+        findings(classic),
+        vec![(
+            "DP-PAB-001".into(),
+            "/spec/forProvider/publicAccessBlockConfiguration/blockPublicPolicy".into(),
+            Enforcement::Deny
+        )]
+    );
+    let allow_anon = json!({"apiVersion": "s3.aws.crossplane.io/v1beta1", "kind": "Bucket", "metadata": {"name": "b"},
+        "spec": {"forProvider": {"policy": {"statements": [
+            {"effect": "Allow", "principal": {"allowAnon": true, "awsPrincipals": [{"awsAccountId": "111122223333"}]}, "action": ["s3:GetObject"], "resource": ["arn:aws:s3:::b/*"]}]}}}});
+    let f = findings(allow_anon);
+    assert_eq!(
+        f[0],
+        (
+            "DP-BP-001".into(),
+            "/spec/forProvider/policy/statements/0".into(),
+            Enforcement::Deny
+        ),
+        "the structured statement's path"
+    );
+    let ack_delete = json!({"apiVersion": "s3.services.k8s.aws/v1alpha1", "kind": "Bucket", "metadata": {"name": "b", "namespace": "n"}, "spec": {"name": "b", "policy": ""}});
+    assert_eq!(
+        findings(ack_delete),
+        vec![("DP-BP-004".into(), "/spec/policy".into(), Enforcement::Deny)]
+    );
+}
+
+#[test]
+fn endpoint_service_principals_and_associations() {
+    let principals = json!({"apiVersion": "ec2.services.k8s.aws/v1alpha1", "kind": "VPCEndpointServiceConfiguration", "metadata": {"name": "s", "namespace": "n"},
+        "spec": {"allowedPrincipals": ["arn:aws:iam::111122223333:root", "arn:aws:iam::444455556666:role/x", "*"]}});
+    assert_eq!(
+        findings(principals)
+            .into_iter()
+            .map(|(_, p, _)| p)
+            .collect::<Vec<_>>(),
+        ["/spec/allowedPrincipals/1", "/spec/allowedPrincipals/2"]
+    );
+    let assoc = json!({"apiVersion": "ec2.aws.m.upbound.io/v1beta1", "kind": "VPCEndpointSecurityGroupAssociation", "metadata": {"name": "a", "namespace": "n"},
+        "spec": {"forProvider": {"region": "us-east-1", "vpcEndpointId": "vpce-1a2b3c4d", "securityGroupId": "sg-ffffffff"}}});
+    assert_eq!(ids(assoc), ["DP-EP-015"]);
+}
+
+#[test]
+fn rule_ids_are_unique_and_overrides_are_validated() {
+    for (i, a) in RULES.iter().enumerate() {
+        for b in &RULES[i + 1..] {
+            assert_ne!(a.id, b.id);
+        }
+    }
+    let bad = PERIMETER.replace("DP-EP-012: Warn", "DP-XX-999: Warn");
+    let e = load_perimeters(&bad, "test").unwrap_err();
+    assert_eq!(e.field, "spec.rules.DP-XX-999");
+}
