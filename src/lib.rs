@@ -3,7 +3,10 @@
 //! and placement of VPC endpoints and S3 buckets described as Kubernetes objects.
 
 pub mod analysis;
+pub mod decision;
 pub mod iam;
+pub mod input;
 pub mod perimeter;
+pub mod report;
 pub mod resources;
 pub mod simulate;

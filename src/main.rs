@@ -7,11 +7,11 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 
-use perimeter_guard::analysis;
 use perimeter_guard::iam::reasoner::Attachment;
 use perimeter_guard::iam::{Policy, PolicyKind, evaluate};
 use perimeter_guard::perimeter::load_perimeters;
 use perimeter_guard::simulate;
+use perimeter_guard::{analysis, decision, input, report};
 
 // The reasoner allocates many small strings; mimalloc serves them markedly faster than the
 // system allocator (measured by `cargo bench --bench reasoner`, see docs/performance.md).
@@ -30,6 +30,8 @@ struct Cli {
 enum Command {
     /// Evaluate one request against one policy, as AWS would, and show the deciding statements.
     Simulate(SimulateArgs),
+    /// Check Kubernetes manifests (files, directories, stdin) against the data perimeter.
+    Check(CheckArgs),
     /// Decide whether a policy allows any request outside the data perimeter, and show it.
     Analyze(AnalyzeArgs),
     /// Print the version.
@@ -48,6 +50,35 @@ struct SimulateArgs {
     request: PathBuf,
     #[arg(long, value_enum, default_value_t = Output::Text)]
     output: Output,
+}
+
+#[derive(clap::Args)]
+struct CheckArgs {
+    /// DataPerimeter YAML (one or more documents; every applicable perimeter must pass).
+    #[arg(long)]
+    perimeter: PathBuf,
+    /// A YAML or JSON file, a directory (read recursively), or `-` for standard input.
+    #[arg(short = 'f', long = "filename", default_value = "-")]
+    files: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = CheckOutput::Text)]
+    output: CheckOutput,
+    /// Exit 1 when a finding is at least this severe.
+    #[arg(long, value_enum, default_value_t = FailOnArg::Deny)]
+    fail_on: FailOnArg,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum CheckOutput {
+    Text,
+    Json,
+    Sarif,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FailOnArg {
+    Deny,
+    Warn,
+    Never,
 }
 
 #[derive(clap::Args)]
@@ -145,6 +176,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Simulate(args) => simulate_command(args),
         Command::Analyze(args) => analyze_command(args),
+        Command::Check(args) => check_command(args),
     }
 }
 
@@ -158,6 +190,49 @@ fn read_input(path: &Path) -> anyhow::Result<String> {
     }
     std::fs::read_to_string(path)
         .map_err(|e| InvalidInput(format!("{}: {e}", source_name(path))).into())
+}
+
+fn check_command(args: CheckArgs) -> anyhow::Result<ExitCode> {
+    use std::io::IsTerminal;
+    let perimeter_text = read_input(&args.perimeter)?;
+    let perimeters = load_perimeters(&perimeter_text, &source_name(&args.perimeter))
+        .map_err(|e| InvalidInput(e.to_string()))?;
+    let documents = input::read_paths(&args.files, &mut std::io::stdin())
+        .map_err(|e| InvalidInput(e.to_string()))?;
+    let results: Vec<report::Checked<'_>> = documents
+        .iter()
+        .map(|document| report::Checked {
+            document,
+            verdict: decision::evaluate(&document.value, &perimeters),
+        })
+        .collect();
+    match args.output {
+        CheckOutput::Text => print!(
+            "{}",
+            report::text(&results, std::io::stdout().is_terminal())
+        ),
+        CheckOutput::Json => println!("{}", serde_json::to_string_pretty(&report::json(&results))?),
+        CheckOutput::Sarif => println!(
+            "{}",
+            serde_json::to_string_pretty(&report::sarif(&results))?
+        ),
+    }
+    let fail_on = match args.fail_on {
+        FailOnArg::Deny => report::FailOn::Deny,
+        FailOnArg::Warn => report::FailOn::Warn,
+        FailOnArg::Never => report::FailOn::Never,
+    };
+    let summary = report::summary(&results);
+    tracing::debug!(
+        objects = summary.objects,
+        findings = summary.findings,
+        "checked"
+    );
+    Ok(if report::fails(&results, fail_on) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn analyze_command(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {

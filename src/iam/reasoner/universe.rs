@@ -640,7 +640,7 @@ fn actions(g: &Gathered, kind: PolicyKind) -> Vec<String> {
     let mut services: BTreeSet<String> = BTreeSet::new();
     for p in &g.actions_written {
         push(pattern::witness(p, "", 'X'));
-        push(pattern::witness(p, "Zz", 'Z'));
+        push(pattern::witness(p, "Any", 'X'));
         if let Some((svc, _)) = pattern::render(p).split_once(':')
             && !svc.contains(['*', '?'])
         {

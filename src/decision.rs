@@ -1,0 +1,90 @@
+//! One object against every applicable perimeter: the findings with their enforcement, and the
+//! decision they add up to. The webhook, `check` and `audit` all go through [`evaluate`].
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::perimeter::DataPerimeter;
+use crate::perimeter::config::Enforcement;
+use crate::perimeter::rules::{self, Finding};
+use crate::resources::{Adapted, Family, ObjectRef, adapt};
+
+/// What the findings of one object add up to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Decision {
+    /// No finding.
+    Allow,
+    /// Only Audit findings: admitted silently, recorded.
+    Audit,
+    /// At worst Warn findings: admitted with warnings.
+    Warn,
+    /// At least one Deny finding.
+    Deny,
+}
+
+#[derive(Debug, Clone)]
+pub enum Verdict {
+    Checked {
+        object: ObjectRef,
+        family: Family,
+        findings: Vec<Finding>,
+        decision: Decision,
+    },
+    Skipped {
+        object: Option<ObjectRef>,
+        reason: String,
+    },
+}
+
+/// Evaluates one object against the perimeters that apply to it (by their `match`).
+pub fn evaluate(doc: &Value, perimeters: &[DataPerimeter]) -> Verdict {
+    let (object, family, subjects) = match adapt(doc) {
+        Adapted::Skipped { object, reason } => return Verdict::Skipped { object, reason },
+        Adapted::Checked {
+            object,
+            family,
+            subjects,
+        } => (object, family, subjects),
+    };
+    let labels: BTreeMap<String, String> = doc
+        .pointer("/metadata/labels")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_owned())))
+                .collect()
+        })
+        .unwrap_or_default();
+    let applicable: Vec<&DataPerimeter> = perimeters
+        .iter()
+        .filter(|dp| dp.applies_to(&object.kind, object.namespace.as_deref(), &labels))
+        .collect();
+    if applicable.is_empty() {
+        return Verdict::Skipped {
+            reason: "no DataPerimeter matches this object".into(),
+            object: Some(object),
+        };
+    }
+    let findings: Vec<Finding> = applicable
+        .iter()
+        .flat_map(|dp| rules::check(&subjects, dp))
+        .collect();
+    let decision = decide(&findings);
+    Verdict::Checked {
+        object,
+        family,
+        findings,
+        decision,
+    }
+}
+
+pub fn decide(findings: &[Finding]) -> Decision {
+    match findings.iter().map(|f| f.enforcement).max() {
+        None => Decision::Allow,
+        Some(Enforcement::Audit) => Decision::Audit,
+        Some(Enforcement::Warn) => Decision::Warn,
+        Some(Enforcement::Deny) => Decision::Deny,
+    }
+}

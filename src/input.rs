@@ -1,0 +1,204 @@
+//! Reading Kubernetes objects from files, directories and standard input: multi-document YAML,
+//! JSON, and `kind: List`, each document with the file and line it starts on.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+/// One object to check, and where it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    /// The file (`-` for standard input).
+    pub source: String,
+    /// The 1-based line the document starts on.
+    pub line: usize,
+    pub value: Value,
+}
+
+/// Input that cannot be read or parsed, with the file and line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}:{line}: {message}")]
+pub struct InputError {
+    pub file: String,
+    pub line: usize,
+    pub message: String,
+}
+
+/// Reads every path: `-` is standard input, a directory is read recursively (`.yaml`, `.yml`,
+/// `.json` files, in name order).
+pub fn read_paths(
+    paths: &[PathBuf],
+    stdin: &mut dyn std::io::Read,
+) -> Result<Vec<Document>, InputError> {
+    let mut out = Vec::new();
+    for path in paths {
+        if path.as_os_str() == "-" {
+            let mut text = String::new();
+            stdin
+                .read_to_string(&mut text)
+                .map_err(|e| io_error("-", &e))?;
+            out.extend(parse(&text, "-")?);
+        } else if path.is_dir() {
+            for file in files_in(path)? {
+                out.extend(read_file(&file)?);
+            }
+        } else {
+            out.extend(read_file(path)?);
+        }
+    }
+    Ok(out)
+}
+
+fn io_error(source: &str, e: &std::io::Error) -> InputError {
+    InputError {
+        file: source.to_owned(),
+        line: 0,
+        message: e.to_string(),
+    }
+}
+
+fn read_file(path: &Path) -> Result<Vec<Document>, InputError> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| io_error(&name, &e))?;
+    parse(&text, &name)
+}
+
+fn files_in(dir: &Path) -> Result<Vec<PathBuf>, InputError> {
+    let mut out = Vec::new();
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| io_error(&dir.display().to_string(), &e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            out.extend(files_in(&p)?);
+        } else if p
+            .extension()
+            .is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
+        {
+            out.push(p);
+        }
+    }
+    Ok(out)
+}
+
+/// Splits a YAML stream at its `---` markers and parses each document; `kind: List` objects
+/// contribute their items.
+pub fn parse(text: &str, source: &str) -> Result<Vec<Document>, InputError> {
+    let mut out = Vec::new();
+    for (start, chunk) in chunks(text) {
+        let value: Value = serde_yaml_ng::from_str(&chunk).map_err(|e| InputError {
+            file: source.to_owned(),
+            line: start + e.location().map_or(0, |l| l.line().saturating_sub(1)),
+            message: format!("not valid YAML or JSON: {e}"),
+        })?;
+        if value.is_null() {
+            continue;
+        }
+        let line = start
+            + chunk
+                .lines()
+                .take_while(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+                .count();
+        match (
+            value.get("kind").and_then(Value::as_str),
+            value.get("items"),
+        ) {
+            (Some("List"), Some(Value::Array(items))) => {
+                out.extend(items.iter().map(|item| Document {
+                    source: source.to_owned(),
+                    line,
+                    value: item.clone(),
+                }));
+            }
+            _ => out.push(Document {
+                source: source.to_owned(),
+                line,
+                value,
+            }),
+        }
+    }
+    Ok(out)
+}
+
+/// (first line, text) of each document; a line `---` (optionally followed by a comment or
+/// content) starts a document, `...` ends one.
+fn chunks(text: &str) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut start = 1;
+    for (i, line) in text.lines().enumerate() {
+        let marker = line == "---" || line.starts_with("--- ") || line.starts_with("---\t");
+        if marker || line == "..." {
+            if !current.trim().is_empty() {
+                out.push((start, std::mem::take(&mut current)));
+            }
+            current.clear();
+            start = i + 2;
+            if marker && line.len() > 3 {
+                // Content after the marker (`--- {a: 1}`) belongs to the new document.
+                current.push_str(&line[4..]);
+                current.push('\n');
+                start = i + 1;
+            }
+            continue;
+        }
+        current.push_str(line);
+        current.push('\n');
+    }
+    if !current.trim().is_empty() {
+        out.push((start, current));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documents_carry_their_first_line() {
+        let text =
+            "# comment\n---\napiVersion: v1\nkind: A\n---\n\n# c\nkind: B\n...\n---\nkind: C\n";
+        let docs = parse(text, "f.yaml").unwrap();
+        let lines: Vec<(usize, &str)> = docs
+            .iter()
+            .map(|d| (d.line, d.value["kind"].as_str().unwrap()))
+            .collect();
+        assert_eq!(lines, [(3, "A"), (8, "B"), (11, "C")]);
+    }
+
+    #[test]
+    fn lists_are_expanded_and_json_is_read() {
+        let docs = parse(
+            r#"{"kind": "List", "items": [{"kind": "A"}, {"kind": "B"}]}"#,
+            "x.json",
+        )
+        .unwrap();
+        assert_eq!(docs.len(), 2);
+        assert_eq!(docs[1].value["kind"], "B");
+    }
+
+    #[test]
+    fn errors_name_file_and_line() {
+        let e = parse("kind: A\n---\nkind: B\nspec: [unclosed\n", "f.yaml").unwrap_err();
+        assert_eq!(e.file, "f.yaml");
+        assert!(e.line >= 3, "{e}");
+        assert!(e.message.contains("not valid YAML"));
+    }
+
+    #[test]
+    fn empty_documents_are_skipped() {
+        assert!(
+            parse("---\n---\n# only a comment\n", "f")
+                .unwrap()
+                .is_empty()
+        );
+        let docs = parse("--- {kind: A}\n", "f").unwrap();
+        assert_eq!(
+            (docs[0].line, docs[0].value["kind"].as_str()),
+            (1, Some("A"))
+        );
+    }
+}

@@ -1,0 +1,244 @@
+//! The findings of `check` (and later `audit`) as a terminal table, JSON, or SARIF 2.1.0.
+
+use serde_json::{Value, json};
+
+use crate::decision::{Decision, Verdict};
+use crate::input::Document;
+use crate::perimeter::config::Enforcement;
+use crate::perimeter::rules::{RULES, Severity};
+
+/// When `check` exits non-zero.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailOn {
+    Deny,
+    Warn,
+    Never,
+}
+
+pub struct Checked<'a> {
+    pub document: &'a Document,
+    pub verdict: Verdict,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Summary {
+    pub objects: usize,
+    pub denied: usize,
+    pub warned: usize,
+    pub audited: usize,
+    pub passed: usize,
+    pub skipped: usize,
+    pub findings: usize,
+}
+
+pub fn summary(results: &[Checked<'_>]) -> Summary {
+    let mut s = Summary {
+        objects: results.len(),
+        ..Summary::default()
+    };
+    for r in results {
+        match &r.verdict {
+            Verdict::Skipped { .. } => s.skipped += 1,
+            Verdict::Checked {
+                decision, findings, ..
+            } => {
+                s.findings += findings.len();
+                match decision {
+                    Decision::Deny => s.denied += 1,
+                    Decision::Warn => s.warned += 1,
+                    Decision::Audit => s.audited += 1,
+                    Decision::Allow => s.passed += 1,
+                }
+            }
+        }
+    }
+    s
+}
+
+/// Whether the results fail the run.
+pub fn fails(results: &[Checked<'_>], fail_on: FailOn) -> bool {
+    let threshold = match fail_on {
+        FailOn::Never => return false,
+        FailOn::Deny => Enforcement::Deny,
+        FailOn::Warn => Enforcement::Warn,
+    };
+    results.iter().any(|r| match &r.verdict {
+        Verdict::Checked { findings, .. } => findings.iter().any(|f| f.enforcement >= threshold),
+        Verdict::Skipped { .. } => false,
+    })
+}
+
+fn enforcement_name(e: Enforcement) -> &'static str {
+    match e {
+        Enforcement::Deny => "deny",
+        Enforcement::Warn => "warn",
+        Enforcement::Audit => "audit",
+    }
+}
+
+/// Plain text, or coloured when `color` (a terminal).
+pub fn text(results: &[Checked<'_>], color: bool) -> String {
+    let paint = |code: &str, s: &str| {
+        if color {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_owned()
+        }
+    };
+    let mut out = String::new();
+    for r in results {
+        let at = format!("{}:{}", r.document.source, r.document.line);
+        match &r.verdict {
+            Verdict::Skipped { object, reason } => {
+                let what = object
+                    .as_ref()
+                    .map(|o| o.display())
+                    .unwrap_or_else(|| "document".into());
+                out.push_str(&format!(
+                    "{}  {what} ({at}): {reason}\n",
+                    paint("2", "skip ")
+                ));
+            }
+            Verdict::Checked {
+                object,
+                decision,
+                findings,
+                ..
+            } => {
+                let status = match decision {
+                    Decision::Deny => paint("1;31", "DENY "),
+                    Decision::Warn => paint("1;33", "WARN "),
+                    Decision::Audit => paint("36", "AUDIT"),
+                    Decision::Allow => paint("32", "ok   "),
+                };
+                out.push_str(&format!("{status}  {} ({at})\n", object.display()));
+                let width = findings.iter().map(|f| f.pointer.len()).max().unwrap_or(0);
+                for f in findings {
+                    out.push_str(&format!(
+                        "       {} {:<5} {:<width$}  {}\n",
+                        f.rule.id,
+                        enforcement_name(f.enforcement),
+                        f.pointer,
+                        f.message
+                    ));
+                    out.push_str(&format!("       {:>9} fix: {}\n", "", f.rule.fix));
+                }
+            }
+        }
+    }
+    let s = summary(results);
+    out.push_str(&format!(
+        "summary: {} objects: {} denied, {} warned, {} audited, {} passed, {} skipped; {} findings\n",
+        s.objects, s.denied, s.warned, s.audited, s.passed, s.skipped, s.findings
+    ));
+    out
+}
+
+pub fn json(results: &[Checked<'_>]) -> Value {
+    let objects: Vec<Value> = results
+        .iter()
+        .map(|r| {
+            let mut v = json!({"source": r.document.source, "line": r.document.line});
+            match &r.verdict {
+                Verdict::Skipped { object, reason } => {
+                    v["object"] = json!(object);
+                    v["decision"] = json!("skipped");
+                    v["reason"] = json!(reason);
+                }
+                Verdict::Checked {
+                    object,
+                    family,
+                    findings,
+                    decision,
+                } => {
+                    v["object"] = json!(object);
+                    v["family"] = json!(family);
+                    v["decision"] = json!(decision);
+                    v["findings"] = findings
+                        .iter()
+                        .map(|f| {
+                            json!({
+                                "rule": f.rule.id,
+                                "title": f.rule.title,
+                                "severity": f.rule.severity,
+                                "enforcement": enforcement_name(f.enforcement),
+                                "perimeter": f.perimeter,
+                                "pointer": f.pointer,
+                                "message": f.message,
+                                "fix": f.rule.fix,
+                                "witness": f.witness.as_ref().map(|w| w.to_json()),
+                            })
+                        })
+                        .collect();
+                }
+            }
+            v
+        })
+        .collect();
+    json!({"objects": objects, "summary": summary(results)})
+}
+
+/// SARIF 2.1.0, one result per finding, located at the document's file and first line.
+pub fn sarif(results: &[Checked<'_>]) -> Value {
+    let level = |e: Enforcement| match e {
+        Enforcement::Deny => "error",
+        Enforcement::Warn => "warning",
+        Enforcement::Audit => "note",
+    };
+    let rules: Vec<Value> = RULES
+        .iter()
+        .map(|r| {
+            json!({
+                "id": r.id,
+                "name": r.title,
+                "shortDescription": {"text": r.title},
+                "help": {"text": r.fix},
+                "properties": {"severity": r.severity, "security-severity": match r.severity {
+                    Severity::Critical => "9.0", Severity::High => "7.5", Severity::Medium => "5.0", Severity::Low => "2.0",
+                }},
+            })
+        })
+        .collect();
+    let mut sarif_results = Vec::new();
+    for r in results {
+        let Verdict::Checked {
+            object, findings, ..
+        } = &r.verdict
+        else {
+            continue;
+        };
+        let uri = if r.document.source == "-" {
+            "stdin".to_owned()
+        } else {
+            r.document.source.clone()
+        };
+        for f in findings {
+            sarif_results.push(json!({
+                "ruleId": f.rule.id,
+                "ruleIndex": RULES.iter().position(|x| x.id == f.rule.id),
+                "level": level(f.enforcement),
+                "message": {"text": format!("{}: {} at {}: {}", object.display(), f.rule.title, f.pointer, f.message)},
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": uri},
+                        "region": {"startLine": r.document.line.max(1)},
+                    },
+                    "logicalLocations": [{"fullyQualifiedName": format!("{}{}", object.display(), f.pointer), "kind": "object"}],
+                }],
+                "properties": {"perimeter": f.perimeter, "pointer": f.pointer, "witness": f.witness.as_ref().map(|w| w.to_json())},
+            }));
+        }
+    }
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "perimeter-guard",
+                "version": env!("CARGO_PKG_VERSION"),
+                "rules": rules,
+            }},
+            "results": sarif_results,
+        }],
+    })
+}
