@@ -107,3 +107,51 @@ fn crossplane_classic_examples_carry_structured_policies() {
     }
     assert!(structured >= 1, "{structured}");
 }
+
+/// Through the whole pipeline: every real manifest gets a verdict; templates whose policies
+/// hold placeholders are malformed policies, never crashes.
+#[test]
+fn every_manifest_gets_a_verdict_and_templates_are_malformed_policies() {
+    use perimeter_guard::decision::{Verdict, evaluate};
+    use perimeter_guard::perimeter::load_perimeters;
+    let perimeter = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/perimeter.yaml"
+    ))
+    .expect("example perimeter");
+    let perimeters = load_perimeters(&perimeter, "examples/perimeter.yaml").expect("valid");
+    let dir = common::corpus_root().join("manifests");
+    let (mut checked, mut malformed) = (0, 0);
+    for file in common::files_below(&dir, "yaml") {
+        let text = std::fs::read_to_string(dir.join(&file)).expect("read");
+        for doc in perimeter_guard::input::parse(&text, &file.to_string_lossy())
+            .expect("the corpus parses as YAML")
+        {
+            match evaluate(&doc.value, &perimeters) {
+                Verdict::Skipped { reason, .. } => assert!(!reason.is_empty()),
+                Verdict::Checked { findings, .. } => {
+                    checked += 1;
+                    let policy_text = doc.value.to_string();
+                    let invalid = findings
+                        .iter()
+                        .any(|f| f.rule.id == "DP-EP-004" || f.rule.id == "DP-BP-005");
+                    if invalid {
+                        malformed += 1;
+                    }
+                    let templated_policy = ["\\\"Resource\\\":\\\"arn:aws:s3:::$", "<bucket name>"]
+                        .iter()
+                        .any(|p| policy_text.contains(p));
+                    if templated_policy {
+                        assert!(
+                            invalid,
+                            "{}: a templated policy must be reported malformed: {findings:?}",
+                            file.display()
+                        );
+                    }
+                }
+            }
+        }
+    }
+    assert!(checked >= 40, "{checked}");
+    assert!(malformed >= 1, "{malformed}");
+}
