@@ -50,9 +50,9 @@ fn benches(c: &mut Criterion) {
     c.bench_function("check/10000-objects", |b| {
         b.iter(|| {
             let docs = input::parse(black_box(&text), "bench").expect("parses");
-            docs.iter()
-                .map(|d| decision::evaluate(&d.value, &perimeters))
-                .count()
+            for d in &docs {
+                black_box(decision::evaluate(&d.value, &perimeters));
+            }
         })
     });
 }

@@ -151,9 +151,53 @@ pub struct MatchSpec {
     pub namespaces: Vec<String>,
     #[serde(default)]
     pub exclude_namespaces: Vec<String>,
-    /// Labels the object must carry (all of them).
+    /// A Kubernetes label selector the object's labels must satisfy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label_selector: Option<LabelSelector>,
+}
+
+/// A Kubernetes label selector: every `matchLabels` pair and every expression must hold.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LabelSelector {
     #[serde(default)]
     pub match_labels: BTreeMap<String, String>,
+    #[serde(default)]
+    pub match_expressions: Vec<LabelExpression>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LabelExpression {
+    pub key: String,
+    pub operator: LabelOperator,
+    #[serde(default)]
+    pub values: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum LabelOperator {
+    In,
+    NotIn,
+    Exists,
+    DoesNotExist,
+}
+
+impl LabelSelector {
+    pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
+        self.match_labels
+            .iter()
+            .all(|(k, v)| labels.get(k) == Some(v))
+            && self.match_expressions.iter().all(|e| {
+                let value = labels.get(&e.key);
+                match e.operator {
+                    LabelOperator::In => value.is_some_and(|v| e.values.contains(v)),
+                    LabelOperator::NotIn => value.is_none_or(|v| !e.values.contains(v)),
+                    LabelOperator::Exists => value.is_some(),
+                    LabelOperator::DoesNotExist => value.is_none(),
+                }
+            })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -319,7 +363,7 @@ impl DataPerimeter {
                     && !m.exclude_namespaces.iter().any(|n| n == ns)
             }
         };
-        let labels_ok = m.match_labels.iter().all(|(k, v)| labels.get(k) == Some(v));
+        let labels_ok = m.label_selector.as_ref().is_none_or(|s| s.matches(labels));
         kind_ok && ns_ok && labels_ok
     }
 
@@ -401,6 +445,21 @@ impl DataPerimeter {
                     .ok_or_else(|| "is not an IPv4 or IPv6 CIDR block".to_owned())
             },
         )?;
+        if let Some(sel) = &s.match_.label_selector {
+            for (i, e) in sel.match_expressions.iter().enumerate() {
+                let needs_values = matches!(e.operator, LabelOperator::In | LabelOperator::NotIn);
+                if needs_values == e.values.is_empty() {
+                    return Err((
+                        format!("spec.match.labelSelector.matchExpressions[{i}].values"),
+                        if needs_values {
+                            "In and NotIn need values".into()
+                        } else {
+                            "Exists and DoesNotExist take no values".into()
+                        },
+                    ));
+                }
+            }
+        }
         for id in s.rules.keys() {
             if crate::perimeter::rules::rule(id).is_none() {
                 return Err((

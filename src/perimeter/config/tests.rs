@@ -135,3 +135,38 @@ fn schema_describes_the_spec() {
         assert!(text.contains(field), "{field}");
     }
 }
+
+#[test]
+fn match_by_kind_namespace_and_labels() {
+    let text = "apiVersion: perimeterguard.io/v1alpha1\nkind: DataPerimeter\nmetadata: {name: x}\nspec:\n  match:\n    kinds: [VPCEndpoint]\n    excludeNamespaces: [sandbox]\n    labelSelector:\n      matchLabels: {tier: prod}\n      matchExpressions:\n        - {key: team, operator: In, values: [data, web]}\n        - {key: legacy, operator: DoesNotExist}\n";
+    let dp = load_perimeters(text, "f").unwrap().remove(0);
+    let labels = |pairs: &[(&str, &str)]| {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect::<BTreeMap<_, _>>()
+    };
+    let good = labels(&[("tier", "prod"), ("team", "data")]);
+    assert!(dp.applies_to("VPCEndpoint", Some("apps"), &good));
+    assert!(
+        dp.applies_to("VPCEndpoint", None, &good),
+        "cluster-scoped objects have no namespace to exclude"
+    );
+    assert!(!dp.applies_to("Bucket", Some("apps"), &good));
+    assert!(!dp.applies_to("VPCEndpoint", Some("sandbox"), &good));
+    assert!(!dp.applies_to(
+        "VPCEndpoint",
+        Some("apps"),
+        &labels(&[("tier", "prod"), ("team", "ops")])
+    ));
+    assert!(!dp.applies_to(
+        "VPCEndpoint",
+        Some("apps"),
+        &labels(&[("tier", "prod"), ("team", "data"), ("legacy", "y")])
+    ));
+    let bad = text.replace("operator: DoesNotExist}", "operator: In}");
+    assert_eq!(
+        load_perimeters(&bad, "f").unwrap_err().field,
+        "spec.match.labelSelector.matchExpressions[1].values"
+    );
+}
