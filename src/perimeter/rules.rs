@@ -255,53 +255,24 @@ fn endpoint(e: &Endpoint, dp: &DataPerimeter, perimeter: &reasoner::Perimeter, a
         }
     }
     let spec = &dp.spec.vpc_endpoints;
-    let allowed = |list: &[String], v: &str| {
-        list.is_empty() || list.iter().any(|p| pattern::matches(&pattern::glob(p), v))
-    };
-    let mut allow_list = |rule: &'static Rule,
-                          field: &Field<String>,
-                          list: &[String],
-                          what: &str| match field {
-        Field::Set { value, pointer } if !allowed(list, value) => {
-            add(
-                rule,
-                pointer,
-                format!(
-                    "{what} {value:?} is not in the allowed list ({})",
-                    list.join(", ")
-                ),
-                None,
-            );
-        }
-        Field::Unresolved { pointer } if !list.is_empty() => {
-            add(
-                UNRESOLVED_REFERENCE,
-                pointer,
-                format!(
-                    "the {what} is a reference resolved after admission; {} is checked once it is set",
-                    rule.id
-                ),
-                None,
-            );
-        }
-        _ => {}
-    };
-    allow_list(
+    check_allowed(
         ENDPOINT_SERVICE,
         &e.service_name,
         &spec.allowed_services,
         "service",
+        add,
     );
-    allow_list(ENDPOINT_VPC, &e.vpc, &spec.allowed_vpcs, "VPC");
+    check_allowed(ENDPOINT_VPC, &e.vpc, &spec.allowed_vpcs, "VPC", add);
     for s in &e.subnets {
-        allow_list(ENDPOINT_SUBNET, s, &spec.allowed_subnets, "subnet");
+        check_allowed(ENDPOINT_SUBNET, s, &spec.allowed_subnets, "subnet", add);
     }
     for g in &e.security_groups {
-        allow_list(
+        check_allowed(
             ENDPOINT_SECURITY_GROUP,
             g,
             &spec.allowed_security_groups,
             "security group",
+            add,
         );
     }
     let endpoint_type = e.endpoint_type.value().map_or("Gateway", String::as_str);
@@ -352,6 +323,45 @@ fn endpoint(e: &Endpoint, dp: &DataPerimeter, perimeter: &reasoner::Perimeter, a
             format!("the service is reached in {value}, which is not an allowed service region"),
             None,
         );
+    }
+}
+
+/// An allow-list rule: a value outside a non-empty list (of `*`/`?` patterns) is a finding of
+/// `rule`; a reference in place of the value is an unresolved-reference finding.
+fn check_allowed(
+    rule: &'static Rule,
+    field: &Field<String>,
+    list: &[String],
+    what: &str,
+    add: &mut Add<'_>,
+) {
+    if list.is_empty() {
+        return;
+    }
+    match field {
+        Field::Set { value, pointer }
+            if !list
+                .iter()
+                .any(|p| pattern::matches(&pattern::glob(p), value)) =>
+        {
+            add(
+                rule,
+                pointer,
+                format!(
+                    "{what} {value:?} is not in the allowed list ({})",
+                    list.join(", ")
+                ),
+                None,
+            );
+        }
+        Field::Unresolved { pointer } => {
+            let message = format!(
+                "the {what} is a reference resolved after admission; {} is checked once it is set",
+                rule.id
+            );
+            add(UNRESOLVED_REFERENCE, pointer, message, None);
+        }
+        _ => {}
     }
 }
 
@@ -497,31 +507,7 @@ fn association(a: &EndpointAssociation, dp: &DataPerimeter, add: &mut Add<'_>) {
         ),
         AssociationKind::RouteTable => return,
     };
-    match &a.target {
-        Field::Set { value, pointer } if !list.is_empty() && !list.contains(value) => {
-            add(
-                rule,
-                pointer,
-                format!(
-                    "{what} {value:?} is not in the allowed list ({})",
-                    list.join(", ")
-                ),
-                None,
-            );
-        }
-        Field::Unresolved { pointer } if !list.is_empty() => {
-            add(
-                UNRESOLVED_REFERENCE,
-                pointer,
-                format!(
-                    "the {what} is a reference resolved after admission; {} is checked once it is set",
-                    rule.id
-                ),
-                None,
-            );
-        }
-        _ => {}
-    }
+    check_allowed(rule, &a.target, list, what, add);
 }
 
 #[cfg(test)]
