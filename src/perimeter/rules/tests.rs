@@ -204,3 +204,71 @@ fn rule_ids_are_unique_and_overrides_are_validated() {
     let e = load_perimeters(&bad, "test").unwrap_err();
     assert_eq!(e.field, "spec.rules.DP-XX-999");
 }
+
+#[test]
+fn crossplane_bucket_policy_compliant_and_violating() {
+    let object = |raw: &str| {
+        json!({"apiVersion": "s3.aws.crossplane.io/v1alpha3", "kind": "BucketPolicy", "metadata": {"name": "p"},
+        "spec": {"forProvider": {"region": "us-east-1", "bucketName": "b", "rawPolicy": raw}}})
+    };
+    let ok = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-abc123def4","aws:SourceVpce":"vpce-1a2b3c4d"}}},{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::b","arn:aws:s3:::b/*"],"Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}"#;
+    assert_eq!(findings(object(ok)), vec![]);
+    let cross_account = ok
+        .replace(
+            r#""Principal":"*","Action":"s3:GetObject""#,
+            r#""Principal":{"AWS":"444455556666"},"Action":"s3:GetObject""#,
+        )
+        .replace(r#""aws:PrincipalOrgID":"o-abc123def4","#, "");
+    assert_eq!(
+        findings(object(&cross_account)),
+        vec![(
+            "DP-BP-001".into(),
+            "/spec/forProvider/rawPolicy".into(),
+            Enforcement::Deny
+        )]
+    );
+}
+
+#[test]
+fn upbound_subnet_and_route_table_associations() {
+    let spec = "apiVersion: perimeterguard.io/v1alpha1\nkind: DataPerimeter\nmetadata: {name: s}\nspec:\n  vpcEndpoints: {allowedSubnets: [subnet-0a1b2c3d]}\n";
+    let dp = load_perimeters(spec, "t").unwrap().remove(0);
+    let run = |doc: Value| {
+        let Adapted::Checked { subjects, .. } = adapt(&doc) else {
+            panic!()
+        };
+        check(&subjects, &dp)
+            .into_iter()
+            .map(|f| (f.rule.id, f.pointer))
+            .collect::<Vec<_>>()
+    };
+    let assoc = |kind: &str, field: &str, value: &str| {
+        json!({"apiVersion": "ec2.aws.upbound.io/v1beta1", "kind": kind, "metadata": {"name": "a"},
+        "spec": {"forProvider": {"region": "us-east-1", "vpcEndpointId": "vpce-1a2b3c4d", field: value}}})
+    };
+    assert_eq!(
+        run(assoc(
+            "VPCEndpointSubnetAssociation",
+            "subnetId",
+            "subnet-0a1b2c3d"
+        )),
+        vec![]
+    );
+    assert_eq!(
+        run(assoc(
+            "VPCEndpointSubnetAssociation",
+            "subnetId",
+            "subnet-99999999"
+        )),
+        vec![("DP-EP-014", "/spec/forProvider/subnetId".to_owned())]
+    );
+    // Route tables have no allow-list: nothing to find.
+    assert_eq!(
+        run(assoc(
+            "VPCEndpointRouteTableAssociation",
+            "routeTableId",
+            "rtb-0a1b2c3d"
+        )),
+        vec![]
+    );
+}
