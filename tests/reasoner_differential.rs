@@ -157,7 +157,7 @@ fn conform(mut r: Request, attachment: &Attachment, perimeter: &Perimeter, varia
             ContextValue::One("false".into()),
         );
     }
-    if variant % 3 == 0 && matches!(r.caller, Caller::Service { .. }) {
+    if variant.is_multiple_of(3) && matches!(r.caller, Caller::Service { .. }) {
         r.context.insert(
             "aws:sourceaccount".into(),
             ContextValue::One("111122223333".into()),

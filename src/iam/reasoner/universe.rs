@@ -748,10 +748,10 @@ fn resources(
                 let mut object = prefix.clone();
                 object.push(Tok::AnyRun);
                 for p in &g.arn_patterns {
-                    if let Some(w) = pattern::intersection(&object, p, '#') {
-                        if !keep.contains(&w) {
-                            keep.push(w);
-                        }
+                    if let Some(w) = pattern::intersection(&object, p, '#')
+                        && !keep.contains(&w)
+                    {
+                        keep.push(w);
                     }
                 }
             }
