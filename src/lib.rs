@@ -2,6 +2,7 @@
 //! Perimeter Guard: keeps an organisation's AWS data perimeter intact by checking the policies
 //! and placement of VPC endpoints and S3 buckets described as Kubernetes objects.
 
+pub mod admission;
 pub mod analysis;
 pub mod decision;
 pub mod iam;

@@ -1,0 +1,252 @@
+//! `admission.k8s.io/v1` AdmissionReview in, AdmissionReview out: the webhook's decision for one
+//! request, built on the same [`crate::decision::evaluate`] that `check` uses.
+
+use std::collections::HashMap;
+
+use kube_core::DynamicObject;
+use kube_core::admission::{AdmissionRequest, AdmissionResponse, AdmissionReview, Operation};
+use kube_core::response::{Status, StatusCause, StatusDetails, StatusSummary};
+use serde_json::Value;
+
+use crate::decision::{Decision, Verdict, evaluate};
+use crate::perimeter::DataPerimeter;
+use crate::perimeter::rules::Finding;
+use crate::resources::adapt;
+
+/// The label an object carries to be exempted, with the reason as its value.
+pub const EXEMPT_LABEL: &str = "perimeterguard.io/exempt";
+
+/// Exemptions and identity of the running configuration.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// Namespaces never checked (defence in depth behind the webhook's namespaceSelector).
+    pub exempt_namespaces: Vec<String>,
+    /// Whether the `perimeterguard.io/exempt` label exempts an object.
+    pub allow_label_exemption: bool,
+    pub exempt_users: Vec<String>,
+    pub exempt_groups: Vec<String>,
+    /// Identifies the configuration in audit annotations.
+    pub config_hash: String,
+}
+
+/// A body that is not an AdmissionReview the webhook can answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not an admission.k8s.io/v1 AdmissionReview request: {0}")]
+pub struct BadReview(pub String);
+
+/// What happened to one request, for logs and metrics.
+#[derive(Debug, Clone)]
+pub struct Reviewed {
+    pub review: AdmissionReview<DynamicObject>,
+    /// `allow`, `deny`, `warn`, `audit`, `exempt`, `skip` or `unchanged`.
+    pub decision: &'static str,
+    pub rules: Vec<&'static str>,
+    pub exemption: Option<String>,
+}
+
+/// Decides one AdmissionReview body.
+pub fn review(
+    body: &[u8],
+    perimeters: &[DataPerimeter],
+    settings: &Settings,
+) -> Result<Reviewed, BadReview> {
+    let review: AdmissionReview<DynamicObject> =
+        serde_json::from_slice(body).map_err(|e| BadReview(e.to_string()))?;
+    let request: AdmissionRequest<DynamicObject> = review
+        .try_into()
+        .map_err(|e: kube_core::admission::ConvertAdmissionReviewError| BadReview(e.to_string()))?;
+    let mut response = AdmissionResponse::from(&request);
+    let mut annotations: HashMap<String, String> = HashMap::new();
+    annotations.insert("config".into(), settings.config_hash.clone());
+    let finish = |mut response: AdmissionResponse,
+                  annotations: HashMap<String, String>,
+                  decision: &'static str,
+                  rules: Vec<&'static str>,
+                  exemption: Option<String>| {
+        let mut annotations = annotations;
+        annotations.insert("decision".into(), decision.into());
+        if !rules.is_empty() {
+            annotations.insert("rules".into(), rules.join(","));
+        }
+        response.audit_annotations = annotations;
+        Ok(Reviewed {
+            review: response.into_review(),
+            decision,
+            rules,
+            exemption,
+        })
+    };
+    // Only creates and updates are checked: a DELETE can only shrink what exists.
+    let (Operation::Create | Operation::Update) = request.operation else {
+        return finish(response, annotations, "allow", Vec::new(), None);
+    };
+    let Some(object) = &request.object else {
+        return finish(response, annotations, "allow", Vec::new(), None);
+    };
+    let doc = serde_json::to_value(object).map_err(|e| BadReview(e.to_string()))?;
+    if let Some(why) = exemption(&request, &doc, settings) {
+        annotations.insert("exemption".into(), why.clone());
+        response.warnings = Some(vec![format!("perimeter-guard: not checked ({why})")]);
+        return finish(response, annotations, "exempt", Vec::new(), Some(why));
+    }
+    let (object_ref, findings, decision) = match evaluate(&doc, perimeters) {
+        Verdict::Skipped { .. } => return finish(response, annotations, "skip", Vec::new(), None),
+        Verdict::Checked {
+            object,
+            findings,
+            decision,
+            ..
+        } => (object, findings, decision),
+    };
+    let rules: Vec<&'static str> = findings.iter().map(|f| f.rule.id).collect();
+    if decision == Decision::Allow {
+        return finish(response, annotations, "allow", rules, None);
+    }
+    // An update that leaves every fact the rules read as it was must never be blocked: controllers
+    // (reference resolution, late initialisation, status) would otherwise be wedged.
+    if decision == Decision::Deny
+        && request.operation == Operation::Update
+        && let Some(old) = &request.old_object
+        && let Ok(old_doc) = serde_json::to_value(old)
+        && facts_unchanged(&old_doc, &doc)
+    {
+        response.warnings = Some(
+            std::iter::once("perimeter-guard: admitted because nothing the perimeter rules read changed; the object already violates the perimeter".to_owned())
+                .chain(findings.iter().map(warning))
+                .collect(),
+        );
+        return finish(response, annotations, "unchanged", rules, None);
+    }
+    match decision {
+        Decision::Deny => {
+            let denying: Vec<&Finding> = findings
+                .iter()
+                .filter(|f| f.enforcement == crate::perimeter::config::Enforcement::Deny)
+                .collect();
+            let message = denial_message(&object_ref.display(), &denying);
+            response = response.deny(message);
+            response.result = Status {
+                status: Some(StatusSummary::Failure),
+                code: 403,
+                reason: "Forbidden".into(),
+                message: response.result.message.clone(),
+                details: Some(StatusDetails {
+                    name: object_ref.name.clone(),
+                    group: object_ref.group().to_owned(),
+                    kind: object_ref.kind.clone(),
+                    causes: denying
+                        .iter()
+                        .map(|f| StatusCause {
+                            reason: "FieldValueForbidden".into(),
+                            message: format!("{}: {}", f.rule.id, f.message),
+                            field: f.pointer.clone(),
+                        })
+                        .collect(),
+                    uid: String::new(),
+                    retry_after_seconds: 0,
+                }),
+                ..Status::default()
+            };
+            let others: Vec<String> = findings
+                .iter()
+                .filter(|f| f.enforcement == crate::perimeter::config::Enforcement::Warn)
+                .map(warning)
+                .collect();
+            if !others.is_empty() {
+                response.warnings = Some(others);
+            }
+            finish(response, annotations, "deny", rules, None)
+        }
+        Decision::Warn => {
+            response.warnings = Some(
+                findings
+                    .iter()
+                    .filter(|f| f.enforcement == crate::perimeter::config::Enforcement::Warn)
+                    .map(warning)
+                    .collect(),
+            );
+            finish(response, annotations, "warn", rules, None)
+        }
+        // Audit: admitted silently; the trail is in the audit annotations, logs and metrics.
+        _ => finish(response, annotations, "audit", rules, None),
+    }
+}
+
+fn exemption(
+    request: &AdmissionRequest<DynamicObject>,
+    doc: &Value,
+    settings: &Settings,
+) -> Option<String> {
+    if let Some(ns) = &request.namespace
+        && settings.exempt_namespaces.iter().any(|n| n == ns)
+    {
+        return Some(format!("namespace {ns} is exempt"));
+    }
+    if settings.allow_label_exemption
+        && let Some(reason) = doc
+            .pointer(&format!(
+                "/metadata/labels/{}",
+                EXEMPT_LABEL.replace('/', "~1")
+            ))
+            .and_then(Value::as_str)
+    {
+        return Some(format!("label {EXEMPT_LABEL}={reason}"));
+    }
+    let user = &request.user_info;
+    if let Some(name) = &user.username
+        && settings.exempt_users.iter().any(|u| u == name)
+    {
+        return Some(format!("user {name} is exempt"));
+    }
+    if let Some(group) = user
+        .groups
+        .iter()
+        .flatten()
+        .find(|g| settings.exempt_groups.contains(g))
+    {
+        return Some(format!("group {group} is exempt"));
+    }
+    None
+}
+
+/// Whether two versions of an object have the same perimeter-relevant facts.
+fn facts_unchanged(old: &Value, new: &Value) -> bool {
+    match (adapt(old), adapt(new)) {
+        (
+            crate::resources::Adapted::Checked { subjects: a, .. },
+            crate::resources::Adapted::Checked { subjects: b, .. },
+        ) => a == b,
+        _ => false,
+    }
+}
+
+fn warning(f: &Finding) -> String {
+    let mut w = format!("{} {}: {}", f.rule.id, f.pointer, f.message);
+    if w.chars().count() > 250 {
+        w = w.chars().take(249).collect::<String>() + "…";
+    }
+    w
+}
+
+/// The denial a user reads after kubectl's prefix: which object, how many rules, then per finding
+/// the rule, the field, what is wrong (for policies, the request that proves it) and the fix.
+pub fn denial_message(object: &str, findings: &[&Finding]) -> String {
+    let mut ids: Vec<&str> = findings.iter().map(|f| f.rule.id).collect();
+    ids.dedup();
+    let mut out = format!(
+        "perimeter-guard denied {object}: {} finding{} ({})",
+        findings.len(),
+        if findings.len() == 1 { "" } else { "s" },
+        ids.join(", ")
+    );
+    for f in findings {
+        out.push_str(&format!(
+            "\n  {} at {}: {}\n    fix: {}",
+            f.rule.id, f.pointer, f.message, f.rule.fix
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,281 @@
+use serde_json::{Value, json};
+
+use super::*;
+use crate::perimeter::load_perimeters;
+
+const PERIMETER: &str = r#"
+apiVersion: perimeterguard.io/v1alpha1
+kind: DataPerimeter
+metadata: {name: corp}
+spec:
+  identity: {trustedOrganizations: [o-abc123def4], trustedAccounts: ["111122223333"]}
+  network: {allowedVpcEndpoints: [vpce-1a2b3c4d]}
+  vpcEndpoints: {allowedServices: ["com.amazonaws.*.s3"]}
+  rules: {DP-EP-010: Warn}
+"#;
+
+fn perimeters(text: &str) -> Vec<DataPerimeter> {
+    load_perimeters(text, "test").unwrap()
+}
+
+fn settings() -> Settings {
+    Settings {
+        exempt_namespaces: vec!["kube-system".into()],
+        allow_label_exemption: true,
+        exempt_users: vec![],
+        exempt_groups: vec!["break-glass".into()],
+        config_hash: "abc123".into(),
+    }
+}
+
+fn endpoint(name: &str, spec: Value) -> Value {
+    json!({"apiVersion": "ec2.services.k8s.aws/v1alpha1", "kind": "VPCEndpoint", "metadata": {"name": name, "namespace": "team"}, "spec": spec})
+}
+
+fn body(
+    operation: &str,
+    object: Option<Value>,
+    old: Option<Value>,
+    dry_run: bool,
+    groups: &[&str],
+) -> Vec<u8> {
+    serde_json::to_vec(&json!({
+        "apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+        "request": {
+            "uid": "705ab4f5-6393-11e8-b7cc-42010a800002",
+            "kind": {"group": "ec2.services.k8s.aws", "version": "v1alpha1", "kind": "VPCEndpoint"},
+            "resource": {"group": "ec2.services.k8s.aws", "version": "v1alpha1", "resource": "vpcendpoints"},
+            "name": "e", "namespace": object.as_ref().and_then(|o| o.pointer("/metadata/namespace")).cloned().unwrap_or(json!("team")),
+            "operation": operation,
+            "userInfo": {"username": "alice", "groups": groups},
+            "object": object, "oldObject": old, "dryRun": dry_run
+        }
+    }))
+    .unwrap()
+}
+
+fn response(r: &Reviewed) -> Value {
+    serde_json::to_value(&r.review).unwrap()["response"].clone()
+}
+
+const ORG_POLICY: &str = r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-abc123def4","aws:ResourceOrgID":"o-abc123def4"}}}]}"#;
+
+#[test]
+fn compliant_object_is_allowed_with_its_uid_and_annotations() {
+    let obj = endpoint(
+        "ok",
+        json!({"serviceName": "com.amazonaws.us-east-1.s3", "policyDocument": ORG_POLICY}),
+    );
+    let r = review(
+        &body("CREATE", Some(obj), None, false, &[]),
+        &perimeters(PERIMETER),
+        &settings(),
+    )
+    .unwrap();
+    let v = response(&r);
+    assert_eq!(v["uid"], "705ab4f5-6393-11e8-b7cc-42010a800002");
+    assert_eq!(v["allowed"], true);
+    assert_eq!(
+        v["auditAnnotations"],
+        json!({"config": "abc123", "decision": "allow"})
+    );
+    assert_eq!(r.decision, "allow");
+}
+
+#[test]
+fn violating_object_is_denied_with_message_and_causes() {
+    let obj = endpoint("open", json!({"serviceName": "com.amazonaws.us-east-1.s3"}));
+    let r = review(
+        &body("CREATE", Some(obj.clone()), None, false, &[]),
+        &perimeters(PERIMETER),
+        &settings(),
+    )
+    .unwrap();
+    let v = response(&r);
+    assert_eq!(v["allowed"], false);
+    assert_eq!(v["status"]["code"], 403);
+    assert_eq!(v["status"]["reason"], "Forbidden");
+    let message = v["status"]["message"].as_str().unwrap();
+    assert!(message.starts_with("perimeter-guard denied VPCEndpoint team/open: 1 finding (DP-EP-001)\n  DP-EP-001 at /spec/policyDocument: no policy document"), "{message}");
+    assert!(message.contains("\n    fix: set a policy"), "{message}");
+    assert_eq!(
+        v["status"]["details"]["causes"],
+        json!([{"reason": "FieldValueForbidden", "field": "/spec/policyDocument",
+        "message": "DP-EP-001: no policy document: AWS attaches its default policy, which allows every principal every action on every resource"}])
+    );
+    assert_eq!(v["auditAnnotations"]["rules"], "DP-EP-001");
+    // A dry run is evaluated exactly the same.
+    let dry = review(
+        &body("CREATE", Some(obj), None, true, &[]),
+        &perimeters(PERIMETER),
+        &settings(),
+    )
+    .unwrap();
+    assert_eq!(response(&dry)["status"], v["status"]);
+}
+
+#[test]
+fn warn_findings_admit_with_warnings_and_audit_admits_silently() {
+    let obj = endpoint(
+        "ddb",
+        json!({"serviceName": "com.amazonaws.us-east-1.dynamodb", "policyDocument": ORG_POLICY}),
+    );
+    let r = review(
+        &body("CREATE", Some(obj.clone()), None, false, &[]),
+        &perimeters(PERIMETER),
+        &settings(),
+    )
+    .unwrap();
+    let v = response(&r);
+    assert_eq!(v["allowed"], true);
+    let warnings = v["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 1);
+    assert!(
+        warnings[0]
+            .as_str()
+            .unwrap()
+            .starts_with("DP-EP-010 /spec/serviceName: service"),
+        "{warnings:?}"
+    );
+    let audit = perimeters(&PERIMETER.replace("DP-EP-010: Warn", "DP-EP-010: Audit"));
+    let r = review(
+        &body("CREATE", Some(obj), None, false, &[]),
+        &audit,
+        &settings(),
+    )
+    .unwrap();
+    let v = response(&r);
+    assert_eq!(
+        (v["allowed"].clone(), v.get("warnings").cloned()),
+        (json!(true), None)
+    );
+    assert_eq!(v["auditAnnotations"]["decision"], "audit");
+    assert_eq!(v["auditAnnotations"]["rules"], "DP-EP-010");
+}
+
+#[test]
+fn updates_that_change_no_fact_are_admitted_with_a_warning() {
+    let old = endpoint("open", json!({"serviceName": "com.amazonaws.us-east-1.s3"}));
+    let mut relabelled = old.clone();
+    relabelled["metadata"]["labels"] = json!({"owner": "data"});
+    let r = review(
+        &body("UPDATE", Some(relabelled), Some(old.clone()), false, &[]),
+        &perimeters(PERIMETER),
+        &settings(),
+    )
+    .unwrap();
+    let v = response(&r);
+    assert_eq!(v["allowed"], true);
+    assert_eq!(r.decision, "unchanged");
+    assert!(
+        v["warnings"][0]
+            .as_str()
+            .unwrap()
+            .contains("nothing the perimeter rules read changed")
+    );
+    let mut worse = old.clone();
+    worse["spec"]["policyDocument"] =
+        json!(r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}"#);
+    let r = review(
+        &body("UPDATE", Some(worse), Some(old), false, &[]),
+        &perimeters(PERIMETER),
+        &settings(),
+    )
+    .unwrap();
+    assert_eq!(response(&r)["allowed"], false);
+}
+
+#[test]
+fn deletes_unknown_kinds_and_exemptions() {
+    let obj = endpoint("open", json!({}));
+    let r = review(
+        &body("DELETE", None, Some(obj.clone()), false, &[]),
+        &perimeters(PERIMETER),
+        &settings(),
+    )
+    .unwrap();
+    assert_eq!(response(&r)["allowed"], true);
+    let cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "team"}});
+    let r = review(
+        &body("CREATE", Some(cm), None, false, &[]),
+        &perimeters(PERIMETER),
+        &settings(),
+    )
+    .unwrap();
+    assert_eq!(
+        (response(&r)["allowed"].clone(), r.decision),
+        (json!(true), "skip")
+    );
+    let mut labelled = obj.clone();
+    labelled["metadata"]["labels"] = json!({"perimeterguard.io/exempt": "migration-ticket-42"});
+    let r = review(
+        &body("CREATE", Some(labelled.clone()), None, false, &[]),
+        &perimeters(PERIMETER),
+        &settings(),
+    )
+    .unwrap();
+    assert_eq!(
+        r.exemption.as_deref(),
+        Some("label perimeterguard.io/exempt=migration-ticket-42")
+    );
+    assert_eq!(
+        response(&r)["auditAnnotations"]["exemption"],
+        "label perimeterguard.io/exempt=migration-ticket-42"
+    );
+    let no_labels = Settings {
+        allow_label_exemption: false,
+        ..settings()
+    };
+    let r = review(
+        &body("CREATE", Some(labelled), None, false, &[]),
+        &perimeters(PERIMETER),
+        &no_labels,
+    )
+    .unwrap();
+    assert_eq!(
+        response(&r)["allowed"],
+        false,
+        "label exemptions are off unless configured"
+    );
+    let r = review(
+        &body(
+            "CREATE",
+            Some(obj.clone()),
+            None,
+            false,
+            &["system:authenticated", "break-glass"],
+        ),
+        &perimeters(PERIMETER),
+        &settings(),
+    )
+    .unwrap();
+    assert_eq!(r.exemption.as_deref(), Some("group break-glass is exempt"));
+    let mut system = obj;
+    system["metadata"]["namespace"] = json!("kube-system");
+    let r = review(
+        &body("CREATE", Some(system), None, false, &[]),
+        &perimeters(PERIMETER),
+        &settings(),
+    )
+    .unwrap();
+    assert_eq!(
+        r.exemption.as_deref(),
+        Some("namespace kube-system is exempt")
+    );
+}
+
+#[test]
+fn malformed_bodies_are_errors_not_panics() {
+    for bad in [
+        &b"not json"[..],
+        b"{}",
+        br#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview"}"#,
+        b"[]",
+    ] {
+        assert!(
+            review(bad, &perimeters(PERIMETER), &settings()).is_err(),
+            "{}",
+            String::from_utf8_lossy(bad)
+        );
+    }
+}
