@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use crate::decision::{Decision, Verdict, evaluate};
 use crate::perimeter::DataPerimeter;
+use crate::perimeter::config::Enforcement;
 use crate::perimeter::rules::Finding;
 use crate::resources::adapt;
 
@@ -59,11 +60,10 @@ pub fn review(
     let mut annotations: HashMap<String, String> = HashMap::new();
     annotations.insert("config".into(), settings.config_hash.clone());
     let finish = |mut response: AdmissionResponse,
-                  annotations: HashMap<String, String>,
+                  mut annotations: HashMap<String, String>,
                   decision: &'static str,
                   rules: Vec<&'static str>,
                   exemption: Option<String>| {
-        let mut annotations = annotations;
         annotations.insert("decision".into(), decision.into());
         if !rules.is_empty() {
             annotations.insert("rules".into(), rules.join(","));
@@ -117,19 +117,23 @@ pub fn review(
         );
         return finish(response, annotations, "unchanged", rules, None);
     }
+    let warnings: Vec<String> = findings
+        .iter()
+        .filter(|f| f.enforcement == Enforcement::Warn)
+        .map(warning)
+        .collect();
     match decision {
         Decision::Deny => {
             let denying: Vec<&Finding> = findings
                 .iter()
-                .filter(|f| f.enforcement == crate::perimeter::config::Enforcement::Deny)
+                .filter(|f| f.enforcement == Enforcement::Deny)
                 .collect();
-            let message = denial_message(&object_ref.display(), &denying);
-            response = response.deny(message);
+            response.allowed = false;
             response.result = Status {
                 status: Some(StatusSummary::Failure),
                 code: 403,
                 reason: "Forbidden".into(),
-                message: response.result.message.clone(),
+                message: denial_message(&object_ref.display(), &denying),
                 details: Some(StatusDetails {
                     name: object_ref.name.clone(),
                     group: object_ref.group().to_owned(),
@@ -147,24 +151,13 @@ pub fn review(
                 }),
                 ..Status::default()
             };
-            let others: Vec<String> = findings
-                .iter()
-                .filter(|f| f.enforcement == crate::perimeter::config::Enforcement::Warn)
-                .map(warning)
-                .collect();
-            if !others.is_empty() {
-                response.warnings = Some(others);
+            if !warnings.is_empty() {
+                response.warnings = Some(warnings);
             }
             finish(response, annotations, "deny", rules, None)
         }
         Decision::Warn => {
-            response.warnings = Some(
-                findings
-                    .iter()
-                    .filter(|f| f.enforcement == crate::perimeter::config::Enforcement::Warn)
-                    .map(warning)
-                    .collect(),
-            );
+            response.warnings = Some(warnings);
             finish(response, annotations, "warn", rules, None)
         }
         // Audit: admitted silently; the trail is in the audit annotations, logs and metrics.
