@@ -59,13 +59,7 @@ pub fn request_from_value(doc: &Value) -> Result<Request, RequestError> {
             );
         }
     };
-    let valid_action = action.split_once(':').is_some_and(|(s, n)| {
-        !s.is_empty()
-            && !n.is_empty()
-            && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-            && n.bytes().all(|b| b.is_ascii_alphanumeric())
-    });
-    if !valid_action {
+    if !crate::iam::policy::is_concrete_action(&action) {
         return fail(
             "action",
             format!("{action:?} is not service:Action without wildcards"),

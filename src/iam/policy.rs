@@ -431,17 +431,27 @@ fn parse_actions(st: &Map<String, Value>, at: &Pointer) -> Result<ActionClause, 
     })
 }
 
+/// `service:Name`: a service prefix (letters, digits, `-`) and a name of letters and digits, plus
+/// `*` / `?` when `wildcards`.
+fn action_syntax(text: &str, wildcards: bool) -> bool {
+    text.split_once(':').is_some_and(|(svc, name)| {
+        !svc.is_empty()
+            && !name.is_empty()
+            && svc.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || (wildcards && (b == b'*' || b == b'?')))
+    })
+}
+
+/// An action a request can make: `service:Name` without wildcards.
+pub fn is_concrete_action(text: &str) -> bool {
+    action_syntax(text, false)
+}
+
 /// `*`, or `prefix:Name` where the prefix is a service prefix and the name may use `*` / `?`.
 pub fn parse_action(text: &str) -> Result<ActionPattern, String> {
-    let valid = text == "*"
-        || text.split_once(':').is_some_and(|(svc, name)| {
-            !svc.is_empty()
-                && !name.is_empty()
-                && svc.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-                && name
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'*' || b == b'?')
-        });
+    let valid = text == "*" || action_syntax(text, true);
     if !valid {
         return Err(format!(
             "{} is not an action (expected \"*\" or service:ActionName, e.g. s3:GetObject or s3:Get*)",

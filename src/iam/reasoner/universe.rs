@@ -620,20 +620,11 @@ fn callers(g: &Gathered, d: &Domains) -> Result<CallerParts, TooMany> {
     Ok((out, orgs, tag_sets))
 }
 
-fn is_action(a: &str) -> bool {
-    a.split_once(':').is_some_and(|(s, n)| {
-        !s.is_empty()
-            && !n.is_empty()
-            && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-            && n.bytes().all(|b| b.is_ascii_alphanumeric())
-    })
-}
-
 fn actions(g: &Gathered, kind: PolicyKind) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut seen: BTreeSet<String> = BTreeSet::new();
     let mut push = |a: String| {
-        if is_action(&a) && seen.insert(a.clone()) {
+        if crate::iam::policy::is_concrete_action(&a) && seen.insert(a.clone()) {
             out.push(a);
         }
     };
