@@ -174,22 +174,13 @@ fn decide(
 /// value cannot change the decision), choosing values that keep the request outside.
 fn complete(mut r: Request) -> Request {
     let anonymous = matches!(r.caller, Caller::Anonymous);
-    for (key, value) in [
-        ("aws:securetransport", "true"),
-        ("aws:viaawsservice", "false"),
-        ("aws:currenttime", "2026-01-01T00:00:00.000Z"),
-        ("aws:epochtime", "1767225600"),
-        ("aws:requestedregion", "us-east-1"),
-        ("aws:useragent", "fresh-agent"),
-        (
-            "aws:userid",
-            if anonymous {
-                "anonymous"
-            } else {
-                "fresh-userid"
-            },
-        ),
-    ] {
+    for &(key, value) in model::ALWAYS_PRESENT {
+        // Anonymous callers' aws:userid is documented as "anonymous".
+        let value = if key == "aws:userid" && anonymous {
+            "anonymous"
+        } else {
+            value
+        };
         r.context
             .entry(key.to_owned())
             .or_insert_with(|| ContextValue::One(value.to_owned()));

@@ -258,15 +258,17 @@ pub const SERVICE_SOURCE_KEYS: &[&str] = &[
 /// Keys present only when a service calls with the principal's credentials.
 pub const CALLED_VIA_KEYS: &[&str] = &["aws:calledvia", "aws:calledviafirst", "aws:calledvialast"];
 
-/// Keys AWS puts in every request context.
-pub const ALWAYS_PRESENT: &[&str] = &[
-    "aws:securetransport",
-    "aws:viaawsservice",
-    "aws:currenttime",
-    "aws:epochtime",
-    "aws:requestedregion",
-    "aws:useragent",
-    "aws:userid",
+/// Keys AWS puts in every request context, with the value a witness gets when the policy never
+/// reads the key (so the value cannot change the decision; `false` for aws:ViaAWSService keeps a
+/// request inside the network perimeter's scope).
+pub const ALWAYS_PRESENT: &[(&str, &str)] = &[
+    ("aws:securetransport", "true"),
+    ("aws:viaawsservice", "false"),
+    ("aws:currenttime", "2026-01-01T00:00:00.000Z"),
+    ("aws:epochtime", "1767225600"),
+    ("aws:requestedregion", "us-east-1"),
+    ("aws:useragent", "fresh-agent"),
+    ("aws:userid", "fresh-userid"),
 ];
 
 /// Whether a request is one that can reach a policy with this attachment, by the availability
@@ -279,7 +281,7 @@ pub fn in_model(request: &Request, attachment: &Attachment, perimeter: &Perimete
         Some(Values::One(v)) => Some(v.to_owned()),
         _ => None,
     };
-    if ALWAYS_PRESENT.iter().any(|k| !has(k)) {
+    if ALWAYS_PRESENT.iter().any(|(k, _)| !has(k)) {
         return false;
     }
     // An ARN that names an account names the resource's owner.

@@ -937,7 +937,7 @@ fn free_keys(g: &Gathered, d: &Domains) -> Vec<FreeKey> {
         let mut seen = BTreeSet::new();
         texts.retain(|t| seen.insert(t.clone()));
         let mut candidates: Vec<Option<ContextValue>> = Vec::new();
-        if !ALWAYS_PRESENT.contains(&key.as_str()) {
+        if !ALWAYS_PRESENT.iter().any(|(k, _)| k == key) {
             candidates.push(None);
         }
         let multivalued = keys::global(key).map_or(*set, |k| k.multivalued);
