@@ -28,6 +28,7 @@ pub struct Settings {
     pub exempt_groups: Vec<String>,
     /// Identifies the configuration in audit annotations.
     pub config_hash: String,
+    pub config_generation: u64,
 }
 
 /// A body that is not an AdmissionReview the webhook can answer.
@@ -39,10 +40,32 @@ pub struct BadReview(pub String);
 #[derive(Debug, Clone)]
 pub struct Reviewed {
     pub review: AdmissionReview<DynamicObject>,
+    pub request: RequestInfo,
     /// `allow`, `deny`, `warn`, `audit`, `exempt`, `skip` or `unchanged`.
     pub decision: &'static str,
-    pub rules: Vec<&'static str>,
-    pub exemption: Option<String>,
+    /// The rule of every finding, with the enforcement it had.
+    pub rules: Vec<(&'static str, Enforcement)>,
+    pub exemption: Option<Exemption>,
+}
+
+/// The facts of a request that logs and metrics name.
+#[derive(Debug, Clone, Default)]
+pub struct RequestInfo {
+    pub uid: String,
+    pub kind: String,
+    pub namespace: Option<String>,
+    pub name: String,
+    pub operation: &'static str,
+    pub user: String,
+    pub dry_run: bool,
+}
+
+/// Why a request was not checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exemption {
+    /// `namespace`, `label`, `user` or `group`: a bounded set, fit for a metric label.
+    pub by: &'static str,
+    pub detail: String,
 }
 
 /// Decides one AdmissionReview body.
@@ -57,20 +80,41 @@ pub fn review(
         .try_into()
         .map_err(|e: kube_core::admission::ConvertAdmissionReviewError| BadReview(e.to_string()))?;
     let mut response = AdmissionResponse::from(&request);
+    let info = RequestInfo {
+        uid: request.uid.clone(),
+        kind: request.kind.kind.clone(),
+        namespace: request.namespace.clone(),
+        name: request.name.clone(),
+        operation: match request.operation {
+            Operation::Create => "CREATE",
+            Operation::Update => "UPDATE",
+            Operation::Delete => "DELETE",
+            Operation::Connect => "CONNECT",
+        },
+        user: request.user_info.username.clone().unwrap_or_default(),
+        dry_run: request.dry_run,
+    };
     let mut annotations: HashMap<String, String> = HashMap::new();
-    annotations.insert("config".into(), settings.config_hash.clone());
+    annotations.insert("config-hash".into(), settings.config_hash.clone());
+    annotations.insert(
+        "config-generation".into(),
+        settings.config_generation.to_string(),
+    );
     let finish = |mut response: AdmissionResponse,
                   mut annotations: HashMap<String, String>,
                   decision: &'static str,
-                  rules: Vec<&'static str>,
-                  exemption: Option<String>| {
+                  rules: Vec<(&'static str, Enforcement)>,
+                  exemption: Option<Exemption>| {
         annotations.insert("decision".into(), decision.into());
         if !rules.is_empty() {
-            annotations.insert("rules".into(), rules.join(","));
+            let mut ids: Vec<&str> = rules.iter().map(|(id, _)| *id).collect();
+            ids.dedup();
+            annotations.insert("rules".into(), ids.join(","));
         }
         response.audit_annotations = annotations;
         Ok(Reviewed {
             review: response.into_review(),
+            request: info,
             decision,
             rules,
             exemption,
@@ -85,8 +129,11 @@ pub fn review(
     };
     let doc = serde_json::to_value(object).map_err(|e| BadReview(e.to_string()))?;
     if let Some(why) = exemption(&request, &doc, settings) {
-        annotations.insert("exemption".into(), why.clone());
-        response.warnings = Some(vec![format!("perimeter-guard: not checked ({why})")]);
+        annotations.insert("exemption".into(), why.detail.clone());
+        response.warnings = Some(vec![format!(
+            "perimeter-guard: not checked ({})",
+            why.detail
+        )]);
         return finish(response, annotations, "exempt", Vec::new(), Some(why));
     }
     let (object_ref, findings, decision) = match evaluate(&doc, perimeters) {
@@ -98,7 +145,10 @@ pub fn review(
             ..
         } => (object, findings, decision),
     };
-    let rules: Vec<&'static str> = findings.iter().map(|f| f.rule.id).collect();
+    let rules: Vec<(&'static str, Enforcement)> = findings
+        .iter()
+        .map(|f| (f.rule.id, f.enforcement))
+        .collect();
     if decision == Decision::Allow {
         return finish(response, annotations, "allow", rules, None);
     }
@@ -169,11 +219,12 @@ fn exemption(
     request: &AdmissionRequest<DynamicObject>,
     doc: &Value,
     settings: &Settings,
-) -> Option<String> {
+) -> Option<Exemption> {
+    let by = |by: &'static str, detail: String| Some(Exemption { by, detail });
     if let Some(ns) = &request.namespace
         && settings.exempt_namespaces.iter().any(|n| n == ns)
     {
-        return Some(format!("namespace {ns} is exempt"));
+        return by("namespace", format!("namespace {ns} is exempt"));
     }
     if settings.allow_label_exemption
         && let Some(reason) = doc
@@ -183,13 +234,13 @@ fn exemption(
             ))
             .and_then(Value::as_str)
     {
-        return Some(format!("label {EXEMPT_LABEL}={reason}"));
+        return by("label", format!("label {EXEMPT_LABEL}={reason}"));
     }
     let user = &request.user_info;
     if let Some(name) = &user.username
         && settings.exempt_users.iter().any(|u| u == name)
     {
-        return Some(format!("user {name} is exempt"));
+        return by("user", format!("user {name} is exempt"));
     }
     if let Some(group) = user
         .groups
@@ -197,7 +248,7 @@ fn exemption(
         .flatten()
         .find(|g| settings.exempt_groups.contains(g))
     {
-        return Some(format!("group {group} is exempt"));
+        return by("group", format!("group {group} is exempt"));
     }
     None
 }

@@ -10,4 +10,5 @@ pub mod input;
 pub mod perimeter;
 pub mod report;
 pub mod resources;
+pub mod server;
 pub mod simulate;

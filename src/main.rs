@@ -34,6 +34,10 @@ enum Command {
     Check(CheckArgs),
     /// Decide whether a policy allows any request outside the data perimeter, and show it.
     Analyze(AnalyzeArgs),
+    /// Serve the HTTPS validating admission webhook.
+    Serve(Box<ServeArgs>),
+    /// Print the DataPerimeter CustomResourceDefinition (generated from the Rust type).
+    Crd,
     /// Print the version.
     Version,
 }
@@ -65,6 +69,79 @@ struct CheckArgs {
     /// Exit 1 when a finding is at least this severe.
     #[arg(long, value_enum, default_value_t = FailOnArg::Deny)]
     fail_on: FailOnArg,
+}
+
+/// Every flag can also be given as the `PERIMETER_GUARD_*` environment variable named in its help;
+/// lists are comma-separated there.
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// DataPerimeter YAML file or directory, hot-reloaded; repeatable.
+    #[arg(long, env = "PERIMETER_GUARD_PERIMETER", value_delimiter = ',')]
+    perimeter: Vec<PathBuf>,
+    /// Serving certificate (PEM, leaf first), reloaded when it changes.
+    #[arg(long, env = "PERIMETER_GUARD_TLS_CERT_FILE")]
+    tls_cert_file: PathBuf,
+    /// Serving key (PEM), reloaded when it changes.
+    #[arg(long, env = "PERIMETER_GUARD_TLS_KEY_FILE")]
+    tls_key_file: PathBuf,
+    /// Require clients (the API server) to present a certificate issued by one of these CAs.
+    #[arg(long, env = "PERIMETER_GUARD_CLIENT_CA_FILE")]
+    client_ca_file: Option<PathBuf>,
+    /// Address of the HTTPS webhook.
+    #[arg(long, env = "PERIMETER_GUARD_LISTEN", default_value = "0.0.0.0:8443")]
+    listen: std::net::SocketAddr,
+    /// Address of the plain-HTTP /healthz, /readyz and /metrics.
+    #[arg(
+        long,
+        env = "PERIMETER_GUARD_HEALTH_LISTEN",
+        default_value = "0.0.0.0:8080"
+    )]
+    health_listen: std::net::SocketAddr,
+    /// Also read cluster-scoped DataPerimeter custom resources, watched through the API server.
+    #[arg(long, env = "PERIMETER_GUARD_WATCH_CRDS")]
+    watch_crds: bool,
+    /// Namespaces never checked (defence in depth behind the webhook's namespaceSelector).
+    #[arg(long, env = "PERIMETER_GUARD_EXEMPT_NAMESPACES", value_delimiter = ',')]
+    exempt_namespace: Vec<String>,
+    /// Users never checked (e.g. a break-glass account).
+    #[arg(long, env = "PERIMETER_GUARD_EXEMPT_USERS", value_delimiter = ',')]
+    exempt_user: Vec<String>,
+    /// Groups never checked (e.g. a break-glass group).
+    #[arg(long, env = "PERIMETER_GUARD_EXEMPT_GROUPS", value_delimiter = ',')]
+    exempt_group: Vec<String>,
+    /// Let the object label `perimeterguard.io/exempt: "<reason>"` exempt an object.
+    #[arg(long, env = "PERIMETER_GUARD_ALLOW_EXEMPT_LABEL")]
+    allow_exempt_label: bool,
+    /// Longest time to answer a review; past it the API server applies the failurePolicy.
+    #[arg(long, env = "PERIMETER_GUARD_REQUEST_TIMEOUT", default_value = "4s", value_parser = humantime::parse_duration)]
+    request_timeout: std::time::Duration,
+    /// Reviews evaluated at once (default: the number of CPUs).
+    #[arg(long, env = "PERIMETER_GUARD_MAX_CONCURRENCY")]
+    max_concurrency: Option<usize>,
+    /// Requests held at once (reading, queued, evaluating); more get an immediate 503.
+    #[arg(long, env = "PERIMETER_GUARD_MAX_PENDING", default_value_t = 256)]
+    max_pending: usize,
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "PERIMETER_GUARD_MAX_BODY_BYTES", default_value_t = perimeter_guard::server::router::DEFAULT_MAX_BODY)]
+    max_body_bytes: usize,
+    /// How often certificate and configuration files are checked for changes.
+    #[arg(long, env = "PERIMETER_GUARD_RELOAD_INTERVAL", default_value = "2s", value_parser = humantime::parse_duration)]
+    reload_interval: std::time::Duration,
+    /// After SIGTERM, keep accepting this long (readiness already failing) before closing.
+    #[arg(long, env = "PERIMETER_GUARD_SHUTDOWN_DELAY", default_value = "0s", value_parser = humantime::parse_duration)]
+    shutdown_delay: std::time::Duration,
+    /// After closing, the longest wait for in-flight reviews.
+    #[arg(long, env = "PERIMETER_GUARD_SHUTDOWN_GRACE", default_value = "20s", value_parser = humantime::parse_duration)]
+    shutdown_grace: std::time::Duration,
+    /// Log format.
+    #[arg(long, env = "PERIMETER_GUARD_LOG_FORMAT", value_enum, default_value_t = LogFormat::Json)]
+    log_format: LogFormat,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum LogFormat {
+    Json,
+    Text,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -147,14 +224,26 @@ enum Output {
 struct InvalidInput(String);
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("PERIMETER_GUARD_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .init();
     let cli = Cli::parse();
+    // The webhook logs every decision at info, as JSON for log pipelines; the CLI commands keep
+    // stderr for warnings.
+    let (default_level, json) = match &cli.command {
+        Command::Serve(args) => ("info", args.log_format == LogFormat::Json),
+        _ => ("warn", false),
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PERIMETER_GUARD_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
+    let logs = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(filter);
+    if json {
+        logs.json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .init();
+    } else {
+        logs.init();
+    }
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -177,6 +266,77 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Simulate(args) => simulate_command(args),
         Command::Analyze(args) => analyze_command(args),
         Command::Check(args) => check_command(args),
+        Command::Serve(args) => serve_command(*args),
+        Command::Crd => {
+            print!("{}", perimeter_guard::perimeter::crd::crd_yaml());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn serve_command(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    use perimeter_guard::server::{self, Limits, Listeners, Options, TlsFiles};
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let mut limits = Limits {
+        max_body: args.max_body_bytes,
+        deadline: args.request_timeout,
+        max_pending: args.max_pending,
+        ..Limits::default()
+    };
+    if let Some(n) = args.max_concurrency {
+        limits.max_concurrency = n;
+    }
+    let options = Options {
+        tls: TlsFiles {
+            cert: args.tls_cert_file,
+            key: args.tls_key_file,
+            client_ca: args.client_ca_file,
+        },
+        perimeters: args.perimeter,
+        watch_crds: args.watch_crds,
+        exemptions: perimeter_guard::admission::Settings {
+            exempt_namespaces: args.exempt_namespace,
+            allow_label_exemption: args.allow_exempt_label,
+            exempt_users: args.exempt_user,
+            exempt_groups: args.exempt_group,
+            ..Default::default()
+        },
+        limits,
+        reload_interval: args.reload_interval,
+        shutdown_delay: args.shutdown_delay,
+        shutdown_grace: args.shutdown_grace,
+    };
+    let listeners = Listeners {
+        webhook: std::net::TcpListener::bind(args.listen)
+            .with_context(|| format!("binding the webhook address {}", args.listen))?,
+        health: std::net::TcpListener::bind(args.health_listen)
+            .with_context(|| format!("binding the health address {}", args.health_listen))?,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async move {
+        server::run(options, listeners, termination())
+            .await
+            .map_err(anyhow::Error::from)
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Resolves on SIGTERM (how Kubernetes stops a pod) or Ctrl-C.
+async fn termination() {
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot listen for SIGTERM; stopping only on Ctrl-C");
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        }
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = tokio::signal::ctrl_c() => {}
     }
 }
 

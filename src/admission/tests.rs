@@ -25,6 +25,7 @@ fn settings() -> Settings {
         exempt_users: vec![],
         exempt_groups: vec!["break-glass".into()],
         config_hash: "abc123".into(),
+        config_generation: 7,
     }
 }
 
@@ -77,7 +78,7 @@ fn compliant_object_is_allowed_with_its_uid_and_annotations() {
     assert_eq!(v["allowed"], true);
     assert_eq!(
         v["auditAnnotations"],
-        json!({"config": "abc123", "decision": "allow"})
+        json!({"config-hash": "abc123", "config-generation": "7", "decision": "allow"})
     );
     assert_eq!(r.decision, "allow");
 }
@@ -215,7 +216,7 @@ fn deletes_unknown_kinds_and_exemptions() {
     )
     .unwrap();
     assert_eq!(
-        r.exemption.as_deref(),
+        r.exemption.as_ref().map(|e| e.detail.as_str()),
         Some("label perimeterguard.io/exempt=migration-ticket-42")
     );
     assert_eq!(
@@ -249,7 +250,10 @@ fn deletes_unknown_kinds_and_exemptions() {
         &settings(),
     )
     .unwrap();
-    assert_eq!(r.exemption.as_deref(), Some("group break-glass is exempt"));
+    assert_eq!(
+        r.exemption.as_ref().map(|e| e.detail.as_str()),
+        Some("group break-glass is exempt")
+    );
     let mut system = obj;
     system["metadata"]["namespace"] = json!("kube-system");
     let r = review(
@@ -259,7 +263,7 @@ fn deletes_unknown_kinds_and_exemptions() {
     )
     .unwrap();
     assert_eq!(
-        r.exemption.as_deref(),
+        r.exemption.as_ref().map(|e| e.detail.as_str()),
         Some("namespace kube-system is exempt")
     );
 }

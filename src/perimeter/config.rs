@@ -44,7 +44,24 @@ pub struct Metadata {
 }
 
 /// What is inside the perimeter, and how strictly bucket policies are judged.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+///
+/// The derive also defines the cluster-scoped custom resource (`DataPerimeterResource`), so the
+/// CRD's schema is this type's and cannot drift from what the files accept.
+#[derive(
+    Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema, kube::CustomResource,
+)]
+#[kube(
+    group = "perimeterguard.io",
+    version = "v1alpha1",
+    kind = "DataPerimeter",
+    root = "DataPerimeterResource",
+    status = "crate::perimeter::crd::DataPerimeterStatus",
+    shortname = "dp",
+    category = "perimeter-guard",
+    printcolumn = r#"{"name":"Enforcement","type":"string","jsonPath":".spec.enforcement"}"#,
+    printcolumn = r#"{"name":"Accepted","type":"string","jsonPath":".status.conditions[?(@.type==\"Accepted\")].status"}"#,
+    printcolumn = r#"{"name":"Age","type":"date","jsonPath":".metadata.creationTimestamp"}"#
+)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DataPerimeterSpec {
     /// Trusted identities.

@@ -1,6 +1,7 @@
 //! The data perimeter as platform teams write it: the `DataPerimeter` configuration.
 
 pub mod config;
+pub mod crd;
 pub mod rules;
 
 pub use config::{ConfigError, DataPerimeter, DataPerimeterSpec, load_perimeters};

@@ -1,0 +1,326 @@
+//! The configuration in force: one immutable snapshot, swapped atomically, so a review sees
+//! either the old configuration or the new one and never a mix. It is assembled from two sources,
+//! DataPerimeter files and (optionally) DataPerimeter custom resources.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use arc_swap::ArcSwapOption;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::admission::Settings;
+use crate::perimeter::{ConfigError, DataPerimeter, load_perimeters};
+
+use super::metrics::Metrics;
+
+/// The configuration one review is decided with.
+#[derive(Debug)]
+pub struct Snapshot {
+    pub perimeters: Vec<DataPerimeter>,
+    /// Exemptions, plus this snapshot's generation and hash for audit annotations.
+    pub settings: Settings,
+}
+
+impl Snapshot {
+    pub fn generation(&self) -> u64 {
+        self.settings.config_generation
+    }
+
+    pub fn hash(&self) -> &str {
+        &self.settings.config_hash
+    }
+}
+
+/// What `/readyz` shows about the configuration.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConfigStatus {
+    pub generation: u64,
+    pub hash: String,
+    pub perimeters: Vec<String>,
+    /// The error of the newest configuration when it was rejected; the previous one stays.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub crd_sync: Option<CrdSync>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CrdSync {
+    /// Whether the first complete list of DataPerimeter objects has arrived.
+    pub synced: bool,
+    pub accepted: usize,
+    pub invalid: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+}
+
+#[derive(Default)]
+struct Sources {
+    files: Option<Vec<DataPerimeter>>,
+    crds: Option<Vec<DataPerimeter>>,
+}
+
+/// Holds the snapshot in force and the latest state of each source.
+pub struct ConfigStore {
+    current: ArcSwapOption<Snapshot>,
+    sources: Mutex<Sources>,
+    status: Mutex<ConfigStatus>,
+    exemptions: Settings,
+    uses_files: bool,
+    uses_crds: bool,
+    metrics: Arc<Metrics>,
+}
+
+impl ConfigStore {
+    /// `exemptions` carries the exemption settings; generation and hash are filled per snapshot.
+    pub fn new(
+        exemptions: Settings,
+        uses_files: bool,
+        uses_crds: bool,
+        metrics: Arc<Metrics>,
+    ) -> Self {
+        Self {
+            current: ArcSwapOption::empty(),
+            sources: Mutex::new(Sources::default()),
+            status: Mutex::new(ConfigStatus::default()),
+            exemptions,
+            uses_files,
+            uses_crds,
+            metrics,
+        }
+    }
+
+    /// The snapshot in force, if any configuration has been accepted yet.
+    pub fn current(&self) -> Option<Arc<Snapshot>> {
+        self.current.load_full()
+    }
+
+    pub fn status(&self) -> ConfigStatus {
+        self.status.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    /// Ready when every configured source has delivered once and the result was accepted.
+    pub fn is_ready(&self) -> bool {
+        let Ok(sources) = self.sources.lock() else {
+            return false;
+        };
+        (!self.uses_files || sources.files.is_some())
+            && (!self.uses_crds || sources.crds.is_some())
+            && self.current.load().is_some()
+    }
+
+    /// A new state of the files: accepted whole, or rejected whole with the last good kept.
+    pub fn files_loaded(&self, result: Result<Vec<DataPerimeter>, String>) {
+        let Ok(mut sources) = self.sources.lock() else {
+            return;
+        };
+        match result {
+            Ok(perimeters) => {
+                let previous = sources.files.replace(perimeters);
+                if let Err(e) = self.publish(&sources) {
+                    sources.files = previous;
+                    self.rejected(e);
+                }
+            }
+            Err(e) => self.rejected(e),
+        }
+    }
+
+    /// A new state of the custom resources (only the valid ones; invalid objects are reported on
+    /// their own status and left out).
+    pub fn crds_loaded(&self, perimeters: Vec<DataPerimeter>, sync: CrdSync) {
+        let Ok(mut sources) = self.sources.lock() else {
+            return;
+        };
+        let previous = sources.crds.replace(perimeters);
+        if let Ok(mut status) = self.status.lock() {
+            status.crd_sync = Some(sync);
+        }
+        if let Err(e) = self.publish(&sources) {
+            sources.crds = previous;
+            self.rejected(e);
+        }
+    }
+
+    pub fn crd_error(&self, error: String) {
+        if let Ok(mut status) = self.status.lock() {
+            let sync = status.crd_sync.get_or_insert_with(CrdSync::default);
+            sync.last_error = Some(error);
+        }
+    }
+
+    fn rejected(&self, error: String) {
+        tracing::error!(error = %error, "configuration rejected; the previous one stays in force");
+        Metrics::result(&self.metrics.config_reloads, false);
+        if self.current.load().is_some() {
+            self.metrics.config_stale.set(1);
+        }
+        if let Ok(mut status) = self.status.lock() {
+            status.last_error = Some(error);
+        }
+    }
+
+    /// Combines the sources into a snapshot and swaps it in, unless nothing changed.
+    fn publish(&self, sources: &Sources) -> Result<(), String> {
+        if (self.uses_files && sources.files.is_none())
+            || (self.uses_crds && sources.crds.is_none())
+        {
+            // Wait for every source's first state: half a configuration is not one.
+            return Ok(());
+        }
+        let mut perimeters: Vec<DataPerimeter> = Vec::new();
+        for dp in sources.files.iter().chain(sources.crds.iter()).flatten() {
+            if perimeters
+                .iter()
+                .any(|p| p.metadata.name == dp.metadata.name)
+            {
+                return Err(format!(
+                    "DataPerimeter {:?} is defined both in the files and as a custom resource",
+                    dp.metadata.name
+                ));
+            }
+            perimeters.push(dp.clone());
+        }
+        let hash = content_hash(&perimeters);
+        let previous = self.current.load_full();
+        if let Some(p) = &previous
+            && p.hash() == hash
+        {
+            // Same content (a reverted edit, a status-only change of a custom resource): nothing
+            // to swap, but the newest state is a valid one again.
+            self.metrics.config_stale.set(0);
+            if let Ok(mut status) = self.status.lock() {
+                status.last_error = None;
+            }
+            return Ok(());
+        }
+        let generation = previous.as_ref().map_or(1, |p| p.generation() + 1);
+        if perimeters.is_empty() {
+            tracing::warn!("no DataPerimeter is configured: every object is admitted unchecked");
+        }
+        let mut settings = self.exemptions.clone();
+        settings.config_generation = generation;
+        settings.config_hash = hash.clone();
+        let names: Vec<String> = perimeters.iter().map(|p| p.metadata.name.clone()).collect();
+        self.current.store(Some(Arc::new(Snapshot {
+            perimeters,
+            settings,
+        })));
+        self.metrics.config_loaded(generation, &hash);
+        tracing::info!(generation, hash = %hash, perimeters = ?names, "configuration in force");
+        self.accepted_names(generation, &hash, names);
+        Ok(())
+    }
+
+    fn accepted_names(&self, generation: u64, hash: &str, names: Vec<String>) {
+        Metrics::result(&self.metrics.config_reloads, true);
+        self.metrics.config_stale.set(0);
+        if let Ok(mut status) = self.status.lock() {
+            status.generation = generation;
+            status.hash = hash.to_owned();
+            status.perimeters = names;
+            status.last_error = None;
+        }
+    }
+}
+
+/// Polls the files every `interval` and hands every changed state to the store. Polling, rather
+/// than file notifications, survives what happens to mounted ConfigMaps: the kubelet swaps a
+/// symbolic link to a new hidden folder, and editors write a new file and rename it.
+pub async fn watch_files(
+    store: Arc<ConfigStore>,
+    paths: Vec<PathBuf>,
+    interval: std::time::Duration,
+) {
+    let mut last: Option<Result<Vec<u8>, String>> = None;
+    loop {
+        let read_paths = paths.clone();
+        let result = tokio::task::spawn_blocking(move || read_files(&read_paths))
+            .await
+            .unwrap_or_else(|e| Err(format!("reading the configuration failed: {e}")));
+        let seen = result
+            .as_ref()
+            .map(|(_, f)| f.clone())
+            .map_err(Clone::clone);
+        if last.as_ref() != Some(&seen) {
+            last = Some(seen);
+            store.files_loaded(result.map(|(perimeters, _)| perimeters));
+        }
+        tokio::time::sleep(interval).await;
+    }
+}
+
+/// The first 16 hex digits of the SHA-256 of the configuration's canonical JSON.
+pub fn content_hash(perimeters: &[DataPerimeter]) -> String {
+    let json = serde_json::to_vec(perimeters).unwrap_or_default();
+    let digest = Sha256::digest(&json);
+    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+/// Reads DataPerimeter YAML from files and directories. A directory contributes its `.yaml`,
+/// `.yml` and `.json` files, not its hidden entries: a mounted ConfigMap keeps its real files in
+/// hidden `..data` folders behind symbolic links, which would otherwise be read twice.
+pub fn read_files(paths: &[PathBuf]) -> Result<(Vec<DataPerimeter>, Vec<u8>), String> {
+    let mut files: Vec<PathBuf> = Vec::new();
+    for path in paths {
+        let meta = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        if meta.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(path)
+                .map_err(|e| format!("{}: {e}", path.display()))?
+                .filter_map(Result::ok)
+                .map(|entry| entry.path())
+                .filter(|p| is_config_file(p))
+                .collect();
+            found.sort();
+            files.extend(found);
+        } else {
+            files.push(path.clone());
+        }
+    }
+    let mut fingerprint = Sha256::new();
+    let mut perimeters: Vec<DataPerimeter> = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+        fingerprint.update(file.to_string_lossy().as_bytes());
+        fingerprint.update([0]);
+        fingerprint.update(text.as_bytes());
+        fingerprint.update([0]);
+        let name = file.display().to_string();
+        let found = load_perimeters(&text, &name).map_err(|e: ConfigError| e.to_string())?;
+        for dp in found {
+            if perimeters
+                .iter()
+                .any(|p| p.metadata.name == dp.metadata.name)
+            {
+                return Err(format!(
+                    "{name}: metadata.name: {:?} is defined twice",
+                    dp.metadata.name
+                ));
+            }
+            perimeters.push(dp);
+        }
+    }
+    if perimeters.is_empty() {
+        let where_: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        return Err(format!("no DataPerimeter found in {}", where_.join(", ")));
+    }
+    Ok((perimeters, fingerprint.finalize().to_vec()))
+}
+
+fn is_config_file(path: &Path) -> bool {
+    let hidden = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .is_none_or(|n| n.starts_with('.'));
+    let ext_ok = matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("yaml" | "yml" | "json")
+    );
+    !hidden && ext_ok && path.is_file()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,233 @@
+//! The webhook's Prometheus metrics. Every label has a bounded set of values: kinds come from the
+//! webhook's own rules, decisions and reasons from fixed lists, rule ids from the catalogue.
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+
+use crate::admission::Reviewed;
+use crate::perimeter::config::Enforcement;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RequestLabels {
+    pub kind: String,
+    pub operation: String,
+    pub decision: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct FindingLabels {
+    pub rule: String,
+    pub enforcement: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ReasonLabels {
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ResultLabels {
+    pub result: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ConfigInfoLabels {
+    pub generation: String,
+    pub hash: String,
+}
+
+/// Latency buckets from 100 µs up to the API server's longest webhook timeout (30 s), so a slow
+/// answer is never lumped into `+Inf`.
+pub const DURATION_BUCKETS: [f64; 17] = [
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+    5.0, 10.0, 30.0,
+];
+
+pub struct Metrics {
+    registry: Registry,
+    pub requests: Family<RequestLabels, Counter>,
+    pub duration: Histogram,
+    pub findings: Family<FindingLabels, Counter>,
+    pub exemptions: Family<ReasonLabels, Counter>,
+    /// Requests answered without a decision (HTTP 4xx/5xx), by reason.
+    pub errors: Family<ReasonLabels, Counter>,
+    pub in_flight: Gauge,
+    pub config_reloads: Family<ResultLabels, Counter>,
+    pub config_info: Family<ConfigInfoLabels, Gauge>,
+    /// 1 while the active configuration is older than the newest one seen (a reload failed).
+    pub config_stale: Gauge,
+    pub certificate_expiry: Gauge,
+    pub certificate_reloads: Family<ResultLabels, Counter>,
+    pub crd_objects: Family<ResultLabels, Gauge>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Self {
+        let mut registry = Registry::with_prefix("perimeter_guard");
+        let requests = Family::<RequestLabels, Counter>::default();
+        registry.register(
+            "admission_requests",
+            "Admission reviews answered, by kind, operation and decision",
+            requests.clone(),
+        );
+        let duration = Histogram::new(DURATION_BUCKETS);
+        registry.register(
+            "admission_duration_seconds",
+            "Time from reading a review to answering it",
+            duration.clone(),
+        );
+        let findings = Family::<FindingLabels, Counter>::default();
+        registry.register(
+            "findings",
+            "Findings, by rule and the enforcement they had",
+            findings.clone(),
+        );
+        let exemptions = Family::<ReasonLabels, Counter>::default();
+        registry.register(
+            "exemptions",
+            "Reviews not checked because of an exemption (namespace, label, user, group)",
+            exemptions.clone(),
+        );
+        let errors = Family::<ReasonLabels, Counter>::default();
+        registry.register(
+            "admission_errors",
+            "Requests answered without a decision, by reason; the API server applies the webhook's failurePolicy",
+            errors.clone(),
+        );
+        let in_flight = Gauge::default();
+        registry.register(
+            "admission_in_flight",
+            "Reviews being read, queued or evaluated",
+            in_flight.clone(),
+        );
+        let config_reloads = Family::<ResultLabels, Counter>::default();
+        registry.register(
+            "config_reload",
+            "Configuration loads, by result (success or failure)",
+            config_reloads.clone(),
+        );
+        let config_info = Family::<ConfigInfoLabels, Gauge>::default();
+        registry.register(
+            "config_info",
+            "The configuration in force: its generation and content hash",
+            config_info.clone(),
+        );
+        let config_stale = Gauge::default();
+        registry.register(
+            "config_stale",
+            "1 when the newest configuration was rejected and an older one stays in force",
+            config_stale.clone(),
+        );
+        let certificate_expiry = Gauge::default();
+        registry.register(
+            "certificate_expiry_timestamp_seconds",
+            "When the serving certificate expires (Unix time)",
+            certificate_expiry.clone(),
+        );
+        let certificate_reloads = Family::<ResultLabels, Counter>::default();
+        registry.register(
+            "certificate_reload",
+            "Serving-certificate loads, by result (success or failure)",
+            certificate_reloads.clone(),
+        );
+        let crd_objects = Family::<ResultLabels, Gauge>::default();
+        registry.register(
+            "crd_objects",
+            "DataPerimeter custom resources seen, by result (accepted or invalid)",
+            crd_objects.clone(),
+        );
+        Self {
+            registry,
+            requests,
+            duration,
+            findings,
+            exemptions,
+            errors,
+            in_flight,
+            config_reloads,
+            config_info,
+            config_stale,
+            certificate_expiry,
+            certificate_reloads,
+            crd_objects,
+        }
+    }
+
+    /// The OpenMetrics text exposition, which Prometheus scrapes as is.
+    pub fn encode(&self) -> String {
+        let mut out = String::new();
+        // Writing into a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
+        out
+    }
+
+    pub fn record(&self, reviewed: &Reviewed, seconds: f64) {
+        self.requests
+            .get_or_create(&RequestLabels {
+                kind: reviewed.request.kind.clone(),
+                operation: reviewed.request.operation.to_owned(),
+                decision: reviewed.decision.to_owned(),
+            })
+            .inc();
+        self.duration.observe(seconds);
+        for (rule, enforcement) in &reviewed.rules {
+            self.findings
+                .get_or_create(&FindingLabels {
+                    rule: (*rule).to_owned(),
+                    enforcement: enforcement_label(*enforcement).to_owned(),
+                })
+                .inc();
+        }
+        if let Some(e) = &reviewed.exemption {
+            self.exemptions
+                .get_or_create(&ReasonLabels {
+                    reason: e.by.to_owned(),
+                })
+                .inc();
+        }
+    }
+
+    pub fn error(&self, reason: &'static str) {
+        self.errors
+            .get_or_create(&ReasonLabels {
+                reason: reason.to_owned(),
+            })
+            .inc();
+    }
+
+    pub fn config_loaded(&self, generation: u64, hash: &str) {
+        self.config_info.clear();
+        self.config_info
+            .get_or_create(&ConfigInfoLabels {
+                generation: generation.to_string(),
+                hash: hash.to_owned(),
+            })
+            .set(1);
+    }
+
+    pub fn result(family: &Family<ResultLabels, Counter>, ok: bool) {
+        family
+            .get_or_create(&ResultLabels {
+                result: if ok { "success" } else { "failure" }.to_owned(),
+            })
+            .inc();
+    }
+}
+
+fn enforcement_label(e: Enforcement) -> &'static str {
+    match e {
+        Enforcement::Deny => "Deny",
+        Enforcement::Warn => "Warn",
+        Enforcement::Audit => "Audit",
+    }
+}
