@@ -76,6 +76,12 @@ pub fn review(
 ) -> Result<Reviewed, BadReview> {
     let review: AdmissionReview<DynamicObject> =
         serde_json::from_slice(body).map_err(|e| BadReview(e.to_string()))?;
+    if review.types.api_version != "admission.k8s.io/v1" || review.types.kind != "AdmissionReview" {
+        return Err(BadReview(format!(
+            "apiVersion {:?} and kind {:?}; expected admission.k8s.io/v1 and AdmissionReview",
+            review.types.api_version, review.types.kind
+        )));
+    }
     let request: AdmissionRequest<DynamicObject> = review
         .try_into()
         .map_err(|e: kube_core::admission::ConvertAdmissionReviewError| BadReview(e.to_string()))?;
@@ -259,7 +265,7 @@ fn facts_unchanged(old: &Value, new: &Value) -> bool {
         (
             crate::resources::Adapted::Checked { subjects: a, .. },
             crate::resources::Adapted::Checked { subjects: b, .. },
-        ) => a == b,
+        ) => crate::resources::facts::same_facts(&a, &b),
         _ => false,
     }
 }

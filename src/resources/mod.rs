@@ -4,6 +4,7 @@
 
 pub mod ack;
 pub mod crossplane;
+pub mod facts;
 mod fields;
 pub mod structured_policy;
 pub mod upbound;

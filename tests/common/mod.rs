@@ -1,6 +1,7 @@
 //! Shared by the integration tests: where the shared corpus lives.
 #![allow(dead_code)]
 
+pub mod admission;
 pub mod cli;
 pub mod policy_gen;
 
