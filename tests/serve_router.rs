@@ -182,7 +182,14 @@ async fn the_denial_message_names_object_rules_fields_and_fixes() {
 #[tokio::test]
 async fn violating_objects_of_every_family_are_denied_with_one_cause_per_finding() {
     let app = app(&example_perimeter());
-    let cases: [(&str, &str, &str, &[(&str, &str)]); 6] = [
+    /// File, object name, how the message names it, and the (field, rule) of every finding.
+    type Case = (
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static [(&'static str, &'static str)],
+    );
+    let cases: [Case; 6] = [
         (
             ACK,
             "partner-facing",
