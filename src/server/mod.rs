@@ -136,10 +136,12 @@ pub async fn run(
             })
             .into_future(),
     );
-    tracing::info!(
-        webhook = %handle.listening().await.map(|a| a.to_string()).unwrap_or_default(),
-        "serving admission reviews"
-    );
+    let address = handle
+        .listening()
+        .await
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    tracing::info!(webhook = %address, "serving admission reviews");
 
     tokio::select! {
         () = shutdown => {}

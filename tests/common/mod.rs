@@ -3,6 +3,7 @@
 
 pub mod admission;
 pub mod cli;
+pub mod pki;
 pub mod policy_gen;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,418 @@
+//! The webhook over real TLS on loopback, called by a real HTTPS client that verifies the CA:
+//! serving, certificate rotation under load, client-certificate authentication, configuration
+//! reload, and graceful shutdown.
+
+mod common;
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use perimeter_guard::admission::Settings;
+use perimeter_guard::server::{self, Limits, Listeners, Options, TlsFiles};
+use serde_json::Value;
+
+use common::admission::{example, review};
+use common::pki::{Ca, Pair};
+
+const ACK: &str = "examples/manifests/ack.yaml";
+
+fn example_perimeter() -> String {
+    std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/perimeter.yaml"
+    ))
+    .expect("the example perimeter")
+}
+
+/// Writes `contents` to `path` the way the kubelet and cert-manager do: a new file, renamed over.
+fn replace(path: &Path, contents: &str) {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, contents).expect("write");
+    std::fs::rename(&tmp, path).expect("rename");
+}
+
+struct Running {
+    webhook: SocketAddr,
+    health: SocketAddr,
+    dir: tempfile::TempDir,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<Result<(), server::ServeError>>,
+}
+
+impl Running {
+    fn cert_path(&self) -> PathBuf {
+        self.dir.path().join("tls.crt")
+    }
+    fn key_path(&self) -> PathBuf {
+        self.dir.path().join("tls.key")
+    }
+    fn perimeter_dir(&self) -> PathBuf {
+        self.dir.path().join("perimeters")
+    }
+    async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        self.task
+            .await
+            .expect("the server task")
+            .expect("the server stops cleanly");
+    }
+}
+
+async fn start(ca_for_clients: Option<&Ca>, serving: &Pair) -> Running {
+    // reqwest's plain-HTTP client for the health port wants a process-wide provider.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("tls.crt"), &serving.cert).expect("cert");
+    std::fs::write(dir.path().join("tls.key"), &serving.key).expect("key");
+    let client_ca = ca_for_clients.map(|ca| {
+        let path = dir.path().join("client-ca.crt");
+        std::fs::write(&path, ca.pem()).expect("client ca");
+        path
+    });
+    std::fs::create_dir(dir.path().join("perimeters")).expect("dir");
+    std::fs::write(dir.path().join("perimeters/corp.yaml"), example_perimeter())
+        .expect("perimeter");
+    let webhook = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let health = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let (webhook_addr, health_addr) = (
+        webhook.local_addr().expect("addr"),
+        health.local_addr().expect("addr"),
+    );
+    let options = Options {
+        tls: TlsFiles {
+            cert: dir.path().join("tls.crt"),
+            key: dir.path().join("tls.key"),
+            client_ca,
+        },
+        perimeters: vec![dir.path().join("perimeters")],
+        watch_crds: false,
+        exemptions: Settings::default(),
+        limits: Limits::default(),
+        reload_interval: Duration::from_millis(100),
+        shutdown_delay: Duration::ZERO,
+        shutdown_grace: Duration::from_secs(5),
+    };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(server::run(options, Listeners { webhook, health }, async {
+        let _ = stopped.await;
+    }));
+    let running = Running {
+        webhook: webhook_addr,
+        health: health_addr,
+        dir,
+        stop: Some(stop),
+        task,
+    };
+    wait_ready(&running).await;
+    running
+}
+
+async fn wait_ready(server: &Running) {
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Ok(r) = client
+            .get(format!("http://{}/readyz", server.health))
+            .send()
+            .await
+            && r.status() == 200
+        {
+            return;
+        }
+        assert!(Instant::now() < deadline, "the server never became ready");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn tls_client(ca: &Ca, identity: Option<&Pair>, reuse_connections: bool) -> reqwest::Client {
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(CertificateDer::from_pem_slice(ca.pem().as_bytes()).expect("ca pem"))
+        .expect("ca");
+    let builder = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("versions")
+    .with_root_certificates(roots);
+    let config = match identity {
+        None => builder.with_no_client_auth(),
+        Some(pair) => builder
+            .with_client_auth_cert(
+                vec![CertificateDer::from_pem_slice(pair.cert.as_bytes()).expect("cert")],
+                PrivateKeyDer::from_pem_slice(pair.key.as_bytes()).expect("key"),
+            )
+            .expect("client auth"),
+    };
+    let mut client = reqwest::Client::builder()
+        .tls_backend_preconfigured(config)
+        .tls_info(true)
+        .timeout(Duration::from_secs(10));
+    if !reuse_connections {
+        client = client.pool_max_idle_per_host(0);
+    }
+    client.build().expect("client")
+}
+
+/// Posts a review of `object` and returns the response's `allowed` and the serving certificate.
+async fn call(
+    client: &reqwest::Client,
+    server: SocketAddr,
+    object: &Value,
+) -> Result<(bool, Vec<u8>), String> {
+    let response = client
+        .post(format!("https://localhost:{}/validate", server.port()))
+        .header("content-type", "application/json")
+        .body(review("CREATE", Some(object), None, false).to_string())
+        .send()
+        .await
+        .map_err(|e| format!("{e:?}"))?;
+    let peer = response
+        .extensions()
+        .get::<reqwest::tls::TlsInfo>()
+        .and_then(|i| i.peer_certificate().map(<[u8]>::to_vec))
+        .unwrap_or_default();
+    if response.status() != 200 {
+        return Err(format!("HTTP {}", response.status()));
+    }
+    let body: Value = response.json().await.map_err(|e| e.to_string())?;
+    Ok((body["response"]["allowed"] == true, peer))
+}
+
+fn der(pem: &str) -> Vec<u8> {
+    use rustls_pki_types::CertificateDer;
+    use rustls_pki_types::pem::PemObject;
+    CertificateDer::from_pem_slice(pem.as_bytes())
+        .expect("pem")
+        .to_vec()
+}
+
+async fn metrics(server: &Running) -> String {
+    reqwest::get(format!("http://{}/metrics", server.health))
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serves_decisions_over_tls_to_a_client_that_verifies_the_ca() {
+    let ca = Ca::new("webhook CA");
+    let server = start(None, &ca.server("perimeter-guard")).await;
+    let client = tls_client(&ca, None, true);
+    let (allowed, _) = call(&client, server.webhook, &example(ACK, "public-site"))
+        .await
+        .expect("a decision");
+    assert!(!allowed);
+    let (allowed, _) = call(&client, server.webhook, &example(ACK, "s3-interface"))
+        .await
+        .expect("a decision");
+    assert!(allowed);
+    // A client that trusts another CA refuses the server.
+    let stranger = tls_client(&Ca::new("other CA"), None, true);
+    assert!(
+        call(&stranger, server.webhook, &example(ACK, "s3-interface"))
+            .await
+            .is_err()
+    );
+    let text = metrics(&server).await;
+    assert!(
+        text.contains("perimeter_guard_certificate_expiry_timestamp_seconds "),
+        "{text}"
+    );
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rotating_the_certificate_under_load_fails_no_request() {
+    let ca = Ca::new("webhook CA");
+    let first = ca.server("first");
+    let server = start(None, &first).await;
+    let stop = Arc::new(AtomicBool::new(false));
+    let failures = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let calls = Arc::new(AtomicUsize::new(0));
+    let seen_new = Arc::new(AtomicBool::new(false));
+    let second = ca.server("second");
+    let second_der = der(&second.cert);
+    let mut load = Vec::new();
+    // One client keeps its connections (they must survive), one handshakes on every call.
+    for reuse in [true, false] {
+        let (stop, failures, calls, seen_new, second_der) = (
+            stop.clone(),
+            failures.clone(),
+            calls.clone(),
+            seen_new.clone(),
+            second_der.clone(),
+        );
+        let client = tls_client(&ca, None, reuse);
+        let addr = server.webhook;
+        let object = example(ACK, "public-site");
+        load.push(tokio::spawn(async move {
+            while !stop.load(Ordering::Acquire) {
+                match call(&client, addr, &object).await {
+                    Ok((false, peer)) => {
+                        calls.fetch_add(1, Ordering::Relaxed);
+                        if !reuse && peer == second_der {
+                            seen_new.store(true, Ordering::Release);
+                        }
+                    }
+                    Ok((true, _)) => failures.lock().expect("lock").push("allowed".into()),
+                    Err(e) => failures.lock().expect("lock").push(e),
+                }
+            }
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // cert-manager's order: the certificate, then the key; in between the pair does not match.
+    replace(&server.cert_path(), &second.cert);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !metrics(&server)
+        .await
+        .contains("perimeter_guard_certificate_reload_total{result=\"failure\"} 1")
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the mismatched pair was never noticed"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    replace(&server.key_path(), &second.key);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !seen_new.load(Ordering::Acquire) {
+        assert!(
+            Instant::now() < deadline,
+            "the new certificate was never served"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    stop.store(true, Ordering::Release);
+    for task in load {
+        task.await.expect("load task");
+    }
+    let failures = failures.lock().expect("lock").clone();
+    assert!(
+        failures.is_empty(),
+        "failed calls during rotation: {failures:?}"
+    );
+    assert!(
+        calls.load(Ordering::Relaxed) > 20,
+        "too little load to mean anything"
+    );
+    let text = metrics(&server).await;
+    assert!(
+        text.contains("perimeter_guard_certificate_reload_total{result=\"success\"} 2"),
+        "{text}"
+    );
+    // The mismatched moment was seen and refused, not served.
+    assert!(
+        text.contains("perimeter_guard_certificate_reload_total{result=\"failure\"} 1"),
+        "{text}"
+    );
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_certificates_are_required_when_a_client_ca_is_set() {
+    let serving_ca = Ca::new("webhook CA");
+    let client_ca = Ca::new("API server client CA");
+    let server = start(Some(&client_ca), &serving_ca.server("perimeter-guard")).await;
+    let object = example(ACK, "s3-interface");
+    let apiserver = tls_client(&serving_ca, Some(&client_ca.client("kube-apiserver")), true);
+    assert_eq!(
+        call(&apiserver, server.webhook, &object).await.map(|r| r.0),
+        Ok(true)
+    );
+    let anonymous = tls_client(&serving_ca, None, true);
+    assert!(call(&anonymous, server.webhook, &object).await.is_err());
+    let impostor = tls_client(
+        &serving_ca,
+        Some(&Ca::new("other").client("kube-apiserver")),
+        true,
+    );
+    assert!(call(&impostor, server.webhook, &object).await.is_err());
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn configuration_reload_applies_valid_changes_and_keeps_the_last_good_one() {
+    let ca = Ca::new("webhook CA");
+    let server = start(None, &ca.server("perimeter-guard")).await;
+    let client = tls_client(&ca, None, true);
+    let object = example(ACK, "dynamodb-open");
+    assert_eq!(
+        call(&client, server.webhook, &object).await.map(|r| r.0),
+        Ok(false)
+    );
+    // A valid change: the same perimeter in Audit mode admits.
+    let file = server.perimeter_dir().join("corp.yaml");
+    replace(
+        &file,
+        &example_perimeter().replace("enforcement: Deny", "enforcement: Audit"),
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while call(&client, server.webhook, &object).await.map(|r| r.0) != Ok(true) {
+        assert!(Instant::now() < deadline, "the change never took effect");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // An invalid change, written in place (truncated first, as a careless edit would): rejected
+    // whole, the Audit configuration stays, and the failure shows on /readyz and in metrics.
+    std::fs::write(&file, "apiVersion: perimeterguard.io/v1alpha1\nkind: DataPerimeter\nmetadata: {name: corp}\nspec:\n  identity: {trustedAccounts: [\"12345\"]}\n")
+        .expect("write");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let detail = loop {
+        let r = reqwest::get(format!("http://{}/readyz", server.health))
+            .await
+            .expect("readyz");
+        assert_eq!(
+            r.status(),
+            200,
+            "a rejected reload must not take the webhook out of service"
+        );
+        let detail: Value = r.json().await.expect("json");
+        if detail["config"]["lastError"].is_string() {
+            break detail;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the invalid change was never noticed"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let error = detail["config"]["lastError"].as_str().expect("error");
+    assert!(
+        error.contains("corp.yaml") && error.contains("spec.identity.trustedAccounts[0]"),
+        "{error}"
+    );
+    assert_eq!(detail["config"]["generation"], 2);
+    assert_eq!(
+        call(&client, server.webhook, &object).await.map(|r| r.0),
+        Ok(true)
+    );
+    let text = metrics(&server).await;
+    assert!(
+        text.contains("perimeter_guard_config_reload_total{result=\"failure\"} 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("perimeter_guard_config_reload_total{result=\"success\"} 2"),
+        "{text}"
+    );
+    assert!(text.contains("perimeter_guard_config_stale 1"), "{text}");
+    // Removing the directory is survived the same way.
+    std::fs::remove_dir_all(server.perimeter_dir()).expect("remove");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        call(&client, server.webhook, &object).await.map(|r| r.0),
+        Ok(true)
+    );
+    server.stop().await;
+}
