@@ -20,12 +20,12 @@ if [ $# -lt 2 ]; then
 fi
 here=$(cd "$(dirname "$0")" && pwd)
 objects=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-[ -f "$objects" ] || { echo "start.sh: no such file: $1" >&2; exit 2; }
+[ -r "$objects" ] || { echo "start.sh: no such file: $1" >&2; exit 2; }
 mkdir -p "$2"
 data=$(cd "$2" && pwd)
 shift 2
 
-if [ -s "$data/pids" ] && kill -0 $(cat "$data/pids") 2>/dev/null; then
+if [ -s "$data/pids" ] && grep -qF "$data" $(sed 's#[0-9][0-9]*#/proc/&/cmdline#g' "$data/pids") 2>/dev/null; then
     echo "start.sh: already running in $data (stop it with stop.sh $data)" >&2
     exit 1
 fi
@@ -71,7 +71,7 @@ pids=()
 fail() {
     echo "start.sh: $1" >&2
     for f in etcd.log apiserver.log; do
-        [ -f "$data/$f" ] && { echo "--- last lines of $data/$f" >&2; tail -n 20 "$data/$f" >&2; }
+        [ -f "$data/$f" ] && { echo "--- last lines of $data/$f" >&2; tail -n 5 "$data/$f" >&2; }
     done
     [ ${#pids[@]} -gt 0 ] && kill "${pids[@]}" 2>/dev/null
     rm -f "$data/pids"
@@ -100,7 +100,9 @@ url=https://127.0.0.1:$api_port
 # /readyz turns ok once etcd answers, CRD controllers run and the admission
 # informers (fed from the file) have synced.
 for _ in $(seq 1 600); do
-    kill -0 "${pids[@]}" 2>/dev/null || fail "a server exited during startup"
+    for pid in "${pids[@]}"; do
+        kill -0 "$pid" 2>/dev/null || fail "a server exited during startup"
+    done
     if [ "$(curl -s --max-time 2 --cacert "$pki/ca.crt" --cert "$pki/admin.crt" --key "$pki/admin.key" "$url/readyz")" = ok ]; then
         ready=1
         break

@@ -132,14 +132,15 @@ func main() {
 // loadAdmissionObjects decodes every document of the file into typed client-go
 // objects, applying the defaults kube-apiserver would apply on create.
 func loadAdmissionObjects(path string) ([]runtime.Object, error) {
-	if path == "" {
-		return nil, nil
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
+	var data []byte
+	if path != "" {
+		var err error
+		if data, err = os.ReadFile(path); err != nil {
+			return nil, err
+		}
 	}
 	var objs []runtime.Object
+	declared := map[string]bool{}
 	reader := yamlutil.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
 	for i := 1; ; i++ {
 		doc, err := reader.Read()
@@ -159,7 +160,19 @@ func loadAdmissionObjects(path string) ([]runtime.Object, error) {
 		if err := defaultAndCheck(obj); err != nil {
 			return nil, fmt.Errorf("%s: document %d: %w", path, i, err)
 		}
+		if ns, ok := obj.(*corev1.Namespace); ok {
+			declared[ns.Name] = true
+		}
 		objs = append(objs, obj)
+	}
+	// kube-apiserver always has these namespaces; add the ones the file does
+	// not declare, so that e.g. objects in "default" pass a namespaceSelector.
+	for _, name := range []string{metav1.NamespaceDefault, metav1.NamespaceSystem, metav1.NamespacePublic, corev1.NamespaceNodeLease} {
+		if !declared[name] {
+			ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
+			_ = defaultAndCheck(ns)
+			objs = append(objs, ns)
+		}
 	}
 	return objs, nil
 }

@@ -1,0 +1,93 @@
+//! The whole AdmissionReview handler in process (`admission::review`: JSON in, adapters, rules,
+//! reasoner, JSON-ready response out) on every checked object of the corpus and the examples.
+//!
+//! `cargo bench --bench admission`: first a summary (median and 99th percentile over every
+//! review, each timed many times), then criterion's per-review figures.
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+#[path = "support/reviews.rs"]
+mod reviews;
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use perimeter_guard::admission::{self, Settings};
+use perimeter_guard::perimeter::load_perimeters;
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+fn setup() -> (
+    Vec<perimeter_guard::perimeter::DataPerimeter>,
+    Vec<reviews::Review>,
+) {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/perimeter.yaml"
+    ))
+    .expect("example perimeter");
+    let perimeters = load_perimeters(&text, "examples/perimeter.yaml").expect("valid");
+    let all = reviews::all(&perimeters);
+    (perimeters, all)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+/// Every review timed 200 times; the distribution over all of them.
+fn summary(_: &mut Criterion) {
+    let (perimeters, all) = setup();
+    let settings = Settings::default();
+    let mut times = Vec::new();
+    let mut worst = (Duration::ZERO, String::new());
+    for r in &all {
+        for _ in 0..200 {
+            let start = Instant::now();
+            let out = admission::review(black_box(&r.body), &perimeters, &settings);
+            let took = start.elapsed();
+            black_box(out.expect("a valid review"));
+            times.push(took);
+            if took > worst.0 {
+                worst = (took, r.name.clone());
+            }
+        }
+    }
+    times.sort();
+    let bytes: Vec<usize> = all.iter().map(|r| r.body.len()).collect();
+    println!(
+        "handler: {} reviews ({} to {} bytes), median {:.1?}, p90 {:.1?}, p99 {:.1?}, worst {:.1?} ({})",
+        all.len(),
+        bytes.iter().min().unwrap_or(&0),
+        bytes.iter().max().unwrap_or(&0),
+        percentile(&times, 0.5),
+        percentile(&times, 0.9),
+        percentile(&times, 0.99),
+        worst.0,
+        worst.1
+    );
+}
+
+fn per_review(c: &mut Criterion) {
+    let (perimeters, all) = setup();
+    let settings = Settings::default();
+    let mut group = c.benchmark_group("handler");
+    for r in &all {
+        group.bench_function(r.name.as_str(), |b| {
+            b.iter(|| admission::review(black_box(&r.body), &perimeters, &settings))
+        });
+    }
+    group.finish();
+}
+
+criterion_group! {
+    name = admission_benches;
+    config = Criterion::default()
+        .warm_up_time(Duration::from_millis(100))
+        .measurement_time(Duration::from_millis(300))
+        .sample_size(10);
+    targets = summary, per_review
+}
+criterion_main!(admission_benches);
