@@ -44,9 +44,8 @@ pub struct Metadata {
 }
 
 /// What is inside the perimeter, and how strictly bucket policies are judged.
-///
-/// The derive also defines the cluster-scoped custom resource (`DataPerimeterResource`), so the
-/// CRD's schema is this type's and cannot drift from what the files accept.
+// The derive also defines the cluster-scoped custom resource (`DataPerimeterResource`), so the
+// CRD's schema is this type's and cannot drift from what the files accept.
 #[derive(
     Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema, kube::CustomResource,
 )]
@@ -57,6 +56,7 @@ pub struct Metadata {
     root = "DataPerimeterResource",
     status = "crate::perimeter::crd::DataPerimeterStatus",
     shortname = "dp",
+    doc = "A data perimeter: the trusted identities, resources and networks, and how Perimeter Guard enforces them.",
     category = "perimeter-guard",
     printcolumn = r#"{"name":"Enforcement","type":"string","jsonPath":".spec.enforcement"}"#,
     printcolumn = r#"{"name":"Accepted","type":"string","jsonPath":".status.conditions[?(@.type==\"Accepted\")].status"}"#,
