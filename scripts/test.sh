@@ -22,6 +22,18 @@ if [ ! -s "$schema" ]; then
 fi
 export PERIMETER_GUARD_SARIF_SCHEMA="$schema"
 
+# The end-to-end tests run a real Kubernetes API server (the upstream apiextensions-apiserver
+# with the upstream admission webhook plugin) and etcd, built once from Debian's packaged
+# Kubernetes sources and cached; see scripts/apiserver/README.md. start.sh makes certificates with
+# openssl.
+if ! command -v openssl >/dev/null; then
+  apt-get update -q >/dev/null && apt-get install -y -q openssl >/dev/null
+fi
+echo "== test API server (cached after the first build)"
+export PERIMETER_GUARD_CACHE="$cache"
+eval "$(scripts/apiserver/build.sh)"
+export ETCD APISERVER
+
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
