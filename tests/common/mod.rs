@@ -5,6 +5,7 @@ pub mod admission;
 pub mod cli;
 pub mod pki;
 pub mod policy_gen;
+pub mod serve;
 
 use std::path::{Path, PathBuf};
 

@@ -1,0 +1,114 @@
+//! The `perimeter-guard serve` binary on loopback, and raw TLS connections to it, for tests that
+//! need a real process (signals) or byte-level control of a request (slow bodies).
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, ServerName};
+
+use super::pki::Ca;
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+pub struct Server {
+    pub child: Child,
+    pub webhook: u16,
+    pub health: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts the binary with the example perimeter, a certificate from `ca`, every setting through
+/// its `PERIMETER_GUARD_*` variable, plus `env`; waits until it is ready.
+pub fn start(ca: &Ca, env: &[(&str, &str)]) -> Server {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pair = ca.server("perimeter-guard");
+    std::fs::write(dir.path().join("tls.crt"), &pair.cert).expect("cert");
+    std::fs::write(dir.path().join("tls.key"), &pair.key).expect("key");
+    let (webhook, health) = (free_port(), free_port());
+    let child = Command::new(env!("CARGO_BIN_EXE_perimeter-guard"))
+        .arg("serve")
+        .env(
+            "PERIMETER_GUARD_PERIMETER",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/examples/perimeter.yaml"),
+        )
+        .env("PERIMETER_GUARD_TLS_CERT_FILE", dir.path().join("tls.crt"))
+        .env("PERIMETER_GUARD_TLS_KEY_FILE", dir.path().join("tls.key"))
+        .env("PERIMETER_GUARD_LISTEN", format!("127.0.0.1:{webhook}"))
+        .env(
+            "PERIMETER_GUARD_HEALTH_LISTEN",
+            format!("127.0.0.1:{health}"),
+        )
+        .envs(env.iter().copied())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    let server = Server {
+        child,
+        webhook,
+        health,
+        _dir: dir,
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while ready(server.health) != Some(200) {
+        assert!(Instant::now() < deadline, "never ready");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    server
+}
+
+/// The status of GET /readyz, or None when nothing answers.
+pub fn ready(port: u16) -> Option<u16> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+    s.write_all(b"GET /readyz HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+        .ok()?;
+    let mut text = String::new();
+    s.read_to_string(&mut text).ok()?;
+    text.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// A TLS connection to the webhook port, verifying the server against `ca`.
+pub async fn connect(ca: &Ca, port: u16) -> tokio_rustls::client::TlsStream<tokio::net::TcpStream> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(CertificateDer::from_pem_slice(ca.pem().as_bytes()).expect("pem"))
+        .expect("root");
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("versions")
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    let tcp = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .expect("connect");
+    tokio_rustls::TlsConnector::from(Arc::new(config))
+        .connect(ServerName::try_from("localhost").expect("name"), tcp)
+        .await
+        .expect("handshake")
+}
+
+/// The head of a POST /validate of `length` bytes.
+pub fn post_head(length: usize) -> String {
+    format!(
+        "POST /validate HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ncontent-length: {length}\r\n\r\n"
+    )
+}

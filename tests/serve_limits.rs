@@ -1,0 +1,112 @@
+//! The webhook's limits on the real binary: a review not received within the deadline, and more
+//! requests than it holds at once, get a fast 503 (the API server then applies the
+//! failurePolicy), and the server goes on answering.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use common::admission::{example, review};
+use common::pki::Ca;
+use common::serve::{connect, post_head, start};
+
+async fn answer(stream: &mut tokio_rustls::client::TlsStream<tokio::net::TcpStream>) -> String {
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut text = String::new();
+    // Read until the whole body of a JSON answer has arrived.
+    while !(text.contains("\r\n\r\n") && text.trim_end().ends_with('}')) {
+        let n = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut buf))
+            .await
+            .expect("an answer in time")
+            .expect("read");
+        if n == 0 {
+            break;
+        }
+        text.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    text
+}
+
+fn body() -> String {
+    review(
+        "CREATE",
+        Some(&example("examples/manifests/ack.yaml", "public-site")),
+        None,
+        false,
+    )
+    .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_review_not_received_within_the_deadline_gets_503() {
+    let ca = Ca::new("webhook CA");
+    let server = start(&ca, &[("PERIMETER_GUARD_REQUEST_TIMEOUT", "300ms")]);
+    let body = body();
+    let mut slow = connect(&ca, server.webhook).await;
+    slow.write_all(post_head(body.len()).as_bytes())
+        .await
+        .expect("head");
+    slow.write_all(&body.as_bytes()[..10])
+        .await
+        .expect("a little");
+    slow.flush().await.expect("flush");
+    let started = Instant::now();
+    let text = answer(&mut slow).await;
+    assert!(text.starts_with("HTTP/1.1 503"), "{text}");
+    assert!(text.contains("could not decide within 300ms"), "{text}");
+    assert!(started.elapsed() < Duration::from_secs(3));
+    // A prompt client is still answered.
+    let mut prompt = connect(&ca, server.webhook).await;
+    prompt
+        .write_all((post_head(body.len()) + &body).as_bytes())
+        .await
+        .expect("write");
+    let text = answer(&mut prompt).await;
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_past_the_pending_limit_get_an_immediate_503() {
+    let ca = Ca::new("webhook CA");
+    let server = start(&ca, &[("PERIMETER_GUARD_MAX_PENDING", "2")]);
+    let body = body();
+    // Two requests held open mid-body fill the server.
+    let mut held = Vec::new();
+    for _ in 0..2 {
+        let mut s = connect(&ca, server.webhook).await;
+        s.write_all(post_head(body.len()).as_bytes())
+            .await
+            .expect("head");
+        s.write_all(&body.as_bytes()[..10]).await.expect("a little");
+        s.flush().await.expect("flush");
+        held.push(s);
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut third = connect(&ca, server.webhook).await;
+    let started = Instant::now();
+    third
+        .write_all((post_head(body.len()) + &body).as_bytes())
+        .await
+        .expect("write");
+    let text = answer(&mut third).await;
+    assert!(text.starts_with("HTTP/1.1 503"), "{text}");
+    assert!(text.to_lowercase().contains("retry-after: 1"), "{text}");
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "refused at once"
+    );
+    // The held requests complete normally once their bodies arrive, and capacity returns.
+    for s in &mut held {
+        s.write_all(&body.as_bytes()[10..]).await.expect("rest");
+        let text = answer(s).await;
+        assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+    }
+    let mut again = connect(&ca, server.webhook).await;
+    again
+        .write_all((post_head(body.len()) + &body).as_bytes())
+        .await
+        .expect("write");
+    assert!(answer(&mut again).await.starts_with("HTTP/1.1 200"));
+}
