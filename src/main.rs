@@ -38,6 +38,9 @@ enum Command {
     Serve(Box<ServeArgs>),
     /// Print the DataPerimeter CustomResourceDefinition (generated from the Rust type).
     Crd,
+    /// Print the webhook rules for every checked kind (for the Helm chart).
+    #[command(hide = true)]
+    WebhookRules,
     /// Print the version.
     Version,
 }
@@ -267,6 +270,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Analyze(args) => analyze_command(args),
         Command::Check(args) => check_command(args),
         Command::Serve(args) => serve_command(*args),
+        Command::WebhookRules => {
+            print!(
+                "{}",
+                perimeter_guard::resources::webhook_rules::rules_yaml()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Crd => {
             print!("{}", perimeter_guard::perimeter::crd::crd_yaml());
             Ok(ExitCode::SUCCESS)

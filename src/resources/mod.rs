@@ -8,6 +8,7 @@ pub mod facts;
 mod fields;
 pub mod structured_policy;
 pub mod upbound;
+pub mod webhook_rules;
 
 use serde_json::Value;
 
