@@ -25,10 +25,11 @@ fn setup() -> (
 ) {
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/examples/perimeter.yaml"
+        "/manifests/examples/dataperimeter.yaml"
     ))
     .expect("example perimeter");
-    let perimeters = load_perimeters(&text, "examples/perimeter.yaml").expect("valid");
+    let perimeters =
+        load_perimeters(&text, "manifests/examples/dataperimeter.yaml").expect("valid");
     let all = reviews::all(&perimeters);
     (perimeters, all)
 }

@@ -22,7 +22,7 @@ fn stream() -> String {
     let docs: Vec<String> = ["ack", "crossplane-classic", "upbound"]
         .iter()
         .flat_map(|f| {
-            let text = std::fs::read_to_string(format!("{root}/examples/manifests/{f}.yaml"))
+            let text = std::fs::read_to_string(format!("{root}/manifests/examples/{f}.yaml"))
                 .expect("example manifests");
             text.split("\n---\n").map(str::to_owned).collect::<Vec<_>>()
         })
@@ -41,10 +41,11 @@ fn stream() -> String {
 fn benches(c: &mut Criterion) {
     let perimeter = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/examples/perimeter.yaml"
+        "/manifests/examples/dataperimeter.yaml"
     ))
     .expect("perimeter");
-    let perimeters = load_perimeters(&perimeter, "examples/perimeter.yaml").expect("valid");
+    let perimeters =
+        load_perimeters(&perimeter, "manifests/examples/dataperimeter.yaml").expect("valid");
     let text = stream();
     assert_eq!(input::parse(&text, "bench").expect("parses").len(), OBJECTS);
     c.bench_function("check/10000-objects", |b| {

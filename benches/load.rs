@@ -73,7 +73,10 @@ fn start(ca: &common::pki::Ca) -> Server {
         .arg("serve")
         .args([
             "--perimeter",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/examples/perimeter.yaml"),
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/manifests/examples/dataperimeter.yaml"
+            ),
         ])
         .arg("--tls-cert-file")
         .arg(dir.path().join("tls.crt"))
@@ -266,10 +269,11 @@ fn main() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/examples/perimeter.yaml"
+        "/manifests/examples/dataperimeter.yaml"
     ))
     .expect("example perimeter");
-    let perimeters = load_perimeters(&text, "examples/perimeter.yaml").expect("valid");
+    let perimeters =
+        load_perimeters(&text, "manifests/examples/dataperimeter.yaml").expect("valid");
     let bodies: Arc<Vec<Vec<u8>>> = Arc::new(
         reviews::all(&perimeters)
             .into_iter()

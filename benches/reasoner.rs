@@ -50,11 +50,12 @@ fn corpus() -> Vec<(String, Policy, Attachment)> {
 fn benches(c: &mut Criterion) {
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/examples/perimeter.yaml"
+        "/manifests/examples/dataperimeter.yaml"
     ))
     .expect("example perimeter");
-    let perimeter =
-        load_perimeters(&text, "examples/perimeter.yaml").expect("valid")[0].to_perimeter();
+    let perimeter = load_perimeters(&text, "manifests/examples/dataperimeter.yaml").expect("valid")
+        [0]
+    .to_perimeter();
     let mut group = c.benchmark_group("analyze");
     for (name, policy, attachment) in corpus() {
         group.bench_function(name.as_str(), |b| {

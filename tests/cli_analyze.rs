@@ -4,7 +4,7 @@ mod common;
 
 use common::cli::{run, text};
 
-const PERIMETER: &str = "examples/perimeter.yaml";
+const PERIMETER: &str = "manifests/examples/dataperimeter.yaml";
 
 fn corpus(rel: &str) -> String {
     common::corpus_root()

@@ -116,10 +116,11 @@ fn every_manifest_gets_a_verdict_and_templates_are_malformed_policies() {
     use perimeter_guard::perimeter::load_perimeters;
     let perimeter = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/examples/perimeter.yaml"
+        "/manifests/examples/dataperimeter.yaml"
     ))
     .expect("example perimeter");
-    let perimeters = load_perimeters(&perimeter, "examples/perimeter.yaml").expect("valid");
+    let perimeters =
+        load_perimeters(&perimeter, "manifests/examples/dataperimeter.yaml").expect("valid");
     let dir = common::corpus_root().join("manifests");
     let (mut checked, mut malformed) = (0, 0);
     for file in common::files_below(&dir, "yaml") {

@@ -270,14 +270,16 @@ webhooks:
         port,
         &[
             "--perimeter",
-            repo("examples/perimeter.yaml").to_str().expect("utf-8"),
+            repo("manifests/examples/dataperimeter.yaml")
+                .to_str()
+                .expect("utf-8"),
         ],
         None,
     );
     let buckets = resource("s3.services.k8s.aws", "v1alpha1", "Bucket", "buckets");
     let web: Api<DynamicObject> = Api::namespaced_with(client.clone(), "web", &buckets);
 
-    let public = example("examples/manifests/ack.yaml", "public-site");
+    let public = example("manifests/examples/ack.yaml", "public-site");
     for dry_run in [true, false] {
         let params = PostParams {
             dry_run,
@@ -301,7 +303,7 @@ webhooks:
     assert!(web.get_opt("public-site").await.expect("get").is_none());
 
     // A compliant bucket is stored; relabelling it later goes through the webhook and is allowed.
-    let mut reports = example("examples/manifests/ack.yaml", "reports");
+    let mut reports = example("manifests/examples/ack.yaml", "reports");
     reports["metadata"]["namespace"] = json!("web");
     web.create(&PostParams::default(), &dynamic(&reports))
         .await
@@ -373,7 +375,7 @@ async fn watch_crds_follows_dataperimeter_objects_and_reports_invalid_ones() {
         "dataperimeters",
     );
     let api: Api<DynamicObject> = Api::all_with(client.clone(), &perimeters);
-    let corp = yaml_file(&repo("examples/perimeter.yaml"));
+    let corp = yaml_file(&repo("manifests/examples/dataperimeter.yaml"));
     api.create(&PostParams::default(), &dynamic(&corp))
         .await
         .expect("the example perimeter is accepted by the CRD's schema");
@@ -458,7 +460,7 @@ async fn watch_crds_follows_dataperimeter_objects_and_reports_invalid_ones() {
     // The webhook decides with the custom resource; a change to it takes effect.
     let review = common::admission::review(
         "CREATE",
-        Some(&example("examples/manifests/ack.yaml", "public-site")),
+        Some(&example("manifests/examples/ack.yaml", "public-site")),
         None,
         false,
     );

@@ -32,7 +32,7 @@ async fn answer(stream: &mut tokio_rustls::client::TlsStream<tokio::net::TcpStre
 fn body() -> String {
     review(
         "CREATE",
-        Some(&example("examples/manifests/ack.yaml", "public-site")),
+        Some(&example("manifests/examples/ack.yaml", "public-site")),
         None,
         false,
     )

@@ -18,14 +18,14 @@ use tower::ServiceExt;
 
 use common::admission::{UID, example, review};
 
-const ACK: &str = "examples/manifests/ack.yaml";
-const CLASSIC: &str = "examples/manifests/crossplane-classic.yaml";
-const UPBOUND: &str = "examples/manifests/upbound.yaml";
+const ACK: &str = "manifests/examples/ack.yaml";
+const CLASSIC: &str = "manifests/examples/crossplane-classic.yaml";
+const UPBOUND: &str = "manifests/examples/upbound.yaml";
 
 fn example_perimeter() -> String {
     std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/examples/perimeter.yaml"
+        "/manifests/examples/dataperimeter.yaml"
     ))
     .expect("the example perimeter")
 }

@@ -41,7 +41,7 @@ async fn sigterm_finishes_the_review_in_flight_and_exits() {
     let mut server = start(&ca, &[("PERIMETER_GUARD_SHUTDOWN_GRACE", "10s")]);
     let body = review(
         "CREATE",
-        Some(&example("examples/manifests/ack.yaml", "public-site")),
+        Some(&example("manifests/examples/ack.yaml", "public-site")),
         None,
         false,
     )

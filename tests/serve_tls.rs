@@ -17,12 +17,12 @@ use serde_json::Value;
 use common::admission::{example, review};
 use common::pki::{Ca, Pair};
 
-const ACK: &str = "examples/manifests/ack.yaml";
+const ACK: &str = "manifests/examples/ack.yaml";
 
 fn example_perimeter() -> String {
     std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/examples/perimeter.yaml"
+        "/manifests/examples/dataperimeter.yaml"
     ))
     .expect("the example perimeter")
 }

@@ -53,7 +53,7 @@ fn objects(dir: &std::path::Path) -> Vec<(String, Value)> {
 /// Every checked object (those the webhook's rules would actually route to it).
 pub fn all(perimeters: &[DataPerimeter]) -> Vec<Review> {
     let corpus = super::common::corpus_root().join("manifests");
-    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/manifests");
+    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("manifests/examples");
     let mut out = Vec::new();
     for (name, object) in objects(&corpus).into_iter().chain(objects(&examples)) {
         if !matches!(evaluate(&object, perimeters), Verdict::Checked { .. }) {

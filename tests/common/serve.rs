@@ -44,7 +44,10 @@ pub fn start(ca: &Ca, env: &[(&str, &str)]) -> Server {
         .arg("serve")
         .env(
             "PERIMETER_GUARD_PERIMETER",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/examples/perimeter.yaml"),
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/manifests/examples/dataperimeter.yaml"
+            ),
         )
         .env("PERIMETER_GUARD_TLS_CERT_FILE", dir.path().join("tls.crt"))
         .env("PERIMETER_GUARD_TLS_KEY_FILE", dir.path().join("tls.key"))
