@@ -551,3 +551,48 @@ fn generated_files_have_not_drifted() {
         "run scripts/generate.sh"
     );
 }
+
+/// Every value of values.yaml has a row in the chart's README and a place in its schema.
+#[test]
+fn every_value_is_documented_and_in_the_schema() {
+    fn leaves(prefix: &str, v: &Value, out: &mut Vec<String>) {
+        match v.as_object() {
+            // Maps a user fills (perimeters, resources, selectors) are documented as a whole.
+            Some(m) if !m.is_empty() && !["resources"].contains(&prefix) => {
+                for (k, v) in m {
+                    let path = if prefix.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{prefix}.{k}")
+                    };
+                    leaves(&path, v, out);
+                }
+            }
+            _ => out.push(prefix.to_owned()),
+        }
+    }
+    let values = Value::deserialize(serde_yaml_ng::Deserializer::from_str(
+        &std::fs::read_to_string(repo("charts/perimeter-guard/values.yaml")).expect("values"),
+    ))
+    .expect("YAML");
+    let mut paths = Vec::new();
+    leaves("", &values, &mut paths);
+    let readme = std::fs::read_to_string(repo("charts/perimeter-guard/README.md")).expect("README");
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo("charts/perimeter-guard/values.schema.json"))
+            .expect("schema"),
+    )
+    .expect("JSON");
+    for path in &paths {
+        assert!(
+            readme.contains(&format!("`{path}`")),
+            "{path} is not in the chart README"
+        );
+        let mut node = &schema;
+        for part in path.split('.') {
+            node = &node["properties"][part];
+        }
+        assert!(node.is_object(), "{path} is not in values.schema.json");
+    }
+    assert!(paths.len() > 40, "{paths:?}");
+}
