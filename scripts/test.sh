@@ -35,17 +35,17 @@ if [ ! -x "$kubectl_layer/helm/helm" ]; then
 fi
 export PERIMETER_GUARD_HELM="$kubectl_layer/helm/helm"
 
-# The end-to-end tests run a real Kubernetes API server (the upstream apiextensions-apiserver
-# with the upstream admission webhook plugin) and etcd, built once from Debian's packaged
-# Kubernetes sources and cached; see scripts/apiserver/README.md. start.sh makes certificates with
-# openssl.
+# The end-to-end tests run the real kube-apiserver (v1.20.2, built once from Debian's source
+# package and cached; see scripts/kube-apiserver/README.md) and etcd, with kubectl from the same
+# npm package as helm. start.sh makes certificates with openssl.
 if ! command -v openssl >/dev/null; then
   apt-get update -q >/dev/null && apt-get install -y -q openssl >/dev/null
 fi
-echo "== test API server (cached after the first build)"
+echo "== kube-apiserver (cached after the first build)"
 export PERIMETER_GUARD_CACHE="$cache"
-eval "$(scripts/apiserver/build.sh)"
-export ETCD APISERVER
+eval "$(scripts/kube-apiserver/build.sh)"
+export KUBE_APISERVER ETCD
+export KUBECTL="$kubectl_layer/kubectl/kubectl"
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check

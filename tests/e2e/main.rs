@@ -1,0 +1,522 @@
+//! End to end against the real kube-apiserver (v1.20.2, built from Debian's source package by
+//! `scripts/kube-apiserver/build.sh`), etcd, kubectl and helm, with `perimeter-guard serve` as a
+//! local process registered by `clientConfig.url` through the chart's own webhook configuration.
+//!
+//! One test, in phases, against one cluster: starting a kube-apiserver costs more than every
+//! phase together. Everything started is stopped on drop, also when a phase fails.
+
+mod cluster;
+#[path = "../common/mod.rs"]
+mod common;
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use serde::Deserialize;
+use serde_json::Value;
+
+use cluster::{Cluster, Serve, free_port, repo};
+use common::pki::Ca;
+
+const FAMILIES: [&str; 3] = ["ack", "crossplane-classic", "upbound"];
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// What `check` decides for every object of an example file: (kind, namespace/name) → decision
+/// and rule ids. The webhook must agree object by object.
+fn expected(file: &str) -> BTreeMap<String, (String, Vec<String>)> {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_perimeter-guard"))
+        .args(["check", "--output", "json", "--perimeter"])
+        .arg(repo("manifests/examples/dataperimeter.yaml"))
+        .arg("-f")
+        .arg(repo(file))
+        .output()
+        .expect("check runs");
+    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    report["objects"]
+        .as_array()
+        .expect("objects")
+        .iter()
+        .map(|o| {
+            let obj = &o["object"];
+            let shown = match obj["namespace"].as_str() {
+                Some(ns) => format!(
+                    "{} {ns}/{}",
+                    obj["kind"].as_str().unwrap_or(""),
+                    obj["name"].as_str().unwrap_or("")
+                ),
+                None => format!(
+                    "{} {}",
+                    obj["kind"].as_str().unwrap_or(""),
+                    obj["name"].as_str().unwrap_or("")
+                ),
+            };
+            let mut rules: Vec<String> = o["findings"]
+                .as_array()
+                .expect("findings")
+                .iter()
+                .map(|f| f["rule"].as_str().expect("rule").to_owned())
+                .collect();
+            rules.dedup();
+            (
+                shown,
+                (o["decision"].as_str().expect("decision").to_owned(), rules),
+            )
+        })
+        .collect()
+}
+
+fn objects(file: &str) -> Vec<Value> {
+    let text = std::fs::read_to_string(repo(file)).expect("read");
+    serde_yaml_ng::Deserializer::from_str(&text)
+        .map(|d| Value::deserialize(d).expect("YAML"))
+        .filter(|v| !v.is_null())
+        .collect()
+}
+
+/// `kind.group` for kubectl, so kinds of the same name in different groups are not confused.
+fn resource(object: &Value) -> String {
+    let api = object["apiVersion"].as_str().expect("apiVersion");
+    let (group, version) = api.split_once('/').expect("a group");
+    let plural =
+        perimeter_guard::resources::webhook_rules::plural(object["kind"].as_str().expect("kind"));
+    format!("{plural}.{version}.{group}")
+}
+
+fn set_enforcement(cluster: &Cluster, serve: &Serve, enforcement: &str, generation: &mut u64) {
+    cluster.kubectl_ok(
+        &[
+            "patch",
+            "dataperimeter",
+            "corp",
+            "--type",
+            "merge",
+            "-p",
+            &format!("{{\"spec\":{{\"enforcement\":\"{enforcement}\"}}}}"),
+        ],
+        None,
+    );
+    *generation += 1;
+    // --watch-crds picks the change up within seconds; the readiness detail shows it.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let detail: Value = serve
+            .get("/readyz")
+            .and_then(|(_, body)| serde_json::from_str(body.trim()).ok())
+            .unwrap_or_default();
+        if detail["config"]["generation"].as_u64() == Some(*generation) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "enforcement {enforcement} never took effect: {detail}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn perimeter_guard_in_front_of_a_real_kube_apiserver() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cluster = Cluster::start(dir.path());
+    assert!(
+        cluster
+            .kubectl_ok(&["version", "-o", "json"], None)
+            .contains("v1.20.2")
+    );
+
+    // Phase 1: the real provider CRDs and the DataPerimeter CRD. Several provider CRDs carry
+    // x-kubernetes-validations, unknown to 1.20: kubectl's client-side validation would refuse
+    // them, the server drops the field; `create` because the largest exceed the annotation
+    // `apply` would write.
+    let crds = common::corpus_root().join("crds");
+    for rel in common::files_below(&crds, "yaml") {
+        if rel.starts_with("upbound/unreleased-pr339") {
+            continue;
+        }
+        cluster.kubectl_ok(
+            &[
+                "create",
+                "--validate=false",
+                "-f",
+                crds.join(&rel).to_str().expect("utf-8"),
+            ],
+            None,
+        );
+    }
+    cluster.kubectl_ok(
+        &[
+            "create",
+            "-f",
+            repo("charts/perimeter-guard/crds/dataperimeters.perimeterguard.io.yaml")
+                .to_str()
+                .expect("utf-8"),
+        ],
+        None,
+    );
+    cluster.kubectl_ok(
+        &[
+            "wait",
+            "--for",
+            "condition=established",
+            "crd",
+            "--all",
+            "--timeout=120s",
+        ],
+        None,
+    );
+    // Namespaces, labelled with their names as the API server does itself from 1.21 on.
+    for ns in [
+        "perimeter-guard",
+        "platform",
+        "web",
+        "analytics",
+        "data",
+        "sandbox",
+    ] {
+        cluster.kubectl_ok(&["create", "namespace", ns], None);
+        cluster.kubectl_ok(
+            &[
+                "label",
+                "namespace",
+                ns,
+                &format!("kubernetes.io/metadata.name={ns}"),
+            ],
+            None,
+        );
+    }
+    cluster.kubectl_ok(
+        &[
+            "apply",
+            "-f",
+            repo("manifests/examples/dataperimeter.yaml")
+                .to_str()
+                .expect("utf-8"),
+        ],
+        None,
+    );
+
+    // Phase 2: serve, and the chart's webhook configuration pointing at it.
+    let ca = Ca::new("webhook CA");
+    let pair = ca.server("perimeter-guard");
+    let port = free_port();
+    let serve = Serve::start(dir.path(), &pair.cert, &pair.key, port, &cluster.kubeconfig);
+    let mut generation = 1;
+    let webhook = std::process::Command::new(
+        std::env::var("PERIMETER_GUARD_HELM").expect("PERIMETER_GUARD_HELM"),
+    )
+    .args([
+        "template",
+        "perimeter-guard",
+        "charts/perimeter-guard",
+        "--namespace",
+        "perimeter-guard",
+    ])
+    .args(["--show-only", "templates/webhook.yaml"])
+    .args([
+        "--set",
+        "certificates.mode=secret",
+        "--set",
+        "certificates.secret.name=unused",
+    ])
+    .args([
+        "--set",
+        &format!(
+            "certificates.secret.caBundle={}",
+            base64::engine::general_purpose::STANDARD.encode(ca.pem())
+        ),
+    ])
+    .args([
+        "--set",
+        &format!("webhook.url=https://127.0.0.1:{port}/validate"),
+    ])
+    .args(["--set", "exemptions.namespaces={sandbox}"])
+    .current_dir(env!("CARGO_MANIFEST_DIR"))
+    .output()
+    .expect("helm runs");
+    assert!(webhook.status.success(), "{}", text(&webhook.stderr));
+    cluster.kubectl_ok(&["apply", "-f", "-"], Some(&text(&webhook.stdout)));
+
+    // --watch-crds: the example perimeter is accepted and in force; an invalid one is reported on
+    // its status and left out; the CRD's schema refuses a value the type does not know.
+    let broken = r#"{"apiVersion": "perimeterguard.io/v1alpha1", "kind": "DataPerimeter",
+        "metadata": {"name": "broken"}, "spec": {"identity": {"trustedAccounts": ["12345"]}}}"#;
+    cluster.kubectl_ok(&["create", "-f", "-"], Some(broken));
+    let typo = broken.replace("broken", "typo").replace(
+        r#""identity": {"trustedAccounts": ["12345"]}"#,
+        r#""enforcement": "Block""#,
+    );
+    let out = cluster.kubectl(&["create", "-f", "-"], Some(&typo));
+    assert!(
+        !out.status.success() && text(&out.stderr).contains("Unsupported value: \"Block\""),
+        "{}",
+        text(&out.stderr)
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let conditions = cluster.kubectl_ok(
+            &["get", "dataperimeters", "-o", "jsonpath={range .items[*]}{.metadata.name}={.status.conditions[0].status}/{.status.conditions[0].reason};{end}"],
+            None,
+        );
+        if conditions == "broken=False/Invalid;corp=True/Valid;" {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "statuses never written: {conditions}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let message = cluster.kubectl_ok(
+        &[
+            "get",
+            "dataperimeter",
+            "broken",
+            "-o",
+            "jsonpath={.status.conditions[0].message}",
+        ],
+        None,
+    );
+    assert!(
+        message.contains("spec.identity.trustedAccounts[0]"),
+        "{message}"
+    );
+    let detail: Value =
+        serde_json::from_str(serve.get("/readyz").expect("readyz").1.trim()).expect("JSON");
+    assert_eq!(
+        detail["config"]["perimeters"],
+        serde_json::json!(["corp"]),
+        "{detail}"
+    );
+    assert_eq!(detail["config"]["generation"], generation, "{detail}");
+    assert_eq!(
+        serve.metric("perimeter_guard_crd_objects{result=\"invalid\"}"),
+        1.0
+    );
+    // `kubectl get` shows the printer columns.
+    let table = cluster.kubectl_ok(&["get", "dataperimeters"], None);
+    assert!(
+        table.starts_with("NAME") && table.contains("ENFORCEMENT") && table.contains("ACCEPTED"),
+        "{table}"
+    );
+
+    // Phase 3 (Deny): every family's examples, compliant admitted and violating denied, object by
+    // object as `check` decides, dry runs first (they are how users test).
+    for family in FAMILIES {
+        let file = format!("manifests/examples/{family}.yaml");
+        let path = repo(&file);
+        let expected = expected(&file);
+        for dry_run in [true, false] {
+            let mut args = vec!["create", "-f", path.to_str().expect("utf-8")];
+            if dry_run {
+                args.push("--dry-run=server");
+            }
+            let out = cluster.kubectl(&args, None);
+            let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+            for (shown, (decision, rules)) in &expected {
+                let denial = format!(
+                    "admission webhook \"validate.perimeterguard.io\" denied the request: perimeter-guard denied {shown}: "
+                );
+                if decision == "deny" {
+                    let line = stderr
+                        .lines()
+                        .find(|l| l.contains(&denial))
+                        .unwrap_or_else(|| panic!("{family} (dry run {dry_run}): {shown} was not denied:\n{stdout}\n{stderr}"));
+                    for rule in rules {
+                        assert!(line.contains(rule.as_str()), "{line} lacks {rule}");
+                    }
+                } else {
+                    assert!(!stderr.contains(&denial), "{shown} was denied:\n{stderr}");
+                }
+            }
+        }
+        // The compliant objects exist now, the violating ones do not.
+        for object in objects(&file) {
+            let name = object["metadata"]["name"].as_str().expect("name");
+            let mut args = vec!["get".to_owned(), resource(&object), name.to_owned()];
+            if let Some(ns) = object["metadata"]["namespace"].as_str() {
+                args.extend(["-n".to_owned(), ns.to_owned()]);
+            }
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let shown = expected
+                .keys()
+                .find(|k| k.ends_with(&format!("/{name}")) || k.ends_with(&format!(" {name}")))
+                .expect("expected");
+            let stored = cluster.kubectl(&args, None).status.success();
+            assert_eq!(stored, expected[shown].0 != "deny", "{shown}");
+        }
+    }
+
+    // Phase 4 (Warn): admitted, and kubectl prints one warning per finding.
+    set_enforcement(&cluster, &serve, "Warn", &mut generation);
+    let ack = repo("manifests/examples/ack.yaml");
+    let out = cluster.kubectl(
+        &[
+            "create",
+            "-f",
+            ack.to_str().expect("utf-8"),
+            "--dry-run=server",
+        ],
+        None,
+    );
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("Warning: DP-EP-001 /spec/policyDocument: no policy document"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("Warning: DP-BP-001 /spec/policy: "),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("denied the request"), "{stderr}");
+
+    // Phase 5 (Audit): admitted with nothing shown, but counted.
+    set_enforcement(&cluster, &serve, "Audit", &mut generation);
+    let audited = serve.metric("perimeter_guard_admission_requests_total{kind=\"Bucket\",operation=\"CREATE\",decision=\"audit\"}");
+    let public_site: Value = objects("manifests/examples/ack.yaml")
+        .into_iter()
+        .find(|o| o["metadata"]["name"] == "public-site")
+        .expect("public-site");
+    let out = cluster.kubectl(&["create", "-f", "-"], Some(&public_site.to_string()));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        !text(&out.stderr).contains("Warning"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(
+        serve.metric("perimeter_guard_admission_requests_total{kind=\"Bucket\",operation=\"CREATE\",decision=\"audit\"}"),
+        audited + 1.0
+    );
+    assert!(
+        serve.metric("perimeter_guard_findings_total{rule=\"DP-PAB-001\",enforcement=\"Audit\"}")
+            >= 1.0
+    );
+
+    // Phase 6 (Deny again): the stored violating object may be relabelled (controllers and
+    // people must never be wedged), with a warning; changing its policy is denied.
+    set_enforcement(&cluster, &serve, "Deny", &mut generation);
+    let out = cluster.kubectl(
+        &[
+            "label",
+            "buckets.v1alpha1.s3.services.k8s.aws",
+            "public-site",
+            "-n",
+            "web",
+            "team=web",
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("nothing the perimeter rules read changed"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = cluster.kubectl(
+        &["patch", "buckets.v1alpha1.s3.services.k8s.aws", "public-site", "-n", "web", "--type", "merge", "-p",
+          r#"{"spec":{"policy":"{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"PublicList\",\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":\"s3:ListBucket\",\"Resource\":\"arn:aws:s3:::example-public-site\"}]}"}}"#],
+        None,
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("perimeter-guard denied Bucket web/public-site"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // Phase 7: the namespaceSelector keeps an exempt namespace from the webhook altogether.
+    let answered = |s: &Serve| -> f64 {
+        s.get("/metrics")
+            .map(|r| r.1)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.starts_with("perimeter_guard_admission_requests_total{"))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum()
+    };
+    let before = answered(&serve);
+    let mut sandboxed = public_site.clone();
+    sandboxed["metadata"]["namespace"] = Value::from("sandbox");
+    cluster.kubectl_ok(&["create", "-f", "-"], Some(&sandboxed.to_string()));
+    assert_eq!(
+        answered(&serve),
+        before,
+        "the webhook was called for an exempt namespace"
+    );
+
+    // Phase 8: with the webhook down and failurePolicy Fail, the checked kinds are refused (and
+    // only they: a ConfigMap still goes through).
+    drop(serve);
+    let out = cluster.kubectl(
+        &["create", "-f", "-"],
+        Some(&public_site.to_string().replace("public-site", "while-down")),
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("failed calling webhook \"validate.perimeterguard.io\""),
+        "{}",
+        text(&out.stderr)
+    );
+    cluster.kubectl_ok(
+        &[
+            "create",
+            "configmap",
+            "unaffected",
+            "-n",
+            "web",
+            "--from-literal=a=b",
+        ],
+        None,
+    );
+
+    // Phase 9: the chart's objects, validated by this API server where it serves their versions:
+    // policy/v1 PodDisruptionBudget needs 1.21 and is left out here; cert-manager and
+    // prometheus-operator kinds need their CRDs.
+    let rendered = std::process::Command::new(std::env::var("PERIMETER_GUARD_HELM").expect("helm"))
+        .args([
+            "template",
+            "perimeter-guard",
+            "charts/perimeter-guard",
+            "--namespace",
+            "perimeter-guard",
+        ])
+        .args([
+            "--set",
+            "networkPolicy.enabled=true",
+            "--set",
+            "networkPolicy.apiServerCIDRs={10.0.0.0/28}",
+        ])
+        .args(["--set", "podDisruptionBudget.enabled=false"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("helm runs");
+    assert!(rendered.status.success(), "{}", text(&rendered.stderr));
+    let out = cluster.kubectl(
+        &["apply", "--dry-run=server", "-f", "-"],
+        Some(&text(&rendered.stdout)),
+    );
+    assert!(
+        out.status.success(),
+        "the chart's objects were refused: {}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    for kind in [
+        "deployment.apps",
+        "service",
+        "secret",
+        "validatingwebhookconfiguration",
+        "clusterrole",
+        "networkpolicy",
+    ] {
+        assert!(
+            text(&out.stdout).contains(kind),
+            "{kind} not validated: {}",
+            text(&out.stdout)
+        );
+    }
+}
