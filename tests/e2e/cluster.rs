@@ -32,13 +32,15 @@ pub struct Cluster {
 }
 
 impl Cluster {
-    pub fn start(dir: &Path) -> Cluster {
+    /// `extra`: more kube-apiserver flags.
+    pub fn start(dir: &Path, extra: &[&str]) -> Cluster {
         for var in ["KUBE_APISERVER", "ETCD"] {
             required_env(var);
         }
         let data = dir.join("cluster");
         let output = Command::new(repo("scripts/kube-apiserver/start.sh"))
             .arg(&data)
+            .args(extra)
             .stderr(Stdio::inherit())
             .output()
             .expect("start.sh runs");
@@ -48,6 +50,84 @@ impl Cluster {
         };
         assert!(output.status.success(), "start.sh failed");
         cluster
+    }
+
+    /// A kubeconfig for `user` (in `groups`), with a client certificate from the cluster's CA:
+    /// how the test runs `serve` as the chart's service account, under the chart's RBAC.
+    pub fn kubeconfig_for(&self, user: &str, groups: &[&str]) -> PathBuf {
+        let pki = self.dir.join("pki");
+        let name = user.replace(':', "-");
+        let key = self.dir.join(format!("{name}.key"));
+        let csr = self.dir.join(format!("{name}.csr"));
+        let crt = self.dir.join(format!("{name}.crt"));
+        let ext = self.dir.join(format!("{name}.ext"));
+        let subject: String =
+            groups.iter().map(|g| format!("/O={g}")).collect::<String>() + &format!("/CN={user}");
+        std::fs::write(&ext, "extendedKeyUsage=clientAuth\n").expect("ext");
+        for args in [
+            vec![
+                "genpkey",
+                "-algorithm",
+                "EC",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-out",
+                key.to_str().expect("utf-8"),
+            ],
+            vec![
+                "req",
+                "-new",
+                "-key",
+                key.to_str().expect("utf-8"),
+                "-subj",
+                &subject,
+                "-out",
+                csr.to_str().expect("utf-8"),
+            ],
+            vec![
+                "x509",
+                "-req",
+                "-in",
+                csr.to_str().expect("utf-8"),
+                "-CA",
+                pki.join("ca.crt").to_str().expect("utf-8"),
+                "-CAkey",
+                pki.join("ca.key").to_str().expect("utf-8"),
+                "-CAcreateserial",
+                "-days",
+                "1",
+                "-sha256",
+                "-extfile",
+                ext.to_str().expect("utf-8"),
+                "-out",
+                crt.to_str().expect("utf-8"),
+            ],
+        ] {
+            let out = Command::new("openssl")
+                .args(&args)
+                .output()
+                .expect("openssl runs");
+            assert!(
+                out.status.success(),
+                "openssl {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let env = std::fs::read_to_string(self.dir.join("env")).expect("DATA_DIR/env");
+        let server = env
+            .lines()
+            .find_map(|l| l.strip_prefix("APISERVER_URL="))
+            .expect("APISERVER_URL")
+            .trim_matches(|c| c == '\'' || c == '"');
+        let path = self.dir.join(format!("{name}.kubeconfig"));
+        let config = format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: e2e\n  cluster:\n    server: {server}\n    certificate-authority: {}\nusers:\n- name: {user}\n  user:\n    client-certificate: {}\n    client-key: {}\ncontexts:\n- name: e2e\n  context: {{cluster: e2e, user: \"{user}\"}}\ncurrent-context: e2e\n",
+            pki.join("ca.crt").display(),
+            crt.display(),
+            key.display()
+        );
+        std::fs::write(&path, config).expect("kubeconfig");
+        path
     }
 
     /// `kubectl` against this cluster.

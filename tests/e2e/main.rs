@@ -121,7 +121,23 @@ fn set_enforcement(cluster: &Cluster, serve: &Serve, enforcement: &str, generati
 #[test]
 fn perimeter_guard_in_front_of_a_real_kube_apiserver() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let cluster = Cluster::start(dir.path());
+    // The API server's audit log records the webhook's audit annotations.
+    let audit_log = dir.path().join("audit.log");
+    let audit_policy = dir.path().join("audit-policy.yaml");
+    std::fs::write(
+        &audit_policy,
+        "apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived]\nrules:\n- level: Metadata\n  resources: [{group: s3.services.k8s.aws}]\n- level: None\n",
+    )
+    .expect("audit policy");
+    let cluster = Cluster::start(
+        dir.path(),
+        &[
+            "--audit-log-path",
+            audit_log.to_str().expect("utf-8"),
+            "--audit-policy-file",
+            audit_policy.to_str().expect("utf-8"),
+        ],
+    );
     assert!(
         cluster
             .kubectl_ok(&["version", "-o", "json"], None)
@@ -199,11 +215,39 @@ fn perimeter_guard_in_front_of_a_real_kube_apiserver() {
         None,
     );
 
-    // Phase 2: serve, and the chart's webhook configuration pointing at it.
+    // Phase 2: serve as the chart's service account, under the chart's own RBAC (RBAC is on), and
+    // the chart's webhook configuration pointing at it.
+    let helm = std::env::var("PERIMETER_GUARD_HELM").expect("PERIMETER_GUARD_HELM");
+    let rbac = std::process::Command::new(&helm)
+        .args([
+            "template",
+            "perimeter-guard",
+            "charts/perimeter-guard",
+            "--namespace",
+            "perimeter-guard",
+        ])
+        .args([
+            "--show-only",
+            "templates/serviceaccount.yaml",
+            "--show-only",
+            "templates/rbac.yaml",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("helm runs");
+    assert!(rbac.status.success(), "{}", text(&rbac.stderr));
+    cluster.kubectl_ok(&["apply", "-f", "-"], Some(&text(&rbac.stdout)));
+    let service_account = cluster.kubeconfig_for(
+        "system:serviceaccount:perimeter-guard:perimeter-guard",
+        &[
+            "system:serviceaccounts",
+            "system:serviceaccounts:perimeter-guard",
+        ],
+    );
     let ca = Ca::new("webhook CA");
     let pair = ca.server("perimeter-guard");
     let port = free_port();
-    let serve = Serve::start(dir.path(), &pair.cert, &pair.key, port, &cluster.kubeconfig);
+    let serve = Serve::start(dir.path(), &pair.cert, &pair.key, port, &service_account);
     let mut generation = 1;
     let webhook = std::process::Command::new(
         std::env::var("PERIMETER_GUARD_HELM").expect("PERIMETER_GUARD_HELM"),
@@ -476,7 +520,7 @@ fn perimeter_guard_in_front_of_a_real_kube_apiserver() {
     // Phase 9: the chart's objects, validated by this API server where it serves their versions:
     // policy/v1 PodDisruptionBudget needs 1.21 and is left out here; cert-manager and
     // prometheus-operator kinds need their CRDs.
-    let rendered = std::process::Command::new(std::env::var("PERIMETER_GUARD_HELM").expect("helm"))
+    let rendered = std::process::Command::new(&helm)
         .args([
             "template",
             "perimeter-guard",
