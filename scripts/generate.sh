@@ -2,6 +2,7 @@
 # Regenerates the files derived from the code, which CI checks for drift (tests/chart.rs):
 #   charts/perimeter-guard/crds/dataperimeters.perimeterguard.io.yaml  (perimeter-guard crd)
 #   charts/perimeter-guard/files/webhook-rules.yaml                     (perimeter-guard webhook-rules)
+#   charts/perimeter-guard/files/policyreport-crds.yaml                 (perimeter-guard policy-report-crds)
 #   manifests/install.yaml                       (the chart rendered with defaults, cert-manager certificates)
 # `--print-install` prints the install manifest instead of writing anything.
 # Uses PERIMETER_GUARD_BIN (else `cargo run`) and PERIMETER_GUARD_HELM (else `helm`).
@@ -34,5 +35,6 @@ fi
 
 bin crd > charts/perimeter-guard/crds/dataperimeters.perimeterguard.io.yaml
 bin webhook-rules > charts/perimeter-guard/files/webhook-rules.yaml
+bin policy-report-crds > charts/perimeter-guard/files/policyreport-crds.yaml
 mkdir -p manifests
 install_manifest > manifests/install.yaml

@@ -29,6 +29,8 @@ pub enum Verdict {
     Checked {
         object: ObjectRef,
         family: Family,
+        /// The names of the DataPerimeters that applied.
+        perimeters: Vec<String>,
         findings: Vec<Finding>,
         decision: Decision,
     },
@@ -75,6 +77,10 @@ pub fn evaluate(doc: &Value, perimeters: &[DataPerimeter]) -> Verdict {
     Verdict::Checked {
         object,
         family,
+        perimeters: applicable
+            .iter()
+            .map(|dp| dp.metadata.name.clone())
+            .collect(),
         findings,
         decision,
     }

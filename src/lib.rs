@@ -4,6 +4,7 @@
 
 pub mod admission;
 pub mod analysis;
+pub mod audit;
 pub mod decision;
 pub mod iam;
 pub mod input;

@@ -36,6 +36,11 @@ enum Command {
     Analyze(AnalyzeArgs),
     /// Serve the HTTPS validating admission webhook.
     Serve(Box<ServeArgs>),
+    /// Check every object already in a cluster, and optionally write PolicyReports.
+    Audit(Box<AuditArgs>),
+    /// Print the PolicyReport and ClusterPolicyReport CRDs (wgpolicyk8s.io/v1alpha2).
+    #[command(hide = true)]
+    PolicyReportCrds,
     /// Print the DataPerimeter CustomResourceDefinition (generated from the Rust type).
     Crd,
     /// Print the webhook rules for every checked kind (for the Helm chart).
@@ -139,6 +144,45 @@ struct ServeArgs {
     /// Log format.
     #[arg(long, env = "PERIMETER_GUARD_LOG_FORMAT", value_enum, default_value_t = LogFormat::Json)]
     log_format: LogFormat,
+}
+
+#[derive(clap::Args)]
+struct AuditArgs {
+    /// Kubeconfig file (default: KUBECONFIG, ~/.kube/config, or the in-cluster service account).
+    #[arg(long)]
+    kubeconfig: Option<PathBuf>,
+    /// Kubeconfig context (default: the current one).
+    #[arg(long)]
+    context: Option<String>,
+    /// DataPerimeter YAML (one or more documents).
+    #[arg(long, required_unless_present = "from_cluster")]
+    perimeter: Option<PathBuf>,
+    /// Read the DataPerimeter custom resources (as well, with --perimeter).
+    #[arg(long)]
+    from_cluster: bool,
+    /// Only these namespaces (cluster-scoped kinds are then left out); repeatable.
+    #[arg(long = "namespace", short = 'n')]
+    namespaces: Vec<String>,
+    #[arg(long, value_enum, default_value_t = CheckOutput::Text)]
+    output: CheckOutput,
+    /// Write PolicyReports (one per namespace) and a ClusterPolicyReport.
+    #[arg(long)]
+    write_reports: bool,
+    /// Exit 1 when a finding is at least this severe.
+    #[arg(long, value_enum, default_value_t = FailOnArg::Deny)]
+    fail_on: FailOnArg,
+    /// Objects per list request.
+    #[arg(long, default_value_t = 500)]
+    page_size: u32,
+    /// Kinds listed at once.
+    #[arg(long, default_value_t = 4)]
+    concurrency: usize,
+    /// List requests per second, at most.
+    #[arg(long, default_value_t = 20.0)]
+    qps: f64,
+    /// Results kept per PolicyReport (failures first); the summary counts all.
+    #[arg(long, default_value_t = 1000)]
+    max_results_per_report: usize,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -272,6 +316,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Analyze(args) => analyze_command(args),
         Command::Check(args) => check_command(args),
         Command::Serve(args) => serve_command(*args),
+        Command::Audit(args) => audit_command(*args),
+        Command::PolicyReportCrds => {
+            print!("{}", perimeter_guard::audit::report_types::crds_yaml());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::WebhookRules => {
             print!(
                 "{}",
@@ -334,6 +383,213 @@ fn serve_command(args: ServeArgs) -> anyhow::Result<ExitCode> {
             .map_err(anyhow::Error::from)
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+fn audit_command(args: AuditArgs) -> anyhow::Result<ExitCode> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(audit_run(args))
+}
+
+async fn audit_run(args: AuditArgs) -> anyhow::Result<ExitCode> {
+    use perimeter_guard::audit::{policy_reports, report_types::Timestamp, scan, summary};
+    use std::io::IsTerminal;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let started = std::time::Instant::now();
+    let client = {
+        let options = kube::config::KubeConfigOptions {
+            context: args.context.clone(),
+            ..Default::default()
+        };
+        let config = match &args.kubeconfig {
+            Some(path) => kube::Config::from_custom_kubeconfig(
+                kube::config::Kubeconfig::read_from(path)
+                    .with_context(|| format!("reading {}", path.display()))?,
+                &options,
+            )
+            .await
+            .context("loading the kubeconfig")?,
+            None if args.context.is_some() => kube::Config::from_kubeconfig(&options)
+                .await
+                .context("loading the kubeconfig")?,
+            None => kube::Config::infer()
+                .await
+                .context("finding a cluster (kubeconfig or in-cluster service account)")?,
+        };
+        kube::Client::try_from(config).context("connecting to the API server")?
+    };
+    let mut perimeters = match &args.perimeter {
+        Some(path) => {
+            let text = read_input(path)?;
+            load_perimeters(&text, &source_name(path)).map_err(|e| InvalidInput(e.to_string()))?
+        }
+        None => Vec::new(),
+    };
+    if args.from_cluster {
+        let resource = kube::api::ApiResource::erase::<
+            perimeter_guard::perimeter::crd::DataPerimeterResource,
+        >(&());
+        let api: kube::Api<kube::api::DynamicObject> =
+            kube::Api::all_with(client.clone(), &resource);
+        let list = api
+            .list(&Default::default())
+            .await
+            .context("listing DataPerimeter objects")?;
+        for object in &list.items {
+            match perimeter_guard::server::crd_watch::convert(object) {
+                Ok(dp)
+                    if perimeters
+                        .iter()
+                        .any(|p| p.metadata.name == dp.metadata.name) =>
+                {
+                    bail!(InvalidInput(format!(
+                        "DataPerimeter {:?} is defined both in the file and as a custom resource",
+                        dp.metadata.name
+                    )));
+                }
+                Ok(dp) => perimeters.push(dp),
+                Err(e) => eprintln!("warning: {e}; left out"),
+            }
+        }
+    }
+    if perimeters.is_empty() {
+        bail!(InvalidInput(
+            "no valid DataPerimeter to audit against".into()
+        ));
+    }
+    let discovered = scan::discover(&client).await?;
+    for absent in &discovered.absent {
+        tracing::info!(group_version = %absent, "not served by this cluster; skipped");
+    }
+    let counter = Arc::new(AtomicUsize::new(0));
+    let progress = {
+        let counter = counter.clone();
+        let terminal = std::io::stderr().is_terminal();
+        tokio::spawn(async move {
+            if terminal {
+                let bar = indicatif::ProgressBar::new_spinner();
+                bar.set_style(
+                    indicatif::ProgressStyle::with_template("{spinner} {msg} [{elapsed}]")
+                        .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+                );
+                loop {
+                    bar.set_message(format!(
+                        "{} objects scanned",
+                        counter.load(Ordering::Relaxed)
+                    ));
+                    bar.tick();
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+            } else {
+                loop {
+                    tokio::time::sleep(std::time::Duration::from_secs(10)).await;
+                    eprintln!("audit: {} objects scanned", counter.load(Ordering::Relaxed));
+                }
+            }
+        })
+    };
+    let options = scan::ScanOptions {
+        namespaces: args.namespaces.clone(),
+        page_size: args.page_size,
+        concurrency: args.concurrency,
+        qps: args.qps,
+    };
+    let scanned = scan::scan(&client, &discovered.served, &perimeters, &options, counter).await;
+    progress.abort();
+    let _ = progress.await;
+    if std::io::stderr().is_terminal() {
+        eprint!("\r\x1b[2K");
+    }
+    let scanned = scanned?;
+    let audit_summary = summary::summarize(&scanned);
+    let mut reports_written = None;
+    if args.write_reports {
+        let now = chrono::Utc::now();
+        let stamp = Timestamp {
+            seconds: now.timestamp(),
+            nanos: now.timestamp_subsec_nanos() as i32,
+        };
+        let built = policy_reports::build(&scanned, &stamp, args.max_results_per_report);
+        for b in built.iter().filter(|b| b.truncated()) {
+            eprintln!(
+                "warning: the report of {} holds {} of {} results (--max-results-per-report); its summary counts all",
+                b.namespace.as_deref().unwrap_or("cluster-scoped objects"),
+                b.results.len(),
+                b.total
+            );
+        }
+        let written = policy_reports::write(&client, &built).await?;
+        reports_written = Some((written, built.iter().filter(|b| b.truncated()).count()));
+    }
+    let documents: Vec<input::Document> = scanned
+        .iter()
+        .map(|o| input::Document {
+            source: match &o.namespace {
+                Some(ns) => format!("{} {ns}/{}", o.api_version, o.name),
+                None => format!("{} {}", o.api_version, o.name),
+            },
+            line: 0,
+            value: serde_json::Value::Null,
+        })
+        .collect();
+    let results: Vec<report::Checked<'_>> = documents
+        .iter()
+        .zip(scanned)
+        .map(|(document, o)| report::Checked {
+            document,
+            verdict: o.verdict,
+        })
+        .collect();
+    let duration = started.elapsed().as_secs_f64();
+    match args.output {
+        CheckOutput::Text => {
+            use std::io::IsTerminal as _;
+            print!(
+                "{}",
+                report::text(&results, std::io::stdout().is_terminal())
+            );
+            print!("{}", audit_summary.text());
+        }
+        CheckOutput::Json => {
+            let mut v = report::json(&results);
+            v["audit"] = serde_json::to_value(&audit_summary)?;
+            v["audit"]["durationSeconds"] = duration.into();
+            println!("{}", serde_json::to_string_pretty(&v)?);
+        }
+        CheckOutput::Sarif => println!(
+            "{}",
+            serde_json::to_string_pretty(&report::sarif(&results))?
+        ),
+    }
+    // The run's figures, one line, for a CronJob's log (no Pushgateway needed).
+    let mut figures = serde_json::json!({
+        "objectsScanned": audit_summary.objects,
+        "violating": audit_summary.violating,
+        "findingsByRule": audit_summary.by_rule,
+        "findingsByEnforcement": audit_summary.by_enforcement,
+        "durationSeconds": (duration * 1000.0).round() / 1000.0,
+        "finishedAt": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    });
+    if let Some((w, truncated)) = &reports_written {
+        figures["reportsApplied"] = w.applied.into();
+        figures["reportsDeleted"] = w.deleted.into();
+        figures["reportsTruncated"] = (*truncated).into();
+    }
+    eprintln!("audit finished: {figures}");
+    let fail_on = match args.fail_on {
+        FailOnArg::Deny => report::FailOn::Deny,
+        FailOnArg::Warn => report::FailOn::Warn,
+        FailOnArg::Never => report::FailOn::Never,
+    };
+    Ok(if report::fails(&results, fail_on) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// Resolves on SIGTERM (how Kubernetes stops a pod) or Ctrl-C.

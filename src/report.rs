@@ -87,7 +87,11 @@ pub fn text(results: &[Checked<'_>], color: bool) -> String {
     };
     let mut out = String::new();
     for r in results {
-        let at = format!("{}:{}", r.document.source, r.document.line);
+        let at = if r.document.line == 0 {
+            r.document.source.clone()
+        } else {
+            format!("{}:{}", r.document.source, r.document.line)
+        };
         match &r.verdict {
             Verdict::Skipped { object, reason } => {
                 let what = object
@@ -148,11 +152,13 @@ pub fn json(results: &[Checked<'_>]) -> Value {
                 Verdict::Checked {
                     object,
                     family,
+                    perimeters,
                     findings,
                     decision,
                 } => {
                     v["object"] = json!(object);
                     v["family"] = json!(family);
+                    v["perimeters"] = json!(perimeters);
                     v["decision"] = json!(decision);
                     v["findings"] = findings
                         .iter()

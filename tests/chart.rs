@@ -103,11 +103,17 @@ fn defaults_render_a_hardened_highly_available_webhook() {
         kinds(&objects),
         [
             "ClusterRole",
+            "ClusterRole",
             "ClusterRoleBinding",
+            "ClusterRoleBinding",
+            "CronJob",
+            "CustomResourceDefinition",
+            "CustomResourceDefinition",
             "Deployment",
             "PodDisruptionBudget",
             "Secret",
             "Service",
+            "ServiceAccount",
             "ServiceAccount",
             "ValidatingWebhookConfiguration"
         ]
@@ -408,8 +414,19 @@ fn perimeters_from_values_are_valid_configuration_with_the_default_enforcement()
         "perimeters.strict.enforcement=Deny",
     ]);
     assert!(
-        !kinds(&objects).contains(&"ClusterRole".to_owned()),
-        "no API access without watchCrds"
+        !objects
+            .iter()
+            .any(|o| o["metadata"]["name"] == "pg-perimeter-guard" && o["kind"] == "ClusterRole"),
+        "serve gets no API access without watchCrds"
+    );
+    let job = &find(&objects, "CronJob")["spec"]["jobTemplate"]["spec"]["template"]["spec"];
+    assert!(
+        job["containers"][0]["args"]
+            .as_array()
+            .expect("args")
+            .contains(&json!(
+                "--perimeter=/etc/perimeter-guard/perimeters/perimeters.yaml"
+            ))
     );
     let text = find(&objects, "ConfigMap")["data"]["perimeters.yaml"]
         .as_str()
@@ -438,20 +455,70 @@ fn perimeters_from_values_are_valid_configuration_with_the_default_enforcement()
     );
 }
 
+fn named<'a>(objects: &'a [Value], kind: &str, name: &str) -> &'a Value {
+    objects
+        .iter()
+        .find(|o| o["kind"] == kind && o["metadata"]["name"] == name)
+        .unwrap_or_else(|| panic!("no {kind} {name}"))
+}
+
 #[test]
-fn rbac_grants_exactly_what_serve_calls() {
+fn rbac_grants_exactly_what_serve_and_audit_call() {
     let objects = ok(&[]);
     assert_eq!(
-        find(&objects, "ClusterRole")["rules"],
+        named(&objects, "ClusterRole", "pg-perimeter-guard")["rules"],
         json!([
             {"apiGroups": ["perimeterguard.io"], "resources": ["dataperimeters"], "verbs": ["get", "list", "watch"]},
             {"apiGroups": ["perimeterguard.io"], "resources": ["dataperimeters/status"], "verbs": ["patch"]}
         ])
     );
-    let binding = find(&objects, "ClusterRoleBinding");
+    let binding = named(&objects, "ClusterRoleBinding", "pg-perimeter-guard");
     assert_eq!(
         binding["subjects"][0],
         json!({"kind": "ServiceAccount", "name": "pg-perimeter-guard", "namespace": "guard"})
+    );
+    // The audit lists the checked kinds (exactly the webhook's resources), reads DataPerimeters
+    // and writes PolicyReports; no wildcard anywhere.
+    let audit = named(&objects, "ClusterRole", "pg-perimeter-guard-audit")["rules"]
+        .as_array()
+        .expect("rules")
+        .clone();
+    let (listing, rest) = audit.split_at(audit.len() - 2);
+    let rules = serde_json::to_value(webhook_rules::rules()).expect("json");
+    for (grant, rule) in listing.iter().zip(rules.as_array().expect("rules")) {
+        assert_eq!(grant["apiGroups"], rule["apiGroups"]);
+        assert_eq!(grant["resources"], rule["resources"]);
+        assert_eq!(grant["verbs"], json!(["list", "watch"]));
+    }
+    assert_eq!(listing.len(), rules.as_array().expect("rules").len());
+    assert_eq!(
+        rest,
+        [
+            json!({"apiGroups": ["perimeterguard.io"], "resources": ["dataperimeters"], "verbs": ["get", "list", "watch"]}),
+            json!({"apiGroups": ["wgpolicyk8s.io"], "resources": ["policyreports", "clusterpolicyreports"], "verbs": ["get", "list", "create", "patch", "delete"]}),
+        ]
+    );
+    assert!(!serde_json::to_string(&audit).expect("json").contains('*'));
+    let audit_binding = named(&objects, "ClusterRoleBinding", "pg-perimeter-guard-audit");
+    assert_eq!(
+        audit_binding["subjects"][0]["name"],
+        "pg-perimeter-guard-audit"
+    );
+    let cron = find(&objects, "CronJob");
+    assert_eq!(cron["spec"]["schedule"], "0 * * * *");
+    let job = &cron["spec"]["jobTemplate"]["spec"]["template"]["spec"];
+    assert_eq!(job["serviceAccountName"], "pg-perimeter-guard-audit");
+    assert_eq!(
+        job["containers"][0]["args"].as_array().expect("args")[..3],
+        [
+            json!("audit"),
+            json!("--from-cluster"),
+            json!("--write-reports")
+        ]
+    );
+    assert_eq!(
+        job["containers"][0]["securityContext"]["readOnlyRootFilesystem"],
+        true
     );
 }
 
@@ -534,6 +601,11 @@ fn generated_files_have_not_drifted() {
         command_output(&["webhook-rules"]),
         "run scripts/generate.sh"
     );
+    assert_eq!(
+        read("charts/perimeter-guard/files/policyreport-crds.yaml"),
+        command_output(&["policy-report-crds"]),
+        "run scripts/generate.sh"
+    );
     let output = Command::new("bash")
         .arg(repo("scripts/generate.sh"))
         .arg("--print-install")
@@ -558,7 +630,7 @@ fn every_value_is_documented_and_in_the_schema() {
     fn leaves(prefix: &str, v: &Value, out: &mut Vec<String>) {
         match v.as_object() {
             // Maps a user fills (perimeters, resources, selectors) are documented as a whole.
-            Some(m) if !m.is_empty() && !["resources"].contains(&prefix) => {
+            Some(m) if !m.is_empty() && !prefix.ends_with("resources") => {
                 for (k, v) in m {
                     let path = if prefix.is_empty() {
                         k.clone()

@@ -1,0 +1,261 @@
+//! Audit results as PolicyReports: one per namespace and one ClusterPolicyReport for
+//! cluster-scoped objects, owned by Perimeter Guard, updated in place by server-side apply, with
+//! results for objects that no longer exist dropped and reports of namespaces left without checked
+//! objects deleted. Never one object per resource.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use kube::api::{Api, ApiResource, DeleteParams, DynamicObject, ListParams, Patch, PatchParams};
+use serde_json::json;
+
+use crate::decision::Verdict;
+use crate::perimeter::config::Enforcement;
+use crate::perimeter::rules::Severity;
+
+use super::report_types::{ReportResult, ReportSummary, ResourceRef, Timestamp};
+use super::scan::Scanned;
+
+/// The name of every report Perimeter Guard writes, and its field manager.
+pub const REPORT_NAME: &str = "perimeter-guard";
+pub const SOURCE: &str = "perimeter-guard";
+pub const MANAGED_BY_LABEL: &str = "app.kubernetes.io/managed-by";
+
+/// A report ready to write.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Built {
+    /// None for the ClusterPolicyReport.
+    pub namespace: Option<String>,
+    /// Counts over every result, kept or not.
+    pub summary: ReportSummary,
+    pub results: Vec<ReportResult>,
+    /// Results before the cap.
+    pub total: usize,
+}
+
+impl Built {
+    pub fn truncated(&self) -> bool {
+        self.total > self.results.len()
+    }
+}
+
+fn severity(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "critical",
+        Severity::High => "high",
+        Severity::Medium => "medium",
+        Severity::Low => "low",
+    }
+}
+
+fn rank(result: &str) -> u8 {
+    match result {
+        "fail" => 0,
+        "error" => 1,
+        "warn" => 2,
+        "pass" => 3,
+        _ => 4,
+    }
+}
+
+/// The results of every scanned object, grouped into reports; each report keeps at most
+/// `max_results` results, failures first.
+pub fn build(scanned: &[Scanned], now: &Timestamp, max_results: usize) -> Vec<Built> {
+    let mut by_scope: BTreeMap<Option<String>, Vec<ReportResult>> = BTreeMap::new();
+    for o in scanned {
+        let resource = ResourceRef {
+            api_version: o.api_version.clone(),
+            kind: o.kind.clone(),
+            namespace: o.namespace.clone(),
+            name: o.name.clone(),
+            uid: o.uid.clone(),
+        };
+        let result = |policy: &str, rule: &str, outcome: &str, message: String| ReportResult {
+            policy: policy.to_owned(),
+            rule: rule.to_owned(),
+            result: outcome.to_owned(),
+            severity: None,
+            message,
+            source: SOURCE.to_owned(),
+            category: "data perimeter".to_owned(),
+            scored: true,
+            timestamp: Some(now.clone()),
+            resources: vec![resource.clone()],
+            properties: BTreeMap::new(),
+        };
+        let results = by_scope.entry(o.namespace.clone()).or_default();
+        match &o.verdict {
+            Verdict::Skipped { reason, .. } => {
+                results.push(result(SOURCE, "", "skip", reason.clone()));
+            }
+            Verdict::Checked {
+                perimeters,
+                findings,
+                ..
+            } => {
+                for f in findings {
+                    let outcome = match f.enforcement {
+                        Enforcement::Warn => "warn",
+                        // An Audit finding is a violation that is not enforced yet.
+                        Enforcement::Deny | Enforcement::Audit => "fail",
+                    };
+                    let mut r = result(&f.perimeter, f.rule.id, outcome, f.message.clone());
+                    r.severity = Some(severity(f.rule.severity).to_owned());
+                    r.properties.insert("pointer".into(), f.pointer.clone());
+                    r.properties
+                        .insert("enforcement".into(), format!("{:?}", f.enforcement));
+                    r.properties.insert("fix".into(), f.rule.fix.to_owned());
+                    if let Some(w) = &f.witness {
+                        r.properties
+                            .insert("witness".into(), w.to_json().to_string());
+                    }
+                    results.push(r);
+                }
+                // A perimeter with no finding on the object is a pass.
+                for p in perimeters {
+                    if !findings.iter().any(|f| &f.perimeter == p) {
+                        results.push(result(
+                            p,
+                            "",
+                            "pass",
+                            "complies with the data perimeter".into(),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    by_scope
+        .into_iter()
+        .map(|(namespace, mut results)| {
+            let mut summary = ReportSummary::default();
+            for r in &results {
+                match r.result.as_str() {
+                    "pass" => summary.pass += 1,
+                    "fail" => summary.fail += 1,
+                    "warn" => summary.warn += 1,
+                    "error" => summary.error += 1,
+                    _ => summary.skip += 1,
+                }
+            }
+            let total = results.len();
+            results.sort_by_key(|r| rank(&r.result));
+            results.truncate(max_results);
+            Built {
+                namespace,
+                summary,
+                results,
+                total,
+            }
+        })
+        .collect()
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error(
+        "the cluster does not serve wgpolicyk8s.io/v1alpha2 {0}: install the PolicyReport CRDs (the chart's policyReports.installCRDs, or `perimeter-guard policy-report-crds | kubectl apply -f -`)"
+    )]
+    NoCrd(&'static str),
+    #[error("writing {what}: {source}")]
+    Api { what: String, source: kube::Error },
+}
+
+/// What writing changed.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Written {
+    pub applied: usize,
+    pub deleted: usize,
+}
+
+fn resources() -> (ApiResource, ApiResource) {
+    (
+        ApiResource::erase::<super::report_types::PolicyReport>(&()),
+        ApiResource::erase::<super::report_types::ClusterPolicyReport>(&()),
+    )
+}
+
+/// Applies every report and deletes Perimeter Guard's reports that this run did not write.
+pub async fn write(client: &kube::Client, built: &[Built]) -> Result<Written, WriteError> {
+    let (namespaced, cluster) = resources();
+    let params = PatchParams::apply(SOURCE).force();
+    let mut written = Written::default();
+    let mut namespaces_written = BTreeSet::new();
+    let mut cluster_written = false;
+    for b in built {
+        let (api, kind, what): (Api<DynamicObject>, &'static str, String) = match &b.namespace {
+            Some(ns) => (
+                Api::namespaced_with(client.clone(), ns, &namespaced),
+                "PolicyReport",
+                format!("PolicyReport {ns}/{REPORT_NAME}"),
+            ),
+            None => (
+                Api::all_with(client.clone(), &cluster),
+                "ClusterPolicyReport",
+                format!("ClusterPolicyReport {REPORT_NAME}"),
+            ),
+        };
+        let body = json!({
+            "apiVersion": "wgpolicyk8s.io/v1alpha2",
+            "kind": kind,
+            "metadata": {
+                "name": REPORT_NAME,
+                "labels": {MANAGED_BY_LABEL: SOURCE},
+            },
+            "summary": b.summary,
+            "results": b.results,
+        });
+        match api.patch(REPORT_NAME, &params, &Patch::Apply(&body)).await {
+            Ok(_) => written.applied += 1,
+            // Apply creates a missing object, so a 404 means the kind itself is not served.
+            Err(kube::Error::Api(s)) if s.code == 404 => return Err(WriteError::NoCrd(kind)),
+            Err(source) => return Err(WriteError::Api { what, source }),
+        }
+        match &b.namespace {
+            Some(ns) => {
+                namespaces_written.insert(ns.clone());
+            }
+            None => cluster_written = true,
+        }
+    }
+    // Reports of namespaces (or the cluster) that no longer hold checked objects.
+    let selector = ListParams::default().labels(&format!("{MANAGED_BY_LABEL}={SOURCE}"));
+    let all: Api<DynamicObject> = Api::all_with(client.clone(), &namespaced);
+    let existing = all
+        .list(&selector)
+        .await
+        .map_err(|source| WriteError::Api {
+            what: "listing PolicyReports".into(),
+            source,
+        })?;
+    for report in existing.items {
+        let ns = report.metadata.namespace.clone().unwrap_or_default();
+        if report.metadata.name.as_deref() == Some(REPORT_NAME) && !namespaces_written.contains(&ns)
+        {
+            let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), &ns, &namespaced);
+            api.delete(REPORT_NAME, &DeleteParams::default())
+                .await
+                .map_err(|source| WriteError::Api {
+                    what: format!("deleting PolicyReport {ns}/{REPORT_NAME}"),
+                    source,
+                })?;
+            written.deleted += 1;
+        }
+    }
+    if !cluster_written {
+        let api: Api<DynamicObject> = Api::all_with(client.clone(), &cluster);
+        match api.delete(REPORT_NAME, &DeleteParams::default()).await {
+            Ok(_) => written.deleted += 1,
+            Err(kube::Error::Api(s)) if s.code == 404 => {}
+            Err(source) => {
+                return Err(WriteError::Api {
+                    what: format!("deleting ClusterPolicyReport {REPORT_NAME}"),
+                    source,
+                });
+            }
+        }
+    }
+    Ok(written)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,119 @@
+//! The audit's summary: what would be denied, where, by which rules, and under which enforcement.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::decision::Verdict;
+use crate::perimeter::config::Enforcement;
+
+use super::scan::Scanned;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditSummary {
+    pub objects: usize,
+    pub checked: usize,
+    pub skipped: usize,
+    /// Objects with at least one finding: what `Deny` everywhere would refuse.
+    pub violating: usize,
+    /// Namespaces holding violating objects (cluster-scoped objects count as `(cluster)`).
+    pub violating_namespaces: usize,
+    /// Objects denied under the enforcement in force now.
+    pub denied_now: usize,
+    /// Findings by rule id.
+    pub by_rule: BTreeMap<String, usize>,
+    /// Violating objects by namespace.
+    pub by_namespace: BTreeMap<String, usize>,
+    /// Findings by the enforcement they have now.
+    pub by_enforcement: BTreeMap<String, usize>,
+}
+
+pub const CLUSTER_SCOPE: &str = "(cluster)";
+
+pub fn summarize(scanned: &[Scanned]) -> AuditSummary {
+    let mut s = AuditSummary {
+        objects: scanned.len(),
+        ..AuditSummary::default()
+    };
+    let mut namespaces = BTreeSet::new();
+    for o in scanned {
+        let Verdict::Checked {
+            findings, decision, ..
+        } = &o.verdict
+        else {
+            s.skipped += 1;
+            continue;
+        };
+        s.checked += 1;
+        if findings.is_empty() {
+            continue;
+        }
+        s.violating += 1;
+        if *decision == crate::decision::Decision::Deny {
+            s.denied_now += 1;
+        }
+        let ns = o
+            .namespace
+            .clone()
+            .unwrap_or_else(|| CLUSTER_SCOPE.to_owned());
+        *s.by_namespace.entry(ns.clone()).or_default() += 1;
+        namespaces.insert(ns);
+        for f in findings {
+            *s.by_rule.entry(f.rule.id.to_owned()).or_default() += 1;
+            let e = match f.enforcement {
+                Enforcement::Deny => "Deny",
+                Enforcement::Warn => "Warn",
+                Enforcement::Audit => "Audit",
+            };
+            *s.by_enforcement.entry(e.to_owned()).or_default() += 1;
+        }
+    }
+    s.violating_namespaces = namespaces.len();
+    s
+}
+
+impl AuditSummary {
+    /// The promotion signal, in one line.
+    pub fn headline(&self) -> String {
+        if self.violating == 0 {
+            return format!(
+                "audit: {} objects scanned, {} checked: nothing violates the perimeter",
+                self.objects, self.checked
+            );
+        }
+        format!(
+            "audit: {} objects scanned, {} checked: would deny {} object{} in {} namespace{} if switched to Deny ({} denied under the enforcement in force now)",
+            self.objects,
+            self.checked,
+            self.violating,
+            if self.violating == 1 { "" } else { "s" },
+            self.violating_namespaces,
+            if self.violating_namespaces == 1 {
+                ""
+            } else {
+                "s"
+            },
+            self.denied_now
+        )
+    }
+
+    pub fn text(&self) -> String {
+        let mut out = self.headline();
+        out.push('\n');
+        let table = |title: &str, map: &BTreeMap<String, usize>| -> String {
+            if map.is_empty() {
+                return String::new();
+            }
+            let mut t = format!("{title}:\n");
+            for (k, v) in map {
+                t.push_str(&format!("  {k:<24} {v}\n"));
+            }
+            t
+        };
+        out.push_str(&table("findings by rule", &self.by_rule));
+        out.push_str(&table("violating objects by namespace", &self.by_namespace));
+        out.push_str(&table("findings by enforcement", &self.by_enforcement));
+        out
+    }
+}
