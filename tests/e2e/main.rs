@@ -518,8 +518,9 @@ fn perimeter_guard_in_front_of_a_real_kube_apiserver() {
     );
 
     // Phase 9: the chart's objects, validated by this API server where it serves their versions:
-    // policy/v1 PodDisruptionBudget needs 1.21 and is left out here; cert-manager and
-    // prometheus-operator kinds need their CRDs.
+    // policy/v1 PodDisruptionBudget and the batch/v1 audit CronJob need 1.21 and are left out here
+    // (the audit's RBAC is applied for real below); cert-manager and prometheus-operator kinds need
+    // their CRDs.
     let rendered = std::process::Command::new(&helm)
         .args([
             "template",
@@ -534,7 +535,12 @@ fn perimeter_guard_in_front_of_a_real_kube_apiserver() {
             "--set",
             "networkPolicy.apiServerCIDRs={10.0.0.0/28}",
         ])
-        .args(["--set", "podDisruptionBudget.enabled=false"])
+        .args([
+            "--set",
+            "podDisruptionBudget.enabled=false",
+            "--set",
+            "audit.enabled=false",
+        ])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("helm runs");
@@ -563,4 +569,355 @@ fn perimeter_guard_in_front_of_a_real_kube_apiserver() {
             text(&out.stdout)
         );
     }
+
+    audit_phases(&cluster, &helm, dir.path());
+}
+
+/// Runs `perimeter-guard audit` with `args`; its exit code, standard output, and peak RSS in KiB
+/// (read from /proc while it runs).
+fn run_audit(kubeconfig: &std::path::Path, args: &[&str]) -> (i32, String, u64) {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_perimeter-guard"))
+        .arg("audit")
+        .arg("--kubeconfig")
+        .arg(kubeconfig)
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit())
+        .spawn()
+        .expect("audit runs");
+    let stdout = child.stdout.take().expect("stdout");
+    let reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut { stdout }, &mut s).expect("read");
+        s
+    });
+    let pid = child.id();
+    let mut peak = 0;
+    let status = loop {
+        if let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status"))
+            && let Some(kib) = status
+                .lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        {
+            peak = peak.max(kib);
+        }
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    (
+        status.code().unwrap_or(-1),
+        reader.join().expect("reader"),
+        peak,
+    )
+}
+
+fn reports(cluster: &Cluster) -> Vec<Value> {
+    let list: Value = serde_json::from_str(
+        &cluster.kubectl_ok(&["get", "policyreports", "-A", "-o", "json"], None),
+    )
+    .expect("JSON");
+    list["items"].as_array().expect("items").clone()
+}
+
+fn audit_phases(cluster: &Cluster, helm: &str, dir: &std::path::Path) {
+    // The webhook goes away; what already exists is the audit's business now.
+    cluster.kubectl_ok(
+        &[
+            "delete",
+            "validatingwebhookconfiguration",
+            "perimeter-guard",
+        ],
+        None,
+    );
+    let crds = std::process::Command::new(env!("CARGO_BIN_EXE_perimeter-guard"))
+        .arg("policy-report-crds")
+        .output()
+        .expect("crds");
+    cluster.kubectl_ok(&["create", "-f", "-"], Some(&text(&crds.stdout)));
+    cluster.kubectl_ok(
+        &[
+            "wait",
+            "--for",
+            "condition=established",
+            "crd",
+            "policyreports.wgpolicyk8s.io",
+            "clusterpolicyreports.wgpolicyk8s.io",
+            "--timeout=60s",
+        ],
+        None,
+    );
+    // The audit runs as the chart's audit service account, under the chart's audit RBAC (the
+    // CronJob itself is batch/v1, which 1.20 does not serve).
+    let rendered = std::process::Command::new(helm)
+        .args([
+            "template",
+            "perimeter-guard",
+            "charts/perimeter-guard",
+            "--namespace",
+            "perimeter-guard",
+            "--show-only",
+            "templates/audit.yaml",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("helm runs");
+    let rbac: Vec<Value> = serde_yaml_ng::Deserializer::from_str(&text(&rendered.stdout))
+        .map(|d| Value::deserialize(d).expect("YAML"))
+        .filter(|o| !o.is_null() && o["kind"] != "CronJob")
+        .collect();
+    assert_eq!(rbac.len(), 3, "service account, role and binding");
+    cluster.kubectl_ok(
+        &["apply", "-f", "-"],
+        Some(&serde_json::json!({"apiVersion": "v1", "kind": "List", "items": rbac}).to_string()),
+    );
+    let auditor = cluster.kubeconfig_for(
+        "system:serviceaccount:perimeter-guard:perimeter-guard-audit",
+        &[
+            "system:serviceaccounts",
+            "system:serviceaccounts:perimeter-guard",
+        ],
+    );
+    // The violating examples go in unchecked (the compliant ones exist already).
+    for family in FAMILIES {
+        let _ = cluster.kubectl(
+            &[
+                "create",
+                "-f",
+                repo(&format!("manifests/examples/{family}.yaml"))
+                    .to_str()
+                    .expect("utf-8"),
+            ],
+            None,
+        );
+    }
+
+    // The audit agrees with `check` on every example object, and writes the reports.
+    let (code, stdout, _) = run_audit(
+        &auditor,
+        &["--from-cluster", "--write-reports", "--output", "json"],
+    );
+    assert_eq!(code, 1, "violations fail the run by default: {stdout}");
+    let report: Value = serde_json::from_str(&stdout).expect("JSON");
+    let audited: BTreeMap<String, String> = report["objects"]
+        .as_array()
+        .expect("objects")
+        .iter()
+        .map(|o| {
+            let source = o["source"].as_str().expect("source");
+            let (_, rest) = source.split_once(' ').expect("apiVersion and name");
+            (
+                format!("{} {rest}", o["object"]["kind"].as_str().unwrap_or("")),
+                o["decision"].as_str().expect("decision").to_owned(),
+            )
+        })
+        .collect();
+    for family in FAMILIES {
+        for (shown, (decision, _)) in expected(&format!("manifests/examples/{family}.yaml")) {
+            assert_eq!(audited.get(&shown), Some(&decision), "{shown}: {audited:?}");
+        }
+    }
+    assert!(
+        report["audit"]["violating"].as_u64().expect("violating") >= 7,
+        "{}",
+        report["audit"]
+    );
+    let before = reports(cluster);
+    let web = before
+        .iter()
+        .find(|r| r["metadata"]["namespace"] == "web")
+        .expect("a report for web");
+    assert_eq!(web["metadata"]["name"], "perimeter-guard");
+    assert_eq!(
+        web["metadata"]["labels"]["app.kubernetes.io/managed-by"],
+        "perimeter-guard"
+    );
+    let pab = web["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .find(|r| r["rule"] == "DP-PAB-001")
+        .expect("the Block Public Access finding");
+    assert_eq!(pab["result"], "fail");
+    assert_eq!(pab["policy"], "corp");
+    assert_eq!(pab["resources"][0]["name"], "public-site");
+    assert_eq!(
+        pab["properties"]["pointer"],
+        "/spec/publicAccessBlock/blockPublicPolicy"
+    );
+    let sandbox = before
+        .iter()
+        .find(|r| r["metadata"]["namespace"] == "sandbox")
+        .expect("sandbox report");
+    assert_eq!(
+        sandbox["summary"]["skip"], 1,
+        "excluded by the perimeter's match: {sandbox}"
+    );
+    let cluster_report: Value = serde_json::from_str(&cluster.kubectl_ok(
+        &[
+            "get",
+            "clusterpolicyreport",
+            "perimeter-guard",
+            "-o",
+            "json",
+        ],
+        None,
+    ))
+    .expect("JSON");
+    assert!(
+        cluster_report["summary"]["fail"].as_u64().expect("fail") >= 2,
+        "{cluster_report}"
+    );
+    assert!(
+        cluster_report["summary"]["pass"].as_u64().expect("pass") >= 4,
+        "{cluster_report}"
+    );
+
+    // An object that is gone loses its results; a namespace without checked objects loses its
+    // report; running again creates nothing new.
+    cluster.kubectl_ok(
+        &[
+            "delete",
+            "buckets.v1alpha1.s3.services.k8s.aws",
+            "public-site",
+            "-n",
+            "web",
+        ],
+        None,
+    );
+    cluster.kubectl_ok(
+        &[
+            "delete",
+            "vpcendpoints.v1alpha1.ec2.services.k8s.aws",
+            "dynamodb-open",
+            "-n",
+            "platform",
+        ],
+        None,
+    );
+    for _ in 0..2 {
+        let (code, _, _) = run_audit(
+            &auditor,
+            &["--from-cluster", "--write-reports", "--output", "json"],
+        );
+        assert_eq!(code, 1);
+        let after = reports(cluster);
+        let namespaces: Vec<&str> = after
+            .iter()
+            .map(|r| r["metadata"]["namespace"].as_str().expect("ns"))
+            .collect();
+        assert!(
+            !namespaces.contains(&"web"),
+            "the emptied namespace keeps a report: {namespaces:?}"
+        );
+        assert_eq!(after.len(), before.len() - 1, "{namespaces:?}");
+        let platform = after
+            .iter()
+            .find(|r| r["metadata"]["namespace"] == "platform")
+            .expect("platform");
+        assert!(
+            !platform["results"]
+                .as_array()
+                .expect("results")
+                .iter()
+                .any(|r| r["resources"][0]["name"] == "dynamodb-open"),
+            "the deleted object's results remain"
+        );
+    }
+
+    // Thousands of objects: every one scanned, memory bounded.
+    cluster.kubectl_ok(&["create", "namespace", "bulk"], None);
+    let template = objects("manifests/examples/ack.yaml")
+        .into_iter()
+        .find(|o| o["metadata"]["name"] == "public-site")
+        .expect("public-site");
+    let count = 3000;
+    let items: Vec<Value> = (0..count)
+        .map(|i| {
+            let mut o = template.clone();
+            o["metadata"]["name"] = Value::from(format!("bulk-{i:05}"));
+            o["metadata"]["namespace"] = Value::from("bulk");
+            o["spec"]["name"] = Value::from(format!("example-bulk-{i:05}"));
+            o
+        })
+        .collect();
+    let list = dir.join("bulk.json");
+    std::fs::write(
+        &list,
+        serde_json::json!({"apiVersion": "v1", "kind": "List", "items": items}).to_string(),
+    )
+    .expect("write");
+    cluster.kubectl_ok(
+        &["create", "-f", list.to_str().expect("utf-8"), "-o", "name"],
+        None,
+    );
+    let (_, _, small_kib) = run_audit(
+        &auditor,
+        &[
+            "--from-cluster",
+            "--namespace",
+            "platform",
+            "--output",
+            "json",
+            "--fail-on",
+            "never",
+        ],
+    );
+    let started = Instant::now();
+    let (code, stdout, peak_kib) = run_audit(
+        &auditor,
+        &[
+            "--from-cluster",
+            "--write-reports",
+            "--output",
+            "json",
+            "--fail-on",
+            "never",
+            "--page-size",
+            "250",
+        ],
+    );
+    assert_eq!(code, 0);
+    let report: Value = serde_json::from_str(&stdout).expect("JSON");
+    let bulk = report["objects"]
+        .as_array()
+        .expect("objects")
+        .iter()
+        .filter(|o| o["object"]["namespace"] == "bulk")
+        .count();
+    assert_eq!(bulk, count, "every object scanned");
+    eprintln!(
+        "audit of {} objects: {:.1}s, peak RSS {} MiB (a run over one namespace: {} MiB)",
+        report["audit"]["objects"],
+        started.elapsed().as_secs_f64(),
+        peak_kib / 1024,
+        small_kib / 1024
+    );
+    assert!(peak_kib < 200 * 1024, "peak RSS {peak_kib} KiB");
+    let bulk_report: Value = serde_json::from_str(&cluster.kubectl_ok(
+        &[
+            "get",
+            "policyreport",
+            "perimeter-guard",
+            "-n",
+            "bulk",
+            "-o",
+            "json",
+        ],
+        None,
+    ))
+    .expect("JSON");
+    assert_eq!(
+        bulk_report["results"].as_array().expect("results").len(),
+        1000,
+        "capped"
+    );
+    // Each copy names another bucket than its policy's resources, so two rules fail, not four.
+    assert_eq!(
+        bulk_report["summary"]["fail"],
+        count * 2,
+        "the summary counts every result"
+    );
 }
