@@ -163,8 +163,8 @@ struct AuditArgs {
     /// Only these namespaces (cluster-scoped kinds are then left out); repeatable.
     #[arg(long = "namespace", short = 'n')]
     namespaces: Vec<String>,
-    #[arg(long, value_enum, default_value_t = CheckOutput::Text)]
-    output: CheckOutput,
+    #[arg(long, value_enum, default_value_t = AuditOutput::Text)]
+    output: AuditOutput,
     /// Write PolicyReports (one per namespace) and a ClusterPolicyReport.
     #[arg(long)]
     write_reports: bool,
@@ -196,6 +196,15 @@ enum CheckOutput {
     Text,
     Json,
     Sarif,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum AuditOutput {
+    Text,
+    Json,
+    Sarif,
+    /// The summary alone, keeping no per-object result in memory (for large clusters and jobs).
+    Summary,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -387,7 +396,9 @@ fn serve_command(args: ServeArgs) -> anyhow::Result<ExitCode> {
 
 fn audit_command(args: AuditArgs) -> anyhow::Result<ExitCode> {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    // One thread: the requests overlap on it, evaluation is cheap next to listing, and one heap
+    // reuses the memory each page frees instead of spreading it over per-thread heaps.
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("starting the async runtime")?;
@@ -498,22 +509,39 @@ async fn audit_run(args: AuditArgs) -> anyhow::Result<ExitCode> {
         concurrency: args.concurrency,
         qps: args.qps,
     };
-    let scanned = scan::scan(&client, &discovered.served, &perimeters, &options, counter).await;
+    // Every object is folded into the summary and the reports as it is decided; only the per-object
+    // outputs keep the verdicts, so `--output summary` holds no per-object state.
+    let now = chrono::Utc::now();
+    let stamp = Timestamp {
+        seconds: now.timestamp(),
+        nanos: now.timestamp_subsec_nanos() as i32,
+    };
+    let mut audit_summary = summary::AuditSummary::default();
+    let mut builder = policy_reports::Builder::new(stamp, args.max_results_per_report);
+    let mut kept: Vec<scan::Scanned> = Vec::new();
+    let keep = args.output != AuditOutput::Summary;
+    let listed = scan::scan(&client, &discovered.served, &perimeters, &options, |o| {
+        counter.fetch_add(1, Ordering::Relaxed);
+        audit_summary.add(&o);
+        if args.write_reports {
+            builder.add(&o);
+        }
+        if keep {
+            kept.push(o);
+        }
+    })
+    .await;
     progress.abort();
     let _ = progress.await;
     if std::io::stderr().is_terminal() {
         eprint!("\r\x1b[2K");
     }
-    let scanned = scanned?;
-    let audit_summary = summary::summarize(&scanned);
+    listed?;
+    let mut scanned = kept;
+    scanned.sort_by(|a, b| (&a.namespace, &a.kind, &a.name).cmp(&(&b.namespace, &b.kind, &b.name)));
     let mut reports_written = None;
     if args.write_reports {
-        let now = chrono::Utc::now();
-        let stamp = Timestamp {
-            seconds: now.timestamp(),
-            nanos: now.timestamp_subsec_nanos() as i32,
-        };
-        let built = policy_reports::build(&scanned, &stamp, args.max_results_per_report);
+        let built = builder.finish();
         for b in built.iter().filter(|b| b.truncated()) {
             eprintln!(
                 "warning: the report of {} holds {} of {} results (--max-results-per-report); its summary counts all",
@@ -546,7 +574,7 @@ async fn audit_run(args: AuditArgs) -> anyhow::Result<ExitCode> {
         .collect();
     let duration = started.elapsed().as_secs_f64();
     match args.output {
-        CheckOutput::Text => {
+        AuditOutput::Text => {
             use std::io::IsTerminal as _;
             print!(
                 "{}",
@@ -554,16 +582,20 @@ async fn audit_run(args: AuditArgs) -> anyhow::Result<ExitCode> {
             );
             print!("{}", audit_summary.text());
         }
-        CheckOutput::Json => {
-            let mut v = report::json(&results);
-            v["audit"] = serde_json::to_value(&audit_summary)?;
-            v["audit"]["durationSeconds"] = duration.into();
-            println!("{}", serde_json::to_string_pretty(&v)?);
+        AuditOutput::Json => {
+            let mut audit = serde_json::to_value(&audit_summary)?;
+            audit["durationSeconds"] = duration.into();
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            report::write_json(&mut out, &results, &[("audit", audit)])
+                .context("writing the report")?;
+            std::io::Write::flush(&mut out).context("writing the report")?;
         }
-        CheckOutput::Sarif => println!(
+        AuditOutput::Sarif => println!(
             "{}",
             serde_json::to_string_pretty(&report::sarif(&results))?
         ),
+        AuditOutput::Summary => print!("{}", audit_summary.text()),
     }
     // The run's figures, one line, for a CronJob's log (no Pushgateway needed).
     let mut figures = serde_json::json!({
@@ -585,7 +617,17 @@ async fn audit_run(args: AuditArgs) -> anyhow::Result<ExitCode> {
         FailOnArg::Warn => report::FailOn::Warn,
         FailOnArg::Never => report::FailOn::Never,
     };
-    Ok(if report::fails(&results, fail_on) {
+    let failed = if args.output == AuditOutput::Summary {
+        let at_least = |e: &str| audit_summary.by_enforcement.get(e).copied().unwrap_or(0) > 0;
+        match fail_on {
+            report::FailOn::Deny => at_least("Deny"),
+            report::FailOn::Warn => at_least("Deny") || at_least("Warn"),
+            report::FailOn::Never => false,
+        }
+    } else {
+        report::fails(&results, fail_on)
+    };
+    Ok(if failed {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

@@ -139,49 +139,81 @@ pub fn text(results: &[Checked<'_>], color: bool) -> String {
 }
 
 pub fn json(results: &[Checked<'_>]) -> Value {
-    let objects: Vec<Value> = results
-        .iter()
-        .map(|r| {
-            let mut v = json!({"source": r.document.source, "line": r.document.line});
-            match &r.verdict {
-                Verdict::Skipped { object, reason } => {
-                    v["object"] = json!(object);
-                    v["decision"] = json!("skipped");
-                    v["reason"] = json!(reason);
-                }
-                Verdict::Checked {
-                    object,
-                    family,
-                    perimeters,
-                    findings,
-                    decision,
-                } => {
-                    v["object"] = json!(object);
-                    v["family"] = json!(family);
-                    v["perimeters"] = json!(perimeters);
-                    v["decision"] = json!(decision);
-                    v["findings"] = findings
-                        .iter()
-                        .map(|f| {
-                            json!({
-                                "rule": f.rule.id,
-                                "title": f.rule.title,
-                                "severity": f.rule.severity,
-                                "enforcement": enforcement_name(f.enforcement),
-                                "perimeter": f.perimeter,
-                                "pointer": f.pointer,
-                                "message": f.message,
-                                "fix": f.rule.fix,
-                                "witness": f.witness.as_ref().map(|w| w.to_json()),
-                            })
-                        })
-                        .collect();
-                }
-            }
-            v
-        })
-        .collect();
+    let objects: Vec<Value> = results.iter().map(json_object).collect();
     json!({"objects": objects, "summary": summary(results)})
+}
+
+/// Writes the same document as [`json`] (pretty-printed), one object at a time, so a large
+/// report never exists twice in memory; `extra` members follow `summary`.
+pub fn write_json(
+    out: &mut impl std::io::Write,
+    results: &[Checked<'_>],
+    extra: &[(&str, Value)],
+) -> std::io::Result<()> {
+    let indent = |v: &Value| -> std::io::Result<String> {
+        let text = serde_json::to_string_pretty(v).map_err(std::io::Error::other)?;
+        Ok(text.replace('\n', "\n    "))
+    };
+    writeln!(out, "{{\n  \"objects\": [")?;
+    for (i, r) in results.iter().enumerate() {
+        let sep = if i + 1 == results.len() { "" } else { "," };
+        writeln!(out, "    {}{sep}", indent(&json_object(r))?)?;
+    }
+    let summary = serde_json::to_string_pretty(&summary(results))
+        .map_err(std::io::Error::other)?
+        .replace('\n', "\n  ");
+    write!(out, "  ],\n  \"summary\": {summary}")?;
+    for (key, value) in extra {
+        let v = serde_json::to_string_pretty(value)
+            .map_err(std::io::Error::other)?
+            .replace('\n', "\n  ");
+        write!(
+            out,
+            ",\n  {}: {v}",
+            serde_json::to_string(key).map_err(std::io::Error::other)?
+        )?;
+    }
+    writeln!(out, "\n}}")
+}
+
+fn json_object(r: &Checked<'_>) -> Value {
+    let mut v = json!({"source": r.document.source, "line": r.document.line});
+    match &r.verdict {
+        Verdict::Skipped { object, reason } => {
+            v["object"] = json!(object);
+            v["decision"] = json!("skipped");
+            v["reason"] = json!(reason);
+        }
+        Verdict::Checked {
+            object,
+            family,
+            perimeters,
+            findings,
+            decision,
+        } => {
+            v["object"] = json!(object);
+            v["family"] = json!(family);
+            v["perimeters"] = json!(perimeters);
+            v["decision"] = json!(decision);
+            v["findings"] = findings
+                .iter()
+                .map(|f| {
+                    json!({
+                        "rule": f.rule.id,
+                        "title": f.rule.title,
+                        "severity": f.rule.severity,
+                        "enforcement": enforcement_name(f.enforcement),
+                        "perimeter": f.perimeter,
+                        "pointer": f.pointer,
+                        "message": f.message,
+                        "fix": f.rule.fix,
+                        "witness": f.witness.as_ref().map(|w| w.to_json()),
+                    })
+                })
+                .collect();
+        }
+    }
+    v
 }
 
 /// SARIF 2.1.0, one result per finding, located at the document's file and first line.
@@ -247,4 +279,44 @@ pub fn sarif(results: &[Checked<'_>]) -> Value {
             "results": sarif_results,
         }],
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::parse;
+    use crate::perimeter::load_perimeters;
+
+    #[test]
+    fn streamed_json_is_the_same_document() {
+        let perimeters = load_perimeters(
+            "apiVersion: perimeterguard.io/v1alpha1\nkind: DataPerimeter\nmetadata: {name: corp}\nspec:\n  identity: {trustedOrganizations: [o-abc123def4]}\n",
+            "p",
+        )
+        .expect("valid");
+        let documents = parse(
+            "apiVersion: ec2.services.k8s.aws/v1alpha1\nkind: VPCEndpoint\nmetadata: {name: e, namespace: team}\nspec: {serviceName: com.amazonaws.us-east-1.s3}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
+            "-",
+        )
+        .expect("valid");
+        let results: Vec<Checked<'_>> = documents
+            .iter()
+            .map(|document| Checked {
+                document,
+                verdict: crate::decision::evaluate(&document.value, &perimeters),
+            })
+            .collect();
+        let mut out = Vec::new();
+        write_json(&mut out, &results, &[("audit", json!({"violating": 1}))]).expect("write");
+        let streamed: Value = serde_json::from_slice(&out).expect("valid JSON");
+        let mut whole = json(&results);
+        whole["audit"] = json!({"violating": 1});
+        assert_eq!(streamed, whole);
+        let mut empty = Vec::new();
+        write_json(&mut empty, &[], &[]).expect("write");
+        assert_eq!(
+            serde_json::from_slice::<Value>(&empty).expect("JSON")["objects"],
+            json!([])
+        );
+    }
 }

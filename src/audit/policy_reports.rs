@@ -60,8 +60,32 @@ fn rank(result: &str) -> u8 {
 /// The results of every scanned object, grouped into reports; each report keeps at most
 /// `max_results` results, failures first.
 pub fn build(scanned: &[Scanned], now: &Timestamp, max_results: usize) -> Vec<Built> {
-    let mut by_scope: BTreeMap<Option<String>, Vec<ReportResult>> = BTreeMap::new();
+    let mut builder = Builder::new(now.clone(), max_results);
     for o in scanned {
+        builder.add(o);
+    }
+    builder.finish()
+}
+
+/// Reports built one object at a time, holding at most `max_results` results per outcome and
+/// report.
+pub struct Builder {
+    now: Timestamp,
+    max_results: usize,
+    by_scope: BTreeMap<Option<String>, Scope>,
+}
+
+impl Builder {
+    pub fn new(now: Timestamp, max_results: usize) -> Self {
+        Self {
+            now,
+            max_results,
+            by_scope: BTreeMap::new(),
+        }
+    }
+
+    pub fn add(&mut self, o: &Scanned) {
+        let (now, max_results, by_scope) = (&self.now, self.max_results, &mut self.by_scope);
         let resource = ResourceRef {
             api_version: o.api_version.clone(),
             kind: o.kind.clone(),
@@ -82,7 +106,9 @@ pub fn build(scanned: &[Scanned], now: &Timestamp, max_results: usize) -> Vec<Bu
             resources: vec![resource.clone()],
             properties: BTreeMap::new(),
         };
-        let results = by_scope.entry(o.namespace.clone()).or_default();
+        let results = by_scope
+            .entry(o.namespace.clone())
+            .or_insert_with(|| Scope::new(max_results));
         match &o.verdict {
             Verdict::Skipped { reason, .. } => {
                 results.push(result(SOURCE, "", "skip", reason.clone()));
@@ -124,30 +150,59 @@ pub fn build(scanned: &[Scanned], now: &Timestamp, max_results: usize) -> Vec<Bu
             }
         }
     }
-    by_scope
-        .into_iter()
-        .map(|(namespace, mut results)| {
-            let mut summary = ReportSummary::default();
-            for r in &results {
-                match r.result.as_str() {
-                    "pass" => summary.pass += 1,
-                    "fail" => summary.fail += 1,
-                    "warn" => summary.warn += 1,
-                    "error" => summary.error += 1,
-                    _ => summary.skip += 1,
+
+    pub fn finish(self) -> Vec<Built> {
+        let max_results = self.max_results;
+        self.by_scope
+            .into_iter()
+            .map(|(namespace, scope)| {
+                let mut results: Vec<ReportResult> = scope.kept.into_iter().flatten().collect();
+                results.truncate(max_results);
+                Built {
+                    namespace,
+                    summary: scope.summary,
+                    results,
+                    total: scope.total,
                 }
-            }
-            let total = results.len();
-            results.sort_by_key(|r| rank(&r.result));
-            results.truncate(max_results);
-            Built {
-                namespace,
-                summary,
-                results,
-                total,
-            }
-        })
-        .collect()
+            })
+            .collect()
+    }
+}
+
+/// One report's results as they are built: every result counted, at most `max` kept per outcome,
+/// so a namespace of thousands of objects never holds thousands of results at once.
+struct Scope {
+    summary: ReportSummary,
+    total: usize,
+    /// By [`rank`]: fail, error, warn, pass, skip.
+    kept: [Vec<ReportResult>; 5],
+    max: usize,
+}
+
+impl Scope {
+    fn new(max: usize) -> Self {
+        Self {
+            summary: ReportSummary::default(),
+            total: 0,
+            kept: Default::default(),
+            max,
+        }
+    }
+
+    fn push(&mut self, r: ReportResult) {
+        match r.result.as_str() {
+            "pass" => self.summary.pass += 1,
+            "fail" => self.summary.fail += 1,
+            "warn" => self.summary.warn += 1,
+            "error" => self.summary.error += 1,
+            _ => self.summary.skip += 1,
+        }
+        self.total += 1;
+        let bucket = &mut self.kept[usize::from(rank(&r.result))];
+        if bucket.len() < self.max {
+            bucket.push(r);
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

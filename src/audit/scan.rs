@@ -2,8 +2,6 @@
 //! bounded by the pages in flight: an object's JSON is dropped once it is decided, and only its
 //! reference and verdict are kept.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
@@ -150,15 +148,15 @@ impl Pace {
     }
 }
 
-/// Lists every served kind and decides each object; `scanned` counts objects as they are decided
-/// (for progress reporting).
+/// Lists every served kind and decides each object, handing each outcome to `sink` as soon as it
+/// is decided (so a caller that only counts keeps nothing); returns how many objects were seen.
 pub async fn scan(
     client: &kube::Client,
     kinds: &[ServedKind],
     perimeters: &[DataPerimeter],
     options: &ScanOptions,
-    scanned: Arc<AtomicUsize>,
-) -> Result<Vec<Scanned>, ScanError> {
+    mut sink: impl FnMut(Scanned),
+) -> Result<usize, ScanError> {
     let pace = Pace::new(options.qps);
     let mut jobs: Vec<(ServedKind, Option<String>)> = Vec::new();
     for kind in kinds {
@@ -170,31 +168,41 @@ pub async fn scan(
             }
         }
     }
-    let results: Vec<Result<Vec<Scanned>, ScanError>> = futures_util::stream::iter(jobs)
-        .map(|(kind, namespace)| {
-            let (pace, scanned) = (&pace, scanned.clone());
-            async move {
-                list_kind(
-                    client,
-                    &kind,
-                    namespace.as_deref(),
-                    perimeters,
-                    options,
-                    pace,
-                    &scanned,
-                )
-                .await
-            }
-        })
-        .buffer_unordered(options.concurrency.max(1))
-        .collect()
-        .await;
-    let mut out = Vec::new();
-    for r in results {
-        out.extend(r?);
-    }
-    out.sort_by(|a, b| (&a.namespace, &a.kind, &a.name).cmp(&(&b.namespace, &b.kind, &b.name)));
-    Ok(out)
+    // A bounded channel: listing waits for the sink rather than piling objects up.
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Scanned>(256);
+    let producer = async move {
+        let results: Vec<Result<(), ScanError>> = futures_util::stream::iter(jobs)
+            .map(|(kind, namespace)| {
+                let (pace, tx) = (&pace, tx.clone());
+                async move {
+                    list_kind(
+                        client,
+                        &kind,
+                        namespace.as_deref(),
+                        perimeters,
+                        options,
+                        pace,
+                        &tx,
+                    )
+                    .await
+                }
+            })
+            .buffer_unordered(options.concurrency.max(1))
+            .collect()
+            .await;
+        drop(tx);
+        results.into_iter().collect::<Result<(), ScanError>>()
+    };
+    let consumer = async {
+        let mut seen = 0;
+        while let Some(o) = rx.recv().await {
+            sink(o);
+            seen += 1;
+        }
+        seen
+    };
+    let (listed, seen) = tokio::join!(producer, consumer);
+    listed.map(|()| seen)
 }
 
 async fn list_kind(
@@ -204,13 +212,12 @@ async fn list_kind(
     perimeters: &[DataPerimeter],
     options: &ScanOptions,
     pace: &Pace,
-    scanned: &AtomicUsize,
-) -> Result<Vec<Scanned>, ScanError> {
+    tx: &tokio::sync::mpsc::Sender<Scanned>,
+) -> Result<(), ScanError> {
     let api: Api<DynamicObject> = match namespace {
         Some(ns) => Api::namespaced_with(client.clone(), ns, &kind.resource),
         None => Api::all_with(client.clone(), &kind.resource),
     };
-    let mut out = Vec::new();
     let mut token: Option<String> = None;
     loop {
         pace.wait().await;
@@ -233,19 +240,22 @@ async fn list_kind(
                 Err(_) => continue,
             };
             let verdict = evaluate(&doc, perimeters);
-            out.push(Scanned {
+            let scanned = Scanned {
                 api_version: kind.resource.api_version.clone(),
                 kind: kind.resource.kind.clone(),
                 namespace: object.metadata.namespace.clone(),
                 name: object.metadata.name.clone().unwrap_or_default(),
                 uid: object.metadata.uid.clone().unwrap_or_default(),
                 verdict,
-            });
-            scanned.fetch_add(1, Ordering::Relaxed);
+            };
+            if tx.send(scanned).await.is_err() {
+                // The receiver is gone: the run is over.
+                return Ok(());
+            }
         }
         token = page.metadata.continue_.filter(|t| !t.is_empty());
         if token.is_none() {
-            return Ok(out);
+            return Ok(());
         }
     }
 }

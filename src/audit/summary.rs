@@ -1,6 +1,6 @@
 //! The audit's summary: what would be denied, where, by which rules, and under which enforcement.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
@@ -32,48 +32,52 @@ pub struct AuditSummary {
 pub const CLUSTER_SCOPE: &str = "(cluster)";
 
 pub fn summarize(scanned: &[Scanned]) -> AuditSummary {
-    let mut s = AuditSummary {
-        objects: scanned.len(),
-        ..AuditSummary::default()
-    };
-    let mut namespaces = BTreeSet::new();
+    let mut s = AuditSummary::default();
     for o in scanned {
+        s.add(o);
+    }
+    s
+}
+
+impl AuditSummary {
+    /// Counts one more object.
+    pub fn add(&mut self, o: &Scanned) {
+        self.objects += 1;
         let Verdict::Checked {
             findings, decision, ..
         } = &o.verdict
         else {
-            s.skipped += 1;
-            continue;
+            self.skipped += 1;
+            return;
         };
-        s.checked += 1;
+        self.checked += 1;
         if findings.is_empty() {
-            continue;
+            return;
         }
-        s.violating += 1;
+        self.violating += 1;
         if *decision == crate::decision::Decision::Deny {
-            s.denied_now += 1;
+            self.denied_now += 1;
         }
         let ns = o
             .namespace
             .clone()
             .unwrap_or_else(|| CLUSTER_SCOPE.to_owned());
-        *s.by_namespace.entry(ns.clone()).or_default() += 1;
-        namespaces.insert(ns);
+        let count = self.by_namespace.entry(ns).or_default();
+        if *count == 0 {
+            self.violating_namespaces += 1;
+        }
+        *count += 1;
         for f in findings {
-            *s.by_rule.entry(f.rule.id.to_owned()).or_default() += 1;
+            *self.by_rule.entry(f.rule.id.to_owned()).or_default() += 1;
             let e = match f.enforcement {
                 Enforcement::Deny => "Deny",
                 Enforcement::Warn => "Warn",
                 Enforcement::Audit => "Audit",
             };
-            *s.by_enforcement.entry(e.to_owned()).or_default() += 1;
+            *self.by_enforcement.entry(e.to_owned()).or_default() += 1;
         }
     }
-    s.violating_namespaces = namespaces.len();
-    s
-}
 
-impl AuditSummary {
     /// The promotion signal, in one line.
     pub fn headline(&self) -> String {
         if self.violating == 0 {
