@@ -550,7 +550,28 @@ async fn audit_run(args: AuditArgs) -> anyhow::Result<ExitCode> {
                 b.total
             );
         }
-        let written = policy_reports::write(&client, &built).await?;
+        let run: std::collections::BTreeMap<String, String> = [
+            (
+                "perimeterguard.io/audit-finished-at",
+                chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            ),
+            (
+                "perimeterguard.io/audit-duration-seconds",
+                format!("{:.3}", started.elapsed().as_secs_f64()),
+            ),
+            (
+                "perimeterguard.io/objects-scanned",
+                audit_summary.objects.to_string(),
+            ),
+            (
+                "perimeterguard.io/objects-violating",
+                audit_summary.violating.to_string(),
+            ),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        let written = policy_reports::write(&client, &built, &run).await?;
         reports_written = Some((written, built.iter().filter(|b| b.truncated()).count()));
     }
     let documents: Vec<input::Document> = scanned

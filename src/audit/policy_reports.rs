@@ -230,7 +230,13 @@ fn resources() -> (ApiResource, ApiResource) {
 }
 
 /// Applies every report and deletes Perimeter Guard's reports that this run did not write.
-pub async fn write(client: &kube::Client, built: &[Built]) -> Result<Written, WriteError> {
+/// `run` annotates every report with the run's figures (`perimeterguard.io/...`), so the last
+/// successful audit can be read and alerted on from the reports themselves.
+pub async fn write(
+    client: &kube::Client,
+    built: &[Built],
+    run: &BTreeMap<String, String>,
+) -> Result<Written, WriteError> {
     let (namespaced, cluster) = resources();
     let params = PatchParams::apply(SOURCE).force();
     let mut written = Written::default();
@@ -255,6 +261,7 @@ pub async fn write(client: &kube::Client, built: &[Built]) -> Result<Written, Wr
             "metadata": {
                 "name": REPORT_NAME,
                 "labels": {MANAGED_BY_LABEL: SOURCE},
+                "annotations": run,
             },
             "summary": b.summary,
             "results": b.results,
