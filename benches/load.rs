@@ -118,19 +118,7 @@ fn peak_rss_kib(pid: u32) -> u64 {
 }
 
 fn client(ca: &common::pki::Ca) -> reqwest::Client {
-    use rustls_pki_types::CertificateDer;
-    use rustls_pki_types::pem::PemObject;
-    let mut roots = rustls::RootCertStore::empty();
-    roots
-        .add(CertificateDer::from_pem_slice(ca.pem().as_bytes()).expect("pem"))
-        .expect("root");
-    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .expect("versions")
-    .with_root_certificates(roots)
-    .with_no_client_auth();
+    let config = ca.client_config(None);
     reqwest::Client::builder()
         .tls_backend_preconfigured(config)
         .http1_only()

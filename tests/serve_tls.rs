@@ -130,27 +130,7 @@ async fn wait_ready(server: &Running) {
 }
 
 fn tls_client(ca: &Ca, identity: Option<&Pair>, reuse_connections: bool) -> reqwest::Client {
-    use rustls_pki_types::pem::PemObject;
-    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
-    let mut roots = rustls::RootCertStore::empty();
-    roots
-        .add(CertificateDer::from_pem_slice(ca.pem().as_bytes()).expect("ca pem"))
-        .expect("ca");
-    let builder = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .expect("versions")
-    .with_root_certificates(roots);
-    let config = match identity {
-        None => builder.with_no_client_auth(),
-        Some(pair) => builder
-            .with_client_auth_cert(
-                vec![CertificateDer::from_pem_slice(pair.cert.as_bytes()).expect("cert")],
-                PrivateKeyDer::from_pem_slice(pair.key.as_bytes()).expect("key"),
-            )
-            .expect("client auth"),
-    };
+    let config = ca.client_config(identity);
     let mut client = reqwest::Client::builder()
         .tls_backend_preconfigured(config)
         .tls_info(true)

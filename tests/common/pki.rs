@@ -59,3 +59,30 @@ impl Ca {
         self.issue(&[], ExtendedKeyUsagePurpose::ClientAuth, cn)
     }
 }
+
+impl Ca {
+    /// A rustls client configuration that trusts only this CA, presenting `identity` if given.
+    pub fn client_config(&self, identity: Option<&Pair>) -> rustls::ClientConfig {
+        use rustls_pki_types::pem::PemObject;
+        use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+        let mut roots = rustls::RootCertStore::empty();
+        roots
+            .add(CertificateDer::from_pem_slice(self.pem().as_bytes()).expect("CA PEM"))
+            .expect("CA");
+        let builder = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_root_certificates(roots);
+        match identity {
+            None => builder.with_no_client_auth(),
+            Some(pair) => builder
+                .with_client_auth_cert(
+                    vec![CertificateDer::from_pem_slice(pair.cert.as_bytes()).expect("cert")],
+                    PrivateKeyDer::from_pem_slice(pair.key.as_bytes()).expect("key"),
+                )
+                .expect("client auth"),
+        }
+    }
+}

@@ -25,6 +25,23 @@ fn required_env(var: &str) -> String {
     })
 }
 
+/// The chart rendered as release `perimeter-guard` in namespace `perimeter-guard`, with `args`.
+pub fn helm_template(args: &[&str]) -> String {
+    let out = Command::new(required_env("PERIMETER_GUARD_HELM"))
+        .args(["template", "perimeter-guard", "charts/perimeter-guard"])
+        .args(["--namespace", "perimeter-guard"])
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("helm runs");
+    assert!(
+        out.status.success(),
+        "helm template {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// etcd and kube-apiserver, stopped on drop.
 pub struct Cluster {
     dir: PathBuf,

@@ -16,7 +16,7 @@ use base64::Engine;
 use serde::Deserialize;
 use serde_json::Value;
 
-use cluster::{Cluster, Serve, free_port, repo};
+use cluster::{Cluster, Serve, free_port, helm_template, repo};
 use common::pki::Ca;
 
 const FAMILIES: [&str; 3] = ["ack", "crossplane-classic", "upbound"];
@@ -217,26 +217,13 @@ fn perimeter_guard_in_front_of_a_real_kube_apiserver() {
 
     // Phase 2: serve as the chart's service account, under the chart's own RBAC (RBAC is on), and
     // the chart's webhook configuration pointing at it.
-    let helm = std::env::var("PERIMETER_GUARD_HELM").expect("PERIMETER_GUARD_HELM");
-    let rbac = std::process::Command::new(&helm)
-        .args([
-            "template",
-            "perimeter-guard",
-            "charts/perimeter-guard",
-            "--namespace",
-            "perimeter-guard",
-        ])
-        .args([
-            "--show-only",
-            "templates/serviceaccount.yaml",
-            "--show-only",
-            "templates/rbac.yaml",
-        ])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("helm runs");
-    assert!(rbac.status.success(), "{}", text(&rbac.stderr));
-    cluster.kubectl_ok(&["apply", "-f", "-"], Some(&text(&rbac.stdout)));
+    let rbac = helm_template(&[
+        "--show-only",
+        "templates/serviceaccount.yaml",
+        "--show-only",
+        "templates/rbac.yaml",
+    ]);
+    cluster.kubectl_ok(&["apply", "-f", "-"], Some(&rbac));
     let service_account = cluster.kubeconfig_for(
         "system:serviceaccount:perimeter-guard:perimeter-guard",
         &[
@@ -249,40 +236,24 @@ fn perimeter_guard_in_front_of_a_real_kube_apiserver() {
     let port = free_port();
     let serve = Serve::start(dir.path(), &pair.cert, &pair.key, port, &service_account);
     let mut generation = 1;
-    let webhook = std::process::Command::new(
-        std::env::var("PERIMETER_GUARD_HELM").expect("PERIMETER_GUARD_HELM"),
-    )
-    .args([
-        "template",
-        "perimeter-guard",
-        "charts/perimeter-guard",
-        "--namespace",
-        "perimeter-guard",
-    ])
-    .args(["--show-only", "templates/webhook.yaml"])
-    .args([
+    let webhook = helm_template(&[
+        "--show-only",
+        "templates/webhook.yaml",
         "--set",
         "certificates.mode=secret",
         "--set",
         "certificates.secret.name=unused",
-    ])
-    .args([
         "--set",
         &format!(
             "certificates.secret.caBundle={}",
             base64::engine::general_purpose::STANDARD.encode(ca.pem())
         ),
-    ])
-    .args([
         "--set",
         &format!("webhook.url=https://127.0.0.1:{port}/validate"),
-    ])
-    .args(["--set", "exemptions.namespaces={sandbox}"])
-    .current_dir(env!("CARGO_MANIFEST_DIR"))
-    .output()
-    .expect("helm runs");
-    assert!(webhook.status.success(), "{}", text(&webhook.stderr));
-    cluster.kubectl_ok(&["apply", "-f", "-"], Some(&text(&webhook.stdout)));
+        "--set",
+        "exemptions.namespaces={sandbox}",
+    ]);
+    cluster.kubectl_ok(&["apply", "-f", "-"], Some(&webhook));
 
     // --watch-crds: the example perimeter is accepted and in force; an invalid one is reported on
     // its status and left out; the CRD's schema refuses a value the type does not know.
@@ -521,34 +492,17 @@ fn perimeter_guard_in_front_of_a_real_kube_apiserver() {
     // policy/v1 PodDisruptionBudget and the batch/v1 audit CronJob need 1.21 and are left out here
     // (the audit's RBAC is applied for real below); cert-manager and prometheus-operator kinds need
     // their CRDs.
-    let rendered = std::process::Command::new(&helm)
-        .args([
-            "template",
-            "perimeter-guard",
-            "charts/perimeter-guard",
-            "--namespace",
-            "perimeter-guard",
-        ])
-        .args([
-            "--set",
-            "networkPolicy.enabled=true",
-            "--set",
-            "networkPolicy.apiServerCIDRs={10.0.0.0/28}",
-        ])
-        .args([
-            "--set",
-            "podDisruptionBudget.enabled=false",
-            "--set",
-            "audit.enabled=false",
-        ])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("helm runs");
-    assert!(rendered.status.success(), "{}", text(&rendered.stderr));
-    let out = cluster.kubectl(
-        &["apply", "--dry-run=server", "-f", "-"],
-        Some(&text(&rendered.stdout)),
-    );
+    let rendered = helm_template(&[
+        "--set",
+        "networkPolicy.enabled=true",
+        "--set",
+        "networkPolicy.apiServerCIDRs={10.0.0.0/28}",
+        "--set",
+        "podDisruptionBudget.enabled=false",
+        "--set",
+        "audit.enabled=false",
+    ]);
+    let out = cluster.kubectl(&["apply", "--dry-run=server", "-f", "-"], Some(&rendered));
     assert!(
         out.status.success(),
         "the chart's objects were refused: {}{}",
@@ -570,7 +524,7 @@ fn perimeter_guard_in_front_of_a_real_kube_apiserver() {
         );
     }
 
-    audit_phases(&cluster, &helm, dir.path());
+    audit_phases(&cluster, dir.path());
 }
 
 /// Runs `perimeter-guard audit` with `args`; its exit code, standard output, and peak RSS in KiB
@@ -622,7 +576,7 @@ fn reports(cluster: &Cluster) -> Vec<Value> {
     list["items"].as_array().expect("items").clone()
 }
 
-fn audit_phases(cluster: &Cluster, helm: &str, dir: &std::path::Path) {
+fn audit_phases(cluster: &Cluster, dir: &std::path::Path) {
     // The webhook goes away; what already exists is the audit's business now.
     cluster.kubectl_ok(
         &[
@@ -651,20 +605,8 @@ fn audit_phases(cluster: &Cluster, helm: &str, dir: &std::path::Path) {
     );
     // The audit runs as the chart's audit service account, under the chart's audit RBAC (the
     // CronJob itself is batch/v1, which 1.20 does not serve).
-    let rendered = std::process::Command::new(helm)
-        .args([
-            "template",
-            "perimeter-guard",
-            "charts/perimeter-guard",
-            "--namespace",
-            "perimeter-guard",
-            "--show-only",
-            "templates/audit.yaml",
-        ])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("helm runs");
-    let rbac: Vec<Value> = serde_yaml_ng::Deserializer::from_str(&text(&rendered.stdout))
+    let rendered = helm_template(&["--show-only", "templates/audit.yaml"]);
+    let rbac: Vec<Value> = serde_yaml_ng::Deserializer::from_str(&rendered)
         .map(|d| Value::deserialize(d).expect("YAML"))
         .filter(|o| !o.is_null() && o["kind"] != "CronJob")
         .collect();
