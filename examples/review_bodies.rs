@@ -1,0 +1,29 @@
+//! Writes the load benchmark's request mix (the AdmissionReviews of `benches/support/reviews.rs`)
+//! as files into a directory, with `manifest.txt` listing them, for load generators that cannot
+//! build them (wrk's Lua script).
+//!
+//! `cargo run --release --example review_bodies -- DIR`
+
+#[path = "../tests/common/corpus.rs"]
+mod common;
+#[path = "../benches/support/reviews.rs"]
+mod reviews;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let dir = std::env::args().nth(1).ok_or("usage: review_bodies DIR")?;
+    let dir = std::path::Path::new(&dir);
+    std::fs::create_dir_all(dir)?;
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/manifests/examples/dataperimeter.yaml"
+    ))?;
+    let perimeters = perimeter_guard::perimeter::load_perimeters(&text, "dataperimeter.yaml")?;
+    let mut manifest = String::new();
+    for (i, review) in reviews::all(&perimeters).iter().enumerate() {
+        let path = dir.join(format!("review-{i:04}.json"));
+        std::fs::write(&path, &review.body)?;
+        manifest.push_str(&format!("{}\n", path.display()));
+    }
+    std::fs::write(dir.join("manifest.txt"), manifest)?;
+    Ok(())
+}
