@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Side-by-side load benchmark on loopback over TLS: the baseline server (same HTTP/TLS stack,
-# canned answer, no decision) and `perimeter-guard serve` with the example perimeter, each pinned
+# canned answer, no decision), `perimeter-guard serve` with the example perimeter, and a Rego peer
+# (the same stack deciding with benches/rego/perimeter.rego on regorus), each pinned
 # to CPU 0 while wrk (pinned to CPU 1, HTTP/1.1 keep-alive on 8 connections) posts the request
-# mix of benches/support/reviews.rs. Prints a Markdown table and the ratio.
+# mix of benches/support/reviews.rs. Prints a Markdown table and the ratios.
 #   scripts/bench-load.sh [--quick]      (--quick: 5 s per server instead of 20 s)
 # Needs wrk (installed from Debian's packages when missing), openssl and taskset.
 set -euo pipefail
@@ -15,7 +16,8 @@ if ! command -v wrk >/dev/null; then
   apt-get update -q >/dev/null && apt-get install -y -q wrk >/dev/null
 fi
 export PERIMETER_GUARD_CORPUS="${PERIMETER_GUARD_CORPUS:-$(cd .. && pwd)/shared/corpus}"
-cargo build -q --release --bin perimeter-guard --example baseline_server --example review_bodies
+cargo build -q --release --bin perimeter-guard --example baseline_server --example review_bodies \
+  --example rego_peer
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/perimeter-guard-bench.XXXXXX")
 pids=()
@@ -71,5 +73,8 @@ PERIMETER_GUARD_LOG=warn run perimeter_guard target/release/perimeter-guard serv
   --perimeter manifests/examples/dataperimeter.yaml \
   --tls-cert-file "$work/tls.crt" --tls-key-file "$work/tls.key" \
   --listen "127.0.0.1:$port" --health-listen "127.0.0.1:$health"
+port=$(free_port)
+run rego_peer target/release/examples/rego_peer "127.0.0.1:$port" "$work/tls.crt" "$work/tls.key"
 echo
-awk -v a="$rps_perimeter_guard" -v b="$rps_baseline" 'BEGIN {printf "perimeter-guard / baseline throughput: %.2f\n", a / b}'
+awk -v a="$rps_perimeter_guard" -v b="$rps_baseline" -v r="$rps_rego_peer" \
+  'BEGIN {printf "perimeter-guard / baseline throughput: %.2f\nperimeter-guard / Rego peer throughput: %.2f\n", a / b, a / r}'

@@ -1,0 +1,96 @@
+//! The load benchmark's Rego peer: the same HTTP and TLS stack as `perimeter-guard serve`, parsing
+//! each AdmissionReview and deciding it with `benches/rego/perimeter.rego` on the `regorus` engine,
+//! on the blocking pool as `serve` does. What the Rego policy misses is written at its top.
+//!
+//! `cargo run --release --example rego_peer -- LISTEN CERT KEY`
+
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::post;
+use axum_server::tls_rustls::{RustlsAcceptor, RustlsConfig};
+use serde_json::json;
+
+const POLICY: &str = include_str!("../benches/rego/perimeter.rego");
+
+thread_local! {
+    // regorus engines are not shared between threads; each blocking thread prepares its own once.
+    static ENGINE: RefCell<Option<regorus::Engine>> = const { RefCell::new(None) };
+}
+
+fn decide(body: &[u8]) -> Result<serde_json::Value, String> {
+    let review: serde_json::Value = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+    let uid = review["request"]["uid"].clone();
+    let input =
+        regorus::Value::from_json_str(std::str::from_utf8(body).map_err(|e| e.to_string())?)
+            .map_err(|e| e.to_string())?;
+    let denials = ENGINE.with(|cell| -> Result<Vec<String>, String> {
+        let mut slot = cell.borrow_mut();
+        if slot.is_none() {
+            let mut engine = regorus::Engine::new();
+            engine
+                .add_policy("perimeter.rego".into(), POLICY.into())
+                .map_err(|e| e.to_string())?;
+            *slot = Some(engine);
+        }
+        let engine = slot.as_mut().ok_or("no engine")?;
+        engine.set_input(input);
+        let deny = engine
+            .eval_rule("data.perimeter.deny".into())
+            .map_err(|e| e.to_string())?;
+        Ok(deny
+            .as_set()
+            .map(|s| s.iter().map(|v| v.to_string()).collect())
+            .unwrap_or_default())
+    })?;
+    let response = if denials.is_empty() {
+        json!({"uid": uid, "allowed": true})
+    } else {
+        json!({"uid": uid, "allowed": false, "status": {"code": 403, "reason": "Forbidden", "message": denials.join("; ")}})
+    };
+    Ok(
+        json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "response": response}),
+    )
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    let [_, listen, cert, key] = args.as_slice() else {
+        return Err("usage: rego_peer LISTEN CERT KEY".into());
+    };
+    let loaded = perimeter_guard::server::tls::load(&perimeter_guard::server::TlsFiles {
+        cert: cert.into(),
+        key: key.into(),
+        client_ca: None,
+    })?;
+    // Fail at start, not per request, if the policy does not compile.
+    decide(br#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u","object":{}}}"#)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let app = Router::new().route(
+            "/validate",
+            post(|body: Bytes| async move {
+                match tokio::task::spawn_blocking(move || decide(&body)).await {
+                    Ok(Ok(v)) => ([(header::CONTENT_TYPE, "application/json")], v.to_string())
+                        .into_response(),
+                    Ok(Err(e)) => (StatusCode::BAD_REQUEST, e).into_response(),
+                    Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+                }
+            }),
+        );
+        let acceptor = RustlsAcceptor::new(RustlsConfig::from_config(Arc::clone(&loaded.config)))
+            .acceptor(axum_server::accept::NoDelayAcceptor::new());
+        let address: std::net::SocketAddr = listen.parse()?;
+        axum_server::bind(address)
+            .acceptor(acceptor)
+            .serve(app.into_make_service())
+            .await?;
+        Ok::<(), Box<dyn std::error::Error>>(())
+    })
+}
