@@ -14,7 +14,6 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use perimeter_guard::admission::{self, Settings};
-use perimeter_guard::perimeter::load_perimeters;
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -23,13 +22,7 @@ fn setup() -> (
     Vec<perimeter_guard::perimeter::DataPerimeter>,
     Vec<reviews::Review>,
 ) {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/manifests/examples/dataperimeter.yaml"
-    ))
-    .expect("example perimeter");
-    let perimeters =
-        load_perimeters(&text, "manifests/examples/dataperimeter.yaml").expect("valid");
+    let perimeters = reviews::example_perimeters();
     let all = reviews::all(&perimeters);
     (perimeters, all)
 }

@@ -18,7 +18,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
-use perimeter_guard::perimeter::load_perimeters;
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -255,13 +254,7 @@ fn main() {
         (true, false) => Duration::from_secs(20),
     };
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/manifests/examples/dataperimeter.yaml"
-    ))
-    .expect("example perimeter");
-    let perimeters =
-        load_perimeters(&text, "manifests/examples/dataperimeter.yaml").expect("valid");
+    let perimeters = reviews::example_perimeters();
     let bodies: Arc<Vec<Vec<u8>>> = Arc::new(
         reviews::all(&perimeters)
             .into_iter()

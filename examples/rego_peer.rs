@@ -4,15 +4,16 @@
 //!
 //! `cargo run --release --example rego_peer -- LISTEN CERT KEY`
 
+#[path = "support/stack.rs"]
+mod stack;
+
 use std::cell::RefCell;
-use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::post;
-use axum_server::tls_rustls::{RustlsAcceptor, RustlsConfig};
 use serde_json::json;
 
 const POLICY: &str = include_str!("../benches/rego/perimeter.rego");
@@ -58,39 +59,19 @@ fn decide(body: &[u8]) -> Result<serde_json::Value, String> {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args: Vec<String> = std::env::args().collect();
-    let [_, listen, cert, key] = args.as_slice() else {
-        return Err("usage: rego_peer LISTEN CERT KEY".into());
-    };
-    let loaded = perimeter_guard::server::tls::load(&perimeter_guard::server::TlsFiles {
-        cert: cert.into(),
-        key: key.into(),
-        client_ca: None,
-    })?;
     // Fail at start, not per request, if the policy does not compile.
     decide(br#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u","object":{}}}"#)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    runtime.block_on(async move {
-        let app = Router::new().route(
-            "/validate",
-            post(|body: Bytes| async move {
-                match tokio::task::spawn_blocking(move || decide(&body)).await {
-                    Ok(Ok(v)) => ([(header::CONTENT_TYPE, "application/json")], v.to_string())
-                        .into_response(),
-                    Ok(Err(e)) => (StatusCode::BAD_REQUEST, e).into_response(),
-                    Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    let app = Router::new().route(
+        "/validate",
+        post(|body: Bytes| async move {
+            match tokio::task::spawn_blocking(move || decide(&body)).await {
+                Ok(Ok(v)) => {
+                    ([(header::CONTENT_TYPE, "application/json")], v.to_string()).into_response()
                 }
-            }),
-        );
-        let acceptor = RustlsAcceptor::new(RustlsConfig::from_config(Arc::clone(&loaded.config)))
-            .acceptor(axum_server::accept::NoDelayAcceptor::new());
-        let address: std::net::SocketAddr = listen.parse()?;
-        axum_server::bind(address)
-            .acceptor(acceptor)
-            .serve(app.into_make_service())
-            .await?;
-        Ok::<(), Box<dyn std::error::Error>>(())
-    })
+                Ok(Err(e)) => (StatusCode::BAD_REQUEST, e).into_response(),
+                Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+            }
+        }),
+    );
+    stack::serve("rego_peer", app)
 }

@@ -13,11 +13,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = std::env::args().nth(1).ok_or("usage: review_bodies DIR")?;
     let dir = std::path::Path::new(&dir);
     std::fs::create_dir_all(dir)?;
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/manifests/examples/dataperimeter.yaml"
-    ))?;
-    let perimeters = perimeter_guard::perimeter::load_perimeters(&text, "dataperimeter.yaml")?;
+    let perimeters = reviews::example_perimeters();
     let mut manifest = String::new();
     for (i, review) in reviews::all(&perimeters).iter().enumerate() {
         let path = dir.join(format!("review-{i:04}.json"));

@@ -16,6 +16,8 @@ use crate::resources::adapt;
 
 /// The label an object carries to be exempted, with the reason as its value.
 pub const EXEMPT_LABEL: &str = "perimeterguard.io/exempt";
+/// Where that label sits in an object, as a JSON pointer (`/` escaped as `~1`).
+const EXEMPT_LABEL_POINTER: &str = "/metadata/labels/perimeterguard.io~1exempt";
 
 /// Exemptions and identity of the running configuration.
 #[derive(Debug, Clone, Default)]
@@ -233,12 +235,7 @@ fn exemption(
         return by("namespace", format!("namespace {ns} is exempt"));
     }
     if settings.allow_label_exemption
-        && let Some(reason) = doc
-            .pointer(&format!(
-                "/metadata/labels/{}",
-                EXEMPT_LABEL.replace('/', "~1")
-            ))
-            .and_then(Value::as_str)
+        && let Some(reason) = doc.pointer(EXEMPT_LABEL_POINTER).and_then(Value::as_str)
     {
         return by("label", format!("label {EXEMPT_LABEL}={reason}"));
     }

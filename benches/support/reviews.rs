@@ -50,6 +50,18 @@ fn objects(dir: &std::path::Path) -> Vec<(String, Value)> {
     out
 }
 
+/// The bundled example perimeter the benches decide with.
+#[allow(dead_code)] // not every bench that includes this file decides
+pub fn example_perimeters() -> Vec<DataPerimeter> {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/manifests/examples/dataperimeter.yaml"
+    );
+    let text = std::fs::read_to_string(path).expect("the example perimeter");
+    perimeter_guard::perimeter::load_perimeters(&text, "manifests/examples/dataperimeter.yaml")
+        .expect("valid")
+}
+
 /// Every checked object (those the webhook's rules would actually route to it).
 pub fn all(perimeters: &[DataPerimeter]) -> Vec<Review> {
     let corpus = super::common::corpus_root().join("manifests");

@@ -283,3 +283,11 @@ fn malformed_bodies_are_errors_not_panics() {
         );
     }
 }
+
+#[test]
+fn the_exempt_label_pointer_is_the_label_escaped() {
+    assert_eq!(
+        EXEMPT_LABEL_POINTER,
+        format!("/metadata/labels/{}", EXEMPT_LABEL.replace('/', "~1"))
+    );
+}
