@@ -16,19 +16,11 @@ use perimeter_guard::server::{ConfigStore, Metrics};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
-use common::admission::{UID, example, review};
+use common::admission::{UID, example, example_perimeter, review};
 
 const ACK: &str = "manifests/examples/ack.yaml";
 const CLASSIC: &str = "manifests/examples/crossplane-classic.yaml";
 const UPBOUND: &str = "manifests/examples/upbound.yaml";
-
-fn example_perimeter() -> String {
-    std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/manifests/examples/dataperimeter.yaml"
-    ))
-    .expect("the example perimeter")
-}
 
 struct App {
     webhook: Router,

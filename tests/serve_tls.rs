@@ -14,18 +14,10 @@ use perimeter_guard::admission::Settings;
 use perimeter_guard::server::{self, Limits, Listeners, Options, TlsFiles};
 use serde_json::Value;
 
-use common::admission::{example, review};
+use common::admission::{example, example_perimeter, review};
 use common::pki::{Ca, Pair};
 
 const ACK: &str = "manifests/examples/ack.yaml";
-
-fn example_perimeter() -> String {
-    std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/manifests/examples/dataperimeter.yaml"
-    ))
-    .expect("the example perimeter")
-}
 
 /// Writes `contents` to `path` the way the kubelet and cert-manager do: a new file, renamed over.
 fn replace(path: &Path, contents: &str) {

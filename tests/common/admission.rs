@@ -39,6 +39,15 @@ pub fn review(
     json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": request})
 }
 
+/// The bundled example perimeter, as text.
+pub fn example_perimeter() -> String {
+    std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/manifests/examples/dataperimeter.yaml"
+    ))
+    .expect("the example perimeter")
+}
+
 /// Every object in a YAML file of the repository's examples.
 pub fn example_objects(file: &str) -> Vec<Value> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
