@@ -1,10 +1,14 @@
 //! `admission.k8s.io/v1` AdmissionReview in, AdmissionReview out: the webhook's decision for one
 //! request, built on the same [`crate::decision::evaluate`] that `check` uses.
 
+mod cache;
+mod envelope;
+
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use kube_core::DynamicObject;
-use kube_core::admission::{AdmissionRequest, AdmissionResponse, AdmissionReview, Operation};
+use kube_core::admission::{AdmissionResponse, AdmissionReview, Operation};
 use kube_core::response::{Status, StatusCause, StatusDetails, StatusSummary};
 use serde_json::Value;
 
@@ -19,6 +23,12 @@ pub const EXEMPT_LABEL: &str = "perimeterguard.io/exempt";
 /// Where that label sits in an object, as a JSON pointer (`/` escaped as `~1`).
 const EXEMPT_LABEL_POINTER: &str = "/metadata/labels/perimeterguard.io~1exempt";
 
+pub use cache::{DEFAULT_CAPACITY_BYTES, DecisionCache, Evaluated};
+
+/// Bodies up to this size may be answered on the caller's thread from the cache: parsing one and
+/// comparing its object with a cached one costs microseconds.
+pub const INLINE_MAX_BODY: usize = 64 * 1024;
+
 /// Exemptions and identity of the running configuration.
 #[derive(Debug, Clone, Default)]
 pub struct Settings {
@@ -28,7 +38,8 @@ pub struct Settings {
     pub allow_label_exemption: bool,
     pub exempt_users: Vec<String>,
     pub exempt_groups: Vec<String>,
-    /// Identifies the configuration in audit annotations.
+    /// Identifies the configuration in audit annotations. The generation also keys the decision
+    /// cache: it must change whenever the perimeters or these settings change.
     pub config_hash: String,
     pub config_generation: u64,
 }
@@ -48,6 +59,16 @@ pub struct Reviewed {
     /// The rule of every finding, with the enforcement it had.
     pub rules: Vec<(&'static str, Enforcement)>,
     pub exemption: Option<Exemption>,
+    pub cache: CacheUse,
+}
+
+/// Whether the decision cache answered a review.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheUse {
+    /// Not looked up: no object to evaluate, an exempt namespace, or the cache is off.
+    NotConsulted,
+    Hit,
+    Miss,
 }
 
 /// The facts of a request that logs and metrics name.
@@ -70,39 +91,92 @@ pub struct Exemption {
     pub detail: String,
 }
 
-/// Decides one AdmissionReview body.
+/// Decides one AdmissionReview body, evaluating every time.
 pub fn review(
     body: &[u8],
     perimeters: &[DataPerimeter],
     settings: &Settings,
 ) -> Result<Reviewed, BadReview> {
-    let review: AdmissionReview<DynamicObject> =
-        serde_json::from_slice(body).map_err(|e| BadReview(e.to_string()))?;
-    if review.types.api_version != "admission.k8s.io/v1" || review.types.kind != "AdmissionReview" {
-        return Err(BadReview(format!(
-            "apiVersion {:?} and kind {:?}; expected admission.k8s.io/v1 and AdmissionReview",
-            review.types.api_version, review.types.kind
-        )));
+    review_with(body, perimeters, settings, &DecisionCache::disabled())
+}
+
+/// Decides one AdmissionReview body, from the cache when the same object was evaluated under the
+/// same configuration generation, and remembers what it evaluates.
+pub fn review_with(
+    body: &[u8],
+    perimeters: &[DataPerimeter],
+    settings: &Settings,
+    cache: &DecisionCache,
+) -> Result<Reviewed, BadReview> {
+    match run(body, perimeters, settings, cache, Mode::Evaluate) {
+        Step::Done(result) => result,
+        // Unreachable in this mode; answered by evaluating rather than by a panic.
+        Step::NeedsEvaluation => review(body, perimeters, settings),
     }
-    let request: AdmissionRequest<DynamicObject> = review
-        .try_into()
-        .map_err(|e: kube_core::admission::ConvertAdmissionReviewError| BadReview(e.to_string()))?;
-    let mut response = AdmissionResponse::from(&request);
+}
+
+/// Answers a review only if that takes no evaluation: a small body whose object is in the cache,
+/// one that needs no object (a DELETE, an exempt namespace), or a malformed one. `None` means the
+/// review needs [`review_with`], which the server runs off its reactor threads.
+pub fn review_without_evaluating(
+    body: &[u8],
+    perimeters: &[DataPerimeter],
+    settings: &Settings,
+    cache: &DecisionCache,
+) -> Option<Result<Reviewed, BadReview>> {
+    if body.len() > INLINE_MAX_BODY {
+        return None;
+    }
+    match run(body, perimeters, settings, cache, Mode::CachedOnly) {
+        Step::Done(result) => Some(result),
+        Step::NeedsEvaluation => None,
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Evaluate,
+    CachedOnly,
+}
+
+// Boxing the large variant would add an allocation to every review for no gain: the result is
+// moved out once.
+#[allow(clippy::large_enum_variant)]
+enum Step {
+    Done(Result<Reviewed, BadReview>),
+    NeedsEvaluation,
+}
+
+fn run(
+    body: &[u8],
+    perimeters: &[DataPerimeter],
+    settings: &Settings,
+    cache: &DecisionCache,
+    mode: Mode,
+) -> Step {
+    let request = match envelope::parse(body) {
+        Ok(r) => r,
+        Err(e) => return Step::Done(Err(e)),
+    };
+    let mut response = AdmissionResponse::invalid("");
+    response.uid = request.uid.to_string();
+    response.allowed = true;
+    response.result = Status::default();
     let info = RequestInfo {
-        uid: request.uid.clone(),
-        kind: request.kind.kind.clone(),
-        namespace: request.namespace.clone(),
-        name: request.name.clone(),
-        operation: match request.operation {
-            Operation::Create => "CREATE",
-            Operation::Update => "UPDATE",
-            Operation::Delete => "DELETE",
-            Operation::Connect => "CONNECT",
-        },
-        user: request.user_info.username.clone().unwrap_or_default(),
+        uid: request.uid.to_string(),
+        kind: request.kind.kind.to_string(),
+        namespace: request.namespace.as_deref().map(str::to_owned),
+        name: request.name.to_string(),
+        operation: request.operation_name(),
+        user: request
+            .user_info
+            .username
+            .as_deref()
+            .unwrap_or_default()
+            .to_owned(),
         dry_run: request.dry_run,
     };
-    let mut annotations: HashMap<String, String> = HashMap::new();
+    let mut annotations: HashMap<String, String> = HashMap::with_capacity(5);
     annotations.insert("config-hash".into(), settings.config_hash.clone());
     annotations.insert(
         "config-generation".into(),
@@ -112,7 +186,8 @@ pub fn review(
                   mut annotations: HashMap<String, String>,
                   decision: &'static str,
                   rules: Vec<(&'static str, Enforcement)>,
-                  exemption: Option<Exemption>| {
+                  exemption: Option<Exemption>,
+                  cache: CacheUse| {
         annotations.insert("decision".into(), decision.into());
         if !rules.is_empty() {
             let mut ids: Vec<&str> = rules.iter().map(|(id, _)| *id).collect();
@@ -120,60 +195,114 @@ pub fn review(
             annotations.insert("rules".into(), ids.join(","));
         }
         response.audit_annotations = annotations;
-        Ok(Reviewed {
+        Step::Done(Ok(Reviewed {
             review: response.into_review(),
             request: info,
             decision,
             rules,
             exemption,
-        })
+            cache,
+        }))
     };
+    let unused = CacheUse::NotConsulted;
     // Only creates and updates are checked: a DELETE can only shrink what exists.
     let (Operation::Create | Operation::Update) = request.operation else {
-        return finish(response, annotations, "allow", Vec::new(), None);
+        return finish(response, annotations, "allow", Vec::new(), None, unused);
     };
-    let Some(object) = &request.object else {
-        return finish(response, annotations, "allow", Vec::new(), None);
+    let Some(object) = request.object else {
+        return finish(response, annotations, "allow", Vec::new(), None, unused);
     };
-    let doc = serde_json::to_value(object).map_err(|e| BadReview(e.to_string()))?;
-    if let Some(why) = exemption(&request, &doc, settings) {
+    let generation = settings.config_generation;
+    let object_text = object.get();
+    let mut cached = None;
+    let mut doc: Option<Value> = None;
+    let mut label = None;
+    let mut why = namespace_exemption(request.namespace.as_deref(), settings);
+    if why.is_none() {
+        cached = cache.get(generation, object_text.as_bytes());
+        label = match &cached {
+            Some(e) => e.exempt_label.clone(),
+            None if mode == Mode::CachedOnly => return Step::NeedsEvaluation,
+            None => {
+                let parsed: Value = match serde_json::from_str(object_text) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        return Step::Done(Err(BadReview(format!("request.object: {e}"))));
+                    }
+                };
+                let label = parsed
+                    .pointer(EXEMPT_LABEL_POINTER)
+                    .and_then(Value::as_str)
+                    .map(str::to_owned);
+                doc = Some(parsed);
+                label
+            }
+        };
+        why = identity_exemption(&request, label.as_deref(), settings);
+    }
+    if let Some(why) = why {
         annotations.insert("exemption".into(), why.detail.clone());
         response.warnings = Some(vec![format!(
             "perimeter-guard: not checked ({})",
             why.detail
         )]);
-        return finish(response, annotations, "exempt", Vec::new(), Some(why));
+        return finish(
+            response,
+            annotations,
+            "exempt",
+            Vec::new(),
+            Some(why),
+            unused,
+        );
     }
-    let (object_ref, findings, decision) = match evaluate(&doc, perimeters) {
-        Verdict::Skipped { .. } => return finish(response, annotations, "skip", Vec::new(), None),
+    let (evaluated, cache_use) = match (cached, &doc) {
+        (Some(e), _) => (e, CacheUse::Hit),
+        (None, Some(parsed)) => {
+            let e = Arc::new(Evaluated {
+                exempt_label: label,
+                verdict: evaluate(parsed, perimeters),
+            });
+            cache.insert(generation, object_text.as_bytes(), Arc::clone(&e));
+            let used = if cache.is_enabled() {
+                CacheUse::Miss
+            } else {
+                CacheUse::NotConsulted
+            };
+            (e, used)
+        }
+        (None, None) => return Step::NeedsEvaluation,
+    };
+    let (object_ref, findings, decision) = match &evaluated.verdict {
+        Verdict::Skipped { .. } => {
+            return finish(response, annotations, "skip", Vec::new(), None, cache_use);
+        }
         Verdict::Checked {
             object,
             findings,
             decision,
             ..
-        } => (object, findings, decision),
+        } => (object, findings, *decision),
     };
     let rules: Vec<(&'static str, Enforcement)> = findings
         .iter()
         .map(|f| (f.rule.id, f.enforcement))
         .collect();
     if decision == Decision::Allow {
-        return finish(response, annotations, "allow", rules, None);
+        return finish(response, annotations, "allow", rules, None, cache_use);
     }
     // An update that leaves every fact the rules read as it was must never be blocked: controllers
     // (reference resolution, late initialisation, status) would otherwise be wedged.
     if decision == Decision::Deny
         && request.operation == Operation::Update
-        && let Some(old) = &request.old_object
-        && let Ok(old_doc) = serde_json::to_value(old)
-        && facts_unchanged(&old_doc, &doc)
+        && let Some(old) = request.old_object
+        && facts_unchanged(old.get(), object_text, doc.as_ref())
     {
         response.warnings = Some(
             std::iter::once("perimeter-guard: admitted because nothing the perimeter rules read changed; the object already violates the perimeter".to_owned())
                 .chain(findings.iter().map(warning))
                 .collect(),
         );
-        return finish(response, annotations, "unchanged", rules, None);
+        return finish(response, annotations, "unchanged", rules, None, cache_use);
     }
     let warnings: Vec<String> = findings
         .iter()
@@ -212,30 +341,37 @@ pub fn review(
             if !warnings.is_empty() {
                 response.warnings = Some(warnings);
             }
-            finish(response, annotations, "deny", rules, None)
+            finish(response, annotations, "deny", rules, None, cache_use)
         }
         Decision::Warn => {
             response.warnings = Some(warnings);
-            finish(response, annotations, "warn", rules, None)
+            finish(response, annotations, "warn", rules, None, cache_use)
         }
         // Audit: admitted silently; the trail is in the audit annotations, logs and metrics.
-        _ => finish(response, annotations, "audit", rules, None),
+        _ => finish(response, annotations, "audit", rules, None, cache_use),
     }
 }
 
-fn exemption(
-    request: &AdmissionRequest<DynamicObject>,
-    doc: &Value,
+fn namespace_exemption(namespace: Option<&str>, settings: &Settings) -> Option<Exemption> {
+    let ns = namespace?;
+    settings
+        .exempt_namespaces
+        .iter()
+        .any(|n| n == ns)
+        .then(|| Exemption {
+            by: "namespace",
+            detail: format!("namespace {ns} is exempt"),
+        })
+}
+
+fn identity_exemption(
+    request: &envelope::Request<'_>,
+    label: Option<&str>,
     settings: &Settings,
 ) -> Option<Exemption> {
     let by = |by: &'static str, detail: String| Some(Exemption { by, detail });
-    if let Some(ns) = &request.namespace
-        && settings.exempt_namespaces.iter().any(|n| n == ns)
-    {
-        return by("namespace", format!("namespace {ns} is exempt"));
-    }
     if settings.allow_label_exemption
-        && let Some(reason) = doc.pointer(EXEMPT_LABEL_POINTER).and_then(Value::as_str)
+        && let Some(reason) = label
     {
         return by("label", format!("label {EXEMPT_LABEL}={reason}"));
     }
@@ -249,16 +385,31 @@ fn exemption(
         .groups
         .iter()
         .flatten()
-        .find(|g| settings.exempt_groups.contains(g))
+        .find(|g| settings.exempt_groups.iter().any(|e| e == g.as_ref()))
     {
         return by("group", format!("group {group} is exempt"));
     }
     None
 }
 
-/// Whether two versions of an object have the same perimeter-relevant facts.
-fn facts_unchanged(old: &Value, new: &Value) -> bool {
-    match (adapt(old), adapt(new)) {
+/// Whether two versions of an object have the same perimeter-relevant facts; `new_doc` is the
+/// new object when it has been parsed already.
+fn facts_unchanged(old: &str, new: &str, new_doc: Option<&Value>) -> bool {
+    let Ok(old) = serde_json::from_str::<Value>(old) else {
+        return false;
+    };
+    let parsed;
+    let new = match new_doc {
+        Some(doc) => doc,
+        None => match serde_json::from_str::<Value>(new) {
+            Ok(doc) => {
+                parsed = doc;
+                &parsed
+            }
+            Err(_) => return false,
+        },
+    };
+    match (adapt(&old), adapt(new)) {
         (
             crate::resources::Adapted::Checked { subjects: a, .. },
             crate::resources::Adapted::Checked { subjects: b, .. },

@@ -129,6 +129,10 @@ struct ServeArgs {
     /// Requests held at once (reading, queued, evaluating); more get an immediate 503.
     #[arg(long, env = "PERIMETER_GUARD_MAX_PENDING", default_value_t = 256)]
     max_pending: usize,
+    /// Memory for remembered decisions, in bytes (object text plus about 2 KiB per entry); 0 turns
+    /// the decision cache off.
+    #[arg(long, env = "PERIMETER_GUARD_DECISION_CACHE_BYTES", default_value_t = perimeter_guard::admission::DEFAULT_CAPACITY_BYTES)]
+    decision_cache_bytes: u64,
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "PERIMETER_GUARD_MAX_BODY_BYTES", default_value_t = perimeter_guard::server::router::DEFAULT_MAX_BODY)]
     max_body_bytes: usize,
@@ -351,6 +355,7 @@ fn serve_command(args: ServeArgs) -> anyhow::Result<ExitCode> {
         max_body: args.max_body_bytes,
         deadline: args.request_timeout,
         max_pending: args.max_pending,
+        decision_cache_bytes: args.decision_cache_bytes,
         ..Limits::default()
     };
     if let Some(n) = args.max_concurrency {

@@ -540,16 +540,25 @@ async fn metrics_count_requests_findings_and_durations() {
         let object = example(file, name);
         decide(&app, review("CREATE", Some(&object), None, false)).await;
     }
+    // The same object again (a controller's resend) is answered from the decision cache.
+    let again = decide(
+        &app,
+        review("CREATE", Some(&example(ACK, "dynamodb-open")), None, false),
+    )
+    .await;
+    assert_eq!(again["allowed"], false);
     let (status, text) = get(&app.health, "/metrics").await;
     assert_eq!(status, StatusCode::OK);
     for line in [
         "perimeter_guard_admission_requests_total{kind=\"VPCEndpoint\",operation=\"CREATE\",decision=\"allow\"} 1",
-        "perimeter_guard_admission_requests_total{kind=\"VPCEndpoint\",operation=\"CREATE\",decision=\"deny\"} 2",
-        "perimeter_guard_findings_total{rule=\"DP-EP-001\",enforcement=\"Deny\"} 1",
+        "perimeter_guard_admission_requests_total{kind=\"VPCEndpoint\",operation=\"CREATE\",decision=\"deny\"} 3",
+        "perimeter_guard_decision_cache_lookups_total{result=\"miss\"} 3",
+        "perimeter_guard_decision_cache_lookups_total{result=\"hit\"} 1",
+        "perimeter_guard_findings_total{rule=\"DP-EP-001\",enforcement=\"Deny\"} 2",
         "perimeter_guard_findings_total{rule=\"DP-EP-002\",enforcement=\"Deny\"} 1",
-        "perimeter_guard_admission_duration_seconds_count 3",
+        "perimeter_guard_admission_duration_seconds_count 4",
         "perimeter_guard_admission_duration_seconds_bucket{le=\"0.0001\"}",
-        "perimeter_guard_admission_duration_seconds_bucket{le=\"30.0\"} 3",
+        "perimeter_guard_admission_duration_seconds_bucket{le=\"30.0\"} 4",
         "perimeter_guard_config_reload_total{result=\"success\"} 1",
         "perimeter_guard_config_info{generation=\"1\",hash=",
         "# EOF",
@@ -559,7 +568,8 @@ async fn metrics_count_requests_findings_and_durations() {
 }
 
 /// One code path with `check`: for every object of the shared corpus, the webhook's answer is the
-/// decision `evaluate` gives.
+/// decision `evaluate` gives, whether evaluated, answered from the decision cache, or with the
+/// cache off.
 #[tokio::test]
 async fn the_webhook_agrees_with_check_on_every_corpus_manifest() {
     let perimeters = load_perimeters(&example_perimeter(), "p").expect("valid");
@@ -567,6 +577,14 @@ async fn the_webhook_agrees_with_check_on_every_corpus_manifest() {
         Some(perimeters.clone()),
         Settings::default(),
         Limits::default(),
+    );
+    let uncached = app_with(
+        Some(perimeters.clone()),
+        Settings::default(),
+        Limits {
+            decision_cache_bytes: 0,
+            ..Limits::default()
+        },
     );
     let dir = common::corpus_root().join("manifests");
     let mut checked = 0;
@@ -580,7 +598,22 @@ async fn the_webhook_agrees_with_check_on_every_corpus_manifest() {
             if d.value.pointer("/kind").and_then(Value::as_str).is_none() {
                 continue;
             }
-            let r = decide(&app, review("CREATE", Some(&d.value), None, false)).await;
+            let body = review("CREATE", Some(&d.value), None, false);
+            let r = decide(&app, body.clone()).await;
+            assert_eq!(
+                decide(&app, body.clone()).await,
+                r,
+                "{}:{}: from the cache",
+                file.display(),
+                d.line
+            );
+            assert_eq!(
+                decide(&uncached, body).await,
+                r,
+                "{}:{}: uncached",
+                file.display(),
+                d.line
+            );
             let expected = match evaluate(&d.value, &perimeters) {
                 Verdict::Checked { decision, .. } => {
                     checked += 1;

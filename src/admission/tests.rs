@@ -291,3 +291,150 @@ fn the_exempt_label_pointer_is_the_label_escaped() {
         format!("/metadata/labels/{}", EXEMPT_LABEL.replace('/', "~1"))
     );
 }
+
+fn violating_and_compliant() -> [Value; 3] {
+    let open = endpoint("open", json!({"serviceName": "com.amazonaws.us-east-1.s3"}));
+    let ok = endpoint(
+        "ok",
+        json!({"serviceName": "com.amazonaws.us-east-1.s3", "policyDocument": ORG_POLICY}),
+    );
+    let mut relabelled = open.clone();
+    relabelled["metadata"]["labels"] = json!({"owner": "data"});
+    [open, ok, relabelled]
+}
+
+#[test]
+fn a_cached_decision_is_the_evaluated_one() {
+    let perimeters = perimeters(PERIMETER);
+    let cache = DecisionCache::new(1 << 20);
+    let [open, ok, relabelled] = violating_and_compliant();
+    let bodies = [
+        body("CREATE", Some(open.clone()), None, false, &[]),
+        body("CREATE", Some(ok), None, false, &[]),
+        body(
+            "UPDATE",
+            Some(relabelled.clone()),
+            Some(open.clone()),
+            false,
+            &[],
+        ),
+        body("UPDATE", Some(open.clone()), Some(relabelled), false, &[]),
+        body("CREATE", Some(open), None, true, &["break-glass"]),
+    ];
+    for b in &bodies {
+        let uncached = review(b, &perimeters, &settings()).unwrap();
+        assert_eq!(uncached.cache, CacheUse::NotConsulted);
+        let first = review_with(b, &perimeters, &settings(), &cache).unwrap();
+        let inline = review_without_evaluating(b, &perimeters, &settings(), &cache)
+            .expect("answered from the cache")
+            .unwrap();
+        for r in [&first, &inline] {
+            assert_eq!(response(r), response(&uncached));
+            assert_eq!(r.decision, uncached.decision);
+            assert_eq!(r.rules, uncached.rules);
+            assert_eq!(r.exemption, uncached.exemption);
+        }
+        if uncached.exemption.is_none() {
+            assert_ne!(first.cache, CacheUse::NotConsulted);
+            assert_eq!(inline.cache, CacheUse::Hit);
+        }
+    }
+    let decisions: Vec<&str> = bodies
+        .iter()
+        .map(|b| review(b, &perimeters, &settings()).unwrap().decision)
+        .collect();
+    assert_eq!(
+        decisions,
+        ["deny", "allow", "unchanged", "unchanged", "exempt"]
+    );
+}
+
+#[test]
+fn the_cache_answers_only_for_the_same_object_and_configuration() {
+    let perimeters = perimeters(PERIMETER);
+    let cache = DecisionCache::new(1 << 20);
+    let [open, ok, _] = violating_and_compliant();
+    let b = body("CREATE", Some(ok.clone()), None, false, &[]);
+    assert!(review_without_evaluating(&b, &perimeters, &settings(), &cache).is_none());
+    review_with(&b, &perimeters, &settings(), &cache).unwrap();
+    // Another request for the same object (uid, user, dry run differ) is a hit...
+    let other = String::from_utf8(body("CREATE", Some(ok), None, true, &["devs"]))
+        .unwrap()
+        .replace("705ab4f5", "99999999");
+    let hit = review_without_evaluating(other.as_bytes(), &perimeters, &settings(), &cache)
+        .expect("a hit")
+        .unwrap();
+    assert_eq!(
+        response(&hit)["uid"],
+        "99999999-6393-11e8-b7cc-42010a800002"
+    );
+    assert!(hit.request.dry_run);
+    // ...a changed object or a new configuration generation is not.
+    let changed = body("CREATE", Some(open), None, false, &[]);
+    assert!(review_without_evaluating(&changed, &perimeters, &settings(), &cache).is_none());
+    let mut next = settings();
+    next.config_generation += 1;
+    assert!(review_without_evaluating(&b, &perimeters, &next, &cache).is_none());
+    // Deletes, exempt namespaces and malformed bodies need no evaluation at all.
+    let delete = body("DELETE", None, None, false, &[]);
+    assert_eq!(
+        review_without_evaluating(&delete, &perimeters, &settings(), &cache)
+            .unwrap()
+            .unwrap()
+            .decision,
+        "allow"
+    );
+    assert!(
+        review_without_evaluating(b"{", &perimeters, &settings(), &cache)
+            .is_some_and(|r| r.is_err())
+    );
+}
+
+#[test]
+fn large_bodies_are_never_answered_inline() {
+    let perimeters = perimeters(PERIMETER);
+    let cache = DecisionCache::new(8 << 20);
+    let mut big = endpoint(
+        "ok",
+        json!({"serviceName": "com.amazonaws.us-east-1.s3", "policyDocument": ORG_POLICY}),
+    );
+    big["metadata"]["annotations"] = json!({"padding": "x".repeat(INLINE_MAX_BODY)});
+    let b = body("CREATE", Some(big), None, false, &[]);
+    assert_eq!(
+        review_with(&b, &perimeters, &settings(), &cache)
+            .unwrap()
+            .decision,
+        "allow"
+    );
+    assert!(review_without_evaluating(&b, &perimeters, &settings(), &cache).is_none());
+    assert_eq!(
+        review_with(&b, &perimeters, &settings(), &cache)
+            .unwrap()
+            .cache,
+        CacheUse::Hit
+    );
+}
+
+#[test]
+fn the_exempt_label_is_read_from_cached_objects_too() {
+    let perimeters = perimeters(PERIMETER);
+    let cache = DecisionCache::new(1 << 20);
+    let [mut open, ..] = violating_and_compliant();
+    open["metadata"]["labels"] = json!({EXEMPT_LABEL: "migration"});
+    let b = body("CREATE", Some(open), None, false, &[]);
+    let mut no_labels = settings();
+    no_labels.allow_label_exemption = false;
+    // Evaluated (and cached) while the label does not count...
+    assert_eq!(
+        review_with(&b, &perimeters, &no_labels, &cache)
+            .unwrap()
+            .decision,
+        "deny"
+    );
+    // ...and answered from the cache while it does, under the same generation.
+    let r = review_without_evaluating(&b, &perimeters, &settings(), &cache)
+        .expect("a hit")
+        .unwrap();
+    assert_eq!(r.decision, "exempt");
+    assert_eq!(r.exemption.unwrap().by, "label");
+}

@@ -8,7 +8,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
-use crate::admission::Reviewed;
+use crate::admission::{CacheUse, Reviewed};
 use crate::perimeter::config::Enforcement;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -53,6 +53,8 @@ pub struct Metrics {
     pub duration: Histogram,
     pub findings: Family<FindingLabels, Counter>,
     pub exemptions: Family<ReasonLabels, Counter>,
+    /// Decision cache lookups, by result (`hit`, `miss`).
+    pub decision_cache: Family<ResultLabels, Counter>,
     /// Requests answered without a decision (HTTP 4xx/5xx), by reason.
     pub errors: Family<ReasonLabels, Counter>,
     pub in_flight: Gauge,
@@ -97,6 +99,12 @@ impl Metrics {
             "exemptions",
             "Reviews not checked because of an exemption (namespace, label, user, group)",
             exemptions.clone(),
+        );
+        let decision_cache = Family::<ResultLabels, Counter>::default();
+        registry.register(
+            "decision_cache_lookups",
+            "Decision cache lookups for checked objects, by result (hit, miss)",
+            decision_cache.clone(),
         );
         let errors = Family::<ReasonLabels, Counter>::default();
         registry.register(
@@ -152,6 +160,7 @@ impl Metrics {
             duration,
             findings,
             exemptions,
+            decision_cache,
             errors,
             in_flight,
             config_reloads,
@@ -185,6 +194,18 @@ impl Metrics {
                 .get_or_create(&FindingLabels {
                     rule: (*rule).to_owned(),
                     enforcement: enforcement_label(*enforcement).to_owned(),
+                })
+                .inc();
+        }
+        let lookup = match reviewed.cache {
+            CacheUse::Hit => Some("hit"),
+            CacheUse::Miss => Some("miss"),
+            CacheUse::NotConsulted => None,
+        };
+        if let Some(result) = lookup {
+            self.decision_cache
+                .get_or_create(&ResultLabels {
+                    result: result.to_owned(),
                 })
                 .inc();
         }

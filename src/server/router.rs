@@ -14,7 +14,7 @@ use axum::routing::{get, post};
 use serde_json::json;
 use tokio::sync::Semaphore;
 
-use crate::admission::{self, Reviewed};
+use crate::admission::{self, BadReview, DecisionCache, Reviewed};
 
 use super::config_store::ConfigStore;
 use super::metrics::Metrics;
@@ -34,6 +34,9 @@ pub struct Limits {
     /// Requests admitted into the server at once (reading, queued or evaluating); more are
     /// refused at once with 503, so an overload costs memory for this many bodies at most.
     pub max_pending: usize,
+    /// Memory for remembered decisions (object text plus an allowance per entry); 0 turns the
+    /// decision cache off.
+    pub decision_cache_bytes: u64,
 }
 
 impl Default for Limits {
@@ -44,6 +47,7 @@ impl Default for Limits {
             deadline: Duration::from_secs(4),
             max_concurrency: cores,
             max_pending: 256,
+            decision_cache_bytes: admission::DEFAULT_CAPACITY_BYTES,
         }
     }
 }
@@ -53,6 +57,7 @@ pub struct AppState {
     pub store: Arc<ConfigStore>,
     pub metrics: Arc<Metrics>,
     pub limits: Limits,
+    cache: DecisionCache,
     permits: Arc<Semaphore>,
     pending: AtomicUsize,
     /// Set once the TLS listener accepts connections.
@@ -65,6 +70,7 @@ impl AppState {
     pub fn new(store: Arc<ConfigStore>, metrics: Arc<Metrics>, limits: Limits) -> Self {
         Self {
             permits: Arc::new(Semaphore::new(limits.max_concurrency.max(1))),
+            cache: DecisionCache::new(limits.decision_cache_bytes),
             store,
             metrics,
             limits,
@@ -169,6 +175,16 @@ async fn decide(state: &Arc<AppState>, request: Request, started: Instant) -> Re
             "perimeter-guard has no valid configuration loaded yet",
         );
     };
+    // A small review whose object was evaluated before is answered here, in microseconds;
+    // anything that needs evaluating goes to the blocking pool.
+    if let Some(result) = admission::review_without_evaluating(
+        &body,
+        &snapshot.perimeters,
+        &snapshot.settings,
+        &state.cache,
+    ) {
+        return answer(state, result, started);
+    }
     let Ok(permit) = state.permits.clone().acquire_owned().await else {
         state.metrics.error("internal");
         return error(
@@ -178,22 +194,18 @@ async fn decide(state: &Arc<AppState>, request: Request, started: Instant) -> Re
     };
     // Evaluation is CPU-bound: it runs on the blocking pool so the reactor keeps accepting,
     // reading and answering. The permit lives as long as the evaluation, even past a deadline.
+    let pool_state = Arc::clone(state);
     let task = tokio::task::spawn_blocking(move || {
         let _permit = permit;
-        admission::review(&body, &snapshot.perimeters, &snapshot.settings)
+        admission::review_with(
+            &body,
+            &snapshot.perimeters,
+            &snapshot.settings,
+            &pool_state.cache,
+        )
     });
     match task.await {
-        Ok(Ok(reviewed)) => {
-            let seconds = started.elapsed().as_secs_f64();
-            state.metrics.record(&reviewed, seconds);
-            log(&reviewed, seconds);
-            (StatusCode::OK, axum::Json(&reviewed.review)).into_response()
-        }
-        Ok(Err(bad)) => {
-            state.metrics.error("bad_request");
-            tracing::info!(error = %bad, "malformed admission review");
-            error(StatusCode::BAD_REQUEST, bad.to_string())
-        }
+        Ok(result) => answer(state, result, started),
         Err(e) => {
             state.metrics.error("internal");
             tracing::error!(error = %e, "evaluation failed");
@@ -201,6 +213,22 @@ async fn decide(state: &Arc<AppState>, request: Request, started: Instant) -> Re
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "perimeter-guard failed while evaluating this request; the API server applies the webhook's failurePolicy",
             )
+        }
+    }
+}
+
+fn answer(state: &AppState, result: Result<Reviewed, BadReview>, started: Instant) -> Response {
+    match result {
+        Ok(reviewed) => {
+            let seconds = started.elapsed().as_secs_f64();
+            state.metrics.record(&reviewed, seconds);
+            log(&reviewed, seconds);
+            (StatusCode::OK, axum::Json(&reviewed.review)).into_response()
+        }
+        Err(bad) => {
+            state.metrics.error("bad_request");
+            tracing::info!(error = %bad, "malformed admission review");
+            error(StatusCode::BAD_REQUEST, bad.to_string())
         }
     }
 }

@@ -1,0 +1,175 @@
+//! Decisions remembered by the exact bytes of the object and the configuration generation.
+//! Controllers resend the same objects on every reconcile; a hit answers without parsing the
+//! object or reasoning about its policies. The key is the object's full text, compared byte for
+//! byte on every hit, so a hash collision can never hand one object another's decision.
+
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+use quick_cache::Equivalent;
+
+use crate::decision::Verdict;
+
+/// The default memory bound: object text plus an allowance per entry for the verdict.
+pub const DEFAULT_CAPACITY_BYTES: u64 = 8 * 1024 * 1024;
+/// Larger objects are evaluated every time; one of them would crowd out hundreds of others.
+const MAX_ENTRY_BYTES: usize = 256 * 1024;
+/// What a verdict and the entry's bookkeeping cost beyond the object text, roughly.
+const ENTRY_OVERHEAD: u64 = 2048;
+
+/// What is known about one object under one configuration.
+#[derive(Debug)]
+pub struct Evaluated {
+    /// The value of the exempt label, if the object carries it.
+    pub exempt_label: Option<String>,
+    pub verdict: Verdict,
+}
+
+#[derive(PartialEq, Eq)]
+struct Key {
+    generation: u64,
+    object: Box<[u8]>,
+}
+
+struct KeyRef<'a> {
+    generation: u64,
+    object: &'a [u8],
+}
+
+impl Hash for Key {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        KeyRef {
+            generation: self.generation,
+            object: &self.object,
+        }
+        .hash(state);
+    }
+}
+
+impl Hash for KeyRef<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.generation.hash(state);
+        self.object.hash(state);
+    }
+}
+
+impl Equivalent<Key> for KeyRef<'_> {
+    fn equivalent(&self, key: &Key) -> bool {
+        self.generation == key.generation && *self.object == *key.object
+    }
+}
+
+#[derive(Clone)]
+struct Weigh;
+
+impl quick_cache::Weighter<Key, Arc<Evaluated>> for Weigh {
+    fn weight(&self, key: &Key, _: &Arc<Evaluated>) -> u64 {
+        key.object.len() as u64 + ENTRY_OVERHEAD
+    }
+}
+
+/// A bounded cache of evaluations; a capacity of zero turns it off.
+pub struct DecisionCache {
+    entries: Option<quick_cache::sync::Cache<Key, Arc<Evaluated>, Weigh>>,
+}
+
+impl DecisionCache {
+    pub fn new(capacity_bytes: u64) -> Self {
+        let entries = (capacity_bytes > 0).then(|| {
+            let estimated = (capacity_bytes / (4096 + ENTRY_OVERHEAD)).max(16) as usize;
+            quick_cache::sync::Cache::with_weighter(estimated, capacity_bytes, Weigh)
+        });
+        Self { entries }
+    }
+
+    pub fn disabled() -> Self {
+        Self::new(0)
+    }
+
+    pub fn is_enabled(&self) -> bool {
+        self.entries.is_some()
+    }
+
+    pub fn get(&self, generation: u64, object: &[u8]) -> Option<Arc<Evaluated>> {
+        self.entries.as_ref()?.get(&KeyRef { generation, object })
+    }
+
+    pub fn insert(&self, generation: u64, object: &[u8], evaluated: Arc<Evaluated>) {
+        if let Some(entries) = &self.entries
+            && object.len() <= MAX_ENTRY_BYTES
+        {
+            entries.insert(
+                Key {
+                    generation,
+                    object: object.into(),
+                },
+                evaluated,
+            );
+        }
+    }
+
+    /// Entries held, and their weight in bytes.
+    pub fn usage(&self) -> (usize, u64) {
+        self.entries
+            .as_ref()
+            .map_or((0, 0), |e| (e.len(), e.weight()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn evaluated(reason: &str) -> Arc<Evaluated> {
+        Arc::new(Evaluated {
+            exempt_label: None,
+            verdict: Verdict::Skipped {
+                object: None,
+                reason: reason.into(),
+            },
+        })
+    }
+
+    fn reason(e: &Evaluated) -> &str {
+        match &e.verdict {
+            Verdict::Skipped { reason, .. } => reason,
+            Verdict::Checked { .. } => "checked",
+        }
+    }
+
+    #[test]
+    fn a_hit_needs_the_same_bytes_and_the_same_generation() {
+        let cache = DecisionCache::new(1 << 20);
+        cache.insert(1, br#"{"a":1}"#, evaluated("one"));
+        assert_eq!(
+            cache.get(1, br#"{"a":1}"#).as_deref().map(reason),
+            Some("one")
+        );
+        assert!(cache.get(1, br#"{"a":2}"#).is_none());
+        assert!(cache.get(1, br#"{"a":1} "#).is_none());
+        assert!(cache.get(2, br#"{"a":1}"#).is_none(), "a new configuration");
+    }
+
+    #[test]
+    fn stays_within_its_capacity() {
+        let cache = DecisionCache::new(64 * 1024);
+        let object = vec![b'x'; 4000];
+        for i in 0..1000u64 {
+            cache.insert(i, &object, evaluated("x"));
+        }
+        let (entries, weight) = cache.usage();
+        assert!(weight <= 64 * 1024, "{weight}");
+        assert!(entries > 0 && entries < 1000, "{entries}");
+    }
+
+    #[test]
+    fn large_objects_and_a_disabled_cache_are_never_stored() {
+        let cache = DecisionCache::new(8 << 20);
+        cache.insert(1, &vec![b'x'; MAX_ENTRY_BYTES + 1], evaluated("big"));
+        assert_eq!(cache.usage().0, 0);
+        let off = DecisionCache::disabled();
+        off.insert(1, b"{}", evaluated("x"));
+        assert!(!off.is_enabled());
+        assert!(off.get(1, b"{}").is_none());
+    }
+}
