@@ -62,12 +62,96 @@ pub fn example_perimeters() -> Vec<DataPerimeter> {
         .expect("valid")
 }
 
-/// Every checked object (those the webhook's rules would actually route to it).
+/// One statement of a compliant policy: the organisation's principals through the allowed
+/// endpoint, on one bucket's objects.
+fn org_statement(i: usize, bucket: &str) -> Value {
+    json!({
+        "Sid": format!("OrgAccess{i}"), "Effect": "Allow", "Principal": "*",
+        "Action": ["s3:GetObject", "s3:PutObject"],
+        "Resource": format!("arn:aws:s3:::{bucket}/team-{i}/*"),
+        "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-abc123def4",
+            "aws:ResourceOrgID": "o-abc123def4", "aws:SourceVpce": "vpce-1a2b3c4d"}}
+    })
+}
+
+/// The statement a compliant bucket policy ends with.
+fn deny_plain_http(bucket: &str) -> Value {
+    json!({"Sid": "DenyPlainHttp", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+        "Resource": [format!("arn:aws:s3:::{bucket}"), format!("arn:aws:s3:::{bucket}/*")],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}}})
+}
+
+/// A policy text of about `size` bytes (bucket policies at least about 600): org-only statements, and for a violating one a last
+/// statement open to anyone.
+fn sized_policy(size: usize, bucket: &str, for_bucket: bool, violating: bool) -> String {
+    let mut statements = Vec::new();
+    if for_bucket {
+        statements.push(deny_plain_http(bucket));
+    }
+    let mut text = String::new();
+    for i in 0.. {
+        statements.push(org_statement(i, bucket));
+        text = serde_json::to_string(&json!({"Version": "2012-10-17", "Statement": statements}))
+            .expect("serialisable");
+        if text.len() + 150 >= size {
+            break;
+        }
+    }
+    if violating {
+        statements.push(
+            json!({"Sid": "Anyone", "Effect": "Allow", "Principal": {"AWS": "*"},
+            "Action": "s3:GetObject", "Resource": format!("arn:aws:s3:::{bucket}/public/*")}),
+        );
+        text = serde_json::to_string(&json!({"Version": "2012-10-17", "Statement": statements}))
+            .expect("serialisable");
+    }
+    text
+}
+
+/// Our own fixtures: ACK bucket and endpoint policies from about 300 B to 20 KB, compliant and
+/// violating.
+fn sized_fixtures() -> Vec<(String, Value)> {
+    let mut out = Vec::new();
+    for size in [300, 1_000, 4_000, 20_000] {
+        for violating in [false, true] {
+            let tag = format!(
+                "{size}-{}",
+                if violating { "violating" } else { "compliant" }
+            );
+            let bucket = format!("fixture-{tag}");
+            out.push((
+                format!("fixture/bucket-{tag}"),
+                json!({
+                    "apiVersion": "s3.services.k8s.aws/v1alpha1", "kind": "Bucket",
+                    "metadata": {"name": bucket, "namespace": "analytics"},
+                    "spec": {"name": bucket, "policy": sized_policy(size, &bucket, true, violating),
+                        "publicAccessBlock": {"blockPublicACLs": true, "ignorePublicACLs": true,
+                            "blockPublicPolicy": true, "restrictPublicBuckets": true}}
+                }),
+            ));
+            out.push((format!("fixture/endpoint-{tag}"), json!({
+                "apiVersion": "ec2.services.k8s.aws/v1alpha1", "kind": "VPCEndpoint",
+                "metadata": {"name": format!("s3-{tag}"), "namespace": "network"},
+                "spec": {"serviceName": "com.amazonaws.eu-west-1.s3", "vpcEndpointType": "Gateway",
+                    "vpcID": "vpc-111bbb22", "routeTableIDs": ["rtb-0a1b2c3d"],
+                    "policyDocument": sized_policy(size, "example-reports", false, violating)}
+            })));
+        }
+    }
+    out
+}
+
+/// Every checked object (those the webhook's rules would actually route to it): the shared
+/// corpus's manifests, the bundled examples and the sized fixtures.
 pub fn all(perimeters: &[DataPerimeter]) -> Vec<Review> {
     let corpus = super::common::corpus_root().join("manifests");
     let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("manifests/examples");
     let mut out = Vec::new();
-    for (name, object) in objects(&corpus).into_iter().chain(objects(&examples)) {
+    let sources = objects(&corpus)
+        .into_iter()
+        .chain(objects(&examples))
+        .chain(sized_fixtures());
+    for (name, object) in sources {
         if !matches!(evaluate(&object, perimeters), Verdict::Checked { .. }) {
             continue;
         }
