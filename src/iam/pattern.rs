@@ -44,6 +44,11 @@ pub fn matches(pattern: &[Tok], text: &str) -> bool {
     if let Some(lit) = as_ascii_literal_free(pattern, text) {
         return lit;
     }
+    // ASCII text (nearly every ARN, action and key) is matched byte by byte, without collecting
+    // its characters.
+    if text.is_ascii() {
+        return wildcard_match(pattern, text.as_bytes(), |c, b| c == char::from(b));
+    }
     let text: Vec<char> = text.chars().collect();
     matches_chars(pattern, &text)
 }
@@ -66,11 +71,20 @@ fn as_ascii_literal_free(pattern: &[Tok], text: &str) -> Option<bool> {
 
 /// Whole-string match of a lower-case pattern against text in any ASCII case (actions).
 pub fn matches_ignore_ascii_case(pattern: &[Tok], text: &str) -> bool {
+    if text.is_ascii() {
+        return wildcard_match(pattern, text.as_bytes(), |c, b| {
+            c == char::from(b.to_ascii_lowercase())
+        });
+    }
     let text: Vec<char> = text.chars().map(|c| c.to_ascii_lowercase()).collect();
     matches_chars(pattern, &text)
 }
 
 pub fn matches_chars(pattern: &[Tok], text: &[char]) -> bool {
+    wildcard_match(pattern, text, |c, t| c == t)
+}
+
+fn wildcard_match<T: Copy>(pattern: &[Tok], text: &[T], same: impl Fn(char, T) -> bool) -> bool {
     let (mut p, mut t) = (0usize, 0usize);
     let mut star: Option<(usize, usize)> = None;
     while t < text.len() {
@@ -83,7 +97,7 @@ pub fn matches_chars(pattern: &[Tok], text: &[char]) -> bool {
                 p += 1;
                 t += 1;
             }
-            Some(Tok::Lit(c)) if *c == text[t] => {
+            Some(Tok::Lit(c)) if same(*c, text[t]) => {
                 p += 1;
                 t += 1;
             }
