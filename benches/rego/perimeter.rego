@@ -28,6 +28,7 @@ policy_texts contains p if {
 
 statements contains s if {
 	some text in policy_texts
+	json.is_valid(text)
 	doc := json.unmarshal(text)
 	is_array(doc.Statement)
 	some s in doc.Statement
@@ -35,6 +36,7 @@ statements contains s if {
 
 statements contains s if {
 	some text in policy_texts
+	json.is_valid(text)
 	doc := json.unmarshal(text)
 	is_object(doc.Statement)
 	s := doc.Statement
@@ -75,6 +77,12 @@ deny contains msg if {
 	public(s)
 	not guarded(s)
 	msg := sprintf("statement %v allows any principal without an organisation or endpoint condition", [object.get(s, "Sid", "")])
+}
+
+# A policy that is not JSON cannot be checked: fail closed.
+deny contains "policy is not valid JSON" if {
+	some text in policy_texts
+	not json.is_valid(text)
 }
 
 deny contains "VPC endpoint without a policy" if {
