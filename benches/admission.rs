@@ -13,7 +13,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use perimeter_guard::admission::{self, Settings};
+use perimeter_guard::admission::{self, DecisionCache, Settings};
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -31,24 +31,51 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
-/// Every review timed 200 times; the distribution over all of them.
+/// Every review timed 200 times, decided from scratch and answered from a warm decision cache;
+/// the distribution over all of them.
 fn summary(_: &mut Criterion) {
     let (perimeters, all) = setup();
     let settings = Settings::default();
-    let mut times = Vec::new();
-    let mut worst = (Duration::ZERO, String::new());
     // Under `cargo test --all-targets` (no `--bench`), one pass checks every review still decides.
     let rounds = if std::env::args().any(|a| a == "--bench") {
         200
     } else {
         1
     };
+    let cache = DecisionCache::new(admission::DEFAULT_CAPACITY_BYTES);
     for r in &all {
+        admission::review_with(&r.body, &perimeters, &settings, &cache).expect("a valid review");
+    }
+    let bytes: Vec<usize> = all.iter().map(|r| r.body.len()).collect();
+    println!(
+        "handler: {} reviews ({} to {} bytes)",
+        all.len(),
+        bytes.iter().min().unwrap_or(&0),
+        bytes.iter().max().unwrap_or(&0),
+    );
+    distribution("evaluated", &all, rounds, |body| {
+        admission::review(body, &perimeters, &settings).is_ok()
+    });
+    distribution("from the cache", &all, rounds, |body| {
+        admission::review_without_evaluating(body, &perimeters, &settings, &cache)
+            .is_some_and(|r| r.is_ok())
+    });
+}
+
+fn distribution(
+    label: &str,
+    all: &[reviews::Review],
+    rounds: usize,
+    decide: impl Fn(&[u8]) -> bool,
+) {
+    let mut times = Vec::new();
+    let mut worst = (Duration::ZERO, String::new());
+    for r in all {
         for _ in 0..rounds {
             let start = Instant::now();
-            let out = admission::review(black_box(&r.body), &perimeters, &settings);
+            let decided = decide(black_box(&r.body));
             let took = start.elapsed();
-            black_box(out.expect("a valid review"));
+            assert!(decided, "{label}: {} was not decided", r.name);
             times.push(took);
             if took > worst.0 {
                 worst = (took, r.name.clone());
@@ -56,12 +83,8 @@ fn summary(_: &mut Criterion) {
         }
     }
     times.sort();
-    let bytes: Vec<usize> = all.iter().map(|r| r.body.len()).collect();
     println!(
-        "handler: {} reviews ({} to {} bytes), median {:.1?}, p90 {:.1?}, p99 {:.1?}, worst {:.1?} ({})",
-        all.len(),
-        bytes.iter().min().unwrap_or(&0),
-        bytes.iter().max().unwrap_or(&0),
+        "  {label}: median {:.1?}, p90 {:.1?}, p99 {:.1?}, worst {:.1?} ({})",
         percentile(&times, 0.5),
         percentile(&times, 0.9),
         percentile(&times, 0.99),

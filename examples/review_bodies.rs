@@ -9,13 +9,23 @@ mod common;
 #[path = "../benches/support/reviews.rs"]
 mod reviews;
 
+use std::hash::{Hash, Hasher};
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = std::env::args().nth(1).ok_or("usage: review_bodies DIR")?;
     let dir = std::path::Path::new(&dir);
     std::fs::create_dir_all(dir)?;
     let perimeters = reviews::example_perimeters();
+    let mut all = reviews::all(&perimeters);
+    // A fixed pseudo-random order: the mix lists sources one after the other (the sized fixtures
+    // last), and sent in that order the largest policies would arrive as one burst.
+    all.sort_by_key(|r| {
+        let mut h = std::hash::DefaultHasher::new();
+        r.name.hash(&mut h);
+        h.finish()
+    });
     let mut manifest = String::new();
-    for (i, review) in reviews::all(&perimeters).iter().enumerate() {
+    for (i, review) in all.iter().enumerate() {
         let path = dir.join(format!("review-{i:04}.json"));
         std::fs::write(&path, &review.body)?;
         manifest.push_str(&format!("{}\n", path.display()));
