@@ -88,9 +88,9 @@ fn files_in(dir: &Path) -> Result<Vec<PathBuf>, InputError> {
 pub fn parse(text: &str, source: &str) -> Result<Vec<Document>, InputError> {
     let mut out = Vec::new();
     for (start, chunk) in chunks(text) {
-        let value: Value = serde_yaml_ng::from_str(&chunk).map_err(|e| InputError {
+        let value: Value = crate::yaml::to_json(&chunk).map_err(|e| InputError {
             file: source.to_owned(),
-            line: start + e.location().map_or(0, |l| l.line().saturating_sub(1)),
+            line: start + e.line.map_or(0, |l| l.saturating_sub(1)),
             message: format!("not valid YAML or JSON: {e}"),
         })?;
         if value.is_null() {

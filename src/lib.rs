@@ -13,3 +13,4 @@ pub mod report;
 pub mod resources;
 pub mod server;
 pub mod simulate;
+pub mod yaml;

@@ -26,7 +26,7 @@ fn fail<T>(path: &str, message: impl Into<String>) -> Result<T, RequestError> {
 
 /// Parses a request document (YAML, of which JSON is a subset).
 pub fn parse_request(text: &str) -> Result<Request, RequestError> {
-    let doc: Value = serde_yaml_ng::from_str(text).map_err(|e| RequestError {
+    let doc: Value = crate::yaml::to_json(text).map_err(|e| RequestError {
         path: "(document)".to_owned(),
         message: format!("not valid YAML or JSON: {e}"),
     })?;

@@ -335,13 +335,13 @@ pub fn load_perimeters(text: &str, source_name: &str) -> Result<Vec<DataPerimete
         message,
     };
     let mut out = Vec::new();
-    for (i, doc) in serde_yaml_ng::Deserializer::from_str(text).enumerate() {
-        let value = serde_json::Value::deserialize(doc).map_err(|e| {
-            err(
-                "(document)",
-                format!("document {}: not valid YAML: {e}", i + 1),
-            )
-        })?;
+    let documents = crate::yaml::stream_to_json(text).map_err(|(i, e)| {
+        err(
+            "(document)",
+            format!("document {}: not valid YAML: {e}", i + 1),
+        )
+    })?;
+    for value in documents {
         if value.is_null() {
             continue;
         }
