@@ -381,12 +381,43 @@ fn arn_witnesses(pattern_toks: &[Tok], accounts: &[String]) -> Vec<String> {
     out
 }
 
+/// Patterns with more wildcards, or wildcard patterns longer than this, make the analysis too
+/// complex: intersecting two patterns costs the product of their lengths, and a 20 KB policy of
+/// `*?*?...` took tens of seconds. Real policies stay far below both (a handful of wildcards,
+/// ARNs of at most 2,048 characters with wildcards in a few components).
+pub const MAX_WILDCARDS: usize = 32;
+pub const MAX_WILDCARD_PATTERN_CHARS: usize = 1024;
+
+fn check_patterns(g: &Gathered) -> Result<(), TooMany> {
+    let patterns = g
+        .actions
+        .iter()
+        .chain(&g.arn_patterns)
+        .chain(g.pools.values().flat_map(|p| p.globs.iter()));
+    for p in patterns {
+        let wildcards = p.iter().filter(|t| !matches!(t, Tok::Lit(_))).count();
+        if wildcards > MAX_WILDCARDS {
+            return Err(TooMany(format!(
+                "a pattern with {wildcards} wildcards (at most {MAX_WILDCARDS} are analysed)"
+            )));
+        }
+        if wildcards > 0 && p.len() > MAX_WILDCARD_PATTERN_CHARS {
+            return Err(TooMany(format!(
+                "a wildcard pattern of {} characters (at most {MAX_WILDCARD_PATTERN_CHARS} are analysed)",
+                p.len()
+            )));
+        }
+    }
+    Ok(())
+}
+
 pub fn build(
     policy: &Policy,
     attachment: &Attachment,
     perimeter: &Perimeter,
 ) -> Result<Universe, TooMany> {
     let mut g = gather(policy, perimeter);
+    check_patterns(&g)?;
     let everything_taken: BTreeSet<String> = g
         .pools
         .values()
