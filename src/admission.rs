@@ -329,7 +329,7 @@ fn run(
                         .iter()
                         .map(|f| StatusCause {
                             reason: "FieldValueForbidden".into(),
-                            message: format!("{}: {}", f.rule.id, f.message),
+                            message: format!("{}: {}", f.rule.id, bounded(&f.message)),
                             field: f.pointer.clone(),
                         })
                         .collect(),
@@ -418,8 +418,37 @@ fn facts_unchanged(old: &str, new: &str, new_doc: Option<&Value>) -> bool {
     }
 }
 
+/// Longest run of non-space characters of tenant text an answer repeats whole, and longest
+/// finding message; longer ones keep their start and end.
+const MAX_WORD: usize = 160;
+const MAX_MESSAGE: usize = 1024;
+
+/// A finding's message with every long word (an ARN, a condition value) cut in its middle and
+/// the whole kept under [`MAX_MESSAGE`] characters: answers and logs carry excerpts of tenant
+/// input, never a 20 KB policy string whole.
+fn bounded(message: &str) -> String {
+    let mut out = String::with_capacity(message.len().min(MAX_MESSAGE + 8));
+    for (i, word) in message.split(' ').enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        let chars = word.chars().count();
+        if chars > MAX_WORD {
+            out.extend(word.chars().take(MAX_WORD - 40));
+            out.push_str(&format!("…({} characters)…", chars - MAX_WORD + 20));
+            out.extend(word.chars().skip(chars - 20));
+        } else {
+            out.push_str(word);
+        }
+    }
+    if out.chars().count() > MAX_MESSAGE {
+        out = out.chars().take(MAX_MESSAGE - 1).collect::<String>() + "…";
+    }
+    out
+}
+
 fn warning(f: &Finding) -> String {
-    let mut w = format!("{} {}: {}", f.rule.id, f.pointer, f.message);
+    let mut w = format!("{} {}: {}", f.rule.id, f.pointer, bounded(&f.message));
     if w.chars().count() > 250 {
         w = w.chars().take(249).collect::<String>() + "…";
     }
@@ -440,7 +469,10 @@ pub fn denial_message(object: &str, findings: &[&Finding]) -> String {
     for f in findings {
         out.push_str(&format!(
             "\n  {} at {}: {}\n    fix: {}",
-            f.rule.id, f.pointer, f.message, f.rule.fix
+            f.rule.id,
+            f.pointer,
+            bounded(&f.message),
+            f.rule.fix
         ));
     }
     out

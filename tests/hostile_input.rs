@@ -304,3 +304,36 @@ fn reviews_that_are_not_reviews_get_an_error() {
         );
     }
 }
+
+/// Tenant text in answers and logs is excerpted: a denial never carries a policy's long strings
+/// whole.
+#[test]
+fn denials_echo_only_bounded_excerpts_of_tenant_input() {
+    let perimeters = perimeters();
+    let long = "a".repeat(5_000);
+    let policy = json!({"Statement": [{
+        "Sid": format!("S{long}"), "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+        "Resource": format!("arn:aws:s3:::{long}/key"),
+        "Condition": {"StringEquals": {"aws:SourceVpce": format!("vpce-{long}")}}
+    }]})
+    .to_string();
+    let mut object = endpoint_with(&policy);
+    object["metadata"]["name"] = json!("n".repeat(253));
+    let body = review("CREATE", Some(&object), None, false).to_string();
+    let r = admission::review(body.as_bytes(), &perimeters, &Settings::default()).expect("decided");
+    assert_eq!(r.decision, "deny");
+    let answer = serde_json::to_value(&r.review).expect("json");
+    let status = &answer["response"]["status"];
+    let message = status["message"].as_str().expect("message");
+    println!("denial message: {} characters", message.len());
+    assert!(
+        message.len() < 4_096,
+        "{} characters:\n{message}",
+        message.len()
+    );
+    for cause in status["details"]["causes"].as_array().expect("causes") {
+        let m = cause["message"].as_str().expect("message");
+        assert!(m.len() < 2_048, "{} characters: {m}", m.len());
+    }
+    assert!(!message.contains(&long), "the long string is echoed whole");
+}

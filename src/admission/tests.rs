@@ -438,3 +438,21 @@ fn the_exempt_label_is_read_from_cached_objects_too() {
     assert_eq!(r.decision, "exempt");
     assert_eq!(r.exemption.unwrap().by, "label");
 }
+
+#[test]
+fn long_words_in_messages_keep_their_start_and_end() {
+    let arn = format!("arn:aws:s3:::{}/key", "a".repeat(5_000));
+    let m = bounded(&format!(
+        "anonymous principal can s3:GetObject {arn} via vpce-1"
+    ));
+    assert!(
+        m.starts_with("anonymous principal can s3:GetObject arn:aws:s3:::aaa"),
+        "{m}"
+    );
+    assert!(m.ends_with("aaaaa/key via vpce-1"), "{m}");
+    assert!(m.contains("characters)…"), "{m}");
+    assert!(m.chars().count() < 300, "{}", m.chars().count());
+    let many = "word ".repeat(1_000);
+    assert_eq!(bounded(&many).chars().count(), MAX_MESSAGE);
+    assert_eq!(bounded("short and plain"), "short and plain");
+}
