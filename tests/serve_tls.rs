@@ -388,3 +388,82 @@ async fn configuration_reload_applies_valid_changes_and_keeps_the_last_good_one(
     );
     server.stop().await;
 }
+
+/// `openssl s_client` offering exactly this protocol and these suites; whether a session was
+/// established, and openssl's report.
+fn openssl_handshake(address: std::net::SocketAddr, ca: &Path, args: &[&str]) -> (bool, String) {
+    let out = std::process::Command::new("openssl")
+        .args(["s_client", "-connect", &address.to_string(), "-brief"])
+        .arg("-CAfile")
+        .arg(ca)
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("openssl runs (scripts/test.sh installs it)");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let established = out.status.success() && text.contains("Protocol version");
+    (established, text)
+}
+
+/// A client that tries to negotiate anything weaker than TLS 1.2 with an AEAD suite and an
+/// ephemeral key exchange is refused; the strong offers succeed, so the refusals are the
+/// server's and not the client's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn weak_protocols_and_suites_cannot_be_negotiated() {
+    let ca = Ca::new("webhook CA");
+    let server = start(None, &ca.server("perimeter-guard")).await;
+    let ca_file = server.dir.path().join("ca.crt");
+    std::fs::write(&ca_file, ca.pem()).expect("ca");
+    // @SECLEVEL=0 lets openssl itself offer what its defaults would refuse.
+    // (SSL 3.0, 3DES and RC4 are not in the client: Debian's openssl is built without them.)
+    let weak: [(&str, &[&str]); 5] = [
+        ("TLS 1.0", &["-tls1", "-cipher", "ALL:@SECLEVEL=0"]),
+        ("TLS 1.1", &["-tls1_1", "-cipher", "ALL:@SECLEVEL=0"]),
+        (
+            "TLS 1.2, CBC with ECDHE",
+            &[
+                "-tls1_2",
+                "-cipher",
+                "ECDHE-ECDSA-AES128-SHA256:ECDHE-ECDSA-AES256-SHA:ECDHE-ECDSA-AES128-SHA:@SECLEVEL=0",
+            ],
+        ),
+        (
+            "TLS 1.2, static RSA key exchange",
+            &[
+                "-tls1_2",
+                "-cipher",
+                "AES128-GCM-SHA256:AES256-GCM-SHA384:AES128-SHA:@SECLEVEL=0",
+            ],
+        ),
+        (
+            "TLS 1.2, no encryption",
+            &["-tls1_2", "-cipher", "eNULL:@SECLEVEL=0"],
+        ),
+    ];
+    for (name, args) in weak {
+        let (established, text) = openssl_handshake(server.webhook, &ca_file, args);
+        assert!(!established, "{name} was negotiated:\n{text}");
+        // The server's handshake_failure alert: the refusal is the server's, not the client's.
+        assert!(text.contains("alert handshake failure"), "{name}:\n{text}");
+    }
+    let strong: [(&str, &[&str]); 3] = [
+        ("TLS 1.3", &["-tls1_3"]),
+        (
+            "TLS 1.2, ECDHE-ECDSA AES-GCM",
+            &["-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256"],
+        ),
+        (
+            "TLS 1.2, ECDHE-ECDSA ChaCha20-Poly1305",
+            &["-tls1_2", "-cipher", "ECDHE-ECDSA-CHACHA20-POLY1305"],
+        ),
+    ];
+    for (name, args) in strong {
+        let (established, text) = openssl_handshake(server.webhook, &ca_file, args);
+        assert!(established, "{name} was refused:\n{text}");
+    }
+    server.stop().await;
+}
