@@ -120,6 +120,14 @@ async fn validate(State(state): State<Arc<AppState>>, request: Request) -> Respo
     if state.pending.fetch_add(1, Ordering::AcqRel) >= state.limits.max_pending {
         state.pending.fetch_sub(1, Ordering::AcqRel);
         state.metrics.error("overloaded");
+        // The body is read and dropped before answering: a connection closed on an unread body
+        // is reset, and a reset can destroy the 503 before the client reads it. Nothing is kept,
+        // so this costs no memory, and a client that stalls is given up on quickly.
+        let _ = tokio::time::timeout(
+            DRAIN_TIMEOUT,
+            drain(request.into_body(), state.limits.max_body),
+        )
+        .await;
         let mut r = error(
             StatusCode::SERVICE_UNAVAILABLE,
             "perimeter-guard is at its concurrency limit; retry",
@@ -148,6 +156,16 @@ async fn validate(State(state): State<Arc<AppState>>, request: Request) -> Respo
             )
         }
     }
+}
+
+/// How long an overloaded server keeps reading a body it will not evaluate.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// Reads a body to its end (at most `limit` bytes), keeping nothing.
+async fn drain(body: Body, limit: usize) {
+    use http_body_util::BodyExt;
+    let mut body = http_body_util::Limited::new(body, limit);
+    while let Some(Ok(_)) = body.frame().await {}
 }
 
 async fn decide(state: &Arc<AppState>, request: Request, started: Instant) -> Response {
