@@ -1,0 +1,276 @@
+//! The real binary past its capacity and under SIGTERM. Saturated: every request gets an answer
+//! (the right decision, or a fast 503 the API server treats per failurePolicy), none after the
+//! deadline, memory bounded, and full service as soon as the load drops. SIGTERM under load:
+//! every review in flight is answered. Run with `--nocapture` for the figures recorded in
+//! docs/reliability.md.
+
+mod common;
+
+use std::process::Command;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::admission::{example, example_objects, example_perimeter, review};
+use common::pki::Ca;
+use common::serve::{Server, start};
+use perimeter_guard::admission::{self, Settings};
+use serde_json::{Value, json};
+use tokio::sync::Mutex;
+
+fn client(ca: &Ca) -> reqwest::Client {
+    reqwest::Client::builder()
+        .tls_backend_preconfigured(ca.client_config(None))
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("client")
+}
+
+fn peak_rss_mib(server: &Server) -> u64 {
+    std::fs::read_to_string(format!("/proc/{}/status", server.child.id()))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb / 1024)
+}
+
+/// Review bodies with the decision each must get: every example object, and a 20 KB policy
+/// (about 100 statements) that costs milliseconds to reason about.
+fn bodies() -> Vec<(String, bool)> {
+    let perimeters =
+        perimeter_guard::perimeter::load_perimeters(&example_perimeter(), "p").expect("valid");
+    let mut objects: Vec<Value> = [
+        "manifests/examples/ack.yaml",
+        "manifests/examples/upbound.yaml",
+        "manifests/examples/crossplane-classic.yaml",
+    ]
+    .iter()
+    .flat_map(|f| example_objects(f))
+    .collect();
+    let statements: Vec<Value> = (0..100)
+        .map(|i| {
+            json!({"Sid": format!("S{i}"), "Effect": "Allow", "Principal": "*",
+            "Action": "s3:GetObject", "Resource": format!("arn:aws:s3:::example-reports/t{i}/*"),
+            "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-abc123def4",
+                "aws:ResourceOrgID": "o-abc123def4"}}})
+        })
+        .collect();
+    let mut heavy = example("manifests/examples/ack.yaml", "s3-interface");
+    heavy["spec"]["policyDocument"] = json!(json!({"Statement": statements}).to_string());
+    objects.push(heavy);
+    objects
+        .iter()
+        .map(|o| {
+            let body = review("CREATE", Some(o), None, false).to_string();
+            let r = admission::review(body.as_bytes(), &perimeters, &Settings::default())
+                .expect("a review");
+            let allowed =
+                serde_json::to_value(&r.review).expect("json")["response"]["allowed"] == true;
+            (body, allowed)
+        })
+        .collect()
+}
+
+#[derive(Default)]
+struct Tally {
+    decided: u64,
+    wrong: u64,
+    unavailable: u64,
+    other: Vec<String>,
+    latencies: Vec<Duration>,
+}
+
+async fn post(client: &reqwest::Client, port: u16, body: &str) -> Result<(u16, Value), String> {
+    let r = client
+        .post(format!("https://localhost:{port}/validate"))
+        .header("content-type", "application/json")
+        .body(body.to_owned())
+        .send()
+        .await
+        .map_err(|e| format!("{e:?}"))?;
+    let status = r.status().as_u16();
+    let value = r.json::<Value>().await.unwrap_or(Value::Null);
+    Ok((status, value))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn saturated_every_request_is_answered_in_time_and_it_recovers_at_once() {
+    let ca = Ca::new("webhook CA");
+    let deadline = Duration::from_secs(2);
+    let server = start(
+        &ca,
+        &[
+            ("PERIMETER_GUARD_DECISION_CACHE_BYTES", "0"),
+            ("PERIMETER_GUARD_MAX_CONCURRENCY", "1"),
+            ("PERIMETER_GUARD_MAX_PENDING", "32"),
+            ("PERIMETER_GUARD_REQUEST_TIMEOUT", "2s"),
+            ("PERIMETER_GUARD_LOG", "warn"),
+        ],
+    );
+    let bodies = Arc::new(bodies());
+    let client = client(&ca);
+    let tally = Arc::new(Mutex::new(Tally::default()));
+    let load_for = Duration::from_secs(5);
+    let started = Instant::now();
+    let mut workers = Vec::new();
+    // 128 clients with no pause between requests: four times the pending limit.
+    for w in 0..128usize {
+        let (client, bodies, tally, port) = (
+            client.clone(),
+            bodies.clone(),
+            tally.clone(),
+            server.webhook,
+        );
+        workers.push(tokio::spawn(async move {
+            let mut i = w;
+            while started.elapsed() < load_for {
+                let (body, allowed) = &bodies[i % bodies.len()];
+                i += 7;
+                let sent = Instant::now();
+                let outcome = post(&client, port, body).await;
+                let took = sent.elapsed();
+                let mut t = tally.lock().await;
+                t.latencies.push(took);
+                match outcome {
+                    Ok((200, v)) => {
+                        t.decided += 1;
+                        if (v["response"]["allowed"] == true) != *allowed {
+                            t.wrong += 1;
+                        }
+                    }
+                    Ok((503, _)) => t.unavailable += 1,
+                    Ok((status, v)) => t.other.push(format!("HTTP {status}: {v}")),
+                    Err(e) => t.other.push(e),
+                }
+            }
+        }));
+    }
+    let mut rss = 0;
+    while workers.iter().any(|w| !w.is_finished()) {
+        rss = rss.max(peak_rss_mib(&server));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    for w in workers {
+        w.await.expect("worker");
+    }
+    let mut t = tally.lock().await;
+    t.latencies.sort();
+    let n = t.latencies.len();
+    let p99 = t.latencies[(n - 1) * 99 / 100];
+    let max = t.latencies[n - 1];
+    rss = rss.max(peak_rss_mib(&server));
+    println!(
+        "offered {n} requests in {:?} from 128 clients: {} decided, {} answered 503, {} other; p99 {p99:?}, max {max:?}; peak RSS {rss} MiB",
+        started.elapsed(),
+        t.decided,
+        t.unavailable,
+        t.other.len()
+    );
+    assert!(t.other.is_empty(), "{:?}", &t.other[..t.other.len().min(5)]);
+    assert_eq!(t.wrong, 0, "wrong decisions");
+    assert!(
+        t.unavailable > 0,
+        "the load never exceeded the server's capacity"
+    );
+    assert!(t.decided > 0);
+    assert!(
+        max < deadline + Duration::from_secs(1),
+        "an answer took {max:?}"
+    );
+    assert!(rss < 256, "peak RSS {rss} MiB");
+    // The load is gone: the next reviews are decided at once.
+    for (body, allowed) in bodies.iter().take(5) {
+        let sent = Instant::now();
+        let (status, v) = post(&client, server.webhook, body).await.expect("answered");
+        assert_eq!(status, 200, "{v}");
+        assert_eq!(v["response"]["allowed"] == true, *allowed);
+        assert!(
+            sent.elapsed() < Duration::from_secs(1),
+            "{:?}",
+            sent.elapsed()
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_under_load_answers_every_review_in_flight() {
+    let ca = Ca::new("webhook CA");
+    let mut server = start(
+        &ca,
+        &[
+            ("PERIMETER_GUARD_DECISION_CACHE_BYTES", "0"),
+            ("PERIMETER_GUARD_SHUTDOWN_DELAY", "2s"),
+            ("PERIMETER_GUARD_SHUTDOWN_GRACE", "10s"),
+            ("PERIMETER_GUARD_LOG", "warn"),
+        ],
+    );
+    let bodies = Arc::new(bodies());
+    let client = client(&ca);
+    let tally = Arc::new(Mutex::new(Tally::default()));
+    let stop_sending = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut workers = Vec::new();
+    for w in 0..16usize {
+        let (client, bodies, tally, port, stop) = (
+            client.clone(),
+            bodies.clone(),
+            tally.clone(),
+            server.webhook,
+            stop_sending.clone(),
+        );
+        workers.push(tokio::spawn(async move {
+            let mut i = w;
+            while !stop.load(std::sync::atomic::Ordering::Acquire) {
+                let (body, allowed) = &bodies[i % bodies.len()];
+                i += 3;
+                let outcome = post(&client, port, body).await;
+                let mut t = tally.lock().await;
+                match outcome {
+                    Ok((200, v)) => {
+                        t.decided += 1;
+                        if (v["response"]["allowed"] == true) != *allowed {
+                            t.wrong += 1;
+                        }
+                    }
+                    Ok((status, v)) => t.other.push(format!("HTTP {status}: {v}")),
+                    Err(e) => t.other.push(e),
+                }
+            }
+        }));
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let status = Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    // Readiness fails at once while reviews keep being answered (the endpoints are dropping
+    // the pod); then the senders stop, as the API server does once the pod is gone.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(common::serve::ready(server.health), Some(503));
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    stop_sending.store(true, std::sync::atomic::Ordering::Release);
+    for w in workers {
+        w.await.expect("worker");
+    }
+    let t = tally.lock().await;
+    println!(
+        "SIGTERM under load: {} reviews answered, {} not",
+        t.decided,
+        t.other.len()
+    );
+    assert!(t.other.is_empty(), "{:?}", &t.other[..t.other.len().min(5)]);
+    assert_eq!(t.wrong, 0);
+    assert!(t.decided > 0);
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let exit = loop {
+        if let Some(s) = server.child.try_wait().expect("wait") {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "did not exit");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(exit.success(), "{exit}");
+}
