@@ -237,14 +237,20 @@ pub async fn watch_files(
 ) {
     // The files are read on every tick but parsed only when their bytes changed: parsing and
     // validating on every tick cost the admission path milliseconds of CPU every two seconds.
+    // After the first load, a change is applied only once two consecutive reads agree: a file
+    // being written in place can be caught half-written, and half a DataPerimeter may still be
+    // a valid, weaker one.
     let mut last: Option<Result<Vec<u8>, String>> = None;
+    let mut candidate: Option<Result<Vec<u8>, String>> = None;
     loop {
         let read_paths = paths.clone();
-        let seen_before = last.clone();
+        let (applied, seen_before) = (last.clone(), candidate.clone());
+        let first = last.is_none();
         let outcome = tokio::task::spawn_blocking(move || {
             let texts = read_texts(&read_paths);
             let seen = texts.as_ref().map(|t| fingerprint(t)).map_err(Clone::clone);
-            if seen_before.as_ref() == Some(&seen) {
+            let stable = first || seen_before.as_ref() == Some(&seen);
+            if applied.as_ref() == Some(&seen) || !stable {
                 return (seen, None);
             }
             let result = texts.and_then(|t| parse_texts(&read_paths, &t));
@@ -253,10 +259,11 @@ pub async fn watch_files(
         .await;
         match outcome {
             Ok((seen, Some(result))) => {
-                last = Some(seen);
+                last = Some(seen.clone());
+                candidate = Some(seen);
                 store.files_loaded(result);
             }
-            Ok((_, None)) => {}
+            Ok((seen, None)) => candidate = Some(seen),
             Err(e) => store.files_loaded(Err(format!("reading the configuration failed: {e}"))),
         }
         tokio::time::sleep(interval).await;
