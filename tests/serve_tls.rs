@@ -467,3 +467,104 @@ async fn weak_protocols_and_suites_cannot_be_negotiated() {
     }
     server.stop().await;
 }
+
+/// Certificate files truncated in place, deleted for a while, or a key cut in half: the last
+/// good certificate keeps being served, each failed reload is counted, readiness holds, and a
+/// good pair afterwards is picked up. A perimeter file cut in half is rejected whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn broken_certificate_and_configuration_files_keep_the_last_good_state() {
+    let ca = Ca::new("webhook CA");
+    let first = ca.server("perimeter-guard");
+    let server = start(None, &first).await;
+    // A handshake per call, so every call sees the certificate in force.
+    let client = tls_client(&ca, None, false);
+    let object = example(ACK, "s3-interface");
+    let served = |peer: Vec<u8>, expected: &Pair, when: &str| {
+        assert_eq!(
+            peer,
+            der(&expected.cert),
+            "{when}: another certificate served"
+        );
+    };
+    let settle = || tokio::time::sleep(Duration::from_millis(400));
+
+    std::fs::write(server.cert_path(), "").expect("truncate");
+    settle().await;
+    let (_, peer) = call(&client, server.webhook, &object)
+        .await
+        .expect("served");
+    served(peer, &first, "certificate truncated");
+
+    std::fs::remove_file(server.cert_path()).expect("remove");
+    settle().await;
+    let (_, peer) = call(&client, server.webhook, &object)
+        .await
+        .expect("served");
+    served(peer, &first, "certificate missing");
+
+    let second = ca.server("perimeter-guard");
+    replace(&server.cert_path(), &second.cert);
+    std::fs::write(server.key_path(), &second.key[..second.key.len() / 2]).expect("half a key");
+    settle().await;
+    let (_, peer) = call(&client, server.webhook, &object)
+        .await
+        .expect("served");
+    served(peer, &first, "key cut in half");
+
+    replace(&server.key_path(), &second.key);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let (_, peer) = call(&client, server.webhook, &object)
+            .await
+            .expect("served");
+        if peer == der(&second.cert) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the repaired pair was never served"
+        );
+        settle().await;
+    }
+    let text = metrics(&server).await;
+    let failures: f64 = text
+        .lines()
+        .find(|l| l.starts_with("perimeter_guard_certificate_reload_total{result=\"failure\"}"))
+        .and_then(|l| l.rsplit(' ').next()?.parse().ok())
+        .unwrap_or(0.0);
+    assert!(
+        failures >= 3.0,
+        "{failures} failed reloads counted:\n{text}"
+    );
+
+    // A perimeter file caught half-written in place (half of it still parses as a weaker
+    // DataPerimeter) is never applied: only content that two reads agree on is.
+    let file = server.perimeter_dir().join("corp.yaml");
+    let audit = example_perimeter().replace("enforcement: Deny", "enforcement: Audit");
+    std::fs::write(&file, &audit[..audit.len() / 2]).expect("half a file");
+    tokio::time::sleep(Duration::from_millis(40)).await;
+    std::fs::write(&file, &audit).expect("the rest");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let detail = loop {
+        let detail: Value = reqwest::get(format!("http://{}/readyz", server.health))
+            .await
+            .expect("readyz")
+            .json()
+            .await
+            .expect("json");
+        if detail["config"]["generation"] != 1 {
+            break detail;
+        }
+        assert!(Instant::now() < deadline, "the change never took effect");
+        settle().await;
+    };
+    assert_eq!(
+        detail["config"]["generation"], 2,
+        "a half-written file was applied: {detail}"
+    );
+    let (allowed, _) = call(&client, server.webhook, &example(ACK, "public-site"))
+        .await
+        .expect("decided");
+    assert!(allowed, "the complete file (enforcement Audit) is in force");
+    server.stop().await;
+}
