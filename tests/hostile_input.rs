@@ -139,6 +139,37 @@ fn huge_and_pathological_policies_fail_closed_within_the_budget() {
         "{messages:?}"
     );
 
+    // Found by fuzzing the AdmissionReview handler: 42 statements whose resources hold a run of
+    // 124 stars (the same as one) took over five seconds; 31 stars in a run, a minute.
+    let run_of_stars: Vec<Value> = (0..42)
+        .map(|i| {
+            json!({"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+            "Resource": format!("arn:aws:s3:::fixture-2{}0000/team-{i}/*", "*".repeat(124)),
+            "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-abc123def4"}}})
+        })
+        .collect();
+    let run_of_stars = json!({"Statement": run_of_stars}).to_string();
+    timed("42 statements, runs of 124 stars", || {
+        decide(&run_of_stars, &perimeters)
+    });
+    // The most expensive shape within the bounds: 16 wildcards spread between literals, in as
+    // many distinct resources as fit (every pair is intersected).
+    let spread: String = (0..15)
+        .map(|k| format!("{}*", char::from(b'a' + k)))
+        .collect();
+    let spread: Vec<Value> = (0..40)
+        .map(|i| {
+            json!({"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+            "Resource": format!("arn:aws:s3:::{spread}/team-{i}/*"),
+            "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-abc123def4"}}})
+        })
+        .collect();
+    let spread = json!({"Statement": spread}).to_string();
+    assert!(spread.len() <= 20_480, "{}", spread.len());
+    timed("40 resources of 16 spread wildcards", || {
+        decide(&spread, &perimeters)
+    });
+
     // Thousands of condition values.
     let values: Vec<String> = (0..2_000).map(|i| format!("o-{i:010}")).collect();
     let crowded = json!({"Statement": [{

@@ -141,6 +141,9 @@ pub fn witness(toks: &[Tok], star: &str, one: char) -> String {
 /// The shortest string both patterns match, if there is one (breadth-first search over the
 /// product of the two patterns' automata). `filler` stands for "any other character".
 pub fn intersection(a: &[Tok], b: &[Tok], filler: char) -> Option<String> {
+    // `**` means `*`; a run of stars would otherwise multiply the states of the search below.
+    let (a, b) = (collapse_stars(a), collapse_stars(b));
+    let (a, b) = (a.as_ref(), b.as_ref());
     // A plain string meets a pattern in itself or nowhere.
     for (x, y) in [(a, b), (b, a)] {
         if !has_wildcard(x) {
@@ -204,6 +207,19 @@ pub fn intersection(a: &[Tok], b: &[Tok], filler: char) -> Option<String> {
         }
     }
     None
+}
+
+/// The pattern with every run of `*` reduced to one (the same set of strings).
+pub fn collapse_stars(p: &[Tok]) -> std::borrow::Cow<'_, [Tok]> {
+    if !p
+        .windows(2)
+        .any(|w| w[0] == Tok::AnyRun && w[1] == Tok::AnyRun)
+    {
+        return std::borrow::Cow::Borrowed(p);
+    }
+    let mut out = p.to_vec();
+    out.dedup_by(|x, y| *x == Tok::AnyRun && *y == Tok::AnyRun);
+    std::borrow::Cow::Owned(out)
 }
 
 /// Whether the literal runs at the start of two patterns (up to their first wildcard) agree.

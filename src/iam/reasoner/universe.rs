@@ -385,7 +385,7 @@ fn arn_witnesses(pattern_toks: &[Tok], accounts: &[String]) -> Vec<String> {
 /// complex: intersecting two patterns costs the product of their lengths, and a 20 KB policy of
 /// `*?*?...` took tens of seconds. Real policies stay far below both (a handful of wildcards,
 /// ARNs of at most 2,048 characters with wildcards in a few components).
-pub const MAX_WILDCARDS: usize = 32;
+pub const MAX_WILDCARDS: usize = 16;
 pub const MAX_WILDCARD_PATTERN_CHARS: usize = 1024;
 
 fn check_patterns(g: &Gathered) -> Result<(), TooMany> {
@@ -395,6 +395,7 @@ fn check_patterns(g: &Gathered) -> Result<(), TooMany> {
         .chain(&g.arn_patterns)
         .chain(g.pools.values().flat_map(|p| p.globs.iter()));
     for p in patterns {
+        let p = pattern::collapse_stars(p);
         let wildcards = p.iter().filter(|t| !matches!(t, Tok::Lit(_))).count();
         if wildcards > MAX_WILDCARDS {
             return Err(TooMany(format!(
