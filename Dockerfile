@@ -1,13 +1,18 @@
-# The Perimeter Guard image: the release binary on a distroless base, running as the non-root
-# user 65532 the chart's securityContext expects.
+# The Perimeter Guard image: a static (musl) release binary on distroless/static, running as the
+# non-root user 65532 the chart's securityContext expects. No shell, no libc, nothing else.
 #   docker build -t <registry>/perimeter-guard:<version> .
 FROM rust:1.89-bookworm AS build
+RUN rustup target add x86_64-unknown-linux-musl \
+ && apt-get update && apt-get install -y --no-install-recommends musl-tools \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
-RUN cargo build --release --locked --bin perimeter-guard
+# ring and mimalloc compile C: musl-gcc links them statically.
+ENV CC_x86_64_unknown_linux_musl=musl-gcc
+RUN cargo build --release --locked --target x86_64-unknown-linux-musl --bin perimeter-guard
 
-FROM gcr.io/distroless/cc-debian12:nonroot
-COPY --from=build /src/target/release/perimeter-guard /usr/local/bin/perimeter-guard
+FROM gcr.io/distroless/static-debian12:nonroot
+COPY --from=build /src/target/x86_64-unknown-linux-musl/release/perimeter-guard /usr/local/bin/perimeter-guard
 USER 65532:65532
 EXPOSE 8443 8080
 ENTRYPOINT ["/usr/local/bin/perimeter-guard"]

