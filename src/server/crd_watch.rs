@@ -37,6 +37,7 @@ pub async fn watch(client: kube::Client, store: Arc<ConfigStore>, metrics: Arc<M
             Err(e) => {
                 tracing::warn!(error = %e, "watching DataPerimeter objects; retrying with the last good configuration in force");
                 store.crd_error(e.to_string());
+                metrics.crd_watch_errors.inc();
                 continue;
             }
             Ok(Event::Init) => {

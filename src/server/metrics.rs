@@ -65,6 +65,8 @@ pub struct Metrics {
     pub certificate_expiry: Gauge,
     pub certificate_reloads: Family<ResultLabels, Counter>,
     pub crd_objects: Family<ResultLabels, Gauge>,
+    /// Failed watches or lists of DataPerimeter objects (the last good configuration stays).
+    pub crd_watch_errors: Counter,
 }
 
 impl Default for Metrics {
@@ -154,6 +156,12 @@ impl Metrics {
             "DataPerimeter custom resources seen, by result (accepted or invalid)",
             crd_objects.clone(),
         );
+        let crd_watch_errors = Counter::default();
+        registry.register(
+            "crd_watch_errors",
+            "Failed watches or lists of DataPerimeter objects; the last good configuration stays in force",
+            crd_watch_errors.clone(),
+        );
         Self {
             registry,
             requests,
@@ -169,6 +177,7 @@ impl Metrics {
             certificate_expiry,
             certificate_reloads,
             crd_objects,
+            crd_watch_errors,
         }
     }
 

@@ -180,6 +180,17 @@ impl Cluster {
     }
 }
 
+impl Cluster {
+    /// Stops kube-apiserver and etcd now (drop would do it again, harmlessly).
+    pub fn stop(&self) {
+        let status = Command::new(repo("scripts/kube-apiserver/stop.sh"))
+            .arg(&self.dir)
+            .status()
+            .expect("stop.sh runs");
+        assert!(status.success(), "stop.sh failed");
+    }
+}
+
 impl Drop for Cluster {
     fn drop(&mut self) {
         let _ = Command::new(repo("scripts/kube-apiserver/stop.sh"))

@@ -525,6 +525,56 @@ fn perimeter_guard_in_front_of_a_real_kube_apiserver() {
     }
 
     audit_phases(&cluster, dir.path());
+    api_server_lost(&cluster, dir.path(), &service_account);
+}
+
+/// The API server goes away under `--watch-crds`: serve keeps deciding with the last good
+/// configuration, and says so on /readyz (200, with the error) and in its metrics.
+fn api_server_lost(cluster: &Cluster, dir: &std::path::Path, kubeconfig: &std::path::Path) {
+    let ca = Ca::new("webhook CA");
+    let pair = ca.server("perimeter-guard");
+    let port = free_port();
+    let serve = Serve::start(dir, &pair.cert, &pair.key, port, kubeconfig);
+    cluster.stop();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let detail = loop {
+        let (status, body) = serve.get("/readyz").expect("readyz answers");
+        assert_eq!(status, 200, "readiness lost with the API server: {body}");
+        let detail: Value = serde_json::from_str(&body).expect("json");
+        if detail["config"]["crdSync"]["lastError"].is_string() {
+            break detail;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the lost API server never showed: {detail}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert_eq!(detail["ready"], true, "{detail}");
+    assert!(serve.metric("perimeter_guard_crd_watch_errors_total") >= 1.0);
+    // Decisions go on, straight to the webhook (nothing else can call it now).
+    let ca_file = dir.join("lost-ca.crt");
+    std::fs::write(&ca_file, ca.pem()).expect("ca");
+    let public_site = objects("manifests/examples/ack.yaml")
+        .into_iter()
+        .find(|o| o["metadata"]["name"] == "public-site")
+        .expect("the public site bucket");
+    let body = common::admission::review("CREATE", Some(&public_site), None, false).to_string();
+    let out = std::process::Command::new("curl")
+        .args(["-sf", "--cacert"])
+        .arg(&ca_file)
+        .args([
+            "-H",
+            "content-type: application/json",
+            "--data-binary",
+            &body,
+        ])
+        .arg(format!("https://localhost:{port}/validate"))
+        .output()
+        .expect("curl runs");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let answer: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(answer["response"]["allowed"], false, "{answer}");
 }
 
 /// Runs `perimeter-guard audit` with `args`; its exit code, standard output, and peak RSS in KiB
