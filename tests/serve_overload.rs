@@ -26,15 +26,7 @@ fn client(ca: &Ca) -> reqwest::Client {
 }
 
 fn peak_rss_mib(server: &Server) -> u64 {
-    std::fs::read_to_string(format!("/proc/{}/status", server.child.id()))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<u64>().ok())
-        })
-        .map_or(0, |kb| kb / 1024)
+    common::peak_rss_mib(&server.child.id().to_string())
 }
 
 /// Review bodies with the decision each must get: every example object, and a 20 KB policy
@@ -81,6 +73,23 @@ struct Tally {
     unavailable: u64,
     other: Vec<String>,
     latencies: Vec<Duration>,
+}
+
+impl Tally {
+    /// Counts one outcome: a decision (checked against the expected one), a 503, or anything else.
+    fn record(&mut self, outcome: Result<(u16, Value), String>, allowed: bool) {
+        match outcome {
+            Ok((200, v)) => {
+                self.decided += 1;
+                if (v["response"]["allowed"] == true) != allowed {
+                    self.wrong += 1;
+                }
+            }
+            Ok((503, _)) => self.unavailable += 1,
+            Ok((status, v)) => self.other.push(format!("HTTP {status}: {v}")),
+            Err(e) => self.other.push(e),
+        }
+    }
 }
 
 async fn post(client: &reqwest::Client, port: u16, body: &str) -> Result<(u16, Value), String> {
@@ -134,17 +143,7 @@ async fn saturated_every_request_is_answered_in_time_and_it_recovers_at_once() {
                 let took = sent.elapsed();
                 let mut t = tally.lock().await;
                 t.latencies.push(took);
-                match outcome {
-                    Ok((200, v)) => {
-                        t.decided += 1;
-                        if (v["response"]["allowed"] == true) != *allowed {
-                            t.wrong += 1;
-                        }
-                    }
-                    Ok((503, _)) => t.unavailable += 1,
-                    Ok((status, v)) => t.other.push(format!("HTTP {status}: {v}")),
-                    Err(e) => t.other.push(e),
-                }
+                t.record(outcome, *allowed);
             }
         }));
     }
@@ -226,17 +225,7 @@ async fn sigterm_under_load_answers_every_review_in_flight() {
                 let (body, allowed) = &bodies[i % bodies.len()];
                 i += 3;
                 let outcome = post(&client, port, body).await;
-                let mut t = tally.lock().await;
-                match outcome {
-                    Ok((200, v)) => {
-                        t.decided += 1;
-                        if (v["response"]["allowed"] == true) != *allowed {
-                            t.wrong += 1;
-                        }
-                    }
-                    Ok((status, v)) => t.other.push(format!("HTTP {status}: {v}")),
-                    Err(e) => t.other.push(e),
-                }
+                tally.lock().await.record(outcome, *allowed);
             }
         }));
     }
@@ -263,6 +252,7 @@ async fn sigterm_under_load_answers_every_review_in_flight() {
     );
     assert!(t.other.is_empty(), "{:?}", &t.other[..t.other.len().min(5)]);
     assert_eq!(t.wrong, 0);
+    assert_eq!(t.unavailable, 0, "503s while shutting down");
     assert!(t.decided > 0);
     let deadline = Instant::now() + Duration::from_secs(15);
     let exit = loop {

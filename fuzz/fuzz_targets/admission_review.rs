@@ -2,17 +2,12 @@
 //! answer serialises, and an answer from the decision cache equals the evaluated one.
 #![no_main]
 
-use std::sync::LazyLock;
-
 use libfuzzer_sys::fuzz_target;
 use perimeter_guard::admission::{self, DecisionCache, Settings};
-use perimeter_guard::perimeter::DataPerimeter;
 
-static PERIMETERS: LazyLock<Vec<DataPerimeter>> = LazyLock::new(|| {
-    let text = include_str!("../../manifests/examples/dataperimeter.yaml");
-    perimeter_guard::perimeter::load_perimeters(text, "dataperimeter.yaml")
-        .expect("the example perimeter")
-});
+#[path = "example_perimeter.rs"]
+mod example_perimeter;
+use example_perimeter::PERIMETERS;
 
 fuzz_target!(|data: &[u8]| {
     let settings = Settings {
@@ -28,10 +23,16 @@ fuzz_target!(|data: &[u8]| {
     match (&evaluated, &first) {
         (Ok(a), Ok(b)) => {
             let a_json = serde_json::to_value(&a.review).expect("serialisable");
-            assert_eq!(a_json, serde_json::to_value(&b.review).expect("serialisable"));
+            assert_eq!(
+                a_json,
+                serde_json::to_value(&b.review).expect("serialisable")
+            );
             assert_eq!(a.decision, b.decision);
             if let Some(Ok(c)) = again {
-                assert_eq!(a_json, serde_json::to_value(&c.review).expect("serialisable"));
+                assert_eq!(
+                    a_json,
+                    serde_json::to_value(&c.review).expect("serialisable")
+                );
             }
         }
         (Err(a), Err(b)) => assert_eq!(a, b),

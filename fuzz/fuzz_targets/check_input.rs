@@ -2,16 +2,11 @@
 //! every document read is evaluated against the example perimeter without panicking.
 #![no_main]
 
-use std::sync::LazyLock;
-
 use libfuzzer_sys::fuzz_target;
-use perimeter_guard::perimeter::DataPerimeter;
 
-static PERIMETERS: LazyLock<Vec<DataPerimeter>> = LazyLock::new(|| {
-    let text = include_str!("../../manifests/examples/dataperimeter.yaml");
-    perimeter_guard::perimeter::load_perimeters(text, "dataperimeter.yaml")
-        .expect("the example perimeter")
-});
+#[path = "example_perimeter.rs"]
+mod example_perimeter;
+use example_perimeter::PERIMETERS;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {

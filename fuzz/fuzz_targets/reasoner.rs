@@ -75,7 +75,16 @@ const PRINCIPALS: &[&str] = &[
     "arn:aws:iam::111122223333:role/app",
     "444455556666",
 ];
-const ACTIONS: &[&str] = &["*", "s3:*", "s3:GetObject", "s3:Get*", "s3:PutObject", "s3:List*", "sts:AssumeRole", "dynamodb:*"];
+const ACTIONS: &[&str] = &[
+    "*",
+    "s3:*",
+    "s3:GetObject",
+    "s3:Get*",
+    "s3:PutObject",
+    "s3:List*",
+    "sts:AssumeRole",
+    "dynamodb:*",
+];
 const RESOURCES: &[&str] = &[
     "*",
     "arn:aws:s3:::example-bucket",
@@ -84,7 +93,13 @@ const RESOURCES: &[&str] = &[
     "arn:aws:s3:::*",
     "arn:aws:dynamodb:*:111122223333:table/*",
 ];
-const CONCRETE_ACTIONS: &[&str] = &["s3:GetObject", "s3:PutObject", "s3:ListBucket", "sts:AssumeRole", "dynamodb:GetItem"];
+const CONCRETE_ACTIONS: &[&str] = &[
+    "s3:GetObject",
+    "s3:PutObject",
+    "s3:ListBucket",
+    "sts:AssumeRole",
+    "dynamodb:GetItem",
+];
 const CONCRETE_RESOURCES: &[&str] = &[
     "arn:aws:s3:::example-bucket",
     "arn:aws:s3:::example-bucket/data.csv",
@@ -163,7 +178,11 @@ struct Input {
 }
 
 fn list(indexes: &[u8], pool: &[&str]) -> Value {
-    let items: Vec<Value> = indexes.iter().take(3).map(|i| json!(pick(pool, *i))).collect();
+    let items: Vec<Value> = indexes
+        .iter()
+        .take(3)
+        .map(|i| json!(pick(pool, *i)))
+        .collect();
     match items.len() {
         0 => json!(pool[0]),
         1 => items[0].clone(),
@@ -173,7 +192,10 @@ fn list(indexes: &[u8], pool: &[&str]) -> Value {
 
 fn statement(s: &StatementSpec) -> Value {
     let mut st = Map::new();
-    st.insert("Effect".into(), json!(if s.deny { "Deny" } else { "Allow" }));
+    st.insert(
+        "Effect".into(),
+        json!(if s.deny { "Deny" } else { "Allow" }),
+    );
     match &s.principal {
         PrincipalSpec::Star => {
             st.insert("Principal".into(), json!("*"));
@@ -185,7 +207,10 @@ fn statement(s: &StatementSpec) -> Value {
             st.insert("Principal".into(), json!({"AWS": list(ids, PRINCIPALS)}));
         }
         PrincipalSpec::Service => {
-            st.insert("Principal".into(), json!({"Service": "cloudtrail.amazonaws.com"}));
+            st.insert(
+                "Principal".into(),
+                json!({"Service": "cloudtrail.amazonaws.com"}),
+            );
         }
         PrincipalSpec::NotPrincipal(i) => {
             st.insert("NotPrincipal".into(), json!({"AWS": pick(PRINCIPALS, *i)}));
@@ -193,7 +218,11 @@ fn statement(s: &StatementSpec) -> Value {
     }
     let action_key = if s.not_action { "NotAction" } else { "Action" };
     st.insert(action_key.into(), list(&s.actions, ACTIONS));
-    let resource_key = if s.not_resource { "NotResource" } else { "Resource" };
+    let resource_key = if s.not_resource {
+        "NotResource"
+    } else {
+        "Resource"
+    };
     st.insert(resource_key.into(), list(&s.resources, RESOURCES));
     let mut conditions = Map::new();
     for (op, key, values) in s.conditions.iter().take(3) {
@@ -212,8 +241,18 @@ fn statement(s: &StatementSpec) -> Value {
 
 fn perimeter_yaml(p: &PerimeterSpec) -> String {
     let mut identity = Map::new();
-    identity.insert("trustedOrganizations".into(), json!(if p.org { vec!["o-abc123def4"] } else { vec![] }));
-    identity.insert("trustedAccounts".into(), json!(if p.account || !p.org { vec!["111122223333"] } else { vec![] }));
+    identity.insert(
+        "trustedOrganizations".into(),
+        json!(if p.org { vec!["o-abc123def4"] } else { vec![] }),
+    );
+    identity.insert(
+        "trustedAccounts".into(),
+        json!(if p.account || !p.org {
+            vec!["111122223333"]
+        } else {
+            vec![]
+        }),
+    );
     identity.insert("trustAwsServicePrincipals".into(), json!(p.services));
     let mut network = Map::new();
     if p.vpce {
@@ -241,7 +280,9 @@ fn perimeter_yaml(p: &PerimeterSpec) -> String {
 fn probe_request(p: &ProbeSpec) -> Option<perimeter_guard::iam::Request> {
     let principal = match p.caller {
         CallerSpec::Anonymous => json!("anonymous"),
-        CallerSpec::OrgRole => json!({"arn": "arn:aws:iam::111122223333:role/app", "organization": "o-abc123def4"}),
+        CallerSpec::OrgRole => {
+            json!({"arn": "arn:aws:iam::111122223333:role/app", "organization": "o-abc123def4"})
+        }
         CallerSpec::OutsideRole => json!({"arn": "arn:aws:iam::444455556666:role/app"}),
         CallerSpec::Service => json!({"service": "cloudtrail.amazonaws.com"}),
     };
@@ -254,13 +295,26 @@ fn probe_request(p: &ProbeSpec) -> Option<perimeter_guard::iam::Request> {
     }
     let mut context = Map::new();
     if let Some(ours) = p.vpce {
-        context.insert("aws:SourceVpce".into(), json!(if ours { "vpce-1a2b3c4d" } else { "vpce-99999999" }));
+        context.insert(
+            "aws:SourceVpce".into(),
+            json!(if ours {
+                "vpce-1a2b3c4d"
+            } else {
+                "vpce-99999999"
+            }),
+        );
     }
     if let Some(ours) = p.vpc {
-        context.insert("aws:SourceVpc".into(), json!(if ours { "vpc-111bbb22" } else { "vpc-99999999" }));
+        context.insert(
+            "aws:SourceVpc".into(),
+            json!(if ours { "vpc-111bbb22" } else { "vpc-99999999" }),
+        );
     }
     if let Some(ours) = p.source_ip {
-        context.insert("aws:SourceIp".into(), json!(if ours { "203.0.113.7" } else { "198.51.100.7" }));
+        context.insert(
+            "aws:SourceIp".into(),
+            json!(if ours { "203.0.113.7" } else { "198.51.100.7" }),
+        );
     }
     if let Some(secure) = p.secure {
         context.insert("aws:SecureTransport".into(), json!(secure));
@@ -301,7 +355,9 @@ fuzz_target!(|input: Input| {
     let Ok(policy) = Policy::parse(&text, kind) else {
         return;
     };
-    let Ok(perimeters) = perimeter_guard::perimeter::load_perimeters(&perimeter_yaml(&input.perimeter), "fuzz") else {
+    let Ok(perimeters) =
+        perimeter_guard::perimeter::load_perimeters(&perimeter_yaml(&input.perimeter), "fuzz")
+    else {
         return;
     };
     let perimeter = perimeters[0].to_perimeter();
@@ -316,11 +372,20 @@ fuzz_target!(|input: Input| {
                     "{dimension:?}: the evaluator does not confirm the witness\n{text}\n{:?}",
                     witness.request
                 );
-                assert!(perimeter.outside(dimension, &witness.request), "{dimension:?}: witness inside\n{text}");
-                assert!(in_model(&witness.request, &attachment, &perimeter), "{dimension:?}: witness impossible\n{text}");
+                assert!(
+                    perimeter.outside(dimension, &witness.request),
+                    "{dimension:?}: witness inside\n{text}"
+                );
+                assert!(
+                    in_model(&witness.request, &attachment, &perimeter),
+                    "{dimension:?}: witness impossible\n{text}"
+                );
             }
             Verdict::Undecided(why) => {
-                assert!(!why.contains("does not confirm"), "{dimension:?}: {why}\n{text}");
+                assert!(
+                    !why.contains("does not confirm"),
+                    "{dimension:?}: {why}\n{text}"
+                );
             }
             Verdict::Complies => {
                 if let Some(probe) = &probe
