@@ -399,6 +399,27 @@ fn selectors_exemptions_and_options_reach_webhook_and_pod() {
 }
 
 #[test]
+fn the_decision_cache_size_is_passed_as_an_integer_and_only_when_set() {
+    let defaults = ok(&[]);
+    assert_eq!(env(&defaults, "PERIMETER_GUARD_DECISION_CACHE_BYTES"), None);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let values = dir.path().join("values.yaml");
+    // From a values file, YAML integers reach the template as floats.
+    std::fs::write(&values, "serve:\n  decisionCacheBytes: 16777216\n").expect("values");
+    let values = values.display().to_string();
+    let objects = ok(&["-f", &values]);
+    assert_eq!(
+        env(&objects, "PERIMETER_GUARD_DECISION_CACHE_BYTES").as_deref(),
+        Some("16777216")
+    );
+    let off = ok(&["--set", "serve.decisionCacheBytes=0"]);
+    assert_eq!(
+        env(&off, "PERIMETER_GUARD_DECISION_CACHE_BYTES").as_deref(),
+        Some("0")
+    );
+}
+
+#[test]
 fn perimeters_from_values_are_valid_configuration_with_the_default_enforcement() {
     let objects = ok(&[
         "--set",
