@@ -110,7 +110,8 @@ pub fn review_with(
 ) -> Result<Reviewed, BadReview> {
     match run(body, perimeters, settings, cache, Mode::Evaluate) {
         Step::Done(result) => result,
-        // Unreachable in this mode; answered by evaluating rather than by a panic.
+        // Not returned in this mode; should it ever be, the review is evaluated without the cache
+        // (which cannot come back here) rather than answered by a panic.
         Step::NeedsEvaluation => review(body, perimeters, settings),
     }
 }
