@@ -20,42 +20,36 @@ pub struct YamlError {
 /// Reads one YAML (or JSON) document into JSON.
 pub fn to_json(text: &str) -> Result<Value, YamlError> {
     check_depth(text)?;
-    let yaml: serde_yaml_ng::Value = serde_yaml_ng::from_str(text).map_err(|e| YamlError {
+    let yaml: serde_yaml_ng::Value = serde_yaml_ng::from_str(text).map_err(parse_error)?;
+    into_json(yaml)
+}
+
+/// Reads every document of a YAML stream into JSON; an error carries its document's index.
+pub fn stream_to_json(text: &str) -> Result<Vec<Value>, (usize, YamlError)> {
+    check_depth(text).map_err(|e| (0, e))?;
+    serde_yaml_ng::Deserializer::from_str(text)
+        .enumerate()
+        .map(|(i, doc)| {
+            <serde_yaml_ng::Value as serde::Deserialize>::deserialize(doc)
+                .map_err(parse_error)
+                .and_then(into_json)
+                .map_err(|e| (i, e))
+        })
+        .collect()
+}
+
+fn parse_error(e: serde_yaml_ng::Error) -> YamlError {
+    YamlError {
         line: e.location().map(|l| l.line()),
         message: e.to_string(),
-    })?;
+    }
+}
+
+fn into_json(yaml: serde_yaml_ng::Value) -> Result<Value, YamlError> {
     serde_json::to_value(yaml).map_err(|e| YamlError {
         line: None,
         message: format!("not representable as JSON: {e}"),
     })
-}
-
-/// Reads every document of a YAML stream into JSON.
-pub fn stream_to_json(text: &str) -> Result<Vec<Value>, (usize, YamlError)> {
-    check_depth(text).map_err(|e| (0, e))?;
-    let mut out = Vec::new();
-    for (i, doc) in serde_yaml_ng::Deserializer::from_str(text).enumerate() {
-        let yaml = <serde_yaml_ng::Value as serde::Deserialize>::deserialize(doc).map_err(|e| {
-            (
-                i,
-                YamlError {
-                    line: e.location().map(|l| l.line()),
-                    message: e.to_string(),
-                },
-            )
-        })?;
-        let json = serde_json::to_value(yaml).map_err(|e| {
-            (
-                i,
-                YamlError {
-                    line: None,
-                    message: format!("not representable as JSON: {e}"),
-                },
-            )
-        })?;
-        out.push(json);
-    }
-    Ok(out)
 }
 
 /// Refuses flow nesting deeper than [`MAX_DEPTH`]. Brackets inside quoted scalars and comments
