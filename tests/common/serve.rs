@@ -34,12 +34,21 @@ impl Drop for Server {
 /// Starts the binary with the example perimeter, a certificate from `ca`, every setting through
 /// its `PERIMETER_GUARD_*` variable, plus `env`; waits until it is ready.
 pub fn start(ca: &Ca, env: &[(&str, &str)]) -> Server {
+    start_program(
+        std::path::Path::new(env!("CARGO_BIN_EXE_perimeter-guard")),
+        ca,
+        env,
+    )
+}
+
+/// As [`start`], with another build of the binary (the static one the image ships).
+pub fn start_program(program: &std::path::Path, ca: &Ca, env: &[(&str, &str)]) -> Server {
     let dir = tempfile::tempdir().expect("tempdir");
     let pair = ca.server("perimeter-guard");
     std::fs::write(dir.path().join("tls.crt"), &pair.cert).expect("cert");
     std::fs::write(dir.path().join("tls.key"), &pair.key).expect("key");
     let (webhook, health) = (free_port(), free_port());
-    let child = Command::new(env!("CARGO_BIN_EXE_perimeter-guard"))
+    let child = Command::new(program)
         .arg("serve")
         .env(
             "PERIMETER_GUARD_PERIMETER",
