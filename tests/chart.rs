@@ -576,10 +576,38 @@ fn optional_objects_render_when_enabled() {
             "PerimeterGuardWebhookErrors",
             "PerimeterGuardHighLatency",
             "PerimeterGuardCertificateExpiry",
+            "PerimeterGuardCertificateReloadFailed",
             "PerimeterGuardConfigReloadFailed",
             "PerimeterGuardDenialSpike"
         ]
     );
+    // Every series an alert reads is one the server exports (an alert on a misspelt metric is
+    // silent forever).
+    let exported: Vec<String> = perimeter_guard::server::metrics::Metrics::new()
+        .families()
+        .collect();
+    for rule in find(&objects, "PrometheusRule")["spec"]["groups"][0]["rules"]
+        .as_array()
+        .expect("rules")
+    {
+        let expr = rule["expr"].as_str().expect("expr");
+        let names: Vec<&str> = expr
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .filter(|w| w.starts_with("perimeter_guard_"))
+            .collect();
+        assert!(!names.is_empty(), "{expr}");
+        for name in names {
+            let family = ["_total", "_bucket"]
+                .iter()
+                .find_map(|suffix| name.strip_suffix(suffix))
+                .unwrap_or(name);
+            assert!(
+                exported.iter().any(|e| e == family),
+                "{} reads {name}, which the server does not export",
+                rule["alert"]
+            );
+        }
+    }
 }
 
 #[test]

@@ -468,6 +468,16 @@ async fn weak_protocols_and_suites_cannot_be_negotiated() {
     server.stop().await;
 }
 
+/// GET /readyz's detail (whatever the status).
+async fn readyz(server: &Running) -> Value {
+    reqwest::get(format!("http://{}/readyz", server.health))
+        .await
+        .expect("readyz")
+        .json()
+        .await
+        .expect("json")
+}
+
 /// Certificate files truncated in place, deleted for a while, or a key cut in half: the last
 /// good certificate keeps being served, each failed reload is counted, readiness holds, and a
 /// good pair afterwards is picked up. A perimeter file cut in half is rejected whole.
@@ -488,12 +498,40 @@ async fn broken_certificate_and_configuration_files_keep_the_last_good_state() {
     };
     let settle = || tokio::time::sleep(Duration::from_millis(400));
 
+    let before = readyz(&server).await;
+    assert_eq!(
+        before["certificate"]["reloadError"],
+        Value::Null,
+        "{before}"
+    );
+    assert_eq!(before["certificate"]["expired"], false, "{before}");
+    let not_after = before["certificate"]["notAfter"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(not_after.ends_with('Z'), "an RFC 3339 expiry: {before}");
+
     std::fs::write(server.cert_path(), "").expect("truncate");
     settle().await;
     let (_, peer) = call(&client, server.webhook, &object)
         .await
         .expect("served");
     served(peer, &first, "certificate truncated");
+    // Still ready, serving the last good certificate, and saying why the files were not taken.
+    let detail = readyz(&server).await;
+    assert_eq!(detail["ready"], true, "{detail}");
+    let error = detail["certificate"]["reloadError"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        error.contains("tls.crt"),
+        "the failing file named: {detail}"
+    );
+    assert_eq!(detail["certificate"]["notAfter"], not_after, "{detail}");
+    let text = metrics(&server).await;
+    assert!(
+        text.contains("perimeter_guard_certificate_stale 1"),
+        "{text}"
+    );
 
     std::fs::remove_file(server.cert_path()).expect("remove");
     settle().await;
@@ -526,7 +564,17 @@ async fn broken_certificate_and_configuration_files_keep_the_last_good_state() {
         );
         settle().await;
     }
+    let detail = readyz(&server).await;
+    assert_eq!(
+        detail["certificate"]["reloadError"],
+        Value::Null,
+        "repaired: {detail}"
+    );
     let text = metrics(&server).await;
+    assert!(
+        text.contains("perimeter_guard_certificate_stale 0"),
+        "{text}"
+    );
     let failures: f64 = text
         .lines()
         .find(|l| l.starts_with("perimeter_guard_certificate_reload_total{result=\"failure\"}"))
@@ -546,12 +594,7 @@ async fn broken_certificate_and_configuration_files_keep_the_last_good_state() {
     std::fs::write(&file, &audit).expect("the rest");
     let deadline = Instant::now() + Duration::from_secs(5);
     let detail = loop {
-        let detail: Value = reqwest::get(format!("http://{}/readyz", server.health))
-            .await
-            .expect("readyz")
-            .json()
-            .await
-            .expect("json");
+        let detail = readyz(&server).await;
         if detail["config"]["generation"] != 1 {
             break detail;
         }

@@ -6,7 +6,7 @@ use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
-use prometheus_client::registry::Registry;
+use prometheus_client::registry::{Metric, Registry};
 
 use crate::admission::{CacheUse, Reviewed};
 use crate::perimeter::config::Enforcement;
@@ -64,9 +64,27 @@ pub struct Metrics {
     pub config_stale: Gauge,
     pub certificate_expiry: Gauge,
     pub certificate_reloads: Family<ResultLabels, Counter>,
+    /// 1 while the certificate files on disk cannot replace the one in use.
+    pub certificate_stale: Gauge,
     pub crd_objects: Family<ResultLabels, Gauge>,
     /// Failed watches or lists of DataPerimeter objects (the last good configuration stays).
     pub crd_watch_errors: Counter,
+    families: Vec<&'static str>,
+}
+
+const PREFIX: &str = "perimeter_guard";
+
+/// Registers `metric` and remembers its name, so that alerts and documentation can be held to
+/// what is exported: an empty labelled family shows nothing in the exposition until first used.
+fn register(
+    registry: &mut Registry,
+    families: &mut Vec<&'static str>,
+    name: &'static str,
+    help: &str,
+    metric: impl Metric,
+) {
+    families.push(name);
+    registry.register(name, help, metric);
 }
 
 impl Default for Metrics {
@@ -77,87 +95,124 @@ impl Default for Metrics {
 
 impl Metrics {
     pub fn new() -> Self {
-        let mut registry = Registry::with_prefix("perimeter_guard");
+        let mut registry = Registry::with_prefix(PREFIX);
+        let mut families = Vec::new();
         let requests = Family::<RequestLabels, Counter>::default();
-        registry.register(
+        register(
+            &mut registry,
+            &mut families,
             "admission_requests",
             "Admission reviews answered, by kind, operation and decision",
             requests.clone(),
         );
         let duration = Histogram::new(DURATION_BUCKETS);
-        registry.register(
+        register(
+            &mut registry,
+            &mut families,
             "admission_duration_seconds",
             "Time from reading a review to answering it",
             duration.clone(),
         );
         let findings = Family::<FindingLabels, Counter>::default();
-        registry.register(
+        register(
+            &mut registry,
+            &mut families,
             "findings",
             "Findings, by rule and the enforcement they had",
             findings.clone(),
         );
         let exemptions = Family::<ReasonLabels, Counter>::default();
-        registry.register(
+        register(
+            &mut registry,
+            &mut families,
             "exemptions",
             "Reviews not checked because of an exemption (namespace, label, user, group)",
             exemptions.clone(),
         );
         let decision_cache = Family::<ResultLabels, Counter>::default();
-        registry.register(
+        register(
+            &mut registry,
+            &mut families,
             "decision_cache_lookups",
             "Decision cache lookups for checked objects, by result (hit, miss)",
             decision_cache.clone(),
         );
         let errors = Family::<ReasonLabels, Counter>::default();
-        registry.register(
+        register(
+            &mut registry,
+            &mut families,
             "admission_errors",
             "Requests answered without a decision, by reason; the API server applies the webhook's failurePolicy",
             errors.clone(),
         );
         let in_flight = Gauge::default();
-        registry.register(
+        register(
+            &mut registry,
+            &mut families,
             "admission_in_flight",
             "Reviews being read, queued or evaluated",
             in_flight.clone(),
         );
         let config_reloads = Family::<ResultLabels, Counter>::default();
-        registry.register(
+        register(
+            &mut registry,
+            &mut families,
             "config_reload",
             "Configuration loads, by result (success or failure)",
             config_reloads.clone(),
         );
         let config_info = Family::<ConfigInfoLabels, Gauge>::default();
-        registry.register(
+        register(
+            &mut registry,
+            &mut families,
             "config_info",
             "The configuration in force: its generation and content hash",
             config_info.clone(),
         );
         let config_stale = Gauge::default();
-        registry.register(
+        register(
+            &mut registry,
+            &mut families,
             "config_stale",
             "1 when the newest configuration was rejected and an older one stays in force",
             config_stale.clone(),
         );
         let certificate_expiry = Gauge::default();
-        registry.register(
+        register(
+            &mut registry,
+            &mut families,
             "certificate_expiry_timestamp_seconds",
             "When the serving certificate expires (Unix time)",
             certificate_expiry.clone(),
         );
         let certificate_reloads = Family::<ResultLabels, Counter>::default();
-        registry.register(
+        register(
+            &mut registry,
+            &mut families,
             "certificate_reload",
             "Serving-certificate loads, by result (success or failure)",
             certificate_reloads.clone(),
         );
+        let certificate_stale = Gauge::default();
+        register(
+            &mut registry,
+            &mut families,
+            "certificate_stale",
+            "1 while the certificate files cannot be loaded and the previous certificate keeps serving",
+            certificate_stale.clone(),
+        );
         let crd_objects = Family::<ResultLabels, Gauge>::default();
-        registry.register(
+        register(
+            &mut registry,
+            &mut families,
             "crd_objects",
             "DataPerimeter custom resources seen, by result (accepted or invalid)",
             crd_objects.clone(),
         );
         let crd_watch_errors = Counter::default();
-        registry.register(
+        register(
+            &mut registry,
+            &mut families,
             "crd_watch_errors",
             "Failed watches or lists of DataPerimeter objects; the last good configuration stays in force",
             crd_watch_errors.clone(),
@@ -176,9 +231,17 @@ impl Metrics {
             config_stale,
             certificate_expiry,
             certificate_reloads,
+            certificate_stale,
             crd_objects,
             crd_watch_errors,
+            families,
         }
+    }
+
+    /// The name of every metric family exported (counters' samples add `_total`, histograms'
+    /// `_bucket`, `_sum` and `_count`).
+    pub fn families(&self) -> impl Iterator<Item = String> + '_ {
+        self.families.iter().map(|f| format!("{PREFIX}_{f}"))
     }
 
     /// The OpenMetrics text exposition, which Prometheus scrapes as is.
@@ -259,5 +322,27 @@ fn enforcement_label(e: Enforcement) -> &'static str {
         Enforcement::Deny => "Deny",
         Enforcement::Warn => "Warn",
         Enforcement::Audit => "Audit",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Metrics;
+
+    #[test]
+    fn every_family_is_documented_in_operations_md() {
+        let doc =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/operations.md"))
+                .expect("docs/operations.md");
+        let metrics = Metrics::new();
+        let families: Vec<String> = metrics.families().collect();
+        assert!(families.len() > 10, "{families:?}");
+        for family in families {
+            assert!(
+                doc.contains(&format!("| `{family}` |"))
+                    || doc.contains(&format!("| `{family}_total` |")),
+                "{family} is not in docs/operations.md's metrics table"
+            );
+        }
     }
 }

@@ -74,6 +74,7 @@ pub async fn run(
     metrics.certificate_expiry.set(loaded.not_after);
     Metrics::result(&metrics.certificate_reloads, true);
     let fingerprint = loaded.fingerprint();
+    let loaded_not_after = loaded.not_after;
     let rustls = RustlsConfig::from_config(loaded.config);
 
     let store = Arc::new(ConfigStore::new(
@@ -96,15 +97,20 @@ pub async fn run(
             .map_err(|e| ServeError::Kube(e.to_string()))?;
         background.spawn(crd_watch::watch(client, store.clone(), metrics.clone()));
     }
+    let state = Arc::new(AppState::new(
+        store,
+        metrics.clone(),
+        options.limits.clone(),
+    ));
+    state.certificate.loaded(loaded_not_after);
     background.spawn(tls::watch(
         options.tls.clone(),
         rustls.clone(),
         fingerprint,
         options.reload_interval,
-        metrics.clone(),
+        metrics,
+        state.certificate.clone(),
     ));
-
-    let state = Arc::new(AppState::new(store, metrics, options.limits.clone()));
     let handle = axum_server::Handle::new();
     listeners.webhook.set_nonblocking(true)?;
     let mut server =

@@ -18,6 +18,7 @@ use crate::admission::{self, BadReview, DecisionCache, Reviewed};
 
 use super::config_store::ConfigStore;
 use super::metrics::Metrics;
+use super::tls::CertificateStatus;
 
 /// The API server sends objects of at most 3 MiB; an UPDATE carries the object and the old one.
 pub const DEFAULT_MAX_BODY: usize = 7 * 1024 * 1024;
@@ -62,6 +63,7 @@ pub struct AppState {
     pending: AtomicUsize,
     /// Set once the TLS listener accepts connections.
     pub tls_serving: AtomicBool,
+    pub certificate: Arc<CertificateStatus>,
     /// Set on SIGTERM: `/readyz` fails so endpoints drop the pod while in-flight reviews finish.
     pub shutting_down: AtomicBool,
 }
@@ -76,6 +78,7 @@ impl AppState {
             limits,
             pending: AtomicUsize::new(0),
             tls_serving: AtomicBool::new(false),
+            certificate: Arc::default(),
             shutting_down: AtomicBool::new(false),
         }
     }
@@ -280,6 +283,7 @@ async fn readyz(State(state): State<Arc<AppState>>) -> Response {
     let body = json!({
         "ready": ready,
         "tlsServing": tls,
+        "certificate": state.certificate.detail(),
         "shuttingDown": shutting_down,
         "configLoaded": configured,
         "config": config,

@@ -4,7 +4,10 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use arc_swap::ArcSwapOption;
 
 use axum_server::tls_rustls::RustlsConfig;
 use rustls::RootCertStore;
@@ -43,6 +46,50 @@ pub struct Loaded {
     /// When the leaf certificate expires (Unix time).
     pub not_after: i64,
     fingerprint: Vec<u8>,
+}
+
+/// What `/readyz` says of the serving certificate: when the one in use expires, and why the files
+/// on disk could not replace it, while they cannot.
+#[derive(Debug, Default)]
+pub struct CertificateStatus {
+    not_after: AtomicI64,
+    reload_error: ArcSwapOption<String>,
+}
+
+impl CertificateStatus {
+    pub fn loaded(&self, not_after: i64) {
+        self.not_after.store(not_after, Ordering::Release);
+        self.reload_error.store(None);
+    }
+
+    /// The files are back to the certificate in use (a rotation that was undone or completed).
+    pub fn unchanged(&self) {
+        self.reload_error.store(None);
+    }
+
+    pub fn failed(&self, error: String) {
+        self.reload_error.store(Some(Arc::new(error)));
+    }
+
+    pub fn reload_error(&self) -> Option<Arc<String>> {
+        self.reload_error.load_full()
+    }
+
+    pub fn detail(&self) -> serde_json::Value {
+        let not_after = u64::try_from(self.not_after.load(Ordering::Acquire))
+            .ok()
+            .filter(|s| *s > 0);
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        serde_json::json!({
+            "notAfter": not_after.map(|s| {
+                humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(s)).to_string()
+            }),
+            "expired": not_after.is_some_and(|s| s <= now),
+            "reloadError": self.reload_error().as_deref(),
+        })
+    }
 }
 
 /// The protocol versions offered: TLS 1.3 first, then 1.2; nothing older.
@@ -142,6 +189,7 @@ pub async fn watch(
     mut current: Vec<u8>,
     interval: Duration,
     metrics: Arc<Metrics>,
+    status: Arc<CertificateStatus>,
 ) {
     let mut last_error: Option<String> = None;
     loop {
@@ -161,12 +209,16 @@ pub async fn watch(
             Ok(Ok((None, print))) => {
                 current = print;
                 last_error = None;
+                status.unchanged();
+                metrics.certificate_stale.set(0);
             }
             Ok(Ok((Some(loaded), print))) => {
                 rustls.reload_from_config(loaded.config);
                 metrics.certificate_expiry.set(loaded.not_after);
                 Metrics::result(&metrics.certificate_reloads, true);
                 tracing::info!(not_after = loaded.not_after, "serving certificate reloaded");
+                status.loaded(loaded.not_after);
+                metrics.certificate_stale.set(0);
                 current = print;
                 last_error = None;
             }
@@ -175,6 +227,8 @@ pub async fn watch(
                 if last_error.as_ref() != Some(&e) {
                     tracing::warn!(error = %e, "serving certificate not reloaded; the previous one stays in use");
                     Metrics::result(&metrics.certificate_reloads, false);
+                    status.failed(e.clone());
+                    metrics.certificate_stale.set(1);
                     last_error = Some(e);
                 }
             }
