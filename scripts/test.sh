@@ -53,8 +53,18 @@ echo "== static binary (incremental after the first build)"
 eval "$(scripts/static-build.sh)"
 export PERIMETER_GUARD_STATIC_BINARY
 
-# cargo-deny (licences, bans, sources; deny.toml), built once into the cache. The advisories
-# check needs the RustSec database from GitHub and is not part of this offline run.
+# Security advisories (cargo deny check advisories and cargo audit; deny.toml, .cargo/audit.toml)
+# need the RustSec database from GitHub; where it cannot be fetched this says so and goes on.
+echo "== advisories"
+advisories=0
+scripts/audit.sh || advisories=$?
+case $advisories in
+  0) ;;
+  3) echo "== WARNING: security advisories were NOT checked (the RustSec database is unreachable)" ;;
+  *) exit "$advisories" ;;
+esac
+
+# cargo-deny (licences, bans, sources; deny.toml), built once into the cache.
 deny="$cache/tools/bin/cargo-deny"
 if [ ! -x "$deny" ]; then
   echo "== building cargo-deny (cached after the first build)"
