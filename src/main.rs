@@ -129,6 +129,10 @@ struct ServeArgs {
     /// Requests held at once (reading, queued, evaluating); more get an immediate 503.
     #[arg(long, env = "PERIMETER_GUARD_MAX_PENDING", default_value_t = 256)]
     max_pending: usize,
+    /// Bytes of request bodies held at once (by declared length); a request past it gets an
+    /// immediate 503. At least --max-body-bytes.
+    #[arg(long, env = "PERIMETER_GUARD_MAX_PENDING_BYTES", default_value_t = perimeter_guard::server::router::DEFAULT_MAX_PENDING_BYTES)]
+    max_pending_bytes: usize,
     /// Memory for remembered decisions, in bytes (object text plus about 2 KiB per entry); 0 turns
     /// the decision cache off.
     #[arg(long, env = "PERIMETER_GUARD_DECISION_CACHE_BYTES", default_value_t = perimeter_guard::admission::DEFAULT_CAPACITY_BYTES)]
@@ -355,12 +359,19 @@ fn serve_command(args: ServeArgs) -> anyhow::Result<ExitCode> {
         max_body: args.max_body_bytes,
         deadline: args.request_timeout,
         max_pending: args.max_pending,
+        max_pending_bytes: args.max_pending_bytes,
         decision_cache_bytes: args.decision_cache_bytes,
         ..Limits::default()
     };
     if let Some(n) = args.max_concurrency {
         limits.max_concurrency = n;
     }
+    anyhow::ensure!(
+        limits.max_pending_bytes >= limits.max_body,
+        "--max-pending-bytes ({}) is below --max-body-bytes ({}): the largest review could never be admitted",
+        limits.max_pending_bytes,
+        limits.max_body
+    );
     let options = Options {
         tls: TlsFiles {
             cert: args.tls_cert_file,

@@ -420,6 +420,35 @@ fn the_decision_cache_size_is_passed_as_an_integer_and_only_when_set() {
 }
 
 #[test]
+fn request_limits_are_passed_as_integers_and_only_when_set() {
+    let defaults = ok(&[]);
+    for var in [
+        "PERIMETER_GUARD_MAX_PENDING",
+        "PERIMETER_GUARD_MAX_PENDING_BYTES",
+        "PERIMETER_GUARD_MAX_BODY_BYTES",
+    ] {
+        assert_eq!(env(&defaults, var), None, "{var}");
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let values = dir.path().join("values.yaml");
+    std::fs::write(
+        &values,
+        "serve:\n  maxPending: 64\n  maxPendingBytes: 67108864\n  maxBodyBytes: 3145728\n",
+    )
+    .expect("values");
+    let objects = ok(&["-f", &values.display().to_string()]);
+    for (var, value) in [
+        ("PERIMETER_GUARD_MAX_PENDING", "64"),
+        ("PERIMETER_GUARD_MAX_PENDING_BYTES", "67108864"),
+        ("PERIMETER_GUARD_MAX_BODY_BYTES", "3145728"),
+    ] {
+        assert_eq!(env(&objects, var).as_deref(), Some(value), "{var}");
+    }
+    let e = render(&["--set", "serve.maxPendingBytes=1000"]).expect_err("below the minimum");
+    assert!(e.contains("maxPendingBytes"), "{e}");
+}
+
+#[test]
 fn perimeters_from_values_are_valid_configuration_with_the_default_enforcement() {
     let objects = ok(&[
         "--set",
@@ -618,6 +647,10 @@ fn mistakes_in_values_fail_with_a_message() {
         (vec!["--set", "webhook.timeoutSeconds=60"], "timeoutSeconds"),
         (vec!["--set", "certificates.mode=vault"], "mode"),
         (vec!["--set", "watchCrds=false"], "nothing to enforce"),
+        (
+            vec!["--set", "serve.maxPendingBytes=2097152"],
+            "serve.maxPendingBytes (2097152) is below serve.maxBodyBytes (7340032)",
+        ),
         (
             vec!["--set", "networkPolicy.enabled=true"],
             "apiServerCIDRs",

@@ -1,5 +1,5 @@
 //! The webhook's limits on the real binary: a review not received within the deadline, and more
-//! requests than it holds at once, get a fast 503 (the API server then applies the
+//! requests or more body bytes than it holds at once, get a fast 503 (the API server then applies the
 //! failurePolicy), and the server goes on answering.
 
 mod common;
@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use common::admission::{example, review};
+use common::admission::{example, padded_review, review};
 use common::pki::Ca;
 use common::serve::{connect, post_head, start};
 
@@ -109,4 +109,95 @@ async fn requests_past_the_pending_limit_get_an_immediate_503() {
         .await
         .expect("write");
     assert!(answer(&mut again).await.starts_with("HTTP/1.1 200"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_past_the_body_byte_budget_get_an_immediate_503() {
+    let ca = Ca::new("webhook CA");
+    let server = start(
+        &ca,
+        &[
+            ("PERIMETER_GUARD_MAX_BODY_BYTES", "1048576"),
+            ("PERIMETER_GUARD_MAX_PENDING_BYTES", "2097152"),
+        ],
+    );
+    let large = padded_review(900 * 1024);
+    // Two large reviews held open mid-body take 1.8 MiB of the 2 MiB.
+    let mut held = Vec::new();
+    for _ in 0..2 {
+        let mut s = connect(&ca, server.webhook).await;
+        s.write_all(post_head(large.len()).as_bytes())
+            .await
+            .expect("head");
+        s.write_all(&large.as_bytes()[..10])
+            .await
+            .expect("a little");
+        s.flush().await.expect("flush");
+        held.push(s);
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    // A small review still fits and is decided; a third large one is refused at once.
+    let small = body();
+    let mut s = connect(&ca, server.webhook).await;
+    s.write_all((post_head(small.len()) + &small).as_bytes())
+        .await
+        .expect("write");
+    let text = answer(&mut s).await;
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+    let mut third = connect(&ca, server.webhook).await;
+    let started = Instant::now();
+    third
+        .write_all((post_head(large.len()) + &large).as_bytes())
+        .await
+        .expect("write");
+    let text = answer(&mut third).await;
+    assert!(text.starts_with("HTTP/1.1 503"), "{text}");
+    assert!(text.contains("holds as many request bytes"), "{text}");
+    assert!(text.to_lowercase().contains("retry-after: 1"), "{text}");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "refused at once"
+    );
+
+    // The held reviews are decided once their bodies arrive, and the bytes come back.
+    for s in &mut held {
+        s.write_all(&large.as_bytes()[10..]).await.expect("rest");
+        let text = answer(s).await;
+        assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+        assert!(text.contains("\"allowed\":false"), "{text}");
+    }
+    let mut again = connect(&ca, server.webhook).await;
+    again
+        .write_all((post_head(large.len()) + &large).as_bytes())
+        .await
+        .expect("write");
+    assert!(answer(&mut again).await.starts_with("HTTP/1.1 200"));
+}
+
+#[test]
+fn a_byte_budget_below_the_body_limit_is_refused_at_start() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_perimeter-guard"))
+        .args([
+            "serve",
+            "--perimeter",
+            "manifests/examples/dataperimeter.yaml",
+            "--tls-cert-file",
+            "missing.crt",
+            "--tls-key-file",
+            "missing.key",
+            "--max-body-bytes",
+            "1048576",
+            "--max-pending-bytes",
+            "1000",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--max-pending-bytes (1000) is below --max-body-bytes (1048576)"),
+        "{stderr}"
+    );
 }

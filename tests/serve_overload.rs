@@ -1,7 +1,8 @@
 //! The real binary past its capacity and under SIGTERM. Saturated: every request gets an answer
 //! (the right decision, or a fast 503 the API server treats per failurePolicy), none after the
 //! deadline, memory bounded, and full service as soon as the load drops. SIGTERM under load:
-//! every review in flight is answered. Run with `--nocapture` for the figures recorded in
+//! every review in flight is answered. Large reviews at once: memory bounded by the byte budget.
+//! Run with `--nocapture` for the figures recorded in
 //! docs/reliability.md.
 
 mod common;
@@ -10,7 +11,7 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::admission::{example, example_objects, example_perimeter, review};
+use common::admission::{example, example_objects, example_perimeter, padded_review, review};
 use common::pki::Ca;
 use common::serve::{Server, start};
 use perimeter_guard::admission::{self, Settings};
@@ -192,6 +193,77 @@ async fn saturated_every_request_is_answered_in_time_and_it_recovers_at_once() {
             sent.elapsed()
         );
     }
+}
+
+/// 96 clients posting 3 MiB reviews without pause for 4 s at a server evaluating one at a time;
+/// returns what they got and the server's peak RSS.
+async fn large_reviews_at_once(ca: &Ca, max_pending_bytes: &str) -> (Tally, u64) {
+    let server = start(
+        ca,
+        &[
+            ("PERIMETER_GUARD_DECISION_CACHE_BYTES", "0"),
+            ("PERIMETER_GUARD_MAX_CONCURRENCY", "1"),
+            ("PERIMETER_GUARD_MAX_PENDING_BYTES", max_pending_bytes),
+            ("PERIMETER_GUARD_LOG", "warn"),
+        ],
+    );
+    let body = Arc::new(padded_review(3 * 1024 * 1024));
+    let client = client(ca);
+    let tally = Arc::new(Mutex::new(Tally::default()));
+    let started = Instant::now();
+    let mut workers = Vec::new();
+    for _ in 0..96 {
+        let (client, body, tally, port) =
+            (client.clone(), body.clone(), tally.clone(), server.webhook);
+        workers.push(tokio::spawn(async move {
+            while started.elapsed() < Duration::from_secs(4) {
+                let sent = Instant::now();
+                let outcome = post(&client, port, &body).await;
+                let mut t = tally.lock().await;
+                t.latencies.push(sent.elapsed());
+                t.record(outcome, false);
+            }
+        }));
+    }
+    let mut rss = 0;
+    while workers.iter().any(|w| !w.is_finished()) {
+        rss = rss.max(peak_rss_mib(&server));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    for w in workers {
+        w.await.expect("worker");
+    }
+    rss = rss.max(peak_rss_mib(&server));
+    let tally = std::mem::take(&mut *tally.lock().await);
+    (tally, rss)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn large_reviews_at_once_stay_within_the_byte_budget() {
+    let ca = Ca::new("webhook CA");
+    let (bounded, bounded_rss) = large_reviews_at_once(&ca, "33554432").await;
+    let (unbounded, unbounded_rss) = large_reviews_at_once(&ca, "1073741824").await;
+    for (name, t, rss) in [
+        ("32 MiB budget (the default)", &bounded, bounded_rss),
+        ("1 GiB budget", &unbounded, unbounded_rss),
+    ] {
+        let max = t.latencies.iter().max().copied().unwrap_or_default();
+        println!(
+            "3 MiB reviews from 96 clients for 4 s, {name}: {} decided, {} answered 503, {} other; max {max:?}; peak RSS {rss} MiB",
+            t.decided,
+            t.unavailable,
+            t.other.len()
+        );
+    }
+    assert!(
+        bounded.other.is_empty(),
+        "{:?}",
+        &bounded.other[..bounded.other.len().min(5)]
+    );
+    assert_eq!(bounded.wrong, 0, "wrong decisions");
+    assert!(bounded.decided > 0 && bounded.unavailable > 0);
+    // The chart's memory limit is 256 MiB; bodies held are bounded by the budget, not the load.
+    assert!(bounded_rss < 224, "peak RSS {bounded_rss} MiB");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -12,7 +12,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::json;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::admission::{self, BadReview, DecisionCache, Reviewed};
 
@@ -22,6 +22,11 @@ use super::tls::CertificateStatus;
 
 /// The API server sends objects of at most 3 MiB; an UPDATE carries the object and the old one.
 pub const DEFAULT_MAX_BODY: usize = 7 * 1024 * 1024;
+
+/// 32 MiB of bodies held at once: hundreds of ordinary reviews, or four of the largest (an UPDATE
+/// carrying two 3 MiB objects). Measured under a flood of 3 MiB reviews, the pod stays near
+/// 140 MiB with it (docs/reliability.md), inside the chart's 256 MiB limit.
+pub const DEFAULT_MAX_PENDING_BYTES: usize = 32 * 1024 * 1024;
 
 #[derive(Debug, Clone)]
 pub struct Limits {
@@ -33,8 +38,13 @@ pub struct Limits {
     /// Reviews evaluated at once (on the blocking pool, off the reactor threads).
     pub max_concurrency: usize,
     /// Requests admitted into the server at once (reading, queued or evaluating); more are
-    /// refused at once with 503, so an overload costs memory for this many bodies at most.
+    /// refused at once with 503.
     pub max_pending: usize,
+    /// Bytes of request bodies admitted at once (by their declared length, `max_body` when
+    /// undeclared); a request that would pass it is refused at once with 503. Together with
+    /// `max_concurrency` parsed reviews this bounds what an overload costs in memory, whatever the
+    /// size of the bodies. At least `max_body`.
+    pub max_pending_bytes: usize,
     /// Memory for remembered decisions (object text plus an allowance per entry); 0 turns the
     /// decision cache off.
     pub decision_cache_bytes: u64,
@@ -48,6 +58,7 @@ impl Default for Limits {
             deadline: Duration::from_secs(4),
             max_concurrency: cores,
             max_pending: 256,
+            max_pending_bytes: DEFAULT_MAX_PENDING_BYTES,
             decision_cache_bytes: admission::DEFAULT_CAPACITY_BYTES,
         }
     }
@@ -60,6 +71,8 @@ pub struct AppState {
     pub limits: Limits,
     cache: DecisionCache,
     permits: Arc<Semaphore>,
+    /// One permit per byte of request body admitted (`Limits::max_pending_bytes`).
+    body_bytes: Arc<Semaphore>,
     pending: AtomicUsize,
     /// Set once the TLS listener accepts connections.
     pub tls_serving: AtomicBool,
@@ -72,6 +85,12 @@ impl AppState {
     pub fn new(store: Arc<ConfigStore>, metrics: Arc<Metrics>, limits: Limits) -> Self {
         Self {
             permits: Arc::new(Semaphore::new(limits.max_concurrency.max(1))),
+            body_bytes: Arc::new(Semaphore::new(
+                limits
+                    .max_pending_bytes
+                    .max(limits.max_body)
+                    .min(Semaphore::MAX_PERMITS),
+            )),
             cache: DecisionCache::new(limits.decision_cache_bytes),
             store,
             metrics,
@@ -122,27 +141,49 @@ async fn validate(State(state): State<Arc<AppState>>, request: Request) -> Respo
     let started = Instant::now();
     if state.pending.fetch_add(1, Ordering::AcqRel) >= state.limits.max_pending {
         state.pending.fetch_sub(1, Ordering::AcqRel);
-        state.metrics.error("overloaded");
-        // The body is read and dropped before answering: a connection closed on an unread body
-        // is reset, and a reset can destroy the 503 before the client reads it. Nothing is kept,
-        // so this costs no memory, and a client that stalls is given up on quickly.
-        let _ = tokio::time::timeout(
-            DRAIN_TIMEOUT,
-            drain(request.into_body(), state.limits.max_body),
+        return refuse(
+            &state,
+            request,
+            started,
+            "perimeter-guard is at its concurrency limit; retry",
         )
         .await;
-        let mut r = error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "perimeter-guard is at its concurrency limit; retry",
-        );
-        r.headers_mut()
-            .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
-        return r;
     }
     state.metrics.in_flight.inc();
     let _slot = PendingSlot(&state);
+    // Bodies are admitted by their declared length (the API server always declares it), so many
+    // large reviews at once are refused rather than held until memory runs out.
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
+        .unwrap_or(state.limits.max_body)
+        .min(state.limits.max_body)
+        .max(1);
+    let Ok(body_bytes) = state
+        .body_bytes
+        .clone()
+        .try_acquire_many_owned(u32::try_from(declared).unwrap_or(u32::MAX))
+    else {
+        return refuse(
+            &state,
+            request,
+            started,
+            "perimeter-guard holds as many request bytes as it may; retry",
+        )
+        .await;
+    };
     let deadline = started + state.limits.deadline;
-    match tokio::time::timeout_at(deadline.into(), decide(&state, request, started)).await {
+    let reading = ReadLimits {
+        declared,
+        max: state.limits.max_body,
+    };
+    match tokio::time::timeout_at(
+        deadline.into(),
+        decide(&state, request, reading, body_bytes, started),
+    )
+    .await
+    {
         Ok(response) => response,
         Err(_) => {
             state.metrics.error("timeout");
@@ -161,8 +202,55 @@ async fn validate(State(state): State<Arc<AppState>>, request: Request) -> Respo
     }
 }
 
-/// How long an overloaded server keeps reading a body it will not evaluate.
-const DRAIN_TIMEOUT: Duration = Duration::from_secs(1);
+/// A 503 with `Retry-After`, which the API server treats per the failurePolicy, sent as soon as
+/// the body has been read past.
+async fn refuse(state: &AppState, request: Request, started: Instant, message: &str) -> Response {
+    state.metrics.error("overloaded");
+    // The body is read and dropped before answering: a connection closed on an unread body is
+    // reset, and a reset can destroy the 503 before the client reads it. Nothing is kept, so this
+    // costs no memory; a client that has not sent its body by the deadline is answered anyway.
+    let _ = tokio::time::timeout_at(
+        (started + state.limits.deadline).into(),
+        drain(request.into_body(), state.limits.max_body),
+    )
+    .await;
+    let mut r = error(StatusCode::SERVICE_UNAVAILABLE, message);
+    r.headers_mut()
+        .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+    r
+}
+
+#[derive(Clone, Copy)]
+struct ReadLimits {
+    /// The body's declared length (at most `max`): the buffer is made this size once, so a review
+    /// costs its own size in memory while read, not twice that in grown or collected buffers.
+    declared: usize,
+    max: usize,
+}
+
+enum ReadError {
+    TooLarge,
+    Broken(axum::BoxError),
+}
+
+async fn read_body(body: Body, limits: ReadLimits) -> Result<Bytes, ReadError> {
+    use http_body_util::BodyExt;
+    let mut body = http_body_util::Limited::new(body, limits.max);
+    let mut buffer = Vec::with_capacity(limits.declared);
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| {
+            if e.is::<http_body_util::LengthLimitError>() {
+                ReadError::TooLarge
+            } else {
+                ReadError::Broken(e)
+            }
+        })?;
+        if let Ok(data) = frame.into_data() {
+            buffer.extend_from_slice(&data);
+        }
+    }
+    Ok(Bytes::from(buffer))
+}
 
 /// Reads a body to its end (at most `limit` bytes), keeping nothing.
 async fn drain(body: Body, limit: usize) {
@@ -171,22 +259,25 @@ async fn drain(body: Body, limit: usize) {
     while let Some(Ok(_)) = body.frame().await {}
 }
 
-async fn decide(state: &Arc<AppState>, request: Request, started: Instant) -> Response {
-    let body: Bytes = match axum::body::to_bytes(request.into_body(), state.limits.max_body).await {
+async fn decide(
+    state: &Arc<AppState>,
+    request: Request,
+    reading: ReadLimits,
+    body_bytes: OwnedSemaphorePermit,
+    started: Instant,
+) -> Response {
+    let body = match read_body(request.into_body(), reading).await {
         Ok(b) => b,
-        Err(e) => {
-            let too_large = std::error::Error::source(&e)
-                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
-            return if too_large {
-                state.metrics.error("too_large");
-                error(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    format!("the request body exceeds {} bytes", state.limits.max_body),
-                )
-            } else {
-                state.metrics.error("bad_request");
-                error(StatusCode::BAD_REQUEST, format!("reading the body: {e}"))
-            };
+        Err(ReadError::TooLarge) => {
+            state.metrics.error("too_large");
+            return error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("the request body exceeds {} bytes", reading.max),
+            );
+        }
+        Err(ReadError::Broken(e)) => {
+            state.metrics.error("bad_request");
+            return error(StatusCode::BAD_REQUEST, format!("reading the body: {e}"));
         }
     };
     let Some(snapshot) = state.store.current() else {
@@ -214,10 +305,10 @@ async fn decide(state: &Arc<AppState>, request: Request, started: Instant) -> Re
         );
     };
     // Evaluation is CPU-bound: it runs on the blocking pool so the reactor keeps accepting,
-    // reading and answering. The permit lives as long as the evaluation, even past a deadline.
+    // reading and answering. The permits live as long as the evaluation, even past a deadline.
     let pool_state = Arc::clone(state);
     let task = tokio::task::spawn_blocking(move || {
-        let _permit = permit;
+        let _permits = (permit, body_bytes);
         admission::review_with(
             &body,
             &snapshot.perimeters,

@@ -66,3 +66,17 @@ pub fn example(file: &str, name: &str) -> Value {
         .find(|o| o.pointer("/metadata/name").and_then(Value::as_str) == Some(name))
         .unwrap_or_else(|| panic!("{file} has no object named {name}"))
 }
+
+/// The CREATE review of the example public-site bucket (denied), padded to exactly `size` bytes
+/// with an annotation no rule reads.
+pub fn padded_review(size: usize) -> String {
+    let mut object = example("manifests/examples/ack.yaml", "public-site");
+    object["metadata"]["annotations"] = json!({"pad": ""});
+    let base = review("CREATE", Some(&object), None, false)
+        .to_string()
+        .len();
+    object["metadata"]["annotations"]["pad"] = "x".repeat(size - base).into();
+    let body = review("CREATE", Some(&object), None, false).to_string();
+    assert_eq!(body.len(), size);
+    body
+}
