@@ -2,8 +2,7 @@
 //! (the right decision, or a fast 503 the API server treats per failurePolicy), none after the
 //! deadline, memory bounded, and full service as soon as the load drops. SIGTERM under load:
 //! every review in flight is answered. Large reviews at once: memory bounded by the byte budget.
-//! Run with `--nocapture` for the figures recorded in
-//! docs/reliability.md.
+//! Run with `--nocapture` for the figures recorded in docs/reliability.md.
 
 mod common;
 
