@@ -12,7 +12,7 @@ use common::admission::{example, padded_review, review};
 use common::pki::Ca;
 use common::serve::{connect, post_head, start};
 
-async fn answer(stream: &mut tokio_rustls::client::TlsStream<tokio::net::TcpStream>) -> String {
+async fn answer(stream: &mut Stream) -> String {
     let mut buf = vec![0u8; 64 * 1024];
     let mut text = String::new();
     // Read until the whole body of a JSON answer has arrived.
@@ -58,13 +58,48 @@ async fn a_review_not_received_within_the_deadline_gets_503() {
     assert!(text.contains("could not decide within 300ms"), "{text}");
     assert!(started.elapsed() < Duration::from_secs(3));
     // A prompt client is still answered.
-    let mut prompt = connect(&ca, server.webhook).await;
-    prompt
-        .write_all((post_head(body.len()) + &body).as_bytes())
+    let (text, _) = send(&ca, server.webhook, &body).await;
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+}
+
+type Stream = tokio_rustls::client::TlsStream<tokio::net::TcpStream>;
+
+/// `n` requests of `body` held open mid-body: the head and ten bytes sent, the rest not.
+async fn hold(ca: &Ca, port: u16, body: &str, n: usize) -> Vec<Stream> {
+    let mut held = Vec::new();
+    for _ in 0..n {
+        let mut s = connect(ca, port).await;
+        s.write_all(post_head(body.len()).as_bytes())
+            .await
+            .expect("head");
+        s.write_all(&body.as_bytes()[..10]).await.expect("a little");
+        s.flush().await.expect("flush");
+        held.push(s);
+    }
+    // Let the server read the heads and admit the requests.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    held
+}
+
+/// Sends the rest of each held request and returns the answers.
+async fn finish(held: &mut [Stream], body: &str) -> Vec<String> {
+    let mut answers = Vec::new();
+    for s in held {
+        s.write_all(&body.as_bytes()[10..]).await.expect("rest");
+        answers.push(answer(s).await);
+    }
+    answers
+}
+
+/// One whole request on a new connection; its answer and how long it took.
+async fn send(ca: &Ca, port: u16, body: &str) -> (String, Duration) {
+    let mut s = connect(ca, port).await;
+    let started = Instant::now();
+    s.write_all((post_head(body.len()) + body).as_bytes())
         .await
         .expect("write");
-    let text = answer(&mut prompt).await;
-    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+    let text = answer(&mut s).await;
+    (text, started.elapsed())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -73,42 +108,17 @@ async fn requests_past_the_pending_limit_get_an_immediate_503() {
     let server = start(&ca, &[("PERIMETER_GUARD_MAX_PENDING", "2")]);
     let body = body();
     // Two requests held open mid-body fill the server.
-    let mut held = Vec::new();
-    for _ in 0..2 {
-        let mut s = connect(&ca, server.webhook).await;
-        s.write_all(post_head(body.len()).as_bytes())
-            .await
-            .expect("head");
-        s.write_all(&body.as_bytes()[..10]).await.expect("a little");
-        s.flush().await.expect("flush");
-        held.push(s);
-    }
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let mut third = connect(&ca, server.webhook).await;
-    let started = Instant::now();
-    third
-        .write_all((post_head(body.len()) + &body).as_bytes())
-        .await
-        .expect("write");
-    let text = answer(&mut third).await;
+    let mut held = hold(&ca, server.webhook, &body, 2).await;
+    let (text, took) = send(&ca, server.webhook, &body).await;
     assert!(text.starts_with("HTTP/1.1 503"), "{text}");
     assert!(text.to_lowercase().contains("retry-after: 1"), "{text}");
-    assert!(
-        started.elapsed() < Duration::from_secs(1),
-        "refused at once"
-    );
+    assert!(took < Duration::from_secs(1), "refused at once");
     // The held requests complete normally once their bodies arrive, and capacity returns.
-    for s in &mut held {
-        s.write_all(&body.as_bytes()[10..]).await.expect("rest");
-        let text = answer(s).await;
+    for text in finish(&mut held, &body).await {
         assert!(text.starts_with("HTTP/1.1 200"), "{text}");
     }
-    let mut again = connect(&ca, server.webhook).await;
-    again
-        .write_all((post_head(body.len()) + &body).as_bytes())
-        .await
-        .expect("write");
-    assert!(answer(&mut again).await.starts_with("HTTP/1.1 200"));
+    let (text, _) = send(&ca, server.webhook, &body).await;
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -123,56 +133,24 @@ async fn requests_past_the_body_byte_budget_get_an_immediate_503() {
     );
     let large = padded_review(900 * 1024);
     // Two large reviews held open mid-body take 1.8 MiB of the 2 MiB.
-    let mut held = Vec::new();
-    for _ in 0..2 {
-        let mut s = connect(&ca, server.webhook).await;
-        s.write_all(post_head(large.len()).as_bytes())
-            .await
-            .expect("head");
-        s.write_all(&large.as_bytes()[..10])
-            .await
-            .expect("a little");
-        s.flush().await.expect("flush");
-        held.push(s);
-    }
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut held = hold(&ca, server.webhook, &large, 2).await;
 
     // A small review still fits and is decided; a third large one is refused at once.
-    let small = body();
-    let mut s = connect(&ca, server.webhook).await;
-    s.write_all((post_head(small.len()) + &small).as_bytes())
-        .await
-        .expect("write");
-    let text = answer(&mut s).await;
+    let (text, _) = send(&ca, server.webhook, &body()).await;
     assert!(text.starts_with("HTTP/1.1 200"), "{text}");
-    let mut third = connect(&ca, server.webhook).await;
-    let started = Instant::now();
-    third
-        .write_all((post_head(large.len()) + &large).as_bytes())
-        .await
-        .expect("write");
-    let text = answer(&mut third).await;
+    let (text, took) = send(&ca, server.webhook, &large).await;
     assert!(text.starts_with("HTTP/1.1 503"), "{text}");
     assert!(text.contains("holds as many request bytes"), "{text}");
     assert!(text.to_lowercase().contains("retry-after: 1"), "{text}");
-    assert!(
-        started.elapsed() < Duration::from_secs(2),
-        "refused at once"
-    );
+    assert!(took < Duration::from_secs(2), "refused at once");
 
     // The held reviews are decided once their bodies arrive, and the bytes come back.
-    for s in &mut held {
-        s.write_all(&large.as_bytes()[10..]).await.expect("rest");
-        let text = answer(s).await;
+    for text in finish(&mut held, &large).await {
         assert!(text.starts_with("HTTP/1.1 200"), "{text}");
         assert!(text.contains("\"allowed\":false"), "{text}");
     }
-    let mut again = connect(&ca, server.webhook).await;
-    again
-        .write_all((post_head(large.len()) + &large).as_bytes())
-        .await
-        .expect("write");
-    assert!(answer(&mut again).await.starts_with("HTTP/1.1 200"));
+    let (text, _) = send(&ca, server.webhook, &large).await;
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
 }
 
 #[test]
