@@ -7,13 +7,13 @@
 mod common;
 
 use std::path::PathBuf;
-use std::process::Command;
 use std::time::Duration;
 
 use object::elf;
 use object::read::elf::{Dyn, ElfFile64, FileHeader, ProgramHeader};
 
 use common::admission::{example_objects, example_perimeter, review};
+use common::cli::run_program;
 use common::pki::Ca;
 use common::serve::start_program;
 use perimeter_guard::admission::{self, Settings};
@@ -63,10 +63,11 @@ fn needs_no_loader_and_no_shared_library() {
     );
 }
 
-/// Runs a build of the binary from the repository root.
+/// `check` of the examples by a build of the binary: exit code and standard output.
 fn check(program: &std::path::Path, output: &str) -> (Option<i32>, String) {
-    let out = Command::new(program)
-        .args([
+    let out = run_program(
+        program,
+        &[
             "check",
             "--perimeter",
             "manifests/examples/dataperimeter.yaml",
@@ -74,10 +75,9 @@ fn check(program: &std::path::Path, output: &str) -> (Option<i32>, String) {
             "manifests/examples",
             "--output",
             output,
-        ])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("the binary runs");
+        ],
+        None,
+    );
     (
         out.status.code(),
         String::from_utf8(out.stdout).expect("UTF-8"),

@@ -5,7 +5,16 @@ use std::process::{Command, Output, Stdio};
 
 /// Runs the binary from the repository root, feeding `stdin` (or nothing) on standard input.
 pub fn run(args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_perimeter-guard"))
+    run_program(
+        std::path::Path::new(env!("CARGO_BIN_EXE_perimeter-guard")),
+        args,
+        stdin,
+    )
+}
+
+/// As [`run`], with another build of the binary (the static one the image ships).
+pub fn run_program(program: &std::path::Path, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(program)
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .stdin(Stdio::piped())
