@@ -191,7 +191,6 @@ pub async fn watch(
     metrics: Arc<Metrics>,
     status: Arc<CertificateStatus>,
 ) {
-    let mut last_error: Option<String> = None;
     loop {
         tokio::time::sleep(interval).await;
         let f = files.clone();
@@ -208,7 +207,6 @@ pub async fn watch(
         match outcome {
             Ok(Ok((None, print))) => {
                 current = print;
-                last_error = None;
                 status.unchanged();
                 metrics.certificate_stale.set(0);
             }
@@ -220,16 +218,15 @@ pub async fn watch(
                 status.loaded(loaded.not_after);
                 metrics.certificate_stale.set(0);
                 current = print;
-                last_error = None;
             }
             Ok(Err(e)) => {
                 let e = e.to_string();
-                if last_error.as_ref() != Some(&e) {
+                // Logged and counted once per distinct failure, not on every poll.
+                if status.reload_error().as_deref() != Some(&e) {
                     tracing::warn!(error = %e, "serving certificate not reloaded; the previous one stays in use");
                     Metrics::result(&metrics.certificate_reloads, false);
-                    status.failed(e.clone());
                     metrics.certificate_stale.set(1);
-                    last_error = Some(e);
+                    status.failed(e);
                 }
             }
             Err(e) => tracing::error!(error = %e, "certificate reload task failed"),
