@@ -8,7 +8,7 @@ RUN rustup target add x86_64-unknown-linux-musl \
 WORKDIR /src
 COPY . .
 # ring and mimalloc compile C: musl-gcc links them statically. scripts/static-build.sh runs this
-# same build outside a container, and tests/static_binary.rs tests its result.
+# same build outside a container, and tests/integration/static_binary.rs tests its result.
 ENV CC_x86_64_unknown_linux_musl=musl-gcc
 RUN cargo build --release --locked --target x86_64-unknown-linux-musl --bin perimeter-guard
 

@@ -4,7 +4,7 @@
 //! `cargo bench --bench admission`: first a summary (median and 99th percentile over every
 //! review, each timed many times), then criterion's per-review figures.
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/integration/common/mod.rs"]
 mod common;
 #[path = "support/reviews.rs"]
 mod reviews;

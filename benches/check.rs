@@ -6,7 +6,8 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use perimeter_guard::{decision, input, perimeter::load_perimeters};
+use perimeter_guard::cli::check::manifests as input;
+use perimeter_guard::{decision, perimeter::load_perimeters};
 
 // The same allocator as the binary, so the figures are the product's.
 #[global_allocator]

@@ -2,15 +2,15 @@
 //!
 //! `cargo bench --bench iam` ; figures are recorded in docs/performance.md.
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/integration/common/mod.rs"]
 mod common;
 
 use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use perimeter_guard::cli::simulate::request::parse_request;
 use perimeter_guard::iam::{Policy, PolicyKind, Request, evaluate};
-use perimeter_guard::simulate::parse_request;
 
 // The same allocator as the binary, so the figures are the product's.
 #[global_allocator]

@@ -2,7 +2,7 @@
 //!
 //! `cargo bench --bench reasoner`; figures are recorded in docs/performance.md.
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/integration/common/mod.rs"]
 mod common;
 
 use std::hint::black_box;

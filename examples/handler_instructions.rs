@@ -5,7 +5,7 @@
 //!
 //! `handler_instructions` (needs the shared corpus, as the benches do)
 
-#[path = "../tests/common/corpus.rs"]
+#[path = "../tests/integration/common/corpus.rs"]
 mod common;
 #[path = "../benches/support/reviews.rs"]
 mod reviews;

@@ -4,7 +4,7 @@
 //!
 //! `cargo run --release --example review_bodies -- DIR`
 
-#[path = "../tests/common/corpus.rs"]
+#[path = "../tests/integration/common/corpus.rs"]
 mod common;
 #[path = "../benches/support/reviews.rs"]
 mod reviews;

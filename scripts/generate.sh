@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates the files derived from the code, which CI checks for drift (tests/chart.rs):
+# Regenerates the files derived from the code, which CI checks for drift (tests/integration/chart.rs):
 #   charts/perimeter-guard/crds/dataperimeters.perimeterguard.io.yaml  (perimeter-guard crd)
 #   charts/perimeter-guard/files/webhook-rules.yaml                     (perimeter-guard webhook-rules)
 #   charts/perimeter-guard/files/policyreport-crds.yaml                 (perimeter-guard policy-report-crds)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the static (musl) release binary exactly as the Dockerfile does, so that what the image
-# ships is built and tested here too (tests/static_binary.rs). Installs what it needs once: the
+# ships is built and tested here too (tests/integration/static_binary.rs). Installs what it needs once: the
 # rustup target x86_64-unknown-linux-musl and Debian's musl-tools (musl-gcc, for the C in ring
 # and mimalloc). Prints `PERIMETER_GUARD_STATIC_BINARY=<path>` for `eval`; progress goes to stderr.
 set -euo pipefail

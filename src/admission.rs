@@ -12,7 +12,7 @@ use kube_core::admission::{AdmissionResponse, AdmissionReview, Operation};
 use kube_core::response::{Status, StatusCause, StatusDetails, StatusSummary};
 use serde_json::Value;
 
-use crate::decision::{Decision, Verdict, evaluate};
+use crate::decision::{AdmissionDecision, ObjectVerdict, evaluate};
 use crate::perimeter::DataPerimeter;
 use crate::perimeter::config::Enforcement;
 use crate::perimeter::rules::Finding;
@@ -274,10 +274,10 @@ fn run(
         (None, None) => return Step::NeedsEvaluation,
     };
     let (object_ref, findings, decision) = match &evaluated.verdict {
-        Verdict::Skipped { .. } => {
+        ObjectVerdict::Skipped { .. } => {
             return finish(response, annotations, "skip", Vec::new(), None, cache_use);
         }
-        Verdict::Checked {
+        ObjectVerdict::Checked {
             object,
             findings,
             decision,
@@ -288,12 +288,12 @@ fn run(
         .iter()
         .map(|f| (f.rule.id, f.enforcement))
         .collect();
-    if decision == Decision::Allow {
+    if decision == AdmissionDecision::Allow {
         return finish(response, annotations, "allow", rules, None, cache_use);
     }
     // An update that leaves every fact the rules read as it was must never be blocked: controllers
     // (reference resolution, late initialisation, status) would otherwise be wedged.
-    if decision == Decision::Deny
+    if decision == AdmissionDecision::Deny
         && request.operation == Operation::Update
         && let Some(old) = request.old_object
         && facts_unchanged(old.get(), object_text, doc.as_ref())
@@ -311,7 +311,7 @@ fn run(
         .map(warning)
         .collect();
     match decision {
-        Decision::Deny => {
+        AdmissionDecision::Deny => {
             let denying: Vec<&Finding> = findings
                 .iter()
                 .filter(|f| f.enforcement == Enforcement::Deny)
@@ -344,7 +344,7 @@ fn run(
             }
             finish(response, annotations, "deny", rules, None, cache_use)
         }
-        Decision::Warn => {
+        AdmissionDecision::Warn => {
             response.warnings = Some(warnings);
             finish(response, annotations, "warn", rules, None, cache_use)
         }
@@ -366,7 +366,7 @@ fn namespace_exemption(namespace: Option<&str>, settings: &Settings) -> Option<E
 }
 
 fn identity_exemption(
-    request: &envelope::Request<'_>,
+    request: &envelope::ReviewRequest<'_>,
     label: Option<&str>,
     settings: &Settings,
 ) -> Option<Exemption> {

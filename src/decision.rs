@@ -8,12 +8,12 @@ use serde_json::Value;
 use crate::perimeter::DataPerimeter;
 use crate::perimeter::config::Enforcement;
 use crate::perimeter::rules::{self, Finding};
-use crate::resources::{Adapted, Family, ObjectRef, adapt};
+use crate::resources::{Adapted, ObjectRef, ProviderFamily, adapt};
 
 /// What the findings of one object add up to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Decision {
+pub enum AdmissionDecision {
     /// No finding.
     Allow,
     /// Only Audit findings: admitted silently, recorded.
@@ -25,14 +25,14 @@ pub enum Decision {
 }
 
 #[derive(Debug, Clone)]
-pub enum Verdict {
+pub enum ObjectVerdict {
     Checked {
         object: ObjectRef,
-        family: Family,
+        family: ProviderFamily,
         /// The names of the DataPerimeters that applied.
         perimeters: Vec<String>,
         findings: Vec<Finding>,
-        decision: Decision,
+        decision: AdmissionDecision,
     },
     Skipped {
         object: Option<ObjectRef>,
@@ -41,9 +41,9 @@ pub enum Verdict {
 }
 
 /// Evaluates one object against the perimeters that apply to it (by their `match`).
-pub fn evaluate(doc: &Value, perimeters: &[DataPerimeter]) -> Verdict {
+pub fn evaluate(doc: &Value, perimeters: &[DataPerimeter]) -> ObjectVerdict {
     let (object, family, subjects) = match adapt(doc) {
-        Adapted::Skipped { object, reason } => return Verdict::Skipped { object, reason },
+        Adapted::Skipped { object, reason } => return ObjectVerdict::Skipped { object, reason },
         Adapted::Checked {
             object,
             family,
@@ -64,7 +64,7 @@ pub fn evaluate(doc: &Value, perimeters: &[DataPerimeter]) -> Verdict {
         .filter(|dp| dp.applies_to(&object.kind, object.namespace.as_deref(), &labels))
         .collect();
     if applicable.is_empty() {
-        return Verdict::Skipped {
+        return ObjectVerdict::Skipped {
             reason: "no DataPerimeter matches this object".into(),
             object: Some(object),
         };
@@ -74,7 +74,7 @@ pub fn evaluate(doc: &Value, perimeters: &[DataPerimeter]) -> Verdict {
         .flat_map(|dp| rules::check(&subjects, dp))
         .collect();
     let decision = decide(&findings);
-    Verdict::Checked {
+    ObjectVerdict::Checked {
         object,
         family,
         perimeters: applicable
@@ -86,11 +86,11 @@ pub fn evaluate(doc: &Value, perimeters: &[DataPerimeter]) -> Verdict {
     }
 }
 
-pub fn decide(findings: &[Finding]) -> Decision {
+pub fn decide(findings: &[Finding]) -> AdmissionDecision {
     match findings.iter().map(|f| f.enforcement).max() {
-        None => Decision::Allow,
-        Some(Enforcement::Audit) => Decision::Audit,
-        Some(Enforcement::Warn) => Decision::Warn,
-        Some(Enforcement::Deny) => Decision::Deny,
+        None => AdmissionDecision::Allow,
+        Some(Enforcement::Audit) => AdmissionDecision::Audit,
+        Some(Enforcement::Warn) => AdmissionDecision::Warn,
+        Some(Enforcement::Deny) => AdmissionDecision::Deny,
     }
 }

@@ -3,14 +3,12 @@
 //! and placement of VPC endpoints and S3 buckets described as Kubernetes objects.
 
 pub mod admission;
-pub mod analysis;
 pub mod audit;
+pub mod cli;
 pub mod decision;
 pub mod iam;
-pub mod input;
 pub mod perimeter;
-pub mod report;
 pub mod resources;
 pub mod server;
-pub mod simulate;
+pub mod time;
 pub mod yaml;

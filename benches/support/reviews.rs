@@ -2,7 +2,7 @@
 //! the bundled examples that the webhook checks, as the API server would send them (CREATE), plus
 //! an UPDATE of each that changes its policy-bearing fields' neighbours (labels) only.
 
-use perimeter_guard::decision::{Verdict, evaluate};
+use perimeter_guard::decision::{ObjectVerdict, evaluate};
 use perimeter_guard::perimeter::DataPerimeter;
 use serde_json::{Value, json};
 
@@ -40,7 +40,9 @@ fn objects(dir: &std::path::Path) -> Vec<(String, Value)> {
         let Ok(text) = std::fs::read_to_string(dir.join(&rel)) else {
             continue;
         };
-        let Ok(docs) = perimeter_guard::input::parse(&text, &rel.display().to_string()) else {
+        let Ok(docs) =
+            perimeter_guard::cli::check::manifests::parse(&text, &rel.display().to_string())
+        else {
             continue;
         };
         for d in docs {
@@ -152,7 +154,7 @@ pub fn all(perimeters: &[DataPerimeter]) -> Vec<Review> {
         .chain(objects(&examples))
         .chain(sized_fixtures());
     for (name, object) in sources {
-        if !matches!(evaluate(&object, perimeters), Verdict::Checked { .. }) {
+        if !matches!(evaluate(&object, perimeters), ObjectVerdict::Checked { .. }) {
             continue;
         }
         let mut relabelled = object.clone();

@@ -12,7 +12,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    if let Ok(documents) = perimeter_guard::input::parse(text, "fuzz") {
+    if let Ok(documents) = perimeter_guard::cli::check::manifests::parse(text, "fuzz") {
         for d in documents {
             let _ = perimeter_guard::decision::evaluate(&d.value, &PERIMETERS);
         }

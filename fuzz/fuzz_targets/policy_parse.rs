@@ -35,7 +35,7 @@ fuzz_target!(|data: &[u8]| {
         ),
     ] {
         if let Ok(policy) = Policy::parse(text, kind) {
-            let probe = perimeter_guard::simulate::parse_request(
+            let probe = perimeter_guard::cli::simulate::request::parse_request(
                 "principal: anonymous\naction: s3:GetObject\nresource: arn:aws:s3:::example-bucket/x\n",
             )
             .expect("a valid request");

@@ -10,7 +10,7 @@
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use perimeter_guard::iam::evaluate::Outcome;
-use perimeter_guard::iam::reasoner::{self, Attachment, Dimension, Verdict, in_model};
+use perimeter_guard::iam::reasoner::{self, Attachment, Dimension, ReasonerVerdict, in_model};
 use perimeter_guard::iam::{Policy, PolicyKind, evaluate};
 use serde_json::{Map, Value, json};
 
@@ -321,7 +321,7 @@ fn probe_request(p: &ProbeSpec) -> Option<perimeter_guard::iam::Request> {
     }
     let doc = json!({"principal": principal, "action": pick(CONCRETE_ACTIONS, p.action),
         "resource": resource, "context": context});
-    perimeter_guard::simulate::request_from_value(&doc).ok()
+    perimeter_guard::cli::simulate::request::request_from_value(&doc).ok()
 }
 
 fn violates(dimension: Dimension, outcome: Outcome) -> bool {
@@ -365,7 +365,7 @@ fuzz_target!(|input: Input| {
     for verdict in reasoner::analyze_with_budget(&policy, &attachment, &perimeter, 200_000) {
         let dimension = verdict.dimension;
         match verdict.verdict {
-            Verdict::Violates(witness) => {
+            ReasonerVerdict::Violates(witness) => {
                 let decision = evaluate(&policy, &witness.request);
                 assert!(
                     violates(dimension, decision.outcome),
@@ -381,13 +381,13 @@ fuzz_target!(|input: Input| {
                     "{dimension:?}: witness impossible\n{text}"
                 );
             }
-            Verdict::Undecided(why) => {
+            ReasonerVerdict::Undecided(why) => {
                 assert!(
                     !why.contains("does not confirm"),
                     "{dimension:?}: {why}\n{text}"
                 );
             }
-            Verdict::Complies => {
+            ReasonerVerdict::Complies => {
                 if let Some(probe) = &probe
                     && in_model(probe, &attachment, &perimeter)
                     && perimeter.outside(dimension, probe)

@@ -12,7 +12,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let Ok(documents) = perimeter_guard::input::parse(text, "fuzz") else {
+    let Ok(documents) = perimeter_guard::cli::check::manifests::parse(text, "fuzz") else {
         return;
     };
     for d in documents {

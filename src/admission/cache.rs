@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use quick_cache::Equivalent;
 
-use crate::decision::Verdict;
+use crate::decision::ObjectVerdict;
 
 /// The default memory bound: object text plus an allowance per entry for the verdict.
 pub const DEFAULT_CAPACITY_BYTES: u64 = 8 * 1024 * 1024;
@@ -22,7 +22,7 @@ const ENTRY_OVERHEAD: u64 = 2048;
 pub struct Evaluated {
     /// The value of the exempt label, if the object carries it.
     pub exempt_label: Option<String>,
-    pub verdict: Verdict,
+    pub verdict: ObjectVerdict,
 }
 
 #[derive(PartialEq, Eq)]
@@ -123,7 +123,7 @@ mod tests {
     fn evaluated(reason: &str) -> Arc<Evaluated> {
         Arc::new(Evaluated {
             exempt_label: None,
-            verdict: Verdict::Skipped {
+            verdict: ObjectVerdict::Skipped {
                 object: None,
                 reason: reason.into(),
             },
@@ -132,8 +132,8 @@ mod tests {
 
     fn reason(e: &Evaluated) -> &str {
         match &e.verdict {
-            Verdict::Skipped { reason, .. } => reason,
-            Verdict::Checked { .. } => "checked",
+            ObjectVerdict::Skipped { reason, .. } => reason,
+            ObjectVerdict::Checked { .. } => "checked",
         }
     }
 

@@ -18,12 +18,12 @@ struct Envelope<'a> {
     #[serde(borrow)]
     kind: Cow<'a, str>,
     #[serde(borrow)]
-    request: Option<Request<'a>>,
+    request: Option<ReviewRequest<'a>>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(super) struct Request<'a> {
+pub(super) struct ReviewRequest<'a> {
     #[serde(borrow)]
     pub uid: Cow<'a, str>,
     #[serde(borrow)]
@@ -58,7 +58,7 @@ pub(super) struct UserInfo<'a> {
 }
 
 /// Reads the request out of an `admission.k8s.io/v1` AdmissionReview body.
-pub(super) fn parse(body: &[u8]) -> Result<Request<'_>, BadReview> {
+pub(super) fn parse(body: &[u8]) -> Result<ReviewRequest<'_>, BadReview> {
     // serde reads a struct from a JSON array too; a review is an object.
     if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
         return Err(BadReview("the body is not a JSON object".into()));
@@ -87,7 +87,7 @@ pub(super) fn parse(body: &[u8]) -> Result<Request<'_>, BadReview> {
     Ok(request)
 }
 
-impl Request<'_> {
+impl ReviewRequest<'_> {
     pub fn operation_name(&self) -> &'static str {
         match self.operation {
             Operation::Create => "CREATE",

@@ -2,7 +2,10 @@
 //! [`crate::decision::evaluate`] as `serve` and `check`, reported as `check` reports and written
 //! as PolicyReports.
 
+pub mod policy_report_types;
 pub mod policy_reports;
-pub mod report_types;
+pub mod run;
 pub mod scan;
 pub mod summary;
+
+pub use run::{AuditError, AuditOptions, AuditRun, ClusterAccess, run};

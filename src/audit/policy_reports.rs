@@ -8,11 +8,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use kube::api::{Api, ApiResource, DeleteParams, DynamicObject, ListParams, Patch, PatchParams};
 use serde_json::json;
 
-use crate::decision::Verdict;
+use crate::decision::ObjectVerdict;
+use crate::perimeter::catalog::Severity;
 use crate::perimeter::config::Enforcement;
-use crate::perimeter::rules::Severity;
 
-use super::report_types::{ReportResult, ReportSummary, ResourceRef, Timestamp};
+use super::policy_report_types::{ReportResult, ReportSummary, ResourceRef, Timestamp};
 use super::scan::Scanned;
 
 /// The name of every report Perimeter Guard writes, and its field manager.
@@ -110,10 +110,10 @@ impl Builder {
             .entry(o.namespace.clone())
             .or_insert_with(|| Scope::new(max_results));
         match &o.verdict {
-            Verdict::Skipped { reason, .. } => {
+            ObjectVerdict::Skipped { reason, .. } => {
                 results.push(result(SOURCE, "", "skip", reason.clone()));
             }
-            Verdict::Checked {
+            ObjectVerdict::Checked {
                 perimeters,
                 findings,
                 ..
@@ -224,8 +224,8 @@ pub struct Written {
 
 fn resources() -> (ApiResource, ApiResource) {
     (
-        ApiResource::erase::<super::report_types::PolicyReport>(&()),
-        ApiResource::erase::<super::report_types::ClusterPolicyReport>(&()),
+        ApiResource::erase::<super::policy_report_types::PolicyReport>(&()),
+        ApiResource::erase::<super::policy_report_types::ClusterPolicyReport>(&()),
     )
 }
 

@@ -7,10 +7,10 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt;
 use kube::api::{Api, ApiResource, DynamicObject, ListParams};
 
-use crate::decision::{Verdict, evaluate};
+use crate::decision::{ObjectVerdict, evaluate};
 use crate::perimeter::DataPerimeter;
-use crate::resources::checked_kinds;
 use crate::resources::webhook_rules::plural;
+use crate::resources::{CheckedKind, checked_kinds};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ScanError {
@@ -65,7 +65,7 @@ pub struct Scanned {
     pub namespace: Option<String>,
     pub name: String,
     pub uid: String,
-    pub verdict: Verdict,
+    pub verdict: ObjectVerdict,
 }
 
 /// What discovery found.
@@ -80,7 +80,13 @@ pub struct Discovered {
 /// served is listed (the objects are the same in every version).
 pub async fn discover(client: &kube::Client) -> Result<Discovered, ScanError> {
     let mut out = Discovered::default();
-    for (group, kind, versions, namespaced) in checked_kinds() {
+    for CheckedKind {
+        group,
+        kind,
+        versions,
+        namespaced,
+    } in checked_kinds()
+    {
         let mut chosen = None;
         for version in versions {
             let group_version = format!("{group}/{version}");

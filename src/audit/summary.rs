@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::decision::Verdict;
-use crate::perimeter::config::Enforcement;
+use crate::decision::ObjectVerdict;
+use crate::perimeter::config::EnforcementCounts;
 
 use super::scan::Scanned;
 
@@ -26,7 +26,7 @@ pub struct AuditSummary {
     /// Violating objects by namespace.
     pub by_namespace: BTreeMap<String, usize>,
     /// Findings by the enforcement they have now.
-    pub by_enforcement: BTreeMap<String, usize>,
+    pub by_enforcement: EnforcementCounts,
 }
 
 pub const CLUSTER_SCOPE: &str = "(cluster)";
@@ -43,7 +43,7 @@ impl AuditSummary {
     /// Counts one more object.
     pub fn add(&mut self, o: &Scanned) {
         self.objects += 1;
-        let Verdict::Checked {
+        let ObjectVerdict::Checked {
             findings, decision, ..
         } = &o.verdict
         else {
@@ -55,7 +55,7 @@ impl AuditSummary {
             return;
         }
         self.violating += 1;
-        if *decision == crate::decision::Decision::Deny {
+        if *decision == crate::decision::AdmissionDecision::Deny {
             self.denied_now += 1;
         }
         let ns = o
@@ -69,12 +69,7 @@ impl AuditSummary {
         *count += 1;
         for f in findings {
             *self.by_rule.entry(f.rule.id.to_owned()).or_default() += 1;
-            let e = match f.enforcement {
-                Enforcement::Deny => "Deny",
-                Enforcement::Warn => "Warn",
-                Enforcement::Audit => "Audit",
-            };
-            *self.by_enforcement.entry(e.to_owned()).or_default() += 1;
+            self.by_enforcement.add(f.enforcement);
         }
     }
 
@@ -105,19 +100,28 @@ impl AuditSummary {
     pub fn text(&self) -> String {
         let mut out = self.headline();
         out.push('\n');
-        let table = |title: &str, map: &BTreeMap<String, usize>| -> String {
-            if map.is_empty() {
-                return String::new();
-            }
-            let mut t = format!("{title}:\n");
-            for (k, v) in map {
+        fn table<'a>(title: &str, rows: impl Iterator<Item = (&'a str, usize)>) -> String {
+            let mut t = String::new();
+            for (k, v) in rows {
+                if t.is_empty() {
+                    t = format!("{title}:\n");
+                }
                 t.push_str(&format!("  {k:<24} {v}\n"));
             }
             t
-        };
-        out.push_str(&table("findings by rule", &self.by_rule));
-        out.push_str(&table("violating objects by namespace", &self.by_namespace));
-        out.push_str(&table("findings by enforcement", &self.by_enforcement));
+        }
+        fn entries(map: &BTreeMap<String, usize>) -> impl Iterator<Item = (&str, usize)> {
+            map.iter().map(|(k, v)| (k.as_str(), *v))
+        }
+        out.push_str(&table("findings by rule", entries(&self.by_rule)));
+        out.push_str(&table(
+            "violating objects by namespace",
+            entries(&self.by_namespace),
+        ));
+        out.push_str(&table(
+            "findings by enforcement",
+            self.by_enforcement.seen(),
+        ));
         out
     }
 }

@@ -1,6 +1,7 @@
 //! The Condition element: operators, keys, values, and their evaluation against a request,
 //! including the missing-key and set-operator rules that most policy scanners get wrong.
 
+use crate::iam::error::Malformed;
 use std::net::IpAddr;
 
 use base64::Engine as _;
@@ -113,7 +114,7 @@ pub fn base_names() -> impl Iterator<Item = &'static str> {
 impl Operator {
     /// Parses an operator name exactly as AWS spells it: names are case-sensitive (IAM answers
     /// `Invalid Condition type : stringEquals`), so a near miss is an error that says so.
-    pub fn parse(name: &str) -> Result<Operator, String> {
+    pub fn parse(name: &str) -> Result<Operator, Malformed> {
         let (set, rest) = if let Some(r) = name.strip_prefix("ForAllValues:") {
             (Some(SetOp::ForAllValues), r)
         } else if let Some(r) = name.strip_prefix("ForAnyValue:") {
@@ -141,20 +142,20 @@ impl Operator {
                     )
                 })
                 .unwrap_or_default();
-            return Err(format!(
+            return Err(Malformed::from(format!(
                 "unknown condition operator {}{hint}",
                 excerpt(name)
-            ));
+            )));
         };
         if *base == Base::Null && if_exists {
-            return Err(
+            return Err(Malformed::from(
                 "Null cannot take IfExists: Null already tests whether the key exists".to_owned(),
-            );
+            ));
         }
         if *base == Base::Null && set.is_some() {
-            return Err(
+            return Err(Malformed::from(
                 "Null with ForAllValues:/ForAnyValue: has no documented meaning".to_owned(),
-            );
+            ));
         }
         Ok(Operator {
             base: *base,
@@ -314,24 +315,26 @@ fn scalar_or_list(v: &Value, at: &Pointer) -> Result<(Vec<String>, bool), Policy
     }
 }
 
-fn compile_value(op: &Operator, text: &str, variables: bool) -> Result<PolicyValue, String> {
+fn compile_value(op: &Operator, text: &str, variables: bool) -> Result<PolicyValue, Malformed> {
     if has_placeholder(text) {
-        return Err(format!(
+        return Err(Malformed::from(format!(
             "{} looks like an unfilled template placeholder, not a condition value",
             excerpt(text)
-        ));
+        )));
     }
     Ok(match op.base {
         Base::StringEquals | Base::StringEqualsIgnoreCase | Base::StringLike | Base::Arn => {
             let template = Template::parse(text, variables && op.allows_variables())?;
             for var in template.variables() {
                 match keys::validate(var) {
-                    Err(e) => return Err(format!("policy variable ${{{var}}}: {e}")),
+                    Err(e) => {
+                        return Err(Malformed::from(format!("policy variable ${{{var}}}: {e}")));
+                    }
                     Ok(Some(g)) if g.multivalued => {
-                        return Err(format!(
+                        return Err(Malformed::from(format!(
                             "policy variable ${{{}}} names a multivalued key; only single-valued keys can be variables",
                             g.name
-                        ));
+                        )));
                     }
                     Ok(_) => {}
                 }
@@ -340,10 +343,10 @@ fn compile_value(op: &Operator, text: &str, variables: bool) -> Result<PolicyVal
                 && !pattern::is_match_all(&pattern::glob(text))
                 && arn::pattern_components(text) < 6
             {
-                return Err(format!(
+                return Err(Malformed::from(format!(
                     "{} is not a whole ARN: an ARN operator compares six colon-separated components, so a shorter pattern's meaning is undefined",
                     excerpt(text)
-                ));
+                )));
             }
             PolicyValue::Text(template)
         }

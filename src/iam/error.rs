@@ -131,3 +131,28 @@ mod tests {
         assert!(e.contains('…'));
     }
 }
+
+/// What is wrong with one piece of policy text (an operator, an action, a value, a principal
+/// ARN), before it is placed at a JSON pointer as a [`PolicyError`]. The message quotes a bounded
+/// excerpt of the offending text.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Malformed(pub String);
+
+impl From<String> for Malformed {
+    fn from(message: String) -> Self {
+        Malformed(message)
+    }
+}
+
+impl From<&str> for Malformed {
+    fn from(message: &str) -> Self {
+        Malformed(message.to_owned())
+    }
+}
+
+impl From<Malformed> for String {
+    fn from(m: Malformed) -> Self {
+        m.0
+    }
+}

@@ -26,7 +26,7 @@ pub struct StatementRef {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Decision {
+pub struct Evaluation {
     pub outcome: Outcome,
     /// The statements that decided: every matching Deny for ExplicitDeny, every matching Allow
     /// for Allow, none for ImplicitDeny.
@@ -35,7 +35,7 @@ pub struct Decision {
 
 /// Decides a request against one policy: an explicit Deny wins over any Allow, an Allow wins
 /// over the default implicit deny, and statement order never matters.
-pub fn evaluate(policy: &Policy, request: &Request) -> Decision {
+pub fn evaluate(policy: &Policy, request: &Request) -> Evaluation {
     let mut allows = Vec::new();
     let mut denies = Vec::new();
     for st in &policy.statements {
@@ -52,17 +52,17 @@ pub fn evaluate(policy: &Policy, request: &Request) -> Decision {
         }
     }
     if !denies.is_empty() {
-        Decision {
+        Evaluation {
             outcome: Outcome::ExplicitDeny,
             statements: denies,
         }
     } else if !allows.is_empty() {
-        Decision {
+        Evaluation {
             outcome: Outcome::Allow,
             statements: allows,
         }
     } else {
-        Decision {
+        Evaluation {
             outcome: Outcome::ImplicitDeny,
             statements: Vec::new(),
         }

@@ -2,6 +2,8 @@
 //! rejected: an unknown key is never present, so a misspelt key silently changes what a policy
 //! allows (Access Analyzer reports it as "Invalid global condition key").
 
+use crate::iam::error::Malformed;
+
 /// The value type AWS documents for a key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyType {
@@ -131,17 +133,17 @@ pub fn global(name: &str) -> Option<&'static GlobalKey> {
 }
 
 /// Checks a condition key's spelling: `prefix:name`, and an `aws:` key must be a real one.
-pub fn validate(name: &str) -> Result<Option<&'static GlobalKey>, String> {
+pub fn validate(name: &str) -> Result<Option<&'static GlobalKey>, Malformed> {
     let Some((prefix, rest)) = name.split_once(':') else {
-        return Err("a condition key is written prefix:name".to_owned());
+        return Err("a condition key is written prefix:name".into());
     };
     if prefix.is_empty() || rest.is_empty() || name.chars().any(char::is_whitespace) {
-        return Err("a condition key is written prefix:name, without spaces".to_owned());
+        return Err("a condition key is written prefix:name, without spaces".into());
     }
     if prefix.eq_ignore_ascii_case("aws") {
         return match global(name) {
             Some(k) => Ok(Some(k)),
-            None => Err("not an AWS global condition key (a misspelt key is never present in a request, which silently changes what the policy allows)".to_owned()),
+            None => Err("not an AWS global condition key (a misspelt key is never present in a request, which silently changes what the policy allows)".into()),
         };
     }
     Ok(None)

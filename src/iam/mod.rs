@@ -17,7 +17,7 @@ pub mod strict_json;
 pub mod template;
 
 pub use error::{Pointer, PolicyError};
-pub use evaluate::{Decision, Outcome, StatementRef, evaluate};
+pub use evaluate::{Evaluation, Outcome, StatementRef, evaluate};
 pub use policy::{Policy, PolicyKind};
 pub use request::{Caller, Request};
 

@@ -1,6 +1,7 @@
 //! The policy document: a strict parser from JSON into a typed, normalised model, and the
 //! printer back to JSON.
 
+use crate::iam::error::Malformed;
 use serde_json::{Map, Value, json};
 
 use super::arn;
@@ -450,13 +451,13 @@ pub fn is_concrete_action(text: &str) -> bool {
 }
 
 /// `*`, or `prefix:Name` where the prefix is a service prefix and the name may use `*` / `?`.
-pub fn parse_action(text: &str) -> Result<ActionPattern, String> {
+pub fn parse_action(text: &str) -> Result<ActionPattern, Malformed> {
     let valid = text == "*" || action_syntax(text, true);
     if !valid {
-        return Err(format!(
+        return Err(Malformed::from(format!(
             "{} is not an action (expected \"*\" or service:ActionName, e.g. s3:GetObject or s3:Get*)",
             excerpt(text)
-        ));
+        )));
     }
     Ok(ActionPattern {
         written: text.to_owned(),
@@ -488,31 +489,31 @@ fn parse_resources(
     }))
 }
 
-fn parse_resource(text: &str, version: Version) -> Result<Template, String> {
+fn parse_resource(text: &str, version: Version) -> Result<Template, Malformed> {
     if has_placeholder(text) {
-        return Err(format!(
+        return Err(Malformed::from(format!(
             "{} looks like an unfilled template placeholder, not a resource ARN",
             excerpt(text)
-        ));
+        )));
     }
     let template = Template::parse(text, version.variables())?;
     if pattern::is_match_all(&pattern::glob(text)) {
         return Ok(template);
     }
     if arn::pattern_components(text) < 6 || !text.starts_with("arn:") {
-        return Err(format!(
+        return Err(Malformed::from(format!(
             "{} is not \"*\" or an ARN (arn:partition:service:region:account:resource)",
             excerpt(text)
-        ));
+        )));
     }
     for var in template.variables() {
         match keys::validate(var) {
-            Err(e) => return Err(format!("policy variable ${{{var}}}: {e}")),
+            Err(e) => return Err(Malformed::from(format!("policy variable ${{{var}}}: {e}"))),
             Ok(Some(g)) if g.multivalued => {
-                return Err(format!(
+                return Err(Malformed::from(format!(
                     "policy variable ${{{}}} names a multivalued key; only single-valued keys can be variables",
                     g.name
-                ));
+                )));
             }
             Ok(_) => {}
         }

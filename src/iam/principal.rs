@@ -41,20 +41,20 @@ pub enum IamEntryKind {
 
 /// Which map key a principal was written under, kept to print the policy back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Family {
+pub enum PrincipalKey {
     Aws,
     Service,
     Federated,
     CanonicalUser,
 }
 
-impl Family {
+impl PrincipalKey {
     pub fn key(self) -> &'static str {
         match self {
-            Family::Aws => "AWS",
-            Family::Service => "Service",
-            Family::Federated => "Federated",
-            Family::CanonicalUser => "CanonicalUser",
+            PrincipalKey::Aws => "AWS",
+            PrincipalKey::Service => "Service",
+            PrincipalKey::Federated => "Federated",
+            PrincipalKey::CanonicalUser => "CanonicalUser",
         }
     }
 }
@@ -64,7 +64,7 @@ impl Family {
 pub struct Principals {
     /// Written as the bare string `"*"`.
     pub bare_star: bool,
-    pub entries: Vec<(Family, String, Entry)>,
+    pub entries: Vec<(PrincipalKey, String, Entry)>,
 }
 
 const AWS_FORMS: &str = "\"*\", a 12-digit account id, arn:aws:iam::<account>:root, :user/<name>, :role/<name>, arn:aws:sts::<account>:assumed-role/<role>/<session> or :federated-user/<name>";
@@ -74,7 +74,7 @@ impl Principals {
         match value {
             Value::String(s) if s == "*" => Ok(Principals {
                 bare_star: true,
-                entries: vec![(Family::Aws, "*".to_owned(), Entry::Everyone)],
+                entries: vec![(PrincipalKey::Aws, "*".to_owned(), Entry::Everyone)],
             }),
             Value::Object(map) => {
                 if map.is_empty() {
@@ -84,10 +84,10 @@ impl Principals {
                 let mut entries = Vec::new();
                 for (key, v) in map {
                     let family = match key.as_str() {
-                        "AWS" => Family::Aws,
-                        "Service" => Family::Service,
-                        "Federated" => Family::Federated,
-                        "CanonicalUser" => Family::CanonicalUser,
+                        "AWS" => PrincipalKey::Aws,
+                        "Service" => PrincipalKey::Service,
+                        "Federated" => PrincipalKey::Federated,
+                        "CanonicalUser" => PrincipalKey::CanonicalUser,
                         other => {
                             return Err(PolicyError::new(
                                 at,
@@ -172,7 +172,7 @@ pub fn string_or_list<'v>(
     }
 }
 
-fn parse_entry(family: Family, text: &str, at: &Pointer) -> Result<Entry, PolicyError> {
+fn parse_entry(family: PrincipalKey, text: &str, at: &Pointer) -> Result<Entry, PolicyError> {
     let fail = |problem: String| Err(PolicyError::new(at, problem));
     if text.is_empty() {
         return fail("the principal is an empty string".to_owned());
@@ -183,7 +183,7 @@ fn parse_entry(family: Family, text: &str, at: &Pointer) -> Result<Entry, Policy
             excerpt(text)
         ));
     }
-    if family == Family::Aws && text == "*" {
+    if family == PrincipalKey::Aws && text == "*" {
         return Ok(Entry::Everyone);
     }
     if text.contains(['*', '?']) {
@@ -193,8 +193,8 @@ fn parse_entry(family: Family, text: &str, at: &Pointer) -> Result<Entry, Policy
         ));
     }
     match family {
-        Family::Aws => parse_aws(text, at),
-        Family::Service => {
+        PrincipalKey::Aws => parse_aws(text, at),
+        PrincipalKey::Service => {
             if text.contains(char::is_whitespace) || !text.contains('.') {
                 return fail(format!(
                     "{} is not a service principal name (expected e.g. cloudtrail.amazonaws.com)",
@@ -203,8 +203,8 @@ fn parse_entry(family: Family, text: &str, at: &Pointer) -> Result<Entry, Policy
             }
             Ok(Entry::Service(text.to_ascii_lowercase()))
         }
-        Family::Federated => Ok(Entry::Federated(text.to_owned())),
-        Family::CanonicalUser => {
+        PrincipalKey::Federated => Ok(Entry::Federated(text.to_owned())),
+        PrincipalKey::CanonicalUser => {
             if !text.bytes().all(|b| b.is_ascii_hexdigit()) {
                 return fail(format!(
                     "{} is not an S3 canonical user id (hexadecimal)",

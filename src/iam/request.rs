@@ -6,6 +6,7 @@
 //! context, so a request can not be internally inconsistent (an anonymous caller with an
 //! organisation id, say).
 
+use crate::iam::error::Malformed;
 use std::collections::BTreeMap;
 
 use super::arn;
@@ -265,21 +266,25 @@ impl super::template::Lookup for Request {
 ///
 /// Accepts `arn:<p>:iam::<acct>:root`, `...:user/<path/name>`, `...:role/<path/name>` (a session
 /// of that role, named `session`), and `arn:<p>:sts::<acct>:federated-user/<name>`.
-pub fn iam_identity(principal_arn: &str, session: Option<&str>) -> Result<IamIdentity, String> {
+pub fn iam_identity(principal_arn: &str, session: Option<&str>) -> Result<IamIdentity, Malformed> {
     let parts = arn::split(principal_arn).ok_or_else(|| {
         "not an ARN (expected arn:aws:iam::<account>:root, :user/<name>, :role/<name> or arn:aws:sts::<account>:federated-user/<name>)".to_owned()
     })?;
     let [_, partition, service, region, account, resource] = parts;
     if !region.is_empty() {
-        return Err("IAM and STS principal ARNs have an empty region".to_owned());
+        return Err(Malformed::from(
+            "IAM and STS principal ARNs have an empty region".to_owned(),
+        ));
     }
     if !arn::is_account_id(account) {
-        return Err(format!("account {account:?} is not a 12-digit account id"));
+        return Err(Malformed::from(format!(
+            "account {account:?} is not a 12-digit account id"
+        )));
     }
     if principal_arn.contains(['*', '?']) {
-        return Err(
+        return Err(Malformed::from(
             "a request's principal is one identity and cannot contain wildcards".to_owned(),
-        );
+        ));
     }
     let (kind, session_arn) = match (service, resource.split_once('/')) {
         ("iam", None) if resource == "root" => (IamKind::Root, None),
@@ -295,11 +300,11 @@ pub fn iam_identity(principal_arn: &str, session: Option<&str>) -> Result<IamIde
             (IamKind::FederatedUser, None)
         }
         _ => {
-            return Err("expected arn:aws:iam::<account>:root, :user/<name>, :role/<name> or arn:aws:sts::<account>:federated-user/<name>".to_owned());
+            return Err(Malformed::from("expected arn:aws:iam::<account>:root, :user/<name>, :role/<name> or arn:aws:sts::<account>:federated-user/<name>".to_owned()));
         }
     };
     if session.is_some() && kind != IamKind::RoleSession {
-        return Err("only a role has sessions".to_owned());
+        return Err(Malformed::from("only a role has sessions".to_owned()));
     }
     Ok(IamIdentity {
         kind,

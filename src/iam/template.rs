@@ -3,9 +3,10 @@
 //! (or no Version) the same text is literal.
 
 use super::pattern::{self, Tok};
+use crate::iam::error::Malformed;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Part {
+enum TemplatePart {
     /// Policy text: `*` and `?` in it are wildcards where the operator allows them.
     Text(String),
     /// A character from an escape: always literal.
@@ -21,7 +22,7 @@ enum Part {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Template {
     raw: String,
-    parts: Vec<Part>,
+    parts: Vec<TemplatePart>,
     /// Precompiled tokens when there is no variable, so the common case resolves without work.
     fixed_glob: Option<Vec<Tok>>,
 }
@@ -33,13 +34,13 @@ pub trait Lookup {
 
 impl Template {
     /// Parses `raw`; with `variables` false (2008 rules) the text is taken literally.
-    pub fn parse(raw: &str, variables: bool) -> Result<Template, String> {
+    pub fn parse(raw: &str, variables: bool) -> Result<Template, Malformed> {
         let parts = if variables {
             parse_parts(raw)?
         } else {
-            vec![Part::Text(raw.to_owned())]
+            vec![TemplatePart::Text(raw.to_owned())]
         };
-        let fixed_glob = if parts.iter().any(|p| matches!(p, Part::Var { .. })) {
+        let fixed_glob = if parts.iter().any(|p| matches!(p, TemplatePart::Var { .. })) {
             None
         } else {
             Some(tokens(&parts, None).unwrap_or_default())
@@ -58,7 +59,7 @@ impl Template {
     /// The keys of the variables in this template (lower-case).
     pub fn variables(&self) -> impl Iterator<Item = &str> {
         self.parts.iter().filter_map(|p| match p {
-            Part::Var { key, .. } => Some(key.as_str()),
+            TemplatePart::Var { key, .. } => Some(key.as_str()),
             _ => None,
         })
     }
@@ -78,16 +79,16 @@ impl Template {
     /// The literal string, for `StringEquals` and friends. `None`: a variable has no value.
     pub fn resolve_literal(&self, lookup: &dyn Lookup) -> Option<std::borrow::Cow<'_, str>> {
         if self.parts.len() == 1
-            && let Part::Text(t) = &self.parts[0]
+            && let TemplatePart::Text(t) = &self.parts[0]
         {
             return Some(std::borrow::Cow::Borrowed(t));
         }
         let mut out = String::new();
         for part in &self.parts {
             match part {
-                Part::Text(t) => out.push_str(t),
-                Part::Escaped(c) => out.push(*c),
-                Part::Var { key, default } => {
+                TemplatePart::Text(t) => out.push_str(t),
+                TemplatePart::Escaped(c) => out.push(*c),
+                TemplatePart::Var { key, default } => {
                     out.push_str(lookup.variable(key).or(default.as_deref())?);
                 }
             }
@@ -106,13 +107,13 @@ impl Template {
     }
 }
 
-fn tokens(parts: &[Part], lookup: Option<&dyn Lookup>) -> Option<Vec<Tok>> {
+fn tokens(parts: &[TemplatePart], lookup: Option<&dyn Lookup>) -> Option<Vec<Tok>> {
     let mut out = Vec::new();
     for part in parts {
         match part {
-            Part::Text(t) => out.extend(pattern::glob(t)),
-            Part::Escaped(c) => out.push(Tok::Lit(*c)),
-            Part::Var { key, default } => {
+            TemplatePart::Text(t) => out.extend(pattern::glob(t)),
+            TemplatePart::Escaped(c) => out.push(Tok::Lit(*c)),
+            TemplatePart::Var { key, default } => {
                 let value = lookup
                     .and_then(|l| l.variable(key))
                     .or(default.as_deref())?;
@@ -124,7 +125,7 @@ fn tokens(parts: &[Part], lookup: Option<&dyn Lookup>) -> Option<Vec<Tok>> {
     Some(out)
 }
 
-fn parse_parts(raw: &str) -> Result<Vec<Part>, String> {
+fn parse_parts(raw: &str) -> Result<Vec<TemplatePart>, Malformed> {
     let mut parts = Vec::new();
     let mut text = String::new();
     let mut rest = raw;
@@ -136,25 +137,25 @@ fn parse_parts(raw: &str) -> Result<Vec<Part>, String> {
             .ok_or_else(|| "policy variable \"${\" is not closed by \"}\"".to_owned())?;
         let inner = &after[..end];
         let part = match inner {
-            "*" => Part::Escaped('*'),
-            "?" => Part::Escaped('?'),
-            "$" => Part::Escaped('$'),
+            "*" => TemplatePart::Escaped('*'),
+            "?" => TemplatePart::Escaped('?'),
+            "$" => TemplatePart::Escaped('$'),
             _ => parse_variable(inner)?,
         };
         if !text.is_empty() {
-            parts.push(Part::Text(std::mem::take(&mut text)));
+            parts.push(TemplatePart::Text(std::mem::take(&mut text)));
         }
         parts.push(part);
         rest = &after[end + 1..];
     }
     text.push_str(rest);
     if !text.is_empty() || parts.is_empty() {
-        parts.push(Part::Text(text));
+        parts.push(TemplatePart::Text(text));
     }
     Ok(parts)
 }
 
-fn parse_variable(inner: &str) -> Result<Part, String> {
+fn parse_variable(inner: &str) -> Result<TemplatePart, Malformed> {
     let (key, default) = match inner.split_once(',') {
         None => (inner.trim(), None),
         Some((key, default)) => {
@@ -175,11 +176,11 @@ fn parse_variable(inner: &str) -> Result<Part, String> {
             && !key.contains(['*', '?', '$', '{'])
     });
     if !valid {
-        return Err(format!(
+        return Err(Malformed::from(format!(
             "policy variable ${{{inner}}} does not name a condition key (expected ${{prefix:name}})"
-        ));
+        )));
     }
-    Ok(Part::Var {
+    Ok(TemplatePart::Var {
         key: key.to_ascii_lowercase(),
         default,
     })

@@ -109,6 +109,74 @@ pub enum Enforcement {
     Deny,
 }
 
+impl Enforcement {
+    pub const ALL: [Enforcement; 3] = [Enforcement::Deny, Enforcement::Warn, Enforcement::Audit];
+
+    /// The name as written in a DataPerimeter (`Deny`, `Warn`, `Audit`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Enforcement::Deny => "Deny",
+            Enforcement::Warn => "Warn",
+            Enforcement::Audit => "Audit",
+        }
+    }
+}
+
+/// Findings counted by their enforcement. Serialised as a map from the enforcement's name to its
+/// count, without the enforcements never seen.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EnforcementCounts {
+    pub deny: usize,
+    pub warn: usize,
+    pub audit: usize,
+}
+
+impl EnforcementCounts {
+    pub fn add(&mut self, e: Enforcement) {
+        *self.get_mut(e) += 1;
+    }
+
+    pub fn get(&self, e: Enforcement) -> usize {
+        match e {
+            Enforcement::Deny => self.deny,
+            Enforcement::Warn => self.warn,
+            Enforcement::Audit => self.audit,
+        }
+    }
+
+    fn get_mut(&mut self, e: Enforcement) -> &mut usize {
+        match e {
+            Enforcement::Deny => &mut self.deny,
+            Enforcement::Warn => &mut self.warn,
+            Enforcement::Audit => &mut self.audit,
+        }
+    }
+
+    /// Whether any finding is at least as strict as `threshold`.
+    pub fn any_at_least(&self, threshold: Enforcement) -> bool {
+        Enforcement::ALL
+            .iter()
+            .any(|&e| e >= threshold && self.get(e) > 0)
+    }
+
+    /// The enforcements seen, by name, in name order.
+    pub fn seen(&self) -> impl Iterator<Item = (&'static str, usize)> + '_ {
+        let mut all: Vec<(&'static str, usize)> = Enforcement::ALL
+            .iter()
+            .map(|&e| (e.name(), self.get(e)))
+            .filter(|&(_, n)| n > 0)
+            .collect();
+        all.sort();
+        all.into_iter()
+    }
+}
+
+impl Serialize for EnforcementCounts {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.seen())
+    }
+}
+
 /// Placement rules for VPC endpoints. An empty list means "no restriction".
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -456,11 +524,7 @@ impl DataPerimeter {
         each(
             &s.network.allowed_source_ips,
             "spec.network.allowedSourceIps",
-            |v| {
-                parse_cidr(v)
-                    .map(|_| ())
-                    .ok_or_else(|| "is not an IPv4 or IPv6 CIDR block".to_owned())
-            },
+            |v| parse_cidr(v).map(|_| ()).ok_or(NotAnId::Cidr),
         )?;
         if let Some(sel) = &s.match_.label_selector {
             for (i, e) in sel.match_expressions.iter().enumerate() {
@@ -478,7 +542,7 @@ impl DataPerimeter {
             }
         }
         for id in s.rules.keys() {
-            if crate::perimeter::rules::rule(id).is_none() {
+            if super::catalog::rule(id).is_none() {
                 return Err((
                     format!("spec.rules.{id}"),
                     "is not a rule id (see docs/rules.md)".into(),
@@ -588,10 +652,27 @@ impl DataPerimeter {
     }
 }
 
+/// Why a value in a list of ids, ARN patterns or address ranges is not one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+enum NotAnId {
+    #[error("is not an organization id (o- and 10 to 32 lower-case letters or digits)")]
+    Organization,
+    #[error("is not a 12-digit account id (quote it in YAML)")]
+    Account,
+    #[error("is not an id of the form {0} and 8 or 17 hexadecimal digits")]
+    Hex(&'static str),
+    #[error(
+        "is not an ARN pattern (arn:partition:service:region:account:resource, with * and ? allowed)"
+    )]
+    ArnPattern,
+    #[error("is not an IPv4 or IPv6 CIDR block")]
+    Cidr,
+}
+
 fn each(
     values: &[String],
     field: &str,
-    check: impl Fn(&str) -> Result<(), String>,
+    check: impl Fn(&str) -> Result<(), NotAnId>,
 ) -> Result<(), (String, String)> {
     for (i, v) in values.iter().enumerate() {
         check(v).map_err(|m| (format!("{field}[{i}]"), format!("{v:?} {m}")))?;
@@ -599,7 +680,7 @@ fn each(
     Ok(())
 }
 
-fn org_id(v: &str) -> Result<(), String> {
+fn org_id(v: &str) -> Result<(), NotAnId> {
     let ok = v.strip_prefix("o-").is_some_and(|rest| {
         (10..=32).contains(&rest.len())
             && rest
@@ -609,36 +690,34 @@ fn org_id(v: &str) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err("is not an organization id (o- and 10 to 32 lower-case letters or digits)".into())
+        Err(NotAnId::Organization)
     }
 }
 
-fn account_id(v: &str) -> Result<(), String> {
+fn account_id(v: &str) -> Result<(), NotAnId> {
     if crate::iam::arn::is_account_id(v) {
         Ok(())
     } else {
-        Err("is not a 12-digit account id (quote it in YAML)".into())
+        Err(NotAnId::Account)
     }
 }
 
-fn hex_id(v: &str, prefix: &str) -> Result<(), String> {
+fn hex_id(v: &str, prefix: &'static str) -> Result<(), NotAnId> {
     let ok = v.strip_prefix(prefix).is_some_and(|rest| {
         (rest.len() == 8 || rest.len() == 17) && rest.bytes().all(|b| b.is_ascii_hexdigit())
     });
     if ok {
         Ok(())
     } else {
-        Err(format!(
-            "is not an id of the form {prefix} and 8 or 17 hexadecimal digits"
-        ))
+        Err(NotAnId::Hex(prefix))
     }
 }
 
-fn arn_pattern(v: &str) -> Result<(), String> {
+fn arn_pattern(v: &str) -> Result<(), NotAnId> {
     if v == "*" || (v.starts_with("arn:") && crate::iam::arn::pattern_components(v) >= 6) {
         Ok(())
     } else {
-        Err("is not an ARN pattern (arn:partition:service:region:account:resource, with * and ? allowed)".into())
+        Err(NotAnId::ArnPattern)
     }
 }
 

@@ -1,23 +1,26 @@
 //! The `DataPerimeter` custom resource: its status, and the CRD manifest generated from the type.
 
+use kube::api::DynamicObject;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
 
 pub use super::config::DataPerimeterResource;
+use super::config::{API_VERSION, ConfigError, DataPerimeter, KIND};
 
 /// What Perimeter Guard made of the object, in the Kubernetes condition convention.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DataPerimeterStatus {
     #[serde(default)]
-    pub conditions: Vec<Condition>,
+    pub conditions: Vec<StatusCondition>,
 }
 
 /// `Accepted` is `True` when the object is in force, `False` (reason `Invalid`) with the error
 /// otherwise.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct Condition {
+pub struct StatusCondition {
     #[serde(rename = "type")]
     pub type_: String,
     /// `True`, `False` or `Unknown`.
@@ -39,4 +42,20 @@ pub fn crd_yaml() -> String {
     );
     out.push_str(&serde_yaml_ng::to_string(&crd).unwrap_or_default());
     out
+}
+
+/// A DataPerimeter custom resource as read from the API server, validated exactly as a file would
+/// be (its status and server-set metadata are not part of the configuration).
+pub fn from_object(object: &DynamicObject) -> Result<DataPerimeter, ConfigError> {
+    let name = object.metadata.name.clone().unwrap_or_default();
+    let value = json!({
+        "apiVersion": API_VERSION,
+        "kind": KIND,
+        "metadata": {
+            "name": name,
+            "labels": object.metadata.labels.clone().unwrap_or_default(),
+        },
+        "spec": object.data.get("spec").cloned().unwrap_or(Value::Object(Default::default())),
+    });
+    DataPerimeter::from_value(&value, &format!("DataPerimeter {name}"))
 }

@@ -1,7 +1,9 @@
 //! The data perimeter as platform teams write it: the `DataPerimeter` configuration.
 
+pub mod catalog;
 pub mod config;
 pub mod crd;
+pub mod load;
 pub mod rules;
 
 pub use config::{ConfigError, DataPerimeter, DataPerimeterSpec, load_perimeters};

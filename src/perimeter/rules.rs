@@ -1,10 +1,10 @@
-//! The rule catalog: stable ids, what each rule reads, and the findings it produces from the
-//! facts the resource adapters extract.
+//! The rules at work: the findings the catalogue's rules produce from the facts the resource
+//! adapters extract, under one perimeter.
 
 use std::collections::BTreeMap;
 
 use crate::iam::pattern;
-use crate::iam::reasoner::{self, Attachment, Dimension, Verdict, Witness};
+use crate::iam::reasoner::{self, Attachment, Dimension, ReasonerVerdict, Witness};
 use crate::iam::request::{ContextValue, iam_identity};
 use crate::iam::{Caller, Outcome, Policy, PolicyKind, Request, evaluate};
 use crate::resources::{
@@ -12,79 +12,8 @@ use crate::resources::{
     EndpointServicePrincipals, Field, PolicySource, PublicAccessBlock, Subject,
 };
 
+use super::catalog::*;
 use super::config::{BucketPolicyMode, DataPerimeter, Enforcement};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Low,
-    Medium,
-    High,
-    Critical,
-}
-
-/// A rule of the catalog. Its id never changes meaning.
-#[derive(Debug, PartialEq, Eq)]
-pub struct Rule {
-    pub id: &'static str,
-    pub title: &'static str,
-    pub severity: Severity,
-    /// What it reads, for the documentation.
-    pub reads: &'static str,
-    pub fix: &'static str,
-}
-
-macro_rules! rules {
-    ($($name:ident = $id:literal, $sev:ident, $title:literal, $reads:literal, $fix:literal;)*) => {
-        $(pub const $name: &Rule = &Rule { id: $id, title: $title, severity: Severity::$sev, reads: $reads, fix: $fix };)*
-        pub const RULES: &[&Rule] = &[$($name),*];
-    };
-}
-
-rules! {
-    ENDPOINT_DEFAULT_POLICY = "DP-EP-001", High, "VPC endpoint has no policy (AWS's default allows everything)",
-        "endpoint policy", "set a policy that allows only trusted identities to reach trusted resources";
-    ENDPOINT_IDENTITY = "DP-EP-002", Critical, "VPC endpoint policy lets identities outside the perimeter use the endpoint",
-        "endpoint policy, perimeter identity", "condition every Allow on aws:PrincipalOrgID or aws:PrincipalAccount of the trusted set";
-    ENDPOINT_RESOURCE = "DP-EP-003", High, "VPC endpoint policy lets trusted identities reach resources outside the perimeter",
-        "endpoint policy, perimeter resources", "condition every Allow on aws:ResourceOrgID or aws:ResourceAccount, or list the resources as allowedResources";
-    ENDPOINT_POLICY_INVALID = "DP-EP-004", High, "VPC endpoint policy is malformed or cannot be decided",
-        "endpoint policy", "fix the policy at the pointer given; Perimeter Guard fails closed on policies it cannot read exactly";
-    ENDPOINT_SERVICE = "DP-EP-010", High, "VPC endpoint service is not allowed",
-        "service name", "use a service matching spec.vpcEndpoints.allowedServices";
-    ENDPOINT_TYPE = "DP-EP-011", Medium, "VPC endpoint type is not allowed",
-        "endpoint type (absent: Gateway)", "use a type listed in spec.vpcEndpoints.allowedTypes";
-    ENDPOINT_PRIVATE_DNS = "DP-EP-012", Medium, "Interface endpoint without private DNS",
-        "endpoint type, private DNS", "enable private DNS so that clients resolve the service to the endpoint";
-    ENDPOINT_VPC = "DP-EP-013", High, "VPC endpoint is placed in a VPC that is not allowed",
-        "VPC", "place the endpoint in a VPC listed in spec.vpcEndpoints.allowedVpcs";
-    ENDPOINT_SUBNET = "DP-EP-014", Medium, "VPC endpoint is placed in a subnet that is not allowed",
-        "subnets, subnet associations", "use subnets listed in spec.vpcEndpoints.allowedSubnets";
-    ENDPOINT_SECURITY_GROUP = "DP-EP-015", Medium, "VPC endpoint uses a security group that is not allowed",
-        "security groups, security group associations", "use security groups listed in spec.vpcEndpoints.allowedSecurityGroups";
-    ENDPOINT_SERVICE_REGION = "DP-EP-016", Medium, "VPC endpoint reaches a service in another region",
-        "service region, region", "remove serviceRegion or list the region in spec.vpcEndpoints.allowedServiceRegions";
-    UNRESOLVED_REFERENCE = "DP-REF-001", Low, "A field a rule needs is a reference resolved after admission",
-        "references and selectors", "Crossplane writes the resolved value in a later update, which is checked then; with ACK, give the value instead of a reference";
-    BUCKET_IDENTITY = "DP-BP-001", Critical, "Bucket policy grants access to identities outside the perimeter",
-        "bucket policy, perimeter identity", "condition every Allow on aws:PrincipalOrgID or aws:PrincipalAccount of the trusted set";
-    BUCKET_NETWORK = "DP-BP-002", High, "Bucket policy grants access from outside the expected networks",
-        "bucket policy, perimeter network", "condition every Allow on aws:SourceVpce, aws:SourceVpc or aws:SourceIp of the expected networks";
-    BUCKET_ENFORCE = "DP-BP-003", High, "Bucket policy does not deny every request from outside the perimeter",
-        "bucket policy, bucketPolicyMode Enforce", "add Deny statements for requests outside the identity and network perimeters (see AWS's data-perimeter examples)";
-    BUCKET_TLS = "DP-BP-004", Medium, "Bucket policy does not deny requests without TLS",
-        "bucket policy, bucketPolicies.requireSecureTransport", "add a Deny of s3:* on the bucket and its objects when aws:SecureTransport is false";
-    BUCKET_POLICY_INVALID = "DP-BP-005", High, "Bucket policy is malformed or cannot be decided",
-        "bucket policy", "fix the policy at the pointer given; Perimeter Guard fails closed on policies it cannot read exactly";
-    ENDPOINT_SERVICE_PRINCIPAL = "DP-ES-001", High, "Endpoint service allows principals outside the perimeter",
-        "allowed principals", "allow only accounts listed in spec.identity.trustedAccounts (never \"*\")";
-    PUBLIC_ACCESS_BLOCK = "DP-PAB-001", High, "S3 Block Public Access is switched off",
-        "public access block settings", "leave every Block Public Access setting true";
-}
-
-pub fn rule(id: &str) -> Option<&'static Rule> {
-    RULES.iter().copied().find(|r| r.id == id)
-}
 
 /// One finding of one rule under one perimeter.
 #[derive(Debug, Clone, PartialEq)]
@@ -215,12 +144,12 @@ fn reason(
             continue;
         };
         match v.verdict {
-            Verdict::Complies => {}
-            Verdict::Violates(w) => {
+            ReasonerVerdict::Complies => {}
+            ReasonerVerdict::Violates(w) => {
                 let pointer = statement_pointer(source, &w);
                 add(rule, &pointer, w.line(), Some(w));
             }
-            Verdict::Undecided(why) => add(invalid, source.pointer(), why, None),
+            ReasonerVerdict::Undecided(why) => add(invalid, source.pointer(), why, None),
         }
     }
 }

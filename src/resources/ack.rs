@@ -7,20 +7,20 @@ use serde_json::Value;
 
 use super::fields::{at, boolean, string, strings};
 use super::{
-    BucketPolicy, BucketPolicyChange, Endpoint, EndpointPolicy, EndpointServicePrincipals, Field,
-    ObjectRef, PolicySource, PublicAccessBlock, Subject,
+    BucketPolicy, BucketPolicyChange, CheckedKind, Endpoint, EndpointPolicy,
+    EndpointServicePrincipals, Field, ObjectRef, PolicySource, PublicAccessBlock, Subject,
 };
 
 /// (API group, kind, served versions, namespaced) of every ACK kind checked.
-pub const KINDS: &[(&str, &str, &[&str], bool)] = &[
-    ("ec2.services.k8s.aws", "VPCEndpoint", &["v1alpha1"], true),
-    (
+pub const KINDS: &[CheckedKind] = &[
+    CheckedKind::new("ec2.services.k8s.aws", "VPCEndpoint", &["v1alpha1"], true),
+    CheckedKind::new(
         "ec2.services.k8s.aws",
         "VPCEndpointServiceConfiguration",
         &["v1alpha1"],
         true,
     ),
-    ("s3.services.k8s.aws", "Bucket", &["v1alpha1"], true),
+    CheckedKind::new("s3.services.k8s.aws", "Bucket", &["v1alpha1"], true),
 ];
 
 pub fn adapt(doc: &Value, object: &ObjectRef) -> Option<Vec<Subject>> {

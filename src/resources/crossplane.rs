@@ -8,15 +8,15 @@ use serde_json::Value;
 use super::fields::{at, boolean, seg, string, strings};
 use super::structured_policy::render;
 use super::{
-    AccessPointPolicy, BucketPolicy, BucketPolicyChange, Endpoint, EndpointPolicy, Field,
-    ObjectRef, PolicySource, PublicAccessBlock, Subject,
+    AccessPointPolicy, BucketPolicy, BucketPolicyChange, CheckedKind, Endpoint, EndpointPolicy,
+    Field, ObjectRef, PolicySource, PublicAccessBlock, Subject,
 };
 
-pub const KINDS: &[(&str, &str, &[&str], bool)] = &[
-    ("ec2.aws.crossplane.io", "VPCEndpoint", &["v1alpha1"], false),
-    ("s3.aws.crossplane.io", "Bucket", &["v1beta1"], false),
-    ("s3.aws.crossplane.io", "BucketPolicy", &["v1alpha3"], false),
-    (
+pub const KINDS: &[CheckedKind] = &[
+    CheckedKind::new("ec2.aws.crossplane.io", "VPCEndpoint", &["v1alpha1"], false),
+    CheckedKind::new("s3.aws.crossplane.io", "Bucket", &["v1beta1"], false),
+    CheckedKind::new("s3.aws.crossplane.io", "BucketPolicy", &["v1alpha3"], false),
+    CheckedKind::new(
         "s3control.aws.crossplane.io",
         "AccessPoint",
         &["v1alpha1"],

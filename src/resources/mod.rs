@@ -18,7 +18,7 @@ use structured_policy::RenderError;
 /// Which provider family an object belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Family {
+pub enum ProviderFamily {
     Ack,
     CrossplaneClassic,
     Upbound,
@@ -172,7 +172,7 @@ pub enum Subject {
 pub enum Adapted {
     Checked {
         object: ObjectRef,
-        family: Family,
+        family: ProviderFamily,
         subjects: Vec<Subject>,
     },
     /// Not a checked kind, or not a Kubernetes object at all: never an error.
@@ -191,12 +191,14 @@ pub fn adapt(doc: &Value) -> Adapted {
         };
     };
     let adapted = match object.group() {
-        g if g.ends_with(".services.k8s.aws") => ack::adapt(doc, &object).map(|s| (Family::Ack, s)),
+        g if g.ends_with(".services.k8s.aws") => {
+            ack::adapt(doc, &object).map(|s| (ProviderFamily::Ack, s))
+        }
         g if g.ends_with(".aws.crossplane.io") => {
-            crossplane::adapt(doc, &object).map(|s| (Family::CrossplaneClassic, s))
+            crossplane::adapt(doc, &object).map(|s| (ProviderFamily::CrossplaneClassic, s))
         }
         g if g.ends_with(".aws.upbound.io") || g.ends_with(".aws.m.upbound.io") => {
-            upbound::adapt(doc, &object).map(|s| (Family::Upbound, s))
+            upbound::adapt(doc, &object).map(|s| (ProviderFamily::Upbound, s))
         }
         _ => None,
     };
@@ -231,8 +233,34 @@ fn object_ref(doc: &Value) -> Option<ObjectRef> {
     })
 }
 
-/// Whether `object` is of one of these kinds (the webhook registers exactly these).
-pub fn checked_kinds() -> Vec<(&'static str, &'static str, &'static [&'static str], bool)> {
+/// A kind Perimeter Guard checks: its API group, kind, the versions it reads, and whether its
+/// objects live in namespaces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CheckedKind {
+    pub group: &'static str,
+    pub kind: &'static str,
+    pub versions: &'static [&'static str],
+    pub namespaced: bool,
+}
+
+impl CheckedKind {
+    pub const fn new(
+        group: &'static str,
+        kind: &'static str,
+        versions: &'static [&'static str],
+        namespaced: bool,
+    ) -> Self {
+        CheckedKind {
+            group,
+            kind,
+            versions,
+            namespaced,
+        }
+    }
+}
+
+/// Every kind Perimeter Guard checks (the webhook registers exactly these).
+pub fn checked_kinds() -> Vec<CheckedKind> {
     let mut out = Vec::new();
     out.extend_from_slice(ack::KINDS);
     out.extend_from_slice(crossplane::KINDS);

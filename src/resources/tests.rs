@@ -2,7 +2,7 @@ use serde_json::{Value, json};
 
 use super::*;
 
-fn checked(doc: Value) -> (Family, Vec<Subject>) {
+fn checked(doc: Value) -> (ProviderFamily, Vec<Subject>) {
     match adapt(&doc) {
         Adapted::Checked {
             family, subjects, ..
@@ -35,7 +35,7 @@ fn ack_vpc_endpoint_fields_and_references() {
                  "securityGroupRefs": [{"from": {"name": "sg"}}], "privateDNSEnabled": true,
                  "policyDocument": "{\"Statement\":[]}"}
     }));
-    assert_eq!(family, Family::Ack);
+    assert_eq!(family, ProviderFamily::Ack);
     let e = endpoint(&s);
     assert_eq!(
         e.policy,
@@ -161,7 +161,7 @@ fn crossplane_bucket_renders_its_structured_policy_and_names_the_bucket() {
             "policy": {"version": "2012-10-17", "statements": [{"effect": "Allow", "principal": {"allowAnon": true}, "action": ["s3:GetObject"], "resource": ["arn:aws:s3:::real-bucket/*"]}]},
             "publicAccessBlockConfiguration": {"blockPublicPolicy": true}}}}),
     );
-    assert_eq!(family, Family::CrossplaneClassic);
+    assert_eq!(family, ProviderFamily::CrossplaneClassic);
     let Subject::BucketPolicy(bp) = &s[0] else {
         panic!("{s:?}")
     };
@@ -288,7 +288,7 @@ fn upbound_for_provider_wins_init_provider_fills_in() {
                  "initProvider": {"policy": "{\"Statement\":[]}", "serviceName": "ignored", "privateDnsEnabled": false,
                                   "subnetConfiguration": [{"subnetIdSelector": {"matchLabels": {}}}, {"subnetId": "subnet-9"}]}}}),
     );
-    assert_eq!(family, Family::Upbound);
+    assert_eq!(family, ProviderFamily::Upbound);
     let e = endpoint(&s);
     assert_eq!(
         e.policy,
@@ -431,7 +431,7 @@ fn the_kind_list_is_complete_and_unique() {
     assert_eq!(kinds.len(), 21);
     for (i, a) in kinds.iter().enumerate() {
         for b in &kinds[i + 1..] {
-            assert!(!(a.0 == b.0 && a.1 == b.1), "{a:?} twice");
+            assert!(!(a.group == b.group && a.kind == b.kind), "{a:?} twice");
         }
     }
 }

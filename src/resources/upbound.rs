@@ -9,76 +9,76 @@ use serde_json::Value;
 
 use super::fields::{at, boolean, seg, string};
 use super::{
-    AssociationKind, BucketPolicy, BucketPolicyChange, Endpoint, EndpointAssociation,
+    AssociationKind, BucketPolicy, BucketPolicyChange, CheckedKind, Endpoint, EndpointAssociation,
     EndpointPolicy, EndpointServicePrincipals, Field, ObjectRef, PolicySource, PublicAccessBlock,
     Subject,
 };
 
-pub const KINDS: &[(&str, &str, &[&str], bool)] = &[
-    (
+pub const KINDS: &[CheckedKind] = &[
+    CheckedKind::new(
         "ec2.aws.upbound.io",
         "VPCEndpoint",
         &["v1beta1", "v1beta2"],
         false,
     ),
-    (
+    CheckedKind::new(
         "ec2.aws.upbound.io",
         "VPCEndpointServiceAllowedPrincipal",
         &["v1beta1"],
         false,
     ),
-    (
+    CheckedKind::new(
         "ec2.aws.upbound.io",
         "VPCEndpointSubnetAssociation",
         &["v1beta1"],
         false,
     ),
-    (
+    CheckedKind::new(
         "ec2.aws.upbound.io",
         "VPCEndpointSecurityGroupAssociation",
         &["v1beta1"],
         false,
     ),
-    (
+    CheckedKind::new(
         "ec2.aws.upbound.io",
         "VPCEndpointRouteTableAssociation",
         &["v1beta1"],
         false,
     ),
-    ("s3.aws.upbound.io", "BucketPolicy", &["v1beta1"], false),
-    (
+    CheckedKind::new("s3.aws.upbound.io", "BucketPolicy", &["v1beta1"], false),
+    CheckedKind::new(
         "s3.aws.upbound.io",
         "BucketPublicAccessBlock",
         &["v1beta1"],
         false,
     ),
-    ("ec2.aws.m.upbound.io", "VPCEndpoint", &["v1beta1"], true),
-    (
+    CheckedKind::new("ec2.aws.m.upbound.io", "VPCEndpoint", &["v1beta1"], true),
+    CheckedKind::new(
         "ec2.aws.m.upbound.io",
         "VPCEndpointServiceAllowedPrincipal",
         &["v1beta1"],
         true,
     ),
-    (
+    CheckedKind::new(
         "ec2.aws.m.upbound.io",
         "VPCEndpointSubnetAssociation",
         &["v1beta1"],
         true,
     ),
-    (
+    CheckedKind::new(
         "ec2.aws.m.upbound.io",
         "VPCEndpointSecurityGroupAssociation",
         &["v1beta1"],
         true,
     ),
-    (
+    CheckedKind::new(
         "ec2.aws.m.upbound.io",
         "VPCEndpointRouteTableAssociation",
         &["v1beta1"],
         true,
     ),
-    ("s3.aws.m.upbound.io", "BucketPolicy", &["v1beta1"], true),
-    (
+    CheckedKind::new("s3.aws.m.upbound.io", "BucketPolicy", &["v1beta1"], true),
+    CheckedKind::new(
         "s3.aws.m.upbound.io",
         "BucketPublicAccessBlock",
         &["v1beta1"],

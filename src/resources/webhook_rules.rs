@@ -3,12 +3,12 @@
 
 use serde::Serialize;
 
-use super::checked_kinds;
+use super::{CheckedKind, checked_kinds};
 
 /// One entry of a ValidatingWebhookConfiguration's `rules`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Rule {
+pub struct WebhookRule {
     pub api_groups: Vec<String>,
     pub api_versions: Vec<String>,
     pub operations: Vec<String>,
@@ -28,9 +28,15 @@ pub fn plural(kind: &str) -> String {
 }
 
 /// One rule per API group, versions and scope, in the adapters' order.
-pub fn rules() -> Vec<Rule> {
-    let mut out: Vec<Rule> = Vec::new();
-    for (group, kind, versions, namespaced) in checked_kinds() {
+pub fn rules() -> Vec<WebhookRule> {
+    let mut out: Vec<WebhookRule> = Vec::new();
+    for CheckedKind {
+        group,
+        kind,
+        versions,
+        namespaced,
+    } in checked_kinds()
+    {
         let scope = if namespaced { "Namespaced" } else { "Cluster" };
         let versions: Vec<String> = versions.iter().map(|v| v.to_string()).collect();
         match out
@@ -38,7 +44,7 @@ pub fn rules() -> Vec<Rule> {
             .find(|r| r.api_groups[0] == group && r.api_versions == versions && r.scope == scope)
         {
             Some(rule) => rule.resources.push(plural(kind)),
-            None => out.push(Rule {
+            None => out.push(WebhookRule {
                 api_groups: vec![group.to_owned()],
                 api_versions: versions,
                 operations: vec!["CREATE".into(), "UPDATE".into()],
@@ -73,8 +79,14 @@ mod tests {
     #[test]
     fn every_checked_kind_is_in_exactly_one_rule() {
         let rules = rules();
-        for (group, kind, versions, _) in checked_kinds() {
-            let holding: Vec<&Rule> = rules
+        for CheckedKind {
+            group,
+            kind,
+            versions,
+            ..
+        } in checked_kinds()
+        {
+            let holding: Vec<&WebhookRule> = rules
                 .iter()
                 .filter(|r| r.api_groups == [group] && r.resources.contains(&plural(kind)))
                 .collect();

@@ -2,7 +2,7 @@
 //! either the old configuration or the new one and never a mix. It is assembled from two sources,
 //! DataPerimeter files and (optionally) DataPerimeter custom resources.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use arc_swap::ArcSwapOption;
@@ -10,7 +10,8 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::admission::Settings;
-use crate::perimeter::{ConfigError, DataPerimeter, load_perimeters};
+use crate::perimeter::DataPerimeter;
+use crate::perimeter::load::{self, LoadError};
 
 use super::metrics::Metrics;
 
@@ -55,6 +56,17 @@ pub struct CrdSync {
     pub invalid: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_error: Option<String>,
+}
+
+/// Why the newest state of the sources was not put in force.
+#[derive(Debug, thiserror::Error)]
+pub enum Rejection {
+    #[error(transparent)]
+    Files(#[from] LoadError),
+    #[error("DataPerimeter {0:?} is defined both in the files and as a custom resource")]
+    DefinedInFilesAndCluster(String),
+    #[error("reading the configuration failed: {0}")]
+    ReadTask(#[from] tokio::task::JoinError),
 }
 
 #[derive(Default)]
@@ -113,7 +125,7 @@ impl ConfigStore {
     }
 
     /// A new state of the files: accepted whole, or rejected whole with the last good kept.
-    pub fn files_loaded(&self, result: Result<Vec<DataPerimeter>, String>) {
+    pub fn files_loaded(&self, result: Result<Vec<DataPerimeter>, Rejection>) {
         let Ok(mut sources) = self.sources.lock() else {
             return;
         };
@@ -145,26 +157,26 @@ impl ConfigStore {
         }
     }
 
-    pub fn crd_error(&self, error: String) {
+    pub fn crd_error(&self, error: &dyn std::error::Error) {
         if let Ok(mut status) = self.status.lock() {
             let sync = status.crd_sync.get_or_insert_with(CrdSync::default);
-            sync.last_error = Some(error);
+            sync.last_error = Some(error.to_string());
         }
     }
 
-    fn rejected(&self, error: String) {
+    fn rejected(&self, error: Rejection) {
         tracing::error!(error = %error, "configuration rejected; the previous one stays in force");
         Metrics::result(&self.metrics.config_reloads, false);
         if self.current.load().is_some() {
             self.metrics.config_stale.set(1);
         }
         if let Ok(mut status) = self.status.lock() {
-            status.last_error = Some(error);
+            status.last_error = Some(error.to_string());
         }
     }
 
     /// Combines the sources into a snapshot and swaps it in, unless nothing changed.
-    fn publish(&self, sources: &Sources) -> Result<(), String> {
+    fn publish(&self, sources: &Sources) -> Result<(), Rejection> {
         if (self.uses_files && sources.files.is_none())
             || (self.uses_crds && sources.crds.is_none())
         {
@@ -177,9 +189,8 @@ impl ConfigStore {
                 .iter()
                 .any(|p| p.metadata.name == dp.metadata.name)
             {
-                return Err(format!(
-                    "DataPerimeter {:?} is defined both in the files and as a custom resource",
-                    dp.metadata.name
+                return Err(Rejection::DefinedInFilesAndCluster(
+                    dp.metadata.name.clone(),
                 ));
             }
             perimeters.push(dp.clone());
@@ -227,6 +238,13 @@ impl ConfigStore {
     }
 }
 
+/// What one poll saw of the files: their fingerprint, or why they could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Seen {
+    Files(Vec<u8>),
+    Unreadable(String),
+}
+
 /// Polls the files every `interval` and hands every changed state to the store. Polling, rather
 /// than file notifications, survives what happens to mounted ConfigMaps: the kubelet swaps a
 /// symbolic link to a new hidden folder, and editors write a new file and rename it.
@@ -240,20 +258,23 @@ pub async fn watch_files(
     // After the first load, a change is applied only once two consecutive reads agree: a file
     // being written in place can be caught half-written, and half a DataPerimeter may still be
     // a valid, weaker one.
-    let mut last: Option<Result<Vec<u8>, String>> = None;
-    let mut candidate: Option<Result<Vec<u8>, String>> = None;
+    let mut last: Option<Seen> = None;
+    let mut candidate: Option<Seen> = None;
     loop {
         let read_paths = paths.clone();
         let (applied, seen_before) = (last.clone(), candidate.clone());
         let first = last.is_none();
         let outcome = tokio::task::spawn_blocking(move || {
-            let texts = read_texts(&read_paths);
-            let seen = texts.as_ref().map(|t| fingerprint(t)).map_err(Clone::clone);
+            let texts = load::read(&read_paths, &mut std::io::empty());
+            let seen = match &texts {
+                Ok(t) => Seen::Files(load::fingerprint(t)),
+                Err(e) => Seen::Unreadable(e.to_string()),
+            };
             let stable = first || seen_before.as_ref() == Some(&seen);
             if applied.as_ref() == Some(&seen) || !stable {
                 return (seen, None);
             }
-            let result = texts.and_then(|t| parse_texts(&read_paths, &t));
+            let result = texts.and_then(|t| load::parse(&read_paths, &t));
             (seen, Some(result))
         })
         .await;
@@ -261,10 +282,10 @@ pub async fn watch_files(
             Ok((seen, Some(result))) => {
                 last = Some(seen.clone());
                 candidate = Some(seen);
-                store.files_loaded(result);
+                store.files_loaded(result.map_err(Rejection::from));
             }
             Ok((seen, None)) => candidate = Some(seen),
-            Err(e) => store.files_loaded(Err(format!("reading the configuration failed: {e}"))),
+            Err(e) => store.files_loaded(Err(Rejection::ReadTask(e))),
         }
         tokio::time::sleep(interval).await;
     }
@@ -275,93 +296,6 @@ pub fn content_hash(perimeters: &[DataPerimeter]) -> String {
     let json = serde_json::to_vec(perimeters).unwrap_or_default();
     let digest = Sha256::digest(&json);
     digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
-}
-
-/// Reads DataPerimeter YAML from files and directories. A directory contributes its `.yaml`,
-/// `.yml` and `.json` files, not its hidden entries: a mounted ConfigMap keeps its real files in
-/// hidden `..data` folders behind symbolic links, which would otherwise be read twice.
-pub fn read_files(paths: &[PathBuf]) -> Result<(Vec<DataPerimeter>, Vec<u8>), String> {
-    let texts = read_texts(paths)?;
-    let perimeters = parse_texts(paths, &texts)?;
-    Ok((perimeters, fingerprint(&texts)))
-}
-
-/// Every configuration file's name and text, in a stable order.
-fn read_texts(paths: &[PathBuf]) -> Result<Vec<(String, String)>, String> {
-    let mut files: Vec<PathBuf> = Vec::new();
-    for path in paths {
-        let meta = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        if meta.is_dir() {
-            let mut found: Vec<PathBuf> = std::fs::read_dir(path)
-                .map_err(|e| format!("{}: {e}", path.display()))?
-                .filter_map(Result::ok)
-                .map(|entry| entry.path())
-                .filter(|p| is_config_file(p))
-                .collect();
-            found.sort();
-            files.extend(found);
-        } else {
-            files.push(path.clone());
-        }
-    }
-    files
-        .iter()
-        .map(|file| {
-            let text =
-                std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
-            Ok((file.display().to_string(), text))
-        })
-        .collect()
-}
-
-fn fingerprint(texts: &[(String, String)]) -> Vec<u8> {
-    let mut fingerprint = Sha256::new();
-    for (name, text) in texts {
-        fingerprint.update(name.as_bytes());
-        fingerprint.update([0]);
-        fingerprint.update(text.as_bytes());
-        fingerprint.update([0]);
-    }
-    fingerprint.finalize().to_vec()
-}
-
-fn parse_texts(
-    paths: &[PathBuf],
-    texts: &[(String, String)],
-) -> Result<Vec<DataPerimeter>, String> {
-    let mut perimeters: Vec<DataPerimeter> = Vec::new();
-    for (name, text) in texts {
-        let found = load_perimeters(text, name).map_err(|e: ConfigError| e.to_string())?;
-        for dp in found {
-            if perimeters
-                .iter()
-                .any(|p| p.metadata.name == dp.metadata.name)
-            {
-                return Err(format!(
-                    "{name}: metadata.name: {:?} is defined twice",
-                    dp.metadata.name
-                ));
-            }
-            perimeters.push(dp);
-        }
-    }
-    if perimeters.is_empty() {
-        let where_: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-        return Err(format!("no DataPerimeter found in {}", where_.join(", ")));
-    }
-    Ok(perimeters)
-}
-
-fn is_config_file(path: &Path) -> bool {
-    let hidden = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .is_none_or(|n| n.starts_with('.'));
-    let ext_ok = matches!(
-        path.extension().and_then(|e| e.to_str()),
-        Some("yaml" | "yml" | "json")
-    );
-    !hidden && ext_ok && path.is_file()
 }
 
 #[cfg(test)]

@@ -9,11 +9,12 @@ use futures_util::StreamExt;
 use kube::api::{Api, ApiResource, DynamicObject, Patch, PatchParams};
 use kube::runtime::WatchStreamExt;
 use kube::runtime::watcher::{self, Event};
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::perimeter::DataPerimeter;
-use crate::perimeter::config::{API_VERSION, KIND};
-use crate::perimeter::crd::{Condition, DataPerimeterResource, DataPerimeterStatus};
+use crate::perimeter::crd::{
+    DataPerimeterResource, DataPerimeterStatus, StatusCondition, from_object,
+};
+use crate::perimeter::{ConfigError, DataPerimeter};
 
 use super::config_store::{ConfigStore, CrdSync};
 use super::metrics::{Metrics, ResultLabels};
@@ -36,7 +37,7 @@ pub async fn watch(client: kube::Client, store: Arc<ConfigStore>, metrics: Arc<M
         let changed = match event {
             Err(e) => {
                 tracing::warn!(error = %e, "watching DataPerimeter objects; retrying with the last good configuration in force");
-                store.crd_error(e.to_string());
+                store.crd_error(&e);
                 metrics.crd_watch_errors.inc();
                 continue;
             }
@@ -70,11 +71,11 @@ pub async fn watch(client: kube::Client, store: Arc<ConfigStore>, metrics: Arc<M
             let mut accepted = Vec::new();
             let mut invalid = Vec::new();
             for object in objects.values() {
-                let verdict = convert(object);
-                report(&status_api, object, &verdict).await;
-                match verdict {
+                let converted = from_object(object);
+                write_status(&status_api, object, &converted).await;
+                match converted {
                     Ok(dp) => accepted.push(dp),
-                    Err(e) => invalid.push(e),
+                    Err(e) => invalid.push(e.to_string()),
                 }
             }
             metrics.crd_objects.clear();
@@ -97,40 +98,25 @@ pub async fn watch(client: kube::Client, store: Arc<ConfigStore>, metrics: Arc<M
     }
 }
 
-/// The custom resource as a DataPerimeter, validated exactly as a file would be.
-pub fn convert(object: &DynamicObject) -> Result<DataPerimeter, String> {
-    let name = object.metadata.name.clone().unwrap_or_default();
-    let value = json!({
-        "apiVersion": API_VERSION,
-        "kind": KIND,
-        "metadata": {
-            "name": name,
-            "labels": object.metadata.labels.clone().unwrap_or_default(),
-        },
-        "spec": object.data.get("spec").cloned().unwrap_or(Value::Object(Default::default())),
-    });
-    DataPerimeter::from_value(&value, &format!("DataPerimeter {name}")).map_err(|e| e.to_string())
-}
-
 /// Writes the `Accepted` condition when it differs from what the object already says, so steady
 /// state costs the API server nothing.
-async fn report(
+async fn write_status(
     api: &Api<DataPerimeterResource>,
     object: &DynamicObject,
-    verdict: &Result<DataPerimeter, String>,
+    converted: &Result<DataPerimeter, ConfigError>,
 ) {
     let Some(name) = object.metadata.name.as_deref() else {
         return;
     };
     let generation = object.metadata.generation.unwrap_or_default();
-    let (status, reason, message) = match verdict {
+    let (status, reason, message) = match converted {
         Ok(_) => ("True", "Valid", "in force".to_owned()),
-        Err(e) => ("False", "Invalid", e.clone()),
+        Err(e) => ("False", "Invalid", e.to_string()),
     };
-    let existing: Option<Condition> = object
+    let existing: Option<StatusCondition> = object
         .data
         .pointer("/status/conditions")
-        .and_then(|c| serde_json::from_value::<Vec<Condition>>(c.clone()).ok())
+        .and_then(|c| serde_json::from_value::<Vec<StatusCondition>>(c.clone()).ok())
         .and_then(|cs| cs.into_iter().find(|c| c.type_ == "Accepted"));
     if let Some(c) = &existing
         && c.status == status
@@ -142,14 +128,14 @@ async fn report(
     }
     let last_transition_time = match &existing {
         Some(c) if c.status == status => c.last_transition_time.clone(),
-        _ => chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        _ => crate::time::now_rfc3339_seconds(),
     };
     let new_status = DataPerimeterStatus {
-        conditions: vec![Condition {
+        conditions: vec![StatusCondition {
             type_: "Accepted".into(),
             status: status.into(),
             reason: reason.into(),
-            message,
+            message: message.clone(),
             observed_generation: generation,
             last_transition_time,
         }],
@@ -168,6 +154,6 @@ async fn report(
     {
         tracing::warn!(object = name, error = %e, "could not write the DataPerimeter status");
     } else if status == "False" {
-        tracing::warn!(object = name, error = %verdict.as_ref().err().map_or("", |e| e.as_str()), "DataPerimeter is invalid and ignored");
+        tracing::warn!(object = name, error = %message, "DataPerimeter is invalid and ignored");
     }
 }

@@ -1,7 +1,7 @@
 //! The webhook's Prometheus metrics. Every label has a bounded set of values: kinds come from the
 //! webhook's own rules, decisions and reasons from fixed lists, rule ids from the catalogue.
 
-use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue};
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
@@ -21,7 +21,25 @@ pub struct RequestLabels {
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct FindingLabels {
     pub rule: String,
-    pub enforcement: String,
+    pub enforcement: EnforcementLabel,
+}
+
+/// A finding's enforcement as a label value (`Deny`, `Warn`, `Audit`).
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq, EncodeLabelValue)]
+pub enum EnforcementLabel {
+    Deny,
+    Warn,
+    Audit,
+}
+
+impl From<Enforcement> for EnforcementLabel {
+    fn from(e: Enforcement) -> Self {
+        match e {
+            Enforcement::Deny => EnforcementLabel::Deny,
+            Enforcement::Warn => EnforcementLabel::Warn,
+            Enforcement::Audit => EnforcementLabel::Audit,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -265,7 +283,7 @@ impl Metrics {
             self.findings
                 .get_or_create(&FindingLabels {
                     rule: (*rule).to_owned(),
-                    enforcement: enforcement_label(*enforcement).to_owned(),
+                    enforcement: (*enforcement).into(),
                 })
                 .inc();
         }
@@ -314,14 +332,6 @@ impl Metrics {
                 result: if ok { "success" } else { "failure" }.to_owned(),
             })
             .inc();
-    }
-}
-
-fn enforcement_label(e: Enforcement) -> &'static str {
-    match e {
-        Enforcement::Deny => "Deny",
-        Enforcement::Warn => "Warn",
-        Enforcement::Audit => "Audit",
     }
 }
 

@@ -54,7 +54,7 @@ pub enum ServeError {
     #[error("{0}")]
     Io(#[from] std::io::Error),
     #[error("connecting to the Kubernetes API server for --watch-crds: {0}")]
-    Kube(String),
+    Kube(#[source] kube::Error),
     #[error("nothing to enforce: give --perimeter or --watch-crds")]
     NoConfiguration,
 }
@@ -94,7 +94,7 @@ pub async fn run(
     if options.watch_crds {
         let client = kube::Client::try_default()
             .await
-            .map_err(|e| ServeError::Kube(e.to_string()))?;
+            .map_err(ServeError::Kube)?;
         background.spawn(crd_watch::watch(client, store.clone(), metrics.clone()));
     }
     let state = Arc::new(AppState::new(

@@ -6,7 +6,7 @@
 //! phase together. Everything started is stopped on drop, also when a phase fails.
 
 mod cluster;
-#[path = "../common/mod.rs"]
+#[path = "../integration/common/mod.rs"]
 mod common;
 
 use std::collections::BTreeMap;

@@ -4,6 +4,7 @@ use super::*;
 use crate::audit::scan::Scanned;
 use crate::audit::summary::summarize;
 use crate::decision::evaluate;
+use crate::perimeter::config::Enforcement;
 use crate::perimeter::load_perimeters;
 
 const PERIMETER: &str = r#"
@@ -180,7 +181,7 @@ fn the_summary_says_what_deny_would_refuse_and_where() {
     assert_eq!(s.by_rule.get("DP-EP-001"), Some(&1));
     assert_eq!(s.by_rule.get("DP-EP-010"), Some(&1));
     assert_eq!(s.by_namespace.get("team"), Some(&1));
-    assert_eq!(s.by_enforcement.get("Warn"), Some(&1));
+    assert_eq!(s.by_enforcement.get(Enforcement::Warn), 1);
     assert_eq!(
         s.headline(),
         "audit: 4 objects scanned, 3 checked: would deny 2 objects in 2 namespaces if switched to Deny (1 denied under the enforcement in force now)"

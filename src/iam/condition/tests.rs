@@ -554,6 +554,7 @@ fn operator_names_are_exact() {
     assert!(
         Operator::parse("NullIfExists")
             .unwrap_err()
+            .0
             .contains("IfExists")
     );
     assert!(Operator::parse("ForAllValues:Null").is_err());

@@ -27,7 +27,7 @@ pub const DEFAULT_BUDGET: u64 = 2_000_000;
 
 /// The verdict on one dimension.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Verdict {
+pub enum ReasonerVerdict {
     Complies,
     Violates(Box<Witness>),
     /// The search could not finish within its budget, or found a witness the evaluator did not
@@ -38,7 +38,7 @@ pub enum Verdict {
 #[derive(Debug, Clone, PartialEq)]
 pub struct DimensionVerdict {
     pub dimension: Dimension,
-    pub verdict: Verdict,
+    pub verdict: ReasonerVerdict,
 }
 
 /// The dimensions a policy attached this way is judged on.
@@ -79,7 +79,7 @@ pub fn analyze_with_budget(
             .into_iter()
             .map(|dimension| DimensionVerdict {
                 dimension,
-                verdict: Verdict::Complies,
+                verdict: ReasonerVerdict::Complies,
             })
             .collect();
     }
@@ -90,7 +90,7 @@ pub fn analyze_with_budget(
                 .into_iter()
                 .map(|dimension| DimensionVerdict {
                     dimension,
-                    verdict: Verdict::Undecided(format!("too complex to decide: {why}")),
+                    verdict: ReasonerVerdict::Undecided(format!("too complex to decide: {why}")),
                 })
                 .collect();
         }
@@ -101,7 +101,7 @@ pub fn analyze_with_budget(
             .into_iter()
             .map(|dimension| DimensionVerdict {
                 dimension,
-                verdict: Verdict::Undecided(why.clone()),
+                verdict: ReasonerVerdict::Undecided(why.clone()),
             })
             .collect();
     };
@@ -130,7 +130,7 @@ fn decide(
     dimension: Dimension,
     keys: &[String],
     budget: u64,
-) -> Verdict {
+) -> ReasonerVerdict {
     let runs: Vec<(Dimension, Option<&crate::iam::policy::Statement>)> = match dimension {
         Dimension::Enforce => vec![(Dimension::Identity, None), (Dimension::Network, None)],
         d => policy
@@ -144,7 +144,7 @@ fn decide(
         match search.run(preds, target) {
             Found::None => {}
             Found::OverBudget => {
-                return Verdict::Undecided(format!(
+                return ReasonerVerdict::Undecided(format!(
                     "too complex to decide: the search tried {budget} candidate values without an answer"
                 ));
             }
@@ -157,17 +157,17 @@ fn decide(
                 } && perimeter.outside(dimension, &request)
                     && in_model(&request, attachment, perimeter);
                 if !confirmed {
-                    return Verdict::Undecided(
+                    return ReasonerVerdict::Undecided(
                         "the reasoner produced a request the evaluator does not confirm; failing closed".to_owned(),
                     );
                 }
-                return Verdict::Violates(Box::new(Witness::new(
+                return ReasonerVerdict::Violates(Box::new(Witness::new(
                     dimension, request, decision, keys,
                 )));
             }
         }
     }
-    Verdict::Complies
+    ReasonerVerdict::Complies
 }
 
 /// Gives the keys AWS puts in every request a value when the policy never reads them (so the

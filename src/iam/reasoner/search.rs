@@ -31,7 +31,7 @@ fn bit(slot: usize) -> Mask {
 }
 
 #[derive(Debug, Clone, Copy)]
-enum Part {
+enum StatementPart {
     Principal,
     Action,
     Resource,
@@ -42,7 +42,7 @@ enum Part {
 struct Check {
     depth: usize,
     deps: Mask,
-    part: Part,
+    part: StatementPart,
 }
 
 #[derive(Debug, Clone)]
@@ -128,12 +128,12 @@ fn plan(st: &Statement, key_slots: &[(String, usize)], end: usize) -> StatementP
         Check {
             depth: CALLER,
             deps: bit(CALLER),
-            part: Part::Principal,
+            part: StatementPart::Principal,
         },
         Check {
             depth: ACTION,
             deps: bit(ACTION),
-            part: Part::Action,
+            part: StatementPart::Action,
         },
     ];
     let mut resource_deps = bit(ARN);
@@ -147,7 +147,7 @@ fn plan(st: &Statement, key_slots: &[(String, usize)], end: usize) -> StatementP
     checks.push(Check {
         depth: top(resource_deps),
         deps: resource_deps,
-        part: Part::Resource,
+        part: StatementPart::Resource,
     });
     for (i, c) in st.conditions.iter().enumerate() {
         let mut deps = bit(slot_of(&c.key, key_slots, end));
@@ -161,7 +161,7 @@ fn plan(st: &Statement, key_slots: &[(String, usize)], end: usize) -> StatementP
         checks.push(Check {
             depth: top(deps),
             deps,
-            part: Part::Condition(i),
+            part: StatementPart::Condition(i),
         });
     }
     let deps = checks.iter().fold(0, |m, c| m | c.deps);
@@ -309,13 +309,13 @@ impl<'a> Search<'a> {
         }
     }
 
-    fn part_holds(&self, stmt: usize, part: Part, r: &Request) -> bool {
+    fn part_holds(&self, stmt: usize, part: StatementPart, r: &Request) -> bool {
         let st = &self.policy.statements[stmt];
         match part {
-            Part::Principal => principal_matches(st, r),
-            Part::Action => action_matches(st, r),
-            Part::Resource => resource_matches(st, r),
-            Part::Condition(i) => st.conditions[i].holds(r),
+            StatementPart::Principal => principal_matches(st, r),
+            StatementPart::Action => action_matches(st, r),
+            StatementPart::Resource => resource_matches(st, r),
+            StatementPart::Condition(i) => st.conditions[i].holds(r),
         }
     }
 

@@ -48,7 +48,7 @@ fn verdicts(
     statements: Vec<Value>,
     attachment: &Attachment,
     per: &Perimeter,
-) -> Vec<(Dimension, Verdict)> {
+) -> Vec<(Dimension, ReasonerVerdict)> {
     let kind = match attachment {
         Attachment::Bucket { .. } => PolicyKind::BucketPolicy,
         Attachment::Endpoint { .. } => PolicyKind::EndpointPolicy,
@@ -61,7 +61,11 @@ fn verdicts(
         .collect()
 }
 
-fn verdict(statements: Vec<Value>, attachment: &Attachment, dimension: Dimension) -> Verdict {
+fn verdict(
+    statements: Vec<Value>,
+    attachment: &Attachment,
+    dimension: Dimension,
+) -> ReasonerVerdict {
     verdicts(statements, attachment, &perimeter())
         .into_iter()
         .find(|(d, _)| *d == dimension)
@@ -70,16 +74,16 @@ fn verdict(statements: Vec<Value>, attachment: &Attachment, dimension: Dimension
 }
 
 #[track_caller]
-fn violates(v: Verdict) -> Witness {
+fn violates(v: ReasonerVerdict) -> Witness {
     match v {
-        Verdict::Violates(w) => *w,
+        ReasonerVerdict::Violates(w) => *w,
         other => panic!("expected a violation, got {other:?}"),
     }
 }
 
 #[track_caller]
-fn complies(v: Verdict) {
-    assert_eq!(v, Verdict::Complies);
+fn complies(v: ReasonerVerdict) {
+    assert_eq!(v, ReasonerVerdict::Complies);
 }
 
 fn org_only() -> Value {
@@ -479,8 +483,9 @@ fn a_tiny_budget_fails_closed() {
     let policy = Policy::from_value(&doc, PolicyKind::EndpointPolicy).unwrap();
     let v = analyze_with_budget(&policy, &endpoint(), &perimeter(), 3);
     assert!(
-        v.iter()
-            .any(|d| matches!(&d.verdict, Verdict::Undecided(why) if why.contains("too complex"))),
+        v.iter().any(
+            |d| matches!(&d.verdict, ReasonerVerdict::Undecided(why) if why.contains("too complex"))
+        ),
         "{v:?}"
     );
 }

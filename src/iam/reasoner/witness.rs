@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::iam::evaluate::{Decision, StatementRef};
+use crate::iam::evaluate::{Evaluation, StatementRef};
 use crate::iam::request::{Caller, IamKind, Request, Values};
 
 use super::model::Dimension;
@@ -28,7 +28,7 @@ impl Witness {
     pub fn new(
         dimension: Dimension,
         request: Request,
-        decision: Decision,
+        decision: Evaluation,
         keys: &[String],
     ) -> Witness {
         Witness {

@@ -1,4 +1,5 @@
 use super::*;
+use crate::perimeter::load_perimeters;
 
 const CORP: &str = "apiVersion: perimeterguard.io/v1alpha1\nkind: DataPerimeter\nmetadata: {name: corp}\nspec:\n  identity: {trustedOrganizations: [o-abc123def4]}\n";
 
@@ -11,34 +12,6 @@ fn store(files: bool, crds: bool) -> (ConfigStore, Arc<Metrics>) {
 }
 
 #[test]
-fn directories_skip_hidden_entries_and_other_extensions() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("corp.yaml"), CORP).unwrap();
-    std::fs::write(dir.path().join("README.md"), "not configuration").unwrap();
-    // A mounted ConfigMap: the same file again behind the kubelet's hidden folder.
-    std::fs::create_dir(dir.path().join("..data")).unwrap();
-    std::fs::write(dir.path().join("..data/corp.yaml"), CORP).unwrap();
-    std::fs::write(dir.path().join(".corp.yaml.swp"), "garbage").unwrap();
-    let (perimeters, _) = read_files(&[dir.path().to_owned()]).unwrap();
-    assert_eq!(perimeters.len(), 1);
-}
-
-#[test]
-fn a_name_defined_in_two_files_is_an_error_naming_the_file() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("a.yaml"), CORP).unwrap();
-    std::fs::write(dir.path().join("b.yaml"), CORP).unwrap();
-    let e = read_files(&[dir.path().to_owned()]).unwrap_err();
-    assert!(
-        e.contains("b.yaml") && e.contains("\"corp\" is defined twice"),
-        "{e}"
-    );
-    let empty = tempfile::tempdir().unwrap();
-    let e = read_files(&[empty.path().to_owned()]).unwrap_err();
-    assert!(e.starts_with("no DataPerimeter found in "), "{e}");
-}
-
-#[test]
 fn an_invalid_state_keeps_the_last_good_snapshot_and_says_so() {
     let (store, metrics) = store(true, false);
     assert!(!store.is_ready());
@@ -47,11 +20,11 @@ fn an_invalid_state_keeps_the_last_good_snapshot_and_says_so() {
     let first = store.current().unwrap();
     assert_eq!(first.generation(), 1);
     assert!(store.is_ready());
-    store.files_loaded(Err("corp.yaml: spec.identity: bad".into()));
+    store.files_loaded(Err(Rejection::Files(LoadError::Empty("corp.yaml".into()))));
     assert_eq!(store.current().unwrap().hash(), first.hash());
     assert_eq!(
         store.status().last_error.as_deref(),
-        Some("corp.yaml: spec.identity: bad")
+        Some("no DataPerimeter found in corp.yaml")
     );
     let text = metrics.encode();
     assert!(

@@ -1,12 +1,12 @@
 //! The reasoner against the concrete evaluator: whenever some request is allowed and lies outside
 //! the perimeter, the reasoner must say so; whenever it says so, its witness must check out.
 
-mod common;
+use crate::common;
 
 use common::policy_gen;
 use perimeter_guard::iam::pattern;
 use perimeter_guard::iam::reasoner::{
-    self, Attachment, BucketMode, Dimension, Perimeter, ThirdParty, Verdict, in_model,
+    self, Attachment, BucketMode, Dimension, Perimeter, ReasonerVerdict, ThirdParty, in_model,
 };
 use perimeter_guard::iam::request::{Caller, ContextValue, Org, Request};
 use perimeter_guard::iam::{Outcome, Policy, PolicyKind, evaluate};
@@ -203,12 +203,12 @@ proptest! {
         let verdicts = reasoner::analyze(&policy, &att, &per);
         for v in &verdicts {
             match &v.verdict {
-                Verdict::Violates(w) => {
+                ReasonerVerdict::Violates(w) => {
                     prop_assert!(violates(&policy, &w.request, &per, v.dimension), "witness does not violate: {}", w.line());
                     prop_assert!(in_model(&w.request, &att, &per), "witness outside the model: {}", w.line());
                 }
-                Verdict::Undecided(why) => prop_assert!(false, "undecided: {why}\n{doc:#}"),
-                Verdict::Complies => {
+                ReasonerVerdict::Undecided(why) => prop_assert!(false, "undecided: {why}\n{doc:#}"),
+                ReasonerVerdict::Complies => {
                     for (r, variant) in &requests {
                         let r = conform(r.clone(), &att, &per, *variant);
                         if !in_model(&r, &att, &per) {
@@ -265,9 +265,9 @@ fn generated_cases_reach_both_verdicts() {
         let policy = Policy::from_value(&doc, kind(&att)).unwrap();
         for v in reasoner::analyze(&policy, &att, &per) {
             match v.verdict {
-                Verdict::Complies => complies += 1,
-                Verdict::Violates(_) => violates += 1,
-                Verdict::Undecided(why) => panic!("{why}"),
+                ReasonerVerdict::Complies => complies += 1,
+                ReasonerVerdict::Violates(_) => violates += 1,
+                ReasonerVerdict::Undecided(why) => panic!("{why}"),
             }
         }
     }

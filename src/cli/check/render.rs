@@ -1,14 +1,14 @@
-//! The findings of `check` (and later `audit`) as a terminal table, JSON, or SARIF 2.1.0.
+//! The results of `check` and `audit` as a terminal table, JSON, or SARIF 2.1.0.
 
 use serde_json::{Value, json};
 
-use crate::decision::{Decision, Verdict};
-use crate::input::Document;
+use super::manifests::Document;
+use crate::decision::{AdmissionDecision, ObjectVerdict};
+use crate::perimeter::catalog::{RULES, Severity};
 use crate::perimeter::config::Enforcement;
-use crate::perimeter::rules::{RULES, Severity};
 
-/// When `check` exits non-zero.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The least severe finding that fails the run (`--fail-on`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum FailOn {
     Deny,
     Warn,
@@ -17,7 +17,7 @@ pub enum FailOn {
 
 pub struct Checked<'a> {
     pub document: &'a Document,
-    pub verdict: Verdict,
+    pub verdict: ObjectVerdict,
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -38,16 +38,16 @@ pub fn summary(results: &[Checked<'_>]) -> Summary {
     };
     for r in results {
         match &r.verdict {
-            Verdict::Skipped { .. } => s.skipped += 1,
-            Verdict::Checked {
+            ObjectVerdict::Skipped { .. } => s.skipped += 1,
+            ObjectVerdict::Checked {
                 decision, findings, ..
             } => {
                 s.findings += findings.len();
                 match decision {
-                    Decision::Deny => s.denied += 1,
-                    Decision::Warn => s.warned += 1,
-                    Decision::Audit => s.audited += 1,
-                    Decision::Allow => s.passed += 1,
+                    AdmissionDecision::Deny => s.denied += 1,
+                    AdmissionDecision::Warn => s.warned += 1,
+                    AdmissionDecision::Audit => s.audited += 1,
+                    AdmissionDecision::Allow => s.passed += 1,
                 }
             }
         }
@@ -63,8 +63,10 @@ pub fn fails(results: &[Checked<'_>], fail_on: FailOn) -> bool {
         FailOn::Warn => Enforcement::Warn,
     };
     results.iter().any(|r| match &r.verdict {
-        Verdict::Checked { findings, .. } => findings.iter().any(|f| f.enforcement >= threshold),
-        Verdict::Skipped { .. } => false,
+        ObjectVerdict::Checked { findings, .. } => {
+            findings.iter().any(|f| f.enforcement >= threshold)
+        }
+        ObjectVerdict::Skipped { .. } => false,
     })
 }
 
@@ -93,7 +95,7 @@ pub fn text(results: &[Checked<'_>], color: bool) -> String {
             format!("{}:{}", r.document.source, r.document.line)
         };
         match &r.verdict {
-            Verdict::Skipped { object, reason } => {
+            ObjectVerdict::Skipped { object, reason } => {
                 let what = object
                     .as_ref()
                     .map(|o| o.display())
@@ -103,17 +105,17 @@ pub fn text(results: &[Checked<'_>], color: bool) -> String {
                     paint("2", "skip ")
                 ));
             }
-            Verdict::Checked {
+            ObjectVerdict::Checked {
                 object,
                 decision,
                 findings,
                 ..
             } => {
                 let status = match decision {
-                    Decision::Deny => paint("1;31", "DENY "),
-                    Decision::Warn => paint("1;33", "WARN "),
-                    Decision::Audit => paint("36", "AUDIT"),
-                    Decision::Allow => paint("32", "ok   "),
+                    AdmissionDecision::Deny => paint("1;31", "DENY "),
+                    AdmissionDecision::Warn => paint("1;33", "WARN "),
+                    AdmissionDecision::Audit => paint("36", "AUDIT"),
+                    AdmissionDecision::Allow => paint("32", "ok   "),
                 };
                 out.push_str(&format!("{status}  {} ({at})\n", object.display()));
                 let width = findings.iter().map(|f| f.pointer.len()).max().unwrap_or(0);
@@ -179,12 +181,12 @@ pub fn write_json(
 fn json_object(r: &Checked<'_>) -> Value {
     let mut v = json!({"source": r.document.source, "line": r.document.line});
     match &r.verdict {
-        Verdict::Skipped { object, reason } => {
+        ObjectVerdict::Skipped { object, reason } => {
             v["object"] = json!(object);
             v["decision"] = json!("skipped");
             v["reason"] = json!(reason);
         }
-        Verdict::Checked {
+        ObjectVerdict::Checked {
             object,
             family,
             perimeters,
@@ -239,7 +241,7 @@ pub fn sarif(results: &[Checked<'_>]) -> Value {
         .collect();
     let mut sarif_results = Vec::new();
     for r in results {
-        let Verdict::Checked {
+        let ObjectVerdict::Checked {
             object, findings, ..
         } = &r.verdict
         else {
@@ -284,7 +286,7 @@ pub fn sarif(results: &[Checked<'_>]) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::input::parse;
+    use crate::cli::check::manifests::parse;
     use crate::perimeter::load_perimeters;
 
     #[test]

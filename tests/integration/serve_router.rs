@@ -1,7 +1,7 @@
 //! The webhook's router, called in process (tower `oneshot`) with AdmissionReviews built from the
 //! repository's example objects of every provider family and from the shared corpus.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 
@@ -9,7 +9,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use perimeter_guard::admission::Settings;
-use perimeter_guard::decision::{Decision, Verdict, evaluate};
+use perimeter_guard::decision::{AdmissionDecision, ObjectVerdict, evaluate};
 use perimeter_guard::perimeter::{DataPerimeter, load_perimeters};
 use perimeter_guard::server::router::{self, AppState, Limits};
 use perimeter_guard::server::{ConfigStore, Metrics};
@@ -590,7 +590,8 @@ async fn the_webhook_agrees_with_check_on_every_corpus_manifest() {
     let mut checked = 0;
     for file in common::files_below(&dir, "yaml") {
         let text = std::fs::read_to_string(dir.join(&file)).expect("readable");
-        let Ok(documents) = perimeter_guard::input::parse(&text, &file.display().to_string())
+        let Ok(documents) =
+            perimeter_guard::cli::check::manifests::parse(&text, &file.display().to_string())
         else {
             continue;
         };
@@ -615,11 +616,11 @@ async fn the_webhook_agrees_with_check_on_every_corpus_manifest() {
                 d.line
             );
             let expected = match evaluate(&d.value, &perimeters) {
-                Verdict::Checked { decision, .. } => {
+                ObjectVerdict::Checked { decision, .. } => {
                     checked += 1;
-                    decision != Decision::Deny
+                    decision != AdmissionDecision::Deny
                 }
-                Verdict::Skipped { .. } => true,
+                ObjectVerdict::Skipped { .. } => true,
             };
             assert_eq!(r["allowed"], expected, "{}:{}: {r}", file.display(), d.line);
         }

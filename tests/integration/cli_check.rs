@@ -1,6 +1,6 @@
 //! `perimeter-guard check` as a CI pipeline runs it: files, directories, stdin, every output.
 
-mod common;
+use crate::common;
 
 use common::cli::{run, text};
 use serde_json::Value;

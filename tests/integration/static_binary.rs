@@ -4,7 +4,7 @@
 //!
 //! `PERIMETER_GUARD_STATIC_BINARY` names it; `scripts/test.sh` builds it and sets the variable.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -4,7 +4,7 @@
 //! every review in flight is answered. Large reviews at once: memory bounded by the byte budget.
 //! Run with `--nocapture` for the figures recorded in docs/reliability.md.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 use std::sync::Arc;

@@ -1,6 +1,6 @@
 //! `perimeter-guard analyze` as a security engineer runs it.
 
-mod common;
+use crate::common;
 
 use common::cli::{run, text};
 

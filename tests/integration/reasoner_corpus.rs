@@ -2,11 +2,11 @@
 //! carries the exceptions they were written for, and violate, with a witness through the
 //! exception's statement, when it does not.
 
-mod common;
+use crate::common;
 
 use perimeter_guard::iam::pattern;
 use perimeter_guard::iam::reasoner::{
-    self, Attachment, BucketMode, Dimension, Perimeter, ThirdParty, Verdict, Witness,
+    self, Attachment, BucketMode, Dimension, Perimeter, ReasonerVerdict, ThirdParty, Witness,
 };
 use perimeter_guard::iam::{Policy, PolicyKind};
 use serde_json::Value;
@@ -103,7 +103,7 @@ fn analyze(
     kind: PolicyKind,
     attachment: &Attachment,
     per: &Perimeter,
-) -> Vec<(Dimension, Verdict)> {
+) -> Vec<(Dimension, ReasonerVerdict)> {
     let policy = Policy::parse(&read(name), kind).unwrap_or_else(|e| panic!("{name}: {e}"));
     reasoner::analyze(&policy, attachment, per)
         .into_iter()
@@ -111,9 +111,9 @@ fn analyze(
         .collect()
 }
 
-fn witness(v: &[(Dimension, Verdict)], d: Dimension) -> Option<&Witness> {
+fn witness(v: &[(Dimension, ReasonerVerdict)], d: Dimension) -> Option<&Witness> {
     v.iter().find(|(x, _)| *x == d).and_then(|(_, v)| match v {
-        Verdict::Violates(w) => Some(w.as_ref()),
+        ReasonerVerdict::Violates(w) => Some(w.as_ref()),
         _ => None,
     })
 }
@@ -123,7 +123,7 @@ fn endpoint_examples_comply_with_their_exceptions() {
     let per = full_perimeter();
     for name in endpoint_files() {
         for (d, v) in analyze(&name, PolicyKind::EndpointPolicy, &endpoint(), &per) {
-            assert_eq!(v, Verdict::Complies, "{name} {d:?}");
+            assert_eq!(v, ReasonerVerdict::Complies, "{name} {d:?}");
         }
     }
 }
@@ -212,7 +212,7 @@ fn the_bucket_example_grants_nothing_and_enforces_only_for_opted_in_principals()
     ) {
         assert_eq!(
             v,
-            Verdict::Complies,
+            ReasonerVerdict::Complies,
             "{d:?}: the policy has no Allow statement"
         );
     }

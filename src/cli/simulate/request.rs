@@ -1,13 +1,12 @@
-//! `perimeter-guard simulate`: one policy, one request, the decision and the statements behind it.
-//!
-//! The request is a small YAML (or JSON) document; see `docs/simulate.md` for its format.
+//! The request document of `perimeter-guard simulate` (a small YAML or JSON document; see
+//! `docs/simulate.md` for its format), and the renderings of the evaluation.
 
 use std::collections::BTreeMap;
 
 use serde_json::Value;
 
 use crate::iam::request::{Caller, ContextValue, Org, Request, Resource, iam_identity, is_derived};
-use crate::iam::{Decision, Outcome, keys};
+use crate::iam::{Evaluation, Outcome, keys};
 
 /// A request document that does not describe a request, with the path of the offending field.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -195,9 +194,9 @@ fn caller(v: &Value) -> Result<Caller, RequestError> {
     let session = get("session")
         .map(|s| string(s, "principal.session"))
         .transpose()?;
-    let mut id = iam_identity(&arn, session.as_deref()).map_err(|message| RequestError {
+    let mut id = iam_identity(&arn, session.as_deref()).map_err(|e| RequestError {
         path: "principal.arn".into(),
-        message,
+        message: e.into(),
     })?;
     id.org = org(m, "principal")?;
     id.tags = tags(get("tags"), "principal.tags")?;
@@ -267,9 +266,9 @@ fn context(v: &Value) -> Result<BTreeMap<String, ContextValue>, RequestError> {
     let mut out = BTreeMap::new();
     for (key, value) in m {
         let path = format!("context.{key}");
-        let global = keys::validate(key).map_err(|message| RequestError {
+        let global = keys::validate(key).map_err(|e| RequestError {
             path: path.clone(),
-            message,
+            message: e.into(),
         })?;
         let lower = key.to_ascii_lowercase();
         if is_derived(&lower) {
@@ -300,7 +299,7 @@ fn context(v: &Value) -> Result<BTreeMap<String, ContextValue>, RequestError> {
 }
 
 /// The one-line text rendering of a decision.
-pub fn render_text(decision: &Decision) -> String {
+pub fn render_text(decision: &Evaluation) -> String {
     let mut out = format!(
         "decision: {}\n",
         match decision.outcome {
@@ -326,7 +325,7 @@ pub fn render_text(decision: &Decision) -> String {
     out
 }
 
-pub fn render_json(decision: &Decision) -> Value {
+pub fn render_json(decision: &Evaluation) -> Value {
     serde_json::json!({
         "decision": decision.outcome,
         "statements": decision.statements,

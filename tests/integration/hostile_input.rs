@@ -3,13 +3,13 @@
 //! docs/reliability.md). The time bound asserted here is a runaway guard, two orders of magnitude
 //! above what is measured, not a performance target.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 
 use common::admission::{example, example_perimeter, review};
 use perimeter_guard::admission::{self, Settings};
-use perimeter_guard::decision::{Decision, Verdict, evaluate};
+use perimeter_guard::decision::{AdmissionDecision, ObjectVerdict, evaluate};
 use perimeter_guard::iam::{Policy, PolicyKind};
 use perimeter_guard::perimeter::{DataPerimeter, load_perimeters};
 use serde_json::{Value, json};
@@ -38,12 +38,12 @@ fn endpoint_with(policy: &str) -> Value {
 }
 
 /// The decision for an object carrying `policy`, and the messages of its findings.
-fn decide(policy: &str, perimeters: &[DataPerimeter]) -> (Decision, Vec<String>) {
+fn decide(policy: &str, perimeters: &[DataPerimeter]) -> (AdmissionDecision, Vec<String>) {
     match evaluate(&endpoint_with(policy), perimeters) {
-        Verdict::Checked {
+        ObjectVerdict::Checked {
             decision, findings, ..
         } => (decision, findings.into_iter().map(|f| f.message).collect()),
-        Verdict::Skipped { reason, .. } => panic!("skipped: {reason}"),
+        ObjectVerdict::Skipped { reason, .. } => panic!("skipped: {reason}"),
     }
 }
 
@@ -62,11 +62,11 @@ fn deeply_nested_documents_are_refused_not_overflowing_the_stack() {
     let (decision, messages) = timed("endpoint policy nested 100,000 deep", || {
         decide(&deep_json, &perimeters)
     });
-    assert_eq!(decision, Decision::Deny, "{messages:?}");
+    assert_eq!(decision, AdmissionDecision::Deny, "{messages:?}");
 
     let deep_yaml = format!("a: {}1{}", "[".repeat(100_000), "]".repeat(100_000));
     let e = timed("check input: YAML nested 100,000 deep", || {
-        perimeter_guard::input::parse(&deep_yaml, "deep.yaml").expect_err("refused")
+        perimeter_guard::cli::check::manifests::parse(&deep_yaml, "deep.yaml").expect_err("refused")
     });
     assert!(e.to_string().contains("deep.yaml"), "{e}");
     let deep_block = (0..2_000).fold(String::new(), |mut s, i| {
@@ -75,7 +75,8 @@ fn deeply_nested_documents_are_refused_not_overflowing_the_stack() {
         s
     });
     timed("check input: YAML block mappings 2,000 deep", || {
-        perimeter_guard::input::parse(&deep_block, "deep.yaml").expect_err("refused")
+        perimeter_guard::cli::check::manifests::parse(&deep_block, "deep.yaml")
+            .expect_err("refused")
     });
 
     let mut body = review("CREATE", Some(&endpoint_with("{}")), None, false);
@@ -101,7 +102,7 @@ fn huge_and_pathological_policies_fail_closed_within_the_budget() {
     // Far past the 20,480-character endpoint policy limit AWS enforces.
     let many = json!({"Statement": (0..5_000).map(statement).collect::<Vec<_>>()}).to_string();
     let (decision, messages) = timed("5,000 statements (600 KB)", || decide(&many, &perimeters));
-    assert_eq!(decision, Decision::Deny);
+    assert_eq!(decision, AdmissionDecision::Deny);
     assert!(
         messages.iter().any(|m| m.contains("characters")),
         "{messages:?}"
@@ -125,7 +126,7 @@ fn huge_and_pathological_policies_fail_closed_within_the_budget() {
     let (decision, messages) = timed("20 KB of *? wildcards", || {
         decide(&pathological, &perimeters)
     });
-    assert_eq!(decision, Decision::Deny, "{messages:?}");
+    assert_eq!(decision, AdmissionDecision::Deny, "{messages:?}");
     assert!(
         messages.iter().any(|m| m.contains("too complex")),
         "{messages:?}"
@@ -172,7 +173,7 @@ fn huge_and_pathological_policies_fail_closed_within_the_budget() {
     let (decision, messages) = timed("2 keys x 2,000 condition values", || {
         decide(&crowded, &perimeters)
     });
-    assert_eq!(decision, Decision::Deny, "{messages:?}");
+    assert_eq!(decision, AdmissionDecision::Deny, "{messages:?}");
 
     // Many distinct condition keys, each with its own values: the search's dimensions.
     let keys: serde_json::Map<String, Value> = (0..200)
@@ -184,7 +185,7 @@ fn huge_and_pathological_policies_fail_closed_within_the_budget() {
     }]})
     .to_string();
     let (decision, messages) = timed("200 condition keys", || decide(&wide, &perimeters));
-    assert_eq!(decision, Decision::Deny, "{messages:?}");
+    assert_eq!(decision, AdmissionDecision::Deny, "{messages:?}");
     println!("  peak RSS of this test process: {} MiB", peak_rss_mib());
     assert!(peak_rss_mib() < 1024, "{} MiB", peak_rss_mib());
 }
@@ -196,7 +197,10 @@ fn malformed_text_is_an_error_that_says_where() {
     let file = dir.path().join("bad.yaml");
     std::fs::write(&file, b"apiVersion: v1\nkind: \xff\xfe\n").expect("write");
     let e = timed("check input: invalid UTF-8", || {
-        perimeter_guard::input::read_paths(std::slice::from_ref(&file), &mut std::io::empty())
+        perimeter_guard::cli::check::manifests::read_paths(
+            std::slice::from_ref(&file),
+            &mut std::io::empty(),
+        )
     })
     .expect_err("refused");
     assert!(e.to_string().contains("bad.yaml"), "{e}");
@@ -223,7 +227,7 @@ fn malformed_text_is_an_error_that_says_where() {
         bomb.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
     }
     let e = timed("check input: billion laughs", || {
-        perimeter_guard::input::parse(&bomb, "bomb.yaml")
+        perimeter_guard::cli::check::manifests::parse(&bomb, "bomb.yaml")
     })
     .expect_err("refused");
     assert!(e.to_string().contains("bomb.yaml"), "{e}");
@@ -252,7 +256,8 @@ fn malformed_text_is_an_error_that_says_where() {
     let duplicated = r#"{"Statement":[{"Effect":"Deny","Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}"#;
     let e = Policy::parse(duplicated, PolicyKind::BucketPolicy).expect_err("refused");
     assert!(e.to_string().contains("Effect"), "{e}");
-    let e = perimeter_guard::input::parse("a: 1\na: 2\n", "dup.yaml").expect_err("refused");
+    let e = perimeter_guard::cli::check::manifests::parse("a: 1\na: 2\n", "dup.yaml")
+        .expect_err("refused");
     assert!(e.to_string().contains("dup.yaml"), "{e}");
     let body = review("CREATE", Some(&endpoint_with("{}")), None, false).to_string();
     let twice = body.replacen("\"uid\":", "\"uid\":\"other\",\"uid\":", 1);
@@ -265,7 +270,7 @@ fn malformed_text_is_an_error_that_says_where() {
     let e = Policy::parse(mixed, PolicyKind::BucketPolicy).expect_err("refused");
     assert!(e.to_string().contains("stringequals"), "{e}");
     let (decision, _) = decide(mixed, &perimeters);
-    assert_eq!(decision, Decision::Deny);
+    assert_eq!(decision, AdmissionDecision::Deny);
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! SIGTERM on the real binary: readiness fails, new connections are refused, a review already
 //! being received is finished and answered, and the process exits within its grace period.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command};

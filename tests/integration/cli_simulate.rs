@@ -1,6 +1,6 @@
 //! The `perimeter-guard simulate` command as a user runs it: the real binary, real files, stdin.
 
-mod common;
+use crate::common;
 
 use std::process::Output;
 

@@ -52,7 +52,7 @@ pub fn example_perimeter() -> String {
 pub fn example_objects(file: &str) -> Vec<Value> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{file}: {e}"));
-    perimeter_guard::input::parse(&text, file)
+    perimeter_guard::cli::check::manifests::parse(&text, file)
         .unwrap_or_else(|e| panic!("{e}"))
         .into_iter()
         .map(|d| d.value)

@@ -1,10 +1,10 @@
 //! Every example in docs/rules.md does what the page says: the failing object triggers its rule,
 //! the passing object has no finding at all. Every rule of the catalog has a section.
 
-use perimeter_guard::decision::{Verdict, evaluate};
-use perimeter_guard::input;
+use perimeter_guard::cli::check::manifests as input;
+use perimeter_guard::decision::{ObjectVerdict, evaluate};
+use perimeter_guard::perimeter::catalog::RULES;
 use perimeter_guard::perimeter::load_perimeters;
-use perimeter_guard::perimeter::rules::RULES;
 
 fn blocks(section: &str) -> Vec<String> {
     section
@@ -20,10 +20,10 @@ fn rule_ids(doc: &str, perimeter: &str) -> Vec<String> {
     let docs = input::parse(doc, "docs/rules.md").expect("the example parses");
     assert_eq!(docs.len(), 1, "{doc}");
     match evaluate(&docs[0].value, &perimeters) {
-        Verdict::Checked { findings, .. } => {
+        ObjectVerdict::Checked { findings, .. } => {
             findings.iter().map(|f| f.rule.id.to_owned()).collect()
         }
-        Verdict::Skipped { reason, .. } => panic!("example skipped: {reason}\n{doc}"),
+        ObjectVerdict::Skipped { reason, .. } => panic!("example skipped: {reason}\n{doc}"),
     }
 }
 

@@ -2,7 +2,7 @@
 //! specific reason listed here. A file added to or removed from the corpus fails this test until
 //! its expectation is written down.
 
-mod common;
+use crate::common;
 
 use perimeter_guard::iam::{Policy, PolicyKind};
 use serde_json::{Value, json};

@@ -1,6 +1,6 @@
 //! Properties of the concrete evaluator that must hold for every policy and request.
 
-mod common;
+use crate::common;
 
 use common::policy_gen;
 use perimeter_guard::iam::{Outcome, Policy, PolicyKind, evaluate};
@@ -111,7 +111,7 @@ proptest! {
             let a = evaluate(&original, r);
             let b = evaluate(&reordered, r);
             prop_assert_eq!(a.outcome, b.outcome);
-            let sids = |d: &perimeter_guard::iam::Decision| {
+            let sids = |d: &perimeter_guard::iam::Evaluation| {
                 let mut s: Vec<_> = d.statements.iter().map(|s| s.sid.clone()).collect();
                 s.sort();
                 s

@@ -2,7 +2,7 @@
 //! serving, certificate rotation under load, client-certificate authentication, configuration
 //! reload, and graceful shutdown.
 
-mod common;
+use crate::common;
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};

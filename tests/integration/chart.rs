@@ -5,7 +5,7 @@
 //!
 //! `scripts/test.sh` installs helm and exports `PERIMETER_GUARD_HELM`.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -195,7 +195,11 @@ fn the_webhook_covers_exactly_the_checked_kinds() {
     }
     let mut wanted: Vec<String> = checked_kinds()
         .iter()
-        .flat_map(|(g, k, vs, _)| vs.iter().map(move |v| format!("{g}/{v}/{}", plural(k))))
+        .flat_map(|c| {
+            c.versions
+                .iter()
+                .map(move |v| format!("{}/{v}/{}", c.group, plural(c.kind)))
+        })
         .collect();
     covered.sort();
     wanted.sort();
@@ -230,9 +234,10 @@ fn rule_resources_are_the_real_crds_plurals() {
             crd["spec"]["group"].as_str(),
             crd["spec"]["names"]["kind"].as_str(),
         );
-        if let Some((_, k, _, _)) = checked_kinds()
-            .iter()
-            .find(|(g, k, _, _)| Some(*g) == group && Some(*k) == kind)
+        if let Some(k) = checked_kinds()
+            .into_iter()
+            .find(|c| Some(c.group) == group && Some(c.kind) == kind)
+            .map(|c| c.kind)
         {
             assert_eq!(
                 crd["spec"]["names"]["plural"].as_str(),

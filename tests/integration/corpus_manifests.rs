@@ -1,7 +1,7 @@
 //! Every document of the shared corpus of real manifests is adapted or skipped with a reason,
 //! exactly as the corpus index says its kind is (or is not) one the webhook checks.
 
-mod common;
+use crate::common;
 
 use perimeter_guard::resources::{Adapted, Subject, adapt, checked_kinds};
 use serde::Deserialize;
@@ -34,9 +34,9 @@ fn every_manifest_is_adapted_or_skipped_as_indexed() {
             let api = d["apiVersion"].as_str().unwrap_or_default();
             let kind = d["kind"].as_str().unwrap_or_default();
             let (group, version) = api.split_once('/').unwrap_or(("", api));
-            let expected = kinds.iter().any(|(g, k, versions, _)| {
-                *g == group && *k == kind && versions.contains(&version)
-            });
+            let expected = kinds
+                .iter()
+                .any(|k| k.group == group && k.kind == kind && k.versions.contains(&version));
             match adapt(doc) {
                 Adapted::Checked {
                     subjects: s,
@@ -112,7 +112,7 @@ fn crossplane_classic_examples_carry_structured_policies() {
 /// hold placeholders are malformed policies, never crashes.
 #[test]
 fn every_manifest_gets_a_verdict_and_templates_are_malformed_policies() {
-    use perimeter_guard::decision::{Verdict, evaluate};
+    use perimeter_guard::decision::{ObjectVerdict, evaluate};
     use perimeter_guard::perimeter::load_perimeters;
     let perimeter = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -125,12 +125,12 @@ fn every_manifest_gets_a_verdict_and_templates_are_malformed_policies() {
     let (mut checked, mut malformed) = (0, 0);
     for file in common::files_below(&dir, "yaml") {
         let text = std::fs::read_to_string(dir.join(&file)).expect("read");
-        for doc in perimeter_guard::input::parse(&text, &file.to_string_lossy())
+        for doc in perimeter_guard::cli::check::manifests::parse(&text, &file.to_string_lossy())
             .expect("the corpus parses as YAML")
         {
             match evaluate(&doc.value, &perimeters) {
-                Verdict::Skipped { reason, .. } => assert!(!reason.is_empty()),
-                Verdict::Checked { findings, .. } => {
+                ObjectVerdict::Skipped { reason, .. } => assert!(!reason.is_empty()),
+                ObjectVerdict::Checked { findings, .. } => {
                     checked += 1;
                     let policy_text = doc.value.to_string();
                     let invalid = findings

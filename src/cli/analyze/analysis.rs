@@ -1,9 +1,10 @@
-//! `perimeter-guard analyze`: one policy, one or more perimeters, a verdict per dimension and the
+//! The analysis behind `perimeter-guard analyze`: one policy, one or more perimeters, a verdict per dimension and the
 //! request that proves each violation.
 
 use serde_json::{Value, json};
 
-use crate::iam::reasoner::{self, Attachment, Dimension, Verdict};
+use crate::cli::ExitStatus;
+use crate::iam::reasoner::{self, Attachment, Dimension, ReasonerVerdict};
 use crate::iam::{Policy, PolicyError, PolicyKind};
 use crate::perimeter::DataPerimeter;
 
@@ -17,17 +18,17 @@ pub enum Overall {
 
 /// One dimension of one perimeter.
 #[derive(Debug, Clone)]
-pub struct Finding {
+pub struct DimensionFinding {
     pub perimeter: String,
     pub dimension: Dimension,
-    pub verdict: Verdict,
+    pub verdict: ReasonerVerdict,
 }
 
 #[derive(Debug, Clone)]
-pub struct Report {
+pub struct Analysis {
     pub overall: Overall,
     pub error: Option<PolicyError>,
-    pub findings: Vec<Finding>,
+    pub findings: Vec<DimensionFinding>,
 }
 
 /// What a violation in a dimension means, in a sentence.
@@ -52,13 +53,13 @@ pub fn message(dimension: Dimension, attachment: &Attachment) -> &'static str {
 }
 
 /// Parses and analyses a policy against every perimeter given.
-pub fn analyze_text(text: &str, attachment: &Attachment, perimeters: &[DataPerimeter]) -> Report {
+pub fn analyze_text(text: &str, attachment: &Attachment, perimeters: &[DataPerimeter]) -> Analysis {
     let kind = match attachment {
         Attachment::Endpoint { .. } => PolicyKind::EndpointPolicy,
         Attachment::Bucket { .. } => PolicyKind::BucketPolicy,
     };
     match Policy::parse(text, kind) {
-        Err(e) => Report {
+        Err(e) => Analysis {
             overall: Overall::Invalid,
             error: Some(e),
             findings: Vec::new(),
@@ -71,12 +72,12 @@ pub fn analyze_policy(
     policy: &Policy,
     attachment: &Attachment,
     perimeters: &[DataPerimeter],
-) -> Report {
+) -> Analysis {
     let mut findings = Vec::new();
     for dp in perimeters {
         let perimeter = dp.to_perimeter();
         for v in reasoner::analyze(policy, attachment, &perimeter) {
-            findings.push(Finding {
+            findings.push(DimensionFinding {
                 perimeter: dp.metadata.name.clone(),
                 dimension: v.dimension,
                 verdict: v.verdict,
@@ -85,30 +86,30 @@ pub fn analyze_policy(
     }
     let overall = if findings
         .iter()
-        .any(|f| matches!(f.verdict, Verdict::Undecided(_)))
+        .any(|f| matches!(f.verdict, ReasonerVerdict::Undecided(_)))
     {
         Overall::Invalid
     } else if findings
         .iter()
-        .any(|f| matches!(f.verdict, Verdict::Violates(_)))
+        .any(|f| matches!(f.verdict, ReasonerVerdict::Violates(_)))
     {
         Overall::Violates
     } else {
         Overall::Complies
     };
-    Report {
+    Analysis {
         overall,
         error: None,
         findings,
     }
 }
 
-impl Report {
-    pub fn exit_code(&self) -> u8 {
+impl Analysis {
+    pub fn exit_status(&self) -> ExitStatus {
         match self.overall {
-            Overall::Complies => 0,
-            Overall::Violates => 1,
-            Overall::Invalid => 2,
+            Overall::Complies => ExitStatus::Ok,
+            Overall::Violates => ExitStatus::Findings,
+            Overall::Invalid => ExitStatus::Error,
         }
     }
 
@@ -125,15 +126,15 @@ impl Report {
         }
         for f in &self.findings {
             match &f.verdict {
-                Verdict::Complies => {}
-                Verdict::Violates(w) => findings.push(json!({
+                ReasonerVerdict::Complies => {}
+                ReasonerVerdict::Violates(w) => findings.push(json!({
                     "perimeter": f.perimeter,
                     "dimension": f.dimension,
                     "message": message(f.dimension, attachment),
                     "witness": w.to_json(),
                     "statements": w.statements,
                 })),
-                Verdict::Undecided(why) => findings.push(json!({
+                ReasonerVerdict::Undecided(why) => findings.push(json!({
                     "perimeter": f.perimeter,
                     "dimension": f.dimension,
                     "message": why,
@@ -150,9 +151,9 @@ impl Report {
                     "perimeter": f.perimeter,
                     "dimension": f.dimension,
                     "verdict": match f.verdict {
-                        Verdict::Complies => "complies",
-                        Verdict::Violates(_) => "violates",
-                        Verdict::Undecided(_) => "invalid",
+                        ReasonerVerdict::Complies => "complies",
+                        ReasonerVerdict::Violates(_) => "violates",
+                        ReasonerVerdict::Undecided(_) => "invalid",
                     },
                 })
             })
@@ -168,21 +169,23 @@ impl Report {
         for f in &self.findings {
             let name = format!("{}/{}", f.perimeter, f.dimension.name());
             match &f.verdict {
-                Verdict::Complies => out.push_str(&format!("complies  {name}\n")),
-                Verdict::Violates(w) => {
+                ReasonerVerdict::Complies => out.push_str(&format!("complies  {name}\n")),
+                ReasonerVerdict::Violates(w) => {
                     out.push_str(&format!(
                         "VIOLATES  {name}: {}\n",
                         message(f.dimension, attachment)
                     ));
                     out.push_str(&format!("          witness: {}\n", w.line()));
                 }
-                Verdict::Undecided(why) => out.push_str(&format!("INVALID   {name}: {why}\n")),
+                ReasonerVerdict::Undecided(why) => {
+                    out.push_str(&format!("INVALID   {name}: {why}\n"))
+                }
             }
         }
         let violated = self
             .findings
             .iter()
-            .filter(|f| !matches!(f.verdict, Verdict::Complies))
+            .filter(|f| !matches!(f.verdict, ReasonerVerdict::Complies))
             .count();
         out.push_str(&format!(
             "verdict: {} ({} of {} dimension checks failed)\n",

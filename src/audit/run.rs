@@ -1,0 +1,277 @@
+//! One audit of a cluster, from the kubeconfig to the written PolicyReports: what `audit` and the
+//! chart's CronJob run. Rendering the results is the caller's.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use kube::api::{ApiResource, DynamicObject};
+
+use crate::perimeter::crd::{DataPerimeterResource, from_object};
+use crate::perimeter::load::{self, LoadError};
+use crate::perimeter::{ConfigError, DataPerimeter};
+
+use super::policy_report_types::Timestamp;
+use super::policy_reports::{self, WriteError, Written};
+use super::scan::{self, ScanError, ScanOptions, Scanned};
+use super::summary::AuditSummary;
+
+/// Which cluster, as kubectl chooses it.
+#[derive(Debug, Clone, Default)]
+pub struct ClusterAccess {
+    /// Kubeconfig file (default: KUBECONFIG, ~/.kube/config, or the in-cluster service account).
+    pub kubeconfig: Option<PathBuf>,
+    /// Kubeconfig context (default: the current one).
+    pub context: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct AuditOptions {
+    pub cluster: ClusterAccess,
+    /// DataPerimeter files and directories, read as every command reads them.
+    pub perimeter_paths: Vec<PathBuf>,
+    /// Also read the cluster's DataPerimeter custom resources.
+    pub from_cluster: bool,
+    pub scan: ScanOptions,
+    /// Write PolicyReports (one per namespace) and a ClusterPolicyReport.
+    pub write_reports: bool,
+    /// Results kept per PolicyReport (failures first); the summary counts all.
+    pub max_results_per_report: usize,
+    /// Keep every object's result for the caller; without it only the summary is kept, so a
+    /// large cluster costs no per-object memory.
+    pub keep_results: bool,
+}
+
+/// What one audit found and did.
+#[derive(Debug)]
+pub struct AuditRun {
+    pub summary: AuditSummary,
+    /// Every object's result, sorted by namespace, kind and name (empty unless `keep_results`).
+    pub results: Vec<Scanned>,
+    /// Custom resources that were not valid DataPerimeters, left out of the audit.
+    pub invalid_perimeters: Vec<ConfigError>,
+    /// Kinds the cluster does not serve, as `group/version`.
+    pub absent_kinds: Vec<String>,
+    pub reports: Option<ReportsWritten>,
+    pub duration: Duration,
+}
+
+#[derive(Debug)]
+pub struct ReportsWritten {
+    pub written: Written,
+    /// Reports that hold fewer results than they count, with the namespace (`None`: the
+    /// ClusterPolicyReport), the results kept and the total.
+    pub truncated: Vec<(Option<String>, usize, usize)>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    #[error("reading {path}: {source}")]
+    Kubeconfig {
+        path: String,
+        #[source]
+        source: kube::config::KubeconfigError,
+    },
+    #[error("loading the kubeconfig: {0}")]
+    KubeconfigLoad(#[source] kube::config::KubeconfigError),
+    #[error("finding a cluster (kubeconfig or in-cluster service account): {0}")]
+    NoCluster(#[source] kube::config::InferConfigError),
+    #[error("connecting to the API server: {0}")]
+    Connect(#[source] kube::Error),
+    #[error(transparent)]
+    Perimeter(#[from] LoadError),
+    #[error("{server}: listing DataPerimeter objects: {source}")]
+    ListPerimeters {
+        server: String,
+        #[source]
+        source: kube::Error,
+    },
+    #[error("DataPerimeter {0:?} is defined both in the file and as a custom resource")]
+    DefinedInFileAndCluster(String),
+    #[error("no valid DataPerimeter to audit against")]
+    NoPerimeter,
+    #[error("{server}: {source}")]
+    Scan {
+        server: String,
+        #[source]
+        source: ScanError,
+    },
+    #[error("{server}: {source}")]
+    WriteReports {
+        server: String,
+        #[source]
+        source: WriteError,
+    },
+}
+
+impl AuditError {
+    /// Whether the error is in what the user gave (the perimeter), rather than in reaching or
+    /// using the cluster.
+    pub fn is_configuration(&self) -> bool {
+        matches!(
+            self,
+            AuditError::Perimeter(_)
+                | AuditError::DefinedInFileAndCluster(_)
+                | AuditError::NoPerimeter
+        )
+    }
+}
+
+/// Audits the cluster: every checked object, decided as the webhook would. `scanned` counts the
+/// objects as they are decided, for a progress display.
+pub async fn run(options: &AuditOptions, scanned: &AtomicUsize) -> Result<AuditRun, AuditError> {
+    let started = Instant::now();
+    let (client, server) = connect(&options.cluster).await?;
+    let scan_error = |source| AuditError::Scan {
+        server: server.clone(),
+        source,
+    };
+    let (perimeters, invalid_perimeters) = perimeters(options, &client, &server).await?;
+    let discovered = scan::discover(&client).await.map_err(scan_error)?;
+    let now = jiff::Timestamp::now();
+    let stamp = Timestamp {
+        seconds: now.as_second(),
+        nanos: now.subsec_nanosecond(),
+    };
+    // Every object is folded into the summary and the reports as it is decided; only
+    // `keep_results` keeps the verdicts.
+    let mut summary = AuditSummary::default();
+    let mut builder = policy_reports::Builder::new(stamp, options.max_results_per_report);
+    let mut results: Vec<Scanned> = Vec::new();
+    scan::scan(
+        &client,
+        &discovered.served,
+        &perimeters,
+        &options.scan,
+        |o| {
+            scanned.fetch_add(1, Ordering::Relaxed);
+            summary.add(&o);
+            if options.write_reports {
+                builder.add(&o);
+            }
+            if options.keep_results {
+                results.push(o);
+            }
+        },
+    )
+    .await
+    .map_err(scan_error)?;
+    results.sort_by(|a, b| (&a.namespace, &a.kind, &a.name).cmp(&(&b.namespace, &b.kind, &b.name)));
+    let mut reports = None;
+    if options.write_reports {
+        let built = builder.finish();
+        let truncated = built
+            .iter()
+            .filter(|b| b.truncated())
+            .map(|b| (b.namespace.clone(), b.results.len(), b.total))
+            .collect();
+        let figures: BTreeMap<String, String> = [
+            (
+                "perimeterguard.io/audit-finished-at",
+                crate::time::now_rfc3339_seconds(),
+            ),
+            (
+                "perimeterguard.io/audit-duration-seconds",
+                format!("{:.3}", started.elapsed().as_secs_f64()),
+            ),
+            (
+                "perimeterguard.io/objects-scanned",
+                summary.objects.to_string(),
+            ),
+            (
+                "perimeterguard.io/objects-violating",
+                summary.violating.to_string(),
+            ),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        let written = policy_reports::write(&client, &built, &figures)
+            .await
+            .map_err(|source| AuditError::WriteReports {
+                server: server.clone(),
+                source,
+            })?;
+        reports = Some(ReportsWritten { written, truncated });
+    }
+    Ok(AuditRun {
+        summary,
+        results,
+        invalid_perimeters,
+        absent_kinds: discovered.absent,
+        reports,
+        duration: started.elapsed(),
+    })
+}
+
+/// The client, and the API server's address for messages.
+async fn connect(access: &ClusterAccess) -> Result<(kube::Client, String), AuditError> {
+    let options = kube::config::KubeConfigOptions {
+        context: access.context.clone(),
+        ..Default::default()
+    };
+    let config = match &access.kubeconfig {
+        Some(path) => {
+            let file = kube::config::Kubeconfig::read_from(path).map_err(|source| {
+                AuditError::Kubeconfig {
+                    path: path.display().to_string(),
+                    source,
+                }
+            })?;
+            kube::Config::from_custom_kubeconfig(file, &options)
+                .await
+                .map_err(AuditError::KubeconfigLoad)?
+        }
+        None if access.context.is_some() => kube::Config::from_kubeconfig(&options)
+            .await
+            .map_err(AuditError::KubeconfigLoad)?,
+        None => kube::Config::infer().await.map_err(AuditError::NoCluster)?,
+    };
+    let server = config.cluster_url.to_string();
+    let client = kube::Client::try_from(config).map_err(AuditError::Connect)?;
+    Ok((client, server))
+}
+
+/// The perimeters to audit against: the files, and the valid custom resources with
+/// `from_cluster` (the invalid ones are returned apart, to be reported and left out).
+async fn perimeters(
+    options: &AuditOptions,
+    client: &kube::Client,
+    server: &str,
+) -> Result<(Vec<DataPerimeter>, Vec<ConfigError>), AuditError> {
+    let mut perimeters = if options.perimeter_paths.is_empty() {
+        Vec::new()
+    } else {
+        load::load(&options.perimeter_paths, &mut std::io::stdin())?
+    };
+    let mut invalid = Vec::new();
+    if options.from_cluster {
+        let resource = ApiResource::erase::<DataPerimeterResource>(&());
+        let api: kube::Api<DynamicObject> = kube::Api::all_with(client.clone(), &resource);
+        let list =
+            api.list(&Default::default())
+                .await
+                .map_err(|source| AuditError::ListPerimeters {
+                    server: server.to_owned(),
+                    source,
+                })?;
+        for object in &list.items {
+            match from_object(object) {
+                Ok(dp)
+                    if perimeters
+                        .iter()
+                        .any(|p| p.metadata.name == dp.metadata.name) =>
+                {
+                    return Err(AuditError::DefinedInFileAndCluster(dp.metadata.name));
+                }
+                Ok(dp) => perimeters.push(dp),
+                Err(e) => invalid.push(e),
+            }
+        }
+    }
+    if perimeters.is_empty() {
+        return Err(AuditError::NoPerimeter);
+    }
+    Ok((perimeters, invalid))
+}

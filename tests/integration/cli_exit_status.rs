@@ -1,0 +1,148 @@
+//! The exit codes every command shares, as a CronJob or a CI job reads them: 0 decided, 1
+//! findings, 2 an error (input, perimeter, or a cluster that cannot be reached).
+
+use crate::common;
+
+use common::cli::{run, text};
+
+const PERIMETER: &str = "manifests/examples/dataperimeter.yaml";
+
+/// A kubeconfig naming an API server on a loopback port nothing listens on.
+fn unreachable_kubeconfig(dir: &std::path::Path) -> std::path::PathBuf {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let path = dir.join("kubeconfig");
+    std::fs::write(
+        &path,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: gone\n  cluster: {{server: \"https://127.0.0.1:{port}\", insecure-skip-tls-verify: true}}\nusers:\n- name: u\n  user: {{token: t}}\ncontexts:\n- name: gone\n  context: {{cluster: gone, user: u}}\ncurrent-context: gone\n"
+        ),
+    )
+    .expect("write kubeconfig");
+    path
+}
+
+#[test]
+fn audit_exits_2_when_the_cluster_cannot_be_reached() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let kubeconfig = unreachable_kubeconfig(dir.path());
+    let out = run(
+        &[
+            "audit",
+            "--kubeconfig",
+            kubeconfig.to_str().expect("utf-8"),
+            "--perimeter",
+            PERIMETER,
+        ],
+        None,
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let error = stderr
+        .lines()
+        .find(|l| l.starts_with("error: "))
+        .unwrap_or_else(|| panic!("an error line: {stderr}"));
+    assert!(
+        error.contains("https://127.0.0.1:"),
+        "names the server: {error}"
+    );
+}
+
+#[test]
+fn audit_exits_2_for_a_missing_kubeconfig_or_perimeter() {
+    let out = run(
+        &[
+            "audit",
+            "--kubeconfig",
+            "missing/kubeconfig",
+            "--perimeter",
+            PERIMETER,
+        ],
+        None,
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("missing/kubeconfig"), "{stderr}");
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let kubeconfig = unreachable_kubeconfig(dir.path());
+    let out = run(
+        &[
+            "audit",
+            "--kubeconfig",
+            kubeconfig.to_str().expect("utf-8"),
+            "--perimeter",
+            "missing/perimeter.yaml",
+        ],
+        None,
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("missing/perimeter.yaml"), "{stderr}");
+}
+
+#[test]
+fn findings_and_errors_have_distinct_codes_in_every_offline_command() {
+    // check: 1 for findings, 0 for none (--fail-on never), 2 for an unreadable perimeter.
+    let findings = run(
+        &[
+            "check",
+            "--perimeter",
+            PERIMETER,
+            "-f",
+            "manifests/examples",
+        ],
+        None,
+    );
+    assert_eq!(
+        findings.status.code(),
+        Some(1),
+        "{}",
+        text(&findings.stderr)
+    );
+    let never = run(
+        &[
+            "check",
+            "--perimeter",
+            PERIMETER,
+            "-f",
+            "manifests/examples",
+            "--fail-on",
+            "never",
+        ],
+        None,
+    );
+    assert_eq!(never.status.code(), Some(0), "{}", text(&never.stderr));
+    let error = run(
+        &[
+            "check",
+            "--perimeter",
+            "missing.yaml",
+            "-f",
+            "manifests/examples",
+        ],
+        None,
+    );
+    assert_eq!(error.status.code(), Some(2));
+    assert!(text(&error.stderr).starts_with("error: missing.yaml: "));
+    // Standard input can feed one input only.
+    let both = run(&["check", "--perimeter", "-", "-f", "-"], Some(""));
+    assert_eq!(both.status.code(), Some(2));
+    assert!(
+        text(&both.stderr).contains("only one of the perimeter and the manifests"),
+        "{}",
+        text(&both.stderr)
+    );
+}
+
+#[test]
+fn the_exit_codes_are_in_the_help() {
+    let out = run(&["--help"], None);
+    let help = text(&out.stdout);
+    assert!(help.contains("Exit status:"), "{help}");
+    for line in ["  0  decided", "  1  findings", "  2  error"] {
+        assert!(help.contains(line), "{line:?} in {help}");
+    }
+}

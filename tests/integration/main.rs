@@ -1,0 +1,24 @@
+//! Every integration test in one binary: the tests share one link of the crate and its
+//! dependencies, and `common` once.
+
+mod common;
+
+mod chart;
+mod cli_analyze;
+mod cli_check;
+mod cli_exit_status;
+mod cli_simulate;
+mod corpus_manifests;
+mod corpus_policies;
+mod crd;
+mod hostile_input;
+mod iam_properties;
+mod reasoner_corpus;
+mod reasoner_differential;
+mod rules_doc;
+mod serve_limits;
+mod serve_overload;
+mod serve_router;
+mod serve_shutdown;
+mod serve_tls;
+mod static_binary;
