@@ -11,6 +11,7 @@ mod cli_simulate;
 mod corpus_manifests;
 mod corpus_policies;
 mod crd;
+mod docs_commands;
 mod hostile_input;
 mod iam_properties;
 mod reasoner_corpus;
