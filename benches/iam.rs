@@ -8,6 +8,8 @@ mod common;
 use std::hint::black_box;
 use std::time::Duration;
 
+use std::path::Path;
+
 use criterion::{Criterion, criterion_group, criterion_main};
 use perimeter_guard::cli::simulate::request::parse_request;
 use perimeter_guard::iam::{Policy, PolicyKind, Request, evaluate};
@@ -24,8 +26,11 @@ const REQUESTS: &[&str] = &[
     "principal: {arn: 'arn:aws:iam::111122223333:user/alice', organization: o-abc123def4}\naction: ec2:RunInstances\nresource: {arn: 'arn:aws:ec2:us-east-1:111122223333:instance/i-1', account: '111122223333'}\ncontext: {aws:SourceIp: 10.1.2.3}",
 ];
 
+/// The corpus's policies, or without it the repository's own example policies.
 fn corpus() -> Vec<(String, String, PolicyKind)> {
-    let dir = common::corpus_root().join("policies");
+    let dir = common::corpus_root_if_present()
+        .map(|root| root.join("policies"))
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("examples"));
     common::files_below(&dir, "json")
         .into_iter()
         .filter_map(|rel| {

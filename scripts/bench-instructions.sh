@@ -11,13 +11,13 @@ if ! command -v valgrind >/dev/null; then
   apt-get update -q >/dev/null && apt-get install -y -q valgrind >/dev/null
 fi
 export PERIMETER_GUARD_CORPUS="${PERIMETER_GUARD_CORPUS:-$(cd .. && pwd)/shared/corpus}"
-cargo build -q --release --example handler_instructions
+cargo build -q --release -p perimeter-guard-load-bench --bin handler_instructions
 work=$(mktemp -d "${TMPDIR:-/tmp}/perimeter-guard-instructions.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
 count() {
   valgrind --tool=callgrind --callgrind-out-file="$work/$1.out" --toggle-collect="*$1*" \
-    target/release/examples/handler_instructions >"$work/$1.stdout" 2>"$work/$1.log"
+    target/release/handler_instructions >"$work/$1.stdout" 2>"$work/$1.log"
   awk '/^(summary|totals):/ {print $2; exit}' "$work/$1.out"
 }
 evaluate=$(count evaluate_every_review)

@@ -21,8 +21,8 @@ if ! command -v wrk >/dev/null; then
   apt-get update -q >/dev/null && apt-get install -y -q wrk >/dev/null
 fi
 export PERIMETER_GUARD_CORPUS="${PERIMETER_GUARD_CORPUS:-$(cd .. && pwd)/shared/corpus}"
-cargo build -q --release --bin perimeter-guard --example baseline_server --example review_bodies \
-  --example rego_peer --example start_until_ready
+cargo build -q --release -p perimeter-guard -p perimeter-guard-load-bench --bin perimeter-guard --bin baseline_server --bin review_bodies \
+  --bin rego_peer --bin start_until_ready
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/perimeter-guard-bench.XXXXXX")
 pids=()
@@ -41,7 +41,7 @@ openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=localho
 openssl x509 -req -in "$work/tls.csr" -CA "$work/ca.crt" -CAkey "$work/ca.key" -CAcreateserial \
   -days 1 -extfile <(printf 'subjectAltName=DNS:localhost,IP:127.0.0.1') \
   -out "$work/tls.crt" 2>/dev/null
-target/release/examples/review_bodies "$work/bodies"
+target/release/review_bodies "$work/bodies"
 reviews=$(wc -l < "$work/bodies/manifest.txt")
 smallest=$(find "$work/bodies" -name 'review-*.json' -printf '%s\n' | sort -n | head -1)
 largest=$(find "$work/bodies" -name 'review-*.json' -printf '%s\n' | sort -n | tail -1)
@@ -97,7 +97,7 @@ start_guard() {
   local key=$1; shift
   local health out
   health=$(free_port)
-  out=$(PERIMETER_GUARD_LOG=warn target/release/examples/start_until_ready "127.0.0.1:$health" \
+  out=$(PERIMETER_GUARD_LOG=warn target/release/start_until_ready "127.0.0.1:$health" \
     taskset -c 0 target/release/perimeter-guard serve \
     --perimeter manifests/examples/dataperimeter.yaml \
     --tls-cert-file "$work/tls.crt" --tls-key-file "$work/tls.key" \
@@ -107,13 +107,13 @@ start_guard() {
   eval "ready_${key}=${out#* }"
 }
 
-port=$(free_port); start_plain target/release/examples/baseline_server "127.0.0.1:$port" "$work/tls.crt" "$work/tls.key"
+port=$(free_port); start_plain target/release/baseline_server "127.0.0.1:$port" "$work/tls.crt" "$work/tls.key"
 measure "baseline (canned answer)" "${pids[-1]}" baseline
 port=$(free_port); start_guard guard
 measure "perimeter-guard serve" "$guard_pid" guard
 port=$(free_port); start_guard uncached --decision-cache-bytes 0
 measure "perimeter-guard serve, cache off" "$guard_pid" uncached
-port=$(free_port); start_plain target/release/examples/rego_peer "127.0.0.1:$port" "$work/tls.crt" "$work/tls.key"
+port=$(free_port); start_plain target/release/rego_peer "127.0.0.1:$port" "$work/tls.crt" "$work/tls.key"
 measure "Rego peer (regorus)" "${pids[-1]}" rego
 
 echo "load ($(date -u +%Y-%m-%d), $(git rev-parse --short HEAD 2>/dev/null || echo unknown)): $reviews reviews of $smallest to $largest bytes in the mix; wrk $(wrk -v 2>&1 | awk 'NR == 1 {print $2}'), 1 thread, 8 HTTP/1.1 keep-alive connections over TLS; servers on CPU 0, wrk on CPU 1; $(nproc) CPUs, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"

@@ -28,7 +28,7 @@ toolchain=${FUZZ_TOOLCHAIN:-nightly}
 # AdmissionReview seeds are built from the manifests at fuzz time, not stored.
 reviews="$cache/seeds/admission_review"
 if [ ! -s "$reviews/manifest.txt" ]; then
-  PERIMETER_GUARD_CORPUS="$corpus_root" cargo run -q --release --example review_bodies -- "$reviews"
+  PERIMETER_GUARD_CORPUS="$corpus_root" cargo run -q --release -p perimeter-guard-load-bench --bin review_bodies -- "$reviews"
 fi
 
 seeds() {

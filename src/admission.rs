@@ -7,9 +7,9 @@ mod envelope;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use kube_core::DynamicObject;
-use kube_core::admission::{AdmissionResponse, AdmissionReview, Operation};
-use kube_core::response::{Status, StatusCause, StatusDetails, StatusSummary};
+use kube::core::DynamicObject;
+use kube::core::admission::{AdmissionResponse, AdmissionReview, Operation};
+use kube::core::response::{Status, StatusCause, StatusDetails, StatusSummary};
 use serde_json::Value;
 
 use crate::decision::{AdmissionDecision, ObjectVerdict, evaluate};

@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use kube_core::admission::Operation;
+use kube::core::admission::Operation;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 

@@ -2,10 +2,9 @@
 //! rustls, HTTP/1.1 and h2, TCP_NODELAY) that reads the body and answers a canned AdmissionReview,
 //! with no decision at all: the ceiling any webhook on this stack can reach.
 //!
-//! `cargo run --release --example baseline_server -- LISTEN CERT KEY`
+//! `cargo run --release -p perimeter-guard-load-bench --bin baseline_server -- LISTEN CERT KEY`
 
-#[path = "support/stack.rs"]
-mod stack;
+use perimeter_guard_load_bench::stack;
 
 use axum::Router;
 use axum::body::Bytes;

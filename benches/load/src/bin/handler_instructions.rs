@@ -5,10 +5,7 @@
 //!
 //! `handler_instructions` (needs the shared corpus, as the benches do)
 
-#[path = "../tests/integration/common/corpus.rs"]
-mod common;
-#[path = "../benches/support/reviews.rs"]
-mod reviews;
+use perimeter_guard_load_bench::reviews;
 
 use std::hint::black_box;
 

@@ -2,10 +2,9 @@
 //! each AdmissionReview and deciding it with `benches/rego/perimeter.rego` on the `regorus` engine,
 //! on the blocking pool as `serve` does. What the Rego policy misses is written at its top.
 //!
-//! `cargo run --release --example rego_peer -- LISTEN CERT KEY`
+//! `cargo run --release -p perimeter-guard-load-bench --bin rego_peer -- LISTEN CERT KEY`
 
-#[path = "support/stack.rs"]
-mod stack;
+use perimeter_guard_load_bench::stack;
 
 use std::cell::RefCell;
 
@@ -16,7 +15,7 @@ use axum::response::IntoResponse;
 use axum::routing::post;
 use serde_json::json;
 
-const POLICY: &str = include_str!("../benches/rego/perimeter.rego");
+const POLICY: &str = include_str!("../../../rego/perimeter.rego");
 
 thread_local! {
     // regorus engines are not shared between threads; each blocking thread prepares its own once.

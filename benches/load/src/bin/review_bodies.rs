@@ -2,12 +2,9 @@
 //! as files into a directory, with `manifest.txt` listing them, for load generators that cannot
 //! build them (wrk's Lua script).
 //!
-//! `cargo run --release --example review_bodies -- DIR`
+//! `cargo run --release -p perimeter-guard-load-bench --bin review_bodies -- DIR`
 
-#[path = "../tests/integration/common/corpus.rs"]
-mod common;
-#[path = "../benches/support/reviews.rs"]
-mod reviews;
+use perimeter_guard_load_bench::reviews;
 
 use std::hash::{Hash, Hasher};
 
