@@ -1,7 +1,8 @@
 # The Perimeter Guard image: a static (musl) release binary on distroless/static, running as the
 # non-root user 65532 the chart's securityContext expects. No shell, no libc, nothing else.
 #   docker build -t <registry>/perimeter-guard:<version> .
-FROM rust:1.89-bookworm AS build
+# The same toolchain as rust-toolchain.toml pins, so the musl target below is added to it.
+FROM rust:1.95.0-bookworm AS build
 RUN rustup target add x86_64-unknown-linux-musl \
  && apt-get update && apt-get install -y --no-install-recommends musl-tools \
  && rm -rf /var/lib/apt/lists/*

@@ -119,7 +119,7 @@ fn set_enforcement(cluster: &Cluster, serve: &Serve, enforcement: &str, generati
 }
 
 #[test]
-fn perimeter_guard_in_front_of_a_real_kube_apiserver() {
+fn perimeter_guard_in_front_of_a_real_kube_apiserver_with_the_corpus_crds() {
     let dir = tempfile::tempdir().expect("tempdir");
     // The API server's audit log records the webhook's audit annotations.
     let audit_log = dir.path().join("audit.log");

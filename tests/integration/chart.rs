@@ -222,7 +222,7 @@ fn the_webhook_covers_exactly_the_checked_kinds() {
 
 /// The plural each rule uses is the one the provider's real CRD declares.
 #[test]
-fn rule_resources_are_the_real_crds_plurals() {
+fn rule_resources_are_the_corpus_crds_plurals() {
     let dir = common::corpus_root().join("crds");
     let mut compared = 0;
     for rel in common::files_below(&dir, "yaml") {

@@ -43,7 +43,7 @@ fn complying_bucket_policy_exits_0() {
 }
 
 #[test]
-fn default_endpoint_policy_violates_with_witnesses_in_json() {
+fn corpus_default_endpoint_policy_violates_with_witnesses_in_json() {
     let policy = corpus("aws-docs-s3-privatelink/default-endpoint-policy-full-access.json");
     let out = run(
         &[

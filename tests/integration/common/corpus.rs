@@ -2,18 +2,45 @@
 
 use std::path::{Path, PathBuf};
 
-/// The corpus of real CRDs, manifests and policies: `PERIMETER_GUARD_CORPUS`, or `../shared/corpus`
-/// beside the repository. A missing corpus fails the test loudly instead of testing nothing.
-pub fn corpus_root() -> PathBuf {
-    let root = std::env::var_os("PERIMETER_GUARD_CORPUS")
+/// Where the corpus of real CRDs, manifests and policies is looked for: `PERIMETER_GUARD_CORPUS`,
+/// or `../shared/corpus` beside the repository.
+pub fn location() -> PathBuf {
+    std::env::var_os("PERIMETER_GUARD_CORPUS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"));
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"))
+}
+
+/// The corpus, for a test that reads it. Every such test has `corpus` in its name, so that
+/// `scripts/test.sh` can skip them, and say so, on a clone without the corpus; run directly, a
+/// missing corpus fails the test loudly instead of testing nothing.
+pub fn corpus_root() -> PathBuf {
+    let root = location();
     assert!(
         root.join("policies").is_dir(),
-        "the corpus is not at {} (set PERIMETER_GUARD_CORPUS to its path)",
+        "the shared corpus is not at {} (set PERIMETER_GUARD_CORPUS to its path; scripts/test.sh \
+         skips the tests that need it when it is missing)",
         root.display()
     );
     root
+}
+
+/// The corpus when it is there, for benchmarks, which then also measure it; `None` (said on
+/// standard error) when it is not, unless `PERIMETER_GUARD_REQUIRE_CORPUS` makes it mandatory.
+pub fn corpus_root_if_present() -> Option<PathBuf> {
+    let root = location();
+    if root.join("policies").is_dir() {
+        return Some(root);
+    }
+    assert!(
+        std::env::var_os("PERIMETER_GUARD_REQUIRE_CORPUS").is_none(),
+        "the shared corpus is required (PERIMETER_GUARD_REQUIRE_CORPUS) but is not at {}",
+        root.display()
+    );
+    eprintln!(
+        "note: the shared corpus is not at {}; only the repository's own examples are measured",
+        root.display()
+    );
+    None
 }
 
 /// Every file with the given extension below `dir`, sorted, as paths relative to `dir`.

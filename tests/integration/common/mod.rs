@@ -9,7 +9,7 @@ pub mod policy_gen;
 pub mod serve;
 
 #[allow(unused_imports)] // not every test crate reads the corpus
-pub use corpus::{corpus_root, files_below};
+pub use corpus::{corpus_root, corpus_root_if_present, files_below};
 
 /// Peak resident memory of a process (`self` or a pid), in MiB, from /proc; 0 when unreadable.
 pub fn peak_rss_mib(pid: &str) -> u64 {
