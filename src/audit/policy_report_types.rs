@@ -136,7 +136,7 @@ pub fn crds_yaml() -> String {
     );
     for crd in [PolicyReport::crd(), ClusterPolicyReport::crd()] {
         out.push_str("---\n");
-        out.push_str(&serde_yaml_ng::to_string(&crd).unwrap_or_default());
+        out.push_str(&crate::yaml::to_string(&crd).unwrap_or_default());
     }
     out
 }

@@ -392,28 +392,190 @@ pub fn parse_bool(text: &str) -> Option<bool> {
     }
 }
 
-/// ISO 8601 date-times (with `Z` or an offset), plain dates (midnight UTC), or epoch seconds.
+/// ISO 8601 date-times (with `Z` or an offset), plain dates (midnight UTC), or epoch seconds, in
+/// milliseconds since the epoch. The text (trimmed) is one of:
+/// - digits only: seconds since the epoch;
+/// - an RFC 3339 date-time, as [`parse_rfc3339`] reads it;
+/// - `YYYY-MM-DDTHH:MM:SS[.fraction]Z`, `YYYY-MM-DDTHH:MMZ` or `YYYY-MM-DD` (midnight), in UTC,
+///   where the year has 1 to 4 digits, or a sign and any number, each other number 1 or 2 digits,
+///   any number may follow whitespace, the fraction is read to the nanosecond (further digits
+///   ignored), and second 60 is a leap second, counted as the next second.
+///
+/// Years run from -9999 to 9999.
 pub fn parse_date(text: &str) -> Option<i64> {
     let text = text.trim();
     if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
         return text.parse::<i64>().ok()?.checked_mul(1000);
     }
-    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
-        return Some(t.timestamp_millis());
+    parse_rfc3339(text)
+        .or_else(|| parse_utc(text))
+        .and_then(|t| t.millis())
+}
+
+/// A date-time as written: its wall-clock date and time, and its offset from UTC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WrittenDateTime {
+    /// A leap second (`:60`) is `:59` here, with `leap_second` set.
+    pub datetime: jiff::civil::DateTime,
+    pub leap_second: bool,
+    /// Seconds east of UTC, less than a day either way.
+    pub offset_seconds: i32,
+}
+
+impl WrittenDateTime {
+    fn new(
+        [year, month, day, hour, minute, second]: [i64; 6],
+        nanosecond: i32,
+        offset_seconds: i32,
+    ) -> Option<WrittenDateTime> {
+        let leap_second = second == 60;
+        let second = if leap_second { 59 } else { second };
+        let datetime = jiff::civil::DateTime::new(
+            i16::try_from(year).ok()?,
+            i8::try_from(month).ok()?,
+            i8::try_from(day).ok()?,
+            i8::try_from(hour).ok()?,
+            i8::try_from(minute).ok()?,
+            i8::try_from(second).ok()?,
+            nanosecond,
+        )
+        .ok()?;
+        (offset_seconds.abs() < 86_400).then_some(WrittenDateTime {
+            datetime,
+            leap_second,
+            offset_seconds,
+        })
     }
-    for format in [
-        "%Y-%m-%dT%H:%M:%S%.fZ",
-        "%Y-%m-%dT%H:%M:%SZ",
-        "%Y-%m-%dT%H:%MZ",
-    ] {
-        if let Ok(t) = chrono::NaiveDateTime::parse_from_str(text, format) {
-            return Some(t.and_utc().timestamp_millis());
+
+    /// Whole milliseconds since the epoch (rounded down); a leap second counts as the next second.
+    pub fn millis(&self) -> Option<i64> {
+        let epoch = jiff::civil::date(1970, 1, 1).at(0, 0, 0, 0);
+        let nanos = self.datetime.duration_since(epoch).as_nanos()
+            + i128::from(self.leap_second) * 1_000_000_000
+            - i128::from(self.offset_seconds) * 1_000_000_000;
+        i64::try_from(nanos.div_euclid(1_000_000)).ok()
+    }
+}
+
+/// An RFC 3339 date-time: `YYYY-MM-DD`, `T` (or `t`, or a space), `HH:MM:SS`, an optional
+/// fraction (`.` and at least one digit, read to the nanosecond, further digits ignored), and `Z`
+/// (or `z`) or an offset `+HH:MM` or `-HH:MM` (the minus also U+2212) of less than 24 hours.
+/// Second 60 is a leap second.
+pub fn parse_rfc3339(text: &str) -> Option<WrittenDateTime> {
+    let b = text.as_bytes();
+    if b.len() < 19
+        || [(4, b'-'), (7, b'-'), (13, b':'), (16, b':')]
+            .iter()
+            .any(|&(i, c)| b[i] != c)
+        || !matches!(b[10], b'T' | b't' | b' ')
+    {
+        return None;
+    }
+    let two = |i: usize| -> Option<i64> {
+        let (h, l) = (b[i], b[i + 1]);
+        (h.is_ascii_digit() && l.is_ascii_digit()).then(|| i64::from((h - b'0') * 10 + (l - b'0')))
+    };
+    let year = two(0)? * 100 + two(2)?;
+    let fields = [year, two(5)?, two(8)?, two(11)?, two(14)?, two(17)?];
+    let (nanosecond, rest) = match text[19..].strip_prefix('.') {
+        Some(fraction) => fraction_nanos(fraction)?,
+        None => (0, &text[19..]),
+    };
+    let offset = if matches!(rest, "Z" | "z") {
+        0
+    } else {
+        let (negative, hhmm) = if let Some(r) = rest.strip_prefix('+') {
+            (false, r)
+        } else if let Some(r) = rest.strip_prefix(['-', '\u{2212}']) {
+            (true, r)
+        } else {
+            return None;
+        };
+        let &[
+            h1 @ b'0'..=b'9',
+            h2 @ b'0'..=b'9',
+            b':',
+            m1 @ b'0'..=b'5',
+            m2 @ b'0'..=b'9',
+        ] = hhmm.as_bytes()
+        else {
+            return None;
+        };
+        let hours = i32::from((h1 - b'0') * 10 + (h2 - b'0'));
+        let minutes = i32::from((m1 - b'0') * 10 + (m2 - b'0'));
+        let seconds = hours * 3600 + minutes * 60;
+        if negative { -seconds } else { seconds }
+    };
+    WrittenDateTime::new(fields, nanosecond, offset)
+}
+
+/// `YYYY-MM-DDTHH:MM:SS[.fraction]Z`, `YYYY-MM-DDTHH:MMZ` or `YYYY-MM-DD`, read field by field
+/// as [`parse_date`] describes.
+fn parse_utc(text: &str) -> Option<WrittenDateTime> {
+    /// A number after optional whitespace: 1 to `max` digits, or for the year also a sign and
+    /// any number of digits.
+    fn number(s: &mut &str, max: usize, signed: bool) -> Option<i64> {
+        let mut t = s.trim_start();
+        let (mut sign, mut max) = (1, max);
+        if signed && let Some(rest) = t.strip_prefix(['-', '+']) {
+            (sign, max) = (if t.starts_with('-') { -1 } else { 1 }, usize::MAX);
+            t = rest;
         }
+        let len = t.bytes().take(max).take_while(u8::is_ascii_digit).count();
+        let mut n = 0i64;
+        for d in t[..len].bytes() {
+            n = n.checked_mul(10)?.checked_add(i64::from(d - b'0'))?;
+        }
+        *s = &t[len..];
+        (len > 0).then_some(sign * n)
     }
-    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|t| t.and_utc().timestamp_millis())
+    fn literal(s: &mut &str, l: &str) -> Option<()> {
+        *s = s.strip_prefix(l)?;
+        Some(())
+    }
+    let mut rest = text;
+    let s = &mut rest;
+    let year = number(s, 4, true)?;
+    literal(s, "-")?;
+    let month = number(s, 2, false)?;
+    literal(s, "-")?;
+    let day = number(s, 2, false)?;
+    if s.is_empty() {
+        return WrittenDateTime::new([year, month, day, 0, 0, 0], 0, 0);
+    }
+    literal(s, "T")?;
+    let hour = number(s, 2, false)?;
+    literal(s, ":")?;
+    let minute = number(s, 2, false)?;
+    if *s == "Z" {
+        return WrittenDateTime::new([year, month, day, hour, minute, 0], 0, 0);
+    }
+    literal(s, ":")?;
+    let second = number(s, 2, false)?;
+    let nanosecond = match s.strip_prefix('.') {
+        Some(fraction) => {
+            let (n, rest) = fraction_nanos(fraction)?;
+            *s = rest;
+            n
+        }
+        None => 0,
+    };
+    (*s == "Z").then_some(())?;
+    WrittenDateTime::new([year, month, day, hour, minute, second], nanosecond, 0)
+}
+
+/// One or more digits of a fraction of a second: the nanoseconds of the first nine, and the text
+/// after all of them.
+fn fraction_nanos(s: &str) -> Option<(i32, &str)> {
+    let len = s.bytes().take_while(u8::is_ascii_digit).count();
+    let nanos = (0..9).fold(0, |n, i| {
+        n * 10
+            + s.as_bytes()
+                .get(i)
+                .filter(|_| i < len)
+                .map_or(0, |d| i32::from(d - b'0'))
+    });
+    (len > 0).then_some((nanos, &s[len..]))
 }
 
 /// A CIDR block, or a bare address meaning /32 (IPv4) or /128 (IPv6).

@@ -213,14 +213,26 @@ fn condition_value(pair: &Value, at: &str) -> Result<Value, RenderError> {
         let Some(text) = v.as_str() else {
             return err(&format!("{at}/dateValue"), "must be a date-time string");
         };
-        let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) else {
+        let Some(t) = crate::iam::condition::parse_rfc3339(text) else {
             return err(
                 &format!("{at}/dateValue"),
                 format!("{text:?} is not an RFC 3339 date-time"),
             );
         };
-        // Go's layout "2006-01-02T15:04:05-0700".
-        return Ok(json!(t.format("%Y-%m-%dT%H:%M:%S%z").to_string()));
+        // Go's layout "2006-01-02T15:04:05-0700", in the offset written.
+        let (d, offset) = (t.datetime, t.offset_seconds);
+        return Ok(json!(format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{}{:02}{:02}",
+            d.year(),
+            d.month(),
+            d.day(),
+            d.hour(),
+            d.minute(),
+            d.second() + i8::from(t.leap_second),
+            if offset < 0 { '-' } else { '+' },
+            offset.abs() / 3600,
+            offset.abs() % 3600 / 60
+        )));
     }
     if let Some(v) = pair.get("listValue").filter(|v| !v.is_null()) {
         return Ok(v.clone());
@@ -280,6 +292,46 @@ mod tests {
                 }]
             })
         );
+    }
+
+    #[test]
+    fn date_values_render_in_go_layout_in_their_own_offset() {
+        let date = |d: &str| {
+            render(
+                &json!({"statements": [{"effect": "Allow", "principal": {"allowAnon": true},
+                    "action": ["s3:GetObject"], "resource": ["arn:aws:s3:::b/*"],
+                    "condition": [{"operatorKey": "DateLessThan",
+                        "conditions": [{"key": "aws:CurrentTime", "dateValue": d}]}]}]}),
+                "/spec/forProvider/policy",
+            )
+            .map(|r| {
+                r.document["Statement"][0]["Condition"]["DateLessThan"]["aws:CurrentTime"].clone()
+            })
+        };
+        for (written, rendered) in [
+            ("2026-01-31T12:00:00Z", "2026-01-31T12:00:00+0000"),
+            ("2026-01-31t07:00:00.5-05:00", "2026-01-31T07:00:00-0500"),
+            ("2026-01-31 12:00:00-00:00", "2026-01-31T12:00:00+0000"),
+            ("2026-01-31T12:00:00+05:45", "2026-01-31T12:00:00+0545"),
+            ("2016-12-31T23:59:60Z", "2016-12-31T23:59:60+0000"),
+            (
+                "0001-01-01T00:00:00\u{2212}23:59",
+                "0001-01-01T00:00:00-2359",
+            ),
+        ] {
+            assert_eq!(
+                date(written).unwrap_or_else(|e| panic!("{e}")),
+                json!(rendered),
+                "{written}"
+            );
+        }
+        for refused in [
+            "2026-01-31T12:00:00+0500",
+            "2026-01-31",
+            "2026-01-31T12:00:00",
+        ] {
+            assert!(date(refused).is_err(), "{refused}");
+        }
     }
 
     #[test]

@@ -13,7 +13,6 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use base64::Engine;
-use serde::Deserialize;
 use serde_json::Value;
 
 use cluster::{Cluster, Serve, free_port, helm_template, repo};
@@ -71,10 +70,7 @@ fn expected(file: &str) -> BTreeMap<String, (String, Vec<String>)> {
 
 fn objects(file: &str) -> Vec<Value> {
     let text = std::fs::read_to_string(repo(file)).expect("read");
-    serde_yaml_ng::Deserializer::from_str(&text)
-        .map(|d| Value::deserialize(d).expect("YAML"))
-        .filter(|v| !v.is_null())
-        .collect()
+    perimeter_guard::yaml::stream_to_json(&text).expect("YAML")
 }
 
 /// `kind.group` for kubectl, so kinds of the same name in different groups are not confused.
@@ -656,9 +652,10 @@ fn audit_phases(cluster: &Cluster, dir: &std::path::Path) {
     // The audit runs as the chart's audit service account, under the chart's audit RBAC (the
     // CronJob itself is batch/v1, which 1.20 does not serve).
     let rendered = helm_template(&["--show-only", "templates/audit.yaml"]);
-    let rbac: Vec<Value> = serde_yaml_ng::Deserializer::from_str(&rendered)
-        .map(|d| Value::deserialize(d).expect("YAML"))
-        .filter(|o| !o.is_null() && o["kind"] != "CronJob")
+    let rbac: Vec<Value> = perimeter_guard::yaml::stream_to_json(&rendered)
+        .expect("YAML")
+        .into_iter()
+        .filter(|o| o["kind"] != "CronJob")
         .collect();
     assert_eq!(rbac.len(), 3, "service account, role and binding");
     cluster.kubectl_ok(

@@ -12,7 +12,6 @@ use std::process::Command;
 
 use perimeter_guard::resources::checked_kinds;
 use perimeter_guard::resources::webhook_rules::{self, plural};
-use serde::Deserialize;
 use serde_json::{Value, json};
 
 fn repo(path: &str) -> PathBuf {
@@ -42,10 +41,7 @@ fn render(args: &[&str]) -> Result<Vec<Value>, String> {
         return Err(String::from_utf8_lossy(&output.stderr).into_owned());
     }
     let text = String::from_utf8(output.stdout).expect("utf-8");
-    Ok(serde_yaml_ng::Deserializer::from_str(&text)
-        .map(|d| Value::deserialize(d).expect("YAML"))
-        .filter(|v| !v.is_null())
-        .collect())
+    Ok(perimeter_guard::yaml::stream_to_json(&text).expect("YAML"))
 }
 
 fn ok(args: &[&str]) -> Vec<Value> {
@@ -226,10 +222,9 @@ fn rule_resources_are_the_corpus_crds_plurals() {
     let dir = common::corpus_root().join("crds");
     let mut compared = 0;
     for rel in common::files_below(&dir, "yaml") {
-        let crd = Value::deserialize(serde_yaml_ng::Deserializer::from_str(
-            &std::fs::read_to_string(dir.join(&rel)).expect("read"),
-        ))
-        .expect("YAML");
+        let crd =
+            perimeter_guard::yaml::to_json(&std::fs::read_to_string(dir.join(&rel)).expect("read"))
+                .expect("YAML");
         let (group, kind) = (
             crd["spec"]["group"].as_str(),
             crd["spec"]["names"]["kind"].as_str(),
@@ -730,9 +725,9 @@ fn every_value_is_documented_and_in_the_schema() {
             _ => out.push(prefix.to_owned()),
         }
     }
-    let values = Value::deserialize(serde_yaml_ng::Deserializer::from_str(
+    let values = perimeter_guard::yaml::to_json(
         &std::fs::read_to_string(repo("charts/perimeter-guard/values.yaml")).expect("values"),
-    ))
+    )
     .expect("YAML");
     let mut paths = Vec::new();
     leaves("", &values, &mut paths);

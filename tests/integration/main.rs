@@ -23,3 +23,4 @@ mod serve_router;
 mod serve_shutdown;
 mod serve_tls;
 mod static_binary;
+mod yaml_inputs;

@@ -86,6 +86,7 @@ fn files_in(dir: &Path) -> Result<Vec<PathBuf>, InputError> {
 /// Splits a YAML stream at its `---` markers and parses each document; `kind: List` objects
 /// contribute their items.
 pub fn parse(text: &str, source: &str) -> Result<Vec<Document>, InputError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut out = Vec::new();
     for (start, chunk) in chunks(text) {
         let value: Value = crate::yaml::to_json(&chunk).map_err(|e| InputError {

@@ -378,6 +378,83 @@ fn date_comparisons_in_iso_and_epoch() {
     assert!(block(json!({"DateEquals": {k: "yesterday"}})).is_err());
 }
 
+/// Every form `parse_date` reads, with the milliseconds the chrono-based reader before it gave
+/// (values checked against it), and forms both refuse.
+#[test]
+fn date_formats_read_as_before() {
+    let noon = 1_780_315_200_000; // 2026-06-01T12:00:00Z
+    let accepted = [
+        // Epoch seconds.
+        ("1780315200", noon),
+        (" 42 ", 42_000),
+        ("0", 0),
+        // RFC 3339: `T`, `t` or a space; `Z`, `z` or an offset of less than a day, with `-` or
+        // U+2212; fractions to the nanosecond, truncated to the millisecond; leap seconds.
+        ("2026-06-01T12:00:00Z", noon),
+        ("2026-06-01t12:00:00z", noon),
+        ("2026-06-01 12:00:00Z", noon),
+        ("2026-06-01T14:00:00+02:00", noon),
+        ("2026-06-01T07:00:00-05:00", noon),
+        ("2026-06-01T07:00:00\u{2212}05:00", noon),
+        ("2026-06-02T11:59:00+23:59", noon),
+        ("2026-05-31T12:01:00-23:59", noon),
+        ("2026-06-01T12:00:00.5Z", noon + 500),
+        ("2026-06-01T12:00:00.123456789123+00:00", noon + 123),
+        ("2016-12-31T23:59:60Z", 1_483_228_800_000),
+        ("2016-12-31T23:59:60.250Z", 1_483_228_800_250),
+        ("1969-12-31T23:59:59.9995Z", -1),
+        ("0000-01-01T00:00:00Z", -62_167_219_200_000),
+        ("9999-12-31T23:59:59.999Z", 253_402_300_799_999),
+        // In UTC, numbers of one or two digits after optional whitespace, a signed year.
+        ("2026-06-01T12:00Z", noon),
+        ("2026-6-1T12:0Z", noon),
+        ("2026- 6- 1T 9: 5: 7Z", 1_780_304_707_000),
+        ("2026-6-1T9:5:7.25Z", 1_780_304_707_250),
+        ("2026-06-01T12:00:60Z", noon + 60_000),
+        ("+00002026-06-01T12:00:00.000Z", noon),
+        // Dates, at midnight UTC.
+        ("2026-06-01", 1_780_272_000_000),
+        ("2024-02-29", 1_709_164_800_000),
+        ("+2026-06-01", 1_780_272_000_000),
+        ("-0001-01-01", -62_198_755_200_000),
+    ];
+    for (text, ms) in accepted {
+        assert_eq!(parse_date(text), Some(ms), "{text}");
+    }
+    let refused = [
+        "yesterday",
+        "",
+        "1e9",
+        "-5",
+        "2026-06-01T12:00:00",
+        "2026-06-01T12:00:00+0200",
+        "2026-06-01T12:00:00+02",
+        "2026-06-01T12:00:00+24:00",
+        "2026-06-01T12:00:00+02:60",
+        "2026-06-01T12:00:00 Z",
+        "2026-06-01T12:00:00UTC",
+        "2026-06-01T12:00:00+02:00 x",
+        "2026-06-01T12:00:00.Z",
+        "2026-06-01T12Z",
+        "2026-06-01Z",
+        "2026-02-30",
+        "2023-02-29",
+        "2026-13-01",
+        "2026-00-01",
+        "2026-06-01T24:00:00Z",
+        "2026-06-01T12:60Z",
+        "2026-06-01T12:00:61Z",
+        "2026/06/01",
+        "02026-06-01",
+    ];
+    for text in refused {
+        assert_eq!(parse_date(text), None, "{text}");
+    }
+    // The one difference: chrono also read years beyond 9999 (written with a sign).
+    assert_eq!(parse_date("+12345-01-01"), None);
+    assert_eq!(parse_date("-10000-01-01T00:00Z"), None);
+}
+
 #[test]
 fn bool_values_quoted_or_not() {
     let r = with(anon(), "aws:SecureTransport", "false");

@@ -127,10 +127,30 @@ impl Pool {
         let ms: Vec<f64> = self.dates.iter().map(|d| *d as f64).collect();
         boundaries(&ms)
             .into_iter()
-            .filter_map(|m| chrono::DateTime::from_timestamp_millis(m.round() as i64))
-            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+            .filter_map(|m| rfc3339_millis(m.round() as i64))
             .collect()
     }
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.mmmZ` (a year outside 0 to 9999 with its sign; years beyond ±9999 have
+/// none).
+fn rfc3339_millis(ms: i64) -> Option<String> {
+    let days = jiff::Span::new().try_days(ms.div_euclid(86_400_000)).ok()?;
+    let date = jiff::civil::date(1970, 1, 1).checked_add(days).ok()?;
+    let t = ms.rem_euclid(86_400_000);
+    let year = match date.year() {
+        y @ 0..=9999 => format!("{y:04}"),
+        y => format!("{y:+05}"),
+    };
+    Some(format!(
+        "{year}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        date.month(),
+        date.day(),
+        t / 3_600_000,
+        t / 60_000 % 60,
+        t / 1000 % 60,
+        t % 1000
+    ))
 }
 
 /// Each value, a point between each pair of neighbours, and one beyond each end.
@@ -258,6 +278,33 @@ mod tests {
     #[test]
     fn numbers_between_and_beyond() {
         assert_eq!(boundaries(&[10.0, 20.0]), vec![9.0, 10.0, 15.0, 20.0, 21.0]);
+    }
+
+    #[test]
+    fn dates_render_to_the_millisecond_in_utc() {
+        for (ms, text) in [
+            (0, "1970-01-01T00:00:00.000Z"),
+            (-1, "1969-12-31T23:59:59.999Z"),
+            (1_780_315_200_123, "2026-06-01T12:00:00.123Z"),
+            (-62_167_219_200_000, "0000-01-01T00:00:00.000Z"),
+            (-62_167_219_200_001, "-0001-12-31T23:59:59.999Z"),
+            (253_402_300_799_999, "9999-12-31T23:59:59.999Z"),
+        ] {
+            assert_eq!(rfc3339_millis(ms).as_deref(), Some(text), "{ms}");
+        }
+        assert_eq!(rfc3339_millis(253_402_300_800_000), None, "year 10000");
+        let p = Pool {
+            dates: vec![1_780_315_200_000],
+            ..Pool::default()
+        };
+        assert_eq!(
+            p.dates(),
+            [
+                "2026-06-01T11:59:59.999Z",
+                "2026-06-01T12:00:00.000Z",
+                "2026-06-01T12:00:00.001Z"
+            ]
+        );
     }
 
     #[test]

@@ -49,6 +49,43 @@ fn full_document_loads_and_converts() {
     assert!(p.trust_service_principals);
 }
 
+/// `FULL` as a file saved with a byte-order mark and written with anchors and merge keys (the
+/// first merge source winning, explicit keys winning over both), as kubectl would read it.
+const FULL_MERGED: &str = "\u{feff}apiVersion: perimeterguard.io/v1alpha1
+kind: DataPerimeter
+metadata:
+  name: corp
+spec:
+  identity:
+    trustedOrganizations: [o-abc123def4]
+    trustedAccounts: [\"111122223333\"]
+    trustAwsServicePrincipals: true
+  resources:
+    allowedResources: [\"arn:aws:s3:::amazonlinux.*.amazonaws.com/*\"]
+  network:
+    <<:
+      - {allowedVpcEndpoints: [vpce-1a2b3c4d], allowedVpcs: [vpc-1]}
+      - {allowedVpcs: [vpc-2], allowedSourceIps: [203.0.113.0/24, \"2001:db8::/32\"]}
+    allowedVpcs: [vpc-111bbb22]
+  exceptions:
+    principalTags:
+      - &resource-tag {key: \"dp:exclude:resource\", value: \"true\"}
+      - {<<: *resource-tag, key: network-perimeter-exception, perimeters: [network]}
+    thirdParties:
+      - {accounts: [\"222233334444\"], resources: [\"arn:aws:s3:::partner-bucket/*\"]}
+  bucketPolicyMode: Enforce
+";
+
+#[test]
+fn merge_keys_and_a_byte_order_mark_load_as_the_plain_file() {
+    assert_eq!(
+        load_perimeters(FULL_MERGED, "corp.yaml").unwrap(),
+        load_perimeters(FULL, "corp.yaml").unwrap()
+    );
+    let e = load_perimeters(&FULL_MERGED.replace("[vpc-111bbb22]", "[vpc-1]"), "f").unwrap_err();
+    assert_eq!(e.field, "spec.network.allowedVpcs[0]", "{e}");
+}
+
 #[test]
 fn defaults_are_minimal_and_service_principals_trusted() {
     let dps = load_perimeters("apiVersion: perimeterguard.io/v1alpha1\nkind: DataPerimeter\nmetadata: {name: x}\nspec: {}\n", "x").unwrap();
