@@ -4,7 +4,6 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use super::check::render::FailOn;
 use crate::iam::PolicyKind;
 
 /// The exit codes, the same for every command (see [`super::ExitStatus`]).
@@ -192,6 +191,14 @@ pub struct AuditArgs {
     /// Results kept per PolicyReport (failures first); the summary counts all.
     #[arg(long, default_value_t = 1000)]
     pub max_results_per_report: usize,
+}
+
+/// The least severe finding that fails the run (`--fail-on`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Deny,
+    Warn,
+    Never,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]

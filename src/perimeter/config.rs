@@ -43,6 +43,31 @@ pub struct Metadata {
     pub annotations: BTreeMap<String, String>,
 }
 
+/// What Perimeter Guard made of the object, in the Kubernetes condition convention.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DataPerimeterStatus {
+    #[serde(default)]
+    pub conditions: Vec<StatusCondition>,
+}
+
+/// `Accepted` is `True` when the object is in force, `False` (reason `Invalid`) with the error
+/// otherwise.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusCondition {
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// `True`, `False` or `Unknown`.
+    pub status: String,
+    pub reason: String,
+    pub message: String,
+    #[serde(default)]
+    pub observed_generation: i64,
+    /// RFC 3339.
+    pub last_transition_time: String,
+}
+
 /// What is inside the perimeter, and how strictly bucket policies are judged.
 // The derive also defines the cluster-scoped custom resource (`DataPerimeterResource`), so the
 // CRD's schema is this type's and cannot drift from what the files accept.
@@ -54,7 +79,7 @@ pub struct Metadata {
     version = "v1alpha1",
     kind = "DataPerimeter",
     root = "DataPerimeterResource",
-    status = "crate::perimeter::crd::DataPerimeterStatus",
+    status = "DataPerimeterStatus",
     shortname = "dp",
     doc = "A data perimeter: the trusted identities, resources and networks, and how Perimeter Guard enforces them.",
     category = "perimeter-guard",

@@ -1,37 +1,11 @@
-//! The `DataPerimeter` custom resource: its status, and the CRD manifest generated from the type.
+//! The `DataPerimeter` custom resource: the CRD manifest generated from the type, and an object
+//! read from the API server turned into the configuration it describes.
 
 use kube::api::DynamicObject;
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-pub use super::config::DataPerimeterResource;
 use super::config::{API_VERSION, ConfigError, DataPerimeter, KIND};
-
-/// What Perimeter Guard made of the object, in the Kubernetes condition convention.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct DataPerimeterStatus {
-    #[serde(default)]
-    pub conditions: Vec<StatusCondition>,
-}
-
-/// `Accepted` is `True` when the object is in force, `False` (reason `Invalid`) with the error
-/// otherwise.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct StatusCondition {
-    #[serde(rename = "type")]
-    pub type_: String,
-    /// `True`, `False` or `Unknown`.
-    pub status: String,
-    pub reason: String,
-    pub message: String,
-    #[serde(default)]
-    pub observed_generation: i64,
-    /// RFC 3339.
-    pub last_transition_time: String,
-}
+pub use super::config::{DataPerimeterResource, DataPerimeterStatus, StatusCondition};
 
 /// The CustomResourceDefinition, as YAML, for the chart's `crds/` and `perimeter-guard crd`.
 pub fn crd_yaml() -> String {

@@ -13,6 +13,7 @@ mod corpus_policies;
 mod crd;
 mod docs_commands;
 mod hostile_input;
+mod house_rules;
 mod iam_properties;
 mod reasoner_corpus;
 mod reasoner_differential;

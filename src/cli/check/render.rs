@@ -3,17 +3,10 @@
 use serde_json::{Value, json};
 
 use super::manifests::Document;
+pub use crate::cli::args::FailOn;
 use crate::decision::{AdmissionDecision, ObjectVerdict};
 use crate::perimeter::catalog::{RULES, Severity};
 use crate::perimeter::config::Enforcement;
-
-/// The least severe finding that fails the run (`--fail-on`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum FailOn {
-    Deny,
-    Warn,
-    Never,
-}
 
 pub struct Checked<'a> {
     pub document: &'a Document,
