@@ -67,10 +67,38 @@ pub fn is_account_id(text: &str) -> bool {
     text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// An AWS Organizations organization id: `o-` and 10 to 32 lower-case letters or digits (AWS
+/// Organizations API Reference, "Organization": Id, pattern `^o-[a-z0-9]{10,32}$`).
+pub fn is_org_id(text: &str) -> bool {
+    text.strip_prefix("o-").is_some_and(|rest| {
+        (10..=32).contains(&rest.len())
+            && rest
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::iam::pattern::glob;
+
+    #[test]
+    fn organization_ids_have_their_documented_form() {
+        for ok in ["o-abc123def4", "o-0123456789abcdef0123456789abcdef"] {
+            assert!(is_org_id(ok), "{ok}");
+        }
+        for bad in [
+            "o-abc123def",
+            "O-ABC123DEF4",
+            "o-abc123def4*",
+            "o-0123456789abcdef0123456789abcdef0",
+            "${aws:PrincipalOrgID}",
+            "abc123def4",
+        ] {
+            assert!(!is_org_id(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn splits_six_components_keeping_colons_in_the_last() {

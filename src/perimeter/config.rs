@@ -706,13 +706,7 @@ fn each(
 }
 
 fn org_id(v: &str) -> Result<(), NotAnId> {
-    let ok = v.strip_prefix("o-").is_some_and(|rest| {
-        (10..=32).contains(&rest.len())
-            && rest
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-    });
-    if ok {
+    if crate::iam::arn::is_org_id(v) {
         Ok(())
     } else {
         Err(NotAnId::Organization)

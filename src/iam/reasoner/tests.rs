@@ -489,3 +489,35 @@ fn a_tiny_budget_fails_closed() {
         "{v:?}"
     );
 }
+
+/// `aws:PrincipalOrgPaths` holds `o-id/r-root/ou-…/` paths, and an organization id is `o-` and 10
+/// to 32 lower-case letters or digits (IAM User Guide, "AWS global condition context keys",
+/// aws:PrincipalOrgPaths; AWS Organizations API Reference, "Organization", Id). A `StringLike`
+/// pattern with no `/` after the id also matches every organization whose id starts with it.
+#[test]
+fn an_org_path_pattern_without_its_separator_admits_other_organizations() {
+    let loose = json!({"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": format!("{ORG}*")}});
+    let w = violates(verdict(
+        vec![stmt("Allow", json!("*"), loose)],
+        &bucket(),
+        Dimension::Identity,
+    ));
+    let line = w.line();
+    let other = line
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+        .find(|t| t.starts_with(ORG) && t.len() > ORG.len())
+        .unwrap_or_else(|| panic!("an organization whose id extends {ORG}: {line}"));
+    assert!(
+        other.len() <= 34
+            && other[2..]
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()),
+        "{other} is an organization id"
+    );
+    let strict = json!({"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": format!("{ORG}/*")}});
+    complies(verdict(
+        vec![stmt("Allow", json!("*"), strict)],
+        &bucket(),
+        Dimension::Identity,
+    ));
+}

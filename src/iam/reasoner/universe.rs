@@ -412,6 +412,10 @@ fn check_patterns(g: &Gathered) -> Result<(), TooMany> {
     Ok(())
 }
 
+/// What a wildcard in an organization id pattern stands for when a well-formed id is wanted: ten
+/// characters of the id alphabet, so that even `o-*` becomes an id of the shortest legal length.
+const ORG_ID_FILL: &str = "zzzzzzzzzz";
+
 pub fn build(
     policy: &Policy,
     attachment: &Attachment,
@@ -454,6 +458,19 @@ pub fn build(
     for o in path_orgs {
         if !d.orgs.contains(&o) {
             d.orgs.push(o);
+        }
+    }
+    // A wildcard in an organization id or OU-path pattern can stand for the rest of a longer
+    // organization id: `o-abc123def4*` matches `o-abc123def4zzzzzzzzzz/r-…/`, another organization.
+    // The plain witnesses (`*` as nothing, or as `#`) are no organization id, so each pattern also
+    // gets one filled from the id alphabet, long enough to make a well-formed id.
+    for pool in ["org", "orgpath"].iter().filter_map(|n| g.pools.get(*n)) {
+        for glob in &pool.globs {
+            let filled = pattern::witness(glob, ORG_ID_FILL, 'z');
+            let id = filled.split('/').next().unwrap_or_default();
+            if arn::is_org_id(id) && !d.orgs.iter().any(|o| o == id) {
+                d.orgs.push(id.to_owned());
+            }
         }
     }
 
