@@ -13,6 +13,7 @@ pub mod policy;
 pub mod principal;
 pub mod reasoner;
 pub mod request;
+pub mod services;
 pub mod strict_json;
 pub mod template;
 
