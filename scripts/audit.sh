@@ -3,8 +3,8 @@
 #   cargo deny check advisories   (policy in deny.toml: vulnerabilities, unmaintained, unsound, yanked)
 #   cargo audit                   (policy in .cargo/audit.toml)
 #
-# The build machines reach only the package registries, not GitHub, so the tools cannot download
-# the RustSec database themselves. A read-only snapshot of it sits beside the repository
+# Where GitHub cannot be reached (builds that reach only the package registries), the tools cannot
+# download the RustSec database themselves. A read-only snapshot of it sits beside the repository
 # (../shared/advisory-db, or the copy named by PERIMETER_GUARD_ADVISORY_DB) and is the floor: every
 # run checks against at least that. Where github.com/rustsec/advisory-db is reachable, a fresh
 # clone of it is used instead. Both tools always run offline against one local copy, so a run

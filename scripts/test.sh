@@ -4,7 +4,8 @@
 # and caches it outside the checkout (~/.cache/perimeter-guard), so repeat runs are quick.
 #
 # Every step says what it does and how long it took, and the run ends with one summary line per
-# stage and a last line `tests: N passed, N failed, N skipped`.
+# stage and a last line `tests: N passed, N failed, N skipped` (or, when a stage before the tests
+# failed, `tests: not run`).
 #
 # The tests read the shared corpus of real CRDs, manifests and policies from ../shared/corpus
 # beside the repository, or from PERIMETER_GUARD_CORPUS. Without it, the tests that need it
@@ -25,6 +26,7 @@ fail() {
   echo "== FAILED: $*" >&2
   echo "== summary (failed after $((SECONDS - run_started)) s)"
   printf '   %s\n' "${summary[@]}" "$* : FAILED"
+  echo "tests: not run (the run failed before them)"
   exit 1
 }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -149,9 +151,12 @@ record "clippy: passed ($((SECONDS - step_started)) s)"
 step "cargo test"
 test_log=$(mktemp)
 status=0
+# --no-fail-fast, and the benchmarks after the tests whatever their result: a failure anywhere
+# still lets every other test run and be counted.
 {
-  cargo test --locked --lib --bins --tests -- "${skip_corpus[@]}" \
-    && cargo test --locked --benches
+  tests_status=0
+  cargo test --locked --no-fail-fast --lib --bins --tests -- "${skip_corpus[@]}" || tests_status=$?
+  cargo test --locked --no-fail-fast --benches && exit "$tests_status"
 } 2>&1 | tee "$test_log" || status=$?
 passed=$(sed -n 's/^test result: [a-zA-Z]*\. \([0-9]*\) passed.*/\1/p' "$test_log" | awk '{ n += $1 } END { print n + 0 }')
 failed=$(sed -n 's/^test result: .*; \([0-9]*\) failed.*/\1/p' "$test_log" | awk '{ n += $1 } END { print n + 0 }')

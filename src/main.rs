@@ -17,7 +17,20 @@ fn main() -> ExitCode {
     match cli::run(args) {
         Ok(status) => status.into(),
         Err(e) => {
-            eprintln!("error: {}", anyhow::Error::from(e));
+            // Each message is complete; a cause is added only where it says something new (the
+            // connection refused behind a failed discovery, say).
+            let error = anyhow::Error::from(e);
+            let mut message = String::new();
+            for cause in error.chain() {
+                let text = cause.to_string();
+                if !message.contains(&text) {
+                    if !message.is_empty() {
+                        message.push_str(": ");
+                    }
+                    message.push_str(&text);
+                }
+            }
+            eprintln!("error: {message}");
             ExitStatus::Error.into()
         }
     }

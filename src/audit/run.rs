@@ -49,8 +49,6 @@ pub struct AuditRun {
     pub summary: AuditSummary,
     /// Every object's result, sorted by namespace, kind and name (empty unless `keep_results`).
     pub results: Vec<Scanned>,
-    /// Custom resources that were not valid DataPerimeters, left out of the audit.
-    pub invalid_perimeters: Vec<ConfigError>,
     /// Kinds the cluster does not serve, as `group/version`.
     pub absent_kinds: Vec<String>,
     pub reports: Option<ReportsWritten>,
@@ -119,15 +117,21 @@ impl AuditError {
 }
 
 /// Audits the cluster: every checked object, decided as the webhook would. `scanned` counts the
-/// objects as they are decided, for a progress display.
-pub async fn run(options: &AuditOptions, scanned: &AtomicUsize) -> Result<AuditRun, AuditError> {
+/// objects as they are decided, for a progress display; `left_out` hears of every DataPerimeter
+/// custom resource that is not valid, as it is found (so it is said even when the audit then
+/// fails).
+pub async fn run(
+    options: &AuditOptions,
+    scanned: &AtomicUsize,
+    left_out: &dyn Fn(&ConfigError),
+) -> Result<AuditRun, AuditError> {
     let started = Instant::now();
     let (client, server) = connect(&options.cluster).await?;
     let scan_error = |source| AuditError::Scan {
         server: server.clone(),
         source,
     };
-    let (perimeters, invalid_perimeters) = perimeters(options, &client, &server).await?;
+    let perimeters = perimeters(options, &client, &server, left_out).await?;
     let discovered = scan::discover(&client).await.map_err(scan_error)?;
     let now = jiff::Timestamp::now();
     let stamp = Timestamp {
@@ -198,7 +202,6 @@ pub async fn run(options: &AuditOptions, scanned: &AtomicUsize) -> Result<AuditR
     Ok(AuditRun {
         summary,
         results,
-        invalid_perimeters,
         absent_kinds: discovered.absent,
         reports,
         duration: started.elapsed(),
@@ -234,18 +237,18 @@ async fn connect(access: &ClusterAccess) -> Result<(kube::Client, String), Audit
 }
 
 /// The perimeters to audit against: the files, and the valid custom resources with
-/// `from_cluster` (the invalid ones are returned apart, to be reported and left out).
+/// `from_cluster` (the invalid ones go to `left_out`).
 async fn perimeters(
     options: &AuditOptions,
     client: &kube::Client,
     server: &str,
-) -> Result<(Vec<DataPerimeter>, Vec<ConfigError>), AuditError> {
+    left_out: &dyn Fn(&ConfigError),
+) -> Result<Vec<DataPerimeter>, AuditError> {
     let mut perimeters = if options.perimeter_paths.is_empty() {
         Vec::new()
     } else {
         load::load(&options.perimeter_paths, &mut std::io::stdin())?
     };
-    let mut invalid = Vec::new();
     if options.from_cluster {
         let resource = ApiResource::erase::<DataPerimeterResource>(&());
         let api: kube::Api<DynamicObject> = kube::Api::all_with(client.clone(), &resource);
@@ -266,12 +269,12 @@ async fn perimeters(
                     return Err(AuditError::DefinedInFileAndCluster(dp.metadata.name));
                 }
                 Ok(dp) => perimeters.push(dp),
-                Err(e) => invalid.push(e),
+                Err(e) => left_out(&e),
             }
         }
     }
     if perimeters.is_empty() {
         return Err(AuditError::NoPerimeter);
     }
-    Ok((perimeters, invalid))
+    Ok(perimeters)
 }

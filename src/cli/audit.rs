@@ -11,6 +11,7 @@ use super::check::render::{self, Checked, FailOn};
 use super::{CliError, ExitStatus};
 use crate::audit::scan::ScanOptions;
 use crate::audit::{AuditOptions, AuditRun, ClusterAccess};
+use crate::perimeter::ConfigError;
 use crate::perimeter::config::Enforcement;
 
 pub fn run(args: AuditArgs) -> Result<ExitStatus, CliError> {
@@ -19,7 +20,8 @@ pub fn run(args: AuditArgs) -> Result<ExitStatus, CliError> {
     // reuses the memory each page frees instead of spreading it over per-thread heaps.
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
-        .build()?;
+        .build()
+        .map_err(CliError::Runtime)?;
     let options = AuditOptions {
         cluster: ClusterAccess {
             kubeconfig: args.kubeconfig,
@@ -40,7 +42,8 @@ pub fn run(args: AuditArgs) -> Result<ExitStatus, CliError> {
     let scanned = Arc::new(AtomicUsize::new(0));
     let mut audit = runtime.block_on(async {
         let progress = tokio::spawn(show_progress(scanned.clone()));
-        let audit = crate::audit::run(&options, &scanned).await;
+        let left_out = |e: &ConfigError| eprintln!("warning: {e}; left out");
+        let audit = crate::audit::run(&options, &scanned, &left_out).await;
         progress.abort();
         let _ = progress.await;
         if std::io::stderr().is_terminal() {
@@ -50,9 +53,6 @@ pub fn run(args: AuditArgs) -> Result<ExitStatus, CliError> {
     })?;
     for absent in &audit.absent_kinds {
         tracing::info!(group_version = %absent, "not served by this cluster; skipped");
-    }
-    for invalid in &audit.invalid_perimeters {
-        eprintln!("warning: {invalid}; left out");
     }
     if let Some(reports) = &audit.reports {
         for (namespace, kept, total) in &reports.truncated {

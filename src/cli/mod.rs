@@ -68,6 +68,8 @@ pub enum CliError {
     Serve(#[from] serve::ServeCommandError),
     #[error(transparent)]
     Audit(#[from] crate::audit::AuditError),
+    #[error("starting the async runtime: {0}")]
+    Runtime(#[source] std::io::Error),
     #[error("writing the output: {0}")]
     Output(#[from] std::io::Error),
     #[error("writing the output: {0}")]

@@ -18,8 +18,10 @@ pub enum ServeCommandError {
         #[source]
         source: std::io::Error,
     },
-    #[error("starting the async runtime: {0}")]
-    Runtime(#[source] std::io::Error),
+    #[error(
+        "--perimeter -: serve rereads its perimeter files when they change, so standard input cannot be one"
+    )]
+    StdinPerimeter,
     #[error(transparent)]
     Serve(#[from] ServeError),
 }
@@ -36,6 +38,9 @@ pub fn run(args: ServeArgs) -> Result<ExitStatus, CliError> {
     };
     if let Some(n) = args.max_concurrency {
         limits.max_concurrency = n;
+    }
+    if args.perimeter.iter().any(|p| p.as_os_str() == "-") {
+        return Err(ServeCommandError::StdinPerimeter.into());
     }
     if limits.max_pending_bytes < limits.max_body {
         return Err(ServeCommandError::PendingBelowBody {
@@ -78,7 +83,7 @@ pub fn run(args: ServeArgs) -> Result<ExitStatus, CliError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(ServeCommandError::Runtime)?;
+        .map_err(CliError::Runtime)?;
     runtime
         .block_on(server::run(options, listeners, termination()))
         .map_err(ServeCommandError::from)?;

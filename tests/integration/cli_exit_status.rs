@@ -55,6 +55,10 @@ fn audit_exits_2_when_the_cluster_cannot_be_reached() {
         error.contains("https://127.0.0.1:"),
         "names the server: {error}"
     );
+    assert!(
+        error.to_lowercase().contains("connection refused"),
+        "says why, from the error's sources: {error}"
+    );
 }
 
 #[test]
@@ -123,4 +127,23 @@ fn the_exit_codes_are_in_the_help() {
     for line in ["  0  decided", "  1  findings", "  2  error"] {
         assert!(help.contains(line), "{line:?} in {help}");
     }
+}
+
+#[test]
+fn serve_refuses_standard_input_as_a_perimeter() {
+    let out = run(
+        &[
+            "serve",
+            "--perimeter",
+            "-",
+            "--tls-cert-file",
+            "missing.crt",
+            "--tls-key-file",
+            "missing.key",
+        ],
+        Some(""),
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("standard input cannot be one"), "{stderr}");
 }
