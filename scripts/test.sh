@@ -40,6 +40,12 @@ apt_install() {
 step "prerequisites"
 command -v cargo >/dev/null && command -v rustup >/dev/null \
   || fail "prerequisites: cargo and rustup are needed (https://rustup.rs); rust-toolchain.toml then installs the pinned toolchain"
+# The toolchain rust-toolchain.toml pins, where rustup does not install it by itself
+# (RUSTUP_AUTO_INSTALL=0).
+if ! rustc --version >/dev/null 2>&1; then
+  echo "   installing the toolchain rust-toolchain.toml names"
+  rustup toolchain install || fail "prerequisites: rustup could not install the toolchain of rust-toolchain.toml"
+fi
 missing=()
 for tool in npm python3 openssl git; do command -v "$tool" >/dev/null || missing+=("$tool"); done
 if [ ${#missing[@]} -gt 0 ]; then
