@@ -284,6 +284,19 @@ pub fn in_model(request: &Request, attachment: &Attachment, perimeter: &Perimete
     if ALWAYS_PRESENT.iter().any(|(k, _)| !has(k)) {
         return false;
     }
+    // Organization ids have one form (AWS Organizations API Reference, "Organization": Id); a
+    // request naming another comes from or goes to no organization that exists.
+    let caller_org = match &request.caller {
+        Caller::Iam(i) => i.org.as_ref(),
+        _ => None,
+    };
+    if caller_org
+        .into_iter()
+        .chain(request.resource.org.as_ref())
+        .any(|o| !arn::is_org_id(&o.id))
+    {
+        return false;
+    }
     // An ARN that names an account names the resource's owner.
     if let Some(parts) = arn::split(&request.resource.arn)
         && !parts[4].is_empty()

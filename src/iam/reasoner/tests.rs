@@ -521,3 +521,45 @@ fn an_org_path_pattern_without_its_separator_admits_other_organizations() {
         Dimension::Identity,
     ));
 }
+
+/// Organization ids are `o-` and 10 to 32 lower-case letters or digits (AWS Organizations API
+/// Reference, "Organization": Id), and string conditions compare case-sensitively (IAM User
+/// Guide, "IAM JSON policy elements: Condition operators"): an Allow conditioned on an id of
+/// another form matches no request, so the policy grants nothing and complies; the well-formed
+/// twin of the same id grants the organization, and a wildcard pattern also grants longer ids.
+#[test]
+fn an_organization_id_of_no_real_form_matches_no_request() {
+    for impossible in ["O-ABC123DEF4", "o-abc", "o-abc123def4*"] {
+        let condition = json!({"StringEquals": {"aws:PrincipalOrgID": impossible}});
+        complies(verdict(
+            vec![stmt("Allow", json!("*"), condition)],
+            &bucket(),
+            Dimension::Identity,
+        ));
+    }
+    let trusted = json!({"StringEquals": {"aws:PrincipalOrgID": ORG}});
+    complies(verdict(
+        vec![stmt("Allow", json!("*"), trusted)],
+        &bucket(),
+        Dimension::Identity,
+    ));
+    let other = json!({"StringEquals": {"aws:PrincipalOrgID": "o-zzz999yyy8"}});
+    let w = violates(verdict(
+        vec![stmt("Allow", json!("*"), other)],
+        &bucket(),
+        Dimension::Identity,
+    ));
+    assert!(w.line().contains("o-zzz999yyy8"), "{}", w.line());
+    let prefix = json!({"StringLike": {"aws:PrincipalOrgID": "o-abc*"}});
+    let w = violates(verdict(
+        vec![stmt("Allow", json!("*"), prefix)],
+        &bucket(),
+        Dimension::Identity,
+    ));
+    let line = w.line();
+    let org = line
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+        .find(|t| t.starts_with("o-abc") && *t != ORG)
+        .unwrap_or_else(|| panic!("an untrusted organization matching o-abc*: {line}"));
+    assert!(crate::iam::arn::is_org_id(org), "{org} in {line}");
+}

@@ -286,11 +286,12 @@ impl Domains {
 
 fn stems(domain: &str) -> &str {
     match domain {
-        "org" => "o-fresh",
+        // Fresh organization ids are well formed: o- and ten or more of [a-z0-9].
+        "org" => "o-freshorg0",
         "vpce" => "vpce-fresh",
         "vpc" => "vpc-fresh",
         "service" => "fresh-service-",
-        "orgpath" => "o-fresh0/r-fresh/",
+        "orgpath" => "o-freshorg00/r-fresh/",
         _ => "fresh-",
     }
 }
@@ -442,7 +443,7 @@ pub fn build(
     let mut accounts = values::account_witnesses(&account_pool);
     accounts.extend(values::fresh_accounts(2, &everything_taken));
     let org_pool = g.pools.get("org").cloned().unwrap_or_default();
-    let orgs = org_pool.strings(&values::fresh("o-fresh", 2, &everything_taken));
+    let orgs = org_pool.strings(&values::fresh(stems("org"), 2, &everything_taken));
     let mut d = Domains {
         strings,
         accounts,
@@ -523,6 +524,11 @@ pub fn build(
             }
         }
     }
+
+    // Organization ids have one form (o- and 10 to 32 of [a-z0-9]); a literal or pattern witness
+    // of any other form (`O-ABC123DEF4`, `o-abc#`, an unfilled `${...}`) is no organization a
+    // request can come from or go to, so it is no candidate.
+    d.orgs.retain(|o| arn::is_org_id(o));
 
     let (callers, caller_orgs, caller_tags) = callers(&g, &d)?;
     let mut u = Universe {
