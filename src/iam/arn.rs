@@ -78,10 +78,38 @@ pub fn is_org_id(text: &str) -> bool {
     })
 }
 
+/// An EC2-style resource id: the prefix (`vpc-`, `vpce-`, `subnet-`, `sg-`) and 8 or 17
+/// lower-case hexadecimal digits, as EC2 assigns them (Amazon EC2 API Reference, "Vpc": VpcId,
+/// "VpcEndpoint": VpcEndpointId; the 17-digit form since 2018).
+pub fn is_ec2_id(text: &str, prefix: &str) -> bool {
+    text.strip_prefix(prefix).is_some_and(|rest| {
+        (rest.len() == 8 || rest.len() == 17)
+            && rest
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::iam::pattern::glob;
+
+    #[test]
+    fn ec2_ids_have_their_documented_form() {
+        assert!(is_ec2_id("vpce-1a2b3c4d", "vpce-"));
+        assert!(is_ec2_id("vpc-0123456789abcdef0", "vpc-"));
+        for bad in [
+            "vpce-fresh0",
+            "vpce-1A2B3C4D",
+            "vpce-1a2b3c4",
+            "vpce-1a2b3c4d5",
+            "vpce-1a2b*",
+        ] {
+            assert!(!is_ec2_id(bad, "vpce-"), "{bad}");
+        }
+        assert!(!is_ec2_id("vpce-1a2b3c4d", "vpc-"));
+    }
 
     #[test]
     fn organization_ids_have_their_documented_form() {

@@ -342,7 +342,8 @@ fn denials_echo_only_bounded_excerpts_of_tenant_input() {
     let policy = json!({"Statement": [{
         "Sid": format!("S{long}"), "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
         "Resource": format!("arn:aws:s3:::{long}/key"),
-        "Condition": {"StringEquals": {"aws:SourceVpce": format!("vpce-{long}")}}
+        // Not an endpoint id any request can carry, so every real endpoint passes this condition.
+        "Condition": {"StringNotEquals": {"aws:SourceVpce": format!("vpce-{long}")}}
     }]})
     .to_string();
     let mut object = endpoint_with(&policy);

@@ -563,3 +563,43 @@ fn an_organization_id_of_no_real_form_matches_no_request() {
         .unwrap_or_else(|| panic!("an untrusted organization matching o-abc*: {line}"));
     assert!(crate::iam::arn::is_org_id(org), "{org} in {line}");
 }
+
+/// VPC endpoint ids are `vpce-` and 8 or 17 lower-case hexadecimal digits (Amazon EC2 API
+/// Reference, "VpcEndpoint": VpcEndpointId), and `aws:SourceVpce` is compared case-sensitively:
+/// an Allow that only an endpoint of another form satisfies grants nothing; a well-formed
+/// endpoint outside the expected ones is a network violation, shown with a well-formed id, and
+/// so is a pattern, tried filled to a well-formed id.
+#[test]
+fn endpoint_ids_are_drawn_from_their_domain() {
+    let through = |vpce: &str, operator: &str| {
+        verdicts(
+            vec![stmt(
+                "Allow",
+                json!("*"),
+                json!({operator: {"aws:SourceVpce": vpce}}),
+            )],
+            &bucket(),
+            &perimeter(),
+        )
+    };
+    for (dimension, verdict) in through("vpce-NOTANID", "StringEquals") {
+        assert_eq!(verdict, ReasonerVerdict::Complies, "{dimension:?}");
+    }
+    for (vpce, operator, shown) in [
+        ("vpce-0a1b2c3d", "StringEquals", "vpce-0a1b2c3d"),
+        ("vpce-0a1b*", "StringLike", "vpce-0a1b"),
+    ] {
+        let network = through(vpce, operator)
+            .into_iter()
+            .find(|(d, _)| *d == Dimension::Network)
+            .map(|(_, v)| v)
+            .expect("network analysed");
+        let w = violates(network);
+        let line = w.line();
+        let id = line
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+            .find(|t| t.starts_with(shown))
+            .unwrap_or_else(|| panic!("an endpoint like {shown}: {line}"));
+        assert!(crate::iam::arn::is_ec2_id(id, "vpce-"), "{id} in {line}");
+    }
+}

@@ -288,8 +288,9 @@ fn stems(domain: &str) -> &str {
     match domain {
         // Fresh organization ids are well formed: o- and ten or more of [a-z0-9].
         "org" => "o-freshorg0",
-        "vpce" => "vpce-fresh",
-        "vpc" => "vpc-fresh",
+        // Fresh EC2 ids are well formed: the prefix and 8 hexadecimal digits once numbered.
+        "vpce" => "vpce-0000000",
+        "vpc" => "vpc-0000000",
         "service" => "fresh-service-",
         "orgpath" => "o-freshorg00/r-fresh/",
         _ => "fresh-",
@@ -529,6 +530,31 @@ pub fn build(
     // of any other form (`O-ABC123DEF4`, `o-abc#`, an unfilled `${...}`) is no organization a
     // request can come from or go to, so it is no candidate.
     d.orgs.retain(|o| arn::is_org_id(o));
+    // The same for VPC and endpoint ids (the prefix and 8 or 17 lower-case hexadecimal digits):
+    // a pattern is also tried filled to a well-formed id, and candidates of another form go.
+    for (dom, prefix) in [("vpce", "vpce-"), ("vpc", "vpc-")] {
+        let mut filled: Vec<String> = Vec::new();
+        for glob in g
+            .pools
+            .get(dom)
+            .map(|p| p.globs.as_slice())
+            .unwrap_or_default()
+        {
+            for width in 0..=17 {
+                let id = pattern::witness(glob, &"0".repeat(width), '0');
+                if arn::is_ec2_id(&id, prefix) && !filled.contains(&id) {
+                    filled.push(id);
+                }
+            }
+        }
+        let slot = d.strings.entry(dom.to_owned()).or_default();
+        for id in filled {
+            if !slot.contains(&id) {
+                slot.push(id);
+            }
+        }
+        slot.retain(|v| arn::is_ec2_id(v, prefix));
+    }
 
     let (callers, caller_orgs, caller_tags) = callers(&g, &d)?;
     let mut u = Universe {
@@ -893,21 +919,21 @@ fn networks(g: &Gathered, d: &Domains, attachment: &Attachment) -> Vec<Network> 
     } else {
         vec![None]
     };
-    let fresh_or = |domain: &str, stem: &str| -> Vec<String> {
+    let fresh_or = |domain: &str| -> Vec<String> {
         let v = d.of(domain).to_vec();
         if v.is_empty() {
-            vec![format!("{stem}0")]
+            vec![format!("{}0", stems(domain))]
         } else {
             v
         }
     };
     let vpces: Vec<String> = match attachment {
         Attachment::Endpoint { id: Some(id), .. } => vec![id.clone()],
-        _ => fresh_or("vpce", "vpce-fresh"),
+        _ => fresh_or("vpce"),
     };
     let vpcs: Vec<String> = match attachment {
         Attachment::Endpoint { vpc: Some(v), .. } => vec![v.clone()],
-        _ => fresh_or("vpc", "vpc-fresh"),
+        _ => fresh_or("vpc"),
     };
     let mut out = Vec::new();
     // From the internet first: the likeliest witness a reader recognises.
