@@ -17,6 +17,7 @@ mod house_rules;
 mod iam_properties;
 mod reasoner_corpus;
 mod reasoner_differential;
+mod reasoner_witness_ids;
 mod rules_doc;
 mod serve_limits;
 mod serve_overload;
