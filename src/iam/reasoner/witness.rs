@@ -105,6 +105,7 @@ impl Witness {
                 "arn": r.resource.arn,
                 "account": r.resource.account,
                 "organization": r.resource.org.as_ref().map(|o| o.id.clone()),
+                "orgPaths": r.resource.org.as_ref().map(|o| o.paths.clone()),
             },
             "context": context,
             "statements": self.statements,

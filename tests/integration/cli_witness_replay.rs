@@ -1,0 +1,176 @@
+//! The witness is the headline: a request a platform engineer can paste into `simulate`. Every
+//! witness `analyze --output json` prints for these policies, written as a `simulate` request
+//! document (docs/simulate.md), is allowed by `perimeter-guard simulate`, and names only
+//! well-formed organization and endpoint ids.
+
+use crate::common;
+
+use common::cli::{run, text};
+use perimeter_guard::iam::arn::{is_ec2_id, is_org_id};
+use serde_json::{Value, json};
+
+const PERIMETER: &str = "manifests/examples/dataperimeter.yaml";
+
+/// The `simulate` request document for a witness of `analyze --output json`.
+fn request_document(w: &Value) -> Value {
+    let p = &w["principal"];
+    let principal = match p["kind"].as_str().expect("kind") {
+        "anonymous" => json!("anonymous"),
+        "service" => json!({"service": p["service"]}),
+        "root" | "user" | "role-session" | "federated-user" => {
+            let mut principal = json!({
+                "arn": p["arn"],
+                "organization": p["organization"],
+                "orgPaths": p["orgPaths"],
+                "tags": p["tags"],
+            });
+            if let Some(session) = p["session"].as_str() {
+                principal["session"] = json!(session.rsplit('/').next().expect("session name"));
+            }
+            principal
+        }
+        other => panic!("no simulate form for a {other} witness"),
+    };
+    let context: serde_json::Map<String, Value> = w["context"]
+        .as_object()
+        .expect("context")
+        .iter()
+        .filter(|(_, v)| !v.is_null())
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    json!({
+        "principal": principal,
+        "action": w["action"],
+        "resource": w["resource"],
+        "context": context,
+    })
+}
+
+fn witnesses(policy: &str) -> Vec<(String, Value)> {
+    let out = run(
+        &[
+            "analyze",
+            "--kind",
+            "bucket-policy",
+            "--bucket",
+            "example-bucket",
+            "--perimeter",
+            PERIMETER,
+            "--output",
+            "json",
+            policy,
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).expect("json");
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["dimension"].as_str().unwrap_or_default().to_owned(),
+                f["witness"].clone(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn every_witness_is_allowed_by_simulate_and_names_real_ids() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut replayed = 0;
+    for policy in [
+        "examples/analyze/public.json",
+        "examples/analyze/org-path-prefix.json",
+        "examples/analyze/endpoint-prefix.json",
+    ] {
+        for (dimension, witness) in witnesses(policy) {
+            let request = request_document(&witness);
+            let orgs = [
+                &request["principal"]["organization"],
+                &request["resource"]["organization"],
+            ];
+            for org in orgs.into_iter().filter_map(Value::as_str) {
+                assert!(is_org_id(org), "{policy}: organization {org}");
+            }
+            if let Some(vpce) = request["context"]["aws:SourceVpce"].as_str() {
+                assert!(is_ec2_id(vpce, "vpce-"), "{policy}: endpoint {vpce}");
+            }
+            let file = dir.path().join(format!("request-{replayed}.json"));
+            std::fs::write(&file, request.to_string()).expect("write");
+            let out = run(
+                &[
+                    "simulate",
+                    "--kind",
+                    "bucket-policy",
+                    policy,
+                    "--request",
+                    file.to_str().expect("utf-8"),
+                ],
+                None,
+            );
+            assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+            assert!(
+                text(&out.stdout).starts_with("decision: Allow\n"),
+                "{policy} {dimension}: {}\n{request:#}",
+                text(&out.stdout)
+            );
+            replayed += 1;
+        }
+    }
+    assert!(replayed >= 5, "only {replayed} witnesses");
+}
+
+/// The org-path pattern without its `/` grants an organization whose id extends the trusted
+/// one (IAM User Guide, aws:PrincipalOrgPaths); its twin with the separator grants only the
+/// trusted organization's paths and complies on identity.
+#[test]
+fn the_org_path_prefix_witness_is_another_organization_and_its_twin_complies() {
+    let found = witnesses("examples/analyze/org-path-prefix.json");
+    let (_, identity) = found
+        .iter()
+        .find(|(d, _)| d == "identity")
+        .expect("an identity violation");
+    let org = identity["principal"]["organization"]
+        .as_str()
+        .expect("organization");
+    assert!(
+        org.starts_with("o-abc123def4") && org != "o-abc123def4" && is_org_id(org),
+        "{org}"
+    );
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let strict = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("examples/analyze/org-path-prefix.json"),
+    )
+    .expect("read")
+    .replace("o-abc123def4*", "o-abc123def4/*");
+    let file = dir.path().join("strict.json");
+    std::fs::write(&file, strict).expect("write");
+    let out = run(
+        &[
+            "analyze",
+            "--kind",
+            "bucket-policy",
+            "--bucket",
+            "example-bucket",
+            "--perimeter",
+            PERIMETER,
+            "--output",
+            "json",
+            file.to_str().expect("utf-8"),
+        ],
+        None,
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let identity = report["dimensions"]
+        .as_array()
+        .expect("dimensions")
+        .iter()
+        .find(|d| d["dimension"] == "identity")
+        .expect("identity analysed");
+    assert_eq!(identity["verdict"], "complies", "{report:#}");
+}
