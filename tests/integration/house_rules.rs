@@ -1,8 +1,10 @@
 //! The conventions of docs/development.md that a reader relies on, held by a test: every type
-//! name in `src/` is defined once (a name in a message or a log is one type), and no error is a
-//! bare `String` (`Result<_, String>` drops what failed and where).
+//! name in `src/` is defined once (a name in a message or a log is one type), no error is a bare
+//! `String` (`Result<_, String>` drops what failed and where), and the library's top-level modules
+//! import each other in one direction only (cli, server, audit, admission, decision, perimeter,
+//! resources, iam), so each can be read without the ones above it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 fn sources() -> Vec<(PathBuf, String)> {
@@ -110,4 +112,78 @@ fn the_checks_see_what_they_look_for() {
     assert_eq!(defined_type("pub type Shared<T> = Arc<T>;"), Some("Shared"));
     assert_eq!(defined_type("    type Value = Value;"), None);
     assert_eq!(defined_type("let struct_like = 1;"), None);
+}
+
+/// Which top-level modules each top-level module of the library uses through `crate::`, outside
+/// its tests.
+fn module_imports() -> BTreeMap<String, BTreeSet<String>> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let sources = sources();
+    let top = |path: &Path| -> Option<String> {
+        let rel = path.strip_prefix(&src).ok()?;
+        let first = rel.components().next()?.as_os_str().to_str()?;
+        Some(first.trim_end_matches(".rs").to_owned())
+    };
+    let modules: BTreeSet<String> = sources
+        .iter()
+        .filter_map(|(p, _)| top(p))
+        .filter(|m| m != "main" && m != "lib")
+        .collect();
+    let mut imports: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (path, text) in &sources {
+        let Some(from) = top(path) else { continue };
+        if !modules.contains(&from) || path.file_name().is_some_and(|f| f == "tests.rs") {
+            continue;
+        }
+        let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+        for (i, _) in code.match_indices("crate::") {
+            let name: String = code[i + 7..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            if name != from && modules.contains(&name) {
+                imports.entry(from.clone()).or_default().insert(name);
+            }
+        }
+    }
+    imports
+}
+
+#[test]
+fn top_level_modules_import_each_other_in_one_direction() {
+    let imports = module_imports();
+    assert!(
+        imports.get("cli").is_some_and(|i| i.contains("iam")),
+        "the scan sees imports: {imports:?}"
+    );
+    // Depth-first search for a way back to where it started.
+    fn back_to<'a>(
+        start: &'a str,
+        at: &'a str,
+        imports: &'a BTreeMap<String, BTreeSet<String>>,
+        path: &mut Vec<&'a str>,
+    ) -> bool {
+        for next in imports.get(at).into_iter().flatten() {
+            if next == start {
+                path.push(next);
+                return true;
+            }
+            if !path.contains(&next.as_str()) {
+                path.push(next);
+                if back_to(start, next, imports, path) {
+                    return true;
+                }
+                path.pop();
+            }
+        }
+        false
+    }
+    for start in imports.keys() {
+        let mut path = vec![start.as_str()];
+        assert!(
+            !back_to(start, start, &imports, &mut path),
+            "modules import each other in a cycle: {}",
+            path.join(" -> ")
+        );
+    }
 }
