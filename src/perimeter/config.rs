@@ -186,13 +186,10 @@ impl EnforcementCounts {
 
     /// The enforcements seen, by name, in name order.
     pub fn seen(&self) -> impl Iterator<Item = (&'static str, usize)> + '_ {
-        let mut all: Vec<(&'static str, usize)> = Enforcement::ALL
-            .iter()
-            .map(|&e| (e.name(), self.get(e)))
+        [Enforcement::Audit, Enforcement::Deny, Enforcement::Warn]
+            .into_iter()
+            .map(|e| (e.name(), self.get(e)))
             .filter(|&(_, n)| n > 0)
-            .collect();
-        all.sort();
-        all.into_iter()
     }
 }
 
@@ -684,7 +681,7 @@ enum NotAnId {
     Organization,
     #[error("is not a 12-digit account id (quote it in YAML)")]
     Account,
-    #[error("is not an id of the form {0} and 8 or 17 hexadecimal digits")]
+    #[error("is not an id of the form {0} and 8 or 17 lower-case hexadecimal digits")]
     Hex(&'static str),
     #[error(
         "is not an ARN pattern (arn:partition:service:region:account:resource, with * and ? allowed)"
@@ -722,10 +719,7 @@ fn account_id(v: &str) -> Result<(), NotAnId> {
 }
 
 fn hex_id(v: &str, prefix: &'static str) -> Result<(), NotAnId> {
-    let ok = v.strip_prefix(prefix).is_some_and(|rest| {
-        (rest.len() == 8 || rest.len() == 17) && rest.bytes().all(|b| b.is_ascii_hexdigit())
-    });
-    if ok {
+    if crate::iam::arn::is_ec2_id(v, prefix) {
         Ok(())
     } else {
         Err(NotAnId::Hex(prefix))

@@ -207,3 +207,20 @@ fn match_by_kind_namespace_and_labels() {
         "spec.match.labelSelector.matchExpressions[1].values"
     );
 }
+
+/// EC2 assigns VPC, endpoint, subnet and security group ids as the prefix and 8 or 17 lower-case
+/// hexadecimal digits (Amazon EC2 API Reference, "Vpc": VpcId, "VpcEndpoint": VpcEndpointId), and
+/// aws:SourceVpce is compared case-sensitively: an upper-case id would never match a request, so
+/// the perimeter refuses it, naming the field, as the reasoner's id domain does.
+#[test]
+fn ec2_ids_are_the_lower_case_form_ec2_assigns() {
+    let with = |vpce: &str| FULL.replace("vpce-1a2b3c4d", vpce);
+    assert!(load_perimeters(&with("vpce-0a1b2c3d4e5f60718"), "p").is_ok());
+    let e = load_perimeters(&with("vpce-1A2B3C4D"), "p").unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("spec.network.allowedVpcEndpoints[0]")
+            && e.to_string().contains("lower-case hexadecimal"),
+        "{e}"
+    );
+}
