@@ -16,6 +16,7 @@ pub mod request;
 pub mod services;
 pub mod strict_json;
 pub mod template;
+pub mod userid;
 
 pub use error::{Pointer, PolicyError};
 pub use evaluate::{Evaluation, Outcome, StatementRef, evaluate};

@@ -155,6 +155,7 @@ pub const DERIVED_KEYS: &[&str] = &[
     "aws:resourceorgid",
     "aws:resourceorgpaths",
     "aws:resourcetag/",
+    "s3:resourceaccount",
 ];
 
 /// Whether a (lower-cased) key is derived from the caller or resource rather than the context.
@@ -240,6 +241,14 @@ impl Request {
                 _ => None,
             },
             "aws:resourceaccount" => self.resource.account.as_deref().map(Values::One),
+            // The owner of the bucket an S3 request acts on (Amazon S3 User Guide, "Condition
+            // keys for Amazon S3": s3:ResourceAccount); no other service's request has it.
+            "s3:resourceaccount" => self
+                .action
+                .split_once(':')
+                .filter(|(svc, _)| svc.eq_ignore_ascii_case("s3"))
+                .and(self.resource.account.as_deref())
+                .map(Values::One),
             "aws:resourceorgid" => self.resource.org.as_ref().map(|o| Values::One(&o.id)),
             "aws:resourceorgpaths" => self
                 .resource

@@ -9,6 +9,7 @@ use perimeter_guard::iam::reasoner::{
     self, Attachment, BucketMode, Dimension, Perimeter, ReasonerVerdict, ThirdParty, in_model,
 };
 use perimeter_guard::iam::request::{Caller, ContextValue, Org, Request};
+use perimeter_guard::iam::userid;
 use perimeter_guard::iam::{Outcome, Policy, PolicyKind, evaluate};
 use proptest::prelude::*;
 use serde_json::Value;
@@ -91,7 +92,6 @@ const ALWAYS: &[(&str, &str)] = &[
     ("aws:epochtime", "1780000000"),
     ("aws:requestedregion", "us-east-1"),
     ("aws:useragent", "agent"),
-    ("aws:userid", "AIDAEXAMPLE"),
 ];
 
 /// Bends a generated request into one that can reach the attachment (the reasoner's model).
@@ -113,14 +113,26 @@ fn conform(mut r: Request, attachment: &Attachment, perimeter: &Perimeter, varia
                 .unwrap_or_else(|| policy_gen::VPCES[variant as usize % 2].to_owned());
             r.context
                 .insert("aws:sourcevpce".into(), ContextValue::One(vpce));
-            let vpc = vpc.clone().unwrap_or_else(|| "vpc-0abc".into());
+            let vpc = vpc.clone().unwrap_or_else(|| "vpc-0abc1234".into());
+            if variant.is_multiple_of(2) {
+                // aws:SourceVpcArn names the VPC of aws:SourceVpc.
+                r.context.insert(
+                    "aws:sourcevpcarn".into(),
+                    ContextValue::One(format!(
+                        "arn:aws:ec2:us-east-1:{}:vpc/{vpc}",
+                        policy_gen::ACCOUNTS[variant as usize / 2 % 2]
+                    )),
+                );
+            }
             r.context
                 .insert("aws:sourcevpc".into(), ContextValue::One(vpc));
         }
         Attachment::Bucket { name } => {
             if r.context.contains_key("aws:sourcevpce") {
-                r.context
-                    .insert("aws:sourcevpc".into(), ContextValue::One("vpc-0abc".into()));
+                r.context.insert(
+                    "aws:sourcevpc".into(),
+                    ContextValue::One("vpc-0abc1234".into()),
+                );
             } else if !r.context.contains_key("aws:sourceip") {
                 r.context.insert(
                     "aws:sourceip".into(),
@@ -147,7 +159,7 @@ fn conform(mut r: Request, attachment: &Attachment, perimeter: &Perimeter, varia
                 .or(r.resource.account);
             r.resource.org = perimeter.owner_orgs().first().map(|o| Org {
                 id: o.clone(),
-                paths: vec![],
+                paths: vec![format!("{o}/r-ab12/ou-2/")],
             });
         }
     }
@@ -155,6 +167,21 @@ fn conform(mut r: Request, attachment: &Attachment, perimeter: &Perimeter, varia
         r.context.insert(
             "aws:viaawsservice".into(),
             ContextValue::One("false".into()),
+        );
+    }
+    // One account, one organization: the caller's follows the resource owner's when they share
+    // an account.
+    if let (Caller::Iam(i), Some(owner)) = (&mut r.caller, &r.resource.account)
+        && i.account == *owner
+    {
+        i.org.clone_from(&r.resource.org);
+    }
+    // aws:userid follows the caller; a generated one that does not is replaced.
+    let fits = matches!(r.context.get("aws:userid"), Some(ContextValue::One(v)) if userid::follows(&r.caller, v));
+    if !fits {
+        r.context.insert(
+            "aws:userid".into(),
+            ContextValue::One(userid::canonical(&r.caller)),
         );
     }
     if variant.is_multiple_of(3) && matches!(r.caller, Caller::Service { .. }) {

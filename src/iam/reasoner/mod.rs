@@ -8,6 +8,7 @@
 //! by a step budget and says "too complex" rather than run away.
 
 mod model;
+mod related;
 mod search;
 mod universe;
 mod values;
@@ -18,7 +19,7 @@ pub use witness::Witness;
 
 use crate::iam::evaluate::{Outcome, evaluate};
 use crate::iam::policy::{Effect, Policy};
-use crate::iam::request::{Caller, ContextValue, Request};
+use crate::iam::request::{ContextValue, Request};
 
 use search::{Found, Search};
 
@@ -173,18 +174,16 @@ fn decide(
 /// Gives the keys AWS puts in every request a value when the policy never reads them (so the
 /// value cannot change the decision), choosing values that keep the request outside.
 fn complete(mut r: Request) -> Request {
-    let anonymous = matches!(r.caller, Caller::Anonymous);
     for &(key, value) in model::ALWAYS_PRESENT {
-        // Anonymous callers' aws:userid is documented as "anonymous".
-        let value = if key == "aws:userid" && anonymous {
-            "anonymous"
-        } else {
-            value
-        };
         r.context
             .entry(key.to_owned())
             .or_insert_with(|| ContextValue::One(value.to_owned()));
     }
+    // aws:userid follows the caller (IAM User Guide, "Principal key values").
+    let userid = crate::iam::userid::canonical(&r.caller);
+    r.context
+        .entry("aws:userid".to_owned())
+        .or_insert(ContextValue::One(userid));
     r
 }
 

@@ -9,6 +9,7 @@ use ipnet::IpNet;
 use crate::iam::arn;
 use crate::iam::pattern::Tok;
 use crate::iam::request::{Caller, Request, Values};
+use crate::iam::userid;
 
 /// Grant: the policy must not allow anything outside the perimeter. Enforce (bucket policies):
 /// it must also deny, by its own Deny statements, every request from outside.
@@ -268,8 +269,45 @@ pub const ALWAYS_PRESENT: &[(&str, &str)] = &[
     ("aws:epochtime", "1767225600"),
     ("aws:requestedregion", "us-east-1"),
     ("aws:useragent", "fresh-agent"),
-    ("aws:userid", "fresh-userid"),
 ];
+
+/// An account belongs to at most one organization, and sits in one OU (AWS Organizations User
+/// Guide, "Managing accounts"): a request whose caller and resource share an account has the
+/// same organization and path on both sides.
+pub fn one_org_per_account(r: &Request) -> bool {
+    match (&r.caller, &r.resource.account) {
+        (Caller::Iam(i), Some(owner)) if *owner == i.account => i.org == r.resource.org,
+        _ => true,
+    }
+}
+
+/// `aws:userid` follows the caller (see [`crate::iam::userid`]); absent is fine here.
+pub fn userid_follows_caller(r: &Request) -> bool {
+    match r.lookup("aws:userid") {
+        Some(Values::One(v)) => userid::follows(&r.caller, v),
+        Some(Values::Many(_)) => false,
+        None => true,
+    }
+}
+
+/// `aws:SourceVpcArn` is the ARN of the VPC `aws:SourceVpc` names (IAM User Guide, global
+/// condition keys, aws:SourceVpcArn: `arn:aws:ec2:<region>:<account>:vpc/<vpc-id>`); absent is
+/// fine here.
+pub fn source_vpc_arn_names_source_vpc(r: &Request) -> bool {
+    let Some(Values::One(vpc_arn)) = r.lookup("aws:sourcevpcarn") else {
+        return r.lookup("aws:sourcevpcarn").is_none();
+    };
+    let Some(Values::One(vpc)) = r.lookup("aws:sourcevpc") else {
+        return false;
+    };
+    arn::split(vpc_arn).is_some_and(|[_, partition, service, region, account, resource]| {
+        !partition.is_empty()
+            && service == "ec2"
+            && !region.is_empty()
+            && arn::is_account_id(account)
+            && resource.strip_prefix("vpc/") == Some(vpc)
+    })
+}
 
 /// Whether a request is one that can reach a policy with this attachment, by the availability
 /// rules of the keys (IAM User Guide, global condition keys): the requests the reasoner ranges
@@ -281,7 +319,19 @@ pub fn in_model(request: &Request, attachment: &Attachment, perimeter: &Perimete
         Some(Values::One(v)) => Some(v.to_owned()),
         _ => None,
     };
-    if ALWAYS_PRESENT.iter().any(|(k, _)| !has(k)) {
+    if ALWAYS_PRESENT.iter().any(|(k, _)| !has(k)) || !has("aws:userid") {
+        return false;
+    }
+    // A role session's name is one STS accepts (see `userid::is_session_name`).
+    if let Caller::Iam(i) = &request.caller
+        && userid::session_name(i).is_some_and(|s| !userid::is_session_name(s))
+    {
+        return false;
+    }
+    if !userid_follows_caller(request)
+        || !one_org_per_account(request)
+        || !source_vpc_arn_names_source_vpc(request)
+    {
         return false;
     }
     // Organization ids have one form (AWS Organizations API Reference, "Organization": Id); a
@@ -325,6 +375,19 @@ pub fn in_model(request: &Request, attachment: &Attachment, perimeter: &Perimete
         return false;
     }
     if !matches!(request.caller, Caller::Iam(_)) && via_service {
+        return false;
+    }
+    // EC2 ids have one form (see `arn::is_ec2_id`); the attachment's own ids are taken as the
+    // manifest gives them.
+    let (own_vpce, own_vpc) = match attachment {
+        Attachment::Endpoint { id, vpc } => (id.as_deref(), vpc.as_deref()),
+        Attachment::Bucket { .. } => (None, None),
+    };
+    if one("aws:sourcevpce")
+        .is_some_and(|v| Some(v.as_str()) != own_vpce && !arn::is_ec2_id(&v, "vpce-"))
+        || one("aws:sourcevpc")
+            .is_some_and(|v| Some(v.as_str()) != own_vpc && !arn::is_ec2_id(&v, "vpc-"))
+    {
         return false;
     }
     match attachment {

@@ -7,7 +7,9 @@ use crate::iam::evaluate::{action_matches, principal_matches, resource_matches};
 use crate::iam::policy::{Effect, Policy, Statement};
 use crate::iam::request::{Caller, ContextValue, Request, Resource, Values};
 
-use super::model::{CALLED_VIA_KEYS, Dimension, ENDPOINT_KEYS, Perimeter, SERVICE_SOURCE_KEYS};
+use super::model::{
+    self, CALLED_VIA_KEYS, Dimension, ENDPOINT_KEYS, Perimeter, SERVICE_SOURCE_KEYS,
+};
 use super::universe::{Network, Universe};
 
 /// Slots (parts of the request) in search order. Free context keys follow, one slot each.
@@ -65,8 +67,11 @@ enum Pred {
     NotExemptFromNetwork,
     UnexpectedNetwork,
     NotViaAwsService,
-    /// Not a perimeter condition: the request model's own (ARN account = resource account).
+    /// Not perimeter conditions: the request model's own relations between parts.
     ArnAccountConsistent,
+    OneOrgPerAccount,
+    UserIdFollowsCaller,
+    SourceVpcArnNamesSourceVpc,
 }
 
 #[derive(Debug, Clone)]
@@ -113,13 +118,22 @@ fn slot_of(key: &str, key_slots: &[(String, usize)], end: usize) -> usize {
         | "aws:principaltype"
         | "aws:username"
         | "aws:federatedprovider" => CALLER,
-        "aws:resourceaccount" => ACCOUNT,
+        "aws:resourceaccount" | "s3:resourceaccount" => ACCOUNT,
         "aws:resourceorgid" | "aws:resourceorgpaths" => ORG,
         "aws:sourcevpce" | "aws:sourcevpc" | "aws:sourceip" | "aws:vpcsourceip" => NETWORK,
         _ => key_slots
             .iter()
             .find(|(k, _)| k == key)
             .map_or(end, |(_, s)| *s),
+    }
+}
+
+/// Slots a derived key reads besides its own: s3:ResourceAccount exists only for S3 actions.
+fn extra_deps(key: &str) -> Mask {
+    if key == "s3:resourceaccount" {
+        bit(ACTION)
+    } else {
+        0
     }
 }
 
@@ -150,7 +164,7 @@ fn plan(st: &Statement, key_slots: &[(String, usize)], end: usize) -> StatementP
         part: StatementPart::Resource,
     });
     for (i, c) in st.conditions.iter().enumerate() {
-        let mut deps = bit(slot_of(&c.key, key_slots, end));
+        let mut deps = bit(slot_of(&c.key, key_slots, end)) | extra_deps(&c.key);
         for v in &c.values {
             if let crate::iam::condition::PolicyValue::Text(t) = v {
                 for var in t.variables() {
@@ -250,7 +264,22 @@ impl<'a> Search<'a> {
         };
         let caller = bit(CALLER) | bit(CALLER_ORG);
         let tagged_caller = caller | bit(CALLER_TAGS);
-        let mut out = vec![p(Pred::ArnAccountConsistent, bit(ARN) | bit(ACCOUNT))];
+        let key_slot = |key: &str| {
+            self.key_slots
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, s)| *s)
+        };
+        let mut out = vec![
+            p(Pred::ArnAccountConsistent, bit(ARN) | bit(ACCOUNT)),
+            p(Pred::OneOrgPerAccount, caller | bit(ACCOUNT) | bit(ORG)),
+        ];
+        if let Some(s) = key_slot("aws:userid") {
+            out.push(p(Pred::UserIdFollowsCaller, bit(CALLER) | bit(s)));
+        }
+        if let Some(s) = key_slot("aws:sourcevpcarn") {
+            out.push(p(Pred::SourceVpcArnNamesSourceVpc, bit(NETWORK) | bit(s)));
+        }
         match dimension {
             Dimension::Identity => {
                 out.push(p(Pred::UntrustedCaller, caller));
@@ -300,6 +329,9 @@ impl<'a> Search<'a> {
             Pred::NotViaAwsService => {
                 !matches!(r.lookup("aws:viaawsservice"), Some(Values::One(v)) if v == "true")
             }
+            Pred::OneOrgPerAccount => model::one_org_per_account(r),
+            Pred::UserIdFollowsCaller => model::userid_follows_caller(r),
+            Pred::SourceVpcArnNamesSourceVpc => model::source_vpc_arn_names_source_vpc(r),
             Pred::ArnAccountConsistent => match crate::iam::arn::split(&r.resource.arn) {
                 Some(parts) if !parts[4].is_empty() => {
                     r.resource.account.as_deref() == Some(parts[4])

@@ -603,3 +603,153 @@ fn endpoint_ids_are_drawn_from_their_domain() {
         assert!(crate::iam::arn::is_ec2_id(id, "vpce-"), "{id} in {line}");
     }
 }
+
+fn dimension_of(
+    statements: Vec<Value>,
+    attachment: &Attachment,
+    per: &Perimeter,
+    dimension: Dimension,
+) -> ReasonerVerdict {
+    verdicts(statements, attachment, per)
+        .into_iter()
+        .find(|(d, _)| *d == dimension)
+        .map(|(_, v)| v)
+        .expect("dimension analysed")
+}
+
+/// `aws:userid` is the account id for the root user, the unique id for an IAM user,
+/// `role-id:session` for a role session and `anonymous` for an anonymous caller (IAM User Guide,
+/// "Policy elements: variables and tags", "Principal key values"). An Allow for the userid of the
+/// trusted account's root admits only that root user, so it complies (it was read as "an
+/// anonymous caller with that userid"); the same Allow for an outside account's root violates,
+/// and its witness is that root user with its own account id as userid.
+#[test]
+fn aws_userid_follows_the_caller() {
+    let allow = |userid: &str| {
+        stmt(
+            "Allow",
+            json!("*"),
+            json!({"StringEquals": {"aws:userid": userid}}),
+        )
+    };
+    complies(verdict(
+        vec![allow(ACCOUNT)],
+        &bucket(),
+        Dimension::Identity,
+    ));
+    let w = violates(verdict(
+        vec![allow("444455556666")],
+        &bucket(),
+        Dimension::Identity,
+    ));
+    assert!(
+        w.line().contains("root user of account 444455556666"),
+        "{}",
+        w.line()
+    );
+    assert!(in_model(&w.request, &bucket(), &perimeter()));
+    // A role's unique id grants its sessions, and the witness names a session of that role.
+    let w = violates(verdict(
+        vec![stmt(
+            "Allow",
+            json!("*"),
+            json!({"StringLike": {"aws:userid": "AROAJQABLZS4A3QDU576Q:*"}}),
+        )],
+        &bucket(),
+        Dimension::Identity,
+    ));
+    let userid = w.request.lookup("aws:userid");
+    assert!(
+        matches!(userid, Some(crate::iam::request::Values::One(v)) if v.starts_with("AROAJQABLZS4A3QDU576Q:") && crate::iam::userid::follows(&w.request.caller, v)),
+        "{}",
+        w.line()
+    );
+}
+
+/// An account belongs to at most one organization (AWS Organizations User Guide, "Managing
+/// accounts in an organization"), so a resource in the caller's own account is in the caller's
+/// organization. An endpoint policy letting trusted-organization callers reach resources of
+/// their own account complies; the twin that lets them reach resources of other accounts does not.
+#[test]
+fn an_account_is_in_one_organization_on_both_sides() {
+    let allow = |condition: Value| {
+        json!({"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*",
+            "Condition": condition})
+    };
+    let own = json!({"StringEquals": {
+        "aws:ResourceAccount": "${aws:PrincipalAccount}", "aws:PrincipalOrgID": ORG}});
+    complies(verdict(vec![allow(own)], &endpoint(), Dimension::Resource));
+    let others = json!({
+        "StringNotEquals": {"aws:ResourceAccount": "${aws:PrincipalAccount}"},
+        "StringEquals": {"aws:PrincipalOrgID": ORG}});
+    violates(verdict(
+        vec![allow(others)],
+        &endpoint(),
+        Dimension::Resource,
+    ));
+}
+
+/// `s3:ResourceAccount` is the account that owns the bucket (Amazon S3 User Guide, "Limiting
+/// access to buckets in specific accounts": s3:ResourceAccount): it is `aws:ResourceAccount`,
+/// not a free value. An endpoint policy allowing S3 only on the trusted account's buckets
+/// complies; allowing another account's does not, and the witness's bucket is owned by it.
+#[test]
+fn s3_resource_account_is_the_bucket_owner() {
+    let allow = |account: &str| {
+        json!({"Effect": "Allow", "Principal": "*", "Action": "s3:*", "Resource": "*",
+            "Condition": {"StringEquals": {
+                "s3:ResourceAccount": account, "aws:PrincipalOrgID": ORG}}})
+    };
+    complies(verdict(
+        vec![allow(ACCOUNT)],
+        &endpoint(),
+        Dimension::Resource,
+    ));
+    let w = violates(verdict(
+        vec![allow("444455556666")],
+        &endpoint(),
+        Dimension::Resource,
+    ));
+    assert_eq!(w.request.resource.account.as_deref(), Some("444455556666"));
+    assert_eq!(
+        w.request.lookup("s3:resourceaccount"),
+        Some(crate::iam::request::Values::One("444455556666"))
+    );
+}
+
+/// `aws:SourceVpcArn` is the ARN of the VPC the request came through (IAM User Guide, global
+/// condition keys, aws:SourceVpcArn), the VPC `aws:SourceVpc` names. A bucket that admits only
+/// requests from the expected VPC's ARN complies on the network; one that names another VPC's
+/// ARN does not, and the witness comes through that VPC.
+#[test]
+fn source_vpc_arn_names_the_source_vpc() {
+    let per = Perimeter {
+        vpcs: vec!["vpc-1a2b3c4d".into()],
+        ..perimeter()
+    };
+    let allow = |vpc: &str| {
+        stmt(
+            "Allow",
+            json!("*"),
+            json!({"ArnEquals": {"aws:SourceVpcArn": format!("arn:aws:ec2:us-east-1:{ACCOUNT}:vpc/{vpc}")}}),
+        )
+    };
+    complies(dimension_of(
+        vec![allow("vpc-1a2b3c4d")],
+        &bucket(),
+        &per,
+        Dimension::Network,
+    ));
+    let w = violates(dimension_of(
+        vec![allow("vpc-0f0e0d0c")],
+        &bucket(),
+        &per,
+        Dimension::Network,
+    ));
+    assert_eq!(
+        w.request.lookup("aws:sourcevpc"),
+        Some(crate::iam::request::Values::One("vpc-0f0e0d0c")),
+        "{}",
+        w.line()
+    );
+}

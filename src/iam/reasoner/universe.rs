@@ -13,6 +13,7 @@ use crate::iam::request::{Caller, ContextValue, IamIdentity, Org, iam_identity};
 use crate::iam::template::{Lookup, Template};
 
 use super::model::{ALWAYS_PRESENT, Attachment, Perimeter};
+use super::related;
 use super::values::{self, Pool};
 
 /// How requests reach the resource: the network part of the context.
@@ -61,6 +62,7 @@ fn domain(key: &str) -> &str {
         "aws:principalorgid" | "aws:resourceorgid" | "aws:sourceorgid" | "aws:vpceorgid" => "org",
         "aws:principalaccount"
         | "aws:resourceaccount"
+        | "s3:resourceaccount"
         | "aws:sourceaccount"
         | "aws:vpceaccount"
         | "aws:sourceowner" => "account",
@@ -126,6 +128,10 @@ fn gather(policy: &Policy, perimeter: &Perimeter) -> Gathered {
         if let Some(r) = &st.resource {
             for t in &r.patterns {
                 if t.has_variables() {
+                    // A variable is a key the search must fix like any other.
+                    for var in t.variables() {
+                        g.keys.entry(var.to_owned()).or_insert(false);
+                    }
                     g.templated.push(("resource".into(), t.clone(), true));
                 } else if let Some(toks) = t.resolve_glob(&NoVariables) {
                     g.arn_patterns.push(toks.into_owned());
@@ -195,6 +201,30 @@ fn gather(policy: &Policy, perimeter: &Perimeter) -> Gathered {
             let account = pattern::render(parts[4]);
             if arn::is_account_id(&account) && !pattern::has_wildcard(parts[4]) {
                 arn_accounts.push(account);
+            }
+        }
+    }
+    // A VPC named inside an aws:SourceVpcArn literal or pattern is a VPC a request can come from.
+    let vpc_arns = g.pools.get("aws:sourcevpcarn").cloned().unwrap_or_default();
+    let vpc_arn_literals: Vec<Vec<Tok>> = vpc_arns
+        .literals
+        .iter()
+        .map(|l| pattern::literal(l))
+        .collect();
+    for toks in vpc_arns.globs.iter().chain(&vpc_arn_literals) {
+        if let Some(parts) = arn::split_tokens(toks)
+            && let Some(id) = parts[5].strip_prefix(pattern::literal("vpc/").as_slice())
+            && !id.is_empty()
+        {
+            g.pool("vpc").add_text(id);
+        }
+    }
+    // The root user's aws:userid is its account id, a federated user's starts with it.
+    if let Some(pool) = g.pools.get("aws:userid") {
+        for l in &pool.literals {
+            let account = l.split_once(':').map_or(l.as_str(), |(a, _)| a);
+            if arn::is_account_id(account) {
+                arn_accounts.push(account.to_owned());
             }
         }
     }
@@ -476,6 +506,51 @@ pub fn build(
         }
     }
 
+    // aws:userid is a function of the caller: its candidates are the values callers have.
+    let userid_pool = g.pools.get("aws:userid").cloned().unwrap_or_default();
+    let mut sessions = vec!["session".to_owned()];
+    sessions.extend(related::userid_sessions(&userid_pool));
+    // The sessions principals name (`arn:aws:sts::<account>:assumed-role/<role>/<session>`).
+    for e in &g.entries {
+        if let Entry::Iam {
+            kind: IamEntryKind::AssumedRole,
+            arn,
+            ..
+        } = e
+            && let Some(s) = arn.rsplit('/').next()
+            && !sessions.iter().any(|x| x == s)
+        {
+            sessions.push(s.to_owned());
+        }
+    }
+    let reads_userid = g.keys.contains_key("aws:userid")
+        || g.templated
+            .iter()
+            .any(|(_, t, _)| t.variables().any(|v| v == "aws:userid"));
+    if reads_userid {
+        let federated: Vec<String> = g
+            .entries
+            .iter()
+            .filter_map(|e| match e {
+                Entry::Iam {
+                    kind: IamEntryKind::FederatedUser,
+                    arn,
+                    account,
+                } => arn
+                    .split_once(":federated-user/")
+                    .map(|(_, n)| format!("{account}:{n}")),
+                _ => None,
+            })
+            .collect();
+        let values = related::userid_candidates(&userid_pool, &d.accounts, &sessions, &federated);
+        let slot = d.strings.entry("aws:userid".to_owned()).or_default();
+        for v in values {
+            if !slot.contains(&v) {
+                slot.push(v);
+            }
+        }
+    }
+
     // A variable's key needs candidates even when no condition compares it with anything: the
     // same fresh values then appear both where it is substituted and where it comes from.
     for (_, t, _) in &g.templated {
@@ -556,7 +631,7 @@ pub fn build(
         slot.retain(|v| arn::is_ec2_id(v, prefix));
     }
 
-    let (callers, caller_orgs, caller_tags) = callers(&g, &d)?;
+    let (callers, caller_orgs, caller_tags) = callers(&g, &d, &sessions)?;
     let mut u = Universe {
         callers,
         caller_orgs,
@@ -566,13 +641,24 @@ pub fn build(
     };
     resources(&mut u, &g, &d, attachment, perimeter)?;
     u.networks = networks(&g, &d, attachment);
+    // aws:SourceVpcArn names the VPC of aws:SourceVpc: one real ARN per VPC the search can pick.
+    if g.keys.contains_key("aws:sourcevpcarn") {
+        let pool = g.pools.get("aws:sourcevpcarn").cloned().unwrap_or_default();
+        let values = related::vpc_arn_candidates(&pool, &vpc_choices(&d, attachment), &d.accounts);
+        let slot = d.strings.entry("aws:sourcevpcarn".to_owned()).or_default();
+        for v in values {
+            if !slot.contains(&v) {
+                slot.push(v);
+            }
+        }
+    }
     u.keys = free_keys(&g, &d);
     Ok(u)
 }
 
 type CallerParts = (Vec<Caller>, Vec<Option<Org>>, Vec<BTreeMap<String, String>>);
 
-fn callers(g: &Gathered, d: &Domains) -> Result<CallerParts, TooMany> {
+fn callers(g: &Gathered, d: &Domains, role_sessions: &[String]) -> Result<CallerParts, TooMany> {
     let mut out = vec![Caller::Anonymous];
     let services = d.of("service");
     for s in services
@@ -662,6 +748,12 @@ fn callers(g: &Gathered, d: &Domains) -> Result<CallerParts, TooMany> {
             format!("arn:aws:iam::{a}:root"),
         ] {
             if let Ok(id) = iam_identity(&text, None) {
+                push(id);
+            }
+        }
+        // Sessions named where aws:userid is compared (`AROA…:alice`).
+        for s in role_sessions.iter().skip(1) {
+            if let Ok(id) = iam_identity(&format!("arn:aws:iam::{a}:role/fresh-role"), Some(s)) {
                 push(id);
             }
         }
@@ -913,6 +1005,21 @@ fn ip_candidates(g: &Gathered) -> Vec<String> {
         .unwrap_or_else(|| Pool::default().ips())
 }
 
+/// The VPCs a request can come from: the endpoint's own when known, else every candidate.
+fn vpc_choices(d: &Domains, attachment: &Attachment) -> Vec<String> {
+    match attachment {
+        Attachment::Endpoint { vpc: Some(v), .. } => vec![v.clone()],
+        _ => {
+            let v = d.of("vpc").to_vec();
+            if v.is_empty() {
+                vec![format!("{}0", stems("vpc"))]
+            } else {
+                v
+            }
+        }
+    }
+}
+
 fn networks(g: &Gathered, d: &Domains, attachment: &Attachment) -> Vec<Network> {
     let vpc_source_ips: Vec<Option<String>> = if g.keys.contains_key("aws:vpcsourceip") {
         ip_candidates(g).into_iter().map(Some).collect()
@@ -931,10 +1038,7 @@ fn networks(g: &Gathered, d: &Domains, attachment: &Attachment) -> Vec<Network> 
         Attachment::Endpoint { id: Some(id), .. } => vec![id.clone()],
         _ => fresh_or("vpce"),
     };
-    let vpcs: Vec<String> = match attachment {
-        Attachment::Endpoint { vpc: Some(v), .. } => vec![v.clone()],
-        _ => fresh_or("vpc"),
-    };
+    let vpcs = vpc_choices(d, attachment);
     let mut out = Vec::new();
     // From the internet first: the likeliest witness a reader recognises.
     if matches!(attachment, Attachment::Bucket { .. }) {
@@ -1018,7 +1122,7 @@ fn free_keys(g: &Gathered, d: &Domains) -> Vec<FreeKey> {
         let mut seen = BTreeSet::new();
         texts.retain(|t| seen.insert(t.clone()));
         let mut candidates: Vec<Option<ContextValue>> = Vec::new();
-        if !ALWAYS_PRESENT.iter().any(|(k, _)| k == key) {
+        if !ALWAYS_PRESENT.iter().any(|(k, _)| k == key) && key != "aws:userid" {
             candidates.push(None);
         }
         let multivalued = keys::global(key).map_or(*set, |k| k.multivalued);

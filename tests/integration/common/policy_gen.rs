@@ -9,6 +9,9 @@ use perimeter_guard::iam::request::{Caller, ContextValue, Org, Request, Resource
 pub const ACCOUNTS: &[&str] = &["111122223333", "444455556666"];
 pub const ORGS: &[&str] = &["o-abc123def4", "o-zzz999yyy8"];
 pub const VPCES: &[&str] = &["vpce-1a2b3c4d", "vpce-0f0e0d0c"];
+/// Organizations requests come from or go to: the pool's, and one whose id merely starts with
+/// another's (`o-abc123def4*` without a separator matches it).
+pub const REQUEST_ORGS: &[&str] = &["o-abc123def4", "o-zzz999yyy8", "o-abc123def4zzzzzzzz"];
 pub const ACTIONS: &[&str] = &[
     "s3:GetObject",
     "s3:PutObject",
@@ -44,7 +47,7 @@ fn principal_entry() -> impl Strategy<Value = (&'static str, String)> {
         pick(ACCOUNTS).prop_map(|a| ("AWS", a.to_owned())),
         pick(ACCOUNTS).prop_map(|a| ("AWS", format!("arn:aws:iam::{a}:root"))),
         pick(ACCOUNTS).prop_map(|a| ("AWS", format!("arn:aws:iam::{a}:role/R"))),
-        pick(ACCOUNTS).prop_map(|a| ("AWS", format!("arn:aws:sts::{a}:assumed-role/R/s"))),
+        pick(ACCOUNTS).prop_map(|a| ("AWS", format!("arn:aws:sts::{a}:assumed-role/R/s1"))),
         Just(("AWS", "arn:aws:iam::111122223333:user/alice".to_owned())),
         Just(("Service", "cloudtrail.amazonaws.com".to_owned())),
     ]
@@ -86,6 +89,8 @@ fn resource_pattern() -> impl Strategy<Value = &'static str> {
         "arn:aws:s3:::b1*",
         "arn:aws:s3:::b1",
         "arn:aws:s3:::b2/${aws:username}",
+        "arn:aws:s3:::b1/${aws:userid}/*",
+        "arn:aws:s3:::b1/${aws:PrincipalAccount}/*",
         "arn:aws:s3:::b?/k",
         "arn:aws:ec2:*:111122223333:instance/*",
     ])
@@ -154,10 +159,56 @@ fn key_family() -> impl Strategy<Value = (&'static [&'static str], &'static str,
             "aws:PrincipalTag/team",
             strings(&["red", "blue", "${aws:PrincipalTag/team, 'red'}"])
         )),
+        // With and without the separator: `o-abc123def4*` also matches longer organization ids.
         Just((
             STRING_OPS,
             "aws:PrincipalOrgPaths",
-            strings(&["o-abc123def4/*", "o-abc123def4/r-ab12/ou-1/"])
+            strings(&[
+                "o-abc123def4/*",
+                "o-abc123def4/r-ab12/ou-1/",
+                "o-abc123def4*"
+            ])
+        )),
+        Just((
+            STRING_OPS,
+            "aws:ResourceOrgPaths",
+            strings(&["o-abc123def4/*", "o-abc123def4*", "${aws:PrincipalOrgID}/*"])
+        )),
+        Just((
+            STRING_OPS,
+            "aws:ResourceOrgID",
+            strings(&["o-abc123def4", "${aws:PrincipalOrgID}"])
+        )),
+        Just((
+            STRING_OPS,
+            "aws:userid",
+            strings(&[
+                "AROAR1ROLE0000000000:*",
+                "AROAR1ROLE0000000000:s1",
+                "AIDAALICE00000000000",
+                "111122223333",
+                "anonymous",
+                "*:s1"
+            ])
+        )),
+        Just((
+            STRING_OPS,
+            "s3:ResourceAccount",
+            strings(&["111122223333", "${aws:PrincipalAccount}"])
+        )),
+        Just((
+            STRING_OPS,
+            "aws:SourceVpc",
+            strings(&["vpc-0abc1234", "vpc-111bbb22"])
+        )),
+        Just((
+            ARN_OPS,
+            "aws:SourceVpcArn",
+            strings(&[
+                "arn:aws:ec2:*:111122223333:vpc/vpc-0abc1234",
+                "arn:aws:ec2:us-east-1:*:vpc/*",
+                "arn:aws:ec2:*:*:vpc/vpc-111bbb22"
+            ])
         )),
         Just((STRING_OPS, "aws:TagKeys", strings(&["env", "team"]))),
         Just((STRING_OPS, "s3:prefix", strings(&["home/", "home/*"]))),
@@ -218,7 +269,11 @@ fn key_family() -> impl Strategy<Value = (&'static [&'static str], &'static str,
     ]
 }
 
-const MULTIVALUED: &[&str] = &["aws:PrincipalOrgPaths", "aws:TagKeys"];
+const MULTIVALUED: &[&str] = &[
+    "aws:PrincipalOrgPaths",
+    "aws:ResourceOrgPaths",
+    "aws:TagKeys",
+];
 
 fn condition_entry() -> impl Strategy<Value = (String, String, Value)> {
     (
@@ -379,7 +434,7 @@ pub fn policy() -> impl Strategy<Value = Value> {
 fn caller() -> impl Strategy<Value = Caller> {
     let session = |account: &str, org: Option<&str>| {
         let mut id =
-            iam_identity(&format!("arn:aws:iam::{account}:role/R"), Some("s")).expect("valid");
+            iam_identity(&format!("arn:aws:iam::{account}:role/R"), Some("s1")).expect("valid");
         id.org = org.map(|o| Org {
             id: o.to_owned(),
             paths: vec![format!("{o}/r-ab12/ou-1/")],
@@ -391,6 +446,10 @@ fn caller() -> impl Strategy<Value = Caller> {
         Just(Caller::Iam(session("111122223333", Some("o-abc123def4")))),
         Just(Caller::Iam(session("444455556666", None))),
         Just(Caller::Iam(session("444455556666", Some("o-zzz999yyy8")))),
+        Just(Caller::Iam(session(
+            "444455556666",
+            Some("o-abc123def4zzzzzzzz")
+        ))),
         any::<bool>().prop_map(move |tagged| {
             let mut id = session("111122223333", Some("o-abc123def4"));
             if tagged {
@@ -417,7 +476,7 @@ pub fn request() -> impl Strategy<Value = Request> {
         pick(ACTIONS),
         pick(RESOURCES),
         proptest::option::of(pick(ACCOUNTS)),
-        proptest::option::of(pick(ORGS)),
+        proptest::option::of(pick(REQUEST_ORGS)),
         proptest::option::of(pick(VPCES)),
         proptest::option::of(pick(IPS)),
         proptest::option::of(any::<bool>()),
@@ -427,10 +486,26 @@ pub fn request() -> impl Strategy<Value = Request> {
             pick(&["env", "team", "cost"]),
             0..3,
         )),
-        proptest::option::of(pick(&["home/", "home/x", "other"])),
+        (
+            proptest::option::of(pick(&["home/", "home/x", "other"])),
+            proptest::option::of(pick(&["AROAR1ROLE0000000000:s1", "AIDAALICE00000000000"])),
+        ),
     )
         .prop_map(
-            |(caller, action, arn, account, org, vpce, ip, tls, mfa, time, tag_keys, prefix)| {
+            |(
+                caller,
+                action,
+                arn,
+                account,
+                org,
+                vpce,
+                ip,
+                tls,
+                mfa,
+                time,
+                tag_keys,
+                (prefix, userid),
+            )| {
                 let mut context = std::collections::BTreeMap::new();
                 let mut put = |k: &str, v: ContextValue| {
                     context.insert(k.to_owned(), v);
@@ -459,6 +534,9 @@ pub fn request() -> impl Strategy<Value = Request> {
                 if let Some(p) = prefix {
                     put("s3:prefix", ContextValue::One(p.into()));
                 }
+                if let Some(u) = userid {
+                    put("aws:userid", ContextValue::One(u.into()));
+                }
                 Request {
                     caller,
                     action: action.into(),
@@ -467,7 +545,7 @@ pub fn request() -> impl Strategy<Value = Request> {
                         account: account.map(String::from),
                         org: org.map(|o| Org {
                             id: o.into(),
-                            paths: vec![],
+                            paths: vec![format!("{o}/r-ab12/ou-2/")],
                         }),
                         tags: Default::default(),
                     },
