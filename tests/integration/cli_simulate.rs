@@ -178,3 +178,38 @@ fn version_prints_the_crate_version() {
         format!("perimeter-guard {}\n", env!("CARGO_PKG_VERSION"))
     );
 }
+
+/// `aws:userid` follows the principal (IAM User Guide, "Principal key values"): the simulator
+/// decides the request as given but warns when the principal cannot have that userid, and is
+/// silent when it can.
+#[test]
+fn a_userid_the_principal_cannot_have_is_warned_about() {
+    let request = |userid: &str| {
+        format!(
+            "principal: anonymous\naction: s3:GetObject\nresource: arn:aws:s3:::example-bucket/x\ncontext:\n  aws:userid: {userid}\n"
+        )
+    };
+    let args = [
+        "simulate",
+        "--kind",
+        "bucket-policy",
+        POLICY,
+        "--request",
+        "-",
+    ];
+    let out = run(&args, Some(&request("'111122223333'")));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr)
+            .contains("warning: aws:userid \"111122223333\" is not one this principal has"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run(&args, Some(&request("anonymous")));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        !text(&out.stderr).contains("warning"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -22,6 +22,15 @@ pub fn run(args: SimulateArgs) -> Result<ExitStatus, CliError> {
         source_name: source_name(&args.request),
         source,
     })?;
+    // The decision is AWS's for the request as given, but a userid its principal cannot have is
+    // a request AWS never sends (IAM User Guide, "Principal key values").
+    if let Some(crate::iam::request::Values::One(v)) = request.lookup("aws:userid")
+        && !crate::iam::userid::follows(&request.caller, v)
+    {
+        eprintln!(
+            "warning: aws:userid {v:?} is not one this principal has (the account id for a root user, AIDA… for an IAM user, AROA…:<session> for a role session, <account>:<name> for a federated user, anonymous); AWS never sends this request"
+        );
+    }
     let evaluation = evaluate(&policy, &request);
     tracing::debug!(outcome = ?evaluation.outcome, "simulated");
     match args.output {
