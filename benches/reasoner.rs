@@ -38,6 +38,7 @@ fn corpus() -> Vec<(String, Policy, Attachment)> {
                     Attachment::Endpoint {
                         id: Some("vpce-1a2b3c4d".into()),
                         vpc: None,
+                        service: None,
                     },
                 )
             } else {

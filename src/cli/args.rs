@@ -241,6 +241,11 @@ pub struct AnalyzeArgs {
     /// The endpoint's VPC, when known (endpoint policies).
     #[arg(long)]
     pub vpc_id: Option<String>,
+    /// The endpoint's service name, e.g. `com.amazonaws.eu-west-1.ecr.api` (endpoint policies):
+    /// requests through it are that service's, with its real actions and resource ARNs. Without
+    /// it, or for a service without a table, every service the policy names is considered.
+    #[arg(long, value_name = "com.amazonaws.REGION.SERVICE")]
+    pub service: Option<String>,
     #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
     pub output: TextOrJson,
     /// The policy document (JSON), or `-` for standard input.

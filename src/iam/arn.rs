@@ -90,6 +90,21 @@ pub fn is_ec2_id(text: &str, prefix: &str) -> bool {
     })
 }
 
+/// An S3 bucket name (Amazon S3 User Guide, "General purpose bucket naming rules"): 3 to 63
+/// lower-case letters, digits, dots and hyphens, beginning and ending with a letter or digit,
+/// no two adjacent dots, and not an IPv4 address. The reserved prefixes and suffixes are not
+/// checked: directory bucket names (`…--x-s3`) use this rule too.
+pub fn is_bucket_name(text: &str) -> bool {
+    let b = text.as_bytes();
+    (3..=63).contains(&b.len())
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'.' || *c == b'-')
+        && b[0].is_ascii_alphanumeric()
+        && b[b.len() - 1].is_ascii_alphanumeric()
+        && !text.contains("..")
+        && text.parse::<std::net::Ipv4Addr>().is_err()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -172,6 +187,30 @@ mod tests {
         assert_eq!(pattern_components("arn:aws:s3:::${aws:username}/*"), 6);
         assert_eq!(pattern_components("arn:aws:iam::*"), 5);
         assert_eq!(pattern_components("*"), 1);
+    }
+
+    #[test]
+    fn bucket_names_follow_the_naming_rules() {
+        for ok in [
+            "example-bucket",
+            "amzn-s3-demo-bucket",
+            "my.bucket.1",
+            "abc",
+        ] {
+            assert!(is_bucket_name(ok), "{ok}");
+        }
+        for bad in [
+            "b1",
+            "Bucket",
+            "-bucket",
+            "bucket-",
+            "a..b",
+            "192.168.5.4",
+            "b#k",
+            "",
+        ] {
+            assert!(!is_bucket_name(bad), "{bad}");
+        }
     }
 
     #[test]

@@ -358,6 +358,80 @@ fn looks_like_region(region: &str) -> bool {
         })
 }
 
+/// Whether `arn` names a resource of this ARN format: each component as the format spells it,
+/// each placeholder filled with a value of its kind: partition (`aws`, `aws-cn`, `aws-us-gov`),
+/// region, 12-digit account, S3 bucket name ([`arn::is_bucket_name`]), a non-empty object key,
+/// and any other non-empty text without `:`.
+pub fn arn_fits(format: &str, text: &str) -> bool {
+    let (Some(f), Some(a)) = (arn::split(format), arn::split(text)) else {
+        return false;
+    };
+    f.iter().zip(a.iter()).all(|(f, a)| {
+        let mut pieces = Vec::new();
+        walk_format(f, |p| {
+            pieces.push(p);
+            Ok(())
+        })
+        .is_ok()
+            && pieces_fit(&pieces, a)
+    })
+}
+
+fn pieces_fit(pieces: &[FormatPiece<'_>], text: &str) -> bool {
+    match pieces.split_first() {
+        None => text.is_empty(),
+        Some((FormatPiece::Text(t), rest)) => {
+            text.strip_prefix(t).is_some_and(|r| pieces_fit(rest, r))
+        }
+        Some((FormatPiece::Placeholder(name), rest)) => text
+            .char_indices()
+            .map(|(i, c)| i + c.len_utf8())
+            .any(|end| placeholder_value(name, &text[..end]) && pieces_fit(rest, &text[end..])),
+    }
+}
+
+fn placeholder_value(name: &str, value: &str) -> bool {
+    match name {
+        "Partition" => matches!(value, "aws" | "aws-cn" | "aws-us-gov"),
+        "Region" => looks_like_region(value),
+        "Account" => arn::is_account_id(value),
+        "BucketName" => arn::is_bucket_name(value),
+        // Amazon S3 User Guide, "Naming Amazon S3 objects": 1 to 1,024 bytes of UTF-8.
+        "ObjectName" => !value.is_empty() && value.len() <= 1024,
+        _ => !value.is_empty() && !value.contains(':'),
+    }
+}
+
+/// Every placeholder of an ARN format filled with a value of its kind: `values` where given,
+/// else `aws`, `us-east-1`, and `fresh-` and the placeholder's name in lower case
+/// (`fresh-bucket` for a bucket name, `fresh-key` for an object key).
+pub fn fresh_arn(format: &str, values: &[(&str, &str)]) -> Option<String> {
+    let names = arn_format_placeholders(format).ok()?;
+    let owned: Vec<(String, String)> = names
+        .iter()
+        .map(|n| {
+            let v = values
+                .iter()
+                .find(|(k, _)| k == n)
+                .map(|(_, v)| (*v).to_owned())
+                .unwrap_or_else(|| match *n {
+                    "Partition" => "aws".to_owned(),
+                    "Region" => "us-east-1".to_owned(),
+                    "Account" => "111122223333".to_owned(),
+                    "BucketName" => "fresh-bucket".to_owned(),
+                    "ObjectName" => "fresh-key".to_owned(),
+                    other => format!("fresh-{}", other.to_ascii_lowercase()),
+                });
+            ((*n).to_owned(), v)
+        })
+        .collect();
+    let refs: Vec<(&str, &str)> = owned
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    fill_arn_format(format, &refs).ok()
+}
+
 enum FormatPiece<'a> {
     Text(&'a str),
     Placeholder(&'a str),

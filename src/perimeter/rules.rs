@@ -163,9 +163,16 @@ fn endpoint(e: &Endpoint, dp: &DataPerimeter, perimeter: &reasoner::Perimeter, a
             match policy_document(source, PolicyKind::EndpointPolicy) {
                 Err((pointer, message)) => add(ENDPOINT_POLICY_INVALID, &pointer, message, None),
                 Ok(policy) => {
+                    // Requests through the endpoint are its service's: their actions and
+                    // resources come from that service's table when there is one.
                     let attachment = Attachment::Endpoint {
                         id: e.endpoint_id.value().cloned(),
                         vpc: e.vpc.value().cloned(),
+                        service: e
+                            .service_name
+                            .value()
+                            .and_then(|n| crate::iam::services::endpoint_service_prefix(n))
+                            .map(str::to_owned),
                     };
                     reason(
                         &policy,

@@ -341,7 +341,8 @@ fn denials_echo_only_bounded_excerpts_of_tenant_input() {
     let long = "a".repeat(5_000);
     let policy = json!({"Statement": [{
         "Sid": format!("S{long}"), "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
-        "Resource": format!("arn:aws:s3:::{long}/key"),
+        // A real object ARN (S3 keys are at most 1,024 bytes), still long.
+        "Resource": format!("arn:aws:s3:::example-bucket/{}", &long[..1_000]),
         // Not an endpoint id any request can carry, so every real endpoint passes this condition.
         "Condition": {"StringNotEquals": {"aws:SourceVpce": format!("vpce-{long}")}}
     }]})

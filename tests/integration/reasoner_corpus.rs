@@ -95,6 +95,7 @@ fn endpoint() -> Attachment {
     Attachment::Endpoint {
         id: Some("vpce-1a2b3c4d".into()),
         vpc: Some("vpc-111bbb22".into()),
+        service: None,
     }
 }
 

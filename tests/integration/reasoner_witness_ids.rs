@@ -1,43 +1,25 @@
-//! Witnesses are requests AWS could send: on every policy of the shared corpus, every witness the
-//! reasoner prints names only well-formed organization ids (`o-` and 10 to 32 of `[a-z0-9]`, AWS
-//! Organizations API Reference, "Organization") and VPC and endpoint ids (`vpc-`/`vpce-` and 8 or
-//! 17 lower-case hexadecimal digits, Amazon EC2 API Reference, "Vpc" and "VpcEndpoint"), and is
-//! one the evaluator allows.
+//! Witnesses are requests AWS could send: on every policy of the shared corpus, attached to a
+//! bucket, to an endpoint of unknown service, and (for the endpoint policy examples) to an
+//! endpoint of the service the file is written for, every witness the reasoner prints passes the
+//! format checks of `common::witness` (ids in their documented forms, a real action on a
+//! resource of its type, derived keys that agree), is in the request model, and is one the
+//! evaluator allows.
 
 use crate::common;
 
-use perimeter_guard::iam::arn::{is_ec2_id, is_org_id};
 use perimeter_guard::iam::reasoner::{self, Attachment, ReasonerVerdict};
-use perimeter_guard::iam::request::{Caller, ContextValue};
 use perimeter_guard::iam::{Outcome, Policy, PolicyKind, evaluate};
 
-/// Every id a witness names that has a documented form, with what is wrong with it.
-fn malformed_ids(request: &perimeter_guard::iam::Request) -> Vec<String> {
-    let mut bad = Vec::new();
-    let caller_org = match &request.caller {
-        Caller::Iam(i) => i.org.as_ref(),
-        _ => None,
-    };
-    for org in caller_org.into_iter().chain(request.resource.org.as_ref()) {
-        if !is_org_id(&org.id) {
-            bad.push(format!("organization {:?}", org.id));
-        }
-    }
-    for (key, prefix) in [("aws:sourcevpce", "vpce-"), ("aws:sourcevpc", "vpc-")] {
-        let values = match request.context.get(key) {
-            Some(ContextValue::One(v)) => vec![v.clone()],
-            Some(ContextValue::Many(vs)) => vs.clone(),
-            None => Vec::new(),
-        };
-        for v in values.iter().filter(|v| !is_ec2_id(v, prefix)) {
-            bad.push(format!("{key} {v:?}"));
-        }
-    }
-    bad
+/// `ecr.api_endpoint_policy.json` is written for `com.amazonaws.<region>.ecr.api`.
+fn endpoint_service(file_name: &str) -> Option<String> {
+    let stem = file_name.rsplit('/').next()?;
+    let stem = stem.strip_prefix("vpce__").unwrap_or(stem);
+    let service = stem.strip_suffix("_endpoint_policy.json")?;
+    (service != "default").then(|| format!("com.amazonaws.us-east-1.{service}"))
 }
 
 #[test]
-fn corpus_witnesses_name_only_well_formed_ids() {
+fn corpus_witnesses_are_requests_aws_could_send() {
     let perimeter = perimeter_guard::perimeter::load_perimeters(
         &common::admission::example_perimeter(),
         "manifests/examples/dataperimeter.yaml",
@@ -46,13 +28,14 @@ fn corpus_witnesses_name_only_well_formed_ids() {
         .to_perimeter();
     let dir = common::corpus_root().join("policies");
     let mut witnesses = 0;
+    let mut per_service = 0;
     let mut failures = Vec::new();
     for rel in common::files_below(&dir, "json") {
         let name = rel.to_string_lossy().into_owned();
         let Ok(text) = std::fs::read_to_string(dir.join(&rel)) else {
             continue;
         };
-        for (kind, attachment) in [
+        let mut attachments = vec![
             (
                 PolicyKind::BucketPolicy,
                 Attachment::Bucket {
@@ -64,53 +47,103 @@ fn corpus_witnesses_name_only_well_formed_ids() {
                 Attachment::Endpoint {
                     id: None,
                     vpc: None,
+                    service: None,
                 },
             ),
-        ] {
+        ];
+        if let Some(service) = endpoint_service(&name) {
+            attachments.push((
+                PolicyKind::EndpointPolicy,
+                Attachment::Endpoint {
+                    id: Some("vpce-1a2b3c4d".into()),
+                    vpc: None,
+                    service: perimeter_guard::iam::services::endpoint_service_prefix(&service)
+                        .map(str::to_owned),
+                },
+            ));
+        }
+        for (kind, attachment) in attachments {
             let Ok(policy) = Policy::parse(&text, kind) else {
                 continue;
             };
+            let own = match &attachment {
+                Attachment::Bucket { name } => name.as_deref(),
+                Attachment::Endpoint { .. } => None,
+            };
             for verdict in reasoner::analyze(&policy, &attachment, &perimeter) {
-                let ReasonerVerdict::Violates(w) = verdict.verdict else {
-                    continue;
+                let w = match verdict.verdict {
+                    ReasonerVerdict::Violates(w) => w,
+                    ReasonerVerdict::Undecided(why) => {
+                        failures.push(format!("{name} ({attachment:?}): undecided: {why}"));
+                        continue;
+                    }
+                    ReasonerVerdict::Complies => continue,
                 };
                 witnesses += 1;
-                let bad = malformed_ids(&w.request);
+                if matches!(
+                    &attachment,
+                    Attachment::Endpoint {
+                        service: Some(_),
+                        ..
+                    }
+                ) {
+                    per_service += 1;
+                }
+                let bad = common::witness::defects(&w.request, own);
                 if !bad.is_empty() {
                     failures.push(format!(
-                        "{name} ({kind:?}): {} in {}",
+                        "{name} ({attachment:?}): {} in {}",
                         bad.join(", "),
                         w.line()
                     ));
                 }
-                let decision = evaluate(&policy, &w.request);
-                if matches!(verdict.dimension, reasoner::Dimension::Enforce) {
-                    continue;
+                if !reasoner::in_model(&w.request, &attachment, &perimeter) {
+                    failures.push(format!("{name}: outside the model: {}", w.line()));
                 }
-                if decision.outcome != Outcome::Allow {
+                let decision = evaluate(&policy, &w.request);
+                let allowed = match verdict.dimension {
+                    reasoner::Dimension::Enforce => decision.outcome != Outcome::ExplicitDeny,
+                    _ => decision.outcome == Outcome::Allow,
+                };
+                if !allowed {
                     failures.push(format!("{name} ({kind:?}): not allowed: {}", w.line()));
                 }
             }
         }
     }
-    println!("{witnesses} witnesses checked");
+    println!("{witnesses} witnesses checked, {per_service} through a known service's endpoint");
     assert!(witnesses >= 50, "only {witnesses} witnesses");
+    assert!(per_service >= 3, "only {per_service} per-service witnesses");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 #[test]
-fn the_id_check_sees_malformed_ids() {
-    let mut request = perimeter_guard::cli::simulate::request::parse_request(
-        "principal: {arn: 'arn:aws:iam::111122223333:role/R', organization: O-ABC123DEF4}\naction: s3:GetObject\nresource: {arn: 'arn:aws:s3:::b/k', account: '111122223333'}\ncontext: {aws:SourceVpce: vpce-fresh0, aws:SourceVpc: vpc-1a2b3c4d}",
+fn the_format_checks_see_what_aws_never_sends() {
+    let request = perimeter_guard::cli::simulate::request::parse_request(
+        "principal: {arn: 'arn:aws:iam::111122223333:role/R', session: s, organization: O-ABC123DEF4}\naction: s3:FreshAction\nresource: {arn: 'arn:aws:s3:::example-bucket/', account: '111122223333'}\ncontext: {aws:SourceVpce: vpce-fresh0, aws:SourceVpc: vpc-1a2b3c4d, aws:userid: '111122223333', aws:SourceVpcArn: 'arn:aws:ec2:us-east-1:111122223333:vpc/vpc-0f0e0d0c'}",
+    )
+    .expect("request");
+    let bad = common::witness::defects(&request, None);
+    for expected in [
+        "organization \"O-ABC123DEF4\"",
+        "aws:sourcevpce \"vpce-fresh0\"",
+        "aws:SourceVpcArn",
+        "role session",
+        "aws:userid \"111122223333\"",
+        "account 111122223333 in two organizations",
+        "s3:FreshAction is no s3 action",
+    ] {
+        assert!(
+            bad.iter().any(|b| b.starts_with(expected)),
+            "{expected} in {bad:#?}"
+        );
+    }
+    let object_on_bucket = perimeter_guard::cli::simulate::request::parse_request(
+        "principal: anonymous\naction: s3:GetObject\nresource: {arn: 'arn:aws:s3:::example-bucket', account: '111122223333'}\ncontext: {aws:userid: anonymous}",
     )
     .expect("request");
     assert_eq!(
-        malformed_ids(&request),
-        [
-            "organization \"O-ABC123DEF4\"",
-            "aws:sourcevpce \"vpce-fresh0\""
-        ]
+        common::witness::defects(&object_on_bucket, None),
+        ["s3:GetObject does not act on arn:aws:s3:::example-bucket"]
     );
-    request.context.clear();
-    assert_eq!(malformed_ids(&request), ["organization \"O-ABC123DEF4\""]);
 }

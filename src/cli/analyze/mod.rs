@@ -20,6 +20,11 @@ pub fn run(args: AnalyzeArgs) -> Result<ExitStatus, CliError> {
         AttachedKind::Endpoint => Attachment::Endpoint {
             id: args.endpoint_id,
             vpc: args.vpc_id,
+            service: args
+                .service
+                .as_deref()
+                .and_then(crate::iam::services::endpoint_service_prefix)
+                .map(str::to_owned),
         },
     };
     let analysis = analysis::analyze_text(&policy_text, &attachment, &perimeters);

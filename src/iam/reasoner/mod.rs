@@ -7,6 +7,7 @@
 //! functions, so every witness it returns is confirmed by [`crate::iam::evaluate`]. It is bounded
 //! by a step budget and says "too complex" rather than run away.
 
+mod catalog;
 mod model;
 mod related;
 mod search;

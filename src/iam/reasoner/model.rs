@@ -11,6 +11,8 @@ use crate::iam::pattern::Tok;
 use crate::iam::request::{Caller, Request, Values};
 use crate::iam::userid;
 
+use super::catalog;
+
 /// Grant: the policy must not allow anything outside the perimeter. Enforce (bucket policies):
 /// it must also deny, by its own Deny statements, every request from outside.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -54,9 +56,13 @@ pub struct Perimeter {
 pub enum Attachment {
     /// Requests through this endpoint carry `aws:SourceVpce` (= `id` when known, any value
     /// otherwise), `aws:SourceVpc` (= `vpc` when known), and never `aws:SourceIp`.
+    ///
+    /// `service` is the IAM prefix of the endpoint's service (`s3`, `ecr`, ...) when known:
+    /// requests through it are that service's. `None`: any service the policy names.
     Endpoint {
         id: Option<String>,
         vpc: Option<String>,
+        service: Option<String>,
     },
     /// Requests reach this bucket (any bucket when `name` is unknown), owned by a trusted
     /// account, from the internet or through some VPC endpoint.
@@ -380,7 +386,7 @@ pub fn in_model(request: &Request, attachment: &Attachment, perimeter: &Perimete
     // EC2 ids have one form (see `arn::is_ec2_id`); the attachment's own ids are taken as the
     // manifest gives them.
     let (own_vpce, own_vpc) = match attachment {
-        Attachment::Endpoint { id, vpc } => (id.as_deref(), vpc.as_deref()),
+        Attachment::Endpoint { id, vpc, .. } => (id.as_deref(), vpc.as_deref()),
         Attachment::Bucket { .. } => (None, None),
     };
     if one("aws:sourcevpce")
@@ -390,8 +396,34 @@ pub fn in_model(request: &Request, attachment: &Attachment, perimeter: &Perimete
     {
         return false;
     }
+    // A real action of its service, on a resource of a type it acts on (Service Authorization
+    // Reference); services without a table are modelled generically.
+    let bucket_policy = matches!(attachment, Attachment::Bucket { .. });
+    let own = match attachment {
+        Attachment::Bucket { name } => name.as_deref(),
+        Attachment::Endpoint { .. } => None,
+    };
+    let arn_fits = catalog::fit_of(&request.action, bucket_policy)
+        .is_some_and(|f| f.admits(&catalog::own_bucket(&request.resource.arn, own)));
+    if !arn_fits
+        || (matches!(request.caller, Caller::Anonymous)
+            && !catalog::admits_anonymous(&request.action))
+    {
+        return false;
+    }
+    if let Attachment::Endpoint {
+        service: Some(prefix),
+        ..
+    } = attachment
+        && !request
+            .action
+            .split_once(':')
+            .is_some_and(|(svc, _)| svc.eq_ignore_ascii_case(prefix))
+    {
+        return false;
+    }
     match attachment {
-        Attachment::Endpoint { id, vpc } => {
+        Attachment::Endpoint { id, vpc, .. } => {
             through_endpoint
                 && id
                     .as_ref()

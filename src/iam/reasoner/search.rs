@@ -7,6 +7,7 @@ use crate::iam::evaluate::{action_matches, principal_matches, resource_matches};
 use crate::iam::policy::{Effect, Policy, Statement};
 use crate::iam::request::{Caller, ContextValue, Request, Resource, Values};
 
+use super::catalog;
 use super::model::{
     self, CALLED_VIA_KEYS, Dimension, ENDPOINT_KEYS, Perimeter, SERVICE_SOURCE_KEYS,
 };
@@ -72,6 +73,10 @@ enum Pred {
     OneOrgPerAccount,
     UserIdFollowsCaller,
     SourceVpcArnNamesSourceVpc,
+    /// The action acts on resources of the ARN's type.
+    ActionFitsArn,
+    /// Anonymous callers call only the services that accept them.
+    CallerMayCall,
 }
 
 #[derive(Debug, Clone)]
@@ -99,6 +104,8 @@ pub struct Search<'a> {
     preds: Vec<PredCheck>,
     pub steps: u64,
     budget: u64,
+    /// The index of the action the request holds (for its fit).
+    action: std::cell::Cell<usize>,
 }
 
 fn slot_of(key: &str, key_slots: &[(String, usize)], end: usize) -> usize {
@@ -225,6 +232,7 @@ impl<'a> Search<'a> {
             preds: Vec::new(),
             steps: 0,
             budget,
+            action: std::cell::Cell::new(0),
         })
     }
 
@@ -272,6 +280,8 @@ impl<'a> Search<'a> {
         };
         let mut out = vec![
             p(Pred::ArnAccountConsistent, bit(ARN) | bit(ACCOUNT)),
+            p(Pred::ActionFitsArn, bit(ACTION) | bit(ARN)),
+            p(Pred::CallerMayCall, bit(CALLER) | bit(ACTION)),
             p(Pred::OneOrgPerAccount, caller | bit(ACCOUNT) | bit(ORG)),
         ];
         if let Some(s) = key_slot("aws:userid") {
@@ -330,6 +340,13 @@ impl<'a> Search<'a> {
                 !matches!(r.lookup("aws:viaawsservice"), Some(Values::One(v)) if v == "true")
             }
             Pred::OneOrgPerAccount => model::one_org_per_account(r),
+            Pred::CallerMayCall => {
+                !matches!(r.caller, Caller::Anonymous) || catalog::admits_anonymous(&r.action)
+            }
+            Pred::ActionFitsArn => {
+                let arn = catalog::own_bucket(&r.resource.arn, self.universe.own_bucket.as_deref());
+                self.universe.action_fits[self.action.get()].admits(&arn)
+            }
             Pred::UserIdFollowsCaller => model::userid_follows_caller(r),
             Pred::SourceVpcArnNamesSourceVpc => model::source_vpc_arn_names_source_vpc(r),
             Pred::ArnAccountConsistent => match crate::iam::arn::split(&r.resource.arn) {
@@ -483,7 +500,10 @@ impl<'a> Search<'a> {
                 Caller::Iam(id) => id.tags.clone_from(&u.caller_tags[i]),
                 _ => return u.caller_tags[i].is_empty(),
             },
-            ACTION => r.action.clone_from(&u.actions[i]),
+            ACTION => {
+                r.action.clone_from(&u.actions[i]);
+                self.action.set(i);
+            }
             ARN => r.resource.arn.clone_from(&u.arns[i]),
             ACCOUNT => r.resource.account.clone_from(&u.resource_accounts[i]),
             ORG => r.resource.org.clone_from(&u.resource_orgs[i]),

@@ -32,6 +32,7 @@ fn endpoint() -> Attachment {
     Attachment::Endpoint {
         id: Some("vpce-1a2b3c4d".into()),
         vpc: None,
+        service: None,
     }
 }
 
@@ -472,6 +473,7 @@ fn unknown_endpoint_id_ranges_over_every_endpoint() {
     let unknown = Attachment::Endpoint {
         id: None,
         vpc: None,
+        service: None,
     };
     violates(verdicts(s, &unknown, &perimeter()).remove(0).1);
 }

@@ -7,11 +7,13 @@ use crate::iam::arn;
 use crate::iam::condition::{Base, PolicyValue};
 use crate::iam::keys;
 use crate::iam::pattern::{self, Tok};
-use crate::iam::policy::{Policy, PolicyKind, PrincipalClause};
+use crate::iam::policy::{Policy, PrincipalClause};
 use crate::iam::principal::{Entry, IamEntryKind};
 use crate::iam::request::{Caller, ContextValue, IamIdentity, Org, iam_identity};
+use crate::iam::services;
 use crate::iam::template::{Lookup, Template};
 
+use super::catalog::{self, Fit, ServiceScope};
 use super::model::{ALWAYS_PRESENT, Attachment, Perimeter};
 use super::related;
 use super::values::{self, Pool};
@@ -41,7 +43,11 @@ pub struct Universe {
     /// The principal tags of an IAM caller.
     pub caller_tags: Vec<BTreeMap<String, String>>,
     pub actions: Vec<String>,
+    /// What each action (same index) can act on.
+    pub action_fits: Vec<Fit>,
     pub arns: Vec<String>,
+    /// A bucket policy's bucket, when known (see `catalog::own_bucket`).
+    pub own_bucket: Option<String>,
     pub resource_accounts: Vec<Option<String>>,
     pub resource_orgs: Vec<Option<Org>>,
     pub resource_tags: Vec<BTreeMap<String, String>>,
@@ -632,14 +638,17 @@ pub fn build(
     }
 
     let (callers, caller_orgs, caller_tags) = callers(&g, &d, &sessions)?;
+    let scope = scope_of(&g, attachment);
+    let (actions, action_fits) = actions(&g, &scope);
     let mut u = Universe {
         callers,
         caller_orgs,
         caller_tags,
-        actions: actions(&g, policy.kind),
+        actions,
+        action_fits,
         ..Universe::default()
     };
-    resources(&mut u, &g, &d, attachment, perimeter)?;
+    resources(&mut u, &g, &d, &scope, attachment, perimeter)?;
     u.networks = networks(&g, &d, attachment);
     // aws:SourceVpcArn names the VPC of aws:SourceVpc: one real ARN per VPC the search can pick.
     if g.keys.contains_key("aws:sourcevpcarn") {
@@ -763,6 +772,13 @@ fn callers(g: &Gathered, d: &Domains, role_sessions: &[String]) -> Result<Caller
         if let Some(s) = sessions.get(text) {
             names.extend(s.iter().map(|s| Some(s.as_str())));
         }
+        if text.contains(":role/") {
+            for s in role_sessions.iter().skip(1) {
+                if !names.contains(&Some(s.as_str())) {
+                    names.push(Some(s.as_str()));
+                }
+            }
+        }
         for session in names {
             if let Ok(id) = iam_identity(text, session) {
                 push(id);
@@ -793,23 +809,92 @@ fn callers(g: &Gathered, d: &Domains, role_sessions: &[String]) -> Result<Caller
     Ok((out, orgs, tag_sets))
 }
 
-fn actions(g: &Gathered, kind: PolicyKind) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let mut seen: BTreeSet<String> = BTreeSet::new();
+/// The services requests through the attachment can call: S3 for a bucket; the endpoint's own
+/// service when known; else S3 and every service the policy's action patterns name, with a
+/// table where there is one and the generic model (plus one service no pattern names) where not.
+fn scope_of(g: &Gathered, attachment: &Attachment) -> ServiceScope {
+    let s3 = || services::service("s3").into_iter().collect::<Vec<_>>();
+    match attachment {
+        Attachment::Bucket { .. } => ServiceScope {
+            tables: s3(),
+            generic: Vec::new(),
+            bucket_only: true,
+        },
+        Attachment::Endpoint {
+            service: Some(prefix),
+            ..
+        } => match services::service(prefix) {
+            Some(t) => ServiceScope {
+                tables: vec![t],
+                generic: Vec::new(),
+                bucket_only: false,
+            },
+            None => ServiceScope {
+                tables: Vec::new(),
+                generic: vec![prefix.to_ascii_lowercase()],
+                bucket_only: false,
+            },
+        },
+        Attachment::Endpoint { service: None, .. } => {
+            let mut scope = ServiceScope {
+                tables: s3(),
+                generic: vec!["freshsvc".to_owned()],
+                bucket_only: false,
+            };
+            for p in &g.actions_written {
+                let text = pattern::render(p);
+                let Some((svc, _)) = text.split_once(':') else {
+                    continue;
+                };
+                let svc = svc.to_ascii_lowercase();
+                if svc.contains(['*', '?']) {
+                    continue;
+                }
+                match services::service(&svc) {
+                    Some(t) => {
+                        if !scope.tables.iter().any(|x| std::ptr::eq(*x, t)) {
+                            scope.tables.push(t);
+                        }
+                    }
+                    None => {
+                        if !scope.generic.contains(&svc) {
+                            scope.generic.push(svc);
+                        }
+                    }
+                }
+            }
+            scope
+        }
+    }
+}
+
+/// Actions, each with what it can act on: one real action per class for services with a table,
+/// and for the generic model the witnesses of the policy's patterns (and a fresh action) of
+/// each generically modelled service.
+fn actions(g: &Gathered, scope: &ServiceScope) -> (Vec<String>, Vec<Fit>) {
+    let mut out: Vec<(String, Fit)> = catalog::real_actions(scope, &g.actions);
+    if scope.generic.is_empty() {
+        return out.into_iter().unzip();
+    }
+    let generic_service = |a: &str| {
+        a.split_once(':').is_some_and(|(svc, _)| {
+            let svc = svc.to_ascii_lowercase();
+            services::service(&svc).is_none()
+                && (scope.generic.contains(&svc) || scope.generic.iter().any(|x| x == "freshsvc"))
+        })
+    };
+    let mut seen: BTreeSet<String> = out.iter().map(|(a, _)| a.to_ascii_lowercase()).collect();
     let mut push = |a: String| {
-        if crate::iam::policy::is_concrete_action(&a) && seen.insert(a.clone()) {
-            out.push(a);
+        if crate::iam::policy::is_concrete_action(&a)
+            && generic_service(&a)
+            && seen.insert(a.to_ascii_lowercase())
+        {
+            out.push((a, Fit::Generic));
         }
     };
-    let mut services: BTreeSet<String> = BTreeSet::new();
     for p in &g.actions_written {
         push(pattern::witness(p, "", 'X'));
         push(pattern::witness(p, "Any", 'X'));
-        if let Some((svc, _)) = pattern::render(p).split_once(':')
-            && !svc.contains(['*', '?'])
-        {
-            services.insert(svc.to_ascii_lowercase());
-        }
     }
     if g.actions.len() <= 48 {
         for (i, a) in g.actions.iter().enumerate() {
@@ -820,49 +905,66 @@ fn actions(g: &Gathered, kind: PolicyKind) -> Vec<String> {
             }
         }
     }
-    for s in services {
-        push(format!("{s}:FreshAction"));
+    for svc in &scope.generic {
+        push(format!("{svc}:FreshAction"));
     }
-    push("s3:FreshAction".into());
-    push("freshsvc:FreshAction".into());
-    if kind == PolicyKind::BucketPolicy {
-        out.retain(|a| a.get(..3).is_some_and(|p| p.eq_ignore_ascii_case("s3:")));
-    }
-    out
+    out.into_iter().unzip()
 }
 
 fn resources(
     u: &mut Universe,
     g: &Gathered,
     d: &Domains,
+    scope: &ServiceScope,
     attachment: &Attachment,
     perimeter: &Perimeter,
 ) -> Result<(), TooMany> {
     let mut arns: Vec<String> = Vec::new();
     let mut seen: BTreeSet<String> = BTreeSet::new();
     let mut push = |a: String| {
-        if arn::split(&a).is_some() && seen.insert(a.clone()) {
+        if (a == catalog::NO_RESOURCE || arn::split(&a).is_some()) && seen.insert(a.clone()) {
             arns.push(a);
         }
     };
-    for p in &g.arn_patterns {
-        for w in arn_witnesses(p, &d.accounts) {
-            push(w);
+    // Real ARNs of every resource type the real actions act on.
+    let real: Vec<(String, Fit)> = u
+        .actions
+        .iter()
+        .cloned()
+        .zip(u.action_fits.iter().cloned())
+        .collect();
+    for format in catalog::formats(&real) {
+        for a in catalog::typed_arns(format, &g.arn_patterns, &d.accounts) {
+            push(a);
         }
     }
-    if g.arn_patterns.len() <= 48 {
-        for (i, a) in g.arn_patterns.iter().enumerate() {
-            for b in &g.arn_patterns[i + 1..] {
-                if let Some(w) = pattern::intersection(a, b, '#') {
-                    push(w);
+    if u.action_fits.contains(&Fit::Resourceless) {
+        push(catalog::NO_RESOURCE.to_owned());
+    }
+    // The generic model: witnesses of the policy's patterns and of their pairs.
+    let generic = !scope.generic.is_empty() || matches!(attachment, Attachment::Bucket { .. });
+    if generic {
+        for p in &g.arn_patterns {
+            for w in arn_witnesses(p, &d.accounts) {
+                push(w);
+            }
+        }
+        if g.arn_patterns.len() <= 48 {
+            for (i, a) in g.arn_patterns.iter().enumerate() {
+                for b in &g.arn_patterns[i + 1..] {
+                    for filler in ['#', 'z'] {
+                        if let Some(w) = pattern::intersection(a, b, filler) {
+                            push(w);
+                        }
+                    }
                 }
             }
         }
-    }
-    push("arn:aws:s3:::fresh-bucket/fresh-key".into());
-    push("arn:aws:s3:::fresh-bucket".into());
-    for a in d.accounts.iter().take(3) {
-        push(format!("arn:aws:freshsvc:us-east-1:{a}:fresh/resource"));
+        for svc in &scope.generic {
+            for a in d.accounts.iter().take(3) {
+                push(format!("arn:aws:{svc}:us-east-1:{a}:fresh/resource"));
+            }
+        }
     }
     let all_orgs: Vec<Option<String>> = std::iter::once(None)
         .chain(d.orgs.iter().cloned().map(Some))
@@ -887,6 +989,7 @@ fn resources(
             u.resource_orgs = org_choices(&all_orgs, d);
         }
         Attachment::Bucket { name } => {
+            u.own_bucket.clone_from(name);
             let bucket = name.clone().unwrap_or_else(|| "fresh-bucket".into());
             let mut keep: Vec<String> = arns
                 .into_iter()
@@ -898,13 +1001,16 @@ fn resources(
                     None => false,
                 })
                 .collect();
+            // The plainest ARNs first: the witness a reader recognises.
             for a in [
-                format!("arn:aws:s3:::{bucket}"),
                 format!("arn:aws:s3:::{bucket}/fresh-key"),
-            ] {
-                if !keep.contains(&a) {
-                    keep.push(a);
-                }
+                format!("arn:aws:s3:::{bucket}"),
+            ]
+            .into_iter()
+            .rev()
+            {
+                keep.retain(|k| *k != a);
+                keep.insert(0, a);
             }
             // Object keys the policy names under this bucket, whatever bucket pattern they sit in.
             if let Some(n) = name {
@@ -912,13 +1018,21 @@ fn resources(
                 let mut object = prefix.clone();
                 object.push(Tok::AnyRun);
                 for p in &g.arn_patterns {
-                    if let Some(w) = pattern::intersection(&object, p, '#')
-                        && !keep.contains(&w)
-                    {
-                        keep.push(w);
+                    for filler in ['#', 'z'] {
+                        if let Some(w) = pattern::intersection(&object, p, filler)
+                            && !keep.contains(&w)
+                        {
+                            keep.push(w);
+                        }
                     }
                 }
             }
+            // Only the bucket and its objects, with a non-empty key (and a real bucket name
+            // when the bucket is not known).
+            keep.retain(|a| {
+                let a = catalog::own_bucket(a, name.as_deref());
+                u.action_fits.iter().any(|f| f.admits(&a))
+            });
             u.arns = keep;
             let owners = perimeter.owner_accounts();
             u.resource_accounts = if owners.is_empty() {

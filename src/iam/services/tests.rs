@@ -571,3 +571,38 @@ fn every_arn_format_fills_from_its_own_placeholders() {
         }
     }
 }
+
+#[test]
+fn arns_fit_their_resource_type_only_with_values_of_each_kind() {
+    let s3 = service("s3").expect("s3 table");
+    let object = &s3.resource_type("object").expect("object").arn_format;
+    let bucket = &s3.resource_type("bucket").expect("bucket").arn_format;
+    assert!(arn_fits(object, "arn:aws:s3:::example-bucket/a/b:c"));
+    assert!(
+        !arn_fits(object, "arn:aws:s3:::example-bucket/"),
+        "an empty key"
+    );
+    assert!(!arn_fits(object, "arn:aws:s3:::example-bucket"));
+    assert!(
+        !arn_fits(object, "arn:aws:s3:::Bad#Bucket/key"),
+        "no such bucket name"
+    );
+    assert!(arn_fits(bucket, "arn:aws:s3:::example-bucket"));
+    assert!(!arn_fits(bucket, "arn:aws:s3:::example-bucket/key"));
+    let ecr = service("ecr").expect("ecr table");
+    let repository = &ecr.resource_types()[0].arn_format;
+    assert!(arn_fits(
+        repository,
+        "arn:aws:ecr:eu-west-1:111122223333:repository/team/app"
+    ));
+    assert!(!arn_fits(
+        repository,
+        "arn:aws:ecr:eu-west-1:1111:repository/team/app"
+    ));
+    for t in services() {
+        for r in t.resource_types() {
+            let arn = fresh_arn(&r.arn_format, &[]).expect("fills");
+            assert!(arn_fits(&r.arn_format, &arn), "{arn} fits {}", r.arn_format);
+        }
+    }
+}

@@ -7,6 +7,7 @@ pub mod corpus;
 pub mod pki;
 pub mod policy_gen;
 pub mod serve;
+pub mod witness;
 
 #[allow(unused_imports)] // not every test crate reads the corpus
 pub use corpus::{corpus_root, corpus_root_if_present, files_below};

@@ -19,9 +19,9 @@ pub const ACTIONS: &[&str] = &[
     "ec2:RunInstances",
 ];
 pub const RESOURCES: &[&str] = &[
-    "arn:aws:s3:::b1/k",
-    "arn:aws:s3:::b1",
-    "arn:aws:s3:::b2/alice",
+    "arn:aws:s3:::bk1/k",
+    "arn:aws:s3:::bk1",
+    "arn:aws:s3:::bk2/alice",
     "arn:aws:ec2:us-east-1:111122223333:instance/i-1",
 ];
 pub const IPS: &[&str] = &["10.1.2.3", "203.0.113.7", "2001:db8::1"];
@@ -85,13 +85,13 @@ fn action_pattern() -> impl Strategy<Value = &'static str> {
 fn resource_pattern() -> impl Strategy<Value = &'static str> {
     pick(&[
         "*",
-        "arn:aws:s3:::b1/*",
-        "arn:aws:s3:::b1*",
-        "arn:aws:s3:::b1",
-        "arn:aws:s3:::b2/${aws:username}",
-        "arn:aws:s3:::b1/${aws:userid}/*",
-        "arn:aws:s3:::b1/${aws:PrincipalAccount}/*",
-        "arn:aws:s3:::b?/k",
+        "arn:aws:s3:::bk1/*",
+        "arn:aws:s3:::bk1*",
+        "arn:aws:s3:::bk1",
+        "arn:aws:s3:::bk2/${aws:username}",
+        "arn:aws:s3:::bk1/${aws:userid}/*",
+        "arn:aws:s3:::bk1/${aws:PrincipalAccount}/*",
+        "arn:aws:s3:::bk?/k",
         "arn:aws:ec2:*:111122223333:instance/*",
     ])
 }
@@ -224,7 +224,7 @@ fn key_family() -> impl Strategy<Value = (&'static [&'static str], &'static str,
         Just((
             ARN_OPS,
             "aws:SourceArn",
-            strings(&["arn:aws:s3:::b1", "arn:aws:s3:::*"])
+            strings(&["arn:aws:s3:::bk1", "arn:aws:s3:::*"])
         )),
         Just((
             &["IpAddress", "NotIpAddress"][..],
