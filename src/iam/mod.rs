@@ -5,6 +5,7 @@
 
 pub mod arn;
 pub mod condition;
+pub mod domains;
 pub mod error;
 pub mod evaluate;
 pub mod keys;

@@ -53,6 +53,8 @@ rules! {
         "service region, region", "remove serviceRegion or list the region in spec.vpcEndpoints.allowedServiceRegions";
     UNRESOLVED_REFERENCE = "DP-REF-001", Low, "A field a rule needs is a reference resolved after admission",
         "references and selectors", "Crossplane writes the resolved value in a later update, which is checked then; with ACK, give the value instead of a reference";
+    IMPOSSIBLE_CONDITION = "DP-POL-001", Low, "A policy condition can match no request AWS sends",
+        "bucket and endpoint policies", "write the value in its documented form: o- and 10 to 32 lower-case letters or digits for an organization id, 12 digits for an account, vpc-/vpce- and 8 or 17 hexadecimal digits for a VPC or endpoint";
     BUCKET_IDENTITY = "DP-BP-001", Critical, "Bucket policy grants access to identities outside the perimeter",
         "bucket policy, perimeter identity", "condition every Allow on aws:PrincipalOrgID or aws:PrincipalAccount of the trusted set";
     BUCKET_NETWORK = "DP-BP-002", High, "Bucket policy grants access from outside the expected networks",

@@ -80,11 +80,14 @@ pub fn check(subjects: &[Subject], dp: &DataPerimeter) -> Vec<Finding> {
 
 /// A rule's enforcement under a perimeter. An unresolved reference is at most a warning unless
 /// configured otherwise: Crossplane resolves it in a later update, which is checked again, and
-/// denying the create would wedge the normal reference workflow.
+/// denying the create would wedge the normal reference workflow. So is a condition no real
+/// request meets: the statement grants nothing, which is safe, but is hardly what was meant.
 pub fn enforcement(rule: &Rule, dp: &DataPerimeter) -> Enforcement {
     match dp.spec.rules.get(rule.id) {
         Some(e) => *e,
-        None if rule.id == UNRESOLVED_REFERENCE.id => dp.spec.enforcement.min(Enforcement::Warn),
+        None if rule.id == UNRESOLVED_REFERENCE.id || rule.id == IMPOSSIBLE_CONDITION.id => {
+            dp.spec.enforcement.min(Enforcement::Warn)
+        }
         None => dp.spec.enforcement,
     }
 }
@@ -139,6 +142,14 @@ fn reason(
     invalid: &'static Rule,
     add: &mut Add<'_>,
 ) {
+    for c in crate::iam::domains::impossible_conditions(policy) {
+        add(
+            IMPOSSIBLE_CONDITION,
+            source.pointer(),
+            format!("at {}: {}", c.pointer, c.message),
+            None,
+        );
+    }
     for v in reasoner::analyze(policy, attachment, perimeter) {
         let Some((_, rule)) = rules.iter().find(|(d, _)| *d == v.dimension) else {
             continue;

@@ -29,6 +29,9 @@ pub struct Analysis {
     pub overall: Overall,
     pub error: Option<PolicyError>,
     pub findings: Vec<DimensionFinding>,
+    /// What the reader should know beyond the verdict: conditions no real request meets, and
+    /// services modelled generically.
+    pub notes: Vec<String>,
 }
 
 /// What a violation in a dimension means, in a sentence.
@@ -63,6 +66,7 @@ pub fn analyze_text(text: &str, attachment: &Attachment, perimeters: &[DataPerim
             overall: Overall::Invalid,
             error: Some(e),
             findings: Vec::new(),
+            notes: Vec::new(),
         },
         Ok(policy) => analyze_policy(&policy, attachment, perimeters),
     }
@@ -97,10 +101,27 @@ pub fn analyze_policy(
     } else {
         Overall::Complies
     };
+    let mut notes: Vec<String> = crate::iam::domains::impossible_conditions(policy)
+        .into_iter()
+        .map(|c| format!("at {}: {}", c.pointer, c.message))
+        .collect();
+    let generic = reasoner::generic_services(policy, attachment);
+    if !generic.is_empty() {
+        notes.push(format!(
+            "no action table for {}: modelled generically (any action its patterns admit, on any ARN){}",
+            generic.join(", "),
+            match attachment {
+                Attachment::Endpoint { service: None, .. } =>
+                    "; give --service com.amazonaws.REGION.SERVICE to check the endpoint's own service only",
+                _ => "",
+            }
+        ));
+    }
     Analysis {
         overall,
         error: None,
         findings,
+        notes,
     }
 }
 
@@ -158,7 +179,7 @@ impl Analysis {
                 })
             })
             .collect();
-        json!({ "verdict": self.overall, "findings": findings, "dimensions": dimensions })
+        json!({ "verdict": self.overall, "findings": findings, "dimensions": dimensions, "notes": self.notes })
     }
 
     pub fn to_text(&self, attachment: &Attachment) -> String {
@@ -181,6 +202,9 @@ impl Analysis {
                     out.push_str(&format!("INVALID   {name}: {why}\n"))
                 }
             }
+        }
+        for n in &self.notes {
+            out.push_str(&format!("note: {n}\n"));
         }
         let violated = self
             .findings

@@ -43,6 +43,19 @@ pub struct DimensionVerdict {
     pub verdict: ReasonerVerdict,
 }
 
+/// The services requests through this attachment can call that have no action table and are
+/// modelled generically (any action name the policy's patterns admit, on any ARN). `*` stands
+/// for "services the policy does not name", considered when the endpoint's service is unknown.
+pub fn generic_services(policy: &Policy, attachment: &Attachment) -> Vec<String> {
+    let scope = universe::service_scope(policy, attachment);
+    let (unnamed, mut named): (Vec<String>, Vec<String>) =
+        scope.generic.into_iter().partition(|s| s == "freshsvc");
+    if !unnamed.is_empty() {
+        named.push("services the policy does not name".to_owned());
+    }
+    named
+}
+
 /// The dimensions a policy attached this way is judged on.
 pub fn dimensions(attachment: &Attachment, perimeter: &Perimeter) -> Vec<Dimension> {
     match attachment {

@@ -755,3 +755,27 @@ fn source_vpc_arn_names_the_source_vpc() {
         w.line()
     );
 }
+
+/// How many wildcards a pattern holds is no measure of difficulty by itself: a legal Resource
+/// pattern with 20 wildcards that meets no other wildcard pattern is decided like any other
+/// (IAM User Guide, "IAM JSON policy elements: Resource": wildcards in any segment), in both
+/// directions.
+#[test]
+fn many_wildcards_in_a_pattern_nothing_else_meets_are_decided() {
+    let resource = format!("arn:aws:s3:::{BUCKET}/{}", "*/".repeat(20));
+    let st = |principal: Value, condition: Value| {
+        let mut s = stmt("Allow", principal, condition);
+        s["Resource"] = json!(resource);
+        s
+    };
+    complies(verdict(
+        vec![st(json!("*"), org_only())],
+        &bucket(),
+        Dimension::Identity,
+    ));
+    violates(verdict(
+        vec![st(json!("*"), Value::Null)],
+        &bucket(),
+        Dimension::Identity,
+    ));
+}

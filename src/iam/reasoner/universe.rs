@@ -419,32 +419,47 @@ fn arn_witnesses(pattern_toks: &[Tok], accounts: &[String]) -> Vec<String> {
     out
 }
 
-/// Patterns with more wildcards, or wildcard patterns longer than this, make the analysis too
-/// complex: intersecting two patterns costs the product of their lengths, and a 20 KB policy of
-/// `*?*?...` took tens of seconds. Real policies stay far below both (a handful of wildcards,
-/// ARNs of at most 2,048 characters with wildcards in a few components).
-pub const MAX_WILDCARDS: usize = 16;
+/// Wildcard patterns longer than this make the analysis too complex: matching and intersecting
+/// cost the product of the lengths involved, and a 20 KB policy of `*?*?...` took tens of
+/// seconds. Real ARNs with wildcards stay far below (IAM's ARN limit is 2,048 characters).
 pub const MAX_WILDCARD_PATTERN_CHARS: usize = 1024;
 
+/// The work one intersection of two wildcard patterns may take (the product of their lengths,
+/// runs of `*` counting as one). How many wildcards a pattern has does not matter by itself: only
+/// patterns the search intersects with another wildcard pattern of the same kind (ARN patterns,
+/// action patterns, the patterns compared with one condition key family) can cost, so a long
+/// pattern that meets no other is never "too complex" (issue: 20 wildcards in a Resource).
+pub const MAX_INTERSECTION_STATES: usize = 1 << 16;
+
 fn check_patterns(g: &Gathered) -> Result<(), TooMany> {
-    let patterns = g
-        .actions
-        .iter()
-        .chain(&g.arn_patterns)
-        .chain(g.pools.values().flat_map(|p| p.globs.iter()));
-    for p in patterns {
-        let p = pattern::collapse_stars(p);
-        let wildcards = p.iter().filter(|t| !matches!(t, Tok::Lit(_))).count();
-        if wildcards > MAX_WILDCARDS {
+    let families = std::iter::once(g.actions.as_slice())
+        .chain(std::iter::once(g.arn_patterns.as_slice()))
+        .chain(g.pools.values().map(|p| p.globs.as_slice()));
+    for family in families {
+        let wild: Vec<usize> = family
+            .iter()
+            .map(|p| pattern::collapse_stars(p))
+            .filter(|p| pattern::has_wildcard(p))
+            .map(|p| p.len())
+            .collect();
+        if let Some(len) = wild.iter().find(|l| **l > MAX_WILDCARD_PATTERN_CHARS) {
             return Err(TooMany(format!(
-                "a pattern with {wildcards} wildcards (at most {MAX_WILDCARDS} are analysed)"
+                "a wildcard pattern of {len} characters (at most {MAX_WILDCARD_PATTERN_CHARS} are analysed)"
             )));
         }
-        if wildcards > 0 && p.len() > MAX_WILDCARD_PATTERN_CHARS {
-            return Err(TooMany(format!(
-                "a wildcard pattern of {} characters (at most {MAX_WILDCARD_PATTERN_CHARS} are analysed)",
-                p.len()
-            )));
+        // A family of more than 48 patterns is not intersected pairwise (see `values::Pool`).
+        if family.len() > 48 {
+            continue;
+        }
+        for (i, a) in wild.iter().enumerate() {
+            if let Some(b) = wild[i + 1..]
+                .iter()
+                .find(|b| a * *b > MAX_INTERSECTION_STATES)
+            {
+                return Err(TooMany(format!(
+                    "two wildcard patterns of {a} and {b} characters to intersect (at most {MAX_INTERSECTION_STATES} states)"
+                )));
+            }
         }
     }
     Ok(())
@@ -812,6 +827,16 @@ fn callers(g: &Gathered, d: &Domains, role_sessions: &[String]) -> Result<Caller
 /// The services requests through the attachment can call: S3 for a bucket; the endpoint's own
 /// service when known; else S3 and every service the policy's action patterns name, with a
 /// table where there is one and the generic model (plus one service no pattern names) where not.
+/// The service scope of a policy under an attachment (see `scope_of`).
+pub fn service_scope(policy: &Policy, attachment: &Attachment) -> ServiceScope {
+    let mut g = Gathered::default();
+    for st in &policy.statements {
+        g.actions_written
+            .extend(st.action.patterns.iter().map(|a| pattern::glob(&a.written)));
+    }
+    scope_of(&g, attachment)
+}
+
 fn scope_of(g: &Gathered, attachment: &Attachment) -> ServiceScope {
     let s3 = || services::service("s3").into_iter().collect::<Vec<_>>();
     match attachment {
