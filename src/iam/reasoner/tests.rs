@@ -779,3 +779,107 @@ fn many_wildcards_in_a_pattern_nothing_else_meets_are_decided() {
         Dimension::Identity,
     ));
 }
+
+fn allow_all(action: &str, resource: &str) -> Value {
+    json!({"Effect": "Allow", "Principal": "*", "Action": action, "Resource": resource})
+}
+
+/// Requests through an interface endpoint are calls to its service (AWS PrivateLink Guide,
+/// "Control access to VPC endpoints using endpoint policies"): an ECR endpoint's policy that
+/// lets anyone call S3 lets nobody in, since no S3 request goes through it; the twin that lets
+/// anyone call ECR does, and its witness is a real ECR action on an ECR repository, made by a
+/// signed caller (ECR takes no anonymous requests).
+#[test]
+fn an_endpoint_carries_only_its_service() {
+    let ecr = Attachment::Endpoint {
+        id: Some("vpce-1a2b3c4d".into()),
+        vpc: None,
+        service: Some("ecr".into()),
+    };
+    complies(verdict(
+        vec![allow_all("s3:*", "*")],
+        &ecr,
+        Dimension::Identity,
+    ));
+    let w = violates(verdict(
+        vec![allow_all("ecr:*", "*")],
+        &ecr,
+        Dimension::Identity,
+    ));
+    assert!(
+        crate::iam::services::qualified_action(&w.request.action)
+            .is_some_and(|(t, _)| t.prefix == "ecr"),
+        "{}",
+        w.line()
+    );
+    assert!(
+        w.request.resource.arn.contains(":repository/"),
+        "{}",
+        w.line()
+    );
+    assert!(
+        !matches!(w.request.caller, crate::iam::Caller::Anonymous),
+        "{}",
+        w.line()
+    );
+}
+
+/// Actions act on resources of their own types (Service Authorization Reference, Amazon S3:
+/// GetObject on `object`, ListBucket on `bucket`), and S3 has no action the reference does not
+/// list: GetObject granted on the bucket ARN alone, or a misspelt action, grants nothing; the
+/// twins (ListBucket on the bucket, GetObject on its objects) grant what they say, on ARNs with
+/// a non-empty key.
+#[test]
+fn actions_are_real_and_act_on_their_resource_types() {
+    let arn = format!("arn:aws:s3:::{BUCKET}");
+    for (action, resource) in [
+        ("s3:GetObject", arn.clone()),
+        ("s3:GetObjekt", format!("{arn}/*")),
+    ] {
+        complies(verdict(
+            vec![allow_all(action, &resource)],
+            &bucket(),
+            Dimension::Identity,
+        ));
+    }
+    let w = violates(verdict(
+        vec![allow_all("s3:ListBucket", &arn)],
+        &bucket(),
+        Dimension::Identity,
+    ));
+    assert_eq!(w.request.resource.arn, arn);
+    let w = violates(verdict(
+        vec![allow_all("s3:GetObject", &format!("{arn}/*"))],
+        &bucket(),
+        Dimension::Identity,
+    ));
+    let key = w.request.resource.arn.strip_prefix(&format!("{arn}/"));
+    assert!(key.is_some_and(|k| !k.is_empty()), "{}", w.line());
+}
+
+/// Bucket names follow S3's naming rules (Amazon S3 User Guide, "General purpose bucket naming
+/// rules": 3 to 63 lower-case letters, digits, dots and hyphens): a policy of a bucket whose name
+/// is not known that grants only a name S3 rejects grants nothing; the well-formed twin grants
+/// that bucket's objects, and the witness names it.
+#[test]
+fn bucket_names_s3_rejects_name_no_bucket() {
+    let unknown = Attachment::Bucket { name: None };
+    complies(verdict(
+        vec![allow_all("s3:GetObject", "arn:aws:s3:::Team_Bucket/*")],
+        &unknown,
+        Dimension::Identity,
+    ));
+    let w = violates(verdict(
+        vec![allow_all("s3:GetObject", "arn:aws:s3:::team-bucket/*")],
+        &unknown,
+        Dimension::Identity,
+    ));
+    assert!(
+        w.request
+            .resource
+            .arn
+            .starts_with("arn:aws:s3:::team-bucket/"),
+        "{}",
+        w.line()
+    );
+}

@@ -272,3 +272,43 @@ fn upbound_subnet_and_route_table_associations() {
         vec![]
     );
 }
+
+/// The webhook judges an endpoint policy on the calls its service carries (AWS PrivateLink
+/// Guide, endpoint policies): on an STS endpoint, a grant of every S3 action to anyone opens
+/// nothing, while the same grant of STS actions lets outsiders use the endpoint.
+#[test]
+fn endpoint_policies_are_judged_on_their_own_service() {
+    let endpoint = |action: &str| {
+        let policy = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Principal": "*", "Action": action, "Resource": "*",
+            "Condition": {"StringEquals": {"aws:ResourceOrgID": "o-abc123def4"}}}]})
+        .to_string();
+        ack_endpoint(json!({"serviceName": "com.amazonaws.us-east-1.sts",
+            "vpcEndpointType": "Interface", "privateDNSEnabled": true, "vpcID": "vpc-111bbb22",
+            "securityGroupIDs": ["sg-0a1b2c3d"], "policyDocument": policy}))
+    };
+    assert_eq!(ids(endpoint("s3:*")), Vec::<String>::new());
+    assert!(ids(endpoint("sts:*")).contains(&ENDPOINT_IDENTITY.id.to_owned()));
+}
+
+/// A condition whose every value lies outside the key's documented form is reported as
+/// DP-POL-001, at most a warning by default (the statement grants nothing, which is safe).
+#[test]
+fn conditions_no_request_meets_are_warned_about() {
+    let policy = ORG_POLICY.replace(
+        "\"aws:PrincipalOrgID\":\"o-abc123def4\"",
+        "\"aws:PrincipalOrgID\":\"O-ABC123DEF4\"",
+    );
+    let doc = ack_endpoint(
+        json!({"serviceName": "com.amazonaws.us-east-1.s3", "vpcEndpointType": "Interface", "privateDNSEnabled": true,
+        "vpcID": "vpc-111bbb22", "securityGroupIDs": ["sg-0a1b2c3d"], "policyDocument": policy}),
+    );
+    assert_eq!(
+        findings(doc),
+        [(
+            IMPOSSIBLE_CONDITION.id.to_owned(),
+            "/spec/policyDocument".to_owned(),
+            Enforcement::Warn
+        )]
+    );
+}
