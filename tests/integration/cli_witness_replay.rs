@@ -47,21 +47,15 @@ fn request_document(w: &Value) -> Value {
 }
 
 fn witnesses(policy: &str) -> Vec<(String, Value)> {
-    let out = run(
-        &[
-            "analyze",
-            "--kind",
-            "bucket-policy",
-            "--bucket",
-            "example-bucket",
-            "--perimeter",
-            PERIMETER,
-            "--output",
-            "json",
-            policy,
-        ],
-        None,
-    );
+    witnesses_as("bucket-policy", &["--bucket", "example-bucket"], policy)
+}
+
+/// The witnesses `analyze --kind KIND EXTRA... POLICY --output json` prints.
+fn witnesses_as(kind: &str, extra: &[&str], policy: &str) -> Vec<(String, Value)> {
+    let mut args = vec!["analyze", "--kind", kind];
+    args.extend_from_slice(extra);
+    args.extend_from_slice(&["--perimeter", PERIMETER, "--output", "json", policy]);
+    let out = run(&args, None);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let report: Value = serde_json::from_slice(&out.stdout).expect("json");
     report["findings"]
@@ -81,12 +75,36 @@ fn witnesses(policy: &str) -> Vec<(String, Value)> {
 fn every_witness_is_allowed_by_simulate_and_names_real_ids() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut replayed = 0;
-    for policy in [
-        "examples/analyze/public.json",
-        "examples/analyze/org-path-prefix.json",
-        "examples/analyze/endpoint-prefix.json",
+    let s3_endpoint = ["--service", "com.amazonaws.us-east-1.s3"];
+    for (kind, extra, policy) in [
+        (
+            "bucket-policy",
+            &["--bucket", "example-bucket"][..],
+            "examples/analyze/public.json",
+        ),
+        (
+            "bucket-policy",
+            &["--bucket", "example-bucket"][..],
+            "examples/analyze/org-path-prefix.json",
+        ),
+        (
+            "bucket-policy",
+            &["--bucket", "example-bucket"][..],
+            "examples/analyze/endpoint-prefix.json",
+        ),
+        // An action on no resource is authorized on `*`; a resource tag is part of the witness.
+        (
+            "endpoint-policy",
+            &s3_endpoint[..],
+            "examples/analyze/endpoint-list-all.json",
+        ),
+        (
+            "endpoint-policy",
+            &s3_endpoint[..],
+            "examples/analyze/endpoint-resource-tag.json",
+        ),
     ] {
-        for (dimension, witness) in witnesses(policy) {
+        for (dimension, witness) in witnesses_as(kind, extra, policy) {
             let request = request_document(&witness);
             let orgs = [
                 &request["principal"]["organization"],
@@ -104,7 +122,7 @@ fn every_witness_is_allowed_by_simulate_and_names_real_ids() {
                 &[
                     "simulate",
                     "--kind",
-                    "bucket-policy",
+                    kind,
                     policy,
                     "--request",
                     file.to_str().expect("utf-8"),
@@ -120,7 +138,7 @@ fn every_witness_is_allowed_by_simulate_and_names_real_ids() {
             replayed += 1;
         }
     }
-    assert!(replayed >= 5, "only {replayed} witnesses");
+    assert!(replayed >= 8, "only {replayed} witnesses");
 }
 
 /// The org-path pattern without its `/` grants an organization whose id extends the trusted

@@ -220,8 +220,13 @@ fn resource(v: &Value) -> Result<Resource, RequestError> {
             );
         }
     };
-    if crate::iam::arn::split(&arn).is_none() || arn.contains(['*', '?']) {
-        return fail("resource.arn", format!("{arn:?} is not a concrete ARN"));
+    // `*` is the resource of an action that acts on none (`s3:ListAllMyBuckets`, Service
+    // Authorization Reference: no resource type), as AWS authorizes it.
+    if arn != "*" && (crate::iam::arn::split(&arn).is_none() || arn.contains(['*', '?'])) {
+        return fail(
+            "resource.arn",
+            format!("{arn:?} is not a concrete ARN (or * for an action on no resource)"),
+        );
     }
     let Some(m) = m else {
         return Ok(Resource {

@@ -49,11 +49,23 @@ impl Witness {
             r.action,
             r.resource.arn
         );
+        let tags: Vec<String> = r
+            .resource
+            .tags
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        let tagged = if tags.is_empty() {
+            String::new()
+        } else {
+            format!(", tagged {}", tags.join(", "))
+        };
         let owner = match (&r.resource.account, &r.resource.org) {
-            (Some(a), Some(o)) => format!(" (owned by {a} in {})", o.id),
-            (Some(a), None) => format!(" (owned by {a}, outside any organization)"),
-            (None, Some(o)) => format!(" (owned by an account in {})", o.id),
-            (None, None) => String::new(),
+            (Some(a), Some(o)) => format!(" (owned by {a} in {}{tagged})", o.id),
+            (Some(a), None) => format!(" (owned by {a}, outside any organization{tagged})"),
+            (None, Some(o)) => format!(" (owned by an account in {}{tagged})", o.id),
+            (None, None) if tags.is_empty() => String::new(),
+            (None, None) => format!(" ({})", &tagged[2..]),
         };
         out.push_str(&owner);
         out.push(' ');
@@ -106,6 +118,7 @@ impl Witness {
                 "account": r.resource.account,
                 "organization": r.resource.org.as_ref().map(|o| o.id.clone()),
                 "orgPaths": r.resource.org.as_ref().map(|o| o.paths.clone()),
+                "tags": r.resource.tags,
             },
             "context": context,
             "statements": self.statements,
