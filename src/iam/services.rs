@@ -363,30 +363,59 @@ fn looks_like_region(region: &str) -> bool {
 /// region, 12-digit account, S3 bucket name ([`arn::is_bucket_name`]), a non-empty object key,
 /// and any other non-empty text without `:`.
 pub fn arn_fits(format: &str, text: &str) -> bool {
-    let (Some(f), Some(a)) = (arn::split(format), arn::split(text)) else {
-        return false;
-    };
-    f.iter().zip(a.iter()).all(|(f, a)| {
-        let mut pieces = Vec::new();
-        walk_format(f, |p| {
-            pieces.push(p);
-            Ok(())
-        })
-        .is_ok()
-            && pieces_fit(&pieces, a)
-    })
+    match (format_components(format), arn::split(text)) {
+        (Some(f), Some(a)) => components_fit(&f, &a),
+        _ => false,
+    }
 }
 
-fn pieces_fit(pieces: &[FormatPiece<'_>], text: &str) -> bool {
+/// A piece of one component of an ARN format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormatPart<'a> {
+    Text(&'a str),
+    Placeholder(&'a str),
+}
+
+/// An ARN format taken apart, component by component, to match many ARNs against.
+pub fn format_components(format: &str) -> Option<[Vec<FormatPart<'_>>; 6]> {
+    let f = arn::split(format)?;
+    let mut out: [Vec<FormatPart<'_>>; 6] = Default::default();
+    for (slot, component) in out.iter_mut().zip(f) {
+        walk_format(component, |p| {
+            slot.push(match p {
+                FormatPiece::Text(t) => FormatPart::Text(t),
+                FormatPiece::Placeholder(n) => FormatPart::Placeholder(n),
+            });
+            Ok(())
+        })
+        .ok()?;
+    }
+    Some(out)
+}
+
+/// Whether the six components of an ARN fit a format taken apart by [`format_components`].
+pub fn components_fit(format: &[Vec<FormatPart<'_>>; 6], arn: &[&str; 6]) -> bool {
+    format.iter().zip(arn).all(|(f, a)| parts_fit(f, a))
+}
+
+fn parts_fit(pieces: &[FormatPart<'_>], text: &str) -> bool {
     match pieces.split_first() {
         None => text.is_empty(),
-        Some((FormatPiece::Text(t), rest)) => {
-            text.strip_prefix(t).is_some_and(|r| pieces_fit(rest, r))
+        Some((FormatPart::Text(t), rest)) => {
+            text.strip_prefix(t).is_some_and(|r| parts_fit(rest, r))
         }
-        Some((FormatPiece::Placeholder(name), rest)) => text
-            .char_indices()
-            .map(|(i, c)| i + c.len_utf8())
-            .any(|end| placeholder_value(name, &text[..end]) && pieces_fit(rest, &text[end..])),
+        Some((FormatPart::Placeholder(name), rest)) => {
+            // A value never longer than its kind allows: bucket names at most 63 characters.
+            let longest = match *name {
+                "BucketName" => 63,
+                "Account" => 12,
+                _ => text.len(),
+            };
+            text.char_indices()
+                .map(|(i, c)| i + c.len_utf8())
+                .take_while(|end| *end <= longest)
+                .any(|end| placeholder_value(name, &text[..end]) && parts_fit(rest, &text[end..]))
+        }
     }
 }
 

@@ -7,44 +7,9 @@ use crate::common;
 
 use common::cli::{run, text};
 use perimeter_guard::iam::arn::{is_ec2_id, is_org_id};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 const PERIMETER: &str = "manifests/examples/dataperimeter.yaml";
-
-/// The `simulate` request document for a witness of `analyze --output json`.
-fn request_document(w: &Value) -> Value {
-    let p = &w["principal"];
-    let principal = match p["kind"].as_str().expect("kind") {
-        "anonymous" => json!("anonymous"),
-        "service" => json!({"service": p["service"]}),
-        "root" | "user" | "role-session" | "federated-user" => {
-            let mut principal = json!({
-                "arn": p["arn"],
-                "organization": p["organization"],
-                "orgPaths": p["orgPaths"],
-                "tags": p["tags"],
-            });
-            if let Some(session) = p["session"].as_str() {
-                principal["session"] = json!(session.rsplit('/').next().expect("session name"));
-            }
-            principal
-        }
-        other => panic!("no simulate form for a {other} witness"),
-    };
-    let context: serde_json::Map<String, Value> = w["context"]
-        .as_object()
-        .expect("context")
-        .iter()
-        .filter(|(_, v)| !v.is_null())
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    json!({
-        "principal": principal,
-        "action": w["action"],
-        "resource": w["resource"],
-        "context": context,
-    })
-}
 
 fn witnesses(policy: &str) -> Vec<(String, Value)> {
     witnesses_as("bucket-policy", &["--bucket", "example-bucket"], policy)
@@ -105,7 +70,7 @@ fn every_witness_is_allowed_by_simulate_and_names_real_ids() {
         ),
     ] {
         for (dimension, witness) in witnesses_as(kind, extra, policy) {
-            let request = request_document(&witness);
+            let request = common::witness::request_document(&witness);
             let orgs = [
                 &request["principal"]["organization"],
                 &request["resource"]["organization"],

@@ -264,6 +264,8 @@ proptest! {
                     };
                     let defects = common::witness::defects(&w.request, own);
                     prop_assert!(defects.is_empty(), "witness AWS would never send: {defects:?} in {}", w.line());
+                    let replayed = common::witness::simulate(&policy, &w.to_json());
+                    prop_assert_eq!(replayed, Ok(evaluate(&policy, &w.request).outcome), "simulate on {}", w.line());
                 }
                 ReasonerVerdict::Undecided(why) => prop_assert!(false, "undecided: {why}\n{doc:#}"),
                 ReasonerVerdict::Complies => {

@@ -108,6 +108,15 @@ fn corpus_witnesses_are_requests_aws_could_send() {
                 if !allowed {
                     failures.push(format!("{name} ({kind:?}): not allowed: {}", w.line()));
                 }
+                // Pasted into simulate, the witness is decided the same way.
+                match common::witness::simulate(&policy, &w.to_json()) {
+                    Ok(outcome) if outcome == decision.outcome => {}
+                    Ok(outcome) => failures.push(format!(
+                        "{name} ({kind:?}): simulate says {outcome:?}: {}",
+                        w.line()
+                    )),
+                    Err(e) => failures.push(format!("{name}: {e}")),
+                }
             }
         }
     }

@@ -7,21 +7,36 @@
 //! stands for the class. ARNs are drawn per resource type: a fresh one, and one per policy
 //! pattern filled with values of each placeholder's kind.
 
-use std::collections::BTreeSet;
-
 use crate::iam::arn;
 use crate::iam::pattern::{self, Tok};
 use crate::iam::services::{self, ServiceTable};
 
-/// What the resource of a request for an action can be.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Fit {
-    /// A service without a table: any ARN (the generic model).
-    Generic,
-    /// An action on no resource (`s3:ListAllMyBuckets`): AWS authorizes it on `*`.
-    Resourceless,
-    /// The ARN formats of the action's resource types.
-    Formats(Vec<&'static str>),
+/// What the resource of a request for an action can be: a set of resource types, as a mask
+/// over every ARN format of every table, plus two pseudo-types (any ARN, no resource).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Fit(u128);
+
+/// Any ARN: a service without a table (the generic model).
+const ANY_ARN: u128 = 1 << 126;
+/// No resource: an action that acts on none (`s3:ListAllMyBuckets`) is authorized on `*`.
+const NONE: u128 = 1 << 127;
+
+impl Fit {
+    pub const GENERIC: Fit = Fit(ANY_ARN);
+
+    /// Whether a request for the action can name `arn`.
+    pub fn admits(self, arn: &str) -> bool {
+        self.admits_mask(arn_mask(arn, self))
+    }
+
+    /// Whether a request for the action can name an ARN of this [`arn_mask`].
+    pub fn admits_mask(self, mask: u128) -> bool {
+        self.0 & mask != 0
+    }
+
+    pub fn is_resourceless(self) -> bool {
+        self.0 & NONE != 0
+    }
 }
 
 /// The services requests through an attachment can call.
@@ -56,15 +71,114 @@ const WELL_KNOWN: &[&str] = &[
 /// The resource a request names when its action acts on no resource.
 pub const NO_RESOURCE: &str = "*";
 
-impl Fit {
-    /// Whether a request for the action can name `arn`.
-    pub fn admits(&self, arn: &str) -> bool {
-        match self {
-            Fit::Generic => arn != NO_RESOURCE,
-            Fit::Resourceless => arn == NO_RESOURCE,
-            Fit::Formats(formats) => formats.iter().any(|f| services::arn_fits(f, arn)),
+/// A table's actions, prepared once: names, fits, the order representatives are chosen in.
+struct TableCatalog {
+    table: &'static ServiceTable,
+    /// In the order a representative is chosen (see [`WELL_KNOWN`]).
+    actions: Vec<ActionEntry>,
+    /// Indices into `actions`, sorted by lower-cased name, for lookups.
+    by_name: Vec<usize>,
+}
+
+struct ActionEntry {
+    /// `prefix:Name` as AWS spells it.
+    name: String,
+    lower: String,
+    fit: Option<Fit>,
+    /// Restricted to a bucket and its objects.
+    bucket_fit: Option<Fit>,
+}
+
+/// An ARN format taken apart once.
+struct Format {
+    text: &'static str,
+    components: [Vec<services::FormatPart<'static>>; 6],
+}
+
+struct Catalog {
+    formats: Vec<Format>,
+    tables: Vec<TableCatalog>,
+}
+
+fn catalog() -> &'static Catalog {
+    static CATALOG: std::sync::OnceLock<Catalog> = std::sync::OnceLock::new();
+    CATALOG.get_or_init(|| {
+        let mut formats: Vec<Format> = Vec::new();
+        let mut format_id = |text: &'static str| -> Option<usize> {
+            if let Some(i) = formats.iter().position(|f| f.text == text) {
+                return Some(i);
+            }
+            let components = services::format_components(text)?;
+            formats.push(Format { text, components });
+            Some(formats.len() - 1)
+        };
+        let mut tables = Vec::new();
+        for table in services::services() {
+            let mut ordered: Vec<&services::ServiceAction> = table.actions().iter().collect();
+            ordered.sort_by_key(|a| {
+                let known = WELL_KNOWN
+                    .iter()
+                    .position(|k| *k == a.name)
+                    .unwrap_or(WELL_KNOWN.len());
+                let level = match a.access_level {
+                    services::AccessLevel::Read => 0,
+                    services::AccessLevel::List => 1,
+                    services::AccessLevel::Write => 2,
+                    services::AccessLevel::Tagging => 3,
+                    services::AccessLevel::PermissionsManagement => 4,
+                };
+                (known, level)
+            });
+            let mut actions = Vec::new();
+            for a in ordered {
+                let mut mask = 0u128;
+                let mut bucket_mask = 0u128;
+                // The plainest ARN first is kept by the format order of the table.
+                for r in &a.resource_types {
+                    let Some(t) = table.resource_type(&r.name) else {
+                        continue;
+                    };
+                    let Some(id) = format_id(t.arn_format.as_str()) else {
+                        continue;
+                    };
+                    mask |= 1 << id;
+                    if r.name == "bucket" || r.name == "object" {
+                        bucket_mask |= 1 << id;
+                    }
+                }
+                let fit = match (a.resource_types.is_empty(), mask) {
+                    (true, _) => Some(Fit(NONE)),
+                    (false, 0) => None,
+                    (false, m) => Some(Fit(m)),
+                };
+                let bucket_fit = (bucket_mask != 0).then_some(Fit(bucket_mask));
+                let name = format!("{}:{}", table.prefix, a.name);
+                actions.push(ActionEntry {
+                    lower: name.to_ascii_lowercase(),
+                    name,
+                    fit,
+                    bucket_fit,
+                });
+            }
+            let mut by_name: Vec<usize> = (0..actions.len()).collect();
+            by_name.sort_by(|a, b| actions[*a].lower.cmp(&actions[*b].lower));
+            tables.push(TableCatalog {
+                table,
+                actions,
+                by_name,
+            });
         }
-    }
+        // Bits 126 and 127 are the pseudo-types: the tables hold far fewer formats (73).
+        assert!(formats.len() < 126, "{} ARN formats", formats.len());
+        Catalog { formats, tables }
+    })
+}
+
+fn table_catalog(prefix: &str) -> Option<&'static TableCatalog> {
+    catalog()
+        .tables
+        .iter()
+        .find(|t| t.table.prefix.eq_ignore_ascii_case(prefix))
 }
 
 /// The fit of a real action (`prefix:Name`, any case), restricted to a bucket and its objects
@@ -72,86 +186,93 @@ impl Fit {
 /// request names it) or, with `bucket_only`, when the action acts on neither.
 pub fn fit_of(action: &str, bucket_only: bool) -> Option<Fit> {
     let (prefix, _) = action.split_once(':')?;
-    if services::service(prefix).is_none() {
-        return Some(Fit::Generic);
+    let Some(t) = table_catalog(prefix) else {
+        return Some(Fit(ANY_ARN));
+    };
+    let lower = action.to_ascii_lowercase();
+    let i = t
+        .by_name
+        .binary_search_by(|i| t.actions[*i].lower.as_str().cmp(&lower))
+        .ok()?;
+    let a = &t.actions[t.by_name[i]];
+    if bucket_only { a.bucket_fit } else { a.fit }
+}
+
+/// The mask of what `arn` is: the formats among `candidates` (a fit or a union of fits) it
+/// fits, any-ARN unless it is `*`, and no-resource when it is.
+pub fn arn_mask(arn: &str, candidates: Fit) -> u128 {
+    if arn == NO_RESOURCE {
+        return NONE;
     }
-    let (table, a) = services::qualified_action(action)?;
-    let mut formats: Vec<&'static str> = a
-        .resource_types
-        .iter()
-        .filter(|r| !bucket_only || r.name == "bucket" || r.name == "object")
-        .filter_map(|r| table.resource_type(&r.name))
-        .map(|r| r.arn_format.as_str())
-        .collect();
-    // The plainest ARN first (a bucket's object before an access point's).
-    formats.sort_by_key(|f| (f.len(), *f));
-    match (formats.is_empty(), a.resource_types.is_empty(), bucket_only) {
-        (true, true, false) => Some(Fit::Resourceless),
-        (true, _, _) => None,
-        (false, _, _) => Some(Fit::Formats(formats)),
+    let Some(parts) = arn::split(arn) else {
+        return 0;
+    };
+    let c = catalog();
+    let mut mask = ANY_ARN;
+    let mut bits = candidates.0 & !(ANY_ARN | NONE);
+    while bits != 0 {
+        let i = bits.trailing_zeros() as usize;
+        bits &= bits - 1;
+        if services::components_fit(&c.formats[i].components, &parts) {
+            mask |= 1 << i;
+        }
     }
+    mask
 }
 
 /// One real action per class of the scope's tables, with its fit. `patterns` are the policy's
-/// action patterns, lower-cased (IAM matches action names case-insensitively).
+/// action patterns, lower-cased (IAM matches action names case-insensitively). Two actions are
+/// of one class when every pattern treats them alike and they act on the same resource types.
 pub fn real_actions(scope: &ServiceScope, patterns: &[Vec<Tok>]) -> Vec<(String, Fit)> {
-    let mut seen: BTreeSet<(Vec<bool>, Vec<&'static str>, bool)> = BTreeSet::new();
+    let mut seen: std::collections::HashSet<(Vec<u64>, Fit)> = std::collections::HashSet::new();
     let mut out = Vec::new();
     for table in &scope.tables {
-        // The representative of a class is the action a reader knows best: the service's
-        // everyday reads first, then by access level.
-        let mut ordered: Vec<&crate::iam::services::ServiceAction> =
-            table.actions().iter().collect();
-        ordered.sort_by_key(|a| {
-            let known = WELL_KNOWN
-                .iter()
-                .position(|k| *k == a.name)
-                .unwrap_or(WELL_KNOWN.len());
-            let level = match a.access_level {
-                services::AccessLevel::Read => 0,
-                services::AccessLevel::List => 1,
-                services::AccessLevel::Write => 2,
-                services::AccessLevel::Tagging => 3,
-                services::AccessLevel::PermissionsManagement => 4,
+        let Some(t) = table_catalog(&table.prefix) else {
+            continue;
+        };
+        for a in &t.actions {
+            let fit = if scope.bucket_only {
+                a.bucket_fit
+            } else {
+                a.fit
             };
-            (known, level)
-        });
-        for a in ordered {
-            let name = format!("{}:{}", table.prefix, a.name);
-            let Some(fit) = fit_of(&name, scope.bucket_only) else {
-                continue;
-            };
-            let lower = name.to_ascii_lowercase();
-            let signature: Vec<bool> = patterns
-                .iter()
-                .map(|p| pattern::matches(p, &lower))
-                .collect();
-            let (formats, resourceless) = match &fit {
-                Fit::Formats(f) => (f.clone(), false),
-                Fit::Resourceless => (Vec::new(), true),
-                Fit::Generic => (Vec::new(), false),
-            };
-            if seen.insert((signature, formats, resourceless)) {
-                out.push((name, fit));
+            let Some(fit) = fit else { continue };
+            let mut signature = vec![0u64; patterns.len().div_ceil(64)];
+            for (i, p) in patterns.iter().enumerate() {
+                if pattern::matches(p, &a.lower) {
+                    signature[i / 64] |= 1 << (i % 64);
+                }
+            }
+            if seen.insert((signature, fit)) {
+                out.push((a.name.clone(), fit));
             }
         }
     }
     out
 }
 
-/// The ARN formats of every resource type the scope's actions act on.
+/// The ARN formats of every resource type the actions act on, in the order first met.
 pub fn formats(actions: &[(String, Fit)]) -> Vec<&'static str> {
-    let mut out: Vec<&'static str> = Vec::new();
+    let c = catalog();
+    let mut seen = 0u128;
+    let mut out = Vec::new();
     for (_, fit) in actions {
-        if let Fit::Formats(f) = fit {
-            for f in f {
-                if !out.contains(f) {
-                    out.push(f);
-                }
-            }
+        let mut bits = fit.0 & !(ANY_ARN | NONE) & !seen;
+        seen |= bits;
+        while bits != 0 {
+            let i = bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            out.push(c.formats[i].text);
         }
     }
+    // The plainest ARN first (a bucket's object before an access point's).
+    out.sort_by_key(|f| f.len());
     out
+}
+
+/// The union of fits: every resource type some action acts on.
+pub fn union(fits: &[Fit]) -> Fit {
+    Fit(fits.iter().fold(0, |m, f| m | f.0))
 }
 
 /// ARNs of one resource type: a fresh one per account given, and, for each policy pattern that
@@ -159,7 +280,7 @@ pub fn formats(actions: &[(String, Fit)]) -> Vec<&'static str> {
 pub fn typed_arns(format: &'static str, patterns: &[Vec<Tok>], accounts: &[String]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut push = |s: String| {
-        if services::arn_fits(format, &s) && !out.contains(&s) {
+        if !out.contains(&s) && services::arn_fits(format, &s) {
             out.push(s);
         }
     };
@@ -206,24 +327,21 @@ fn fill_components(pp: &[&[Tok]; 6], f: &[&str; 6], accounts: &[String]) -> Vec<
     for i in 0..6 {
         let comp = f[i];
         let mut values: Vec<String> = Vec::new();
-        let mut add = |v: String| {
-            if !values.contains(&v) {
-                values.push(v);
-            }
-        };
         match comp {
-            "${Partition}" if pattern::matches(pp[i], "aws") => add("aws".into()),
-            "${Region}" if pattern::matches(pp[i], "us-east-1") => add("us-east-1".into()),
+            "${Partition}" if pattern::matches(pp[i], "aws") => add(&mut values, "aws".into()),
+            "${Region}" if pattern::matches(pp[i], "us-east-1") => {
+                add(&mut values, "us-east-1".into())
+            }
             "${Account}" => {
                 for a in accounts
                     .iter()
                     .filter(|a| pattern::matches(pp[i], a))
                     .take(4)
                 {
-                    add(a.clone());
+                    add(&mut values, a.clone());
                 }
                 if !pattern::has_wildcard(pp[i]) {
-                    add(pattern::render(pp[i]));
+                    add(&mut values, pattern::render(pp[i]));
                 }
             }
             _ => {
@@ -231,12 +349,16 @@ fn fill_components(pp: &[&[Tok]; 6], f: &[&str; 6], accounts: &[String]) -> Vec<
                 for (star, one) in FILLS {
                     let w = pattern::witness(pp[i], star, *one);
                     if pattern::matches(&glob, &w) {
-                        add(w);
+                        add(&mut values, w);
                     }
                 }
-                for filler in ['z', '0'] {
-                    if let Some(w) = pattern::intersection(pp[i], &glob, filler) {
-                        add(w);
+                // The fills suffice unless the format needs text the pattern leaves to a
+                // wildcard (`accesspoint/*` meeting `accesspoint/${Name}/object/${Key}`).
+                if values.is_empty() {
+                    for filler in ['z', '0'] {
+                        if let Some(w) = pattern::intersection(pp[i], &glob, filler) {
+                            add(&mut values, w);
+                        }
                     }
                 }
             }
@@ -266,6 +388,12 @@ fn fill_components(pp: &[&[Tok]; 6], f: &[&str; 6], accounts: &[String]) -> Vec<
         }
     }
     out
+}
+
+fn add(values: &mut Vec<String>, v: String) {
+    if !values.contains(&v) {
+        values.push(v);
+    }
 }
 
 /// A format component as a pattern: a placeholder stands for one or more characters (three or
@@ -337,7 +465,7 @@ mod tests {
         // Every class is real and S3's; a bucket policy sees bucket and object actions only.
         for (a, fit) in &actions {
             assert!(services::qualified_action(a).is_some(), "{a}");
-            assert!(matches!(fit, Fit::Formats(_)), "{a}");
+            assert!(!fit.is_resourceless() && *fit != Fit::GENERIC, "{a}");
         }
         assert!(
             !names
@@ -345,7 +473,7 @@ mod tests {
                 .any(|a| a.eq_ignore_ascii_case("s3:ListAllMyBuckets"))
         );
         let all = real_actions(&s3_scope(false), &patterns);
-        assert!(all.iter().any(|(_, f)| *f == Fit::Resourceless));
+        assert!(all.iter().any(|(_, f)| f.is_resourceless()));
         assert!(all.len() > actions.len());
     }
 
@@ -361,7 +489,9 @@ mod tests {
             fit_of("s3:FreshAction", false).is_none(),
             "not an S3 action"
         );
-        assert_eq!(fit_of("ec2:RunInstances", false), Some(Fit::Generic));
+        assert_eq!(fit_of("ec2:RunInstances", false), Some(Fit::GENERIC));
+        let list_all = fit_of("s3:ListAllMyBuckets", false).expect("fit");
+        assert!(list_all.admits("*") && !list_all.admits("arn:aws:s3:::example-bucket"));
     }
 
     #[test]

@@ -353,9 +353,10 @@ pub fn in_model(request: &Request, attachment: &Attachment, perimeter: &Perimete
     {
         return false;
     }
-    // An ARN that names an account names the resource's owner.
+    // An ARN that names an account names the resource's owner. AWS-owned resources name a word
+    // there (`arn:aws:ssm:us-east-1:aws:parameter/...`); their owner is an account of AWS's.
     if let Some(parts) = arn::split(&request.resource.arn)
-        && !parts[4].is_empty()
+        && arn::is_account_id(parts[4])
         && request.resource.account.as_deref() != Some(parts[4])
     {
         return false;

@@ -7,7 +7,6 @@ use crate::iam::evaluate::{action_matches, principal_matches, resource_matches};
 use crate::iam::policy::{Effect, Policy, Statement};
 use crate::iam::request::{Caller, ContextValue, Request, Resource, Values};
 
-use super::catalog;
 use super::model::{
     self, CALLED_VIA_KEYS, Dimension, ENDPOINT_KEYS, Perimeter, SERVICE_SOURCE_KEYS,
 };
@@ -106,6 +105,8 @@ pub struct Search<'a> {
     budget: u64,
     /// The index of the action the request holds (for its fit).
     action: std::cell::Cell<usize>,
+    /// The index of the ARN the request holds.
+    arn: std::cell::Cell<usize>,
 }
 
 fn slot_of(key: &str, key_slots: &[(String, usize)], end: usize) -> usize {
@@ -233,6 +234,7 @@ impl<'a> Search<'a> {
             steps: 0,
             budget,
             action: std::cell::Cell::new(0),
+            arn: std::cell::Cell::new(0),
         })
     }
 
@@ -341,16 +343,15 @@ impl<'a> Search<'a> {
             }
             Pred::OneOrgPerAccount => model::one_org_per_account(r),
             Pred::CallerMayCall => {
-                !matches!(r.caller, Caller::Anonymous) || catalog::admits_anonymous(&r.action)
+                !matches!(r.caller, Caller::Anonymous)
+                    || self.universe.anonymous_ok[self.action.get()]
             }
-            Pred::ActionFitsArn => {
-                let arn = catalog::own_bucket(&r.resource.arn, self.universe.own_bucket.as_deref());
-                self.universe.action_fits[self.action.get()].admits(&arn)
-            }
+            Pred::ActionFitsArn => self.universe.action_fits[self.action.get()]
+                .admits_mask(self.universe.arn_masks[self.arn.get()]),
             Pred::UserIdFollowsCaller => model::userid_follows_caller(r),
             Pred::SourceVpcArnNamesSourceVpc => model::source_vpc_arn_names_source_vpc(r),
             Pred::ArnAccountConsistent => match crate::iam::arn::split(&r.resource.arn) {
-                Some(parts) if !parts[4].is_empty() => {
+                Some(parts) if crate::iam::arn::is_account_id(parts[4]) => {
                     r.resource.account.as_deref() == Some(parts[4])
                 }
                 _ => true,
@@ -504,7 +505,10 @@ impl<'a> Search<'a> {
                 r.action.clone_from(&u.actions[i]);
                 self.action.set(i);
             }
-            ARN => r.resource.arn.clone_from(&u.arns[i]),
+            ARN => {
+                r.resource.arn.clone_from(&u.arns[i]);
+                self.arn.set(i);
+            }
             ACCOUNT => r.resource.account.clone_from(&u.resource_accounts[i]),
             ORG => r.resource.org.clone_from(&u.resource_orgs[i]),
             TAGS => r.resource.tags.clone_from(&u.resource_tags[i]),

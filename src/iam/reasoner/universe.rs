@@ -48,6 +48,10 @@ pub struct Universe {
     pub arns: Vec<String>,
     /// A bucket policy's bucket, when known (see `catalog::own_bucket`).
     pub own_bucket: Option<String>,
+    /// What each ARN (same index) is (see `catalog::arn_mask`).
+    pub arn_masks: Vec<u128>,
+    /// Whether anonymous callers can call each action (same index).
+    pub anonymous_ok: Vec<bool>,
     pub resource_accounts: Vec<Option<String>>,
     pub resource_orgs: Vec<Option<Org>>,
     pub resource_tags: Vec<BTreeMap<String, String>>,
@@ -655,12 +659,17 @@ pub fn build(
     let (callers, caller_orgs, caller_tags) = callers(&g, &d, &sessions)?;
     let scope = scope_of(&g, attachment);
     let (actions, action_fits) = actions(&g, &scope);
+    let anonymous_ok = actions
+        .iter()
+        .map(|a| catalog::admits_anonymous(a))
+        .collect();
     let mut u = Universe {
         callers,
         caller_orgs,
         caller_tags,
         actions,
         action_fits,
+        anonymous_ok,
         ..Universe::default()
     };
     resources(&mut u, &g, &d, &scope, attachment, perimeter)?;
@@ -914,7 +923,7 @@ fn actions(g: &Gathered, scope: &ServiceScope) -> (Vec<String>, Vec<Fit>) {
             && generic_service(&a)
             && seen.insert(a.to_ascii_lowercase())
         {
-            out.push((a, Fit::Generic));
+            out.push((a, Fit::GENERIC));
         }
     };
     for p in &g.actions_written {
@@ -963,7 +972,7 @@ fn resources(
             push(a);
         }
     }
-    if u.action_fits.contains(&Fit::Resourceless) {
+    if u.action_fits.iter().any(|f| f.is_resourceless()) {
         push(catalog::NO_RESOURCE.to_owned());
     }
     // The generic model: witnesses of the policy's patterns and of their pairs.
@@ -999,18 +1008,6 @@ fn resources(
             u.arns = arns;
             // aws:ResourceAccount is missing for a few actions (EBS, some cross-account Accept*).
             u.resource_accounts = d.accounts.iter().cloned().map(Some).chain([None]).collect();
-            // AWS-owned resources name "aws" (or another word) where an account id would be.
-            for p in &g.arn_patterns {
-                if let Some(parts) = arn::split_tokens(p) {
-                    let account = pattern::render(parts[4]);
-                    if !account.is_empty()
-                        && !pattern::has_wildcard(parts[4])
-                        && !u.resource_accounts.contains(&Some(account.clone()))
-                    {
-                        u.resource_accounts.push(Some(account));
-                    }
-                }
-            }
             u.resource_orgs = org_choices(&all_orgs, d);
         }
         Attachment::Bucket { name } => {
@@ -1054,9 +1051,12 @@ fn resources(
             }
             // Only the bucket and its objects, with a non-empty key (and a real bucket name
             // when the bucket is not known).
+            let all = catalog::union(&u.action_fits);
             keep.retain(|a| {
-                let a = catalog::own_bucket(a, name.as_deref());
-                u.action_fits.iter().any(|f| f.admits(&a))
+                all.admits_mask(catalog::arn_mask(
+                    &catalog::own_bucket(a, name.as_deref()),
+                    all,
+                ))
             });
             u.arns = keep;
             let owners = perimeter.owner_accounts();
@@ -1076,6 +1076,13 @@ fn resources(
         }
     }
     u.resource_tags = tag_combinations(g, d, "aws:resourcetag/")?;
+    // What each ARN is, once, for the search's action-fits-resource check.
+    let all = catalog::union(&u.action_fits);
+    u.arn_masks = u
+        .arns
+        .iter()
+        .map(|a| catalog::arn_mask(&catalog::own_bucket(a, u.own_bucket.as_deref()), all))
+        .collect();
     Ok(())
 }
 

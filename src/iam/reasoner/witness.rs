@@ -218,6 +218,7 @@ fn caller_json(caller: &Caller) -> Value {
             "organization": i.org.as_ref().map(|o| o.id.clone()),
             "orgPaths": i.org.as_ref().map(|o| o.paths.clone()),
             "tags": i.tags,
+            "canonicalUser": i.canonical_user,
         }),
     }
 }

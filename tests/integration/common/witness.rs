@@ -5,6 +5,7 @@ use perimeter_guard::iam::arn::{self, is_account_id, is_ec2_id, is_org_id};
 use perimeter_guard::iam::request::{Caller, ContextValue, IamKind, Request, Values};
 use perimeter_guard::iam::services;
 use perimeter_guard::iam::userid;
+use serde_json::{Value, json};
 
 fn values(request: &Request, key: &str) -> Vec<String> {
     match request.lookup(key) {
@@ -68,6 +69,11 @@ pub fn defects(request: &Request, own_bucket: Option<&str>) -> Vec<String> {
         [_] => {}
         many => bad.push(format!("aws:userid {many:?}")),
     }
+    if let Some(owner) = &request.resource.account
+        && !is_account_id(owner)
+    {
+        bad.push(format!("resource account {owner:?}"));
+    }
     // An account in one organization: the same on both sides of the request.
     if let (Caller::Iam(i), Some(owner)) = (&request.caller, &request.resource.account)
         && i.account == *owner
@@ -130,4 +136,56 @@ pub fn defects(request: &Request, own_bucket: Option<&str>) -> Vec<String> {
         ));
     }
     bad
+}
+
+/// The `simulate` request document for a witness of `analyze --output json`.
+pub fn request_document(w: &Value) -> Value {
+    let p = &w["principal"];
+    let principal = match p["kind"].as_str().expect("kind") {
+        "anonymous" => json!("anonymous"),
+        "service" => json!({"service": p["service"]}),
+        "root" | "user" | "role-session" | "federated-user" => {
+            let mut principal = json!({
+                "arn": p["arn"],
+                "organization": p["organization"],
+                "orgPaths": p["orgPaths"],
+                "tags": p["tags"],
+            });
+            if let Some(canonical) = p["canonicalUser"].as_str() {
+                principal["canonicalUser"] = json!(canonical);
+            }
+            if let Some(session) = p["session"].as_str() {
+                principal["session"] = json!(session.rsplit('/').next().expect("session name"));
+            }
+            principal
+        }
+        "federated" => json!({"federated": p["provider"]}),
+        "cloudfront-oai" => json!({"cloudfrontOai": p["id"]}),
+        other => panic!("no simulate form for a {other} witness"),
+    };
+    let context: serde_json::Map<String, Value> = w["context"]
+        .as_object()
+        .expect("context")
+        .iter()
+        .filter(|(_, v)| !v.is_null())
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    json!({
+        "principal": principal,
+        "action": w["action"],
+        "resource": w["resource"],
+        "context": context,
+    })
+}
+
+/// What `simulate` decides for a witness pasted as its request document: the JSON witness, turned
+/// into the document `docs/simulate.md` describes, read by simulate's own parser and evaluated.
+pub fn simulate(
+    policy: &perimeter_guard::iam::Policy,
+    witness: &Value,
+) -> Result<perimeter_guard::iam::Outcome, String> {
+    let doc = request_document(witness);
+    let request = perimeter_guard::cli::simulate::request::request_from_value(&doc)
+        .map_err(|e| format!("simulate refuses the witness: {e}\n{doc:#}"))?;
+    Ok(perimeter_guard::iam::evaluate(policy, &request).outcome)
 }
