@@ -101,8 +101,9 @@ pub fn is_bucket_name(text: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'.' || *c == b'-')
         && b[0].is_ascii_alphanumeric()
         && b[b.len() - 1].is_ascii_alphanumeric()
-        && !text.contains("..")
-        && text.parse::<std::net::Ipv4Addr>().is_err()
+        && !b.windows(2).any(|w| w == b"..")
+        && !(b.iter().all(|c| c.is_ascii_digit() || *c == b'.')
+            && text.parse::<std::net::Ipv4Addr>().is_ok())
 }
 
 #[cfg(test)]

@@ -138,6 +138,19 @@ pub fn witness(toks: &[Tok], star: &str, one: char) -> String {
     out
 }
 
+/// Whether some string starting with `prefix` can match the pattern: its literal head agrees
+/// with `prefix` as far as both go (a cheap filter before matching many names).
+pub fn matches_prefix_possible(pattern: &[Tok], prefix: &str) -> bool {
+    pattern
+        .iter()
+        .zip(prefix.chars())
+        .take_while(|(t, _)| matches!(t, Tok::Lit(_) | Tok::AnyOne))
+        .all(|(t, c)| match t {
+            Tok::Lit(l) => *l == c,
+            _ => true,
+        })
+}
+
 /// The shortest string both patterns match, if there is one (breadth-first search over the
 /// product of the two patterns' automata). `filler` stands for "any other character".
 pub fn intersection(a: &[Tok], b: &[Tok], filler: char) -> Option<String> {

@@ -373,7 +373,44 @@ pub fn arn_fits(format: &str, text: &str) -> bool {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FormatPart<'a> {
     Text(&'a str),
-    Placeholder(&'a str),
+    Placeholder(ValueKind),
+}
+
+/// What a placeholder of an ARN format holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueKind {
+    Partition,
+    Region,
+    Account,
+    BucketName,
+    ObjectName,
+    /// Any other non-empty text without `:`.
+    Name,
+}
+
+impl ValueKind {
+    fn of(placeholder: &str) -> ValueKind {
+        match placeholder {
+            "Partition" => ValueKind::Partition,
+            "Region" => ValueKind::Region,
+            "Account" => ValueKind::Account,
+            "BucketName" => ValueKind::BucketName,
+            "ObjectName" => ValueKind::ObjectName,
+            _ => ValueKind::Name,
+        }
+    }
+
+    fn admits(self, value: &str) -> bool {
+        match self {
+            ValueKind::Partition => matches!(value, "aws" | "aws-cn" | "aws-us-gov"),
+            ValueKind::Region => looks_like_region(value),
+            ValueKind::Account => arn::is_account_id(value),
+            ValueKind::BucketName => arn::is_bucket_name(value),
+            // Amazon S3 User Guide, "Naming Amazon S3 objects": 1 to 1,024 bytes of UTF-8.
+            ValueKind::ObjectName => !value.is_empty() && value.len() <= 1024,
+            ValueKind::Name => !value.is_empty() && !value.contains(':'),
+        }
+    }
 }
 
 /// An ARN format taken apart, component by component, to match many ARNs against.
@@ -384,7 +421,7 @@ pub fn format_components(format: &str) -> Option<[Vec<FormatPart<'_>>; 6]> {
         walk_format(component, |p| {
             slot.push(match p {
                 FormatPiece::Text(t) => FormatPart::Text(t),
-                FormatPiece::Placeholder(n) => FormatPart::Placeholder(n),
+                FormatPiece::Placeholder(n) => FormatPart::Placeholder(ValueKind::of(n)),
             });
             Ok(())
         })
@@ -404,30 +441,24 @@ fn parts_fit(pieces: &[FormatPart<'_>], text: &str) -> bool {
         Some((FormatPart::Text(t), rest)) => {
             text.strip_prefix(t).is_some_and(|r| parts_fit(rest, r))
         }
-        Some((FormatPart::Placeholder(name), rest)) => {
-            // A value never longer than its kind allows: bucket names at most 63 characters.
-            let longest = match *name {
-                "BucketName" => 63,
-                "Account" => 12,
-                _ => text.len(),
+        Some((FormatPart::Placeholder(kind), rest)) => {
+            // Where a value can end: a bucket name at the first `/` (it has none), an account
+            // after 12 characters, the last placeholder at the end, any other wherever the rest
+            // of the format fits.
+            let end = match kind {
+                ValueKind::BucketName => Some(text.find('/').unwrap_or(text.len())),
+                ValueKind::Account => Some(12.min(text.len())),
+                _ if rest.is_empty() => Some(text.len()),
+                _ => None,
             };
-            text.char_indices()
-                .map(|(i, c)| i + c.len_utf8())
-                .take_while(|end| *end <= longest)
-                .any(|end| placeholder_value(name, &text[..end]) && parts_fit(rest, &text[end..]))
+            match end {
+                Some(end) => kind.admits(&text[..end]) && parts_fit(rest, &text[end..]),
+                None => text
+                    .char_indices()
+                    .map(|(i, c)| i + c.len_utf8())
+                    .any(|end| kind.admits(&text[..end]) && parts_fit(rest, &text[end..])),
+            }
         }
-    }
-}
-
-fn placeholder_value(name: &str, value: &str) -> bool {
-    match name {
-        "Partition" => matches!(value, "aws" | "aws-cn" | "aws-us-gov"),
-        "Region" => looks_like_region(value),
-        "Account" => arn::is_account_id(value),
-        "BucketName" => arn::is_bucket_name(value),
-        // Amazon S3 User Guide, "Naming Amazon S3 objects": 1 to 1,024 bytes of UTF-8.
-        "ObjectName" => !value.is_empty() && value.len() <= 1024,
-        _ => !value.is_empty() && !value.contains(':'),
     }
 }
 

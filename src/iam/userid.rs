@@ -48,12 +48,13 @@ fn federated_name(identity: &IamIdentity) -> Option<&str> {
 
 /// Whether `value` can be the `aws:userid` of a request from `caller`. Unique ids are not tied
 /// to one ARN across requests (the policy cannot tell), so any well-formed id of the right kind
-/// fits. AWS service principals and CloudFront origin access identities are not in AWS's table:
-/// their value is not constrained.
+/// fits. AWS service principals and CloudFront origin access identities are not in AWS's table;
+/// they are given their own name.
 pub fn follows(caller: &Caller, value: &str) -> bool {
     match caller {
         Caller::Anonymous => value == "anonymous",
-        Caller::Service { .. } | Caller::CloudFrontOai { .. } => true,
+        Caller::Service { name } => value == name,
+        Caller::CloudFrontOai { id } => value == id,
         Caller::Federated { .. } => role_session_form(value, None),
         Caller::Iam(i) => match i.kind {
             IamKind::Root => value == i.account,

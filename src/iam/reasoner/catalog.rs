@@ -224,12 +224,21 @@ pub fn arn_mask(arn: &str, candidates: Fit) -> u128 {
 /// action patterns, lower-cased (IAM matches action names case-insensitively). Two actions are
 /// of one class when every pattern treats them alike and they act on the same resource types.
 pub fn real_actions(scope: &ServiceScope, patterns: &[Vec<Tok>]) -> Vec<(String, Fit)> {
-    let mut seen: std::collections::HashSet<(Vec<u64>, Fit)> = std::collections::HashSet::new();
+    // Signatures are bit sets of the patterns that match; past 128 patterns the later ones
+    // share a bit (a coarser class split, still one real action per class).
+    let mut seen: Vec<(u128, Fit)> = Vec::new();
     let mut out = Vec::new();
     for table in &scope.tables {
         let Some(t) = table_catalog(&table.prefix) else {
             continue;
         };
+        let prefix = format!("{}:", t.table.prefix.to_ascii_lowercase());
+        // Patterns that cannot match this service's actions do not split its classes.
+        let relevant: Vec<(usize, &Vec<Tok>)> = patterns
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| pattern::matches_prefix_possible(p, &prefix))
+            .collect();
         for a in &t.actions {
             let fit = if scope.bucket_only {
                 a.bucket_fit
@@ -237,13 +246,14 @@ pub fn real_actions(scope: &ServiceScope, patterns: &[Vec<Tok>]) -> Vec<(String,
                 a.fit
             };
             let Some(fit) = fit else { continue };
-            let mut signature = vec![0u64; patterns.len().div_ceil(64)];
-            for (i, p) in patterns.iter().enumerate() {
+            let mut signature = 0u128;
+            for (i, p) in &relevant {
                 if pattern::matches(p, &a.lower) {
-                    signature[i / 64] |= 1 << (i % 64);
+                    signature |= 1 << (i % 128);
                 }
             }
-            if seen.insert((signature, fit)) {
+            if !seen.contains(&(signature, fit)) {
+                seen.push((signature, fit));
                 out.push((a.name.clone(), fit));
             }
         }
@@ -278,16 +288,19 @@ pub fn union(fits: &[Fit]) -> Fit {
 /// ARNs of one resource type: a fresh one per account given, and, for each policy pattern that
 /// can name this type, the pattern filled with values of each placeholder's kind.
 pub fn typed_arns(format: &'static str, patterns: &[Vec<Tok>], accounts: &[String]) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let mut push = |s: String| {
-        if !out.contains(&s) && services::arn_fits(format, &s) {
-            out.push(s);
-        }
+    let Some(compiled) = catalog().formats.iter().find(|f| f.text == format) else {
+        return Vec::new();
     };
+    let fits =
+        |s: &str| arn::split(s).is_some_and(|p| services::components_fit(&compiled.components, &p));
+    let mut out: Vec<String> = Vec::new();
     let has_account = format.contains("${Account}");
     for a in accounts.iter().take(if has_account { 3 } else { 1 }) {
-        if let Some(s) = services::fresh_arn(format, &[("Account", a)]) {
-            push(s);
+        if let Some(s) = services::fresh_arn(format, &[("Account", a)])
+            && fits(&s)
+            && !out.contains(&s)
+        {
+            out.push(s);
         }
     }
     let Some(f) = arn::split(format) else {
@@ -303,97 +316,119 @@ pub fn typed_arns(format: &'static str, patterns: &[Vec<Tok>], accounts: &[Strin
         if !pattern::matches(pp[2], f[2]) {
             continue;
         }
-        for s in fill_components(&pp, &f, accounts) {
-            push(s);
+        // A bucket name has no `/`: a pattern whose resource holds one names objects only.
+        if f[5] == "${BucketName}" && pp[5].contains(&Tok::Lit('/')) {
+            continue;
         }
+        fill(&pp, &f, accounts, &fits, &mut out);
     }
     out
 }
 
-/// How a wildcard is filled when a pattern meets a format: empty, short and longer runs of
-/// characters legal in names, so that one of them makes a well-formed value (`my-*` needs a
-/// letter after the hyphen to be a bucket name, `*` needs three characters).
-/// The last fill also crosses a `/`, for a bucket pattern that names objects too (`my-*`).
+/// How a wildcard is filled when a pattern meets a format, tried in turn until one makes a
+/// well-formed value: empty, short and longer runs of characters legal in names (`my-*` needs a
+/// letter after the hyphen to be a bucket name, `*` three characters), and one crossing a `/`
+/// for a bucket pattern that names objects too. `#` (legal in an object key, in no name) is
+/// tried as well, to keep a key apart from every literal.
 const FILLS: &[(&str, char)] = &[
-    ("", 'z'),
     ("z", 'z'),
+    ("", 'z'),
     ("zz0", '0'),
     ("0", '0'),
     ("zz0/zz0", '0'),
 ];
+const APART: (&str, char) = ("#", '#');
 
-fn fill_components(pp: &[&[Tok]; 6], f: &[&str; 6], accounts: &[String]) -> Vec<String> {
-    let mut per: Vec<Vec<String>> = Vec::with_capacity(6);
-    for i in 0..6 {
-        let comp = f[i];
-        let mut values: Vec<String> = Vec::new();
-        match comp {
-            "${Partition}" if pattern::matches(pp[i], "aws") => add(&mut values, "aws".into()),
-            "${Region}" if pattern::matches(pp[i], "us-east-1") => {
-                add(&mut values, "us-east-1".into())
-            }
-            "${Account}" => {
-                for a in accounts
-                    .iter()
-                    .filter(|a| pattern::matches(pp[i], a))
-                    .take(4)
-                {
-                    add(&mut values, a.clone());
-                }
-                if !pattern::has_wildcard(pp[i]) {
-                    add(&mut values, pattern::render(pp[i]));
-                }
-            }
-            _ => {
-                let glob = format_glob(comp);
-                for (star, one) in FILLS {
-                    let w = pattern::witness(pp[i], star, *one);
-                    if pattern::matches(&glob, &w) {
-                        add(&mut values, w);
-                    }
-                }
-                // The fills suffice unless the format needs text the pattern leaves to a
-                // wildcard (`accesspoint/*` meeting `accesspoint/${Name}/object/${Key}`).
-                if values.is_empty() {
-                    for filler in ['z', '0'] {
-                        if let Some(w) = pattern::intersection(pp[i], &glob, filler) {
-                            add(&mut values, w);
-                        }
-                    }
-                }
-            }
-        }
+/// The ARNs of format `f` that pattern `pp` names: its first five components filled with
+/// values of their kind, the resource with the first fill that fits and with the `#` fill.
+fn fill(
+    pp: &[&[Tok]; 6],
+    f: &[&str; 6],
+    accounts: &[String],
+    fits: &dyn Fn(&str) -> bool,
+    out: &mut Vec<String>,
+) {
+    let mut heads: Vec<String> = vec![String::new()];
+    for i in 0..5 {
+        let values = component_values(pp[i], f[i], accounts);
         if values.is_empty() {
-            return Vec::new();
+            return;
         }
-        values.truncate(6);
-        per.push(values);
+        heads = heads
+            .iter()
+            .flat_map(|h| values.iter().map(move |v| format!("{h}{v}:")))
+            .take(16)
+            .collect();
     }
-    // The product of the components' values, small in practice: most components have one.
-    let mut out: Vec<String> = vec![String::new()];
-    for (i, values) in per.iter().enumerate() {
-        let mut next = Vec::with_capacity(out.len() * values.len());
-        for prefix in &out {
-            for v in values {
-                next.push(if i == 0 {
-                    v.clone()
-                } else {
-                    format!("{prefix}:{v}")
-                });
+    let push = |resource: &str, out: &mut Vec<String>| -> bool {
+        let mut any = false;
+        for h in &heads {
+            let s = format!("{h}{resource}");
+            if fits(&s) {
+                any = true;
+                if !out.contains(&s) {
+                    out.push(s);
+                }
             }
         }
-        out = next;
-        if out.len() > 64 {
-            out.truncate(64);
+        any
+    };
+    let mut found = false;
+    for (star, one) in FILLS {
+        if push(&pattern::witness(pp[5], star, *one), out) {
+            found = true;
+            break;
         }
     }
-    out
+    push(&pattern::witness(pp[5], APART.0, APART.1), out);
+    // The fills suffice unless the format needs text the pattern leaves to a wildcard
+    // (`accesspoint/*` meeting `accesspoint/${Name}/object/${Key}`).
+    if !found {
+        let glob = format_glob(f[5]);
+        for filler in ['z', '0'] {
+            if let Some(w) = pattern::intersection(pp[5], &glob, filler) {
+                push(&w, out);
+            }
+        }
+    }
 }
 
-fn add(values: &mut Vec<String>, v: String) {
-    if !values.contains(&v) {
-        values.push(v);
+/// Values of one of the first five components: the pattern's text where it has no wildcard,
+/// else a value of the placeholder's kind that the pattern admits.
+fn component_values(p: &[Tok], comp: &str, accounts: &[String]) -> Vec<String> {
+    let mut values: Vec<String> = Vec::new();
+    if !pattern::has_wildcard(p) {
+        values.push(pattern::render(p));
+        return values;
     }
+    match comp {
+        "${Partition}" if pattern::matches(p, "aws") => values.push("aws".into()),
+        "${Region}" if pattern::matches(p, "us-east-1") => values.push("us-east-1".into()),
+        "${Account}" => values.extend(
+            accounts
+                .iter()
+                .filter(|a| pattern::matches(p, a))
+                .take(4)
+                .cloned(),
+        ),
+        _ if !comp.contains("${") => {
+            if pattern::matches(p, comp) {
+                values.push(comp.to_owned());
+            }
+        }
+        _ => {
+            let glob = format_glob(comp);
+            // Every fill the format's shape admits: which one is a value of the right kind
+            // (a region ends in a digit) is for the whole ARN's check to say.
+            for (star, one) in FILLS {
+                let w = pattern::witness(p, star, *one);
+                if pattern::matches(&glob, &w) && !values.contains(&w) {
+                    values.push(w);
+                }
+            }
+        }
+    }
+    values
 }
 
 /// A format component as a pattern: a placeholder stands for one or more characters (three or

@@ -567,7 +567,15 @@ pub fn build(
                 _ => None,
             })
             .collect();
-        let values = related::userid_candidates(&userid_pool, &d.accounts, &sessions, &federated);
+        let mut values =
+            related::userid_candidates(&userid_pool, &d.accounts, &sessions, &federated);
+        // Service principals and origin access identities carry their own name.
+        values.extend(d.of("service").iter().map(|s| s.to_ascii_lowercase()));
+        values.push(FRESH_SERVICE.to_owned());
+        values.extend(g.entries.iter().filter_map(|e| match e {
+            Entry::CloudFrontOai(id) => Some(id.clone()),
+            _ => None,
+        }));
         let slot = d.strings.entry("aws:userid".to_owned()).or_default();
         for v in values {
             if !slot.contains(&v) {
@@ -689,6 +697,9 @@ pub fn build(
     Ok(u)
 }
 
+/// The service principal no policy names.
+const FRESH_SERVICE: &str = "fresh-service.amazonaws.com";
+
 type CallerParts = (Vec<Caller>, Vec<Option<Org>>, Vec<BTreeMap<String, String>>);
 
 fn callers(g: &Gathered, d: &Domains, role_sessions: &[String]) -> Result<CallerParts, TooMany> {
@@ -696,7 +707,7 @@ fn callers(g: &Gathered, d: &Domains, role_sessions: &[String]) -> Result<Caller
     let services = d.of("service");
     for s in services
         .iter()
-        .chain(std::iter::once(&"fresh-service.amazonaws.com".to_owned()))
+        .chain(std::iter::once(&FRESH_SERVICE.to_owned()))
     {
         let c = Caller::Service {
             name: s.to_ascii_lowercase(),
@@ -975,25 +986,32 @@ fn resources(
     if u.action_fits.iter().any(|f| f.is_resourceless()) {
         push(catalog::NO_RESOURCE.to_owned());
     }
-    // The generic model: witnesses of the policy's patterns and of their pairs.
-    let generic = !scope.generic.is_empty() || matches!(attachment, Attachment::Bucket { .. });
-    if generic {
+    // Witnesses of pairs of patterns (an ARN both name, or one that one names and another
+    // denies), and for the generic model, of each pattern.
+    if !scope.generic.is_empty() {
         for p in &g.arn_patterns {
             for w in arn_witnesses(p, &d.accounts) {
                 push(w);
             }
         }
-        if g.arn_patterns.len() <= 48 {
-            for (i, a) in g.arn_patterns.iter().enumerate() {
-                for b in &g.arn_patterns[i + 1..] {
-                    for filler in ['#', 'z'] {
-                        if let Some(w) = pattern::intersection(a, b, filler) {
-                            push(w);
-                        }
+    }
+    if g.arn_patterns.len() <= 48 {
+        for (i, a) in g.arn_patterns.iter().enumerate() {
+            for b in &g.arn_patterns[i + 1..] {
+                if let Some(w) = pattern::intersection(a, b, '#') {
+                    // `#` is in no name: where it fills a bucket name, fill with a letter too.
+                    let in_name = w
+                        .strip_prefix("arn:aws:s3:::")
+                        .is_some_and(|r| r.split('/').next().unwrap_or(r).contains('#'));
+                    push(w);
+                    if in_name && let Some(w) = pattern::intersection(a, b, 'z') {
+                        push(w);
                     }
                 }
             }
         }
+    }
+    if !scope.generic.is_empty() {
         for svc in &scope.generic {
             for a in d.accounts.iter().take(3) {
                 push(format!("arn:aws:{svc}:us-east-1:{a}:fresh/resource"));
@@ -1049,15 +1067,6 @@ fn resources(
                     }
                 }
             }
-            // Only the bucket and its objects, with a non-empty key (and a real bucket name
-            // when the bucket is not known).
-            let all = catalog::union(&u.action_fits);
-            keep.retain(|a| {
-                all.admits_mask(catalog::arn_mask(
-                    &catalog::own_bucket(a, name.as_deref()),
-                    all,
-                ))
-            });
             u.arns = keep;
             let owners = perimeter.owner_accounts();
             u.resource_accounts = if owners.is_empty() {
@@ -1076,13 +1085,22 @@ fn resources(
         }
     }
     u.resource_tags = tag_combinations(g, d, "aws:resourcetag/")?;
-    // What each ARN is, once, for the search's action-fits-resource check.
+    // What each ARN is, once, for the search's action-fits-resource check; an ARN no action
+    // acts on goes (for a bucket: anything but the bucket and its objects with a key, and a real
+    // bucket name when the bucket is not known).
     let all = catalog::union(&u.action_fits);
-    u.arn_masks = u
+    let masks: Vec<u128> = u
         .arns
         .iter()
         .map(|a| catalog::arn_mask(&catalog::own_bucket(a, u.own_bucket.as_deref()), all))
         .collect();
+    let (arns, masks): (Vec<String>, Vec<u128>) = std::mem::take(&mut u.arns)
+        .into_iter()
+        .zip(masks)
+        .filter(|(_, m)| all.admits_mask(*m))
+        .unzip();
+    u.arns = arns;
+    u.arn_masks = masks;
     Ok(())
 }
 
