@@ -93,6 +93,8 @@ struct ActionEntry {
 struct Format {
     text: &'static str,
     components: [Vec<services::FormatPart<'static>>; 6],
+    /// A fresh ARN of this format, split where the account goes (no account: all in `.0`).
+    fresh: (String, Option<String>),
 }
 
 struct Catalog {
@@ -109,7 +111,17 @@ fn catalog() -> &'static Catalog {
                 return Some(i);
             }
             let components = services::format_components(text)?;
-            formats.push(Format { text, components });
+            let marker = "\u{1}";
+            let filled = services::fresh_arn(text, &[("Account", marker)])?;
+            let fresh = match filled.split_once(marker) {
+                Some((a, b)) => (a.to_owned(), Some(b.to_owned())),
+                None => (filled, None),
+            };
+            formats.push(Format {
+                text,
+                components,
+                fresh,
+            });
             Some(formats.len() - 1)
         };
         let mut tables = Vec::new();
@@ -233,13 +245,27 @@ pub fn real_actions(scope: &ServiceScope, patterns: &[Vec<Tok>]) -> Vec<(String,
             continue;
         };
         let prefix = format!("{}:", t.table.prefix.to_ascii_lowercase());
-        // Patterns that cannot match this service's actions do not split its classes.
-        let relevant: Vec<(usize, &Vec<Tok>)> = patterns
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| pattern::matches_prefix_possible(p, &prefix))
-            .collect();
-        for a in &t.actions {
+        // Patterns that cannot match this service's actions do not split its classes; a
+        // pattern without wildcards names one action, found by name.
+        let mut wild: Vec<(usize, &Vec<Tok>)> = Vec::new();
+        let mut named: Vec<(usize, usize)> = Vec::new();
+        for (i, p) in patterns.iter().enumerate() {
+            if !pattern::matches_prefix_possible(p, &prefix) {
+                continue;
+            }
+            if pattern::has_wildcard(p) {
+                wild.push((i, p));
+            } else {
+                let name = pattern::render(p);
+                if let Ok(k) = t
+                    .by_name
+                    .binary_search_by(|j| t.actions[*j].lower.as_str().cmp(&name))
+                {
+                    named.push((i, t.by_name[k]));
+                }
+            }
+        }
+        for (index, a) in t.actions.iter().enumerate() {
             let fit = if scope.bucket_only {
                 a.bucket_fit
             } else {
@@ -247,8 +273,13 @@ pub fn real_actions(scope: &ServiceScope, patterns: &[Vec<Tok>]) -> Vec<(String,
             };
             let Some(fit) = fit else { continue };
             let mut signature = 0u128;
-            for (i, p) in &relevant {
+            for (i, p) in &wild {
                 if pattern::matches(p, &a.lower) {
+                    signature |= 1 << (i % 128);
+                }
+            }
+            for (i, j) in &named {
+                if *j == index {
                     signature |= 1 << (i % 128);
                 }
             }
@@ -294,13 +325,15 @@ pub fn typed_arns(format: &'static str, patterns: &[Vec<Tok>], accounts: &[Strin
     let fits =
         |s: &str| arn::split(s).is_some_and(|p| services::components_fit(&compiled.components, &p));
     let mut out: Vec<String> = Vec::new();
-    let has_account = format.contains("${Account}");
-    for a in accounts.iter().take(if has_account { 3 } else { 1 }) {
-        if let Some(s) = services::fresh_arn(format, &[("Account", a)])
-            && fits(&s)
-            && !out.contains(&s)
-        {
-            out.push(s);
+    match &compiled.fresh {
+        (whole, None) => out.push(whole.clone()),
+        (head, Some(tail)) => {
+            for a in accounts.iter().take(3) {
+                let s = format!("{head}{a}{tail}");
+                if !out.contains(&s) {
+                    out.push(s);
+                }
+            }
         }
     }
     let Some(f) = arn::split(format) else {
