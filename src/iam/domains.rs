@@ -8,6 +8,7 @@ use crate::iam::arn;
 use crate::iam::condition::{Base, PolicyValue};
 use crate::iam::pattern;
 use crate::iam::policy::Policy;
+use crate::iam::template::NoVariables;
 
 /// A key's value domain: a test and its description for messages.
 struct Domain {
@@ -131,13 +132,6 @@ pub fn impossible_conditions(policy: &Policy) -> Vec<ImpossibleCondition> {
         }
     }
     out
-}
-
-struct NoVariables;
-impl crate::iam::template::Lookup for NoVariables {
-    fn variable(&self, _: &str) -> Option<&str> {
-        None
-    }
 }
 
 #[cfg(test)]

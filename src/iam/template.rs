@@ -32,6 +32,15 @@ pub trait Lookup {
     fn variable(&self, key_lower: &str) -> Option<&str>;
 }
 
+/// No variable has a value: a template resolves only when it holds none.
+pub struct NoVariables;
+
+impl Lookup for NoVariables {
+    fn variable(&self, _: &str) -> Option<&str> {
+        None
+    }
+}
+
 impl Template {
     /// Parses `raw`; with `variables` false (2008 rules) the text is taken literally.
     pub fn parse(raw: &str, variables: bool) -> Result<Template, Malformed> {

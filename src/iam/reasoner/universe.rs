@@ -11,7 +11,7 @@ use crate::iam::policy::{Policy, PrincipalClause};
 use crate::iam::principal::{Entry, IamEntryKind};
 use crate::iam::request::{Caller, ContextValue, IamIdentity, Org, iam_identity};
 use crate::iam::services;
-use crate::iam::template::{Lookup, Template};
+use crate::iam::template::{Lookup, NoVariables, Template};
 
 use super::catalog::{self, Fit, ServiceScope};
 use super::model::{ALWAYS_PRESENT, Attachment, Perimeter};
@@ -111,13 +111,6 @@ struct Gathered {
 impl Gathered {
     fn pool(&mut self, domain: &str) -> &mut Pool {
         self.pools.entry(domain.to_owned()).or_default()
-    }
-}
-
-struct NoVariables;
-impl Lookup for NoVariables {
-    fn variable(&self, _: &str) -> Option<&str> {
-        None
     }
 }
 
