@@ -15,14 +15,22 @@ fn witnesses(policy: &str) -> Vec<(String, Value)> {
     witnesses_as("bucket-policy", &["--bucket", "example-bucket"], policy)
 }
 
-/// The witnesses `analyze --kind KIND EXTRA... POLICY --output json` prints.
-fn witnesses_as(kind: &str, extra: &[&str], policy: &str) -> Vec<(String, Value)> {
+/// What `analyze --kind KIND EXTRA... --perimeter PERIMETER --output json POLICY` prints, and its
+/// exit code.
+fn analyze_json(kind: &str, extra: &[&str], policy: &str) -> (Option<i32>, Value) {
     let mut args = vec!["analyze", "--kind", kind];
     args.extend_from_slice(extra);
     args.extend_from_slice(&["--perimeter", PERIMETER, "--output", "json", policy]);
     let out = run(&args, None);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
-    let report: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let report = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", text(&out.stderr)));
+    (out.status.code(), report)
+}
+
+/// The witnesses `analyze --kind KIND EXTRA... POLICY --output json` prints.
+fn witnesses_as(kind: &str, extra: &[&str], policy: &str) -> Vec<(String, Value)> {
+    let (code, report) = analyze_json(kind, extra, policy);
+    assert_eq!(code, Some(1), "{report:#}");
     report["findings"]
         .as_array()
         .expect("findings")
@@ -133,22 +141,11 @@ fn the_org_path_prefix_witness_is_another_organization_and_its_twin_complies() {
     .replace("o-abc123def4*", "o-abc123def4/*");
     let file = dir.path().join("strict.json");
     std::fs::write(&file, strict).expect("write");
-    let out = run(
-        &[
-            "analyze",
-            "--kind",
-            "bucket-policy",
-            "--bucket",
-            "example-bucket",
-            "--perimeter",
-            PERIMETER,
-            "--output",
-            "json",
-            file.to_str().expect("utf-8"),
-        ],
-        None,
+    let (_, report) = analyze_json(
+        "bucket-policy",
+        &["--bucket", "example-bucket"],
+        file.to_str().expect("utf-8"),
     );
-    let report: Value = serde_json::from_slice(&out.stdout).expect("json");
     let identity = report["dimensions"]
         .as_array()
         .expect("dimensions")

@@ -100,12 +100,7 @@ pub fn vpc_arn_candidates(pool: &Pool, vpcs: &[String], accounts: &[String]) -> 
     for v in vpcs {
         push(format!("arn:aws:ec2:us-east-1:{default_account}:vpc/{v}"));
     }
-    let patterns: Vec<Vec<Tok>> = pool
-        .literals
-        .iter()
-        .map(|l| pattern::literal(l))
-        .chain(pool.globs.iter().cloned())
-        .collect();
+    let patterns = pool.patterns();
     for p in &patterns {
         let Some(parts) = arn::split_tokens(p) else {
             continue;

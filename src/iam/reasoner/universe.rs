@@ -188,18 +188,12 @@ fn gather(policy: &Policy, perimeter: &Perimeter) -> Gathered {
     }
     // Accounts named inside ARNs (principal ARN conditions, resource patterns) are accounts too.
     let mut arn_accounts: Vec<String> = Vec::new();
-    let principal_arns = g.pools.get("principalarn").cloned().unwrap_or_default();
-    let literal_arns: Vec<Vec<Tok>> = principal_arns
-        .literals
-        .iter()
-        .map(|l| pattern::literal(l))
-        .collect();
-    for toks in principal_arns
-        .globs
-        .iter()
-        .chain(&literal_arns)
-        .chain(&g.arn_patterns)
-    {
+    let principal_arns = g
+        .pools
+        .get("principalarn")
+        .map(Pool::patterns)
+        .unwrap_or_default();
+    for toks in principal_arns.iter().chain(&g.arn_patterns) {
         if let Some(parts) = arn::split_tokens(toks) {
             let account = pattern::render(parts[4]);
             if arn::is_account_id(&account) && !pattern::has_wildcard(parts[4]) {
@@ -208,13 +202,12 @@ fn gather(policy: &Policy, perimeter: &Perimeter) -> Gathered {
         }
     }
     // A VPC named inside an aws:SourceVpcArn literal or pattern is a VPC a request can come from.
-    let vpc_arns = g.pools.get("aws:sourcevpcarn").cloned().unwrap_or_default();
-    let vpc_arn_literals: Vec<Vec<Tok>> = vpc_arns
-        .literals
-        .iter()
-        .map(|l| pattern::literal(l))
-        .collect();
-    for toks in vpc_arns.globs.iter().chain(&vpc_arn_literals) {
+    let vpc_arns = g
+        .pools
+        .get("aws:sourcevpcarn")
+        .map(Pool::patterns)
+        .unwrap_or_default();
+    for toks in &vpc_arns {
         if let Some(parts) = arn::split_tokens(toks)
             && let Some(id) = parts[5].strip_prefix(pattern::literal("vpc/").as_slice())
             && !id.is_empty()
@@ -569,12 +562,10 @@ pub fn build(
             Entry::CloudFrontOai(id) => Some(id.clone()),
             _ => None,
         }));
-        let slot = d.strings.entry("aws:userid".to_owned()).or_default();
-        for v in values {
-            if !slot.contains(&v) {
-                slot.push(v);
-            }
-        }
+        values::push_new(
+            d.strings.entry("aws:userid".to_owned()).or_default(),
+            values,
+        );
     }
 
     // A variable's key needs candidates even when no condition compares it with anything: the
@@ -619,11 +610,7 @@ pub fn build(
                 "org" => &mut d.orgs,
                 other => d.strings.entry(other.to_owned()).or_default(),
             };
-            for v in extra {
-                if !slot.contains(&v) {
-                    slot.push(v);
-                }
-            }
+            values::push_new(slot, extra);
         }
     }
 
@@ -649,11 +636,7 @@ pub fn build(
             }
         }
         let slot = d.strings.entry(dom.to_owned()).or_default();
-        for id in filled {
-            if !slot.contains(&id) {
-                slot.push(id);
-            }
-        }
+        values::push_new(slot, filled);
         slot.retain(|v| arn::is_ec2_id(v, prefix));
     }
 
@@ -679,12 +662,10 @@ pub fn build(
     if g.keys.contains_key("aws:sourcevpcarn") {
         let pool = g.pools.get("aws:sourcevpcarn").cloned().unwrap_or_default();
         let values = related::vpc_arn_candidates(&pool, &vpc_choices(&d, attachment), &d.accounts);
-        let slot = d.strings.entry("aws:sourcevpcarn".to_owned()).or_default();
-        for v in values {
-            if !slot.contains(&v) {
-                slot.push(v);
-            }
-        }
+        values::push_new(
+            d.strings.entry("aws:sourcevpcarn".to_owned()).or_default(),
+            values,
+        );
     }
     u.keys = free_keys(&g, &d);
     Ok(u)

@@ -39,6 +39,15 @@ impl Pool {
         }
     }
 
+    /// Every literal (as a pattern of itself) and every pattern, for reading their structure.
+    pub fn patterns(&self) -> Vec<Vec<Tok>> {
+        self.literals
+            .iter()
+            .map(|l| pattern::literal(l))
+            .chain(self.globs.iter().cloned())
+            .collect()
+    }
+
     /// Representative strings: literals (and their case variants when an IgnoreCase operator
     /// reads them), two witnesses per pattern, a witness per pair of patterns, and the fresh
     /// values given.
@@ -224,6 +233,15 @@ pub fn fresh(stem: &str, n: usize, taken: &BTreeSet<String>) -> Vec<String> {
         .filter(|s| !taken.contains(s))
         .take(n)
         .collect()
+}
+
+/// Appends the values `slot` does not hold yet, in order.
+pub fn push_new(slot: &mut Vec<String>, values: impl IntoIterator<Item = String>) {
+    for v in values {
+        if !slot.contains(&v) {
+            slot.push(v);
+        }
+    }
 }
 
 /// Fresh 12-digit accounts.
