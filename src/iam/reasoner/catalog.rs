@@ -13,7 +13,7 @@ use crate::iam::services::{self, ServiceTable};
 
 /// What the resource of a request for an action can be: a set of resource types, as a mask
 /// over every ARN format of every table, plus two pseudo-types (any ARN, no resource).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Fit(u128);
 
 /// Any ARN: a service without a table (the generic model).
