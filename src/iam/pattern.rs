@@ -44,6 +44,9 @@ pub fn matches(pattern: &[Tok], text: &str) -> bool {
     if let Some(lit) = as_ascii_literal_free(pattern, text) {
         return lit;
     }
+    if let Some(prefixed) = as_prefix(pattern, text) {
+        return prefixed;
+    }
     // ASCII text (nearly every ARN, action and key) is matched byte by byte, without collecting
     // its characters.
     if text.is_ascii() {
@@ -67,6 +70,26 @@ fn as_ascii_literal_free(pattern: &[Tok], text: &str) -> Option<bool> {
         }
     }
     Some(chars.next().is_none())
+}
+
+/// Fast path: the commonest wildcard pattern, literal text then one `*` (`ssm:Describe*`,
+/// `arn:aws:s3:::bucket/*`, `*`), is a prefix test.
+fn as_prefix(pattern: &[Tok], text: &str) -> Option<bool> {
+    let (Tok::AnyRun, head) = pattern.split_last()? else {
+        return None;
+    };
+    let mut chars = text.chars();
+    for t in head {
+        let Tok::Lit(c) = t else { return None };
+        if chars.next() != Some(*c) {
+            return if head.iter().all(|t| matches!(t, Tok::Lit(_))) {
+                Some(false)
+            } else {
+                None
+            };
+        }
+    }
+    Some(true)
 }
 
 /// Whole-string match of a lower-case pattern against text in any ASCII case (actions).
@@ -167,8 +190,7 @@ pub fn intersection(a: &[Tok], b: &[Tok], filler: char) -> Option<String> {
             return Some(witness(y, "", filler));
         }
     }
-    // Most pairs of distinct ARNs or ids already disagree on their literal ends.
-    if !ends_agree(a.iter(), b.iter()) || !ends_agree(a.iter().rev(), b.iter().rev()) {
+    if !may_meet(a, b) {
         return None;
     }
     let wb = b.len() + 1;
@@ -183,11 +205,9 @@ pub fn intersection(a: &[Tok], b: &[Tok], filler: char) -> Option<String> {
     alphabet.push(filler);
     alphabet.sort_unstable();
     alphabet.dedup();
-    // How each state (i, j) was first reached: from which state, on which character. Literal
-    // runs keep the reachable states few, so a map beats a table of every (i, j).
-    let mut parent: std::collections::HashMap<usize, Option<(usize, char)>> =
-        std::collections::HashMap::with_capacity(64);
-    parent.insert(0, None);
+    // How each state (i, j) was first reached: from which state, on which character.
+    let mut parent = Parents::new((a.len() + 1) * wb);
+    parent.visit(0, (0, '\0'));
     let mut queue = std::collections::VecDeque::from([0usize]);
     let mut next_a = Vec::new();
     let mut next_b = Vec::new();
@@ -196,9 +216,10 @@ pub fn intersection(a: &[Tok], b: &[Tok], filler: char) -> Option<String> {
         if skip_stars(a, i) == a.len() && skip_stars(b, j) == b.len() {
             let mut out = Vec::new();
             let mut at = state;
-            while let Some(Some((prev, c))) = parent.get(&at) {
-                out.push(*c);
-                at = *prev;
+            while at != 0 {
+                let (prev, c) = parent.get(at);
+                out.push(c);
+                at = prev;
             }
             return Some(out.into_iter().rev().collect());
         }
@@ -211,8 +232,7 @@ pub fn intersection(a: &[Tok], b: &[Tok], filler: char) -> Option<String> {
             for &ni in &next_a {
                 for &nj in &next_b {
                     let s = ni * wb + nj;
-                    if let std::collections::hash_map::Entry::Vacant(e) = parent.entry(s) {
-                        e.insert(Some((state, c)));
+                    if parent.visit(s, (state, c)) {
                         queue.push_back(s);
                     }
                 }
@@ -220,6 +240,61 @@ pub fn intersection(a: &[Tok], b: &[Tok], filler: char) -> Option<String> {
         }
     }
     None
+}
+
+/// The search's record of visited states. Most products are small (an ARN pattern and a
+/// format), and a table indexed by state is then far cheaper than hashing; large products,
+/// whose reachable states literal runs keep few, use a map.
+enum Parents {
+    Table(Vec<(u32, char)>),
+    Map(std::collections::HashMap<usize, (usize, char)>),
+}
+
+const UNVISITED: (u32, char) = (u32::MAX, '\0');
+
+impl Parents {
+    fn new(states: usize) -> Self {
+        if states <= 1024 {
+            Parents::Table(vec![UNVISITED; states])
+        } else {
+            Parents::Map(std::collections::HashMap::with_capacity(64))
+        }
+    }
+
+    /// Records how `state` was reached unless it was reached before; whether it is new.
+    fn visit(&mut self, state: usize, from: (usize, char)) -> bool {
+        match self {
+            Parents::Table(t) => {
+                let new = t[state] == UNVISITED;
+                if new {
+                    // States number at most 1024 here.
+                    t[state] = (from.0 as u32, from.1);
+                }
+                new
+            }
+            Parents::Map(m) => match m.entry(state) {
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(from);
+                    true
+                }
+                std::collections::hash_map::Entry::Occupied(_) => false,
+            },
+        }
+    }
+
+    fn get(&self, state: usize) -> (usize, char) {
+        match self {
+            Parents::Table(t) => (t[state].0 as usize, t[state].1),
+            Parents::Map(m) => m.get(&state).copied().unwrap_or((usize::MAX, '\0')),
+        }
+    }
+}
+
+/// Whether two patterns may match a common string: their literal heads and tails (up to the
+/// first wildcard from each end) agree. A cheap necessary condition: most pairs of distinct
+/// ARNs or ids already disagree there.
+pub fn may_meet(a: &[Tok], b: &[Tok]) -> bool {
+    ends_agree(a.iter(), b.iter()) && ends_agree(a.iter().rev(), b.iter().rev())
 }
 
 /// The pattern with every run of `*` reduced to one (the same set of strings).
@@ -359,6 +434,50 @@ mod tests {
             "abc"
         );
         assert!(intersection(&glob("abc"), &glob("abd"), '#').is_none());
+    }
+
+    #[test]
+    fn long_patterns_intersect_as_short_ones_do() {
+        // Past 1,024 states the search records states in a map rather than a table.
+        let long = format!("{}*", "a".repeat(60));
+        let tail = format!("*a?a*{}", "b".repeat(12));
+        let w = intersection(&glob(&long), &glob(&tail), '#').unwrap();
+        assert!(matches(&glob(&long), &w) && m(&tail, &w), "{w}");
+        assert_eq!(w, format!("{}{}", "a".repeat(60), "b".repeat(12)));
+        let other = format!("?b*{}", "c".repeat(20));
+        assert!(intersection(&glob(&long), &glob(&other), '#').is_none());
+    }
+
+    #[test]
+    fn patterns_that_may_meet_agree_on_their_literal_ends() {
+        assert!(may_meet(
+            &glob("arn:aws:s3:::a*"),
+            &glob("arn:aws:s3:::*/k")
+        ));
+        assert!(may_meet(&glob("?bc"), &glob("xbc")));
+        assert!(!may_meet(
+            &glob("arn:aws:s3:::a*"),
+            &glob("arn:aws:s3:::b*")
+        ));
+        assert!(!may_meet(&glob("*/x"), &glob("*/y")));
+    }
+
+    #[test]
+    fn prefix_patterns_match_as_the_general_matcher_does() {
+        for (p, t) in [
+            ("ssm:describe*", "ssm:describeinstances"),
+            ("ssm:describe*", "ssm:describe"),
+            ("ssm:describe*", "ssm:get"),
+            ("ssm:describe*", "ssm:desc"),
+            ("*", ""),
+            ("a?c*", "abcd"),
+            ("a?c*", "abd"),
+            ("é*", "été"),
+        ] {
+            let toks = glob(p);
+            let chars: Vec<char> = t.chars().collect();
+            assert_eq!(matches(&toks, t), matches_chars(&toks, &chars), "{p} {t}");
+        }
     }
 
     #[test]
