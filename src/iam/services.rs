@@ -432,7 +432,10 @@ pub fn format_components(format: &str) -> Option<[Vec<FormatPart<'_>>; 6]> {
 
 /// Whether the six components of an ARN fit a format taken apart by [`format_components`].
 pub fn components_fit(format: &[Vec<FormatPart<'_>>; 6], arn: &[&str; 6]) -> bool {
-    format.iter().zip(arn).all(|(f, a)| parts_fit(f, a))
+    // The service and the resource tell most formats apart; the region's check is the dearest.
+    [2, 5, 0, 4, 3, 1]
+        .into_iter()
+        .all(|i| parts_fit(&format[i], arn[i]))
 }
 
 fn parts_fit(pieces: &[FormatPart<'_>], text: &str) -> bool {

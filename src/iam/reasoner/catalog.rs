@@ -95,11 +95,29 @@ struct Format {
     components: [Vec<services::FormatPart<'static>>; 6],
     /// A fresh ARN of this format, split where the account goes (no account: all in `.0`).
     fresh: (String, Option<String>),
+    /// The six components as written (`${Placeholder}` and literal text).
+    parts: [&'static str; 6],
+    /// The resource component as a pattern (see [`format_glob`]).
+    resource_glob: Vec<Tok>,
 }
 
 struct Catalog {
     formats: Vec<Format>,
+    /// For each service component a format can have, the formats an ARN with it may fit (a
+    /// format whose service is not plain text is in every entry and in `any_service`).
+    by_service: Vec<(&'static str, u128)>,
+    any_service: u128,
     tables: Vec<TableCatalog>,
+}
+
+impl Catalog {
+    /// The formats an ARN whose service component is `service` may fit.
+    fn service_mask(&self, service: &str) -> u128 {
+        self.by_service
+            .iter()
+            .find(|(s, _)| *s == service)
+            .map_or(self.any_service, |(_, m)| *m)
+    }
 }
 
 fn catalog() -> &'static Catalog {
@@ -111,6 +129,7 @@ fn catalog() -> &'static Catalog {
                 return Some(i);
             }
             let components = services::format_components(text)?;
+            let parts = arn::split(text)?;
             let marker = "\u{1}";
             let filled = services::fresh_arn(text, &[("Account", marker)])?;
             let fresh = match filled.split_once(marker) {
@@ -121,6 +140,8 @@ fn catalog() -> &'static Catalog {
                 text,
                 components,
                 fresh,
+                resource_glob: format_glob(parts[5]),
+                parts,
             });
             Some(formats.len() - 1)
         };
@@ -182,7 +203,26 @@ fn catalog() -> &'static Catalog {
         }
         // Bits 126 and 127 are the pseudo-types: the tables hold far fewer formats (73).
         assert!(formats.len() < 126, "{} ARN formats", formats.len());
-        Catalog { formats, tables }
+        let mut by_service: Vec<(&'static str, u128)> = Vec::new();
+        let mut any_service = 0u128;
+        for (i, f) in formats.iter().enumerate() {
+            match f.parts[2] {
+                s if !s.contains("${") => match by_service.iter_mut().find(|(t, _)| *t == s) {
+                    Some((_, m)) => *m |= 1 << i,
+                    None => by_service.push((s, 1 << i)),
+                },
+                _ => any_service |= 1 << i,
+            }
+        }
+        for (_, m) in &mut by_service {
+            *m |= any_service;
+        }
+        Catalog {
+            formats,
+            by_service,
+            any_service,
+            tables,
+        }
     })
 }
 
@@ -221,7 +261,7 @@ pub fn arn_mask(arn: &str, candidates: Fit) -> u128 {
     };
     let c = catalog();
     let mut mask = ANY_ARN;
-    let mut bits = candidates.0 & !(ANY_ARN | NONE);
+    let mut bits = candidates.0 & !(ANY_ARN | NONE) & c.service_mask(parts[2]);
     while bits != 0 {
         let i = bits.trailing_zeros() as usize;
         bits &= bits - 1;
@@ -324,21 +364,16 @@ pub fn typed_arns(format: &'static str, patterns: &[Vec<Tok>], accounts: &[Strin
     };
     let fits =
         |s: &str| arn::split(s).is_some_and(|p| services::components_fit(&compiled.components, &p));
-    let mut out: Vec<String> = Vec::new();
+    let mut out = Distinct::default();
     match &compiled.fresh {
         (whole, None) => out.push(whole.clone()),
         (head, Some(tail)) => {
             for a in accounts.iter().take(3) {
-                let s = format!("{head}{a}{tail}");
-                if !out.contains(&s) {
-                    out.push(s);
-                }
+                out.push([head.as_str(), a, tail].concat());
             }
         }
     }
-    let Some(f) = arn::split(format) else {
-        return out;
-    };
+    let f = &compiled.parts;
     for p in patterns {
         if pattern::is_match_all(p) {
             continue;
@@ -346,16 +381,32 @@ pub fn typed_arns(format: &'static str, patterns: &[Vec<Tok>], accounts: &[Strin
         let Some(pp) = arn::split_tokens(p) else {
             continue;
         };
-        if !pattern::matches(pp[2], f[2]) {
+        if !pattern::matches(pp[2], f[2]) || !pattern::may_meet(pp[5], &compiled.resource_glob) {
             continue;
         }
         // A bucket name has no `/`: a pattern whose resource holds one names objects only.
         if f[5] == "${BucketName}" && pp[5].contains(&Tok::Lit('/')) {
             continue;
         }
-        fill(&pp, &f, accounts, &fits, &mut out);
+        fill(&pp, f, &compiled.resource_glob, accounts, &fits, &mut out);
     }
-    out
+    out.items
+}
+
+/// Values in the order first given, each once.
+#[derive(Default)]
+struct Distinct {
+    items: Vec<String>,
+    seen: std::collections::HashSet<String>,
+}
+
+impl Distinct {
+    fn push(&mut self, s: String) {
+        if !self.seen.contains(&s) {
+            self.seen.insert(s.clone());
+            self.items.push(s);
+        }
+    }
 }
 
 /// How a wildcard is filled when a pattern meets a format, tried in turn until one makes a
@@ -377,9 +428,10 @@ const APART: (&str, char) = ("#", '#');
 fn fill(
     pp: &[&[Tok]; 6],
     f: &[&str; 6],
+    resource_glob: &[Tok],
     accounts: &[String],
     fits: &dyn Fn(&str) -> bool,
-    out: &mut Vec<String>,
+    out: &mut Distinct,
 ) {
     let mut heads: Vec<String> = vec![String::new()];
     for i in 0..5 {
@@ -389,23 +441,32 @@ fn fill(
         }
         heads = heads
             .iter()
-            .flat_map(|h| values.iter().map(move |v| format!("{h}{v}:")))
+            .flat_map(|h| values.iter().map(move |v| [h.as_str(), v, ":"].concat()))
             .take(16)
             .collect();
     }
-    let push = |resource: &str, out: &mut Vec<String>| -> bool {
+    let push = |resource: &str, out: &mut Distinct| -> bool {
         let mut any = false;
         for h in &heads {
-            let s = format!("{h}{resource}");
+            let s = [h.as_str(), resource].concat();
             if fits(&s) {
                 any = true;
-                if !out.contains(&s) {
-                    out.push(s);
-                }
+                out.push(s);
             }
         }
         any
     };
+    // A pattern that spells out the start of a bucket name S3 rejects (upper case, `_`) names
+    // no ARN of a bucket format, whatever its wildcards become (S3 User Guide, "General purpose
+    // bucket naming rules").
+    if f[5].starts_with("${BucketName}") && !names_some_bucket(pp[5]) {
+        return;
+    }
+    // A resource without wildcards is its one value, whatever the fill.
+    if !pattern::has_wildcard(pp[5]) {
+        push(&pattern::render(pp[5]), out);
+        return;
+    }
     let mut found = false;
     for (star, one) in FILLS {
         if push(&pattern::witness(pp[5], star, *one), out) {
@@ -417,12 +478,29 @@ fn fill(
     // The fills suffice unless the format needs text the pattern leaves to a wildcard
     // (`accesspoint/*` meeting `accesspoint/${Name}/object/${Key}`).
     if !found {
-        let glob = format_glob(f[5]);
         for filler in ['z', '0'] {
-            if let Some(w) = pattern::intersection(pp[5], &glob, filler) {
+            if let Some(w) = pattern::intersection(pp[5], resource_glob, filler) {
                 push(&w, out);
             }
         }
+    }
+}
+
+/// Whether a Resource pattern's literal start (up to its first wildcard) can begin a bucket
+/// name followed, where the pattern has a `/`, by the rest of the ARN.
+fn names_some_bucket(resource: &[Tok]) -> bool {
+    let head: String = resource
+        .iter()
+        .map_while(|t| match t {
+            Tok::Lit(c) => Some(*c),
+            _ => None,
+        })
+        .collect();
+    let complete = head.len() == resource.len();
+    match head.split_once('/') {
+        Some((name, _)) => arn::is_bucket_name(name),
+        None if complete => arn::is_bucket_name(&head),
+        None => arn::may_begin_bucket_name(&head),
     }
 }
 
@@ -586,6 +664,36 @@ mod tests {
         );
         for a in &arns {
             assert!(services::arn_fits(object, a), "{a}");
+        }
+    }
+
+    /// A bucket name is lower-case letters, digits, dots and hyphens (S3 User Guide, "General
+    /// purpose bucket naming rules"): `DOC-EXAMPLE-BUCKET/*`, as AWS's examples write it,
+    /// names no object that can exist; its lower-case twin does.
+    #[test]
+    fn patterns_naming_impossible_buckets_fill_no_arn() {
+        let s3 = services::service("s3").expect("s3");
+        for kind in ["object", "bucket"] {
+            let format = s3
+                .resource_type(kind)
+                .map(|r| r.arn_format.as_str())
+                .expect("format");
+            let fresh = typed_arns(format, &[], &["111122223333".into()]);
+            for (written, fills) in [
+                ("arn:aws:s3:::DOC-EXAMPLE-BUCKET/*", false),
+                ("arn:aws:s3:::DOC-EXAMPLE-BUCKET", false),
+                ("arn:aws:s3:::Logs-*", false),
+                ("arn:aws:s3:::doc-example-bucket/*", kind == "object"),
+                ("arn:aws:s3:::doc-example-bucket", kind == "bucket"),
+                ("arn:aws:s3:::logs-*", true),
+            ] {
+                let arns = typed_arns(format, &[glob(written)], &["111122223333".into()]);
+                let filled: Vec<&String> = arns.iter().filter(|a| !fresh.contains(a)).collect();
+                assert_eq!(!filled.is_empty(), fills, "{kind} {written}: {filled:?}");
+                for a in filled {
+                    assert!(services::arn_fits(format, a), "{a}");
+                }
+            }
         }
     }
 }
