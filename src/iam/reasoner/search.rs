@@ -107,6 +107,43 @@ pub struct Search<'a> {
     action: std::cell::Cell<usize>,
     /// The index of the ARN the request holds.
     arn: std::cell::Cell<usize>,
+    /// Per statement, whether it names each action (same index as the universe's actions).
+    action_memo: Vec<Memo>,
+    /// Per statement, whether its Resource matches each ARN, when it has no policy variables.
+    resource_memo: Vec<Memo>,
+    /// Whether each ARN is one the perimeter allows, and one of an allowed third party.
+    allowed_memo: Memo,
+    third_party_memo: Memo,
+}
+
+/// Answers that depend on one slot's candidate alone, kept by candidate index (the same check
+/// runs for that candidate under every choice of the other slots). An empty memo keeps nothing.
+struct Memo(Vec<std::cell::Cell<u8>>);
+
+impl Memo {
+    const UNKNOWN: u8 = 0;
+
+    fn new(len: usize) -> Self {
+        Memo(
+            (0..len)
+                .map(|_| std::cell::Cell::new(Self::UNKNOWN))
+                .collect(),
+        )
+    }
+
+    fn get_or(&self, i: usize, compute: impl FnOnce() -> bool) -> bool {
+        match self.0.get(i) {
+            None => compute(),
+            Some(cell) => match cell.get() {
+                Self::UNKNOWN => {
+                    let v = compute();
+                    cell.set(1 + u8::from(v));
+                    v
+                }
+                known => known == 2,
+            },
+        }
+    }
 }
 
 fn slot_of(key: &str, key_slots: &[(String, usize)], end: usize) -> usize {
@@ -222,6 +259,22 @@ impl<'a> Search<'a> {
             .filter(|s| s.effect == Effect::Deny)
             .map(|s| plan(s, &key_slots, slots))
             .collect();
+        let action_memo = policy
+            .statements
+            .iter()
+            .map(|_| Memo::new(universe.actions.len()))
+            .collect();
+        let resource_memo = policy
+            .statements
+            .iter()
+            .map(|s| {
+                let variables = s
+                    .resource
+                    .as_ref()
+                    .is_some_and(|r| r.patterns.iter().any(|t| t.has_variables()));
+                Memo::new(if variables { 0 } else { universe.arns.len() })
+            })
+            .collect();
         Some(Search {
             policy,
             perimeter,
@@ -235,6 +288,10 @@ impl<'a> Search<'a> {
             budget,
             action: std::cell::Cell::new(0),
             arn: std::cell::Cell::new(0),
+            action_memo,
+            resource_memo,
+            allowed_memo: Memo::new(universe.arns.len()),
+            third_party_memo: Memo::new(universe.arns.len()),
         })
     }
 
@@ -326,10 +383,8 @@ impl<'a> Search<'a> {
             Pred::TrustedIamWithoutTagException => {
                 per.trusted_iam_caller(&r.caller) && !per.tag_exception(&r.caller)
             }
-            Pred::ResourceArnOutside => {
-                !per.allowed_resource(&r.resource.arn) && !per.third_party_resource(&r.resource.arn)
-            }
-            Pred::NotAllowedResource => !per.allowed_resource(&r.resource.arn),
+            Pred::ResourceArnOutside => !self.allowed(r) && !self.third_party(r),
+            Pred::NotAllowedResource => !self.allowed(r),
             Pred::ResourceAccountOutside => {
                 !per.resource_account_trusted(r.resource.account.as_deref())
             }
@@ -359,12 +414,28 @@ impl<'a> Search<'a> {
         }
     }
 
+    fn allowed(&self, r: &Request) -> bool {
+        self.allowed_memo.get_or(self.arn.get(), || {
+            self.perimeter.allowed_resource(&r.resource.arn)
+        })
+    }
+
+    fn third_party(&self, r: &Request) -> bool {
+        self.third_party_memo.get_or(self.arn.get(), || {
+            self.perimeter.third_party_resource(&r.resource.arn)
+        })
+    }
+
     fn part_holds(&self, stmt: usize, part: StatementPart, r: &Request) -> bool {
         let st = &self.policy.statements[stmt];
         match part {
             StatementPart::Principal => principal_matches(st, r),
-            StatementPart::Action => action_matches(st, r),
-            StatementPart::Resource => resource_matches(st, r),
+            StatementPart::Action => {
+                self.action_memo[stmt].get_or(self.action.get(), || action_matches(st, r))
+            }
+            StatementPart::Resource => {
+                self.resource_memo[stmt].get_or(self.arn.get(), || resource_matches(st, r))
+            }
             StatementPart::Condition(i) => st.conditions[i].holds(r),
         }
     }

@@ -883,3 +883,39 @@ fn bucket_names_s3_rejects_name_no_bucket() {
         w.line()
     );
 }
+
+/// A Resource with a policy variable names a different ARN for each request (IAM User Guide,
+/// "IAM policy elements: Variables and tags"), so whether it matches is decided per request and
+/// never carried over from one caller to another: a home folder per account lets any account
+/// in; the twin whose Deny keeps every folder but the trusted account's out complies.
+#[test]
+fn resources_with_variables_are_matched_per_caller() {
+    let home = format!("arn:aws:s3:::{BUCKET}/home/${{aws:PrincipalAccount}}/*");
+    let w = violates(verdict(
+        vec![allow_all("s3:GetObject", &home)],
+        &bucket(),
+        Dimension::Identity,
+    ));
+    let account = match &w.request.caller {
+        crate::iam::request::Caller::Iam(id) => id.account.clone(),
+        other => panic!("an IAM caller, not {other:?}: {}", w.line()),
+    };
+    assert_ne!(account, ACCOUNT, "{}", w.line());
+    assert!(
+        w.request
+            .resource
+            .arn
+            .starts_with(&format!("arn:aws:s3:::{BUCKET}/home/{account}/")),
+        "{}",
+        w.line()
+    );
+    complies(verdict(
+        vec![
+            allow_all("s3:GetObject", &home),
+            json!({"Effect": "Deny", "Principal": "*", "Action": "s3:GetObject",
+                "NotResource": format!("arn:aws:s3:::{BUCKET}/home/{ACCOUNT}/*")}),
+        ],
+        &bucket(),
+        Dimension::Identity,
+    ));
+}
