@@ -123,6 +123,46 @@ fn text_output_names_the_witness() {
     );
 }
 
+/// An action the tables lack is judged as if real and named in a note; a listed one is not.
+#[test]
+fn actions_the_tables_lack_are_named_in_a_note() {
+    let run_with = |action: &str| {
+        let policy = format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":"*","Action":"{action}","Resource":"arn:aws:s3:::b"}}]}}"#
+        );
+        let out = run(
+            &[
+                "analyze",
+                "--kind",
+                "bucket-policy",
+                "--bucket",
+                "b",
+                "--perimeter",
+                PERIMETER,
+                "-",
+            ],
+            Some(&policy),
+        );
+        (out.status.code(), text(&out.stdout))
+    };
+    let (code, stdout) = run_with("s3:PutBucketFutureFeature");
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(
+        stdout
+            .contains("witness: anonymous principal can s3:PutBucketFutureFeature arn:aws:s3:::b"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "note: not in the action tables of their service: s3:PutBucketFutureFeature;"
+        ),
+        "{stdout}"
+    );
+    let (code, stdout) = run_with("s3:ListBucket");
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(!stdout.contains("not in the action tables"), "{stdout}");
+}
+
 #[test]
 fn invalid_policy_and_configuration_exit_2() {
     let out = run(

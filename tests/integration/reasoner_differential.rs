@@ -262,7 +262,7 @@ proptest! {
                         Attachment::Bucket { name } => name.as_deref(),
                         Attachment::Endpoint { .. } => None,
                     };
-                    let defects = common::witness::defects(&w.request, own);
+                    let defects = common::witness::defects(&w.request, own, &reasoner::unlisted_actions(&policy, &att));
                     prop_assert!(defects.is_empty(), "witness AWS would never send: {defects:?} in {}", w.line());
                     let replayed = common::witness::simulate(&policy, &w.to_json());
                     prop_assert_eq!(replayed, Ok(evaluate(&policy, &w.request).outcome), "simulate on {}", w.line());

@@ -89,7 +89,11 @@ fn corpus_witnesses_are_requests_aws_could_send() {
                 ) {
                     per_service += 1;
                 }
-                let bad = common::witness::defects(&w.request, own);
+                let bad = common::witness::defects(
+                    &w.request,
+                    own,
+                    &reasoner::unlisted_actions(&policy, &attachment),
+                );
                 if !bad.is_empty() {
                     failures.push(format!(
                         "{name} ({attachment:?}): {} in {}",
@@ -132,7 +136,7 @@ fn the_format_checks_see_what_aws_never_sends() {
         "principal: {arn: 'arn:aws:iam::111122223333:role/R', session: s, organization: O-ABC123DEF4}\naction: s3:FreshAction\nresource: {arn: 'arn:aws:s3:::example-bucket/', account: '111122223333'}\ncontext: {aws:SourceVpce: vpce-fresh0, aws:SourceVpc: vpc-1a2b3c4d, aws:userid: '111122223333', aws:SourceVpcArn: 'arn:aws:ec2:us-east-1:111122223333:vpc/vpc-0f0e0d0c'}",
     )
     .expect("request");
-    let bad = common::witness::defects(&request, None);
+    let bad = common::witness::defects(&request, None, &[]);
     for expected in [
         "organization \"O-ABC123DEF4\"",
         "aws:sourcevpce \"vpce-fresh0\"",
@@ -152,7 +156,7 @@ fn the_format_checks_see_what_aws_never_sends() {
     )
     .expect("request");
     assert_eq!(
-        common::witness::defects(&object_on_bucket, None),
+        common::witness::defects(&object_on_bucket, None, &[]),
         ["s3:GetObject does not act on arn:aws:s3:::example-bucket"]
     );
 }

@@ -117,6 +117,14 @@ pub fn analyze_policy(
             }
         ));
     }
+    let unlisted = reasoner::unlisted_actions(policy, attachment);
+    if !unlisted.is_empty() {
+        notes.push(format!(
+            "not in the action tables of their service: {}; newer than the tables or misspelt, \
+             they are modelled generically (on any ARN), not taken to grant nothing",
+            unlisted.join(", ")
+        ));
+    }
     Analysis {
         overall,
         error: None,

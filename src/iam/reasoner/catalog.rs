@@ -242,12 +242,47 @@ pub fn fit_of(action: &str, bucket_only: bool) -> Option<Fit> {
         return Some(Fit(ANY_ARN));
     };
     let lower = action.to_ascii_lowercase();
-    let i = t
+    match t
         .by_name
         .binary_search_by(|i| t.actions[*i].lower.as_str().cmp(&lower))
-        .ok()?;
-    let a = &t.actions[t.by_name[i]];
-    if bucket_only { a.bucket_fit } else { a.fit }
+    {
+        Ok(i) => {
+            let a = &t.actions[t.by_name[i]];
+            if bucket_only { a.bucket_fit } else { a.fit }
+        }
+        // The tables are a snapshot and AWS adds actions: a well-formed name they lack may be
+        // a newer action, modelled generically (see [`unlisted_actions`]).
+        Err(_) => crate::iam::policy::is_concrete_action(action).then_some(Fit(ANY_ARN)),
+    }
+}
+
+/// The actions a policy names literally (no wildcard) for a service of the scope that has a
+/// table, but that the table does not list: newer than the tables, or misspelt. Either way AWS
+/// decides what they grant, not the tables, so they are modelled generically (any ARN) and
+/// reported, rather than taken to grant nothing.
+pub fn unlisted_actions(scope: &ServiceScope, written: &[Vec<Tok>]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for p in written {
+        if pattern::has_wildcard(p) {
+            continue;
+        }
+        let name = pattern::render(p);
+        let Some((prefix, _)) = name.split_once(':') else {
+            continue;
+        };
+        let in_scope = scope
+            .tables
+            .iter()
+            .any(|t| t.prefix.eq_ignore_ascii_case(prefix));
+        if in_scope
+            && crate::iam::policy::is_concrete_action(&name)
+            && services::qualified_action(&name).is_none()
+            && !out.iter().any(|o| o.eq_ignore_ascii_case(&name))
+        {
+            out.push(name);
+        }
+    }
+    out
 }
 
 /// The mask of what `arn` is: the formats among `candidates` (a fit or a union of fits) it
@@ -631,10 +666,12 @@ mod tests {
         assert!(!fit.admits("arn:aws:s3:::example-bucket"));
         let list = fit_of("s3:ListBucket", true).expect("fit");
         assert!(list.admits("arn:aws:s3:::example-bucket"));
-        assert!(
-            fit_of("s3:FreshAction", false).is_none(),
-            "not an S3 action"
+        assert_eq!(
+            fit_of("s3:FreshAction", false),
+            Some(Fit::GENERIC),
+            "a name the table lacks may be a newer action"
         );
+        assert_eq!(fit_of("s3:Fresh Action", false), None);
         assert_eq!(fit_of("ec2:RunInstances", false), Some(Fit::GENERIC));
         let list_all = fit_of("s3:ListAllMyBuckets", false).expect("fit");
         assert!(list_all.admits("*") && !list_all.admits("arn:aws:s3:::example-bucket"));

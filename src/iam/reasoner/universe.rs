@@ -892,6 +892,11 @@ fn scope_of(g: &Gathered, attachment: &Attachment) -> ServiceScope {
 /// each generically modelled service.
 fn actions(g: &Gathered, scope: &ServiceScope) -> (Vec<String>, Vec<Fit>) {
     let mut out: Vec<(String, Fit)> = catalog::real_actions(scope, &g.actions);
+    out.extend(
+        catalog::unlisted_actions(scope, &g.actions_written)
+            .into_iter()
+            .map(|a| (a, Fit::GENERIC)),
+    );
     if scope.generic.is_empty() {
         return out.into_iter().unzip();
     }
@@ -962,7 +967,8 @@ fn resources(
     }
     // Witnesses of pairs of patterns (an ARN both name, or one that one names and another
     // denies), and for the generic model, of each pattern.
-    if !scope.generic.is_empty() {
+    let generic = !scope.generic.is_empty() || u.action_fits.contains(&Fit::GENERIC);
+    if generic {
         for p in &g.arn_patterns {
             for w in arn_witnesses(p, &d.accounts) {
                 push(w);

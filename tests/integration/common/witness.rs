@@ -16,8 +16,10 @@ fn values(request: &Request, key: &str) -> Vec<String> {
 }
 
 /// Everything in the request that AWS would never send, one line each; empty when the request
-/// is real. `own_bucket`: the bucket policy's bucket, taken by the name it is given.
-pub fn defects(request: &Request, own_bucket: Option<&str>) -> Vec<String> {
+/// is real. `own_bucket`: the bucket policy's bucket, taken by the name it is given. `unlisted`:
+/// actions the policy names that the tables lack (`reasoner::unlisted_actions`), which may be
+/// newer than the tables and stand for themselves.
+pub fn defects(request: &Request, own_bucket: Option<&str>, unlisted: &[String]) -> Vec<String> {
     let mut bad = Vec::new();
     // Organizations: `o-` and 10 to 32 of [a-z0-9]; OU paths start with their organization.
     let caller_org = match &request.caller {
@@ -100,6 +102,9 @@ pub fn defects(request: &Request, own_bucket: Option<&str>) -> Vec<String> {
     match prefix.and_then(services::service) {
         None => {} // a service without a table: the generic model
         Some(table) => match services::qualified_action(&request.action) {
+            None if unlisted
+                .iter()
+                .any(|a| a.eq_ignore_ascii_case(&request.action)) => {}
             None => bad.push(format!("{} is no {} action", request.action, table.prefix)),
             Some((table, action)) => {
                 let arn = own(&request.resource.arn);
