@@ -395,18 +395,19 @@ fn arn_witnesses(pattern_toks: &[Tok], accounts: &[String]) -> Vec<String> {
     }
     let mut out = Vec::new();
     for (star, one) in [("", '0'), ("#", '#')] {
-        let w: Vec<String> = parts
-            .iter()
-            .map(|p| pattern::witness(p, star, one))
-            .collect();
+        let head = pattern::witness(&pattern_toks[..head_len(&parts)], star, one);
+        let resource = pattern::witness(parts[5], star, one);
         for a in &account_choices {
-            out.push(format!(
-                "{}:{}:{}:{}:{}:{}",
-                w[0], w[1], w[2], w[3], a, w[5]
-            ));
+            out.push([head.as_str(), a, ":", &resource].concat());
         }
     }
     out
+}
+
+/// How many tokens of an ARN pattern come before its account: its first four components and
+/// their colons.
+fn head_len(parts: &[&[Tok]; 6]) -> usize {
+    parts[..4].iter().map(|p| p.len() + 1).sum()
 }
 
 /// Wildcard patterns longer than this make the analysis too complex: matching and intersecting

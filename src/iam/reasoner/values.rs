@@ -106,16 +106,26 @@ impl Pool {
             }
         }
         // One address of each family outside every block.
-        for family in [
-            &["198.18.0.1", "192.0.2.1", "100.64.0.1", "1.1.1.1"][..],
-            &["2001:db8:ffff::1", "fd00::1", "2606:4700::1"][..],
-        ] {
+        use std::net::{Ipv4Addr, Ipv6Addr};
+        let v4 = [
+            Ipv4Addr::new(198, 18, 0, 1),
+            Ipv4Addr::new(192, 0, 2, 1),
+            Ipv4Addr::new(100, 64, 0, 1),
+            Ipv4Addr::new(1, 1, 1, 1),
+        ]
+        .map(IpAddr::V4);
+        let v6 = [
+            Ipv6Addr::new(0x2001, 0xdb8, 0xffff, 0, 0, 0, 0, 1),
+            Ipv6Addr::new(0xfd00, 0, 0, 0, 0, 0, 0, 1),
+            Ipv6Addr::new(0x2606, 0x4700, 0, 0, 0, 0, 0, 1),
+        ]
+        .map(IpAddr::V6);
+        for family in [&v4[..], &v6[..]] {
             if let Some(ip) = family
                 .iter()
-                .filter_map(|a| a.parse::<IpAddr>().ok())
-                .find(|ip| !self.nets.iter().any(|n| n.contains(ip)))
+                .find(|ip| !self.nets.iter().any(|n| n.contains(*ip)))
             {
-                out.push(ip);
+                out.push(*ip);
             }
         }
         let mut seen = BTreeSet::new();
@@ -228,11 +238,24 @@ pub fn account_witnesses(pool: &Pool) -> Vec<String> {
 
 /// `n` values of the form `<stem><i>` that are not among `taken`.
 pub fn fresh(stem: &str, n: usize, taken: &BTreeSet<String>) -> Vec<String> {
-    (0..)
-        .map(|i| format!("{stem}{i}"))
+    (0usize..)
+        .map(|i| {
+            let mut s = String::with_capacity(stem.len() + 4);
+            s.push_str(stem);
+            push_decimal(&mut s, i);
+            s
+        })
         .filter(|s| !taken.contains(s))
         .take(n)
         .collect()
+}
+
+/// Appends `n` in decimal (the formatting machinery costs more than the rest of `fresh`).
+fn push_decimal(s: &mut String, n: usize) {
+    if n >= 10 {
+        push_decimal(s, n / 10);
+    }
+    s.push(char::from(b'0' + (n % 10) as u8));
 }
 
 /// Appends the values `slot` does not hold yet, in order.
