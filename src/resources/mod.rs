@@ -187,7 +187,9 @@ pub fn adapt(doc: &Value) -> Adapted {
     let Some(object) = object_ref(doc) else {
         return Adapted::Skipped {
             object: None,
-            reason: "not a Kubernetes object (no apiVersion, kind and metadata.name)".into(),
+            reason:
+                "not a Kubernetes object (no apiVersion, kind and metadata.name or generateName)"
+                    .into(),
         };
     };
     let adapted = match object.group() {
@@ -222,15 +224,48 @@ fn object_ref(doc: &Value) -> Option<ObjectRef> {
     let api_version = doc.get("apiVersion")?.as_str()?.to_owned();
     let kind = doc.get("kind")?.as_str()?.to_owned();
     let meta = doc.get("metadata")?;
-    Some(ObjectRef {
+    let mut object = ObjectRef {
         api_version,
         kind,
         namespace: meta
             .get("namespace")
             .and_then(Value::as_str)
             .map(str::to_owned),
-        name: meta.get("name").and_then(Value::as_str)?.to_owned(),
-    })
+        name: object_name(meta)?,
+    };
+    // The API server drops `metadata.namespace` from an object of a cluster-scoped kind (Helm
+    // charts often set it on every template), so the webhook never sees it: neither may
+    // `check`, or a namespace exclusion would skip there what the webhook denies.
+    if cluster_scoped(&object) {
+        object.namespace = None;
+    }
+    Some(object)
+}
+
+/// Whether the object is of a checked kind whose objects live in no namespace.
+fn cluster_scoped(object: &ObjectRef) -> bool {
+    let group = object.group();
+    ack::KINDS
+        .iter()
+        .chain(crossplane::KINDS)
+        .chain(upbound::KINDS)
+        .any(|k| !k.namespaced && k.group == group && k.kind == object.kind)
+}
+
+/// The object's name; for one created with `metadata.generateName` only, that prefix: the API
+/// server appends a random suffix when it stores the object (Kubernetes API Conventions,
+/// "Idempotency"), and what is stored is checked all the same.
+fn object_name(meta: &Value) -> Option<String> {
+    let name = meta.get("name").and_then(Value::as_str);
+    let prefix = meta
+        .get("generateName")
+        .and_then(Value::as_str)
+        .filter(|p| !p.is_empty());
+    match (name, prefix) {
+        (Some(n), _) if !n.is_empty() => Some(n.to_owned()),
+        (_, Some(p)) => Some(p.to_owned()),
+        (n, None) => n.map(str::to_owned),
+    }
 }
 
 /// A kind Perimeter Guard checks: its API group, kind, the versions it reads, and whether its

@@ -397,6 +397,30 @@ fn upbound_policy_principal_association_and_access_block() {
     );
 }
 
+/// An object created with `metadata.generateName` is stored under a generated name (Kubernetes
+/// API Conventions, "Idempotency"): it is checked like a named one, reported under its prefix.
+#[test]
+fn objects_with_a_generated_name_are_checked() {
+    let doc = |meta: Value| {
+        json!({"apiVersion": "s3.aws.upbound.io/v1beta1", "kind": "BucketPolicy",
+            "metadata": meta,
+            "spec": {"forProvider": {"bucket": "b", "region": "us-east-1",
+                "policy": "{\"Version\":\"2012-10-17\",\"Statement\":[]}"}}})
+    };
+    match adapt(&doc(json!({"generateName": "public-"}))) {
+        Adapted::Checked { object, .. } => assert_eq!(object.name, "public-"),
+        other => panic!("{other:?}"),
+    }
+    match adapt(&doc(json!({"name": "given", "generateName": "public-"}))) {
+        Adapted::Checked { object, .. } => assert_eq!(object.name, "given"),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        adapt(&doc(json!({"labels": {"a": "b"}}))),
+        Adapted::Skipped { object: None, .. }
+    ));
+}
+
 #[test]
 fn other_kinds_and_non_objects_are_skipped_with_a_reason() {
     for (doc, needle) in [

@@ -275,3 +275,123 @@ fn sarif_output_validates_against_the_schema() {
         19
     );
 }
+
+/// The example BucketPolicy (organization-only, TLS-only) and its public twin, as YAML.
+fn example_bucket_policies() -> (String, String) {
+    let text = std::fs::read_to_string(format!(
+        "{}/manifests/examples/upbound.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let compliant = text
+        .split("\n---\n")
+        .find(|d| d.contains("\nkind: BucketPolicy\n"))
+        .expect("the example BucketPolicy")
+        .to_owned();
+    let condition = r#","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-abc123def4","aws:SourceVpce":"vpce-1a2b3c4d"}}"#;
+    assert!(compliant.contains(condition));
+    let public = compliant.replacen(condition, "", 1);
+    (compliant, public)
+}
+
+/// Objects created with `metadata.generateName` are stored under a generated name and checked
+/// like named ones (a public policy so written used to pass as "not a Kubernetes object").
+#[test]
+fn generated_names_are_checked() {
+    let (compliant, public) = example_bucket_policies();
+    let generated =
+        |doc: &str| doc.replacen("  name: reports-policy", "  generateName: reports-", 1);
+    let out = run(
+        &["check", "--perimeter", PERIMETER, "-f", "-"],
+        Some(&generated(&public)),
+    );
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("DENY   BucketPolicy reports-"), "{stdout}");
+    let out = run(
+        &["check", "--perimeter", PERIMETER, "-f", "-"],
+        Some(&generated(&compliant)),
+    );
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("ok     BucketPolicy reports-"), "{stdout}");
+}
+
+/// A typed list, as the API server returns a collection (`BucketPolicyList` whose items carry no
+/// `apiVersion` or `kind`), is read item by item like `kind: List`.
+#[test]
+fn typed_lists_are_checked_item_by_item() {
+    let (compliant, public) = example_bucket_policies();
+    let list = |doc: &str| {
+        let item: String = doc
+            .lines()
+            .filter(|l| !l.starts_with("apiVersion:") && !l.starts_with("kind:"))
+            .map(|l| format!("  {l}\n"))
+            .collect();
+        format!(
+            "apiVersion: s3.aws.upbound.io/v1beta1\nkind: BucketPolicyList\nitems:\n-{}",
+            &item[1..]
+        )
+    };
+    let out = run(
+        &["check", "--perimeter", PERIMETER, "-f", "-"],
+        Some(&list(&public)),
+    );
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("DENY   BucketPolicy reports-policy"),
+        "{stdout}"
+    );
+    let out = run(
+        &["check", "--perimeter", PERIMETER, "-f", "-"],
+        Some(&list(&compliant)),
+    );
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("ok     BucketPolicy reports-policy"),
+        "{stdout}"
+    );
+}
+
+/// The API server drops `metadata.namespace` from a cluster-scoped object, so an excluded
+/// namespace written on one excludes nothing (the webhook would deny it); on a namespaced kind
+/// it excludes the object, as the webhook's namespace selector does.
+#[test]
+fn a_namespace_on_a_cluster_scoped_object_is_ignored() {
+    let (_, public) = example_bucket_policies();
+    let stray = public.replacen("metadata:\n", "metadata:\n  namespace: sandbox\n", 1);
+    let out = run(
+        &["check", "--perimeter", PERIMETER, "-f", "-"],
+        Some(&stray),
+    );
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("DENY   BucketPolicy reports-policy"),
+        "{stdout}"
+    );
+    let ack = std::fs::read_to_string(format!(
+        "{}/manifests/examples/ack.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let open = ack
+        .split("\n---\n")
+        .find(|d| d.contains("name: dynamodb-open"))
+        .expect("the example's open endpoint");
+    let out = run(&["check", "--perimeter", PERIMETER, "-f", "-"], Some(open));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    let excluded = open.replace("namespace: platform", "namespace: sandbox");
+    let out = run(
+        &["check", "--perimeter", PERIMETER, "-f", "-"],
+        Some(&excluded),
+    );
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("skip   VPCEndpoint sandbox/dynamodb-open"),
+        "{stdout}"
+    );
+}

@@ -102,18 +102,13 @@ pub fn parse(text: &str, source: &str) -> Result<Vec<Document>, InputError> {
                 .lines()
                 .take_while(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
                 .count();
-        match (
-            value.get("kind").and_then(Value::as_str),
-            value.get("items"),
-        ) {
-            (Some("List"), Some(Value::Array(items))) => {
-                out.extend(items.iter().map(|item| Document {
-                    source: source.to_owned(),
-                    line,
-                    value: item.clone(),
-                }));
-            }
-            _ => out.push(Document {
+        match list_items(&value) {
+            Some(items) => out.extend(items.into_iter().map(|item| Document {
+                source: source.to_owned(),
+                line,
+                value: item,
+            })),
+            None => out.push(Document {
                 source: source.to_owned(),
                 line,
                 value,
@@ -121,6 +116,41 @@ pub fn parse(text: &str, source: &str) -> Result<Vec<Document>, InputError> {
         }
     }
     Ok(out)
+}
+
+/// The items of a list document: `kind: List`, or a typed list (`VPCEndpointList`,
+/// `BucketPolicyList`, any `<Kind>List` with `items`), as the API server returns a collection.
+/// A typed list's items usually omit `apiVersion` and `kind` (Kubernetes API Concepts,
+/// "Collections"); they are the list's, without `List`.
+fn list_items(value: &Value) -> Option<Vec<Value>> {
+    let kind = value.get("kind").and_then(Value::as_str)?;
+    let Some(Value::Array(items)) = value.get("items") else {
+        return None;
+    };
+    if kind == "List" {
+        return Some(items.clone());
+    }
+    let item_kind = kind.strip_suffix("List").filter(|k| !k.is_empty())?;
+    let api_version = value.get("apiVersion").cloned();
+    Some(
+        items
+            .iter()
+            .map(|item| {
+                let mut item = item.clone();
+                if let Value::Object(fields) = &mut item {
+                    if !fields.contains_key("kind") {
+                        fields.insert("kind".into(), Value::String(item_kind.to_owned()));
+                    }
+                    if let Some(v) = &api_version
+                        && !fields.contains_key("apiVersion")
+                    {
+                        fields.insert("apiVersion".into(), v.clone());
+                    }
+                }
+                item
+            })
+            .collect(),
+    )
 }
 
 /// (first line, text) of each document; a line `---` (optionally followed by a comment or
@@ -179,6 +209,25 @@ mod tests {
         .unwrap();
         assert_eq!(docs.len(), 2);
         assert_eq!(docs[1].value["kind"], "B");
+    }
+
+    #[test]
+    fn typed_lists_give_their_items_the_list_kind_and_version() {
+        let docs = parse(
+            "apiVersion: s3.aws.upbound.io/v1beta1\nkind: BucketPolicyList\nitems:\n\
+             - metadata: {name: a}\n\
+             - {apiVersion: s3.aws.upbound.io/v1beta2, kind: BucketPolicy, metadata: {name: b}}\n",
+            "l.yaml",
+        )
+        .unwrap();
+        assert_eq!(docs.len(), 2);
+        assert_eq!(docs[0].value["kind"], "BucketPolicy");
+        assert_eq!(docs[0].value["apiVersion"], "s3.aws.upbound.io/v1beta1");
+        assert_eq!(docs[1].value["apiVersion"], "s3.aws.upbound.io/v1beta2");
+        // Not lists: a kind named `List` alone is, `...List` without items is an object.
+        let not = parse("apiVersion: v1\nkind: PodList\nmetadata: {name: x}\n", "f").unwrap();
+        assert_eq!(not.len(), 1);
+        assert_eq!(not[0].value["kind"], "PodList");
     }
 
     #[test]
