@@ -130,6 +130,10 @@ fn list_items(value: &Value) -> Option<Vec<Value>> {
     if kind == "List" {
         return Some(items.clone());
     }
+    // A list has no name of its own; an object of a kind that merely ends in `List` has one.
+    if value.pointer("/metadata/name").is_some() {
+        return None;
+    }
     let item_kind = kind.strip_suffix("List").filter(|k| !k.is_empty())?;
     let api_version = value.get("apiVersion").cloned();
     Some(
@@ -224,10 +228,15 @@ mod tests {
         assert_eq!(docs[0].value["kind"], "BucketPolicy");
         assert_eq!(docs[0].value["apiVersion"], "s3.aws.upbound.io/v1beta1");
         assert_eq!(docs[1].value["apiVersion"], "s3.aws.upbound.io/v1beta2");
-        // Not lists: a kind named `List` alone is, `...List` without items is an object.
-        let not = parse("apiVersion: v1\nkind: PodList\nmetadata: {name: x}\n", "f").unwrap();
-        assert_eq!(not.len(), 1);
-        assert_eq!(not[0].value["kind"], "PodList");
+        // Not lists: a `...List` kind without items, or with a name of its own, is an object.
+        for text in [
+            "apiVersion: v1\nkind: PodList\nmetadata: {name: x}\n",
+            "apiVersion: x.io/v1\nkind: AllowList\nmetadata: {name: x}\nitems: [{a: 1}]\n",
+        ] {
+            let not = parse(text, "f").unwrap();
+            assert_eq!(not.len(), 1, "{text}");
+            assert_eq!(not[0].value["metadata"]["name"], "x");
+        }
     }
 
     #[test]
