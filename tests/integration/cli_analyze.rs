@@ -14,6 +14,23 @@ fn corpus(rel: &str) -> String {
         .into_owned()
 }
 
+/// `analyze` of a bucket policy of bucket `b`, given on standard input.
+fn analyze_bucket_b(policy: &str) -> std::process::Output {
+    run(
+        &[
+            "analyze",
+            "--kind",
+            "bucket-policy",
+            "--bucket",
+            "b",
+            "--perimeter",
+            PERIMETER,
+            "-",
+        ],
+        Some(policy),
+    )
+}
+
 #[test]
 fn complying_bucket_policy_exits_0() {
     let out = run(
@@ -93,19 +110,7 @@ fn corpus_default_endpoint_policy_violates_with_witnesses_in_json() {
 #[test]
 fn text_output_names_the_witness() {
     let policy = r#"{"Version":"2012-10-17","Statement":[{"Sid":"PublicRead","Effect":"Allow","Principal":{"AWS":"*"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}]}"#;
-    let out = run(
-        &[
-            "analyze",
-            "--kind",
-            "bucket-policy",
-            "--bucket",
-            "b",
-            "--perimeter",
-            PERIMETER,
-            "-",
-        ],
-        Some(policy),
-    );
+    let out = analyze_bucket_b(policy);
     assert_eq!(out.status.code(), Some(1));
     let stdout = text(&out.stdout);
     assert!(stdout.contains("VIOLATES  corp/identity: an identity outside the trusted organizations and accounts can access the bucket\n"), "{stdout}");
@@ -130,19 +135,7 @@ fn actions_the_tables_lack_are_named_in_a_note() {
         let policy = format!(
             r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":"*","Action":"{action}","Resource":"arn:aws:s3:::b"}}]}}"#
         );
-        let out = run(
-            &[
-                "analyze",
-                "--kind",
-                "bucket-policy",
-                "--bucket",
-                "b",
-                "--perimeter",
-                PERIMETER,
-                "-",
-            ],
-            Some(&policy),
-        );
+        let out = analyze_bucket_b(&policy);
         (out.status.code(), text(&out.stdout))
     };
     let (code, stdout) = run_with("s3:PutBucketFutureFeature");

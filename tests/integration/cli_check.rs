@@ -276,6 +276,15 @@ fn sarif_output_validates_against_the_schema() {
     );
 }
 
+/// `check` of one manifest on standard input against the example perimeter: exit code, output.
+fn check_stdin(manifest: &str) -> (Option<i32>, String) {
+    let out = run(
+        &["check", "--perimeter", PERIMETER, "-f", "-"],
+        Some(manifest),
+    );
+    (out.status.code(), text(&out.stdout))
+}
+
 /// The example BucketPolicy (organization-only, TLS-only) and its public twin, as YAML.
 fn example_bucket_policies() -> (String, String) {
     let text = std::fs::read_to_string(format!(
@@ -301,19 +310,11 @@ fn generated_names_are_checked() {
     let (compliant, public) = example_bucket_policies();
     let generated =
         |doc: &str| doc.replacen("  name: reports-policy", "  generateName: reports-", 1);
-    let out = run(
-        &["check", "--perimeter", PERIMETER, "-f", "-"],
-        Some(&generated(&public)),
-    );
-    let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let (code, stdout) = check_stdin(&generated(&public));
+    assert_eq!(code, Some(1), "{stdout}");
     assert!(stdout.contains("DENY   BucketPolicy reports-"), "{stdout}");
-    let out = run(
-        &["check", "--perimeter", PERIMETER, "-f", "-"],
-        Some(&generated(&compliant)),
-    );
-    let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    let (code, stdout) = check_stdin(&generated(&compliant));
+    assert_eq!(code, Some(0), "{stdout}");
     assert!(stdout.contains("ok     BucketPolicy reports-"), "{stdout}");
 }
 
@@ -333,22 +334,14 @@ fn typed_lists_are_checked_item_by_item() {
             &item[1..]
         )
     };
-    let out = run(
-        &["check", "--perimeter", PERIMETER, "-f", "-"],
-        Some(&list(&public)),
-    );
-    let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let (code, stdout) = check_stdin(&list(&public));
+    assert_eq!(code, Some(1), "{stdout}");
     assert!(
         stdout.contains("DENY   BucketPolicy reports-policy"),
         "{stdout}"
     );
-    let out = run(
-        &["check", "--perimeter", PERIMETER, "-f", "-"],
-        Some(&list(&compliant)),
-    );
-    let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    let (code, stdout) = check_stdin(&list(&compliant));
+    assert_eq!(code, Some(0), "{stdout}");
     assert!(
         stdout.contains("ok     BucketPolicy reports-policy"),
         "{stdout}"
@@ -362,12 +355,8 @@ fn typed_lists_are_checked_item_by_item() {
 fn a_namespace_on_a_cluster_scoped_object_is_ignored() {
     let (_, public) = example_bucket_policies();
     let stray = public.replacen("metadata:\n", "metadata:\n  namespace: sandbox\n", 1);
-    let out = run(
-        &["check", "--perimeter", PERIMETER, "-f", "-"],
-        Some(&stray),
-    );
-    let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let (code, stdout) = check_stdin(&stray);
+    assert_eq!(code, Some(1), "{stdout}");
     assert!(
         stdout.contains("DENY   BucketPolicy reports-policy"),
         "{stdout}"
@@ -381,15 +370,11 @@ fn a_namespace_on_a_cluster_scoped_object_is_ignored() {
         .split("\n---\n")
         .find(|d| d.contains("name: dynamodb-open"))
         .expect("the example's open endpoint");
-    let out = run(&["check", "--perimeter", PERIMETER, "-f", "-"], Some(open));
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    let (code, stdout) = check_stdin(open);
+    assert_eq!(code, Some(1), "{stdout}");
     let excluded = open.replace("namespace: platform", "namespace: sandbox");
-    let out = run(
-        &["check", "--perimeter", PERIMETER, "-f", "-"],
-        Some(&excluded),
-    );
-    let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    let (code, stdout) = check_stdin(&excluded);
+    assert_eq!(code, Some(0), "{stdout}");
     assert!(
         stdout.contains("skip   VPCEndpoint sandbox/dynamodb-open"),
         "{stdout}"
