@@ -285,18 +285,22 @@ fn check_stdin(manifest: &str) -> (Option<i32>, String) {
     (out.status.code(), text(&out.stdout))
 }
 
-/// The example BucketPolicy (organization-only, TLS-only) and its public twin, as YAML.
-fn example_bucket_policies() -> (String, String) {
+/// The document of `manifests/examples/<file>` that contains `needle`.
+fn example_document(file: &str, needle: &str) -> String {
     let text = std::fs::read_to_string(format!(
-        "{}/manifests/examples/upbound.yaml",
+        "{}/manifests/examples/{file}",
         env!("CARGO_MANIFEST_DIR")
     ))
     .unwrap();
-    let compliant = text
-        .split("\n---\n")
-        .find(|d| d.contains("\nkind: BucketPolicy\n"))
-        .expect("the example BucketPolicy")
-        .to_owned();
+    text.split("\n---\n")
+        .find(|d| d.contains(needle))
+        .unwrap_or_else(|| panic!("{needle} in {file}"))
+        .to_owned()
+}
+
+/// The example BucketPolicy (organization-only, TLS-only) and its public twin, as YAML.
+fn example_bucket_policies() -> (String, String) {
+    let compliant = example_document("upbound.yaml", "\nkind: BucketPolicy\n");
     let condition = r#","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-abc123def4","aws:SourceVpce":"vpce-1a2b3c4d"}}"#;
     assert!(compliant.contains(condition));
     let public = compliant.replacen(condition, "", 1);
@@ -361,16 +365,8 @@ fn a_namespace_on_a_cluster_scoped_object_is_ignored() {
         stdout.contains("DENY   BucketPolicy reports-policy"),
         "{stdout}"
     );
-    let ack = std::fs::read_to_string(format!(
-        "{}/manifests/examples/ack.yaml",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap();
-    let open = ack
-        .split("\n---\n")
-        .find(|d| d.contains("name: dynamodb-open"))
-        .expect("the example's open endpoint");
-    let (code, stdout) = check_stdin(open);
+    let open = example_document("ack.yaml", "name: dynamodb-open");
+    let (code, stdout) = check_stdin(&open);
     assert_eq!(code, Some(1), "{stdout}");
     let excluded = open.replace("namespace: platform", "namespace: sandbox");
     let (code, stdout) = check_stdin(&excluded);
