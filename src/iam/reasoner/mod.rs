@@ -59,14 +59,7 @@ pub fn generic_services(policy: &Policy, attachment: &Attachment) -> Vec<String>
 /// The actions the policy names that the action tables of their service do not list (see
 /// `catalog::unlisted_actions`): modelled generically, and worth a note.
 pub fn unlisted_actions(policy: &Policy, attachment: &Attachment) -> Vec<String> {
-    let scope = universe::service_scope(policy, attachment);
-    let written: Vec<Vec<crate::iam::pattern::Tok>> = policy
-        .statements
-        .iter()
-        .flat_map(|s| s.action.patterns.iter())
-        .map(|a| crate::iam::pattern::glob(&a.written))
-        .collect();
-    catalog::unlisted_actions(&scope, &written)
+    universe::unlisted_actions(policy, attachment)
 }
 
 /// The dimensions a policy attached this way is judged on.

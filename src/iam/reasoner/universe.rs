@@ -824,12 +824,24 @@ fn callers(g: &Gathered, d: &Domains, role_sessions: &[String]) -> Result<Caller
 /// table where there is one and the generic model (plus one service no pattern names) where not.
 /// The service scope of a policy under an attachment (see `scope_of`).
 pub fn service_scope(policy: &Policy, attachment: &Attachment) -> ServiceScope {
+    scope_of(&written_actions(policy), attachment)
+}
+
+/// The actions a policy names that its service's table does not list (see
+/// `catalog::unlisted_actions`).
+pub fn unlisted_actions(policy: &Policy, attachment: &Attachment) -> Vec<String> {
+    let g = written_actions(policy);
+    catalog::unlisted_actions(&scope_of(&g, attachment), &g.actions_written)
+}
+
+/// The policy's action patterns as written, all that the service scope reads.
+fn written_actions(policy: &Policy) -> Gathered {
     let mut g = Gathered::default();
     for st in &policy.statements {
         g.actions_written
             .extend(st.action.patterns.iter().map(|a| pattern::glob(&a.written)));
     }
-    scope_of(&g, attachment)
+    g
 }
 
 fn scope_of(g: &Gathered, attachment: &Attachment) -> ServiceScope {
