@@ -427,19 +427,16 @@ fn service_principals(p: &EndpointServicePrincipals, dp: &DataPerimeter, add: &m
 }
 
 fn public_access_block(p: &PublicAccessBlock, add: &mut Add<'_>) {
-    for (name, f) in &p.settings {
-        if let Field::Set {
-            value: false,
-            pointer,
-        } = f
-        {
-            add(
-                PUBLIC_ACCESS_BLOCK,
-                pointer,
-                format!("{name} is false"),
-                None,
-            );
-        }
+    for s in &p.settings {
+        let message = match s.value {
+            Some(true) => continue,
+            Some(false) => format!("{} is false", s.name),
+            None => format!(
+                "{} is omitted, which S3 reads as false: the configuration written replaces the whole of it",
+                s.name
+            ),
+        };
+        add(PUBLIC_ACCESS_BLOCK, &s.pointer, message, None);
     }
 }
 

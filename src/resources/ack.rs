@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::fields::{at, boolean, string, strings};
 use super::{
-    BucketPolicy, BucketPolicyChange, CheckedKind, Endpoint, EndpointPolicy,
+    BlockSetting, BucketPolicy, BucketPolicyChange, CheckedKind, Endpoint, EndpointPolicy,
     EndpointServicePrincipals, Field, ObjectRef, PolicySource, PublicAccessBlock, Subject,
 };
 
@@ -103,25 +103,16 @@ fn bucket(doc: &Value) -> Vec<Subject> {
         change,
     })];
     if at(doc, "/spec/publicAccessBlock").is_some() {
+        let s = |name: &'static str, field: &str| {
+            BlockSetting::read(doc, name, format!("/spec/publicAccessBlock/{field}"))
+        };
         subjects.push(Subject::PublicAccessBlock(PublicAccessBlock {
             bucket: name,
             settings: vec![
-                (
-                    "BlockPublicAcls",
-                    boolean(doc, "/spec/publicAccessBlock/blockPublicACLs"),
-                ),
-                (
-                    "IgnorePublicAcls",
-                    boolean(doc, "/spec/publicAccessBlock/ignorePublicACLs"),
-                ),
-                (
-                    "BlockPublicPolicy",
-                    boolean(doc, "/spec/publicAccessBlock/blockPublicPolicy"),
-                ),
-                (
-                    "RestrictPublicBuckets",
-                    boolean(doc, "/spec/publicAccessBlock/restrictPublicBuckets"),
-                ),
+                s("BlockPublicAcls", "blockPublicACLs"),
+                s("IgnorePublicAcls", "ignorePublicACLs"),
+                s("BlockPublicPolicy", "blockPublicPolicy"),
+                s("RestrictPublicBuckets", "restrictPublicBuckets"),
             ],
         }));
     }

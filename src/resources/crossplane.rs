@@ -8,8 +8,8 @@ use serde_json::Value;
 use super::fields::{at, boolean, seg, string, strings};
 use super::structured_policy::render;
 use super::{
-    AccessPointPolicy, BucketPolicy, BucketPolicyChange, CheckedKind, Endpoint, EndpointPolicy,
-    Field, ObjectRef, PolicySource, PublicAccessBlock, Subject,
+    AccessPointPolicy, BlockSetting, BucketPolicy, BucketPolicyChange, CheckedKind, Endpoint,
+    EndpointPolicy, Field, ObjectRef, PolicySource, PublicAccessBlock, Subject,
 };
 
 pub const KINDS: &[CheckedKind] = &[
@@ -126,14 +126,16 @@ fn public_access_block(
     acl_case: &str,
 ) -> Option<Subject> {
     at(doc, base)?;
-    let s = |name: &str| boolean(doc, &format!("{base}/{}", seg(name)));
+    let s = |name: &'static str, field: &str| {
+        BlockSetting::read(doc, name, format!("{base}/{}", seg(field)))
+    };
     Some(Subject::PublicAccessBlock(PublicAccessBlock {
         bucket,
         settings: vec![
-            ("BlockPublicAcls", s(&format!("blockPublic{acl_case}"))),
-            ("IgnorePublicAcls", s(&format!("ignorePublic{acl_case}"))),
-            ("BlockPublicPolicy", s("blockPublicPolicy")),
-            ("RestrictPublicBuckets", s("restrictPublicBuckets")),
+            s("BlockPublicAcls", &format!("blockPublic{acl_case}")),
+            s("IgnorePublicAcls", &format!("ignorePublic{acl_case}")),
+            s("BlockPublicPolicy", "blockPublicPolicy"),
+            s("RestrictPublicBuckets", "restrictPublicBuckets"),
         ],
     }))
 }

@@ -98,7 +98,7 @@ fn public_access_block(a: &PublicAccessBlock, b: &PublicAccessBlock) -> bool {
         && a.settings
             .iter()
             .zip(&b.settings)
-            .all(|((n, x), (m, y))| n == m && field(x, y))
+            .all(|(x, y)| x.name == y.name && x.value == y.value)
 }
 
 fn association(a: &EndpointAssociation, b: &EndpointAssociation) -> bool {

@@ -129,8 +129,33 @@ pub struct EndpointServicePrincipals {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PublicAccessBlock {
     pub bucket: Field<String>,
-    /// The four settings by their S3 API name, e.g. `BlockPublicPolicy`.
-    pub settings: Vec<(&'static str, Field<bool>)>,
+    /// The four settings, in S3's order.
+    pub settings: Vec<BlockSetting>,
+}
+
+/// One Block Public Access setting of a configuration the object writes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BlockSetting {
+    /// Its S3 API name, e.g. `BlockPublicPolicy`.
+    pub name: &'static str,
+    /// Where it is written, or where it would go.
+    pub pointer: String,
+    /// `None`: omitted. S3's PutPublicAccessBlock replaces the whole configuration and reads an
+    /// omitted setting as false (Amazon S3 API Reference, "PublicAccessBlockConfiguration"), as
+    /// do the providers (Terraform's `aws_s3_bucket_public_access_block`: "Defaults to false").
+    pub value: Option<bool>,
+}
+
+impl BlockSetting {
+    /// The setting at `pointer`: a boolean, else omitted.
+    fn read(doc: &Value, name: &'static str, pointer: String) -> Self {
+        let value = fields::at(doc, &pointer).and_then(Value::as_bool);
+        BlockSetting {
+            name,
+            pointer,
+            value,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

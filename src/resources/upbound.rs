@@ -9,9 +9,9 @@ use serde_json::Value;
 
 use super::fields::{at, boolean, seg, string};
 use super::{
-    AssociationKind, BucketPolicy, BucketPolicyChange, CheckedKind, Endpoint, EndpointAssociation,
-    EndpointPolicy, EndpointServicePrincipals, Field, ObjectRef, PolicySource, PublicAccessBlock,
-    Subject,
+    AssociationKind, BlockSetting, BucketPolicy, BucketPolicyChange, CheckedKind, Endpoint,
+    EndpointAssociation, EndpointPolicy, EndpointServicePrincipals, Field, ObjectRef, PolicySource,
+    PublicAccessBlock, Subject,
 };
 
 pub const KINDS: &[CheckedKind] = &[
@@ -220,16 +220,25 @@ fn bucket_policy(doc: &Value) -> Option<Subject> {
 }
 
 fn public_access_block(doc: &Value) -> Subject {
+    // forProvider wins over initProvider; a setting in neither is omitted.
+    let s = |name: &'static str, field: &str| {
+        [FP, IP]
+            .iter()
+            .map(|base| BlockSetting::read(doc, name, format!("{base}/{}", seg(field))))
+            .find(|s| s.value.is_some())
+            .unwrap_or_else(|| BlockSetting {
+                name,
+                pointer: format!("{FP}/{}", seg(field)),
+                value: None,
+            })
+    };
     Subject::PublicAccessBlock(PublicAccessBlock {
         bucket: merged(doc, "bucket", REFS),
         settings: vec![
-            ("BlockPublicAcls", merged_bool(doc, "blockPublicAcls")),
-            ("IgnorePublicAcls", merged_bool(doc, "ignorePublicAcls")),
-            ("BlockPublicPolicy", merged_bool(doc, "blockPublicPolicy")),
-            (
-                "RestrictPublicBuckets",
-                merged_bool(doc, "restrictPublicBuckets"),
-            ),
+            s("BlockPublicAcls", "blockPublicAcls"),
+            s("IgnorePublicAcls", "ignorePublicAcls"),
+            s("BlockPublicPolicy", "blockPublicPolicy"),
+            s("RestrictPublicBuckets", "restrictPublicBuckets"),
         ],
     })
 }

@@ -89,7 +89,7 @@ spec:
   <<: {{name: another-site, publicAccessBlock: {{blockPublicPolicy: true}}}}
   name: example-public-site
   publicAccessBlock:
-    <<: &open {{blockPublicPolicy: false}}
+    <<: [&open {{blockPublicPolicy: false}}, {{blockPublicACLs: true, ignorePublicACLs: true, restrictPublicBuckets: true}}]
   policy: {policy}
 "
     )

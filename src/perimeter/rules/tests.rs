@@ -148,7 +148,8 @@ fn bucket_policies_by_family() {
              "condition": [{"operatorKey": "StringEquals", "conditions": [{"key": "aws:SourceVpce", "stringValue": "vpce-1a2b3c4d"}]}]},
             {"effect": "Deny", "principal": {"allowAnon": true}, "action": ["s3:*"], "resource": ["arn:aws:s3:::b", "arn:aws:s3:::b/*"],
              "condition": [{"operatorKey": "Bool", "conditions": [{"key": "aws:SecureTransport", "booleanValue": false}]}]}]},
-            "publicAccessBlockConfiguration": {"blockPublicPolicy": false}}}});
+            "publicAccessBlockConfiguration": {"blockPublicAcls": true, "ignorePublicAcls": true,
+                "blockPublicPolicy": false, "restrictPublicBuckets": true}}}});
     assert_eq!(
         findings(classic),
         vec![(
@@ -310,5 +311,78 @@ fn conditions_no_request_meets_are_warned_about() {
             "/spec/policyDocument".to_owned(),
             Enforcement::Warn
         )]
+    );
+}
+
+/// S3 reads a Block Public Access setting the configuration omits as false (Amazon S3 API
+/// Reference, "PublicAccessBlockConfiguration"; Terraform's `aws_s3_bucket_public_access_block`:
+/// "Defaults to false"): the four written true pass, each one left out is a finding where it
+/// would go. A bucket that writes no configuration keeps S3's default for new buckets (all four
+/// on) and has no such finding.
+#[test]
+fn omitted_block_public_access_settings_are_false() {
+    let upbound = |settings: Value| {
+        let mut fp = json!({"region": "us-east-1", "bucket": "b"});
+        fp.as_object_mut()
+            .unwrap()
+            .extend(settings.as_object().unwrap().clone());
+        json!({"apiVersion": "s3.aws.upbound.io/v1beta1", "kind": "BucketPublicAccessBlock",
+            "metadata": {"name": "b"}, "spec": {"forProvider": fp}})
+    };
+    let all = json!({"blockPublicAcls": true, "ignorePublicAcls": true, "blockPublicPolicy": true,
+        "restrictPublicBuckets": true});
+    assert_eq!(findings(upbound(all)), vec![]);
+    assert_eq!(
+        findings(upbound(
+            json!({"blockPublicAcls": true, "ignorePublicAcls": true})
+        )),
+        vec![
+            (
+                "DP-PAB-001".into(),
+                "/spec/forProvider/blockPublicPolicy".into(),
+                Enforcement::Deny
+            ),
+            (
+                "DP-PAB-001".into(),
+                "/spec/forProvider/restrictPublicBuckets".into(),
+                Enforcement::Deny
+            ),
+        ]
+    );
+    // initProvider counts as well as forProvider.
+    let mut init = upbound(json!({"blockPublicAcls": true, "ignorePublicAcls": true}));
+    init["spec"]["initProvider"] =
+        json!({"blockPublicPolicy": true, "restrictPublicBuckets": true});
+    assert_eq!(findings(init), vec![]);
+    let ack = |block: Value| {
+        json!({"apiVersion": "s3.services.k8s.aws/v1alpha1", "kind": "Bucket",
+            "metadata": {"name": "b", "namespace": "n"},
+            "spec": {"name": "b", "policy": r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::b","arn:aws:s3:::b/*"],"Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}"#,
+                "publicAccessBlock": block}})
+    };
+    let message = |doc: Value| {
+        let Adapted::Checked { subjects, .. } = adapt(&doc) else {
+            panic!()
+        };
+        check(&subjects, &perimeter())
+            .into_iter()
+            .map(|f| f.message)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        message(ack(
+            json!({"blockPublicACLs": true, "ignorePublicACLs": true,
+            "blockPublicPolicy": true})
+        )),
+        [
+            "RestrictPublicBuckets is omitted, which S3 reads as false: the configuration written replaces the whole of it"
+        ]
+    );
+    assert_eq!(
+        message(ack(
+            json!({"blockPublicACLs": true, "ignorePublicACLs": true,
+            "blockPublicPolicy": true, "restrictPublicBuckets": true})
+        )),
+        Vec::<String>::new()
     );
 }
