@@ -7,6 +7,7 @@ use crate::iam::pattern;
 use crate::iam::reasoner::{self, Attachment, Dimension, ReasonerVerdict, Witness};
 use crate::iam::request::{ContextValue, iam_identity};
 use crate::iam::{Caller, Outcome, Policy, PolicyKind, Request, evaluate};
+use crate::resources::structured_policy::without_principal_references;
 use crate::resources::{
     AssociationKind, BucketPolicyChange, Endpoint, EndpointAssociation, EndpointPolicy,
     EndpointServicePrincipals, Field, PolicySource, PublicAccessBlock, Subject,
@@ -45,28 +46,25 @@ pub fn check(subjects: &[Subject], dp: &DataPerimeter) -> Vec<Finding> {
     for s in subjects {
         match s {
             Subject::Endpoint(e) => endpoint(e, dp, &perimeter, &mut add),
-            Subject::BucketPolicy(bp) => {
-                let bucket = bp.bucket.value().cloned();
-                match &bp.change {
-                    BucketPolicyChange::Set(source) => {
-                        bucket_policy(source, bucket, dp, &perimeter, &mut add)
+            Subject::BucketPolicy(bp) => match &bp.change {
+                BucketPolicyChange::Set(source) => {
+                    bucket_policy(source, &bp.bucket, dp, &perimeter, &mut add)
+                }
+                BucketPolicyChange::Delete { pointer } => {
+                    if dp.spec.bucket_policy_mode == BucketPolicyMode::Enforce {
+                        add(BUCKET_ENFORCE, pointer, "the bucket policy is removed: nothing denies requests from outside the perimeter".into(), None);
                     }
-                    BucketPolicyChange::Delete { pointer } => {
-                        if dp.spec.bucket_policy_mode == BucketPolicyMode::Enforce {
-                            add(BUCKET_ENFORCE, pointer, "the bucket policy is removed: nothing denies requests from outside the perimeter".into(), None);
-                        }
-                        if dp.spec.bucket_policies.require_secure_transport {
-                            add(
-                                BUCKET_TLS,
-                                pointer,
-                                "the bucket policy is removed: nothing denies requests without TLS"
-                                    .into(),
-                                None,
-                            );
-                        }
+                    if dp.spec.bucket_policies.require_secure_transport {
+                        add(
+                            BUCKET_TLS,
+                            pointer,
+                            "the bucket policy is removed: nothing denies requests without TLS"
+                                .into(),
+                            None,
+                        );
                     }
                 }
-            }
+            },
             Subject::EndpointServicePrincipals(p) => service_principals(p, dp, &mut add),
             Subject::PublicAccessBlock(p) => public_access_block(p, &mut add),
             Subject::EndpointAssociation(a) => association(a, dp, &mut add),
@@ -325,14 +323,60 @@ fn parent(pointer: &str) -> &str {
 
 fn bucket_policy(
     source: &PolicySource,
-    bucket: Option<String>,
+    bucket: &Field<String>,
     dp: &DataPerimeter,
     perimeter: &reasoner::Perimeter,
     add: &mut Add<'_>,
 ) {
+    let resolved;
+    let source = match source {
+        PolicySource::Structured {
+            document,
+            pointer,
+            statement_pointers,
+            principal_references,
+        } if !principal_references.is_empty() => {
+            for (_, at) in principal_references {
+                add(UNRESOLVED_REFERENCE, at, "the principal is a reference resolved after admission; until then the policy is read as granting it nothing and as denying it whatever a Deny names, and it is checked again once the reference is set".into(), None);
+            }
+            let (document, statement_pointers) =
+                without_principal_references(document, statement_pointers, principal_references);
+            resolved = PolicySource::Structured {
+                document,
+                pointer: pointer.clone(),
+                statement_pointers,
+                principal_references: Vec::new(),
+            };
+            &resolved
+        }
+        _ => source,
+    };
     let policy = match policy_document(source, PolicyKind::BucketPolicy) {
         Err((pointer, message)) => return add(BUCKET_POLICY_INVALID, &pointer, message, None),
         Ok(p) => p,
+    };
+    let bucket = match bucket {
+        Field::Set { value, .. } => Some(value.clone()),
+        // S3 refuses a bucket policy whose resources are outside its bucket ("Policy has
+        // invalid resource", PutBucketPolicy), so the bucket the reference resolves to is the
+        // one the policy's ARNs name; a policy naming none is checked for any bucket.
+        Field::Unresolved { pointer } => {
+            let named = named_bucket(&policy);
+            let against = named.as_deref().map_or_else(
+                || "any bucket, as its Resource ARNs name no single one".to_owned(),
+                |b| format!("bucket {b}, the one its Resource ARNs name"),
+            );
+            add(
+                UNRESOLVED_REFERENCE,
+                pointer,
+                format!(
+                    "the bucket is a reference resolved after admission; the policy is checked against {against}, and again once the reference is set"
+                ),
+                None,
+            );
+            named
+        }
+        Field::Absent => None,
     };
     let attachment = Attachment::Bucket {
         name: bucket.clone(),
@@ -355,6 +399,33 @@ fn bucket_policy(
     {
         add(BUCKET_TLS, source.pointer(), "no Deny statement rejects every request made without TLS (aws:SecureTransport = false)".into(), None);
     }
+}
+
+/// The one bucket the policy's S3 Resource ARNs name literally, if they name exactly one.
+fn named_bucket(policy: &Policy) -> Option<String> {
+    let mut named: Option<&str> = None;
+    for st in &policy.statements {
+        let Some(clause) = st.resource.as_ref().filter(|c| !c.negated) else {
+            continue;
+        };
+        for t in &clause.patterns {
+            let Some(rest) = crate::iam::arn::split(t.raw())
+                .filter(|p| p[2] == "s3" && p[3].is_empty() && p[4].is_empty())
+                .map(|p| p[5])
+            else {
+                continue;
+            };
+            let head = rest.split_once('/').map_or(rest, |(b, _)| b);
+            if !crate::iam::arn::is_bucket_name(head) {
+                continue;
+            }
+            match named {
+                Some(b) if b != head => return None,
+                _ => named = Some(head),
+            }
+        }
+    }
+    named.map(str::to_owned)
 }
 
 /// Whether the policy explicitly denies plain-HTTP requests from every kind of caller, for

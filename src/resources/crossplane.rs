@@ -107,13 +107,21 @@ fn bucket_name(doc: &Value, object: &ObjectRef) -> Field<String> {
     }
 }
 
-fn structured(doc: &Value, pointer: &str) -> Option<PolicySource> {
+/// The structured policy at `pointer`; `resolves_principals`: whether the kind's controller
+/// resolves principal references (provider-aws resolves them for BucketPolicy only,
+/// `apis/s3/v1alpha3/referencers.go`; the Bucket's policy sends `""` to AWS).
+fn structured(doc: &Value, pointer: &str, resolves_principals: bool) -> Option<PolicySource> {
     let policy = at(doc, pointer)?;
     Some(match render(policy, pointer) {
         Ok(r) => PolicySource::Structured {
             document: r.document,
             pointer: pointer.to_owned(),
             statement_pointers: r.statement_pointers,
+            principal_references: if resolves_principals {
+                r.principal_references
+            } else {
+                Vec::new()
+            },
         },
         Err(e) => PolicySource::Unrenderable(e),
     })
@@ -143,7 +151,7 @@ fn public_access_block(
 fn bucket(doc: &Value, object: &ObjectRef) -> Vec<Subject> {
     let name = bucket_name(doc, object);
     let mut out = Vec::new();
-    if let Some(policy) = structured(doc, &format!("{FP}/policy")) {
+    if let Some(policy) = structured(doc, &format!("{FP}/policy"), false) {
         out.push(Subject::BucketPolicy(BucketPolicy {
             bucket: name.clone(),
             change: BucketPolicyChange::Set(policy),
@@ -172,7 +180,7 @@ fn bucket_policy(doc: &Value) -> Option<Subject> {
             text: text.clone(),
             pointer: raw,
         },
-        _ => structured(doc, &format!("{FP}/policy"))?,
+        _ => structured(doc, &format!("{FP}/policy"), true)?,
     };
     Some(Subject::BucketPolicy(BucketPolicy {
         bucket,
@@ -188,7 +196,7 @@ fn access_point(doc: &Value) -> Vec<Subject> {
         &["bucketNameRef", "bucketNameSelector"],
     );
     let mut out = Vec::new();
-    if let Some(policy) = structured(doc, &format!("{FP}/policy")) {
+    if let Some(policy) = structured(doc, &format!("{FP}/policy"), false) {
         out.push(Subject::AccessPointPolicy(AccessPointPolicy {
             bucket: bucket.clone(),
             policy,

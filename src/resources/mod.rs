@@ -59,6 +59,10 @@ pub enum PolicySource {
         document: Value,
         pointer: String,
         statement_pointers: Vec<String>,
+        /// AWS principals given by a reference the controller resolves after admission
+        /// (statement index, object path). Only the BucketPolicy kind's controller resolves them;
+        /// elsewhere a reference stays `""` in what AWS receives, and is not listed here.
+        principal_references: Vec<(usize, String)>,
     },
     /// A structured policy the provider itself could not serialise.
     Unrenderable(RenderError),

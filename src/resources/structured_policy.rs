@@ -29,6 +29,9 @@ fn err<T>(pointer: &str, message: impl Into<String>) -> Result<T, RenderError> {
 pub struct Rendered {
     pub document: Value,
     pub statement_pointers: Vec<String>,
+    /// The AWS principals given only as a reference or selector (rendered `""`): the statement
+    /// index and the object path of each.
+    pub principal_references: Vec<(usize, String)>,
 }
 
 /// Renders the structured policy found at `at` (a JSON pointer into the object).
@@ -60,19 +63,23 @@ pub fn render(policy: &Value, at: &str) -> Result<Rendered, RenderError> {
     };
     let mut rendered = Vec::with_capacity(statements.len());
     let mut pointers = Vec::with_capacity(statements.len());
+    let mut principal_references = Vec::new();
     for (i, st) in statements.iter().enumerate() {
         let here = format!("{at}/statements/{i}");
-        rendered.push(statement(st, &here)?);
+        let mut references = Vec::new();
+        rendered.push(statement(st, &here, &mut references)?);
+        principal_references.extend(references.into_iter().map(|r| (i, r)));
         pointers.push(here);
     }
     doc.insert("Statement".into(), Value::Array(rendered));
     Ok(Rendered {
         document: Value::Object(doc),
         statement_pointers: pointers,
+        principal_references,
     })
 }
 
-fn statement(st: &Value, at: &str) -> Result<Value, RenderError> {
+fn statement(st: &Value, at: &str, references: &mut Vec<String>) -> Result<Value, RenderError> {
     let Value::Object(s) = st else {
         return err(at, "a statement must be an object");
     };
@@ -88,7 +95,10 @@ fn statement(st: &Value, at: &str) -> Result<Value, RenderError> {
     }
     for (field, key) in [("principal", "Principal"), ("notPrincipal", "NotPrincipal")] {
         if let Some(p) = s.get(field).filter(|p| !p.is_null()) {
-            out.insert(key.into(), principal(p, &format!("{at}/{field}"))?);
+            out.insert(
+                key.into(),
+                principal(p, &format!("{at}/{field}"), references)?,
+            );
         }
     }
     for (field, key) in [
@@ -128,7 +138,7 @@ fn one_or_list(v: Option<&Value>, at: &str) -> Result<Option<Value>, RenderError
     }
 }
 
-fn principal(p: &Value, at: &str) -> Result<Value, RenderError> {
+fn principal(p: &Value, at: &str, references: &mut Vec<String>) -> Result<Value, RenderError> {
     let Value::Object(p) = p else {
         return err(at, "must be an object");
     };
@@ -148,11 +158,15 @@ fn principal(p: &Value, at: &str) -> Result<Value, RenderError> {
     if let Some(Value::Array(aws)) = p.get("awsPrincipals") {
         let rendered: Vec<Value> = aws
             .iter()
-            .map(|a| {
+            .enumerate()
+            .map(|(j, a)| {
                 let first = ["awsAccountId", "iamRoleArn", "iamUserArn"]
                     .iter()
                     .find_map(|k| a.get(*k).and_then(Value::as_str));
                 // Only a reference or a selector: the Bucket controller leaves it unresolved.
+                if first.is_none() {
+                    references.push(format!("{at}/awsPrincipals/{j}"));
+                }
                 json!(first.unwrap_or(""))
             })
             .collect();
@@ -167,6 +181,77 @@ fn principal(p: &Value, at: &str) -> Result<Value, RenderError> {
         }
     }
     Ok(Value::Object(out))
+}
+
+/// The rendered policy read as leniently as any resolution of its principal references allows,
+/// with its statements' object paths: an Allow grants nothing to a reference (whatever it
+/// resolves to, that grant is checked once it is set), a Deny of a reference denies everyone, a
+/// Deny of everyone but a reference denies no one. What this reading still violates is violated
+/// whatever the references resolve to.
+pub fn without_principal_references(
+    document: &Value,
+    statement_pointers: &[String],
+    references: &[(usize, String)],
+) -> (Value, Vec<String>) {
+    let mut doc = document.clone();
+    let mut pointers = Vec::with_capacity(statement_pointers.len());
+    let Some(Value::Array(statements)) = doc.get_mut("Statement") else {
+        return (doc, statement_pointers.to_vec());
+    };
+    let mut kept = Vec::with_capacity(statements.len());
+    for (i, mut st) in std::mem::take(statements).into_iter().enumerate() {
+        if references.iter().any(|(s, _)| *s == i) && !lenient_statement(&mut st) {
+            continue;
+        }
+        kept.push(st);
+        pointers.extend(statement_pointers.get(i).cloned());
+    }
+    *statements = kept;
+    (doc, pointers)
+}
+
+/// Drops the unresolved (`""`) AWS principals of one statement; false when the statement then
+/// grants or denies nothing.
+fn lenient_statement(st: &mut Value) -> bool {
+    let allow = st.get("Effect").and_then(Value::as_str) == Some("Allow");
+    for key in ["Principal", "NotPrincipal"] {
+        let Some(Value::Object(p)) = st.get_mut(key) else {
+            continue;
+        };
+        match p.get_mut("AWS") {
+            Some(Value::String(a)) if a.is_empty() => {
+                p.remove("AWS");
+            }
+            Some(Value::Array(items)) => {
+                items.retain(|v| v.as_str() != Some(""));
+                match items.len() {
+                    0 => {
+                        p.remove("AWS");
+                    }
+                    1 => {
+                        let one = items.remove(0);
+                        p.insert("AWS".into(), one);
+                    }
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+        if !p.is_empty() {
+            continue;
+        }
+        let st = st
+            .as_object_mut()
+            .expect("a rendered statement is an object");
+        st.remove(key);
+        match (key, allow) {
+            ("Principal", true) | ("NotPrincipal", false) => return false,
+            _ => {
+                st.insert("Principal".into(), json!("*"));
+            }
+        }
+    }
+    true
 }
 
 fn conditions(c: &Value, at: &str) -> Result<Value, RenderError> {
@@ -371,6 +456,54 @@ mod tests {
             "action": ["s3:ListBucket"], "resource": ["arn:aws:s3:::b"]}]}),
         );
         assert_eq!(v["Statement"][0]["Principal"], json!({"AWS": ""}));
+    }
+
+    #[test]
+    fn principal_references_are_read_leniently() {
+        let policy = json!({"statements": [
+            {"effect": "Allow", "principal": {"awsPrincipals": [{"iamUserArnRef": {"name": "u"}}]},
+             "action": ["s3:GetObject"], "resource": ["arn:aws:s3:::b/*"]},
+            {"effect": "Allow", "principal": {"awsPrincipals": [{"iamRoleArnSelector": {}}, {"awsAccountId": "444455556666"}]},
+             "action": ["s3:GetObject"], "resource": ["arn:aws:s3:::b/*"]},
+            {"effect": "Deny", "principal": {"awsPrincipals": [{"iamRoleArnRef": {"name": "r"}}]},
+             "action": ["s3:*"], "resource": ["arn:aws:s3:::b/*"]},
+            {"effect": "Deny", "notPrincipal": {"awsPrincipals": [{"iamRoleArnRef": {"name": "r"}}]},
+             "action": ["s3:*"], "resource": ["arn:aws:s3:::b/*"]},
+            {"effect": "Allow", "principal": {"awsPrincipals": [{"awsAccountId": "111122223333"}]},
+             "action": ["s3:GetObject"], "resource": ["arn:aws:s3:::b/*"]}]});
+        let r = render(&policy, "/p").unwrap();
+        assert_eq!(
+            r.principal_references,
+            [
+                (0, "/p/statements/0/principal/awsPrincipals/0".to_owned()),
+                (1, "/p/statements/1/principal/awsPrincipals/0".to_owned()),
+                (2, "/p/statements/2/principal/awsPrincipals/0".to_owned()),
+                (3, "/p/statements/3/notPrincipal/awsPrincipals/0".to_owned()),
+            ]
+        );
+        let (doc, pointers) = without_principal_references(
+            &r.document,
+            &r.statement_pointers,
+            &r.principal_references,
+        );
+        let principals: Vec<&Value> = doc["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| &s["Principal"])
+            .collect();
+        assert_eq!(
+            principals,
+            [
+                &json!({"AWS": "444455556666"}),
+                &json!("*"),
+                &json!({"AWS": "111122223333"})
+            ]
+        );
+        assert_eq!(
+            pointers,
+            ["/p/statements/1", "/p/statements/2", "/p/statements/4"]
+        );
     }
 
     #[test]

@@ -386,3 +386,83 @@ fn omitted_block_public_access_settings_are_false() {
         Vec::<String>::new()
     );
 }
+
+/// A bucket given by reference is the bucket the policy's Resource ARNs name: S3 refuses a bucket
+/// policy naming resources outside its bucket (Amazon S3 API Reference, PutBucketPolicy:
+/// "Policy has invalid resource"). The compliant policy is only warned about the reference (it
+/// has the TLS Deny on that bucket); the public twin is denied all the same.
+#[test]
+fn a_bucket_reference_is_checked_against_the_bucket_the_policy_names() {
+    let by_ref = |policy: &str| {
+        json!({"apiVersion": "s3.aws.upbound.io/v1beta1", "kind": "BucketPolicy", "metadata": {"name": "p"},
+            "spec": {"forProvider": {"region": "us-east-1", "bucketRef": {"name": "reports"}, "policy": policy}}})
+    };
+    let compliant = r#"{"Version":"2012-10-17","Statement":[
+        {"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::team-reports/*",
+         "Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-abc123def4","aws:SourceVpce":"vpce-1a2b3c4d"}}},
+        {"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::team-reports","arn:aws:s3:::team-reports/*"],
+         "Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}"#;
+    assert_eq!(
+        findings(by_ref(compliant)),
+        vec![(
+            "DP-REF-001".into(),
+            "/spec/forProvider/bucketRef".into(),
+            Enforcement::Warn
+        )]
+    );
+    let public = compliant.replace(
+        r#""Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-abc123def4","aws:SourceVpce":"vpce-1a2b3c4d"}}"#,
+        r#""Condition":{}"#,
+    );
+    assert_eq!(
+        ids(by_ref(&public)),
+        ["DP-REF-001", "DP-BP-001", "DP-BP-002"]
+    );
+}
+
+/// A principal the BucketPolicy's controller resolves after admission: an Allow to it grants
+/// nothing yet, so only what is wrong whatever it resolves to is denied; the reference is a
+/// warning. The Bucket kind's controller never resolves them: there AWS receives `""`.
+#[test]
+fn a_principal_reference_is_checked_whatever_it_resolves_to() {
+    let classic = |kind: &str, statements: Value| {
+        let mut doc = json!({"apiVersion": format!("s3.aws.crossplane.io/{}", if kind == "Bucket" {"v1beta1"} else {"v1alpha3"}),
+            "kind": kind, "metadata": {"name": "team-reports"},
+            "spec": {"forProvider": {"region": "us-east-1", "policy": {"version": "2012-10-17", "statements": statements}}}});
+        if kind == "BucketPolicy" {
+            doc["spec"]["forProvider"]["bucketName"] = json!("team-reports");
+        }
+        doc
+    };
+    let tls = json!({"effect": "Deny", "principal": {"allowAnon": true}, "action": ["s3:*"],
+        "resource": ["arn:aws:s3:::team-reports", "arn:aws:s3:::team-reports/*"],
+        "condition": [{"operatorKey": "Bool", "conditions": [{"key": "aws:SecureTransport", "booleanValue": false}]}]});
+    let to_reference = json!({"effect": "Allow", "principal": {"awsPrincipals": [{"iamUserArnSelector": {"matchLabels": {"team": "reports"}}}]},
+        "action": ["s3:GetObject"], "resource": ["arn:aws:s3:::team-reports/*"]});
+    assert_eq!(
+        findings(classic("BucketPolicy", json!([to_reference, tls]))),
+        vec![(
+            "DP-REF-001".into(),
+            "/spec/forProvider/policy/statements/0/principal/awsPrincipals/0".into(),
+            Enforcement::Warn
+        )]
+    );
+    // The same statement beside a grant to everyone: that grant is wrong whatever the
+    // reference resolves to, and its finding points at its own statement.
+    let public = json!({"effect": "Allow", "principal": {"allowAnon": true}, "action": ["s3:GetObject"],
+        "resource": ["arn:aws:s3:::team-reports/*"]});
+    let f = findings(classic("BucketPolicy", json!([to_reference, public, tls])));
+    assert!(
+        f.contains(&(
+            "DP-BP-001".into(),
+            "/spec/forProvider/policy/statements/1".into(),
+            Enforcement::Deny
+        )),
+        "{f:?}"
+    );
+    // In a Bucket's policy the reference reaches AWS as "": an invalid principal.
+    assert_eq!(
+        ids(classic("Bucket", json!([to_reference, tls]))),
+        ["DP-BP-005"]
+    );
+}
