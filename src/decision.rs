@@ -42,13 +42,14 @@ pub enum ObjectVerdict {
 
 /// Evaluates one object against the perimeters that apply to it (by their `match`).
 pub fn evaluate(doc: &Value, perimeters: &[DataPerimeter]) -> ObjectVerdict {
-    let (object, family, subjects) = match adapt(doc) {
+    let (object, family, subjects, notes) = match adapt(doc) {
         Adapted::Skipped { object, reason } => return ObjectVerdict::Skipped { object, reason },
         Adapted::Checked {
             object,
             family,
             subjects,
-        } => (object, family, subjects),
+            notes,
+        } => (object, family, subjects, notes),
     };
     let labels: BTreeMap<String, String> = doc
         .pointer("/metadata/labels")
@@ -71,7 +72,7 @@ pub fn evaluate(doc: &Value, perimeters: &[DataPerimeter]) -> ObjectVerdict {
     }
     let findings: Vec<Finding> = applicable
         .iter()
-        .flat_map(|dp| rules::check(&subjects, dp))
+        .flat_map(|dp| rules::check_object(&subjects, &notes, dp))
         .collect();
     let decision = decide(&findings);
     ObjectVerdict::Checked {

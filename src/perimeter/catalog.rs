@@ -67,6 +67,18 @@ rules! {
         "bucket policy", "fix the policy at the pointer given; Perimeter Guard fails closed on policies it cannot read exactly";
     ENDPOINT_SERVICE_PRINCIPAL = "DP-ES-001", High, "Endpoint service allows principals outside the perimeter",
         "allowed principals", "allow only accounts listed in spec.identity.trustedAccounts (never \"*\")";
+    ACL_PUBLIC = "DP-ACL-001", Critical, "Bucket ACL grants access to everyone or to every AWS account",
+        "canned ACL, ACL grants", "use the private ACL (or none) and grant access through the bucket policy, where it can be conditioned on the perimeter";
+    ACL_OTHER_ACCOUNT = "DP-ACL-002", High, "Bucket ACL grants access to another account",
+        "ACL grants, the ACL's owner", "grant through the bucket policy instead: an ACL grant cannot be conditioned on aws:PrincipalOrgID";
+    ACL_UNPLACED_GRANTEE = "DP-ACL-003", Low, "Bucket ACL grants a canonical user whose account the object does not show",
+        "ACL grants by canonical id", "write the grant in a BucketACL with its owner, or grant through the bucket policy";
+    OWNERSHIP_ENABLES_ACLS = "DP-OWN-001", High, "Object ownership keeps ACLs working beside a grant outside the account",
+        "object ownership, ACL grants", "set object ownership to BucketOwnerEnforced, which turns ACLs off";
+    OBSERVED = "DP-OBS-001", Low, "The object writes nothing to AWS: its findings are recorded, not enforced",
+        "Upbound managementPolicies, ACK read-only and adoption annotations", "nothing while it only observes; once it creates or updates the AWS resource its findings are enforced";
+    UNREGISTERED_VERSION = "DP-VER-001", Low, "A version of a checked kind the webhook does not register",
+        "apiVersion", "use a version the webhook registers (perimeter-guard webhook-rules lists them); in the cluster the API server sends the webhook the object converted to one of them";
     PUBLIC_ACCESS_BLOCK = "DP-PAB-001", High, "S3 Block Public Access is switched off",
         "public access block settings", "leave every Block Public Access setting true";
 }

@@ -9,8 +9,9 @@ use crate::iam::request::{ContextValue, iam_identity};
 use crate::iam::{Caller, Outcome, Policy, PolicyKind, Request, evaluate};
 use crate::resources::structured_policy::without_principal_references;
 use crate::resources::{
-    AssociationKind, BucketPolicyChange, Endpoint, EndpointAssociation, EndpointPolicy,
-    EndpointServicePrincipals, Field, PolicySource, PublicAccessBlock, Subject,
+    AssociationKind, BucketAcl, BucketPolicyChange, Endpoint, EndpointAssociation, EndpointPolicy,
+    EndpointServicePrincipals, Field, Grantee, ObjectNote, PolicySource, PublicAccessBlock,
+    Subject,
 };
 
 use super::catalog::*;
@@ -26,6 +27,46 @@ pub struct Finding {
     pub pointer: String,
     pub message: String,
     pub witness: Option<Box<Witness>>,
+}
+
+/// Every finding for an object under one perimeter: its facts', and what its notes add. An
+/// object that writes nothing to AWS has its findings recorded (Audit), not enforced.
+pub fn check_object(
+    subjects: &[Subject],
+    notes: &[ObjectNote],
+    dp: &DataPerimeter,
+) -> Vec<Finding> {
+    let mut out = check(subjects, dp);
+    for note in notes {
+        let (rule, pointer, message) = match note {
+            ObjectNote::Observed { pointer, why } => {
+                for f in &mut out {
+                    f.enforcement = f.enforcement.min(Enforcement::Audit);
+                }
+                let message = format!(
+                    "observed, not enforced: {why}; {} finding(s) recorded",
+                    out.len()
+                );
+                (OBSERVED, pointer.as_str(), message)
+            }
+            ObjectNote::UnregisteredVersion { version, read_as } => (
+                UNREGISTERED_VERSION,
+                "/apiVersion",
+                format!(
+                    "{version} is not a version the webhook registers; it is read as {read_as}, and in the cluster the webhook sees it only converted to a registered version"
+                ),
+            ),
+        };
+        out.push(Finding {
+            rule,
+            perimeter: dp.metadata.name.clone(),
+            enforcement: enforcement(rule, dp),
+            pointer: pointer.to_owned(),
+            message,
+            witness: None,
+        });
+    }
+    out
 }
 
 /// Every finding of every rule for an object's facts under one perimeter.
@@ -71,6 +112,7 @@ pub fn check(subjects: &[Subject], dp: &DataPerimeter) -> Vec<Finding> {
             // Access point policies are resource policies on the access point; the perimeter
             // reasoner does not model access point ARNs yet.
             Subject::AccessPointPolicy(_) => {}
+            Subject::BucketAcl(a) => bucket_acl(a, &mut add),
         }
     }
     out
@@ -83,7 +125,16 @@ pub fn check(subjects: &[Subject], dp: &DataPerimeter) -> Vec<Finding> {
 pub fn enforcement(rule: &Rule, dp: &DataPerimeter) -> Enforcement {
     match dp.spec.rules.get(rule.id) {
         Some(e) => *e,
-        None if rule.id == UNRESOLVED_REFERENCE.id || rule.id == IMPOSSIBLE_CONDITION.id => {
+        None if [
+            UNRESOLVED_REFERENCE,
+            IMPOSSIBLE_CONDITION,
+            OBSERVED,
+            UNREGISTERED_VERSION,
+            ACL_UNPLACED_GRANTEE,
+        ]
+        .iter()
+        .any(|r| r.id == rule.id) =>
+        {
             dp.spec.enforcement.min(Enforcement::Warn)
         }
         None => dp.spec.enforcement,
@@ -508,6 +559,61 @@ fn public_access_block(p: &PublicAccessBlock, add: &mut Add<'_>) {
             ),
         };
         add(PUBLIC_ACCESS_BLOCK, &s.pointer, message, None);
+    }
+}
+
+/// ACL grants cannot be conditioned on the perimeter's keys: a grant to anyone but the bucket
+/// owner is outside it. Object ownership `BucketOwnerEnforced` turns ACLs off; the other two
+/// settings keep such grants working (Amazon S3 User Guide, "Controlling ownership of objects
+/// and disabling ACLs for your bucket").
+fn bucket_acl(a: &BucketAcl, add: &mut Add<'_>) {
+    let mut outside = false;
+    for g in &a.grants {
+        let through = g
+            .canned
+            .as_ref()
+            .map_or_else(String::new, |c| format!(" through the canned ACL {c}"));
+        let (rule, whom) = match &g.grantee {
+            Grantee::AllUsers => (ACL_PUBLIC, "everyone (AllUsers)".to_owned()),
+            Grantee::AuthenticatedUsers => (
+                ACL_PUBLIC,
+                "every AWS account (AuthenticatedUsers)".to_owned(),
+            ),
+            Grantee::LogDelivery => continue,
+            Grantee::CanonicalUser(id) => match &a.owner {
+                Some(owner) if owner == id => continue,
+                Some(_) => (
+                    ACL_OTHER_ACCOUNT,
+                    format!("canonical user {id}, not the ACL's owner"),
+                ),
+                None => (
+                    ACL_UNPLACED_GRANTEE,
+                    format!("canonical user {id}, whose account the object does not show"),
+                ),
+            },
+            Grantee::Email(e) => (ACL_OTHER_ACCOUNT, format!("the account of {e}")),
+            Grantee::Other(o) => (ACL_OTHER_ACCOUNT, format!("grantee {o}")),
+        };
+        outside |= rule.id != ACL_UNPLACED_GRANTEE.id;
+        add(
+            rule,
+            &g.pointer,
+            format!("the ACL grants {} to {whom}{through}", g.permission),
+            None,
+        );
+    }
+    if let Field::Set { value, pointer } = &a.ownership
+        && outside
+        && (value == "ObjectWriter" || value == "BucketOwnerPreferred")
+    {
+        add(
+            OWNERSHIP_ENABLES_ACLS,
+            pointer,
+            format!(
+                "object ownership {value} keeps ACLs working, so the grants outside the account take effect"
+            ),
+            None,
+        );
     }
 }
 

@@ -5,10 +5,12 @@
 
 use serde_json::Value;
 
+use super::acl;
 use super::fields::{at, boolean, string, strings};
 use super::{
-    BlockSetting, BucketPolicy, BucketPolicyChange, CheckedKind, Endpoint, EndpointPolicy,
-    EndpointServicePrincipals, Field, ObjectRef, PolicySource, PublicAccessBlock, Subject,
+    BlockSetting, BucketAcl, BucketPolicy, BucketPolicyChange, CheckedKind, Endpoint,
+    EndpointPolicy, EndpointServicePrincipals, Field, ObjectRef, PolicySource, PublicAccessBlock,
+    Subject,
 };
 
 /// (API group, kind, served versions, namespaced) of every ACK kind checked.
@@ -102,6 +104,36 @@ fn bucket(doc: &Value) -> Vec<Subject> {
         bucket: name.clone(),
         change,
     })];
+    let mut grants = acl::canned(doc, "/spec/acl");
+    grants.extend(acl::headers(
+        doc,
+        "/spec",
+        &[
+            ("grantFullControl", "FULL_CONTROL"),
+            ("grantRead", "READ"),
+            ("grantReadACP", "READ_ACP"),
+            ("grantWrite", "WRITE"),
+            ("grantWriteACP", "WRITE_ACP"),
+        ],
+    ));
+    if !grants.is_empty() {
+        // `ownershipControls` is applied after creation and wins over CreateBucket's header.
+        let ownership = match string(
+            doc,
+            "/spec/ownershipControls/rules/0",
+            "objectOwnership",
+            &[],
+        ) {
+            f @ Field::Set { .. } => f,
+            _ => string(doc, "/spec", "objectOwnership", &[]),
+        };
+        subjects.push(Subject::BucketAcl(BucketAcl {
+            bucket: name.clone(),
+            grants,
+            owner: None,
+            ownership,
+        }));
+    }
     if at(doc, "/spec/publicAccessBlock").is_some() {
         let s = |name: &'static str, field: &str| {
             BlockSetting::read(doc, name, format!("/spec/publicAccessBlock/{field}"))

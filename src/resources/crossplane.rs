@@ -5,11 +5,12 @@
 
 use serde_json::Value;
 
+use super::acl;
 use super::fields::{at, boolean, seg, string, strings};
 use super::structured_policy::render;
 use super::{
-    AccessPointPolicy, BlockSetting, BucketPolicy, BucketPolicyChange, CheckedKind, Endpoint,
-    EndpointPolicy, Field, ObjectRef, PolicySource, PublicAccessBlock, Subject,
+    AccessPointPolicy, BlockSetting, BucketAcl, BucketPolicy, BucketPolicyChange, CheckedKind,
+    Endpoint, EndpointPolicy, Field, ObjectRef, PolicySource, PublicAccessBlock, Subject,
 };
 
 pub const KINDS: &[CheckedKind] = &[
@@ -155,6 +156,26 @@ fn bucket(doc: &Value, object: &ObjectRef) -> Vec<Subject> {
         out.push(Subject::BucketPolicy(BucketPolicy {
             bucket: name.clone(),
             change: BucketPolicyChange::Set(policy),
+        }));
+    }
+    let mut grants = acl::canned(doc, &format!("{FP}/acl"));
+    grants.extend(acl::headers(
+        doc,
+        FP,
+        &[
+            ("grantFullControl", "FULL_CONTROL"),
+            ("grantRead", "READ"),
+            ("grantReadAcp", "READ_ACP"),
+            ("grantWrite", "WRITE"),
+            ("grantWriteAcp", "WRITE_ACP"),
+        ],
+    ));
+    if !grants.is_empty() {
+        out.push(Subject::BucketAcl(BucketAcl {
+            bucket: name.clone(),
+            grants,
+            owner: None,
+            ownership: string(doc, FP, "objectOwnership", &[]),
         }));
     }
     out.extend(public_access_block(

@@ -5,7 +5,7 @@
 
 use super::fields::Field;
 use super::{
-    AccessPointPolicy, BucketPolicy, BucketPolicyChange, Endpoint, EndpointAssociation,
+    AccessPointPolicy, BucketAcl, BucketPolicy, BucketPolicyChange, Endpoint, EndpointAssociation,
     EndpointPolicy, EndpointServicePrincipals, PolicySource, PublicAccessBlock, Subject,
 };
 
@@ -60,6 +60,7 @@ fn subject(old: &Subject, new: &Subject) -> bool {
         (Subject::PublicAccessBlock(a), Subject::PublicAccessBlock(b)) => public_access_block(a, b),
         (Subject::EndpointAssociation(a), Subject::EndpointAssociation(b)) => association(a, b),
         (Subject::AccessPointPolicy(a), Subject::AccessPointPolicy(b)) => access_point(a, b),
+        (Subject::BucketAcl(a), Subject::BucketAcl(b)) => bucket_acl(a, b),
         _ => false,
     }
 }
@@ -99,6 +100,17 @@ fn public_access_block(a: &PublicAccessBlock, b: &PublicAccessBlock) -> bool {
             .iter()
             .zip(&b.settings)
             .all(|(x, y)| x.name == y.name && x.value == y.value)
+}
+
+fn bucket_acl(a: &BucketAcl, b: &BucketAcl) -> bool {
+    assigned(&a.bucket, &b.bucket)
+        && a.owner == b.owner
+        && field(&a.ownership, &b.ownership)
+        && a.grants.len() == b.grants.len()
+        && a.grants
+            .iter()
+            .zip(&b.grants)
+            .all(|(x, y)| x.grantee == y.grantee && x.permission == y.permission)
 }
 
 fn association(a: &EndpointAssociation, b: &EndpointAssociation) -> bool {

@@ -3,9 +3,11 @@
 //! about HTTP or about IAM semantics.
 
 pub mod ack;
+mod acl;
 pub mod crossplane;
 pub mod facts;
 mod fields;
+mod management;
 pub mod structured_policy;
 pub mod upbound;
 pub mod webhook_rules;
@@ -185,6 +187,44 @@ pub struct AccessPointPolicy {
     pub vpc: Field<String>,
 }
 
+/// Who an ACL grant is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Grantee {
+    /// Everyone, signed or not.
+    AllUsers,
+    /// Every AWS account.
+    AuthenticatedUsers,
+    /// S3's server access log delivery.
+    LogDelivery,
+    CanonicalUser(String),
+    /// An AWS account by its root user's email address.
+    Email(String),
+    Other(String),
+}
+
+/// One grant of an ACL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AclGrant {
+    pub grantee: Grantee,
+    /// READ, WRITE, READ_ACP, WRITE_ACP or FULL_CONTROL.
+    pub permission: String,
+    pub pointer: String,
+    /// The canned ACL it comes from, if any.
+    pub canned: Option<String>,
+}
+
+/// A bucket ACL the object writes, and the object ownership it writes beside it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BucketAcl {
+    pub bucket: Field<String>,
+    pub grants: Vec<AclGrant>,
+    /// The owner's canonical id, where the ACL names it.
+    pub owner: Option<String>,
+    /// `BucketOwnerEnforced` turns ACLs off; `ObjectWriter` and `BucketOwnerPreferred` keep
+    /// them working.
+    pub ownership: Field<String>,
+}
+
 /// One normalised fact about an object.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Subject {
@@ -194,6 +234,19 @@ pub enum Subject {
     PublicAccessBlock(PublicAccessBlock),
     EndpointAssociation(EndpointAssociation),
     AccessPointPolicy(AccessPointPolicy),
+    BucketAcl(BucketAcl),
+}
+
+/// What the rules are told about the object as a whole.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ObjectNote {
+    /// The object writes nothing to AWS: its findings are recorded, not enforced.
+    Observed { pointer: String, why: String },
+    /// A version of a checked kind the webhook does not register, read as `read_as`.
+    UnregisteredVersion {
+        version: String,
+        read_as: &'static str,
+    },
 }
 
 /// The outcome of reading one document.
@@ -203,6 +256,7 @@ pub enum Adapted {
         object: ObjectRef,
         family: ProviderFamily,
         subjects: Vec<Subject>,
+        notes: Vec<ObjectNote>,
     },
     /// Not a checked kind, or not a Kubernetes object at all: never an error.
     Skipped {
@@ -235,6 +289,13 @@ pub fn adapt(doc: &Value) -> Adapted {
     };
     match adapted {
         Some((family, subjects)) => Adapted::Checked {
+            notes: management::observed(doc, family)
+                .into_iter()
+                .chain(
+                    checked_kind(&object)
+                        .and_then(|k| management::unregistered_version(&object, k)),
+                )
+                .collect(),
             object,
             family,
             subjects,
@@ -273,12 +334,17 @@ fn object_ref(doc: &Value) -> Option<ObjectRef> {
 
 /// Whether the object is of a checked kind whose objects live in no namespace.
 fn cluster_scoped(object: &ObjectRef) -> bool {
+    checked_kind(object).is_some_and(|k| !k.namespaced)
+}
+
+/// The checked kind of the object, whatever its version.
+fn checked_kind(object: &ObjectRef) -> Option<&'static CheckedKind> {
     let group = object.group();
     ack::KINDS
         .iter()
         .chain(crossplane::KINDS)
         .chain(upbound::KINDS)
-        .any(|k| !k.namespaced && k.group == group && k.kind == object.kind)
+        .find(|k| k.group == group && k.kind == object.kind)
 }
 
 /// The object's name; for one created with `metadata.generateName` only, that prefix: the API

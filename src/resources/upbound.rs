@@ -7,11 +7,12 @@
 
 use serde_json::Value;
 
+use super::acl;
 use super::fields::{at, boolean, seg, string};
 use super::{
-    AssociationKind, BlockSetting, BucketPolicy, BucketPolicyChange, CheckedKind, Endpoint,
-    EndpointAssociation, EndpointPolicy, EndpointServicePrincipals, Field, ObjectRef, PolicySource,
-    PublicAccessBlock, Subject,
+    AssociationKind, BlockSetting, BucketAcl, BucketPolicy, BucketPolicyChange, CheckedKind,
+    Endpoint, EndpointAssociation, EndpointPolicy, EndpointServicePrincipals, Field, ObjectRef,
+    PolicySource, PublicAccessBlock, Subject,
 };
 
 pub const KINDS: &[CheckedKind] = &[
@@ -48,6 +49,12 @@ pub const KINDS: &[CheckedKind] = &[
     CheckedKind::new("s3.aws.upbound.io", "BucketPolicy", &["v1beta1"], false),
     CheckedKind::new(
         "s3.aws.upbound.io",
+        "BucketACL",
+        &["v1beta1", "v1beta2"],
+        false,
+    ),
+    CheckedKind::new(
+        "s3.aws.upbound.io",
         "BucketPublicAccessBlock",
         &["v1beta1"],
         false,
@@ -78,6 +85,7 @@ pub const KINDS: &[CheckedKind] = &[
         true,
     ),
     CheckedKind::new("s3.aws.m.upbound.io", "BucketPolicy", &["v1beta1"], true),
+    CheckedKind::new("s3.aws.m.upbound.io", "BucketACL", &["v1beta1"], true),
     CheckedKind::new(
         "s3.aws.m.upbound.io",
         "BucketPublicAccessBlock",
@@ -114,6 +122,7 @@ pub fn adapt(doc: &Value, object: &ObjectRef) -> Option<Vec<Subject>> {
             return Some(bucket_policy(doc).into_iter().collect());
         }
         ("s3.aws.upbound.io", "BucketPublicAccessBlock") => public_access_block(doc),
+        ("s3.aws.upbound.io", "BucketACL") => bucket_acl(doc),
         _ => return None,
     };
     Some(vec![subject])
@@ -217,6 +226,26 @@ fn bucket_policy(doc: &Value) -> Option<Subject> {
         })),
         _ => None,
     }
+}
+
+/// forProvider wins over initProvider, for the canned ACL and the access control policy alike.
+fn bucket_acl(doc: &Value) -> Subject {
+    let first = |name: &str| {
+        [FP, IP]
+            .iter()
+            .map(|base| format!("{base}/{name}"))
+            .find(|p| at(doc, p).is_some())
+    };
+    let mut grants = first("acl").map_or_else(Vec::new, |p| acl::canned(doc, &p));
+    let (policy_grants, owner) = first("accessControlPolicy")
+        .map_or((Vec::new(), None), |p| acl::access_control_policy(doc, &p));
+    grants.extend(policy_grants);
+    Subject::BucketAcl(BucketAcl {
+        bucket: merged(doc, "bucket", REFS),
+        grants,
+        owner,
+        ownership: Field::Absent,
+    })
 }
 
 fn public_access_block(doc: &Value) -> Subject {

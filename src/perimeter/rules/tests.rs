@@ -466,3 +466,221 @@ fn a_principal_reference_is_checked_whatever_it_resolves_to() {
         ["DP-BP-005"]
     );
 }
+
+fn object_findings(doc: Value) -> Vec<(String, String, Enforcement)> {
+    let Adapted::Checked {
+        subjects, notes, ..
+    } = adapt(&doc)
+    else {
+        panic!("{doc}")
+    };
+    check_object(&subjects, &notes, &perimeter())
+        .into_iter()
+        .map(|f| (f.rule.id.to_owned(), f.pointer, f.enforcement))
+        .collect()
+}
+
+/// Objects that write nothing to AWS are observed, not enforced: Upbound's Observe-only
+/// management policies (Crossplane, "Managed Resources": management policies) and ACK's adopt
+/// and read-only annotations. Their findings are recorded as Audit beside one warning; the same
+/// objects managing AWS are enforced.
+#[test]
+fn observed_objects_are_recorded_not_enforced() {
+    let public = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}]}"#;
+    let upbound = |policies: Value| {
+        json!({"apiVersion": "s3.aws.upbound.io/v1beta1", "kind": "BucketPolicy", "metadata": {"name": "p"},
+            "spec": {"managementPolicies": policies, "forProvider": {"region": "us-east-1", "bucket": "b", "policy": public}}})
+    };
+    let observed = object_findings(upbound(json!(["Observe"])));
+    assert_eq!(
+        observed.last().unwrap(),
+        &(
+            "DP-OBS-001".into(),
+            "/spec/managementPolicies".into(),
+            Enforcement::Warn
+        )
+    );
+    assert!(observed.len() > 1, "{observed:?}");
+    assert!(
+        observed[..observed.len() - 1]
+            .iter()
+            .all(|(_, _, e)| *e == Enforcement::Audit),
+        "{observed:?}"
+    );
+    for writes in [json!(["*"]), json!(["Observe", "Update"]), json!([])] {
+        let f = object_findings(upbound(writes.clone()));
+        assert!(
+            f.iter()
+                .any(|(id, _, e)| id == "DP-BP-001" && *e == Enforcement::Deny)
+                && !f.iter().any(|(id, _, _)| id == "DP-OBS-001"),
+            "{writes}: {f:?}"
+        );
+    }
+    let ack = |annotations: Value| {
+        json!({"apiVersion": "s3.services.k8s.aws/v1alpha1", "kind": "Bucket",
+            "metadata": {"name": "b", "namespace": "n", "annotations": annotations},
+            "spec": {"name": "b", "policy": public}})
+    };
+    for (annotations, observed) in [
+        (json!({"services.k8s.aws/adoption-policy": "adopt"}), true),
+        (json!({"services.k8s.aws/read-only": "true"}), true),
+        (
+            json!({"services.k8s.aws/adoption-policy": "adopt-or-create"}),
+            false,
+        ),
+        (json!({}), false),
+    ] {
+        let f = object_findings(ack(annotations.clone()));
+        assert_eq!(
+            f.iter().any(|(id, _, _)| id == "DP-OBS-001"),
+            observed,
+            "{annotations}: {f:?}"
+        );
+        assert_eq!(
+            f.iter().any(|(_, _, e)| *e == Enforcement::Deny),
+            !observed,
+            "{annotations}: {f:?}"
+        );
+    }
+    // Crossplane classic provider-aws ignores managementPolicies unless run with its alpha flag.
+    let classic = json!({"apiVersion": "s3.aws.crossplane.io/v1alpha3", "kind": "BucketPolicy", "metadata": {"name": "p"},
+        "spec": {"managementPolicies": ["Observe"], "forProvider": {"region": "us-east-1", "bucketName": "b", "rawPolicy": public}}});
+    assert!(
+        !object_findings(classic)
+            .iter()
+            .any(|(id, _, _)| id == "DP-OBS-001")
+    );
+}
+
+/// A version of a checked kind the webhook does not register is read as the newest one it
+/// does, with a warning; a registered version has none.
+#[test]
+fn unregistered_versions_are_read_as_the_newest_registered_one() {
+    let endpoint = |version: &str| {
+        json!({"apiVersion": format!("ec2.aws.upbound.io/{version}"), "kind": "VPCEndpoint", "metadata": {"name": "e"},
+            "spec": {"forProvider": {"region": "us-east-1", "serviceName": "com.amazonaws.us-east-1.s3",
+                "vpcId": "vpc-111bbb22", "vpcEndpointType": "Gateway", "policy": ORG_POLICY}}})
+    };
+    assert_eq!(object_findings(endpoint("v1beta2")), vec![]);
+    let Adapted::Checked { notes, .. } = adapt(&endpoint("v1beta3")) else {
+        panic!()
+    };
+    assert_eq!(
+        notes,
+        [ObjectNote::UnregisteredVersion {
+            version: "v1beta3".into(),
+            read_as: "v1beta2"
+        }]
+    );
+    assert_eq!(
+        object_findings(endpoint("v1beta3")),
+        vec![("DP-VER-001".into(), "/apiVersion".into(), Enforcement::Warn)]
+    );
+}
+
+/// ACL grants (Amazon S3 User Guide, "Access control list (ACL) overview": canned ACLs and
+/// grantees) are outside the perimeter unless they go to the bucket owner: a canned public ACL,
+/// a grant header naming the AllUsers group, and BucketACL grants to a group or another account
+/// are findings; `private`, the owner's own grant and log delivery are not. Object ownership that
+/// keeps ACLs working beside such a grant is one more.
+#[test]
+fn acl_grants_outside_the_owner_are_findings() {
+    let ack = |spec: Value| {
+        let mut full = json!({"name": "b", "policy": r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::b","arn:aws:s3:::b/*"],"Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}"#});
+        full.as_object_mut()
+            .unwrap()
+            .extend(spec.as_object().unwrap().clone());
+        json!({"apiVersion": "s3.services.k8s.aws/v1alpha1", "kind": "Bucket",
+            "metadata": {"name": "b", "namespace": "n"}, "spec": full})
+    };
+    assert_eq!(
+        findings(ack(
+            json!({"acl": "public-read", "objectOwnership": "ObjectWriter"})
+        )),
+        vec![
+            ("DP-ACL-001".into(), "/spec/acl".into(), Enforcement::Deny),
+            (
+                "DP-OWN-001".into(),
+                "/spec/objectOwnership".into(),
+                Enforcement::Deny
+            ),
+        ]
+    );
+    for compliant in [
+        json!({"acl": "private", "objectOwnership": "ObjectWriter"}),
+        json!({"acl": "log-delivery-write"}),
+        json!({"ownershipControls": {"rules": [{"objectOwnership": "BucketOwnerPreferred"}]}}),
+    ] {
+        assert_eq!(findings(ack(compliant.clone())), vec![], "{compliant}");
+    }
+    assert_eq!(
+        ids(ack(
+            json!({"grantRead": "uri=\"http://acs.amazonaws.com/groups/global/AuthenticatedUsers\", id=\"79a59df9\""})
+        )),
+        ["DP-ACL-001", "DP-ACL-003"]
+    );
+    let classic = json!({"apiVersion": "s3.aws.crossplane.io/v1beta1", "kind": "Bucket", "metadata": {"name": "b"},
+        "spec": {"forProvider": {"locationConstraint": "us-east-1", "acl": "public-read-write"}}});
+    assert_eq!(
+        findings(classic),
+        vec![
+            (
+                "DP-ACL-001".into(),
+                "/spec/forProvider/acl".into(),
+                Enforcement::Deny
+            ),
+            (
+                "DP-ACL-001".into(),
+                "/spec/forProvider/acl".into(),
+                Enforcement::Deny
+            ),
+        ]
+    );
+    let owner = "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be";
+    let bucket_acl = |version: &str, grantee: Value| {
+        let grant = json!({"grantee": grantee, "permission": "READ"});
+        let own = json!({"grantee": {"type": "CanonicalUser", "id": owner}, "permission": "FULL_CONTROL"});
+        let policy = if version == "v1beta1" {
+            json!([{"grant": [own, {"grantee": [grant["grantee"]], "permission": "READ"}], "owner": [{"id": owner}]}])
+        } else {
+            json!({"grant": [own, grant], "owner": {"id": owner}})
+        };
+        json!({"apiVersion": format!("s3.aws.upbound.io/{version}"), "kind": "BucketACL", "metadata": {"name": "a"},
+            "spec": {"forProvider": {"region": "us-east-1", "bucket": "b", "accessControlPolicy": policy}}})
+    };
+    for version in ["v1beta1", "v1beta2"] {
+        assert_eq!(
+            findings(bucket_acl(
+                version,
+                json!({"type": "Group", "uri": "http://acs.amazonaws.com/groups/global/AllUsers"})
+            )),
+            vec![(
+                "DP-ACL-001".into(),
+                if version == "v1beta1" {
+                    "/spec/forProvider/accessControlPolicy/0/grant/1"
+                } else {
+                    "/spec/forProvider/accessControlPolicy/grant/1"
+                }
+                .into(),
+                Enforcement::Deny
+            )],
+            "{version}"
+        );
+        assert_eq!(
+            ids(bucket_acl(
+                version,
+                json!({"type": "CanonicalUser", "id": "be4c0b2d"})
+            )),
+            ["DP-ACL-002"],
+            "{version}"
+        );
+        assert_eq!(
+            ids(bucket_acl(
+                version,
+                json!({"type": "CanonicalUser", "id": owner})
+            )),
+            Vec::<String>::new(),
+            "{version}"
+        );
+    }
+}
