@@ -77,6 +77,8 @@ rules! {
         "object ownership, ACL grants", "set object ownership to BucketOwnerEnforced, which turns ACLs off";
     OBSERVED = "DP-OBS-001", Low, "The object writes nothing to AWS: its findings are recorded, not enforced",
         "Upbound managementPolicies, ACK read-only and adoption annotations", "nothing while it only observes; once it creates or updates the AWS resource its findings are enforced";
+    FIELD_TYPE = "DP-SCHEMA-001", High, "A field the rules read has a type its kind's schema refuses",
+        "the fields the rules read", "write the field with the type the CRD declares (a policy is JSON text, an account id a quoted string); the API server refuses the object as written";
     UNREGISTERED_VERSION = "DP-VER-001", Low, "A version of a checked kind the webhook does not register",
         "apiVersion", "use a version the webhook registers (perimeter-guard webhook-rules lists them); in the cluster the API server sends the webhook the object converted to one of them";
     PUBLIC_ACCESS_BLOCK = "DP-PAB-001", High, "S3 Block Public Access is switched off",

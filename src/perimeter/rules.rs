@@ -30,13 +30,23 @@ pub struct Finding {
 }
 
 /// Every finding for an object under one perimeter: its facts', and what its notes add. An
-/// object that writes nothing to AWS has its findings recorded (Audit), not enforced.
+/// object that writes nothing to AWS has its findings recorded (Audit), not enforced; one with
+/// a mistyped field has only that finding.
 pub fn check_object(
     subjects: &[Subject],
     notes: &[ObjectNote],
     dp: &DataPerimeter,
 ) -> Vec<Finding> {
-    let mut out = check(subjects, dp);
+    // The API server refuses an object with a mistyped field: its facts as read here (a policy
+    // that is a mapping reads as "no policy") would only mislead.
+    let refused = notes
+        .iter()
+        .any(|n| matches!(n, ObjectNote::TypeError { .. }));
+    let mut out = if refused {
+        Vec::new()
+    } else {
+        check(subjects, dp)
+    };
     for note in notes {
         let (rule, pointer, message) = match note {
             ObjectNote::Observed { pointer, why } => {
@@ -48,6 +58,9 @@ pub fn check_object(
                     out.len()
                 );
                 (OBSERVED, pointer.as_str(), message)
+            }
+            ObjectNote::TypeError { pointer, message } => {
+                (FIELD_TYPE, pointer.as_str(), message.clone())
             }
             ObjectNote::UnregisteredVersion { version, read_as } => (
                 UNREGISTERED_VERSION,

@@ -8,6 +8,7 @@ pub mod crossplane;
 pub mod facts;
 mod fields;
 mod management;
+mod shape;
 pub mod structured_policy;
 pub mod upbound;
 pub mod webhook_rules;
@@ -242,6 +243,8 @@ pub enum Subject {
 pub enum ObjectNote {
     /// The object writes nothing to AWS: its findings are recorded, not enforced.
     Observed { pointer: String, why: String },
+    /// A field the rules read has a type the kind's schema refuses.
+    TypeError { pointer: String, message: String },
     /// A version of a checked kind the webhook does not register, read as `read_as`.
     UnregisteredVersion {
         version: String,
@@ -294,6 +297,11 @@ pub fn adapt(doc: &Value) -> Adapted {
                 .chain(
                     checked_kind(&object)
                         .and_then(|k| management::unregistered_version(&object, k)),
+                )
+                .chain(
+                    shape::type_errors(doc, family)
+                        .into_iter()
+                        .map(|(pointer, message)| ObjectNote::TypeError { pointer, message }),
                 )
                 .collect(),
             object,

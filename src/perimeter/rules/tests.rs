@@ -684,3 +684,59 @@ fn acl_grants_outside_the_owner_are_findings() {
         );
     }
 }
+
+/// A field the rules read, written with a type the CRD refuses, is a finding at its path (the
+/// API server refuses the object before any webhook sees it); the well-typed twin has none.
+#[test]
+fn wrong_types_are_findings_with_the_field_path() {
+    let policy = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "s3:*",
+        "Resource": ["arn:aws:s3:::b", "arn:aws:s3:::b/*"], "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]});
+    let ack = |spec: Value| {
+        json!({"apiVersion": "s3.services.k8s.aws/v1alpha1", "kind": "Bucket",
+            "metadata": {"name": "b", "namespace": "n"}, "spec": spec})
+    };
+    assert_eq!(
+        findings(ack(json!({"name": "b", "policy": policy.to_string()}))),
+        vec![]
+    );
+    // Not "the bucket policy is removed": only the mistyped field.
+    assert_eq!(
+        object_findings(ack(json!({"name": "b", "policy": policy}))),
+        vec![(
+            "DP-SCHEMA-001".into(),
+            "/spec/policy".into(),
+            Enforcement::Deny
+        )]
+    );
+    assert_eq!(
+        object_findings(ack(json!("oops"))),
+        vec![("DP-SCHEMA-001".into(), "/spec".into(), Enforcement::Deny)]
+    );
+    let endpoint = |principals: Value| {
+        json!({"apiVersion": "ec2.services.k8s.aws/v1alpha1", "kind": "VPCEndpointServiceConfiguration",
+            "metadata": {"name": "s", "namespace": "n"}, "spec": {"allowedPrincipals": principals}})
+    };
+    let Adapted::Checked { notes, .. } = adapt(&endpoint(json!([111122223333u64]))) else {
+        panic!()
+    };
+    let [ObjectNote::TypeError { pointer, message }] = notes.as_slice() else {
+        panic!("{notes:?}")
+    };
+    assert_eq!(pointer, "/spec/allowedPrincipals");
+    assert!(message.contains("quote it"), "{message}");
+    assert_eq!(
+        object_findings(endpoint(json!(["arn:aws:iam::111122223333:root"]))),
+        vec![]
+    );
+    let upbound = json!({"apiVersion": "s3.aws.upbound.io/v1beta1", "kind": "BucketPublicAccessBlock",
+        "metadata": {"name": "b"}, "spec": {"forProvider": {"region": "us-east-1", "bucket": "b",
+            "blockPublicAcls": "true", "ignorePublicAcls": true, "blockPublicPolicy": true, "restrictPublicBuckets": true}}});
+    assert_eq!(
+        object_findings(upbound),
+        vec![(
+            "DP-SCHEMA-001".into(),
+            "/spec/forProvider/blockPublicAcls".into(),
+            Enforcement::Deny
+        )]
+    );
+}

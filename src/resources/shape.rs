@@ -1,0 +1,223 @@
+//! The types the CRDs give the fields the rules read. The API server refuses an object whose
+//! field has another type before any webhook sees it; `check` says so with the field's path
+//! instead of reading a policy written as a mapping as "no policy".
+
+use serde_json::Value;
+
+use super::ProviderFamily;
+use super::fields::seg;
+
+#[derive(Debug, Clone, Copy)]
+enum Want {
+    Text,
+    Bool,
+    Object,
+    Texts,
+    List,
+    /// v1beta1 Upbound kinds write some blocks as one-element lists.
+    ObjectOrList,
+}
+
+/// The fields every family reads, relative to the object.
+const COMMON: &[(&str, Want)] = &[
+    ("/metadata", Want::Object),
+    ("/metadata/annotations", Want::Object),
+    ("/metadata/labels", Want::Object),
+    ("/spec", Want::Object),
+    ("/spec/managementPolicies", Want::Texts),
+];
+
+/// ACK, below `/spec`.
+const ACK: &[(&str, Want)] = &[
+    ("policy", Want::Text),
+    ("policyDocument", Want::Text),
+    ("name", Want::Text),
+    ("serviceName", Want::Text),
+    ("vpcEndpointType", Want::Text),
+    ("vpcID", Want::Text),
+    ("serviceRegion", Want::Text),
+    ("acl", Want::Text),
+    ("grantFullControl", Want::Text),
+    ("grantRead", Want::Text),
+    ("grantReadACP", Want::Text),
+    ("grantWrite", Want::Text),
+    ("grantWriteACP", Want::Text),
+    ("objectOwnership", Want::Text),
+    ("privateDNSEnabled", Want::Bool),
+    ("subnetIDs", Want::Texts),
+    ("securityGroupIDs", Want::Texts),
+    ("routeTableIDs", Want::Texts),
+    ("allowedPrincipals", Want::Texts),
+    ("publicAccessBlock", Want::Object),
+    ("publicAccessBlock/blockPublicACLs", Want::Bool),
+    ("publicAccessBlock/ignorePublicACLs", Want::Bool),
+    ("publicAccessBlock/blockPublicPolicy", Want::Bool),
+    ("publicAccessBlock/restrictPublicBuckets", Want::Bool),
+    ("ownershipControls", Want::Object),
+];
+
+/// Crossplane classic, below `/spec/forProvider`.
+const CLASSIC: &[(&str, Want)] = &[
+    ("policyDocument", Want::Text),
+    ("rawPolicy", Want::Text),
+    ("policy", Want::Object),
+    ("serviceName", Want::Text),
+    ("vpcEndpointType", Want::Text),
+    ("vpcId", Want::Text),
+    ("region", Want::Text),
+    ("bucketName", Want::Text),
+    ("acl", Want::Text),
+    ("grantFullControl", Want::Text),
+    ("grantRead", Want::Text),
+    ("grantReadAcp", Want::Text),
+    ("grantWrite", Want::Text),
+    ("grantWriteAcp", Want::Text),
+    ("objectOwnership", Want::Text),
+    ("privateDNSEnabled", Want::Bool),
+    ("subnetIds", Want::Texts),
+    ("securityGroupIds", Want::Texts),
+    ("routeTableIds", Want::Texts),
+    ("publicAccessBlockConfiguration", Want::Object),
+    ("publicAccessBlockConfiguration/blockPublicAcls", Want::Bool),
+    ("publicAccessBlockConfiguration/blockPublicACLs", Want::Bool),
+    (
+        "publicAccessBlockConfiguration/ignorePublicAcls",
+        Want::Bool,
+    ),
+    (
+        "publicAccessBlockConfiguration/ignorePublicACLs",
+        Want::Bool,
+    ),
+    (
+        "publicAccessBlockConfiguration/blockPublicPolicy",
+        Want::Bool,
+    ),
+    (
+        "publicAccessBlockConfiguration/restrictPublicBuckets",
+        Want::Bool,
+    ),
+    ("vpcConfiguration", Want::Object),
+];
+
+/// Upbound, below `/spec/forProvider` and `/spec/initProvider`.
+const UPBOUND: &[(&str, Want)] = &[
+    ("policy", Want::Text),
+    ("bucket", Want::Text),
+    ("serviceName", Want::Text),
+    ("serviceRegion", Want::Text),
+    ("vpcEndpointType", Want::Text),
+    ("vpcId", Want::Text),
+    ("region", Want::Text),
+    ("principalArn", Want::Text),
+    ("subnetId", Want::Text),
+    ("securityGroupId", Want::Text),
+    ("routeTableId", Want::Text),
+    ("vpcEndpointId", Want::Text),
+    ("acl", Want::Text),
+    ("privateDnsEnabled", Want::Bool),
+    ("blockPublicAcls", Want::Bool),
+    ("ignorePublicAcls", Want::Bool),
+    ("blockPublicPolicy", Want::Bool),
+    ("restrictPublicBuckets", Want::Bool),
+    ("subnetConfiguration", Want::List),
+    ("accessControlPolicy", Want::ObjectOrList),
+];
+
+/// Every field the rules read whose type the schema refuses: (JSON pointer, what is wrong).
+pub fn type_errors(doc: &Value, family: ProviderFamily) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut expect = |pointer: String, want: Want| {
+        if let Some(message) = doc
+            .pointer(&pointer)
+            .and_then(|v| mismatch(v, want, &pointer))
+        {
+            out.push((pointer, message));
+        }
+    };
+    for (pointer, want) in COMMON {
+        expect((*pointer).to_owned(), *want);
+    }
+    let (bases, table): (&[&str], &[(&str, Want)]) = match family {
+        ProviderFamily::Ack => (&["/spec"], ACK),
+        ProviderFamily::CrossplaneClassic => (&["/spec/forProvider"], CLASSIC),
+        ProviderFamily::Upbound => (&["/spec/forProvider", "/spec/initProvider"], UPBOUND),
+    };
+    for base in bases {
+        if base.ends_with("Provider") {
+            expect((*base).to_owned(), Want::Object);
+        }
+        for (path, want) in table {
+            expect(format!("{base}/{path}"), *want);
+        }
+    }
+    if let Some(Value::Object(annotations)) = doc.pointer("/metadata/annotations") {
+        for k in annotations.keys() {
+            expect(format!("/metadata/annotations/{}", seg(k)), Want::Text);
+        }
+    }
+    out
+}
+
+fn mismatch(v: &Value, want: Want, pointer: &str) -> Option<String> {
+    let fits = match want {
+        Want::Text => v.is_string(),
+        Want::Bool => v.is_boolean(),
+        Want::Object => v.is_object(),
+        Want::Texts => v
+            .as_array()
+            .is_some_and(|items| items.iter().all(Value::is_string)),
+        Want::List => v.is_array(),
+        Want::ObjectOrList => v.is_object() || v.is_array(),
+    };
+    // A null is an omitted field to the API server.
+    if fits || v.is_null() {
+        return None;
+    }
+    let wanted = match want {
+        Want::Text => "a string",
+        Want::Bool => "a boolean",
+        Want::Object => "a mapping",
+        Want::Texts => "a list of strings",
+        Want::List => "a list",
+        Want::ObjectOrList => "a mapping",
+    };
+    let hint = match (want, v) {
+        (Want::Text, Value::Object(_) | Value::Array(_))
+            if pointer.ends_with("/policy")
+                || pointer.ends_with("/policyDocument")
+                || pointer.ends_with("/rawPolicy") =>
+        {
+            "; a policy is JSON text here: write it as a string, e.g. a `|` block"
+        }
+        (Want::Text | Want::Texts, _) if numbers(v) => {
+            "; YAML reads an unquoted number as a number: quote it"
+        }
+        _ => "",
+    };
+    Some(format!(
+        "{} where the kind's schema wants {wanted}, so the API server refuses the object{hint}",
+        found(v)
+    ))
+}
+
+fn numbers(v: &Value) -> bool {
+    match v {
+        Value::Number(_) => true,
+        Value::Array(items) => items.iter().any(Value::is_number),
+        _ => false,
+    }
+}
+
+fn found(v: &Value) -> String {
+    match v {
+        Value::Null => "null".into(),
+        Value::Bool(b) => format!("the boolean {b}"),
+        Value::Number(n) => format!("the number {n}"),
+        Value::String(s) => format!("the string {s:?}"),
+        Value::Array(items) if items.iter().any(|i| !i.is_string()) && !items.is_empty() => {
+            "a list holding something other than strings".into()
+        }
+        Value::Array(_) => "a list".into(),
+        Value::Object(_) => "a mapping".into(),
+    }
+}
