@@ -392,40 +392,13 @@ fn bucket_policy(
     perimeter: &reasoner::Perimeter,
     add: &mut Add<'_>,
 ) {
-    let resolved;
-    let source = match source {
-        PolicySource::Structured {
-            document,
-            pointer,
-            statement_pointers,
-            principal_references,
-        } if !principal_references.is_empty() => {
-            for (_, at) in principal_references {
-                add(UNRESOLVED_REFERENCE, at, "the principal is a reference resolved after admission; until then the policy is read as granting it nothing and as denying it whatever a Deny names, and it is checked again once the reference is set".into(), None);
-            }
-            let (document, statement_pointers) =
-                without_principal_references(document, statement_pointers, principal_references);
-            resolved = PolicySource::Structured {
-                document,
-                pointer: pointer.clone(),
-                statement_pointers,
-                principal_references: Vec::new(),
-            };
-            &resolved
-        }
-        _ => source,
-    };
-    let policy = match policy_document(source, PolicyKind::BucketPolicy) {
-        Err((pointer, message)) => return add(BUCKET_POLICY_INVALID, &pointer, message, None),
-        Ok(p) => p,
-    };
     let bucket = match bucket {
         Field::Set { value, .. } => Some(value.clone()),
         // S3 refuses a bucket policy whose resources are outside its bucket ("Policy has
         // invalid resource", PutBucketPolicy), so the bucket the reference resolves to is the
         // one the policy's ARNs name; a policy naming none is checked for any bucket.
         Field::Unresolved { pointer } => {
-            let named = named_bucket(&policy);
+            let named = named_bucket(source);
             let against = named.as_deref().map_or_else(
                 || "any bucket, as its Resource ARNs name no single one".to_owned(),
                 |b| format!("bucket {b}, the one its Resource ARNs name"),
@@ -441,6 +414,56 @@ fn bucket_policy(
             named
         }
         Field::Absent => None,
+    };
+    let resolved;
+    let source = match source {
+        PolicySource::Structured {
+            document,
+            pointer,
+            statement_pointers,
+            principal_references,
+        } if !principal_references.is_empty() => {
+            for (_, at) in principal_references {
+                add(UNRESOLVED_REFERENCE, at, "the principal is a reference resolved after admission; until then the policy is read as granting it nothing and as denying it whatever a Deny names, and it is checked again once the reference is set".into(), None);
+            }
+            let (document, statement_pointers) =
+                without_principal_references(document, statement_pointers, principal_references);
+            if statement_pointers.is_empty() {
+                // Every statement is about a reference: until it resolves, the policy grants
+                // nothing and denies nothing.
+                let why =
+                    "until its principal references resolve, the policy grants and denies nothing";
+                if dp.spec.bucket_policy_mode == BucketPolicyMode::Enforce {
+                    add(
+                        BUCKET_ENFORCE,
+                        pointer,
+                        format!("{why}: nothing denies requests from outside the perimeter"),
+                        None,
+                    );
+                }
+                if dp.spec.bucket_policies.require_secure_transport {
+                    add(
+                        BUCKET_TLS,
+                        pointer,
+                        format!("{why}: nothing denies requests without TLS"),
+                        None,
+                    );
+                }
+                return;
+            }
+            resolved = PolicySource::Structured {
+                document,
+                pointer: pointer.clone(),
+                statement_pointers,
+                principal_references: Vec::new(),
+            };
+            &resolved
+        }
+        _ => source,
+    };
+    let policy = match policy_document(source, PolicyKind::BucketPolicy) {
+        Err((pointer, message)) => return add(BUCKET_POLICY_INVALID, &pointer, message, None),
+        Ok(p) => p,
     };
     let attachment = Attachment::Bucket {
         name: bucket.clone(),
@@ -466,14 +489,29 @@ fn bucket_policy(
 }
 
 /// The one bucket the policy's S3 Resource ARNs name literally, if they name exactly one.
-fn named_bucket(policy: &Policy) -> Option<String> {
+fn named_bucket(source: &PolicySource) -> Option<String> {
+    let parsed;
+    let document = match source {
+        PolicySource::Text { text, .. } => {
+            parsed = serde_json::from_str::<serde_json::Value>(text).ok()?;
+            &parsed
+        }
+        PolicySource::Structured { document, .. } => document,
+        PolicySource::Unrenderable(_) => return None,
+    };
+    let statements = match document.get("Statement")? {
+        serde_json::Value::Array(items) => items.iter().collect(),
+        one => vec![one],
+    };
     let mut named: Option<&str> = None;
-    for st in &policy.statements {
-        let Some(clause) = st.resource.as_ref().filter(|c| !c.negated) else {
-            continue;
+    for st in statements {
+        let resources = match st.get("Resource") {
+            Some(serde_json::Value::Array(items)) => items.iter().collect(),
+            Some(one) => vec![one],
+            None => Vec::new(),
         };
-        for t in &clause.patterns {
-            let Some(rest) = crate::iam::arn::split(t.raw())
+        for r in resources.into_iter().filter_map(serde_json::Value::as_str) {
+            let Some(rest) = crate::iam::arn::split(r)
                 .filter(|p| p[2] == "s3" && p[3].is_empty() && p[4].is_empty())
                 .map(|p| p[5])
             else {

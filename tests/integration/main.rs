@@ -11,6 +11,7 @@ mod cli_simulate;
 mod cli_witness_replay;
 mod corpus_manifests;
 mod corpus_policies;
+mod corpus_upstream_manifests;
 mod crd;
 mod docs_commands;
 mod hostile_input;

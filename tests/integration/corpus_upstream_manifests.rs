@@ -1,0 +1,261 @@
+//! Real upstream manifests read as Kubernetes and the providers read them, each beside its
+//! compliant or violating twin: omitted Block Public Access settings, ACLs and object ownership,
+//! buckets and principals given by reference, and objects that only observe or adopt what exists.
+
+use perimeter_guard::decision::{AdmissionDecision, ObjectVerdict, evaluate};
+use perimeter_guard::perimeter::config::Enforcement;
+use perimeter_guard::perimeter::{DataPerimeter, load_perimeters};
+use serde_json::{Value, json};
+
+use crate::common;
+
+fn perimeters() -> Vec<DataPerimeter> {
+    load_perimeters(&common::admission::example_perimeter(), "example").expect("valid")
+}
+
+/// The object of `kind` named `name` in the corpus file.
+fn upstream(file: &str, kind: &str, name: &str) -> Value {
+    let path = common::corpus_root().join("manifests").join(file);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{file}: {e}"));
+    perimeter_guard::yaml::stream_to_json(&text)
+        .expect("the corpus is valid YAML")
+        .into_iter()
+        .find(|d| d["kind"] == kind && d["metadata"]["name"] == name)
+        .unwrap_or_else(|| panic!("{file} has no {kind} {name}"))
+}
+
+/// (rule, pointer, enforcement) of every finding, and the decision.
+fn decided(doc: &Value) -> (Vec<(String, String, Enforcement)>, AdmissionDecision) {
+    match evaluate(doc, &perimeters()) {
+        ObjectVerdict::Checked {
+            findings, decision, ..
+        } => (
+            findings
+                .iter()
+                .map(|f| (f.rule.id.to_owned(), f.pointer.clone(), f.enforcement))
+                .collect(),
+            decision,
+        ),
+        ObjectVerdict::Skipped { reason, .. } => panic!("skipped: {reason}"),
+    }
+}
+
+fn rules_of(doc: &Value) -> Vec<String> {
+    decided(doc).0.into_iter().map(|(id, _, _)| id).collect()
+}
+
+/// provider-aws's example bucket writes `blockPublicPolicy: true` alone: S3 reads the three
+/// settings it omits as false (PutPublicAccessBlock replaces the whole configuration).
+#[test]
+fn omitted_block_public_access_settings_on_the_classic_example_bucket() {
+    let bucket = upstream("crossplane-classic/s3-bucket.yaml", "Bucket", "test-bucket");
+    let base = "/spec/forProvider/publicAccessBlockConfiguration";
+    let (findings, decision) = decided(&bucket);
+    assert_eq!(
+        findings,
+        [
+            "blockPublicAcls",
+            "ignorePublicAcls",
+            "restrictPublicBuckets"
+        ]
+        .iter()
+        .map(|s| (
+            "DP-PAB-001".to_owned(),
+            format!("{base}/{s}"),
+            Enforcement::Deny
+        ))
+        .collect::<Vec<_>>()
+    );
+    assert_eq!(decision, AdmissionDecision::Deny);
+    let mut all_on = bucket.clone();
+    all_on["spec"]["forProvider"]["publicAccessBlockConfiguration"] = json!({
+        "blockPublicAcls": true, "ignorePublicAcls": true, "blockPublicPolicy": true, "restrictPublicBuckets": true});
+    assert_eq!(decided(&all_on), (vec![], AdmissionDecision::Allow));
+}
+
+/// provider-aws's replication destination bucket writes `acl: private`; its public twin is an
+/// identity-perimeter violation at the same field.
+#[test]
+fn canned_acls_on_the_classic_example_bucket() {
+    let bucket = upstream("crossplane-classic/s3-bucket.yaml", "Bucket", "repl-dest");
+    assert_eq!(decided(&bucket), (vec![], AdmissionDecision::Allow));
+    let mut public = bucket.clone();
+    public["spec"]["forProvider"]["acl"] = json!("authenticated-read");
+    assert_eq!(
+        decided(&public),
+        (
+            vec![(
+                "DP-ACL-001".into(),
+                "/spec/forProvider/acl".into(),
+                Enforcement::Deny
+            )],
+            AdmissionDecision::Deny
+        )
+    );
+}
+
+/// The ACK bucket from community issue 1796: a private ACL with ownership controls that keep
+/// ACLs working, and a public bucket policy. The policy is the violation, not the ACL; with a
+/// public-read ACL the ownership setting that lets it work is one more.
+#[test]
+fn ack_bucket_with_ownership_controls_and_an_acl() {
+    let bucket = upstream(
+        "ack/issue-community-1796-bucket-public-read-policy.yaml",
+        "Bucket",
+        "staging-bucket-it",
+    );
+    let rules = rules_of(&bucket);
+    assert!(rules.contains(&"DP-BP-001".to_owned()), "{rules:?}");
+    assert!(
+        !rules
+            .iter()
+            .any(|r| r.starts_with("DP-ACL") || r == "DP-OWN-001"),
+        "{rules:?}"
+    );
+    let mut public_acl = bucket.clone();
+    public_acl["spec"]["acl"] = json!("public-read");
+    let (findings, _) = decided(&public_acl);
+    for expected in [
+        ("DP-ACL-001", "/spec/acl"),
+        (
+            "DP-OWN-001",
+            "/spec/ownershipControls/rules/0/objectOwnership",
+        ),
+    ] {
+        assert!(
+            findings
+                .iter()
+                .any(|(id, p, e)| (id.as_str(), p.as_str()) == expected && *e == Enforcement::Deny),
+            "{expected:?} in {findings:?}"
+        );
+    }
+}
+
+/// The cross-account BucketPolicy of provider-upjet-aws PR 2150 names its bucket by selector.
+/// Its policy names the bucket `op-4tpkcbvy`, so it is checked against that bucket: the grant to
+/// another account is denied whatever the selector matches, and the reference itself is only a
+/// warning. The twin granting a trusted account through the expected endpoint, with the TLS
+/// Deny, is admitted with that warning.
+#[test]
+fn bucket_policy_by_selector_is_checked_against_the_bucket_it_names() {
+    let policy = upstream(
+        "upbound/pr-upjet-2150-bucketpolicy-cross-account.yaml",
+        "BucketPolicy",
+        "example",
+    );
+    let (findings, decision) = decided(&policy);
+    assert_eq!(decision, AdmissionDecision::Deny);
+    assert!(
+        findings.contains(&(
+            "DP-REF-001".into(),
+            "/spec/forProvider/bucketSelector".into(),
+            Enforcement::Warn
+        )),
+        "{findings:?}"
+    );
+    assert!(
+        findings.iter().any(|(id, _, _)| id == "DP-BP-001"),
+        "{findings:?}"
+    );
+    let mut trusted = policy.clone();
+    trusted["spec"]["forProvider"]["policy"] = json!(
+        r#"{"Version":"2012-10-17","Statement":[
+        {"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":["s3:GetObject","s3:ListBucket"],
+         "Resource":["arn:aws:s3:::op-4tpkcbvy","arn:aws:s3:::op-4tpkcbvy/*"],"Condition":{"StringEquals":{"aws:SourceVpce":"vpce-1a2b3c4d"}}},
+        {"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::op-4tpkcbvy","arn:aws:s3:::op-4tpkcbvy/*"],
+         "Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}"#
+    );
+    assert_eq!(
+        decided(&trusted),
+        (
+            vec![(
+                "DP-REF-001".into(),
+                "/spec/forProvider/bucketSelector".into(),
+                Enforcement::Warn
+            )],
+            AdmissionDecision::Warn
+        )
+    );
+}
+
+/// provider-aws's structured BucketPolicy example gives its bucket by `bucketNameRef` and its
+/// only principal by `iamUserArnSelector`, both resolved by the controller after admission.
+/// The grant to the selected user is not judged until then (it is not "the principal is an empty
+/// string"); what is wrong whatever they resolve to, the missing TLS Deny, is denied.
+#[test]
+fn structured_bucket_policy_by_reference_is_checked_whatever_it_resolves_to() {
+    let policy = upstream(
+        "crossplane-classic/s3-bucketpolicy-structured.yaml",
+        "BucketPolicy",
+        "bucketpolicy-public",
+    );
+    let (findings, decision) = decided(&policy);
+    assert_eq!(
+        findings,
+        vec![
+            (
+                "DP-REF-001".into(),
+                "/spec/forProvider/bucketNameRef".into(),
+                Enforcement::Warn
+            ),
+            (
+                "DP-REF-001".into(),
+                "/spec/forProvider/policy/statements/0/principal/awsPrincipals/0".into(),
+                Enforcement::Warn
+            ),
+            (
+                "DP-BP-004".into(),
+                "/spec/forProvider/policy".into(),
+                Enforcement::Deny
+            ),
+        ]
+    );
+    assert_eq!(decision, AdmissionDecision::Deny);
+    let mut with_tls = policy.clone();
+    let statements = with_tls["spec"]["forProvider"]["policy"]["statements"]
+        .as_array_mut()
+        .expect("statements");
+    statements.push(json!({"effect": "Deny", "principal": {"allowAnon": true}, "action": ["s3:*"],
+        "resource": ["arn:aws:s3:::crossplane-example-bucket", "arn:aws:s3:::crossplane-example-bucket/*"],
+        "condition": [{"operatorKey": "Bool", "conditions": [{"key": "aws:SecureTransport", "booleanValue": false}]}]}));
+    let (findings, decision) = decided(&with_tls);
+    assert_eq!(decision, AdmissionDecision::Warn, "{findings:?}");
+    assert!(findings.iter().all(|(id, _, _)| id == "DP-REF-001"));
+}
+
+/// The ACK VPCEndpoint of community issue 2296 adopts an existing endpoint
+/// (`adoption-policy: adopt`) and writes no policy: ACK fills its spec from AWS, so "AWS's default
+/// policy" is recorded, not enforced. Without the annotation the same object would create an
+/// endpoint with that default policy and is denied.
+#[test]
+fn adopted_endpoint_is_observed_not_enforced() {
+    let endpoint = upstream(
+        "ack/issue-community-2296-vpcendpoint-adoption.yaml",
+        "VPCEndpoint",
+        "astef8-sbx-va6-test",
+    );
+    let (findings, decision) = decided(&endpoint);
+    assert_eq!(decision, AdmissionDecision::Warn, "{findings:?}");
+    assert!(
+        findings.contains(&(
+            "DP-OBS-001".into(),
+            "/metadata/annotations/services.k8s.aws~1adoption-policy".into(),
+            Enforcement::Warn
+        )),
+        "{findings:?}"
+    );
+    assert!(
+        findings
+            .iter()
+            .any(|(id, _, e)| id == "DP-EP-001" && *e == Enforcement::Audit),
+        "{findings:?}"
+    );
+    let mut created = endpoint.clone();
+    created["metadata"]["annotations"]
+        .as_object_mut()
+        .expect("annotations")
+        .remove("services.k8s.aws/adoption-policy");
+    let (findings, decision) = decided(&created);
+    assert_eq!(decision, AdmissionDecision::Deny, "{findings:?}");
+    assert!(!findings.iter().any(|(id, _, _)| id == "DP-OBS-001"));
+}
