@@ -232,6 +232,7 @@ fn endpoint(e: &Endpoint, dp: &DataPerimeter, perimeter: &reasoner::Perimeter, a
         EndpointPolicy::AwsDefault { pointer } => {
             add(ENDPOINT_DEFAULT_POLICY, pointer, "no policy document: AWS attaches its default policy, which allows every principal every action on every resource".into(), None);
         }
+        EndpointPolicy::NotStated { .. } => {}
         EndpointPolicy::Given(source) => {
             match policy_document(source, PolicyKind::EndpointPolicy) {
                 Err((pointer, message)) => add(ENDPOINT_POLICY_INVALID, &pointer, message, None),
@@ -376,7 +377,7 @@ fn check_allowed(
 
 fn policy_pointer(e: &Endpoint) -> &str {
     match &e.policy {
-        EndpointPolicy::AwsDefault { pointer } => pointer,
+        EndpointPolicy::AwsDefault { pointer } | EndpointPolicy::NotStated { pointer } => pointer,
         EndpointPolicy::Given(s) => s.pointer(),
     }
 }

@@ -68,7 +68,8 @@ fn subject(old: &Subject, new: &Subject) -> bool {
 fn endpoint(a: &Endpoint, b: &Endpoint) -> bool {
     let policies = match (&a.policy, &b.policy) {
         (EndpointPolicy::Given(x), EndpointPolicy::Given(y)) => policy(x, y),
-        (EndpointPolicy::AwsDefault { .. }, EndpointPolicy::AwsDefault { .. }) => true,
+        (EndpointPolicy::AwsDefault { .. }, EndpointPolicy::AwsDefault { .. })
+        | (EndpointPolicy::NotStated { .. }, EndpointPolicy::NotStated { .. }) => true,
         _ => false,
     };
     policies

@@ -90,6 +90,10 @@ pub enum EndpointPolicy {
     AwsDefault {
         pointer: String,
     },
+    /// An observed object states no policy: it is whatever AWS has, not a default.
+    NotStated {
+        pointer: String,
+    },
 }
 
 /// A VPC endpoint: its policy and its placement.
@@ -291,23 +295,31 @@ pub fn adapt(doc: &Value) -> Adapted {
         _ => None,
     };
     match adapted {
-        Some((family, subjects)) => Adapted::Checked {
-            notes: management::observed(doc, family)
-                .into_iter()
-                .chain(
-                    checked_kind(&object)
-                        .and_then(|k| management::unregistered_version(&object, k)),
-                )
-                .chain(
-                    shape::type_errors(doc, family)
-                        .into_iter()
-                        .map(|(pointer, message)| ObjectNote::TypeError { pointer, message }),
-                )
-                .collect(),
-            object,
-            family,
-            subjects,
-        },
+        Some((family, subjects)) => {
+            let observed = management::observed(doc, family);
+            let subjects = if observed.is_some() {
+                subjects.into_iter().filter_map(unstated).collect()
+            } else {
+                subjects
+            };
+            Adapted::Checked {
+                notes: observed
+                    .into_iter()
+                    .chain(
+                        checked_kind(&object)
+                            .and_then(|k| management::unregistered_version(&object, k)),
+                    )
+                    .chain(
+                        shape::type_errors(doc, family)
+                            .into_iter()
+                            .map(|(pointer, message)| ObjectNote::TypeError { pointer, message }),
+                    )
+                    .collect(),
+                object,
+                family,
+                subjects,
+            }
+        }
         None => Adapted::Skipped {
             reason: format!(
                 "{} ({}) is not a kind Perimeter Guard checks",
@@ -316,6 +328,31 @@ pub fn adapt(doc: &Value) -> Adapted {
             object: Some(object),
         },
     }
+}
+
+/// A fact of an observed object with what it omits read as unknown: the provider fills the spec
+/// from AWS, so an omitted policy is not a deletion or AWS's default, nor an omitted Block Public
+/// Access setting false.
+fn unstated(subject: Subject) -> Option<Subject> {
+    Some(match subject {
+        Subject::BucketPolicy(BucketPolicy {
+            change: BucketPolicyChange::Delete { .. },
+            ..
+        }) => return None,
+        Subject::Endpoint(mut e) => {
+            if let EndpointPolicy::AwsDefault { pointer } = &e.policy {
+                e.policy = EndpointPolicy::NotStated {
+                    pointer: pointer.clone(),
+                };
+            }
+            Subject::Endpoint(e)
+        }
+        Subject::PublicAccessBlock(mut p) => {
+            p.settings.retain(|s| s.value.is_some());
+            Subject::PublicAccessBlock(p)
+        }
+        other => other,
+    })
 }
 
 fn object_ref(doc: &Value) -> Option<ObjectRef> {

@@ -224,9 +224,10 @@ fn structured_bucket_policy_by_reference_is_checked_whatever_it_resolves_to() {
 }
 
 /// The ACK VPCEndpoint of community issue 2296 adopts an existing endpoint
-/// (`adoption-policy: adopt`) and writes no policy: ACK fills its spec from AWS, so "AWS's default
-/// policy" is recorded, not enforced. Without the annotation the same object would create an
-/// endpoint with that default policy and is denied.
+/// (`adoption-policy: adopt`) and states no policy: ACK fills its spec from AWS, so the omitted
+/// policy is whatever the endpoint has, not AWS's default, and the object is admitted with one
+/// warning. A policy it does state is still judged, recorded as Audit. Without the annotation the
+/// same object would create an endpoint with the default policy, and is denied.
 #[test]
 fn adopted_endpoint_is_observed_not_enforced() {
     let endpoint = upstream(
@@ -234,20 +235,27 @@ fn adopted_endpoint_is_observed_not_enforced() {
         "VPCEndpoint",
         "astef8-sbx-va6-test",
     );
-    let (findings, decision) = decided(&endpoint);
-    assert_eq!(decision, AdmissionDecision::Warn, "{findings:?}");
-    assert!(
-        findings.contains(&(
-            "DP-OBS-001".into(),
-            "/metadata/annotations/services.k8s.aws~1adoption-policy".into(),
-            Enforcement::Warn
-        )),
-        "{findings:?}"
+    assert_eq!(
+        decided(&endpoint),
+        (
+            vec![(
+                "DP-OBS-001".into(),
+                "/metadata/annotations/services.k8s.aws~1adoption-policy".into(),
+                Enforcement::Warn
+            )],
+            AdmissionDecision::Warn
+        )
     );
+    let mut stated = endpoint.clone();
+    stated["spec"]["policyDocument"] = json!(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}"#
+    );
+    let (findings, decision) = decided(&stated);
+    assert_eq!(decision, AdmissionDecision::Warn, "{findings:?}");
     assert!(
         findings
             .iter()
-            .any(|(id, _, e)| id == "DP-EP-001" && *e == Enforcement::Audit),
+            .any(|(id, _, e)| id == "DP-EP-002" && *e == Enforcement::Audit),
         "{findings:?}"
     );
     let mut created = endpoint.clone();
@@ -257,5 +265,9 @@ fn adopted_endpoint_is_observed_not_enforced() {
         .remove("services.k8s.aws/adoption-policy");
     let (findings, decision) = decided(&created);
     assert_eq!(decision, AdmissionDecision::Deny, "{findings:?}");
+    assert!(
+        findings.iter().any(|(id, _, _)| id == "DP-EP-001"),
+        "{findings:?}"
+    );
     assert!(!findings.iter().any(|(id, _, _)| id == "DP-OBS-001"));
 }

@@ -542,6 +542,26 @@ fn observed_objects_are_recorded_not_enforced() {
             "{annotations}: {f:?}"
         );
     }
+    // What an observed object omits is whatever AWS has: not a deleted policy, not a false
+    // Block Public Access setting. What it states is still recorded.
+    let adopted_without_policy = json!({"apiVersion": "s3.services.k8s.aws/v1alpha1", "kind": "Bucket",
+        "metadata": {"name": "b", "namespace": "n", "annotations": {"services.k8s.aws/adoption-policy": "adopt"}},
+        "spec": {"name": "b", "publicAccessBlock": {"blockPublicPolicy": false}}});
+    assert_eq!(
+        object_findings(adopted_without_policy),
+        vec![
+            (
+                "DP-PAB-001".into(),
+                "/spec/publicAccessBlock/blockPublicPolicy".into(),
+                Enforcement::Audit
+            ),
+            (
+                "DP-OBS-001".into(),
+                "/metadata/annotations/services.k8s.aws~1adoption-policy".into(),
+                Enforcement::Warn
+            ),
+        ]
+    );
     // Crossplane classic provider-aws ignores managementPolicies unless run with its alpha flag.
     let classic = json!({"apiVersion": "s3.aws.crossplane.io/v1alpha3", "kind": "BucketPolicy", "metadata": {"name": "p"},
         "spec": {"managementPolicies": ["Observe"], "forProvider": {"region": "us-east-1", "bucketName": "b", "rawPolicy": public}}});
