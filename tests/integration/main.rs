@@ -16,6 +16,7 @@ mod docs_commands;
 mod hostile_input;
 mod house_rules;
 mod iam_properties;
+mod perimeter_errors;
 mod reasoner_corpus;
 mod reasoner_differential;
 mod reasoner_witness_ids;
