@@ -9,6 +9,7 @@ mod cli_check;
 mod cli_exit_status;
 mod cli_simulate;
 mod cli_witness_replay;
+mod corpus_check_serve;
 mod corpus_manifests;
 mod corpus_policies;
 mod crd;
