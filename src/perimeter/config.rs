@@ -19,7 +19,8 @@ pub const KIND: &str = "DataPerimeter";
 pub struct ConfigError {
     /// The file (or object) the configuration came from.
     pub source_name: String,
-    /// `spec.identity.trustedAccounts[1]`, or `(document)` for the whole document.
+    /// `spec.identity.trustedAccounts[1]`, or `(document)` for the whole document: the same
+    /// syntax for a value of the wrong type and for one of the wrong form (see `config/path.rs`).
     pub field: String,
     pub message: String,
 }
@@ -427,7 +428,7 @@ pub fn load_perimeters(text: &str, source_name: &str) -> Result<Vec<DataPerimete
     let mut out = Vec::new();
     let documents = crate::yaml::stream_to_json(text).map_err(|(i, e)| {
         err(
-            "(document)",
+            path::DOCUMENT,
             format!("document {}: not valid YAML: {e}", i + 1),
         )
     })?;
@@ -448,7 +449,10 @@ pub fn load_perimeters(text: &str, source_name: &str) -> Result<Vec<DataPerimete
         out.push(dp);
     }
     if out.is_empty() {
-        return Err(err("(document)", "no DataPerimeter document found".into()));
+        return Err(err(
+            path::DOCUMENT,
+            "no DataPerimeter document found".into(),
+        ));
     }
     Ok(out)
 }
@@ -490,7 +494,7 @@ impl DataPerimeter {
             (Some(API_VERSION), Some(KIND)) => {}
             (a, k) => {
                 return Err(err(
-                    "(document)",
+                    path::DOCUMENT,
                     format!(
                         "expected apiVersion {API_VERSION} and kind {KIND}, found {} and {}",
                         a.unwrap_or("none"),
@@ -499,8 +503,10 @@ impl DataPerimeter {
                 ));
             }
         }
-        let dp: DataPerimeter =
-            serde_json::from_value(value.clone()).map_err(|e| err("spec", e.to_string()))?;
+        let dp: DataPerimeter = serde_path_to_error::deserialize(value).map_err(|e| {
+            let hint = type_hint(e.inner(), path::value_at(value, e.path()));
+            err(&path::of(e.path()), format!("{}{hint}", e.inner()))
+        })?;
         dp.validate()
             .map_err(|(field, message)| err(&field, message))?;
         Ok(dp)
@@ -566,7 +572,7 @@ impl DataPerimeter {
         for id in s.rules.keys() {
             if super::catalog::rule(id).is_none() {
                 return Err((
-                    format!("spec.rules.{id}"),
+                    path::key("spec.rules", id),
                     "is not a rule id (see docs/rules.md)".into(),
                 ));
             }
@@ -691,13 +697,33 @@ enum NotAnId {
     Cidr,
 }
 
+/// Advice for a scalar written where a string belongs: YAML reads `111122223333` and `1.5`
+/// unquoted as numbers, and `true`, `yes` and `on` as booleans; an account id or a tag value is
+/// easily written so. Empty for every other error. (The value read is already in serde's message;
+/// repeating it as the text to quote could mislead, `0x1F` having been read as 31.)
+fn type_hint(error: &serde_json::Error, value: Option<&serde_json::Value>) -> &'static str {
+    use serde_json::Value;
+    // serde words every type mismatch `invalid type: <found>, expected <wanted>`.
+    let message = error.to_string();
+    if !(message.starts_with("invalid type:") && message.ends_with("expected a string")) {
+        return "";
+    }
+    match value {
+        Some(Value::Number(_)) => "; quote it: unquoted, YAML reads it as a number",
+        Some(Value::Bool(_)) => {
+            "; quote it: unquoted, YAML reads it as a boolean (as it does yes, no, on and off)"
+        }
+        _ => "",
+    }
+}
+
 fn each(
     values: &[String],
     field: &str,
     check: impl Fn(&str) -> Result<(), NotAnId>,
 ) -> Result<(), (String, String)> {
     for (i, v) in values.iter().enumerate() {
-        check(v).map_err(|m| (format!("{field}[{i}]"), format!("{v:?} {m}")))?;
+        check(v).map_err(|m| (path::index(field, i), format!("{v:?} {m}")))?;
     }
     Ok(())
 }
@@ -734,5 +760,6 @@ fn arn_pattern(v: &str) -> Result<(), NotAnId> {
     }
 }
 
+mod path;
 #[cfg(test)]
 mod tests;

@@ -33,3 +33,39 @@ pub fn from_object(object: &DynamicObject) -> Result<DataPerimeter, ConfigError>
     });
     DataPerimeter::from_value(&value, &format!("DataPerimeter {name}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use kube::api::ApiResource;
+
+    use super::*;
+
+    fn object(spec: Value) -> DynamicObject {
+        let resource = ApiResource::erase::<DataPerimeterResource>(&());
+        DynamicObject::new("corp", &resource).data(json!({"spec": spec, "status": {}}))
+    }
+
+    /// What the watcher writes on an invalid object's status (and logs) is this error: it names
+    /// the object and the field, as a file's error names the file and the field.
+    #[test]
+    fn an_invalid_object_is_named_with_the_field() {
+        let good = from_object(&object(
+            json!({"identity": {"trustedAccounts": ["111122223333"]}}),
+        ));
+        assert_eq!(
+            good.expect("valid").spec.identity.trusted_accounts,
+            ["111122223333"]
+        );
+        let e = from_object(&object(
+            json!({"identity": {"trustedAccounts": [111122223333u64]}}),
+        ))
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "DataPerimeter corp: spec.identity.trustedAccounts[0]: invalid type: integer \
+             `111122223333`, expected a string; quote it: unquoted, YAML reads it as a number"
+        );
+        let e = from_object(&object(json!({"network": {"allowedVpcs": ["vpc-1"]}}))).unwrap_err();
+        assert_eq!(e.field, "spec.network.allowedVpcs[0]", "{e}");
+    }
+}

@@ -224,3 +224,159 @@ fn ec2_ids_are_the_lower_case_form_ec2_assigns() {
         "{e}"
     );
 }
+
+fn with_spec(spec: &str) -> String {
+    format!(
+        "apiVersion: perimeterguard.io/v1alpha1\nkind: DataPerimeter\nmetadata: {{name: x}}\nspec:\n{spec}"
+    )
+}
+
+/// A value of the wrong type is named by its full path, in the syntax validation errors use,
+/// whatever the type mix-up.
+#[test]
+fn type_errors_name_the_full_path() {
+    let cases = [
+        // An integer where a string belongs: the unquoted account id.
+        (
+            "  identity:\n    trustedAccounts: [\"111122223333\", 444455556666]\n",
+            "spec.identity.trustedAccounts[1]",
+            "invalid type: integer `444455556666`, expected a string",
+        ),
+        // A string where a list belongs.
+        (
+            "  network:\n    allowedVpcs: vpc-111bbb22\n",
+            "spec.network.allowedVpcs",
+            "invalid type: string \"vpc-111bbb22\", expected a sequence",
+        ),
+        // A mapping where a string belongs.
+        (
+            "  exceptions:\n    thirdParties:\n      - accounts: [{id: \"222233334444\"}]\n        resources: [\"arn:aws:s3:::b/*\"]\n",
+            "spec.exceptions.thirdParties[0].accounts[0]",
+            "invalid type: map, expected a string",
+        ),
+        // A field the schema does not have (fields are refused, not ignored).
+        (
+            "  identity:\n    trustedAcounts: [\"111122223333\"]\n",
+            "spec.identity.trustedAcounts",
+            "unknown field `trustedAcounts`",
+        ),
+        // A missing field names the object it is missing from.
+        (
+            "  exceptions:\n    thirdParties:\n      - accounts: [\"222233334444\"]\n",
+            "spec.exceptions.thirdParties[0]",
+            "missing field `resources`",
+        ),
+        // A value outside an enumeration, in a map keyed by rule id.
+        (
+            "  rules: {DP-EP-001: Block}\n",
+            "spec.rules.DP-EP-001",
+            "unknown variant `Block`",
+        ),
+        (
+            "  match:\n    labelSelector:\n      matchLabels: {app.kubernetes.io/part-of: 7}\n",
+            "spec.match.labelSelector.matchLabels[\"app.kubernetes.io/part-of\"]",
+            "invalid type: integer `7`, expected a string",
+        ),
+        (
+            "  bucketPolicies: {requireSecureTransport: \"yes\"}\n",
+            "spec.bucketPolicies.requireSecureTransport",
+            "invalid type: string \"yes\", expected a boolean",
+        ),
+    ];
+    for (spec, field, message) in cases {
+        let e = load_perimeters(&with_spec(spec), "f.yaml").unwrap_err();
+        assert_eq!(e.field, field, "{e}");
+        assert!(e.message.starts_with(message), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with(&format!("f.yaml: {field}: {message}")),
+            "{e}"
+        );
+    }
+    let e = load_perimeters(
+        "apiVersion: perimeterguard.io/v1alpha1\nkind: DataPerimeter\nmetadata: {name: [x]}\nspec: {}\n",
+        "f.yaml",
+    )
+    .unwrap_err();
+    assert_eq!(e.field, "metadata.name", "{e}");
+    let e = load_perimeters(
+        "apiVersion: perimeterguard.io/v1alpha1\nkind: DataPerimeter\nmetadata: {name: x}\n",
+        "f.yaml",
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "f.yaml: (document): missing field `spec`",
+        "the top level is the document"
+    );
+}
+
+/// The message the user reads for an unquoted account id, whole.
+#[test]
+fn an_unquoted_account_id_is_named_and_the_fix_given() {
+    let e = load_perimeters(
+        &with_spec("  identity:\n    trustedAccounts: [111122223333]\n"),
+        "corp.yaml",
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "corp.yaml: spec.identity.trustedAccounts[0]: invalid type: integer `111122223333`, \
+         expected a string; quote it: unquoted, YAML reads it as a number"
+    );
+    // Booleans where strings belong get the same advice; other mix-ups none.
+    let e = load_perimeters(
+        &with_spec("  exceptions:\n    principalTags: [{key: exempt, value: yes}]\n"),
+        "f",
+    )
+    .unwrap_err();
+    assert_eq!(e.field, "spec.exceptions.principalTags[0].value");
+    assert!(
+        e.message
+            .ends_with("YAML reads it as a boolean (as it does yes, no, on and off)"),
+        "{e}"
+    );
+    let e = load_perimeters(&with_spec("  network:\n    allowedVpcs: 12\n"), "f").unwrap_err();
+    assert_eq!(
+        e.message, "invalid type: integer `12`, expected a sequence",
+        "a number where a list belongs is not fixed by quoting"
+    );
+}
+
+/// Type errors and validation errors write map keys alike: a rule id that is no rule, and one
+/// whose enforcement is misspelt, are named the same way.
+#[test]
+fn validation_and_type_errors_share_the_path_syntax() {
+    let unknown = load_perimeters(&with_spec("  rules: {DP-XX-999: Warn}\n"), "f").unwrap_err();
+    assert_eq!(unknown.field, "spec.rules.DP-XX-999");
+    let dotted = load_perimeters(&with_spec("  rules: {dp.ep.1: Warn}\n"), "f").unwrap_err();
+    assert_eq!(dotted.field, "spec.rules[\"dp.ep.1\"]");
+    let misspelt = load_perimeters(&with_spec("  rules: {dp.ep.1: Wran}\n"), "f").unwrap_err();
+    assert_eq!(misspelt.field, dotted.field);
+    let semantic = load_perimeters(
+        &with_spec("  identity:\n    trustedAccounts: [\"111122223333\", \"1234\"]\n"),
+        "f",
+    )
+    .unwrap_err();
+    let typed = load_perimeters(
+        &with_spec("  identity:\n    trustedAccounts: [\"111122223333\", 1234]\n"),
+        "f",
+    )
+    .unwrap_err();
+    assert_eq!(semantic.field, "spec.identity.trustedAccounts[1]");
+    assert_eq!(typed.field, semantic.field);
+}
+
+#[test]
+fn paths_quote_keys_that_are_not_plain_words() {
+    assert_eq!(path::key("", "spec"), "spec");
+    assert_eq!(path::key("spec", "match"), "spec.match");
+    assert_eq!(path::key("spec.rules", "DP-EP-001"), "spec.rules.DP-EP-001");
+    assert_eq!(
+        path::key("m", "app.kubernetes.io/name"),
+        "m[\"app.kubernetes.io/name\"]"
+    );
+    assert_eq!(path::key("m", ""), "m[\"\"]");
+    assert_eq!(path::key("m", "a\"b"), "m[\"a\\\"b\"]");
+    assert_eq!(path::index("spec.x", 3), "spec.x[3]");
+}

@@ -43,6 +43,25 @@ pub fn start(ca: &Ca, env: &[(&str, &str)]) -> Server {
 
 /// As [`start`], with another build of the binary (the static one the image ships).
 pub fn start_program(program: &std::path::Path, ca: &Ca, env: &[(&str, &str)]) -> Server {
+    let server = spawn_program(program, ca, env);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while ready(server.health) != Some(200) {
+        assert!(Instant::now() < deadline, "never ready");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    server
+}
+
+/// As [`start`], without waiting for readiness (which an invalid configuration never reaches).
+pub fn spawn(ca: &Ca, env: &[(&str, &str)]) -> Server {
+    spawn_program(
+        std::path::Path::new(env!("CARGO_BIN_EXE_perimeter-guard")),
+        ca,
+        env,
+    )
+}
+
+fn spawn_program(program: &std::path::Path, ca: &Ca, env: &[(&str, &str)]) -> Server {
     let dir = tempfile::tempdir().expect("tempdir");
     let pair = ca.server("perimeter-guard");
     std::fs::write(dir.path().join("tls.crt"), &pair.cert).expect("cert");
@@ -69,18 +88,12 @@ pub fn start_program(program: &std::path::Path, ca: &Ca, env: &[(&str, &str)]) -
         .stderr(Stdio::piped())
         .spawn()
         .expect("the binary starts");
-    let server = Server {
+    Server {
         child,
         webhook,
         health,
         _dir: dir,
-    };
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while ready(server.health) != Some(200) {
-        assert!(Instant::now() < deadline, "never ready");
-        std::thread::sleep(Duration::from_millis(20));
     }
-    server
 }
 
 /// The status of GET /readyz, or None when nothing answers.
