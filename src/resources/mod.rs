@@ -371,15 +371,16 @@ fn object_ref(doc: &Value) -> Option<ObjectRef> {
     // The API server drops `metadata.namespace` from an object of a cluster-scoped kind (Helm
     // charts often set it on every template), so the webhook never sees it: neither may
     // `check`, or a namespace exclusion would skip there what the webhook denies.
-    if cluster_scoped(&object) {
-        object.namespace = None;
+    // An object of a namespaced kind written without a namespace lands in the request's
+    // namespace, `default` for `kubectl apply` without `-n`: there namespace exclusions apply.
+    match checked_kind(&object) {
+        Some(k) if !k.namespaced => object.namespace = None,
+        Some(_) if object.namespace.as_deref().is_none_or(str::is_empty) => {
+            object.namespace = Some("default".into());
+        }
+        _ => {}
     }
     Some(object)
-}
-
-/// Whether the object is of a checked kind whose objects live in no namespace.
-fn cluster_scoped(object: &ObjectRef) -> bool {
-    checked_kind(object).is_some_and(|k| !k.namespaced)
 }
 
 /// The checked kind of the object, whatever its version.

@@ -466,3 +466,27 @@ fn the_kind_list_is_complete_and_unique() {
         }
     }
 }
+
+/// The namespace the API server gives an object: none for a cluster-scoped kind, whatever the
+/// manifest says (Kubernetes API Concepts, "Object names and IDs": namespaced and cluster-scoped
+/// resources); the request's namespace, `default` without `kubectl apply -n`, for a namespaced
+/// kind written without one; the written one otherwise.
+#[test]
+fn objects_get_the_namespace_the_api_server_gives_them() {
+    let namespace = |doc: Value| match adapt(&doc) {
+        Adapted::Checked { object, .. } => object.namespace,
+        other => panic!("{other:?}"),
+    };
+    let bucket = |metadata: Value| json!({"apiVersion": "s3.services.k8s.aws/v1alpha1", "kind": "Bucket", "metadata": metadata, "spec": {"name": "b"}});
+    assert_eq!(
+        namespace(bucket(json!({"name": "b"}))).as_deref(),
+        Some("default")
+    );
+    assert_eq!(
+        namespace(bucket(json!({"name": "b", "namespace": "team"}))).as_deref(),
+        Some("team")
+    );
+    let policy = json!({"apiVersion": "s3.aws.upbound.io/v1beta1", "kind": "BucketPolicy",
+        "metadata": {"name": "p", "namespace": "team"}, "spec": {"forProvider": {"bucket": "b", "policy": "{}"}}});
+    assert_eq!(namespace(policy), None);
+}
