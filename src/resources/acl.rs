@@ -93,7 +93,7 @@ pub fn access_control_policy(doc: &Value, pointer: &str) -> (Vec<AclGrant>, Opti
         .map(str::to_owned);
     let mut grants = Vec::new();
     if let Some(Value::Array(items)) = policy.get("grant") {
-        for i in 0..items.len() {
+        for (i, item) in items.iter().enumerate() {
             let at_grant = format!("{base}/grant/{i}");
             let Some((grantee, _)) = one(doc, &format!("{at_grant}/grantee")) else {
                 continue;
@@ -107,7 +107,7 @@ pub fn access_control_policy(doc: &Value, pointer: &str) -> (Vec<AclGrant>, Opti
             };
             grants.push(AclGrant {
                 grantee,
-                permission: items[i]
+                permission: item
                     .get("permission")
                     .and_then(Value::as_str)
                     .unwrap_or_default()
