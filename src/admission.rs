@@ -410,11 +410,27 @@ fn facts_unchanged(old: &str, new: &str, new_doc: Option<&Value>) -> bool {
             Err(_) => return false,
         },
     };
+    use crate::resources::{Adapted, ObjectNote};
+    // An object that stops only observing (its management policies or adoption annotation
+    // changed) starts writing to AWS: that is a change, whatever its spec says.
+    let observed = |notes: &[ObjectNote]| {
+        notes
+            .iter()
+            .any(|n| matches!(n, ObjectNote::Observed { .. }))
+    };
     match (adapt(&old), adapt(new)) {
         (
-            crate::resources::Adapted::Checked { subjects: a, .. },
-            crate::resources::Adapted::Checked { subjects: b, .. },
-        ) => crate::resources::facts::same_facts(&a, &b),
+            Adapted::Checked {
+                subjects: a,
+                notes: na,
+                ..
+            },
+            Adapted::Checked {
+                subjects: b,
+                notes: nb,
+                ..
+            },
+        ) => observed(&na) == observed(&nb) && crate::resources::facts::same_facts(&a, &b),
         _ => false,
     }
 }

@@ -186,6 +186,35 @@ fn updates_that_change_no_fact_are_admitted_with_a_warning() {
     assert_eq!(response(&r)["allowed"], false);
 }
 
+/// An adopted endpoint that states a public policy is admitted as observed; the same object
+/// with the adoption annotation removed writes that policy to AWS, so the update is a change and
+/// is denied, though its spec is the same.
+#[test]
+fn an_update_that_stops_observing_is_a_change() {
+    let mut adopted = endpoint(
+        "adopted",
+        json!({"serviceName": "com.amazonaws.us-east-1.s3",
+            "policyDocument": r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}"#}),
+    );
+    adopted["metadata"]["annotations"] = json!({"services.k8s.aws/adoption-policy": "adopt"});
+    let r = review(
+        &body("CREATE", Some(adopted.clone()), None, false, &[]),
+        &perimeters(PERIMETER),
+        &settings(),
+    )
+    .unwrap();
+    assert_eq!(response(&r)["allowed"], true);
+    let mut managed = adopted.clone();
+    managed["metadata"]["annotations"] = json!({});
+    let r = review(
+        &body("UPDATE", Some(managed), Some(adopted), false, &[]),
+        &perimeters(PERIMETER),
+        &settings(),
+    )
+    .unwrap();
+    assert_eq!(response(&r)["allowed"], false);
+}
+
 #[test]
 fn deletes_unknown_kinds_and_exemptions() {
     let obj = endpoint("open", json!({}));
