@@ -320,6 +320,12 @@ pub fn adapt(doc: &Value) -> Adapted {
                 subjects,
             }
         }
+        None if object.group() == "services.k8s.aws" && object.kind == "AdoptedResource" => {
+            Adapted::Skipped {
+                reason: "an ACK AdoptedResource imports an existing AWS resource: it writes nothing to AWS, and the object it makes is read as adopted (observed, not enforced)".into(),
+                object: Some(object),
+            }
+        }
         None => Adapted::Skipped {
             reason: format!(
                 "{} ({}) is not a kind Perimeter Guard checks",

@@ -445,6 +445,11 @@ fn other_kinds_and_non_objects_are_skipped_with_a_reason() {
         ),
         (json!("text"), "not a Kubernetes object"),
         (
+            json!({"apiVersion": "services.k8s.aws/v1alpha1", "kind": "AdoptedResource", "metadata": {"name": "a", "namespace": "n"},
+                "spec": {"aws": {"nameOrID": "my-bucket"}, "kubernetes": {"group": "s3.services.k8s.aws", "kind": "Bucket"}}}),
+            "imports an existing AWS resource",
+        ),
+        (
             json!({"apiVersion": "ec2.services.k8s.aws/v1alpha1", "kind": "VPCEndpoint"}),
             "not a Kubernetes object",
         ),
