@@ -15,6 +15,7 @@ pub mod webhook_rules;
 
 use serde_json::Value;
 
+pub use acl::{AclGrant, BucketAcl, Grantee};
 pub use fields::Field;
 use structured_policy::RenderError;
 
@@ -190,44 +191,6 @@ pub struct AccessPointPolicy {
     pub bucket: Field<String>,
     pub policy: PolicySource,
     pub vpc: Field<String>,
-}
-
-/// Who an ACL grant is for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Grantee {
-    /// Everyone, signed or not.
-    AllUsers,
-    /// Every AWS account.
-    AuthenticatedUsers,
-    /// S3's server access log delivery.
-    LogDelivery,
-    CanonicalUser(String),
-    /// An AWS account by its root user's email address.
-    Email(String),
-    Other(String),
-}
-
-/// One grant of an ACL.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AclGrant {
-    pub grantee: Grantee,
-    /// READ, WRITE, READ_ACP, WRITE_ACP or FULL_CONTROL.
-    pub permission: String,
-    pub pointer: String,
-    /// The canned ACL it comes from, if any.
-    pub canned: Option<String>,
-}
-
-/// A bucket ACL the object writes, and the object ownership it writes beside it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct BucketAcl {
-    pub bucket: Field<String>,
-    pub grants: Vec<AclGrant>,
-    /// The owner's canonical id, where the ACL names it.
-    pub owner: Option<String>,
-    /// `BucketOwnerEnforced` turns ACLs off; `ObjectWriter` and `BucketOwnerPreferred` keep
-    /// them working.
-    pub ownership: Field<String>,
 }
 
 /// One normalised fact about an object.
