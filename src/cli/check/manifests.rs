@@ -89,9 +89,9 @@ pub fn parse(text: &str, source: &str) -> Result<Vec<Document>, InputError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut out = Vec::new();
     for (start, chunk) in chunks(text) {
-        let value: Value = crate::yaml::to_json(&chunk).map_err(|e| InputError {
+        let value: Value = crate::yaml::to_json_at(&chunk, start).map_err(|e| InputError {
             file: source.to_owned(),
-            line: start + e.line.map_or(0, |l| l.saturating_sub(1)),
+            line: e.line.unwrap_or(start),
             message: format!("not valid YAML or JSON: {e}"),
         })?;
         if value.is_null() {
@@ -245,6 +245,8 @@ mod tests {
         assert_eq!(e.file, "f.yaml");
         assert!(e.line >= 3, "{e}");
         assert!(e.message.contains("not valid YAML"));
+        // The message counts lines as the file does, not from its document's start.
+        assert!(e.message.contains(&format!("at line {},", e.line)), "{e}");
     }
 
     #[test]
