@@ -94,11 +94,11 @@ fn stdin_text_output_and_fail_on() {
     assert_eq!(out.status.code(), Some(1));
     let stdout = text(&out.stdout);
     assert!(
-        stdout.contains("DENY   VPCEndpoint platform/dynamodb-open (-:19)"),
+        stdout.contains("deny     VPCEndpoint platform/dynamodb-open (-:19)"),
         "{stdout}"
     );
     assert!(
-        stdout.contains("ok     VPCEndpoint platform/s3-interface (-:2)"),
+        stdout.contains("allow    VPCEndpoint platform/s3-interface (-:2)"),
         "{stdout}"
     );
     assert!(
@@ -146,7 +146,7 @@ fn warn_enforcement_passes_fail_on_deny_but_not_fail_on_warn() {
         None,
     );
     assert_eq!(deny.status.code(), Some(0), "{}", text(&deny.stdout));
-    assert!(text(&deny.stdout).contains("WARN "));
+    assert!(text(&deny.stdout).contains("warn     VPCEndpoint data/s3-anyone"));
     let warn = run(
         &[
             "check",
@@ -206,12 +206,13 @@ fn skipped_documents_are_reported_not_errors() {
     let stdout = text(&out.stdout);
     assert!(
         stdout.contains(
-            "skip   ConfigMap c (-:1): ConfigMap (v1) is not a kind Perimeter Guard checks"
+            "skipped  ConfigMap c (-:1): ConfigMap (v1) is not a kind Perimeter Guard checks"
         ),
         "{stdout}"
     );
     assert!(
-        stdout.contains("skip   VPCEndpoint sandbox/e (-:5): no DataPerimeter matches this object"),
+        stdout
+            .contains("skipped  VPCEndpoint sandbox/e (-:5): no DataPerimeter matches this object"),
         "{stdout}"
     );
 }
@@ -274,6 +275,8 @@ fn sarif_output_validates_against_the_schema() {
         first["locations"][0]["physicalLocation"]["region"]["startLine"],
         19
     );
+    assert_eq!(first["properties"]["decision"], "deny");
+    assert_eq!(first["properties"]["enforcement"], "deny");
 }
 
 /// `check` of one manifest on standard input against the example perimeter: exit code, output.
@@ -316,10 +319,16 @@ fn generated_names_are_checked() {
         |doc: &str| doc.replacen("  name: reports-policy", "  generateName: reports-", 1);
     let (code, stdout) = check_stdin(&generated(&public));
     assert_eq!(code, Some(1), "{stdout}");
-    assert!(stdout.contains("DENY   BucketPolicy reports-"), "{stdout}");
+    assert!(
+        stdout.contains("deny     BucketPolicy reports-"),
+        "{stdout}"
+    );
     let (code, stdout) = check_stdin(&generated(&compliant));
     assert_eq!(code, Some(0), "{stdout}");
-    assert!(stdout.contains("ok     BucketPolicy reports-"), "{stdout}");
+    assert!(
+        stdout.contains("allow    BucketPolicy reports-"),
+        "{stdout}"
+    );
 }
 
 /// A typed list, as the API server returns a collection (`BucketPolicyList` whose items carry no
@@ -341,13 +350,13 @@ fn typed_lists_are_checked_item_by_item() {
     let (code, stdout) = check_stdin(&list(&public));
     assert_eq!(code, Some(1), "{stdout}");
     assert!(
-        stdout.contains("DENY   BucketPolicy reports-policy"),
+        stdout.contains("deny     BucketPolicy reports-policy"),
         "{stdout}"
     );
     let (code, stdout) = check_stdin(&list(&compliant));
     assert_eq!(code, Some(0), "{stdout}");
     assert!(
-        stdout.contains("ok     BucketPolicy reports-policy"),
+        stdout.contains("allow    BucketPolicy reports-policy"),
         "{stdout}"
     );
 }
@@ -362,7 +371,7 @@ fn a_namespace_on_a_cluster_scoped_object_is_ignored() {
     let (code, stdout) = check_stdin(&stray);
     assert_eq!(code, Some(1), "{stdout}");
     assert!(
-        stdout.contains("DENY   BucketPolicy reports-policy"),
+        stdout.contains("deny     BucketPolicy reports-policy"),
         "{stdout}"
     );
     let open = example_document("ack.yaml", "name: dynamodb-open");
@@ -372,7 +381,7 @@ fn a_namespace_on_a_cluster_scoped_object_is_ignored() {
     let (code, stdout) = check_stdin(&excluded);
     assert_eq!(code, Some(0), "{stdout}");
     assert!(
-        stdout.contains("skip   VPCEndpoint sandbox/dynamodb-open"),
+        stdout.contains("skipped  VPCEndpoint sandbox/dynamodb-open"),
         "{stdout}"
     );
 }

@@ -1,4 +1,9 @@
 //! The results of `check` and `audit` as a terminal table, JSON, or SARIF 2.1.0.
+//!
+//! The words of a decision are the same in every format: an object is `allow`, `audit`, `warn`
+//! or `deny` (`skipped` when nothing checks it), a finding's enforcement is `audit`, `warn` or
+//! `deny`. SARIF's own `level` (`note`, `warning`, `error`) is fixed by the format, so each
+//! result also carries the words in its `properties`.
 
 use serde_json::{Value, json};
 
@@ -71,13 +76,27 @@ fn enforcement_name(e: Enforcement) -> &'static str {
     }
 }
 
-/// Plain text, or coloured when `color` (a terminal).
+/// The word of an object's decision, as JSON's `decision` spells it.
+fn decision_name(d: AdmissionDecision) -> &'static str {
+    match d {
+        AdmissionDecision::Allow => "allow",
+        AdmissionDecision::Audit => "audit",
+        AdmissionDecision::Warn => "warn",
+        AdmissionDecision::Deny => "deny",
+    }
+}
+
+const SKIPPED: &str = "skipped";
+
+/// Plain text, or coloured when `color` (a terminal): each object under its decision word, each
+/// finding with the perimeter that found it, then a summary.
 pub fn text(results: &[Checked<'_>], color: bool) -> String {
     let paint = |code: &str, s: &str| {
+        let s = format!("{s:<7}");
         if color {
             format!("\x1b[{code}m{s}\x1b[0m")
         } else {
-            s.to_owned()
+            s
         }
     };
     let mut out = String::new();
@@ -95,7 +114,7 @@ pub fn text(results: &[Checked<'_>], color: bool) -> String {
                     .unwrap_or_else(|| "document".into());
                 out.push_str(&format!(
                     "{}  {what} ({at}): {reason}\n",
-                    paint("2", "skip ")
+                    paint("2", SKIPPED)
                 ));
             }
             ObjectVerdict::Checked {
@@ -104,23 +123,29 @@ pub fn text(results: &[Checked<'_>], color: bool) -> String {
                 findings,
                 ..
             } => {
+                let word = decision_name(*decision);
                 let status = match decision {
-                    AdmissionDecision::Deny => paint("1;31", "DENY "),
-                    AdmissionDecision::Warn => paint("1;33", "WARN "),
-                    AdmissionDecision::Audit => paint("36", "AUDIT"),
-                    AdmissionDecision::Allow => paint("32", "ok   "),
+                    AdmissionDecision::Deny => paint("1;31", word),
+                    AdmissionDecision::Warn => paint("1;33", word),
+                    AdmissionDecision::Audit => paint("36", word),
+                    AdmissionDecision::Allow => paint("32", word),
                 };
                 out.push_str(&format!("{status}  {} ({at})\n", object.display()));
-                let width = findings.iter().map(|f| f.pointer.len()).max().unwrap_or(0);
+                let perimeter_width = findings.iter().map(|f| f.perimeter.len()).max();
+                let perimeter_width = perimeter_width.unwrap_or(0);
+                let pointer_width = findings.iter().map(|f| f.pointer.len()).max();
+                let pointer_width = pointer_width.unwrap_or(0);
                 for f in findings {
                     out.push_str(&format!(
-                        "       {} {:<5} {:<width$}  {}\n",
+                        "{:9}{} {:<5} {:<perimeter_width$}  {:<pointer_width$}  {}\n",
+                        "",
                         f.rule.id,
                         enforcement_name(f.enforcement),
+                        f.perimeter,
                         f.pointer,
                         f.message
                     ));
-                    out.push_str(&format!("       {:>9} fix: {}\n", "", f.rule.fix));
+                    out.push_str(&format!("{:19}fix: {}\n", "", f.rule.fix));
                 }
             }
         }
@@ -176,7 +201,7 @@ fn json_object(r: &Checked<'_>) -> Value {
     match &r.verdict {
         ObjectVerdict::Skipped { object, reason } => {
             v["object"] = json!(object);
-            v["decision"] = json!("skipped");
+            v["decision"] = json!(SKIPPED);
             v["reason"] = json!(reason);
         }
         ObjectVerdict::Checked {
@@ -189,7 +214,7 @@ fn json_object(r: &Checked<'_>) -> Value {
             v["object"] = json!(object);
             v["family"] = json!(family);
             v["perimeters"] = json!(perimeters);
-            v["decision"] = json!(decision);
+            v["decision"] = json!(decision_name(*decision));
             v["findings"] = findings
                 .iter()
                 .map(|f| {
@@ -235,7 +260,10 @@ pub fn sarif(results: &[Checked<'_>]) -> Value {
     let mut sarif_results = Vec::new();
     for r in results {
         let ObjectVerdict::Checked {
-            object, findings, ..
+            object,
+            findings,
+            decision,
+            ..
         } = &r.verdict
         else {
             continue;
@@ -258,7 +286,13 @@ pub fn sarif(results: &[Checked<'_>]) -> Value {
                     },
                     "logicalLocations": [{"fullyQualifiedName": format!("{}{}", object.display(), f.pointer), "kind": "object"}],
                 }],
-                "properties": {"perimeter": f.perimeter, "pointer": f.pointer, "witness": f.witness.as_ref().map(|w| w.to_json())},
+                "properties": {
+                    "decision": decision_name(*decision),
+                    "enforcement": enforcement_name(f.enforcement),
+                    "perimeter": f.perimeter,
+                    "pointer": f.pointer,
+                    "witness": f.witness.as_ref().map(|w| w.to_json()),
+                },
             }));
         }
     }
@@ -280,7 +314,39 @@ pub fn sarif(results: &[Checked<'_>]) -> Value {
 mod tests {
     use super::*;
     use crate::cli::check::manifests::parse;
-    use crate::perimeter::load_perimeters;
+    use crate::perimeter::{DataPerimeter, load_perimeters};
+
+    const PERIMETER: &str = include_str!("../../../manifests/examples/dataperimeter.yaml");
+
+    /// An endpoint that fails DP-EP-001 (no policy) and DP-EP-010 (its service), and a kind
+    /// nothing checks.
+    const OBJECTS: &str = "\
+apiVersion: ec2.services.k8s.aws/v1alpha1
+kind: VPCEndpoint
+metadata: {name: open, namespace: team}
+spec:
+  serviceName: com.amazonaws.us-east-1.dynamodb
+  vpcEndpointType: Gateway
+  vpcID: vpc-111bbb22
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: c}
+";
+
+    fn perimeters(text: &str) -> Vec<DataPerimeter> {
+        load_perimeters(text, "p").expect("valid")
+    }
+
+    fn checked<'a>(documents: &'a [Document], perimeters: &[DataPerimeter]) -> Vec<Checked<'a>> {
+        documents
+            .iter()
+            .map(|document| Checked {
+                document,
+                verdict: crate::decision::evaluate(&document.value, perimeters),
+            })
+            .collect()
+    }
 
     #[test]
     fn streamed_json_is_the_same_document() {
@@ -313,5 +379,56 @@ mod tests {
             serde_json::from_slice::<Value>(&empty).expect("JSON")["objects"],
             json!([])
         );
+    }
+
+    #[test]
+    fn text_names_the_perimeter_of_each_finding() {
+        let twin = PERIMETER.replacen("name: corp", "name: corp-eu", 1);
+        let perimeters = perimeters(&format!("{PERIMETER}\n---\n{twin}"));
+        let documents = parse(OBJECTS, "m.yaml").expect("valid");
+        let results = checked(&documents, &perimeters);
+        let text = text(&results, false);
+        let service: Vec<&str> = text
+            .lines()
+            .filter(|l| l.contains("DP-EP-010"))
+            .map(|l| l.split_whitespace().nth(2).expect("a perimeter"))
+            .collect();
+        assert_eq!(service, ["corp", "corp-eu"], "{text}");
+    }
+
+    #[test]
+    fn decision_words_are_the_same_in_every_format() {
+        let warn = PERIMETER.replace("enforcement: Deny", "enforcement: Warn");
+        for (perimeter, word) in [(PERIMETER, "deny"), (&warn, "warn")] {
+            let perimeters = perimeters(perimeter);
+            let documents = parse(OBJECTS, "m.yaml").expect("valid");
+            let results = checked(&documents, &perimeters);
+            let json = json(&results);
+            assert_eq!(json["objects"][0]["decision"], word);
+            assert_eq!(json["objects"][0]["findings"][0]["enforcement"], word);
+            assert_eq!(json["objects"][1]["decision"], "skipped");
+            let sarif = sarif(&results);
+            let properties = &sarif["runs"][0]["results"][0]["properties"];
+            assert_eq!(
+                (&properties["decision"], &properties["enforcement"]),
+                (&json!(word), &json!(word))
+            );
+            let text = text(&results, false);
+            assert!(
+                text.starts_with(&format!("{word:<7}  VPCEndpoint team/open (m.yaml:1)\n")),
+                "{text}"
+            );
+            assert!(text.contains("\nskipped  ConfigMap c (m.yaml:9)"), "{text}");
+        }
+        let compliant = OBJECTS.replace("dynamodb", "s3").replace(
+            "vpcEndpointType: Gateway",
+            "vpcEndpointType: Gateway\n  policyDocument: '{\"Statement\": [{\"Effect\": \"Allow\", \"Principal\": \"*\", \"Action\": \"*\", \"Resource\": \"*\", \"Condition\": {\"StringEquals\": {\"aws:PrincipalOrgID\": \"o-abc123def4\", \"aws:ResourceOrgID\": \"o-abc123def4\"}}}]}'",
+        );
+        let perimeters = perimeters(PERIMETER);
+        let documents = parse(&compliant, "m.yaml").expect("valid");
+        let results = checked(&documents, &perimeters);
+        assert_eq!(json(&results)["objects"][0]["decision"], "allow");
+        let text = text(&results, false);
+        assert!(text.starts_with("allow    VPCEndpoint team/open"), "{text}");
     }
 }
