@@ -138,7 +138,10 @@ fn write_output(
 ) -> Result<(), CliError> {
     match output {
         AuditOutput::Text => {
-            print!("{}", render::text(results, std::io::stdout().is_terminal()));
+            print!(
+                "{}",
+                render::text(results, &[], std::io::stdout().is_terminal())
+            );
             print!("{}", audit.summary.text());
         }
         AuditOutput::Json => {
@@ -146,11 +149,14 @@ fn write_output(
             summary["durationSeconds"] = audit.duration.as_secs_f64().into();
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
-            render::write_json(&mut out, results, &[("audit", summary)])?;
+            render::write_json(&mut out, results, &[], &[("audit", summary)])?;
             out.flush()?;
         }
         AuditOutput::Sarif => {
-            println!("{}", serde_json::to_string_pretty(&render::sarif(results))?)
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&render::sarif(results, &[]))?
+            )
         }
         AuditOutput::Summary => print!("{}", audit.summary.text()),
     }

@@ -7,11 +7,16 @@
 
 use serde_json::{Value, json};
 
-use super::manifests::Document;
+use super::manifests::{Document, InputError};
 pub use crate::cli::args::FailOn;
 use crate::decision::{AdmissionDecision, ObjectVerdict};
 use crate::perimeter::catalog::{RULES, Severity};
 use crate::perimeter::config::Enforcement;
+
+/// The rule of SARIF results about input that could not be read. A result rather than a
+/// notification of the run: GitHub code scanning shows results next to the file, and drops
+/// notifications from what a reader sees.
+pub const INPUT_RULE: &str = "PG-INPUT-001";
 
 pub struct Checked<'a> {
     pub document: &'a Document,
@@ -89,8 +94,8 @@ fn decision_name(d: AdmissionDecision) -> &'static str {
 const SKIPPED: &str = "skipped";
 
 /// Plain text, or coloured when `color` (a terminal): each object under its decision word, each
-/// finding with the perimeter that found it, then a summary.
-pub fn text(results: &[Checked<'_>], color: bool) -> String {
+/// finding with the perimeter that found it, then the input errors and a summary.
+pub fn text(results: &[Checked<'_>], errors: &[InputError], color: bool) -> String {
     let paint = |code: &str, s: &str| {
         let s = format!("{s:<7}");
         if color {
@@ -150,17 +155,26 @@ pub fn text(results: &[Checked<'_>], color: bool) -> String {
             }
         }
     }
+    for e in errors {
+        out.push_str(&format!("{}  {e}\n", paint("1;35", "error")));
+    }
     let s = summary(results);
     out.push_str(&format!(
-        "summary: {} objects: {} denied, {} warned, {} audited, {} passed, {} skipped; {} findings\n",
+        "summary: {} objects: {} denied, {} warned, {} audited, {} passed, {} skipped; {} findings",
         s.objects, s.denied, s.warned, s.audited, s.passed, s.skipped, s.findings
     ));
+    match errors.len() {
+        0 => {}
+        1 => out.push_str("; 1 input error"),
+        n => out.push_str(&format!("; {n} input errors")),
+    }
+    out.push('\n');
     out
 }
 
-pub fn json(results: &[Checked<'_>]) -> Value {
+pub fn json(results: &[Checked<'_>], errors: &[InputError]) -> Value {
     let objects: Vec<Value> = results.iter().map(json_object).collect();
-    json!({"objects": objects, "summary": summary(results)})
+    json!({"objects": objects, "errors": json_errors(errors), "summary": summary(results)})
 }
 
 /// Writes the same document as [`json`] (pretty-printed), one object at a time, so a large
@@ -168,6 +182,7 @@ pub fn json(results: &[Checked<'_>]) -> Value {
 pub fn write_json(
     out: &mut impl std::io::Write,
     results: &[Checked<'_>],
+    errors: &[InputError],
     extra: &[(&str, Value)],
 ) -> std::io::Result<()> {
     let indent = |v: &Value| -> std::io::Result<String> {
@@ -179,11 +194,15 @@ pub fn write_json(
         let sep = if i + 1 == results.len() { "" } else { "," };
         writeln!(out, "    {}{sep}", indent(&json_object(r))?)?;
     }
-    let summary = serde_json::to_string_pretty(&summary(results))
-        .map_err(std::io::Error::other)?
-        .replace('\n', "\n  ");
-    write!(out, "  ],\n  \"summary\": {summary}")?;
-    for (key, value) in extra {
+    let members = [
+        ("errors", json_errors(errors)),
+        (
+            "summary",
+            serde_json::to_value(summary(results)).map_err(std::io::Error::other)?,
+        ),
+    ];
+    write!(out, "  ]")?;
+    for (key, value) in members.iter().chain(extra) {
         let v = serde_json::to_string_pretty(value)
             .map_err(std::io::Error::other)?
             .replace('\n', "\n  ");
@@ -194,6 +213,19 @@ pub fn write_json(
         )?;
     }
     writeln!(out, "\n}}")
+}
+
+fn json_errors(errors: &[InputError]) -> Value {
+    errors
+        .iter()
+        .map(|e| {
+            json!({
+                "source": e.file,
+                "line": (e.line > 0).then_some(e.line),
+                "message": e.message,
+            })
+        })
+        .collect()
 }
 
 fn json_object(r: &Checked<'_>) -> Value {
@@ -236,14 +268,20 @@ fn json_object(r: &Checked<'_>) -> Value {
     v
 }
 
-/// SARIF 2.1.0, one result per finding, located at the document's file and first line.
-pub fn sarif(results: &[Checked<'_>]) -> Value {
+/// The SARIF URI of a source (`-` is standard input).
+fn uri(source: &str) -> &str {
+    if source == "-" { "stdin" } else { source }
+}
+
+/// SARIF 2.1.0: one result per finding, located at the document's file and first line, and one
+/// per input error under [`INPUT_RULE`].
+pub fn sarif(results: &[Checked<'_>], errors: &[InputError]) -> Value {
     let level = |e: Enforcement| match e {
         Enforcement::Deny => "error",
         Enforcement::Warn => "warning",
         Enforcement::Audit => "note",
     };
-    let rules: Vec<Value> = RULES
+    let mut rules: Vec<Value> = RULES
         .iter()
         .map(|r| {
             json!({
@@ -257,6 +295,14 @@ pub fn sarif(results: &[Checked<'_>]) -> Value {
             })
         })
         .collect();
+    rules.push(json!({
+        "id": INPUT_RULE,
+        "name": "Input that could not be read",
+        "shortDescription": {"text": "Input that could not be read"},
+        "fullDescription": {"text": "A file or YAML document that could not be read or parsed, so nothing in it was checked; the rest of the input was."},
+        "help": {"text": "Make the file valid YAML or JSON, or leave it out of the paths checked (for a Helm chart's templates, check the output of helm template instead)."},
+        "defaultConfiguration": {"level": "error"},
+    }));
     let mut sarif_results = Vec::new();
     for r in results {
         let ObjectVerdict::Checked {
@@ -268,11 +314,6 @@ pub fn sarif(results: &[Checked<'_>]) -> Value {
         else {
             continue;
         };
-        let uri = if r.document.source == "-" {
-            "stdin".to_owned()
-        } else {
-            r.document.source.clone()
-        };
         for f in findings {
             sarif_results.push(json!({
                 "ruleId": f.rule.id,
@@ -281,7 +322,7 @@ pub fn sarif(results: &[Checked<'_>]) -> Value {
                 "message": {"text": format!("{}: {} at {}: {}", object.display(), f.rule.title, f.pointer, f.message)},
                 "locations": [{
                     "physicalLocation": {
-                        "artifactLocation": {"uri": uri},
+                        "artifactLocation": {"uri": uri(&r.document.source)},
                         "region": {"startLine": r.document.line.max(1)},
                     },
                     "logicalLocations": [{"fullyQualifiedName": format!("{}{}", object.display(), f.pointer), "kind": "object"}],
@@ -295,6 +336,21 @@ pub fn sarif(results: &[Checked<'_>]) -> Value {
                 },
             }));
         }
+    }
+    for e in errors {
+        sarif_results.push(json!({
+            "ruleId": INPUT_RULE,
+            "ruleIndex": RULES.len(),
+            "level": "error",
+            "message": {"text": e.message},
+            "locations": [{
+                "physicalLocation": {
+                    "artifactLocation": {"uri": uri(&e.file)},
+                    // An error about the whole file (it cannot be read) is shown at its start.
+                    "region": {"startLine": e.line.max(1)},
+                },
+            }],
+        }));
     }
     json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
@@ -313,7 +369,7 @@ pub fn sarif(results: &[Checked<'_>]) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::check::manifests::parse;
+    use crate::cli::check::manifests::{Manifests, parse};
     use crate::perimeter::{DataPerimeter, load_perimeters};
 
     const PERIMETER: &str = include_str!("../../../manifests/examples/dataperimeter.yaml");
@@ -348,36 +404,37 @@ metadata: {name: c}
             .collect()
     }
 
+    fn bad_input() -> Vec<InputError> {
+        let mut m = Manifests::default();
+        m.read("kind: A\n---\nspec: [unclosed\n", "bad.yaml");
+        assert_eq!(m.errors.len(), 1);
+        m.errors
+    }
+
     #[test]
     fn streamed_json_is_the_same_document() {
-        let perimeters = load_perimeters(
-            "apiVersion: perimeterguard.io/v1alpha1\nkind: DataPerimeter\nmetadata: {name: corp}\nspec:\n  identity: {trustedOrganizations: [o-abc123def4]}\n",
-            "p",
-        )
-        .expect("valid");
-        let documents = parse(
-            "apiVersion: ec2.services.k8s.aws/v1alpha1\nkind: VPCEndpoint\nmetadata: {name: e, namespace: team}\nspec: {serviceName: com.amazonaws.us-east-1.s3}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
-            "-",
-        )
-        .expect("valid");
-        let results: Vec<Checked<'_>> = documents
-            .iter()
-            .map(|document| Checked {
-                document,
-                verdict: crate::decision::evaluate(&document.value, &perimeters),
-            })
-            .collect();
+        let perimeters = perimeters(PERIMETER);
+        let documents = parse(OBJECTS, "-").expect("valid");
+        let results = checked(&documents, &perimeters);
+        let errors = bad_input();
         let mut out = Vec::new();
-        write_json(&mut out, &results, &[("audit", json!({"violating": 1}))]).expect("write");
+        write_json(
+            &mut out,
+            &results,
+            &errors,
+            &[("audit", json!({"violating": 1}))],
+        )
+        .expect("write");
         let streamed: Value = serde_json::from_slice(&out).expect("valid JSON");
-        let mut whole = json(&results);
+        let mut whole = json(&results, &errors);
         whole["audit"] = json!({"violating": 1});
         assert_eq!(streamed, whole);
         let mut empty = Vec::new();
-        write_json(&mut empty, &[], &[]).expect("write");
+        write_json(&mut empty, &[], &[], &[]).expect("write");
+        let empty: Value = serde_json::from_slice(&empty).expect("JSON");
         assert_eq!(
-            serde_json::from_slice::<Value>(&empty).expect("JSON")["objects"],
-            json!([])
+            (&empty["objects"], &empty["errors"]),
+            (&json!([]), &json!([]))
         );
     }
 
@@ -387,7 +444,7 @@ metadata: {name: c}
         let perimeters = perimeters(&format!("{PERIMETER}\n---\n{twin}"));
         let documents = parse(OBJECTS, "m.yaml").expect("valid");
         let results = checked(&documents, &perimeters);
-        let text = text(&results, false);
+        let text = text(&results, &[], false);
         let service: Vec<&str> = text
             .lines()
             .filter(|l| l.contains("DP-EP-010"))
@@ -403,17 +460,17 @@ metadata: {name: c}
             let perimeters = perimeters(perimeter);
             let documents = parse(OBJECTS, "m.yaml").expect("valid");
             let results = checked(&documents, &perimeters);
-            let json = json(&results);
+            let json = json(&results, &[]);
             assert_eq!(json["objects"][0]["decision"], word);
             assert_eq!(json["objects"][0]["findings"][0]["enforcement"], word);
             assert_eq!(json["objects"][1]["decision"], "skipped");
-            let sarif = sarif(&results);
+            let sarif = sarif(&results, &[]);
             let properties = &sarif["runs"][0]["results"][0]["properties"];
             assert_eq!(
                 (&properties["decision"], &properties["enforcement"]),
                 (&json!(word), &json!(word))
             );
-            let text = text(&results, false);
+            let text = text(&results, &[], false);
             assert!(
                 text.starts_with(&format!("{word:<7}  VPCEndpoint team/open (m.yaml:1)\n")),
                 "{text}"
@@ -427,8 +484,63 @@ metadata: {name: c}
         let perimeters = perimeters(PERIMETER);
         let documents = parse(&compliant, "m.yaml").expect("valid");
         let results = checked(&documents, &perimeters);
-        assert_eq!(json(&results)["objects"][0]["decision"], "allow");
-        let text = text(&results, false);
+        assert_eq!(json(&results, &[])["objects"][0]["decision"], "allow");
+        let text = text(&results, &[], false);
         assert!(text.starts_with("allow    VPCEndpoint team/open"), "{text}");
+    }
+    #[test]
+    fn input_errors_are_reported_in_every_format() {
+        let perimeters = perimeters(PERIMETER);
+        let documents = parse(OBJECTS, "m.yaml").expect("valid");
+        let results = checked(&documents, &perimeters);
+        let mut errors = bad_input();
+        errors.push(InputError {
+            file: "gone.yaml".into(),
+            line: 0,
+            message: "No such file or directory (os error 2)".into(),
+        });
+        let text = text(&results, &errors, false);
+        assert!(
+            text.contains("\nerror    bad.yaml:3: not valid YAML or JSON: "),
+            "{text}"
+        );
+        assert!(
+            text.contains("\nerror    gone.yaml: No such file"),
+            "{text}"
+        );
+        assert!(text.ends_with("; 2 findings; 2 input errors\n"), "{text}");
+        let json = json(&results, &errors);
+        assert_eq!(json["errors"][0]["source"], "bad.yaml");
+        assert_eq!(json["errors"][0]["line"], 3);
+        assert!(
+            json["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("not valid YAML")
+        );
+        assert_eq!(json["errors"][1]["line"], Value::Null);
+        let sarif = sarif(&results, &errors);
+        let run = &sarif["runs"][0];
+        let input: Vec<&Value> = run["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["ruleId"] == INPUT_RULE)
+            .collect();
+        assert_eq!(input.len(), 2);
+        let rule =
+            &run["tool"]["driver"]["rules"][input[0]["ruleIndex"].as_u64().unwrap() as usize];
+        assert_eq!(rule["id"], INPUT_RULE);
+        assert_eq!(input[0]["level"], "error");
+        let location = &input[0]["locations"][0]["physicalLocation"];
+        assert_eq!(location["artifactLocation"]["uri"], "bad.yaml");
+        assert_eq!(location["region"]["startLine"], 3);
+        assert_eq!(
+            input[1]["locations"][0]["physicalLocation"]["region"]["startLine"],
+            1
+        );
+        // Without errors the summary line is as it was.
+        let clean = super::text(&results, &[], false);
+        assert!(clean.ends_with("; 2 findings\n"), "{clean}");
     }
 }
