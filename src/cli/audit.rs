@@ -66,10 +66,7 @@ pub fn run(args: AuditArgs) -> Result<ExitStatus, CliError> {
     let results: Vec<Checked<'_>> = documents
         .iter()
         .zip(std::mem::take(&mut audit.results))
-        .map(|(document, o)| Checked {
-            document,
-            verdict: o.verdict,
-        })
+        .map(|(document, o)| Checked::new(document, o.verdict))
         .collect();
     write_output(&audit, &results, args.output)?;
     eprintln!("audit finished: {}", figures(&audit));
@@ -127,6 +124,7 @@ fn documents(audit: &AuditRun) -> Vec<Document> {
             },
             line: 0,
             value: serde_json::Value::Null,
+            text: None,
         })
         .collect()
 }

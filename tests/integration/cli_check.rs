@@ -290,12 +290,100 @@ fn sarif_output_validates_against_the_schema() {
         first["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
         "manifests/examples/ack.yaml"
     );
+    // The endpoint starts on line 19 and has no policy: the finding is at its `spec:`.
     assert_eq!(
         first["locations"][0]["physicalLocation"]["region"]["startLine"],
-        19
+        24
     );
     assert_eq!(first["properties"]["decision"], "deny");
     assert_eq!(first["properties"]["enforcement"], "deny");
+}
+
+/// Every finding over the examples, in JSON and SARIF alike, is at the line of the deepest field
+/// of its pointer that the file writes: the field itself, or (omitted) its nearest parent.
+#[test]
+fn findings_point_at_the_line_of_their_field() {
+    let check = |output: &str| -> Value {
+        let out = run(
+            &[
+                "check",
+                "--perimeter",
+                PERIMETER,
+                "-f",
+                "manifests/examples",
+                "--output",
+                output,
+            ],
+            None,
+        );
+        serde_json::from_slice(&out.stdout).expect("JSON")
+    };
+    let json = check("json");
+    let mut lines = Vec::new();
+    for o in json["objects"].as_array().unwrap() {
+        for f in o["findings"].as_array().into_iter().flatten() {
+            let source = o["source"].as_str().unwrap();
+            let line = f["line"].as_u64().unwrap() as usize;
+            let written =
+                std::fs::read_to_string(format!("{}/{source}", env!("CARGO_MANIFEST_DIR")))
+                    .unwrap()
+                    .lines()
+                    .nth(line - 1)
+                    .unwrap()
+                    .trim()
+                    .to_owned();
+            lines.push((
+                f["rule"].as_str().unwrap().to_owned(),
+                f["pointer"].as_str().unwrap().to_owned(),
+                line,
+                written,
+            ));
+        }
+    }
+    let at = |rule: &str, pointer: &str| {
+        lines
+            .iter()
+            .find(|(r, p, ..)| r == rule && p == pointer)
+            .map(|(.., line, written)| (*line, written.as_str()))
+            .unwrap_or_else(|| panic!("{rule} {pointer} in {lines:#?}"))
+    };
+    assert_eq!(
+        at("DP-EP-010", "/spec/serviceName").1,
+        "serviceName: com.amazonaws.us-east-1.dynamodb"
+    );
+    assert_eq!(at("DP-EP-001", "/spec/policyDocument"), (24, "spec:"));
+    assert_eq!(
+        at("DP-PAB-001", "/spec/publicAccessBlock/blockPublicPolicy"),
+        (67, "blockPublicPolicy: false")
+    );
+    assert_eq!(
+        at("DP-ES-001", "/spec/allowedPrincipals/1"),
+        (38, "- \"*\"")
+    );
+    assert!(
+        at("DP-BP-001", "/spec/forProvider/policy/statements/0")
+            .1
+            .starts_with("- "),
+        "{lines:#?}"
+    );
+    assert_eq!(
+        at("DP-EP-015", "/spec/forProvider/securityGroupId").1,
+        "securityGroupId: sg-0fffffff"
+    );
+    // SARIF puts each result where JSON says its finding is.
+    let sarif = check("sarif");
+    let sarif_lines: Vec<usize> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r["locations"][0]["physicalLocation"]["region"]["startLine"]
+                .as_u64()
+                .unwrap() as usize
+        })
+        .collect();
+    let json_lines: Vec<usize> = lines.iter().map(|(_, _, line, _)| *line).collect();
+    assert_eq!(sarif_lines, json_lines);
 }
 
 /// A repository holding what breaks a run today: a Helm chart's templates, a half-written file,

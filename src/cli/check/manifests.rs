@@ -10,17 +10,58 @@
 //! a collection, however broken the document around it.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde_json::Value;
+
+use super::locate;
 
 /// One object to check, and where it came from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Document {
     /// The file (`-` for standard input).
     pub source: String,
-    /// The 1-based line the document starts on.
+    /// The 1-based line the document (or, for an item of a list, the item) starts on; 0 when
+    /// it comes from no file.
     pub line: usize,
     pub value: Value,
+    /// The text the object was read from, to find the line of a field (see [`Document::lines`]);
+    /// `None` for an object that comes from no text.
+    pub text: Option<DocumentText>,
+}
+
+/// The text of one document of a stream and where it sits in its file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DocumentText {
+    /// Shared by the items of a list.
+    text: Arc<String>,
+    /// The file's line number of the text's first line.
+    first_line: usize,
+    /// The pointer of the object within the document: `/items/3` for an item of a list, empty
+    /// for a document that is the object.
+    within: String,
+}
+
+impl Document {
+    /// The file's line of what each JSON pointer into the object names: the deepest node along
+    /// the pointer that the text holds (see [`locate`]), else the document's own line.
+    ///
+    /// Runs the YAML parser over the document once, so it is called only for objects with
+    /// findings, once for all of them.
+    pub fn lines(&self, pointers: &[&str]) -> Vec<usize> {
+        let Some(text) = &self.text else {
+            return vec![self.line; pointers.len()];
+        };
+        let within: Vec<String> = pointers
+            .iter()
+            .map(|p| format!("{}{p}", text.within))
+            .collect();
+        let within: Vec<&str> = within.iter().map(String::as_str).collect();
+        locate::lines(&text.text, &within)
+            .into_iter()
+            .map(|line| line.map_or(self.line, |l| text.first_line + l - 1))
+            .collect()
+    }
 }
 
 /// Input that cannot be read or parsed, with the file and line.
@@ -74,19 +115,30 @@ impl Manifests {
                     .lines()
                     .take_while(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
                     .count();
-            match list_items(&value) {
-                Some(items) => self
-                    .documents
-                    .extend(items.into_iter().map(|item| Document {
-                        source: source.to_owned(),
-                        line,
-                        value: item,
-                    })),
-                None => self.documents.push(Document {
-                    source: source.to_owned(),
-                    line,
-                    value,
+            let text = Arc::new(chunk);
+            let document = |value: Value, line: usize, within: String| Document {
+                source: source.to_owned(),
+                line,
+                value,
+                text: Some(DocumentText {
+                    text: text.clone(),
+                    first_line: start,
+                    within,
                 }),
+            };
+            match list_items(&value) {
+                Some(items) => {
+                    // Each item where it is written, found in one pass over the list.
+                    let pointers: Vec<String> =
+                        (0..items.len()).map(|i| format!("/items/{i}")).collect();
+                    let pointers: Vec<&str> = pointers.iter().map(String::as_str).collect();
+                    let lines = locate::lines(&text, &pointers);
+                    for ((item, pointer), at) in items.into_iter().zip(pointers).zip(lines) {
+                        let at = at.map_or(line, |l| start + l - 1);
+                        self.documents.push(document(item, at, pointer.to_owned()));
+                    }
+                }
+                None => self.documents.push(document(value, line, String::new())),
             }
         }
     }
@@ -363,6 +415,54 @@ kind: C
         );
         // A whole-file error names no line.
         assert!(!m.errors[1].to_string().contains(":0:"), "{}", m.errors[1]);
+    }
+
+    #[test]
+    fn list_items_start_on_their_own_line_and_their_fields_resolve_inside_them() {
+        let text = "\
+apiVersion: v1
+kind: List
+items:
+- kind: A
+  spec:
+    a: 1
+- kind: B
+  spec:
+    b: 2
+";
+        let docs = parse(text, "l.yaml").unwrap();
+        assert_eq!(docs.iter().map(|d| d.line).collect::<Vec<_>>(), [4, 7]);
+        assert_eq!(
+            docs[1].lines(&["/spec/b", "/spec/a", "/kind", ""]),
+            [9, 8, 7, 7]
+        );
+        // A typed list: the kind an item takes from the list is not in its text.
+        let typed = "---\nkind: BucketList\nitems:\n  - metadata: {name: a}\n  - metadata:\n      name: b\n";
+        let docs = parse(typed, "t.yaml").unwrap();
+        assert_eq!(docs.iter().map(|d| d.line).collect::<Vec<_>>(), [4, 5]);
+        assert_eq!(docs[1].lines(&["/metadata/name", "/kind"]), [6, 5]);
+    }
+
+    #[test]
+    fn lines_are_the_files_in_every_document_of_a_stream() {
+        let text = "# header\nkind: A\n---\nkind: B\nspec:\n  x: 1\n--- {kind: C, spec: {y: 2}}\n";
+        let docs = parse(text, "f.yaml").unwrap();
+        assert_eq!(docs[1].lines(&["/spec/x", "/spec/z", "/kind"]), [6, 5, 4]);
+        assert_eq!(docs[2].lines(&["/spec/y"]), [7]);
+        let json = "{\n  \"kind\": \"A\",\n  \"spec\": {\n    \"policy\": \"{}\"\n  }\n}\n";
+        let docs = parse(json, "f.json").unwrap();
+        assert_eq!(
+            docs[0].lines(&["/spec/policy", "/spec/policy/Statement"]),
+            [4, 4]
+        );
+        // An object read from no text is at its own line.
+        let bare = Document {
+            source: "x".into(),
+            line: 0,
+            value: Value::Null,
+            text: None,
+        };
+        assert_eq!(bare.lines(&["/a", "/b"]), [0, 0]);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! `perimeter-guard check`: Kubernetes manifests from files, directories and standard input,
 //! checked offline against the data perimeter with the webhook's own rules.
 
+pub mod locate;
 pub mod manifests;
 pub mod render;
 
@@ -25,9 +26,8 @@ pub fn run(args: CheckArgs) -> Result<ExitStatus, CliError> {
         manifests::read_paths(&args.files, &mut std::io::stdin());
     let results: Vec<render::Checked<'_>> = documents
         .iter()
-        .map(|document| render::Checked {
-            document,
-            verdict: decision::evaluate(&document.value, &perimeters),
+        .map(|document| {
+            render::Checked::new(document, decision::evaluate(&document.value, &perimeters))
         })
         .collect();
     match args.output {

@@ -21,6 +21,32 @@ pub const INPUT_RULE: &str = "PG-INPUT-001";
 pub struct Checked<'a> {
     pub document: &'a Document,
     pub verdict: ObjectVerdict,
+    /// The file's line of each finding, in the order of the verdict's findings.
+    lines: Vec<usize>,
+}
+
+impl<'a> Checked<'a> {
+    /// Finds the line of each finding in the document's text, which only objects with findings
+    /// pay for.
+    pub fn new(document: &'a Document, verdict: ObjectVerdict) -> Self {
+        let lines = match &verdict {
+            ObjectVerdict::Checked { findings, .. } if !findings.is_empty() => {
+                let pointers: Vec<&str> = findings.iter().map(|f| f.pointer.as_str()).collect();
+                document.lines(&pointers)
+            }
+            _ => Vec::new(),
+        };
+        Checked {
+            document,
+            verdict,
+            lines,
+        }
+    }
+
+    /// The line of the verdict's `i`th finding (0 when the object comes from no file).
+    fn line(&self, i: usize) -> usize {
+        self.lines.get(i).copied().unwrap_or(self.document.line)
+    }
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -94,7 +120,7 @@ fn decision_name(d: AdmissionDecision) -> &'static str {
 const SKIPPED: &str = "skipped";
 
 /// Plain text, or coloured when `color` (a terminal): each object under its decision word, each
-/// finding with the perimeter that found it, then the input errors and a summary.
+/// finding with the perimeter that found it and its line, then the input errors and a summary.
 pub fn text(results: &[Checked<'_>], errors: &[InputError], color: bool) -> String {
     let paint = |code: &str, s: &str| {
         let s = format!("{s:<7}");
@@ -136,13 +162,25 @@ pub fn text(results: &[Checked<'_>], errors: &[InputError], color: bool) -> Stri
                     AdmissionDecision::Allow => paint("32", word),
                 };
                 out.push_str(&format!("{status}  {} ({at})\n", object.display()));
+                let lines: Vec<String> = (0..findings.len())
+                    .map(|i| match r.line(i) {
+                        0 => String::new(),
+                        line => format!("line {line}"),
+                    })
+                    .collect();
                 let perimeter_width = findings.iter().map(|f| f.perimeter.len()).max();
                 let perimeter_width = perimeter_width.unwrap_or(0);
+                let line_width = lines.iter().map(String::len).max().unwrap_or(0);
                 let pointer_width = findings.iter().map(|f| f.pointer.len()).max();
                 let pointer_width = pointer_width.unwrap_or(0);
-                for f in findings {
+                for (f, line) in findings.iter().zip(&lines) {
+                    let line = if line_width == 0 {
+                        String::new()
+                    } else {
+                        format!("{line:<line_width$}  ")
+                    };
                     out.push_str(&format!(
-                        "{:9}{} {:<5} {:<perimeter_width$}  {:<pointer_width$}  {}\n",
+                        "{:9}{} {:<5} {:<perimeter_width$}  {line}{:<pointer_width$}  {}\n",
                         "",
                         f.rule.id,
                         enforcement_name(f.enforcement),
@@ -249,7 +287,8 @@ fn json_object(r: &Checked<'_>) -> Value {
             v["decision"] = json!(decision_name(*decision));
             v["findings"] = findings
                 .iter()
-                .map(|f| {
+                .enumerate()
+                .map(|(i, f)| {
                     json!({
                         "rule": f.rule.id,
                         "title": f.rule.title,
@@ -257,6 +296,7 @@ fn json_object(r: &Checked<'_>) -> Value {
                         "enforcement": enforcement_name(f.enforcement),
                         "perimeter": f.perimeter,
                         "pointer": f.pointer,
+                        "line": r.line(i),
                         "message": f.message,
                         "fix": f.rule.fix,
                         "witness": f.witness.as_ref().map(|w| w.to_json()),
@@ -273,7 +313,7 @@ fn uri(source: &str) -> &str {
     if source == "-" { "stdin" } else { source }
 }
 
-/// SARIF 2.1.0: one result per finding, located at the document's file and first line, and one
+/// SARIF 2.1.0: one result per finding, located at the line of the field it is about, and one
 /// per input error under [`INPUT_RULE`].
 pub fn sarif(results: &[Checked<'_>], errors: &[InputError]) -> Value {
     let level = |e: Enforcement| match e {
@@ -314,7 +354,7 @@ pub fn sarif(results: &[Checked<'_>], errors: &[InputError]) -> Value {
         else {
             continue;
         };
-        for f in findings {
+        for (i, f) in findings.iter().enumerate() {
             sarif_results.push(json!({
                 "ruleId": f.rule.id,
                 "ruleIndex": RULES.iter().position(|x| x.id == f.rule.id),
@@ -323,7 +363,7 @@ pub fn sarif(results: &[Checked<'_>], errors: &[InputError]) -> Value {
                 "locations": [{
                     "physicalLocation": {
                         "artifactLocation": {"uri": uri(&r.document.source)},
-                        "region": {"startLine": r.document.line.max(1)},
+                        "region": {"startLine": r.line(i).max(1)},
                     },
                     "logicalLocations": [{"fullyQualifiedName": format!("{}{}", object.display(), f.pointer), "kind": "object"}],
                 }],
@@ -374,8 +414,8 @@ mod tests {
 
     const PERIMETER: &str = include_str!("../../../manifests/examples/dataperimeter.yaml");
 
-    /// An endpoint that fails DP-EP-001 (no policy) and DP-EP-010 (its service), and a kind
-    /// nothing checks.
+    /// An endpoint that fails DP-EP-001 (no policy: reported at `spec`, line 4) and DP-EP-010
+    /// (its service, line 5), and a kind nothing checks.
     const OBJECTS: &str = "\
 apiVersion: ec2.services.k8s.aws/v1alpha1
 kind: VPCEndpoint
@@ -397,10 +437,7 @@ metadata: {name: c}
     fn checked<'a>(documents: &'a [Document], perimeters: &[DataPerimeter]) -> Vec<Checked<'a>> {
         documents
             .iter()
-            .map(|document| Checked {
-                document,
-                verdict: crate::decision::evaluate(&document.value, perimeters),
-            })
+            .map(|d| Checked::new(d, crate::decision::evaluate(&d.value, perimeters)))
             .collect()
     }
 
@@ -435,6 +472,38 @@ metadata: {name: c}
         assert_eq!(
             (&empty["objects"], &empty["errors"]),
             (&json!([]), &json!([]))
+        );
+    }
+
+    #[test]
+    fn findings_are_reported_at_their_own_line_in_every_format() {
+        let perimeters = perimeters(PERIMETER);
+        let documents = parse(OBJECTS, "m.yaml").expect("valid");
+        let results = checked(&documents, &perimeters);
+        let json = json(&results, &[]);
+        let findings: Vec<(&str, u64)> = json["objects"][0]["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .map(|f| (f["rule"].as_str().unwrap(), f["line"].as_u64().unwrap()))
+            .collect();
+        assert_eq!(findings, [("DP-EP-001", 4), ("DP-EP-010", 5)]);
+        let sarif = sarif(&results, &[]);
+        let lines: Vec<&Value> = sarif["runs"][0]["results"]
+            .as_array()
+            .expect("results")
+            .iter()
+            .map(|r| &r["locations"][0]["physicalLocation"]["region"]["startLine"])
+            .collect();
+        assert_eq!(lines, [&json!(4), &json!(5)]);
+        let text = text(&results, &[], false);
+        assert!(
+            text.contains("DP-EP-001 deny  corp  line 4  /spec/policyDocument  no policy document"),
+            "{text}"
+        );
+        assert!(
+            text.contains("DP-EP-010 deny  corp  line 5  /spec/serviceName"),
+            "{text}"
         );
     }
 
@@ -488,6 +557,7 @@ metadata: {name: c}
         let text = text(&results, &[], false);
         assert!(text.starts_with("allow    VPCEndpoint team/open"), "{text}");
     }
+
     #[test]
     fn input_errors_are_reported_in_every_format() {
         let perimeters = perimeters(PERIMETER);
