@@ -28,7 +28,8 @@ use serde_json::Value;
 use serde_saphyr::budget::BudgetBreach;
 use serde_saphyr::granit_parser::{ErrorKind, Event, Parser};
 use serde_saphyr::{
-    DuplicateKeyPolicy, Error, ExternalMessageSource, MergeKeyPolicy, UserMessageFormatter,
+    DuplicateKeyPolicy, Error, ExternalMessageSource, Localizer, Location, MergeKeyPolicy,
+    MessageFormatter, UserMessageFormatter,
 };
 
 /// Deeper nesting of collections (block or flow, the root counting as the first level) is
@@ -58,14 +59,21 @@ pub struct YamlError {
 
 /// Reads one YAML (or JSON) document into JSON; an empty text is `null`.
 pub fn to_json(text: &str) -> Result<Value, YamlError> {
-    read(|| serde_saphyr::from_str_with_options(text, options())).map_err(|e| error(&e))
+    to_json_at(text, 1)
+}
+
+/// As [`to_json`], for a text that starts on line `first_line` of its file: an error's line,
+/// and every line its message names, are the file's.
+pub fn to_json_at(text: &str, first_line: usize) -> Result<Value, YamlError> {
+    let lines = FileLines(first_line.saturating_sub(1) as u64);
+    read(|| serde_saphyr::from_str_with_options(text, options())).map_err(|e| lines.error(&e))
 }
 
 /// Reads every document of a YAML stream into JSON, leaving out empty and `null` documents; an
 /// error carries the 0-based index of its document in the stream (empty ones counted).
 pub fn stream_to_json(text: &str) -> Result<Vec<Value>, (usize, YamlError)> {
     read(|| serde_saphyr::from_multiple_with_options(text, options())).map_err(|e| {
-        let e = error(&e);
+        let e = FileLines(0).error(&e);
         (e.line.map_or(0, |line| document_at(text, line)), e)
     })
 }
@@ -102,19 +110,69 @@ fn read<T>(f: impl FnOnce() -> T) -> T {
     stacker::maybe_grow(STACK_RED_ZONE, STACK_SIZE, f)
 }
 
-fn error(e: &Error) -> YamlError {
-    let location = e.location().filter(|l| l.line() > 0);
-    let message = if too_deep(e) {
-        let at = location.map_or(String::new(), |l| {
-            format!(" at line {}, column {}", l.line(), l.column())
-        });
-        format!("collections nested deeper than {MAX_DEPTH} levels{at}")
-    } else {
-        e.render_with_formatter(&UserMessageFormatter)
-    };
-    YamlError {
-        line: location.and_then(|l| usize::try_from(l.line()).ok()),
-        message,
+/// The messages of [`UserMessageFormatter`], with lines counted from further up the file: the
+/// parser counts from the start of the text it is given, one document of a stream.
+struct FileLines(u64);
+
+impl FileLines {
+    fn error(&self, e: &Error) -> YamlError {
+        let location = e.location().filter(|l| l.line() > 0);
+        let message = if too_deep(e) {
+            let at = location.map_or(String::new(), |l| {
+                format!(" at line {}, column {}", l.line() + self.0, l.column())
+            });
+            format!("collections nested deeper than {MAX_DEPTH} levels{at}")
+        } else {
+            e.render_with_formatter(self)
+        };
+        YamlError {
+            line: location.and_then(|l| usize::try_from(l.line() + self.0).ok()),
+            message,
+        }
+    }
+
+    fn at(&self, l: Location) -> String {
+        format!("line {}, column {}", l.line() + self.0, l.column())
+    }
+}
+
+impl MessageFormatter for FileLines {
+    fn localizer(&self) -> &dyn Localizer {
+        self
+    }
+
+    fn format_message<'a>(&self, err: &'a Error) -> std::borrow::Cow<'a, str> {
+        UserMessageFormatter.format_message(err)
+    }
+
+    fn format_standalone_message<'a>(&self, err: &'a Error) -> std::borrow::Cow<'a, str> {
+        UserMessageFormatter.format_standalone_message(err)
+    }
+}
+
+impl Localizer for FileLines {
+    fn attach_location<'a>(
+        &self,
+        base: std::borrow::Cow<'a, str>,
+        l: Location,
+    ) -> std::borrow::Cow<'a, str> {
+        if l == Location::UNKNOWN {
+            base
+        } else {
+            format!("{base} at {}", self.at(l)).into()
+        }
+    }
+
+    fn alias_defined_at(&self, l: Location) -> String {
+        format!(" (defined at {})", self.at(l))
+    }
+
+    fn alias_used_at(&self, l: Location) -> String {
+        if l == Location::UNKNOWN {
+            String::new()
+        } else {
+            format!(" (used at {})", self.at(l))
+        }
     }
 }
 
@@ -169,6 +227,26 @@ mod tests {
         assert_eq!(to_json("# only a comment\n").unwrap(), Value::Null);
         let e = to_json("a: 1\n---\nb: 2\n").unwrap_err();
         assert_eq!(e.line, Some(3), "{e}");
+    }
+
+    #[test]
+    fn a_document_further_down_a_file_names_the_files_lines() {
+        for (text, line, says) in [
+            ("a: 1\nb: [open\n", 12, "at line 12, column"),
+            ("a: 1\nb: 2\na: 3\n", 13, "at line 13, column"),
+            ("a: &x 1\nb: *x\nc: *y\n", 13, "at line 13, column"),
+            (
+                &format!("a: 1\nb: {}", "[".repeat(200)),
+                12,
+                "levels at line 12, column",
+            ),
+        ] {
+            let e = to_json_at(text, 11).unwrap_err();
+            assert_eq!(e.line, Some(line), "{text:?}: {e}");
+            assert!(e.message.contains(says), "{text:?}: {e}");
+            let first = to_json(text).unwrap_err();
+            assert_eq!(first.line, Some(line - 10), "{text:?}: {first}");
+        }
     }
 
     #[test]

@@ -11,7 +11,8 @@ pub const EXIT_STATUS_HELP: &str = "Exit status:
   0  decided: compliant, nothing at or above --fail-on, or the command did its work
   1  findings: a policy or object violates the perimeter (at or above --fail-on)
   2  error: unreadable input, an invalid perimeter or policy, a policy too complex to decide,
-     or a cluster that cannot be reached";
+     or a cluster that cannot be reached (check reports every input it could read first;
+     2 wins over 1)";
 
 /// Keeps an AWS data perimeter intact for Crossplane and ACK resources.
 #[derive(Parser)]

@@ -66,10 +66,7 @@ pub fn run(args: AuditArgs) -> Result<ExitStatus, CliError> {
     let results: Vec<Checked<'_>> = documents
         .iter()
         .zip(std::mem::take(&mut audit.results))
-        .map(|(document, o)| Checked {
-            document,
-            verdict: o.verdict,
-        })
+        .map(|(document, o)| Checked::new(document, o.verdict))
         .collect();
     write_output(&audit, &results, args.output)?;
     eprintln!("audit finished: {}", figures(&audit));
@@ -127,6 +124,7 @@ fn documents(audit: &AuditRun) -> Vec<Document> {
             },
             line: 0,
             value: serde_json::Value::Null,
+            text: None,
         })
         .collect()
 }
@@ -138,7 +136,10 @@ fn write_output(
 ) -> Result<(), CliError> {
     match output {
         AuditOutput::Text => {
-            print!("{}", render::text(results, std::io::stdout().is_terminal()));
+            print!(
+                "{}",
+                render::text(results, &[], std::io::stdout().is_terminal())
+            );
             print!("{}", audit.summary.text());
         }
         AuditOutput::Json => {
@@ -146,11 +147,14 @@ fn write_output(
             summary["durationSeconds"] = audit.duration.as_secs_f64().into();
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
-            render::write_json(&mut out, results, &[("audit", summary)])?;
+            render::write_json(&mut out, results, &[], &[("audit", summary)])?;
             out.flush()?;
         }
         AuditOutput::Sarif => {
-            println!("{}", serde_json::to_string_pretty(&render::sarif(results))?)
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&render::sarif(results, &[]))?
+            )
         }
         AuditOutput::Summary => print!("{}", audit.summary.text()),
     }

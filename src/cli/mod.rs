@@ -50,8 +50,6 @@ pub enum CliError {
     StdinTwice(&'static str),
     #[error(transparent)]
     Perimeter(#[from] crate::perimeter::load::LoadError),
-    #[error(transparent)]
-    Manifests(#[from] check::manifests::InputError),
     #[error("{source_name}: invalid policy {source}")]
     Policy {
         source_name: String,

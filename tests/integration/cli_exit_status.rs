@@ -120,11 +120,49 @@ fn findings_and_errors_have_distinct_codes_in_every_offline_command() {
 }
 
 #[test]
+fn check_exits_2_for_unreadable_input_after_reporting_everything_else() {
+    // Findings (1) and a file that cannot be read (2): 2, with the findings reported.
+    for fail_on in ["deny", "never"] {
+        let out = run(
+            &[
+                "check",
+                "--perimeter",
+                PERIMETER,
+                "-f",
+                "manifests/examples",
+                "-f",
+                "missing/manifests.yaml",
+                "--output",
+                "json",
+                "--fail-on",
+                fail_on,
+            ],
+            None,
+        );
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        assert_eq!(v["summary"]["objects"], 14);
+        assert_eq!(v["summary"]["findings"], 14);
+        assert_eq!(v["errors"][0]["source"], "missing/manifests.yaml");
+        assert!(
+            text(&out.stderr).starts_with("error: missing/manifests.yaml: "),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+}
+
+#[test]
 fn the_exit_codes_are_in_the_help() {
     let out = run(&["--help"], None);
     let help = text(&out.stdout);
     assert!(help.contains("Exit status:"), "{help}");
-    for line in ["  0  decided", "  1  findings", "  2  error"] {
+    for line in [
+        "  0  decided",
+        "  1  findings",
+        "  2  error",
+        "2 wins over 1",
+    ] {
         assert!(help.contains(line), "{line:?} in {help}");
     }
 }

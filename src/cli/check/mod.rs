@@ -1,6 +1,7 @@
 //! `perimeter-guard check`: Kubernetes manifests from files, directories and standard input,
 //! checked offline against the data perimeter with the webhook's own rules.
 
+pub mod locate;
 pub mod manifests;
 pub mod render;
 
@@ -11,38 +12,55 @@ use super::{CliError, ExitStatus};
 use crate::decision;
 use crate::perimeter::load;
 
+/// Checks every object the inputs hold. Input that cannot be read is reported with the results
+/// and makes the exit status 2 once everything else is checked. 2 wins over 1 (and over
+/// `--fail-on never`): a pipeline must not take a partly read repository for a checked one.
+/// Only a perimeter that cannot be used stops the run before it checks anything.
 pub fn run(args: CheckArgs) -> Result<ExitStatus, CliError> {
     let stdin_perimeter = args.perimeter.iter().any(|p| p.as_os_str() == "-");
     if stdin_perimeter && args.files.iter().any(|p| p.as_os_str() == "-") {
         return Err(CliError::StdinTwice("the perimeter and the manifests"));
     }
     let perimeters = load::load(&args.perimeter, &mut std::io::stdin())?;
-    let documents = manifests::read_paths(&args.files, &mut std::io::stdin())?;
+    let manifests::Manifests { documents, errors } =
+        manifests::read_paths(&args.files, &mut std::io::stdin());
     let results: Vec<render::Checked<'_>> = documents
         .iter()
-        .map(|document| render::Checked {
-            document,
-            verdict: decision::evaluate(&document.value, &perimeters),
+        .map(|document| {
+            render::Checked::new(document, decision::evaluate(&document.value, &perimeters))
         })
         .collect();
     match args.output {
         CheckOutput::Text => print!(
             "{}",
-            render::text(&results, std::io::stdout().is_terminal())
+            render::text(&results, &errors, std::io::stdout().is_terminal())
         ),
-        CheckOutput::Json => println!("{}", serde_json::to_string_pretty(&render::json(&results))?),
+        CheckOutput::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&render::json(&results, &errors))?
+        ),
         CheckOutput::Sarif => println!(
             "{}",
-            serde_json::to_string_pretty(&render::sarif(&results))?
+            serde_json::to_string_pretty(&render::sarif(&results, &errors))?
         ),
+    }
+    // The text report lists the errors itself; next to a machine-readable one, they are also
+    // said where a person reads the job's log.
+    if args.output != CheckOutput::Text {
+        for e in &errors {
+            eprintln!("error: {e}");
+        }
     }
     let summary = render::summary(&results);
     tracing::debug!(
         objects = summary.objects,
         findings = summary.findings,
+        errors = errors.len(),
         "checked"
     );
-    Ok(if render::fails(&results, args.fail_on) {
+    Ok(if !errors.is_empty() {
+        ExitStatus::Error
+    } else if render::fails(&results, args.fail_on) {
         ExitStatus::Findings
     } else {
         ExitStatus::Ok
