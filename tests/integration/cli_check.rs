@@ -354,7 +354,7 @@ fn findings_point_at_the_line_of_their_field() {
     assert_eq!(at("DP-EP-001", "/spec/policyDocument"), (24, "spec:"));
     assert_eq!(
         at("DP-PAB-001", "/spec/publicAccessBlock/blockPublicPolicy"),
-        (67, "blockPublicPolicy: false")
+        (69, "blockPublicPolicy: false")
     );
     assert_eq!(
         at("DP-ES-001", "/spec/allowedPrincipals/1"),
