@@ -152,7 +152,26 @@ impl Manifests {
     }
 
     /// The `.yaml`, `.yml` and `.json` files under `dir`, in name order, recursively.
-    fn read_dir(&mut self, dir: &Path) {
+    /// `within`: the directories being read around this one, by their real path, so that a
+    /// symbolic link back to one of them is one error instead of an endless descent.
+    fn read_dir(&mut self, dir: &Path, within: &mut Vec<PathBuf>) {
+        let real = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+        if within.contains(&real) {
+            return self.errors.push(InputError {
+                file: dir.display().to_string(),
+                line: 0,
+                message: format!(
+                    "a symbolic link back to {}, which is being read already: not read again",
+                    real.display()
+                ),
+            });
+        }
+        within.push(real);
+        self.read_entries(dir, within);
+        within.pop();
+    }
+
+    fn read_entries(&mut self, dir: &Path, within: &mut Vec<PathBuf>) {
         let entries = match std::fs::read_dir(dir) {
             Ok(entries) => entries,
             Err(e) => return self.errors.push(io_error(&dir.display().to_string(), &e)),
@@ -167,7 +186,7 @@ impl Manifests {
         paths.sort();
         for p in paths {
             if p.is_dir() {
-                self.read_dir(&p);
+                self.read_dir(&p, within);
             } else if p
                 .extension()
                 .is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
@@ -190,7 +209,7 @@ pub fn read_paths(paths: &[PathBuf], stdin: &mut dyn std::io::Read) -> Manifests
                 Err(e) => out.errors.push(io_error("-", &e)),
             }
         } else if path.is_dir() {
-            out.read_dir(path);
+            out.read_dir(path, &mut Vec::new());
         } else {
             out.read_file(path);
         }
@@ -415,6 +434,28 @@ kind: C
         );
         // A whole-file error names no line.
         assert!(!m.errors[1].to_string().contains(":0:"), "{}", m.errors[1]);
+    }
+
+    /// A link back to a directory being read is one error, not an endless descent; a link to a
+    /// directory elsewhere is read like any other.
+    #[cfg(unix)]
+    #[test]
+    fn a_symbolic_link_loop_is_one_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let other = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.yaml"), "kind: A\n").unwrap();
+        std::fs::write(other.path().join("b.yaml"), "kind: B\n").unwrap();
+        std::os::unix::fs::symlink(dir.path(), dir.path().join("loop")).unwrap();
+        std::os::unix::fs::symlink(other.path(), dir.path().join("other")).unwrap();
+        let m = read_paths(&[dir.path().to_owned()], &mut "".as_bytes());
+        let kinds: Vec<&str> = m
+            .documents
+            .iter()
+            .map(|d| d.value["kind"].as_str().unwrap())
+            .collect();
+        assert_eq!(kinds, ["A", "B"]);
+        assert_eq!(m.errors.len(), 1, "{:?}", m.errors);
+        assert!(m.errors[0].message.contains("symbolic link back"));
     }
 
     #[test]
