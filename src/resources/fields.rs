@@ -38,6 +38,14 @@ pub fn seg(s: &str) -> String {
     s.replace('~', "~0").replace('/', "~1")
 }
 
+/// The value at a path of plain keys, ignoring nulls: [`at`] without parsing a pointer, for the
+/// lookups every admission makes.
+pub fn get<'v>(doc: &'v Value, keys: &[&str]) -> Option<&'v Value> {
+    keys.iter()
+        .try_fold(doc, |v, k| v.get(*k))
+        .filter(|v| !v.is_null())
+}
+
 /// The value at `pointer`, ignoring nulls.
 pub fn at<'v>(doc: &'v Value, pointer: &str) -> Option<&'v Value> {
     doc.pointer(pointer).filter(|v| !v.is_null())

@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use super::ProviderFamily;
-use super::fields::seg;
+use super::fields::{get, seg};
 
 #[derive(Debug, Clone, Copy)]
 enum Want {
@@ -124,18 +124,24 @@ const UPBOUND: &[(&str, Want)] = &[
 ];
 
 /// Every field the rules read whose type the schema refuses: (JSON pointer, what is wrong).
+/// On the admission path: the tables are walked by plain map lookups, and a pointer is written
+/// only for a field that is wrong.
 pub fn type_errors(doc: &Value, family: ProviderFamily) -> Vec<(String, String)> {
     let mut out = Vec::new();
-    let mut expect = |pointer: String, want: Want| {
-        if let Some(message) = doc
-            .pointer(&pointer)
-            .and_then(|v| mismatch(v, want, &pointer))
-        {
+    let mut expect = |base: &str, v: Option<&Value>, path: &str, want: Want| {
+        let Some(v) = v else { return };
+        let field = if path.is_empty() { base } else { path };
+        if let Some(message) = mismatch(v, want, field) {
+            let pointer = if path.is_empty() {
+                base.to_owned()
+            } else {
+                format!("{base}/{path}")
+            };
             out.push((pointer, message));
         }
     };
     for (pointer, want) in COMMON {
-        expect((*pointer).to_owned(), *want);
+        expect(pointer, lookup(doc, &pointer[1..]), "", *want);
     }
     let (bases, table): (&[&str], &[(&str, Want)]) = match family {
         ProviderFamily::Ack => (&["/spec"], ACK),
@@ -143,22 +149,45 @@ pub fn type_errors(doc: &Value, family: ProviderFamily) -> Vec<(String, String)>
         ProviderFamily::Upbound => (&["/spec/forProvider", "/spec/initProvider"], UPBOUND),
     };
     for base in bases {
+        let Some(at_base) = lookup(doc, &base[1..]) else {
+            continue;
+        };
         if base.ends_with("Provider") {
-            expect((*base).to_owned(), Want::Object);
+            expect(base, Some(at_base), "", Want::Object);
         }
-        for (path, want) in table {
-            expect(format!("{base}/{path}"), *want);
+        let Value::Object(fields) = at_base else {
+            continue;
+        };
+        // The object's few fields against the table, not the table's many paths hashed into it.
+        for (key, value) in fields {
+            for (path, want) in table {
+                let Some(rest) = path.strip_prefix(key.as_str()) else {
+                    continue;
+                };
+                let found = match rest.strip_prefix('/') {
+                    _ if rest.is_empty() => Some(value),
+                    Some(rest) => lookup(value, rest),
+                    None => continue,
+                };
+                expect(base, found, path, *want);
+            }
         }
     }
-    if let Some(Value::Object(annotations)) = doc.pointer("/metadata/annotations") {
-        for k in annotations.keys() {
-            expect(format!("/metadata/annotations/{}", seg(k)), Want::Text);
+    if let Some(Value::Object(annotations)) = get(doc, &["metadata", "annotations"]) {
+        for (k, v) in annotations.iter().filter(|(_, v)| !v.is_string()) {
+            expect("/metadata/annotations", Some(v), &seg(k), Want::Text);
         }
     }
     out
 }
 
-fn mismatch(v: &Value, want: Want, pointer: &str) -> Option<String> {
+/// The value at a `/`-separated path of plain keys (no escapes, no list indices).
+fn lookup<'v>(v: &'v Value, path: &str) -> Option<&'v Value> {
+    path.split('/').try_fold(v, |v, key| v.get(key))
+}
+
+/// What is wrong with `v`, if anything; `field`: its path, at least its last segment.
+fn mismatch(v: &Value, want: Want, field: &str) -> Option<String> {
     let fits = match want {
         Want::Text => v.is_string(),
         Want::Bool => v.is_boolean(),
@@ -183,9 +212,9 @@ fn mismatch(v: &Value, want: Want, pointer: &str) -> Option<String> {
     };
     let hint = match (want, v) {
         (Want::Text, Value::Object(_) | Value::Array(_))
-            if pointer.ends_with("/policy")
-                || pointer.ends_with("/policyDocument")
-                || pointer.ends_with("/rawPolicy") =>
+            if ["policy", "policyDocument", "rawPolicy"]
+                .iter()
+                .any(|p| field.rsplit('/').next() == Some(p)) =>
         {
             "; a policy is JSON text here: write it as a string, e.g. a `|` block"
         }
