@@ -29,6 +29,25 @@ pub struct Finding {
     pub witness: Option<Box<Witness>>,
 }
 
+impl Finding {
+    fn new(
+        rule: &'static Rule,
+        dp: &DataPerimeter,
+        pointer: &str,
+        message: String,
+        witness: Option<Box<Witness>>,
+    ) -> Self {
+        Finding {
+            rule,
+            perimeter: dp.metadata.name.clone(),
+            enforcement: enforcement(rule, dp),
+            pointer: pointer.to_owned(),
+            message,
+            witness,
+        }
+    }
+}
+
 /// Every finding for an object under one perimeter: its facts', and what its notes add. An
 /// object that writes nothing to AWS has its findings recorded (Audit), not enforced; one with
 /// a mistyped field has only that finding.
@@ -70,14 +89,7 @@ pub fn check_object(
                 ),
             ),
         };
-        out.push(Finding {
-            rule,
-            perimeter: dp.metadata.name.clone(),
-            enforcement: enforcement(rule, dp),
-            pointer: pointer.to_owned(),
-            message,
-            witness: None,
-        });
+        out.push(Finding::new(rule, dp, pointer, message, None));
     }
     out
 }
@@ -88,14 +100,7 @@ pub fn check(subjects: &[Subject], dp: &DataPerimeter) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut add =
         |rule: &'static Rule, pointer: &str, message: String, witness: Option<Box<Witness>>| {
-            out.push(Finding {
-                rule,
-                perimeter: dp.metadata.name.clone(),
-                enforcement: enforcement(rule, dp),
-                pointer: pointer.to_owned(),
-                message,
-                witness,
-            });
+            out.push(Finding::new(rule, dp, pointer, message, witness));
         };
     for s in subjects {
         match s {

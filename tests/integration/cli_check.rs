@@ -2,25 +2,14 @@
 
 use crate::common;
 
-use common::cli::{run, text};
+use common::cli::{check_examples, run, text};
 use serde_json::Value;
 
 const PERIMETER: &str = "manifests/examples/dataperimeter.yaml";
 
 #[test]
 fn examples_exit_1_with_the_expected_rules() {
-    let out = run(
-        &[
-            "check",
-            "--perimeter",
-            PERIMETER,
-            "-f",
-            "manifests/examples",
-            "--output",
-            "json",
-        ],
-        None,
-    );
+    let out = check_examples(&["--output", "json"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
     let mut found: Vec<(String, String, String)> = Vec::new();
@@ -265,18 +254,7 @@ fn sarif_errors(sarif: &Value) -> Vec<String> {
 
 #[test]
 fn sarif_output_validates_against_the_schema() {
-    let out = run(
-        &[
-            "check",
-            "--perimeter",
-            PERIMETER,
-            "-f",
-            "manifests/examples",
-            "--output",
-            "sarif",
-        ],
-        None,
-    );
+    let out = check_examples(&["--output", "sarif"]);
     assert_eq!(out.status.code(), Some(1));
     let sarif: Value = serde_json::from_slice(&out.stdout).expect("JSON");
     let errors = sarif_errors(&sarif);
@@ -304,18 +282,7 @@ fn sarif_output_validates_against_the_schema() {
 #[test]
 fn findings_point_at_the_line_of_their_field() {
     let check = |output: &str| -> Value {
-        let out = run(
-            &[
-                "check",
-                "--perimeter",
-                PERIMETER,
-                "-f",
-                "manifests/examples",
-                "--output",
-                output,
-            ],
-            None,
-        );
+        let out = check_examples(&["--output", output]);
         serde_json::from_slice(&out.stdout).expect("JSON")
     };
     let json = check("json");

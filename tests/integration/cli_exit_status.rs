@@ -5,7 +5,7 @@ use crate::common;
 
 use std::path::Path;
 
-use common::cli::{run, text};
+use common::cli::{check_examples, run, text};
 
 const PERIMETER: &str = "manifests/examples/dataperimeter.yaml";
 
@@ -79,34 +79,14 @@ fn audit_exits_2_for_a_missing_kubeconfig_or_perimeter() {
 #[test]
 fn findings_and_errors_have_distinct_codes_in_every_offline_command() {
     // check: 1 for findings, 0 for none (--fail-on never), 2 for an unreadable perimeter.
-    let findings = run(
-        &[
-            "check",
-            "--perimeter",
-            PERIMETER,
-            "-f",
-            "manifests/examples",
-        ],
-        None,
-    );
+    let findings = check_examples(&[]);
     assert_eq!(
         findings.status.code(),
         Some(1),
         "{}",
         text(&findings.stderr)
     );
-    let never = run(
-        &[
-            "check",
-            "--perimeter",
-            PERIMETER,
-            "-f",
-            "manifests/examples",
-            "--fail-on",
-            "never",
-        ],
-        None,
-    );
+    let never = check_examples(&["--fail-on", "never"]);
     assert_eq!(never.status.code(), Some(0), "{}", text(&never.stderr));
     // (An unreadable perimeter is 2: cli_check::unreadable_input_exits_2.)
     // Standard input can feed one input only.
@@ -123,22 +103,14 @@ fn findings_and_errors_have_distinct_codes_in_every_offline_command() {
 fn check_exits_2_for_unreadable_input_after_reporting_everything_else() {
     // Findings (1) and a file that cannot be read (2): 2, with the findings reported.
     for fail_on in ["deny", "never"] {
-        let out = run(
-            &[
-                "check",
-                "--perimeter",
-                PERIMETER,
-                "-f",
-                "manifests/examples",
-                "-f",
-                "missing/manifests.yaml",
-                "--output",
-                "json",
-                "--fail-on",
-                fail_on,
-            ],
-            None,
-        );
+        let out = check_examples(&[
+            "-f",
+            "missing/manifests.yaml",
+            "--output",
+            "json",
+            "--fail-on",
+            fail_on,
+        ]);
         assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
         assert_eq!(v["summary"]["objects"], 14);

@@ -30,6 +30,19 @@ pub fn run_program(program: &std::path::Path, args: &[&str], stdin: Option<&str>
     child.wait_with_output().expect("the binary finishes")
 }
 
+/// `check` of the bundled examples against the example perimeter, with `more` arguments.
+pub fn check_examples(more: &[&str]) -> Output {
+    let mut args = vec![
+        "check",
+        "--perimeter",
+        "manifests/examples/dataperimeter.yaml",
+        "-f",
+        "manifests/examples",
+    ];
+    args.extend_from_slice(more);
+    run(&args, None)
+}
+
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
