@@ -45,6 +45,42 @@ pub fn matches(pattern_toks: &[Tok], arn: &str) -> bool {
         .all(|(pc, ac)| pattern::matches(pc, ac))
 }
 
+/// A perimeter's own resource pattern against an ARN: [`matches`], except that in an S3 ARN a
+/// wildcard of the bucket name never crosses the `/` that ends it. IAM's `*` crosses it
+/// (`arn:aws:s3:::amazonlinux.*.amazonaws.com/*` matches `arn:aws:s3:::amazonlinux.evil/x.amazonaws.com/y`),
+/// so a perimeter that means "these buckets" reads its patterns bucket name first, as S3 does:
+/// the name before the first `/`, the key after it.
+pub fn matches_by_bucket(pattern_toks: &[Tok], arn: &str) -> bool {
+    if pattern::is_match_all(pattern_toks) {
+        return true;
+    }
+    let (Some(p), Some(a)) = (split_tokens(pattern_toks), split(arn)) else {
+        return false;
+    };
+    if a[2] != "s3" || !a[3].is_empty() || !a[4].is_empty() {
+        return matches(pattern_toks, arn);
+    }
+    if !p[..5]
+        .iter()
+        .zip(&a[..5])
+        .all(|(pc, ac)| pattern::matches(pc, ac))
+    {
+        return false;
+    }
+    let slash = p[5].iter().position(|t| *t == Tok::Lit('/'));
+    let (name, key) = match slash {
+        Some(i) => (&p[5][..i], Some(&p[5][i + 1..])),
+        None => (p[5], None),
+    };
+    match (a[5].split_once('/'), key) {
+        (None, None) => pattern::matches(name, a[5]),
+        (Some((bucket, object)), Some(key)) => {
+            pattern::matches(name, bucket) && pattern::matches(key, object)
+        }
+        _ => false,
+    }
+}
+
 /// How many components a pattern text has, counting only colons outside `${...}` variables.
 pub fn pattern_components(text: &str) -> usize {
     let mut depth = 0usize;
@@ -217,6 +253,47 @@ mod tests {
         assert_eq!(pattern_components("arn:aws:s3:::${aws:username}/*"), 6);
         assert_eq!(pattern_components("arn:aws:iam::*"), 5);
         assert_eq!(pattern_components("*"), 1);
+    }
+
+    #[test]
+    fn perimeter_patterns_match_bucket_names_without_crossing_the_slash() {
+        let g = crate::iam::pattern::glob;
+        let repos = g("arn:aws:s3:::amazonlinux.*.amazonaws.com/*");
+        for (arn, iam, perimeter) in [
+            (
+                "arn:aws:s3:::amazonlinux.us-east-1.amazonaws.com/core/x.rpm",
+                true,
+                true,
+            ),
+            (
+                "arn:aws:s3:::amazonlinux.evil/x.amazonaws.com/y",
+                true,
+                false,
+            ),
+            (
+                "arn:aws:s3:::amazonlinux.us-east-1.amazonaws.com",
+                false,
+                false,
+            ),
+        ] {
+            assert_eq!(matches(&repos, arn), iam, "{arn}");
+            assert_eq!(matches_by_bucket(&repos, arn), perimeter, "{arn}");
+        }
+        // A pattern without `/` names buckets, not their objects; other services are unchanged.
+        assert!(matches_by_bucket(
+            &g("arn:aws:s3:::team-*"),
+            "arn:aws:s3:::team-a"
+        ));
+        assert!(!matches_by_bucket(
+            &g("arn:aws:s3:::team-*"),
+            "arn:aws:s3:::team-a/k"
+        ));
+        assert!(matches_by_bucket(&g("*"), "arn:aws:s3:::team-a/k"));
+        let table = g("arn:aws:dynamodb:*:111122223333:table/*");
+        assert!(matches_by_bucket(
+            &table,
+            "arn:aws:dynamodb:us-east-1:111122223333:table/t/index/i"
+        ));
     }
 
     #[test]

@@ -510,6 +510,14 @@ fn fill(
         }
     }
     push(&pattern::witness(pp[5], APART.0, APART.1), out);
+    // IAM's `*` in a bucket name crosses the `/` after it; a perimeter's pattern does not
+    // (`arn::matches_by_bucket`): the object whose key holds the rest of the name tells them
+    // apart (`amazonlinux.*.amazonaws.com/*` names `amazonlinux.zz0/zz0.amazonaws.com/z`).
+    if f[5].starts_with("${BucketName}/")
+        && let Some(w) = crossing_bucket_name(pp[5])
+    {
+        push(&w, out);
+    }
     // The fills suffice unless the format needs text the pattern leaves to a wildcard
     // (`accesspoint/*` meeting `accesspoint/${Name}/object/${Key}`).
     if !found {
@@ -519,6 +527,26 @@ fn fill(
             }
         }
     }
+}
+
+/// The resource with the first wildcard of its bucket name filled across a `/`, the others
+/// shortly, if the bucket name has a `*`.
+fn crossing_bucket_name(resource: &[Tok]) -> Option<String> {
+    let end = resource
+        .iter()
+        .position(|t| *t == Tok::Lit('/'))
+        .unwrap_or(resource.len());
+    let first = resource[..end].iter().position(|t| *t == Tok::AnyRun)?;
+    let mut out = String::new();
+    for (i, t) in resource.iter().enumerate() {
+        match t {
+            Tok::Lit(c) => out.push(*c),
+            Tok::AnyRun if i == first => out.push_str("zz0/zz0"),
+            Tok::AnyRun => out.push('z'),
+            Tok::AnyOne => out.push('z'),
+        }
+    }
+    Some(out)
 }
 
 /// Whether a Resource pattern's literal start (up to its first wildcard) can begin a bucket

@@ -163,10 +163,12 @@ impl Perimeter {
         })
     }
 
+    /// An allowed resource: the perimeter's patterns read bucket name first
+    /// ([`arn::matches_by_bucket`]), whatever IAM's `*` would cross.
     pub fn allowed_resource(&self, resource_arn: &str) -> bool {
         self.allowed_resources
             .iter()
-            .any(|p| arn::matches(p, resource_arn))
+            .any(|p| arn::matches_by_bucket(p, resource_arn))
     }
 
     /// A resource a third party shares: its own identities and ours may reach it.

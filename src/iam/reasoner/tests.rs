@@ -961,3 +961,48 @@ fn actions_the_tables_do_not_list_are_modelled_not_dropped() {
     ));
     assert_eq!(w.request.action, "s3:GetObjekt", "{}", w.line());
 }
+
+/// A perimeter's allowed resources name buckets as S3 does, name first: IAM's `*` in
+/// `amazonlinux.*.amazonaws.com/*` also matches `amazonlinux.zz0/zz0.amazonaws.com/z`, an object
+/// of the bucket `amazonlinux.zz0` that anyone may create (Amazon S3 User Guide, "General
+/// purpose bucket naming rules": a name has no `/`). An endpoint policy granting that pattern
+/// reaches such a bucket though the perimeter allows the pattern; the policy listing the region
+/// does not.
+#[test]
+fn allowed_bucket_patterns_do_not_cross_the_slash() {
+    let per = Perimeter {
+        allowed_resources: vec![pattern::glob("arn:aws:s3:::amazonlinux.*.amazonaws.com/*")],
+        ..perimeter()
+    };
+    let grant = |resource: &str| {
+        vec![
+            json!({"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": resource,
+            "Condition": {"StringEquals": {"aws:PrincipalOrgID": ORG}}}),
+        ]
+    };
+    let resource_verdict = |resource: &str| {
+        verdicts(grant(resource), &endpoint(), &per)
+            .into_iter()
+            .find(|(d, _)| *d == Dimension::Resource)
+            .map(|(_, v)| v)
+            .expect("resource dimension")
+    };
+    let w = violates(resource_verdict(
+        "arn:aws:s3:::amazonlinux.*.amazonaws.com/*",
+    ));
+    let arn = &w.request.resource.arn;
+    let bucket = arn
+        .strip_prefix("arn:aws:s3:::")
+        .and_then(|r| r.split_once('/'))
+        .map(|(b, _)| b)
+        .expect("an object ARN");
+    assert!(
+        bucket.starts_with("amazonlinux.") && !bucket.ends_with(".amazonaws.com"),
+        "{}",
+        w.line()
+    );
+    assert!(crate::iam::arn::is_bucket_name(bucket), "{}", w.line());
+    complies(resource_verdict(
+        "arn:aws:s3:::amazonlinux.us-east-1.amazonaws.com/*",
+    ));
+}
