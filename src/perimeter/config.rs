@@ -317,6 +317,10 @@ pub struct IdentitySpec {
     /// `aws:PrincipalAccount` values of trusted principals (12 digits).
     #[serde(default)]
     pub trusted_accounts: Vec<String>,
+    /// Accounts whose principals are never trusted, even inside a trusted organisation or
+    /// listed in `trustedAccounts` (12 digits).
+    #[serde(default)]
+    pub excluded_accounts: Vec<String>,
     /// Whether AWS service principals (`aws:PrincipalIsAWSService` = true) are inside.
     #[serde(default = "yes")]
     pub trust_aws_service_principals: bool,
@@ -327,6 +331,7 @@ impl Default for IdentitySpec {
         IdentitySpec {
             trusted_organizations: Vec::new(),
             trusted_accounts: Vec::new(),
+            excluded_accounts: Vec::new(),
             trust_aws_service_principals: true,
         }
     }
@@ -345,6 +350,10 @@ pub struct ResourcesSpec {
     /// Accounts whose resources are inside (defaults to the identity list).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trusted_accounts: Option<Vec<String>>,
+    /// Accounts whose resources are never inside, whatever list would place them there
+    /// (defaults to the identity list; `[]` excludes none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub excluded_accounts: Option<Vec<String>>,
     /// ARN patterns outside the organisation that trusted identities may reach, e.g. AWS-owned
     /// buckets (`arn:aws:s3:::amazonlinux.*.amazonaws.com/*`).
     #[serde(default)]
@@ -528,12 +537,20 @@ impl DataPerimeter {
             "spec.identity.trustedAccounts",
             account_id,
         )?;
+        each(
+            &s.identity.excluded_accounts,
+            "spec.identity.excludedAccounts",
+            account_id,
+        )?;
         if let Some(r) = &s.resources {
             if let Some(o) = &r.trusted_organizations {
                 each(o, "spec.resources.trustedOrganizations", org_id)?;
             }
             if let Some(a) = &r.trusted_accounts {
                 each(a, "spec.resources.trustedAccounts", account_id)?;
+            }
+            if let Some(a) = &r.excluded_accounts {
+                each(a, "spec.resources.excludedAccounts", account_id)?;
             }
             each(
                 &r.allowed_resources,
@@ -639,6 +656,7 @@ impl DataPerimeter {
         Perimeter {
             identity_orgs: s.identity.trusted_organizations.clone(),
             identity_accounts: s.identity.trusted_accounts.clone(),
+            identity_excluded_accounts: s.identity.excluded_accounts.clone(),
             trust_service_principals: s.identity.trust_aws_service_principals,
             resource_orgs: resources
                 .trusted_organizations
@@ -648,6 +666,10 @@ impl DataPerimeter {
                 .trusted_accounts
                 .clone()
                 .unwrap_or_else(|| s.identity.trusted_accounts.clone()),
+            resource_excluded_accounts: resources
+                .excluded_accounts
+                .clone()
+                .unwrap_or_else(|| s.identity.excluded_accounts.clone()),
             allowed_resources: resources
                 .allowed_resources
                 .iter()

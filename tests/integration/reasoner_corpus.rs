@@ -62,10 +62,12 @@ fn full_perimeter() -> Perimeter {
     Perimeter {
         identity_orgs: vec![ORG.into()],
         identity_accounts: vec![ACCOUNT.into()],
+        identity_excluded_accounts: vec![],
         trust_service_principals: true,
         resource_orgs: vec![ORG.into()],
         // AWS service accounts whose resources the examples reach by aws:ResourceAccount.
         resource_accounts: vec![ACCOUNT.into(), "602401143452".into(), "123456789012".into()],
+        resource_excluded_accounts: vec![],
         allowed_resources: allowed.iter().map(|a| pattern::glob(a)).collect(),
         vpces: vec!["vpce-1a2b3c4d".into()],
         vpcs: vec!["vpc-111bbb22".into()],

@@ -30,41 +30,50 @@ fn perimeter() -> impl Strategy<Value = Perimeter> {
         any::<bool>(),
         any::<bool>(),
         any::<bool>(),
+        proptest::option::weighted(
+            0.3,
+            proptest::sample::select(policy_gen::ACCOUNTS).prop_map(String::from),
+        ),
     )
         .prop_map(
-            |(orgs, accounts, services, allowed, vpces, ips, tag, third, enforce)| Perimeter {
-                identity_orgs: orgs.clone(),
-                identity_accounts: accounts.clone(),
-                trust_service_principals: services,
-                resource_orgs: orgs,
-                resource_accounts: accounts,
-                allowed_resources: allowed.iter().map(|a| pattern::glob(a)).collect(),
-                vpces,
-                vpcs: vec![],
-                source_ips: ips.iter().map(|i| i.parse().expect("cidr")).collect(),
-                principal_tags: if tag {
-                    vec![("team".into(), "red".into())]
-                } else {
-                    vec![]
-                },
-                network_tags: if tag && third {
-                    vec![("team".into(), "red".into())]
-                } else {
-                    vec![]
-                },
-                third_parties: if third {
-                    vec![ThirdParty {
-                        accounts: vec!["444455556666".into()],
-                        resources: vec![pattern::glob("arn:aws:s3:::bk2/*")],
-                    }]
-                } else {
-                    vec![]
-                },
-                bucket_mode: if enforce {
-                    BucketMode::Enforce
-                } else {
-                    BucketMode::Grant
-                },
+            |(orgs, accounts, services, allowed, vpces, ips, tag, third, enforce, excluded)| {
+                Perimeter {
+                    identity_orgs: orgs.clone(),
+                    identity_accounts: accounts.clone(),
+                    // An excluded account may also be listed as trusted: the exclusion wins.
+                    identity_excluded_accounts: excluded.iter().cloned().collect(),
+                    trust_service_principals: services,
+                    resource_orgs: orgs,
+                    resource_accounts: accounts,
+                    resource_excluded_accounts: excluded.into_iter().collect(),
+                    allowed_resources: allowed.iter().map(|a| pattern::glob(a)).collect(),
+                    vpces,
+                    vpcs: vec![],
+                    source_ips: ips.iter().map(|i| i.parse().expect("cidr")).collect(),
+                    principal_tags: if tag {
+                        vec![("team".into(), "red".into())]
+                    } else {
+                        vec![]
+                    },
+                    network_tags: if tag && third {
+                        vec![("team".into(), "red".into())]
+                    } else {
+                        vec![]
+                    },
+                    third_parties: if third {
+                        vec![ThirdParty {
+                            accounts: vec!["444455556666".into()],
+                            resources: vec![pattern::glob("arn:aws:s3:::bk2/*")],
+                        }]
+                    } else {
+                        vec![]
+                    },
+                    bucket_mode: if enforce {
+                        BucketMode::Enforce
+                    } else {
+                        BucketMode::Grant
+                    },
+                }
             },
         )
 }
@@ -156,11 +165,17 @@ fn conform(mut r: Request, attachment: &Attachment, perimeter: &Perimeter, varia
             if !r.action.starts_with("s3:") {
                 r.action = "s3:GetObject".into();
             }
-            r.resource.account = perimeter
-                .owner_accounts()
-                .first()
-                .cloned()
-                .or(r.resource.account);
+            // The bucket's owner: a trusted owner that is not excluded.
+            let owner = |a: &&String| !perimeter.resource_excluded_accounts.contains(a);
+            r.resource.account = match perimeter.owner_accounts() {
+                [] => r.resource.account.filter(|a| owner(&a)).or_else(|| {
+                    policy_gen::ACCOUNTS
+                        .iter()
+                        .map(|a| a.to_string())
+                        .find(|a| owner(&a))
+                }),
+                owners => owners.iter().find(owner).cloned(),
+            };
             r.resource.org = perimeter.owner_orgs().first().map(|o| Org {
                 id: o.clone(),
                 paths: vec![format!("{o}/r-ab12/ou-2/")],

@@ -35,9 +35,13 @@ pub struct ThirdParty {
 pub struct Perimeter {
     pub identity_orgs: Vec<String>,
     pub identity_accounts: Vec<String>,
+    /// Accounts whose principals are never trusted, whatever list would trust them.
+    pub identity_excluded_accounts: Vec<String>,
     pub trust_service_principals: bool,
     pub resource_orgs: Vec<String>,
     pub resource_accounts: Vec<String>,
+    /// Accounts whose resources are never inside, whatever list would place them there.
+    pub resource_excluded_accounts: Vec<String>,
     /// ARN patterns outside the organisation that anyone may reach through an endpoint.
     pub allowed_resources: Vec<Vec<Tok>>,
     pub vpces: Vec<String>,
@@ -117,10 +121,11 @@ impl Perimeter {
         match caller {
             Caller::Service { .. } => self.trust_service_principals,
             Caller::Iam(i) => {
-                self.identity_accounts.contains(&i.account)
-                    || i.org
-                        .as_ref()
-                        .is_some_and(|o| self.identity_orgs.contains(&o.id))
+                !self.identity_excluded_accounts.contains(&i.account)
+                    && (self.identity_accounts.contains(&i.account)
+                        || i.org
+                            .as_ref()
+                            .is_some_and(|o| self.identity_orgs.contains(&o.id)))
             }
             _ => false,
         }
@@ -178,12 +183,20 @@ impl Perimeter {
             .any(|tp| tp.resources.iter().any(|p| arn::matches(p, resource_arn)))
     }
 
-    pub fn resource_account_trusted(&self, account: Option<&str>) -> bool {
-        account.is_some_and(|a| self.owner_accounts().iter().any(|o| o == a))
+    /// An excluded account's resources are outside whatever else would place them inside: both
+    /// ways in (the owner's account and its organisation) fail for it.
+    pub fn resource_account_excluded(&self, account: Option<&str>) -> bool {
+        account.is_some_and(|a| self.resource_excluded_accounts.iter().any(|x| x == a))
     }
 
-    pub fn resource_org_trusted(&self, org: Option<&str>) -> bool {
-        org.is_some_and(|o| self.owner_orgs().iter().any(|t| t == o))
+    pub fn resource_account_trusted(&self, account: Option<&str>) -> bool {
+        !self.resource_account_excluded(account)
+            && account.is_some_and(|a| self.owner_accounts().iter().any(|o| o == a))
+    }
+
+    pub fn resource_org_trusted(&self, account: Option<&str>, org: Option<&str>) -> bool {
+        !self.resource_account_excluded(account)
+            && org.is_some_and(|o| self.owner_orgs().iter().any(|t| t == o))
     }
 
     /// The network a request came from is an expected one.
@@ -232,8 +245,10 @@ impl Perimeter {
                     && !self.allowed_resource(arn)
                     && !self.third_party_resource(arn)
                     && !self.resource_account_trusted(request.resource.account.as_deref())
-                    && !self
-                        .resource_org_trusted(request.resource.org.as_ref().map(|o| o.id.as_str()))
+                    && !self.resource_org_trusted(
+                        request.resource.account.as_deref(),
+                        request.resource.org.as_ref().map(|o| o.id.as_str()),
+                    )
             }
             Dimension::Network => !self.network_exempt(request) && !self.expected_network(request),
             Dimension::Enforce => {
@@ -448,6 +463,9 @@ pub fn in_model(request: &Request, attachment: &Attachment, perimeter: &Perimete
                 request.resource.account.as_deref(),
             ) {
                 (_, None) => false,
+                (_, Some(a)) if perimeter.resource_excluded_accounts.iter().any(|x| x == a) => {
+                    false
+                }
                 ([], Some(_)) => true,
                 (owners, Some(a)) => owners.iter().any(|o| o == a),
             };

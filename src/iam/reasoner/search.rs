@@ -359,7 +359,7 @@ impl<'a> Search<'a> {
                 out.push(p(Pred::TrustedIamWithoutTagException, tagged_caller));
                 out.push(p(Pred::ResourceArnOutside, bit(ARN)));
                 out.push(p(Pred::ResourceAccountOutside, bit(ACCOUNT)));
-                out.push(p(Pred::ResourceOrgOutside, bit(ORG)));
+                out.push(p(Pred::ResourceOrgOutside, bit(ORG) | bit(ACCOUNT)));
             }
             Dimension::Network => {
                 out.push(p(Pred::NotExemptFromNetwork, tagged_caller));
@@ -388,9 +388,10 @@ impl<'a> Search<'a> {
             Pred::ResourceAccountOutside => {
                 !per.resource_account_trusted(r.resource.account.as_deref())
             }
-            Pred::ResourceOrgOutside => {
-                !per.resource_org_trusted(r.resource.org.as_ref().map(|o| o.id.as_str()))
-            }
+            Pred::ResourceOrgOutside => !per.resource_org_trusted(
+                r.resource.account.as_deref(),
+                r.resource.org.as_ref().map(|o| o.id.as_str()),
+            ),
             Pred::NotExemptFromNetwork => !per.network_exempt_caller(&r.caller),
             Pred::UnexpectedNetwork => !per.expected_network(r),
             Pred::NotViaAwsService => {

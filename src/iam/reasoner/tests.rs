@@ -1006,3 +1006,69 @@ fn allowed_bucket_patterns_do_not_cross_the_slash() {
         "arn:aws:s3:::amazonlinux.us-east-1.amazonaws.com/*",
     ));
 }
+
+/// An excluded account is outside though its organisation is trusted, for the identity and the
+/// resource perimeters alike: a grant to the organisation reaches it, and the witness comes from
+/// (or goes to) that account; denying the account closes the gap.
+#[test]
+fn excluded_accounts_are_outside_whatever_trusts_them() {
+    const EXCLUDED: &str = "444455556666";
+    let per = Perimeter {
+        identity_excluded_accounts: vec![EXCLUDED.into()],
+        resource_excluded_accounts: vec![EXCLUDED.into()],
+        ..perimeter()
+    };
+    let org_grant = stmt(
+        "Allow",
+        json!("*"),
+        json!({"StringEquals": {"aws:PrincipalOrgID": ORG}}),
+    );
+    let deny_excluded = stmt(
+        "Deny",
+        json!("*"),
+        json!({"StringEquals": {"aws:PrincipalAccount": EXCLUDED}}),
+    );
+    let identity = |statements: Vec<Value>| {
+        verdicts(statements, &bucket(), &per)
+            .into_iter()
+            .find(|(d, _)| *d == Dimension::Identity)
+            .map(|(_, v)| v)
+            .expect("identity")
+    };
+    let w = violates(identity(vec![org_grant.clone()]));
+    assert_eq!(w.request.caller.account(), Some(EXCLUDED), "{}", w.line());
+    complies(identity(vec![org_grant, deny_excluded]));
+    // Under the same perimeter without the exclusion, the organisation's grant is inside.
+    complies(verdict(
+        vec![stmt(
+            "Allow",
+            json!("*"),
+            json!({"StringEquals": {"aws:PrincipalOrgID": ORG}}),
+        )],
+        &bucket(),
+        Dimension::Identity,
+    ));
+    let to_org_resources = |extra: Option<Value>| {
+        let mut statements = vec![
+            json!({"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*",
+            "Condition": {"StringEquals": {"aws:PrincipalOrgID": ORG, "aws:ResourceOrgID": ORG}}}),
+        ];
+        statements.extend(extra);
+        verdicts(statements, &endpoint(), &per)
+            .into_iter()
+            .find(|(d, _)| *d == Dimension::Resource)
+            .map(|(_, v)| v)
+            .expect("resource")
+    };
+    let w = violates(to_org_resources(None));
+    assert_eq!(
+        w.request.resource.account.as_deref(),
+        Some(EXCLUDED),
+        "{}",
+        w.line()
+    );
+    complies(to_org_resources(Some(
+        json!({"Effect": "Deny", "Principal": "*", "Action": "*", "Resource": "*",
+        "Condition": {"StringEquals": {"aws:ResourceAccount": EXCLUDED}}}),
+    )));
+}

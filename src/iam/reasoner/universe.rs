@@ -232,6 +232,13 @@ fn gather(policy: &Policy, perimeter: &Perimeter) -> Gathered {
     accounts
         .literals
         .extend(perimeter.resource_accounts.iter().cloned());
+    accounts.literals.extend(
+        perimeter
+            .identity_excluded_accounts
+            .iter()
+            .chain(&perimeter.resource_excluded_accounts)
+            .cloned(),
+    );
     for tp in &perimeter.third_parties {
         g.pool("account")
             .literals
@@ -1061,12 +1068,19 @@ fn resources(
                 }
             }
             u.arns = keep;
+            // The bucket's owner is inside the perimeter (an excluded account owns no bucket the
+            // policy protects).
             let owners = perimeter.owner_accounts();
             u.resource_accounts = if owners.is_empty() {
-                d.accounts.iter().cloned().map(Some).collect()
+                &d.accounts
             } else {
-                owners.iter().cloned().map(Some).collect()
-            };
+                owners
+            }
+            .iter()
+            .filter(|a| !perimeter.resource_excluded_accounts.contains(a))
+            .cloned()
+            .map(Some)
+            .collect();
             let owner_orgs = perimeter.owner_orgs();
             let orgs: Vec<Option<String>> = owner_orgs
                 .iter()

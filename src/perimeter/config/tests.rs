@@ -380,3 +380,49 @@ fn paths_quote_keys_that_are_not_plain_words() {
     assert_eq!(path::key("m", "a\"b"), "m[\"a\\\"b\"]");
     assert_eq!(path::index("spec.x", 3), "spec.x[3]");
 }
+
+/// `excludedAccounts`: validated as account ids at their path; the resource list defaults to the
+/// identity list only when absent, and `[]` excludes none.
+#[test]
+fn excluded_accounts_default_and_validate() {
+    let doc = |identity: &str, resources: &str| {
+        format!(
+            "apiVersion: perimeterguard.io/v1alpha1\nkind: DataPerimeter\nmetadata: {{name: p}}\nspec:\n  identity: {{trustedOrganizations: [o-abc123def4], {identity}}}\n{resources}"
+        )
+    };
+    let p = load_perimeters(&doc("excludedAccounts: [\"444455556666\"]", ""), "p")
+        .unwrap()
+        .remove(0)
+        .to_perimeter();
+    assert_eq!(p.identity_excluded_accounts, ["444455556666"]);
+    assert_eq!(p.resource_excluded_accounts, ["444455556666"]);
+    let p = load_perimeters(
+        &doc(
+            "excludedAccounts: [\"444455556666\"]",
+            "  resources: {excludedAccounts: []}\n",
+        ),
+        "p",
+    )
+    .unwrap()
+    .remove(0)
+    .to_perimeter();
+    assert_eq!(p.identity_excluded_accounts, ["444455556666"]);
+    assert!(p.resource_excluded_accounts.is_empty());
+    for (identity, resources, path) in [
+        (
+            "excludedAccounts: [\"4444\"]",
+            "",
+            "spec.identity.excludedAccounts[0]",
+        ),
+        (
+            "trustedAccounts: []",
+            "  resources: {excludedAccounts: [\"x\"]}\n",
+            "spec.resources.excludedAccounts[0]",
+        ),
+    ] {
+        let e = load_perimeters(&doc(identity, resources), "p")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(path), "{e}");
+    }
+}
