@@ -45,6 +45,32 @@ pub fn matches(pattern_toks: &[Tok], arn: &str) -> bool {
         .all(|(pc, ac)| pattern::matches(pc, ac))
 }
 
+/// An AWS Organizations path as `aws:PrincipalOrgPaths` carries it: the organization id, the root
+/// (`r-` and 4 to 32 lower-case letters or digits) and any OUs (`ou-`, 4 to 32, `-`, 8 to 32 of
+/// them), each followed by `/` (AWS Organizations API Reference, "Root" and "OrganizationalUnit"
+/// ids; IAM User Guide, aws:PrincipalOrgPaths).
+pub fn is_org_path(text: &str) -> bool {
+    let alnum = |s: &str, min: usize, max: usize| {
+        (min..=max).contains(&s.len())
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    };
+    let Some(body) = text.strip_suffix('/') else {
+        return false;
+    };
+    let mut parts = body.split('/');
+    let (Some(org), Some(root)) = (parts.next(), parts.next()) else {
+        return false;
+    };
+    is_org_id(org)
+        && root.strip_prefix("r-").is_some_and(|r| alnum(r, 4, 32))
+        && parts.all(|ou| {
+            ou.strip_prefix("ou-")
+                .and_then(|o| o.split_once('-'))
+                .is_some_and(|(root, id)| alnum(root, 4, 32) && alnum(id, 8, 32))
+        })
+}
+
 /// A perimeter's own resource pattern against an ARN: [`matches`], except that in an S3 ARN a
 /// wildcard of the bucket name never crosses the `/` that ends it. IAM's `*` crosses it
 /// (`arn:aws:s3:::amazonlinux.*.amazonaws.com/*` matches `arn:aws:s3:::amazonlinux.evil/x.amazonaws.com/y`),
@@ -253,6 +279,27 @@ mod tests {
         assert_eq!(pattern_components("arn:aws:s3:::${aws:username}/*"), 6);
         assert_eq!(pattern_components("arn:aws:iam::*"), 5);
         assert_eq!(pattern_components("*"), 1);
+    }
+
+    #[test]
+    fn org_paths_have_their_documented_form() {
+        for good in [
+            "o-abc123def4/r-ab12/",
+            "o-abc123def4/r-ab12/ou-ab12-11111111/",
+            "o-abc123def4/r-ab12/ou-ab12-11111111/ou-ab12-22222222/",
+        ] {
+            assert!(is_org_path(good), "{good}");
+        }
+        for bad in [
+            "o-abc123def4/",
+            "o-abc123def4/r-ab12",
+            "o-abc123def4/r-AB12/",
+            "o-abc123def4/r-ab12/ou-ab12/",
+            "o-abc/r-ab12/",
+            "o-abc123def4/r-ab12/*/",
+        ] {
+            assert!(!is_org_path(bad), "{bad}");
+        }
     }
 
     #[test]

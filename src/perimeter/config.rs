@@ -317,6 +317,13 @@ pub struct IdentitySpec {
     /// `aws:PrincipalAccount` values of trusted principals (12 digits).
     #[serde(default)]
     pub trusted_accounts: Vec<String>,
+    /// `aws:PrincipalOrgPaths` prefixes of trusted principals: principals in one of these OUs or
+    /// below are trusted (`o-…/r-…/` and `ou-…/` entries, ending with `/`).
+    #[serde(default)]
+    pub trusted_org_paths: Vec<String>,
+    /// Principals in one of these OUs or below are never trusted, whatever list would trust them.
+    #[serde(default)]
+    pub excluded_org_paths: Vec<String>,
     /// Accounts whose principals are never trusted, even inside a trusted organisation or
     /// listed in `trustedAccounts` (12 digits).
     #[serde(default)]
@@ -331,6 +338,8 @@ impl Default for IdentitySpec {
         IdentitySpec {
             trusted_organizations: Vec::new(),
             trusted_accounts: Vec::new(),
+            trusted_org_paths: Vec::new(),
+            excluded_org_paths: Vec::new(),
             excluded_accounts: Vec::new(),
             trust_aws_service_principals: true,
         }
@@ -542,6 +551,16 @@ impl DataPerimeter {
             "spec.identity.excludedAccounts",
             account_id,
         )?;
+        each(
+            &s.identity.trusted_org_paths,
+            "spec.identity.trustedOrgPaths",
+            org_path,
+        )?;
+        each(
+            &s.identity.excluded_org_paths,
+            "spec.identity.excludedOrgPaths",
+            org_path,
+        )?;
         if let Some(r) = &s.resources {
             if let Some(o) = &r.trusted_organizations {
                 each(o, "spec.resources.trustedOrganizations", org_id)?;
@@ -657,6 +676,8 @@ impl DataPerimeter {
             identity_orgs: s.identity.trusted_organizations.clone(),
             identity_accounts: s.identity.trusted_accounts.clone(),
             identity_excluded_accounts: s.identity.excluded_accounts.clone(),
+            identity_org_paths: s.identity.trusted_org_paths.clone(),
+            identity_excluded_org_paths: s.identity.excluded_org_paths.clone(),
             trust_service_principals: s.identity.trust_aws_service_principals,
             resource_orgs: resources
                 .trusted_organizations
@@ -717,6 +738,10 @@ enum NotAnId {
     ArnPattern,
     #[error("is not an IPv4 or IPv6 CIDR block")]
     Cidr,
+    #[error(
+        "is not an organization path (o-…/r-…/ and any ou-…-…/ entries, lower-case, ending with /)"
+    )]
+    OrgPath,
 }
 
 /// Advice for a scalar written where a string belongs: YAML reads `111122223333` and `1.5`
@@ -763,6 +788,14 @@ fn account_id(v: &str) -> Result<(), NotAnId> {
         Ok(())
     } else {
         Err(NotAnId::Account)
+    }
+}
+
+fn org_path(v: &str) -> Result<(), NotAnId> {
+    if crate::iam::arn::is_org_path(v) {
+        Ok(())
+    } else {
+        Err(NotAnId::OrgPath)
     }
 }
 

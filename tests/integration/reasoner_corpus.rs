@@ -63,6 +63,8 @@ fn full_perimeter() -> Perimeter {
         identity_orgs: vec![ORG.into()],
         identity_accounts: vec![ACCOUNT.into()],
         identity_excluded_accounts: vec![],
+        identity_org_paths: vec![],
+        identity_excluded_org_paths: vec![],
         trust_service_principals: true,
         resource_orgs: vec![ORG.into()],
         // AWS service accounts whose resources the examples reach by aws:ResourceAccount.

@@ -34,14 +34,33 @@ fn perimeter() -> impl Strategy<Value = Perimeter> {
             0.3,
             proptest::sample::select(policy_gen::ACCOUNTS).prop_map(String::from),
         ),
+        // Trusted and excluded OU paths, among those the generated principals sit in.
+        (
+            subset(&["o-abc123def4/r-ab12/ou-1/", "o-zzz999yyy8/r-ab12/"]),
+            subset(&["o-abc123def4/r-ab12/ou-2/"]),
+        ),
     )
         .prop_map(
-            |(orgs, accounts, services, allowed, vpces, ips, tag, third, enforce, excluded)| {
+            |(
+                orgs,
+                accounts,
+                services,
+                allowed,
+                vpces,
+                ips,
+                tag,
+                third,
+                enforce,
+                excluded,
+                (org_paths, excluded_org_paths),
+            )| {
                 Perimeter {
                     identity_orgs: orgs.clone(),
                     identity_accounts: accounts.clone(),
                     // An excluded account may also be listed as trusted: the exclusion wins.
                     identity_excluded_accounts: excluded.iter().cloned().collect(),
+                    identity_org_paths: org_paths,
+                    identity_excluded_org_paths: excluded_org_paths,
                     trust_service_principals: services,
                     resource_orgs: orgs,
                     resource_accounts: accounts,

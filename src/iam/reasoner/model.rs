@@ -37,6 +37,10 @@ pub struct Perimeter {
     pub identity_accounts: Vec<String>,
     /// Accounts whose principals are never trusted, whatever list would trust them.
     pub identity_excluded_accounts: Vec<String>,
+    /// Organization paths (`o-…/r-…/ou-…/`) whose principals, in them or below, are trusted.
+    pub identity_org_paths: Vec<String>,
+    /// Organization paths whose principals, in them or below, are never trusted.
+    pub identity_excluded_org_paths: Vec<String>,
     pub trust_service_principals: bool,
     pub resource_orgs: Vec<String>,
     pub resource_accounts: Vec<String>,
@@ -121,11 +125,22 @@ impl Perimeter {
         match caller {
             Caller::Service { .. } => self.trust_service_principals,
             Caller::Iam(i) => {
+                // A principal's aws:PrincipalOrgPaths entry is under a listed path when it
+                // starts with it (both end with `/`).
+                let under = |listed: &[String]| {
+                    i.org.as_ref().is_some_and(|o| {
+                        o.paths
+                            .iter()
+                            .any(|p| listed.iter().any(|l| p.starts_with(l.as_str())))
+                    })
+                };
                 !self.identity_excluded_accounts.contains(&i.account)
+                    && !under(&self.identity_excluded_org_paths)
                     && (self.identity_accounts.contains(&i.account)
                         || i.org
                             .as_ref()
-                            .is_some_and(|o| self.identity_orgs.contains(&o.id)))
+                            .is_some_and(|o| self.identity_orgs.contains(&o.id))
+                        || under(&self.identity_org_paths))
             }
             _ => false,
         }

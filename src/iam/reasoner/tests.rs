@@ -1072,3 +1072,55 @@ fn excluded_accounts_are_outside_whatever_trusts_them() {
         "Condition": {"StringEquals": {"aws:ResourceAccount": EXCLUDED}}}),
     )));
 }
+
+/// OU-scoped trust (IAM User Guide, aws:PrincipalOrgPaths): with only an OU trusted, a grant to
+/// the whole organisation reaches principals elsewhere in it; a grant conditioned on the OU path
+/// complies. An excluded OU inside a trusted organisation is outside, and the witness sits in it.
+#[test]
+fn org_paths_scope_trust_and_exclusions_win() {
+    const TRUSTED_OU: &str = "o-abc123def4/r-ab12/ou-ab12-11111111/";
+    const SANDBOX_OU: &str = "o-abc123def4/r-ab12/ou-ab12-22222222/";
+    let identity = |per: &Perimeter, condition: Value| {
+        verdicts(vec![stmt("Allow", json!("*"), condition)], &bucket(), per)
+            .into_iter()
+            .find(|(d, _)| *d == Dimension::Identity)
+            .map(|(_, v)| v)
+            .expect("identity")
+    };
+    let ou_only = Perimeter {
+        identity_orgs: vec![],
+        identity_accounts: vec![],
+        identity_org_paths: vec![TRUSTED_OU.into()],
+        ..perimeter()
+    };
+    let w = violates(identity(
+        &ou_only,
+        json!({"StringEquals": {"aws:PrincipalOrgID": ORG}}),
+    ));
+    let caller_paths = match &w.request.caller {
+        crate::iam::request::Caller::Iam(i) => i.org.as_ref().map(|o| o.paths.clone()),
+        _ => None,
+    };
+    assert!(
+        caller_paths.is_some_and(|p| p.iter().all(|p| !p.starts_with(TRUSTED_OU))),
+        "{}",
+        w.line()
+    );
+    complies(identity(
+        &ou_only,
+        json!({"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": format!("{TRUSTED_OU}*")}}),
+    ));
+    let sandbox_excluded = Perimeter {
+        identity_excluded_org_paths: vec![SANDBOX_OU.into()],
+        ..perimeter()
+    };
+    let w = violates(identity(
+        &sandbox_excluded,
+        json!({"StringEquals": {"aws:PrincipalOrgID": ORG}}),
+    ));
+    assert!(w.line().contains("ou-ab12-22222222"), "{}", w.line());
+    complies(identity(
+        &perimeter(),
+        json!({"StringEquals": {"aws:PrincipalOrgID": ORG}}),
+    ));
+}

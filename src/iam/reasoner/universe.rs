@@ -245,6 +245,14 @@ fn gather(policy: &Policy, perimeter: &Perimeter) -> Gathered {
             .extend(tp.accounts.iter().cloned());
         g.arn_patterns.extend(tp.resources.iter().cloned());
     }
+    // Principals in the perimeter's OUs, in those it excludes, and (r-fresh) elsewhere.
+    g.pool("orgpath").literals.extend(
+        perimeter
+            .identity_org_paths
+            .iter()
+            .chain(&perimeter.identity_excluded_org_paths)
+            .cloned(),
+    );
     let orgs = g.pool("org");
     orgs.literals
         .extend(perimeter.identity_orgs.iter().cloned());

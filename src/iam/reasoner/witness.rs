@@ -150,9 +150,14 @@ fn label(s: &StatementRef) -> String {
     }
 }
 
+/// The caller's organisation, and its OU when it sits below the root: OU-scoped trust and
+/// exclusions turn on it, so a witness names it.
 fn org_phrase(caller: &Caller) -> String {
     match caller.org() {
-        Some(o) => format!("in {}", o.id),
+        Some(o) => match o.paths.iter().find(|p| p.contains("/ou-")) {
+            Some(path) => format!("in {}, OU path {path}", o.id),
+            None => format!("in {}", o.id),
+        },
         None => "outside any organization".to_owned(),
     }
 }

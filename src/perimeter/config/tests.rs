@@ -426,3 +426,38 @@ fn excluded_accounts_default_and_validate() {
         assert!(e.contains(path), "{e}");
     }
 }
+
+/// OU paths are validated in their documented form, at their field path.
+#[test]
+fn org_paths_validate() {
+    let doc = |paths: &str| {
+        format!(
+            "apiVersion: perimeterguard.io/v1alpha1\nkind: DataPerimeter\nmetadata: {{name: p}}\nspec:\n  identity: {{{paths}}}\n"
+        )
+    };
+    let p = load_perimeters(
+        &doc("trustedOrgPaths: [o-abc123def4/r-ab12/ou-ab12-11111111/], excludedOrgPaths: [o-abc123def4/r-ab12/ou-ab12-22222222/]"),
+        "p",
+    )
+    .unwrap()
+    .remove(0)
+    .to_perimeter();
+    assert_eq!(
+        p.identity_org_paths,
+        ["o-abc123def4/r-ab12/ou-ab12-11111111/"]
+    );
+    assert_eq!(
+        p.identity_excluded_org_paths,
+        ["o-abc123def4/r-ab12/ou-ab12-22222222/"]
+    );
+    let e = load_perimeters(
+        &doc("excludedOrgPaths: [o-abc123def4/ou-ab12-22222222]"),
+        "p",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("spec.identity.excludedOrgPaths[0]") && e.contains("organization path"),
+        "{e}"
+    );
+}
