@@ -359,6 +359,14 @@ pub struct ResourcesSpec {
     /// Accounts whose resources are inside (defaults to the identity list).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trusted_accounts: Option<Vec<String>>,
+    /// OUs whose accounts' resources, in them or below, are inside (`aws:ResourceOrgPaths`;
+    /// defaults to the identity list).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trusted_org_paths: Option<Vec<String>>,
+    /// OUs whose accounts' resources are never inside (defaults to the identity list; `[]`
+    /// excludes none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub excluded_org_paths: Option<Vec<String>>,
     /// Accounts whose resources are never inside, whatever list would place them there
     /// (defaults to the identity list; `[]` excludes none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -571,6 +579,12 @@ impl DataPerimeter {
             if let Some(a) = &r.excluded_accounts {
                 each(a, "spec.resources.excludedAccounts", account_id)?;
             }
+            if let Some(p) = &r.trusted_org_paths {
+                each(p, "spec.resources.trustedOrgPaths", org_path)?;
+            }
+            if let Some(p) = &r.excluded_org_paths {
+                each(p, "spec.resources.excludedOrgPaths", org_path)?;
+            }
             each(
                 &r.allowed_resources,
                 "spec.resources.allowedResources",
@@ -691,6 +705,14 @@ impl DataPerimeter {
                 .excluded_accounts
                 .clone()
                 .unwrap_or_else(|| s.identity.excluded_accounts.clone()),
+            resource_org_paths: resources
+                .trusted_org_paths
+                .clone()
+                .unwrap_or_else(|| s.identity.trusted_org_paths.clone()),
+            resource_excluded_org_paths: resources
+                .excluded_org_paths
+                .clone()
+                .unwrap_or_else(|| s.identity.excluded_org_paths.clone()),
             allowed_resources: resources
                 .allowed_resources
                 .iter()

@@ -70,6 +70,8 @@ fn full_perimeter() -> Perimeter {
         // AWS service accounts whose resources the examples reach by aws:ResourceAccount.
         resource_accounts: vec![ACCOUNT.into(), "602401143452".into(), "123456789012".into()],
         resource_excluded_accounts: vec![],
+        resource_org_paths: vec![],
+        resource_excluded_org_paths: vec![],
         allowed_resources: allowed.iter().map(|a| pattern::glob(a)).collect(),
         vpces: vec!["vpce-1a2b3c4d".into()],
         vpcs: vec!["vpc-111bbb22".into()],

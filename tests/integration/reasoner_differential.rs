@@ -59,8 +59,10 @@ fn perimeter() -> impl Strategy<Value = Perimeter> {
                     identity_accounts: accounts.clone(),
                     // An excluded account may also be listed as trusted: the exclusion wins.
                     identity_excluded_accounts: excluded.iter().cloned().collect(),
-                    identity_org_paths: org_paths,
-                    identity_excluded_org_paths: excluded_org_paths,
+                    identity_org_paths: org_paths.clone(),
+                    identity_excluded_org_paths: excluded_org_paths.clone(),
+                    resource_org_paths: org_paths,
+                    resource_excluded_org_paths: excluded_org_paths,
                     trust_service_principals: services,
                     resource_orgs: orgs,
                     resource_accounts: accounts,

@@ -8,7 +8,7 @@ use ipnet::IpNet;
 
 use crate::iam::arn;
 use crate::iam::pattern::Tok;
-use crate::iam::request::{Caller, Request, Values};
+use crate::iam::request::{Caller, Org, Request, Values};
 use crate::iam::userid;
 
 use super::catalog;
@@ -46,6 +46,10 @@ pub struct Perimeter {
     pub resource_accounts: Vec<String>,
     /// Accounts whose resources are never inside, whatever list would place them there.
     pub resource_excluded_accounts: Vec<String>,
+    /// Organization paths whose accounts' resources, in them or below, are inside.
+    pub resource_org_paths: Vec<String>,
+    /// Organization paths whose accounts' resources, in them or below, are never inside.
+    pub resource_excluded_org_paths: Vec<String>,
     /// ARN patterns outside the organisation that anyone may reach through an endpoint.
     pub allowed_resources: Vec<Vec<Tok>>,
     pub vpces: Vec<String>,
@@ -104,8 +108,15 @@ impl Dimension {
 
 impl Perimeter {
     /// Accounts that own resources inside the perimeter (the identity lists when none are given).
+    /// A perimeter that names no resource owner in any way reads its identity lists for them.
+    fn no_resource_lists(&self) -> bool {
+        self.resource_accounts.is_empty()
+            && self.resource_orgs.is_empty()
+            && self.resource_org_paths.is_empty()
+    }
+
     pub fn owner_accounts(&self) -> &[String] {
-        if self.resource_accounts.is_empty() && self.resource_orgs.is_empty() {
+        if self.no_resource_lists() {
             &self.identity_accounts
         } else {
             &self.resource_accounts
@@ -113,7 +124,7 @@ impl Perimeter {
     }
 
     pub fn owner_orgs(&self) -> &[String] {
-        if self.resource_accounts.is_empty() && self.resource_orgs.is_empty() {
+        if self.no_resource_lists() {
             &self.identity_orgs
         } else {
             &self.resource_orgs
@@ -125,22 +136,13 @@ impl Perimeter {
         match caller {
             Caller::Service { .. } => self.trust_service_principals,
             Caller::Iam(i) => {
-                // A principal's aws:PrincipalOrgPaths entry is under a listed path when it
-                // starts with it (both end with `/`).
-                let under = |listed: &[String]| {
-                    i.org.as_ref().is_some_and(|o| {
-                        o.paths
-                            .iter()
-                            .any(|p| listed.iter().any(|l| p.starts_with(l.as_str())))
-                    })
-                };
                 !self.identity_excluded_accounts.contains(&i.account)
-                    && !under(&self.identity_excluded_org_paths)
+                    && !under(i.org.as_ref(), &self.identity_excluded_org_paths)
                     && (self.identity_accounts.contains(&i.account)
                         || i.org
                             .as_ref()
                             .is_some_and(|o| self.identity_orgs.contains(&o.id))
-                        || under(&self.identity_org_paths))
+                        || under(i.org.as_ref(), &self.identity_org_paths))
             }
             _ => false,
         }
@@ -198,20 +200,23 @@ impl Perimeter {
             .any(|tp| tp.resources.iter().any(|p| arn::matches(p, resource_arn)))
     }
 
-    /// An excluded account's resources are outside whatever else would place them inside: both
-    /// ways in (the owner's account and its organisation) fail for it.
-    pub fn resource_account_excluded(&self, account: Option<&str>) -> bool {
+    /// An excluded owner's resources are outside whatever else would place them inside: every
+    /// way in (the owner's account, organisation or OU) fails for them.
+    pub fn resource_excluded(&self, account: Option<&str>, org: Option<&Org>) -> bool {
         account.is_some_and(|a| self.resource_excluded_accounts.iter().any(|x| x == a))
+            || under(org, &self.resource_excluded_org_paths)
     }
 
-    pub fn resource_account_trusted(&self, account: Option<&str>) -> bool {
-        !self.resource_account_excluded(account)
+    pub fn resource_account_trusted(&self, account: Option<&str>, org: Option<&Org>) -> bool {
+        !self.resource_excluded(account, org)
             && account.is_some_and(|a| self.owner_accounts().iter().any(|o| o == a))
     }
 
-    pub fn resource_org_trusted(&self, account: Option<&str>, org: Option<&str>) -> bool {
-        !self.resource_account_excluded(account)
-            && org.is_some_and(|o| self.owner_orgs().iter().any(|t| t == o))
+    /// Owned in a trusted organisation, or in a trusted OU (`aws:ResourceOrgPaths`).
+    pub fn resource_org_trusted(&self, account: Option<&str>, org: Option<&Org>) -> bool {
+        !self.resource_excluded(account, org)
+            && (org.is_some_and(|o| self.owner_orgs().contains(&o.id))
+                || under(org, &self.resource_org_paths))
     }
 
     /// The network a request came from is an expected one.
@@ -259,10 +264,13 @@ impl Perimeter {
                     && !self.tag_exception(caller)
                     && !self.allowed_resource(arn)
                     && !self.third_party_resource(arn)
-                    && !self.resource_account_trusted(request.resource.account.as_deref())
+                    && !self.resource_account_trusted(
+                        request.resource.account.as_deref(),
+                        request.resource.org.as_ref(),
+                    )
                     && !self.resource_org_trusted(
                         request.resource.account.as_deref(),
-                        request.resource.org.as_ref().map(|o| o.id.as_str()),
+                        request.resource.org.as_ref(),
                     )
             }
             Dimension::Network => !self.network_exempt(request) && !self.expected_network(request),
@@ -272,6 +280,17 @@ impl Perimeter {
             }
         }
     }
+}
+
+/// Whether one of the membership's OU paths is in one of the listed OUs or below (an
+/// `aws:…OrgPaths` entry starts with the listed path; both end with `/`).
+fn under(org: Option<&Org>, listed: &[String]) -> bool {
+    !listed.is_empty()
+        && org.is_some_and(|o| {
+            o.paths
+                .iter()
+                .any(|p| listed.iter().any(|l| p.starts_with(l.as_str())))
+        })
 }
 
 /// Keys that only exist through a VPC endpoint.
@@ -478,7 +497,9 @@ pub fn in_model(request: &Request, attachment: &Attachment, perimeter: &Perimete
                 request.resource.account.as_deref(),
             ) {
                 (_, None) => false,
-                (_, Some(a)) if perimeter.resource_excluded_accounts.iter().any(|x| x == a) => {
+                (_, Some(a))
+                    if perimeter.resource_excluded(Some(a), request.resource.org.as_ref()) =>
+                {
                     false
                 }
                 ([], Some(_)) => true,

@@ -358,7 +358,7 @@ impl<'a> Search<'a> {
             Dimension::Resource => {
                 out.push(p(Pred::TrustedIamWithoutTagException, tagged_caller));
                 out.push(p(Pred::ResourceArnOutside, bit(ARN)));
-                out.push(p(Pred::ResourceAccountOutside, bit(ACCOUNT)));
+                out.push(p(Pred::ResourceAccountOutside, bit(ACCOUNT) | bit(ORG)));
                 out.push(p(Pred::ResourceOrgOutside, bit(ORG) | bit(ACCOUNT)));
             }
             Dimension::Network => {
@@ -385,13 +385,11 @@ impl<'a> Search<'a> {
             }
             Pred::ResourceArnOutside => !self.allowed(r) && !self.third_party(r),
             Pred::NotAllowedResource => !self.allowed(r),
-            Pred::ResourceAccountOutside => {
-                !per.resource_account_trusted(r.resource.account.as_deref())
+            Pred::ResourceAccountOutside => !per
+                .resource_account_trusted(r.resource.account.as_deref(), r.resource.org.as_ref()),
+            Pred::ResourceOrgOutside => {
+                !per.resource_org_trusted(r.resource.account.as_deref(), r.resource.org.as_ref())
             }
-            Pred::ResourceOrgOutside => !per.resource_org_trusted(
-                r.resource.account.as_deref(),
-                r.resource.org.as_ref().map(|o| o.id.as_str()),
-            ),
             Pred::NotExemptFromNetwork => !per.network_exempt_caller(&r.caller),
             Pred::UnexpectedNetwork => !per.expected_network(r),
             Pred::NotViaAwsService => {

@@ -1124,3 +1124,60 @@ fn org_paths_scope_trust_and_exclusions_win() {
         json!({"StringEquals": {"aws:PrincipalOrgID": ORG}}),
     ));
 }
+
+/// The resource perimeter by OU (IAM User Guide, aws:ResourceOrgPaths): with resources trusted
+/// only in one OU, an endpoint policy granting the organisation's resources reaches resources
+/// elsewhere in it; granting that OU's resources complies. An excluded OU's resources are
+/// outside though their organisation is trusted.
+#[test]
+fn resource_org_paths_scope_the_resource_perimeter() {
+    const DATA_OU: &str = "o-abc123def4/r-ab12/ou-ab12-11111111/";
+    const SANDBOX_OU: &str = "o-abc123def4/r-ab12/ou-ab12-22222222/";
+    let resource = |per: &Perimeter, condition: Value| {
+        let statements = vec![json!({"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*",
+            "Condition": condition})];
+        verdicts(statements, &endpoint(), per)
+            .into_iter()
+            .find(|(d, _)| *d == Dimension::Resource)
+            .map(|(_, v)| v)
+            .expect("resource")
+    };
+    let ou_only = Perimeter {
+        resource_orgs: vec![],
+        resource_accounts: vec![],
+        resource_org_paths: vec![DATA_OU.into()],
+        ..perimeter()
+    };
+    let org_wide = json!({"StringEquals": {"aws:PrincipalOrgID": ORG, "aws:ResourceOrgID": ORG}});
+    let w = violates(resource(&ou_only, org_wide.clone()));
+    assert!(
+        w.request
+            .resource
+            .org
+            .as_ref()
+            .is_some_and(|o| o.paths.iter().all(|p| !p.starts_with(DATA_OU))),
+        "{}",
+        w.line()
+    );
+    complies(resource(
+        &ou_only,
+        json!({"StringEquals": {"aws:PrincipalOrgID": ORG},
+            "ForAllValues:StringLike": {"aws:ResourceOrgPaths": format!("{DATA_OU}*")},
+            "Null": {"aws:ResourceOrgPaths": "false"}}),
+    ));
+    let sandbox_excluded = Perimeter {
+        resource_excluded_org_paths: vec![SANDBOX_OU.into()],
+        ..perimeter()
+    };
+    let w = violates(resource(&sandbox_excluded, org_wide.clone()));
+    assert!(
+        w.request
+            .resource
+            .org
+            .as_ref()
+            .is_some_and(|o| o.paths.iter().any(|p| p.starts_with(SANDBOX_OU))),
+        "{}",
+        w.line()
+    );
+    complies(resource(&perimeter(), org_wide));
+}

@@ -251,6 +251,8 @@ fn gather(policy: &Policy, perimeter: &Perimeter) -> Gathered {
             .identity_org_paths
             .iter()
             .chain(&perimeter.identity_excluded_org_paths)
+            .chain(&perimeter.resource_org_paths)
+            .chain(&perimeter.resource_excluded_org_paths)
             .cloned(),
     );
     let orgs = g.pool("org");
@@ -1096,7 +1098,11 @@ fn resources(
                 .map(Some)
                 .chain(std::iter::once(None))
                 .collect();
-            u.resource_orgs = org_choices(&orgs, d);
+            // Nor does an excluded OU own it.
+            u.resource_orgs = org_choices(&orgs, d)
+                .into_iter()
+                .filter(|o| !perimeter.resource_excluded(None, o.as_ref()))
+                .collect();
         }
     }
     u.resource_tags = tag_combinations(g, d, "aws:resourcetag/")?;
