@@ -358,8 +358,18 @@ impl<'a> Search<'a> {
             Dimension::Resource => {
                 out.push(p(Pred::TrustedIamWithoutTagException, tagged_caller));
                 out.push(p(Pred::ResourceArnOutside, bit(ARN)));
-                out.push(p(Pred::ResourceAccountOutside, bit(ACCOUNT) | bit(ORG)));
-                out.push(p(Pred::ResourceOrgOutside, bit(ORG) | bit(ACCOUNT)));
+                // An exclusion makes each test read both the owner's account and its
+                // organisation; without one, each reads its own and prunes as early as before.
+                let per = self.perimeter;
+                let both = if per.resource_excluded_accounts.is_empty()
+                    && per.resource_excluded_org_paths.is_empty()
+                {
+                    0
+                } else {
+                    bit(ACCOUNT) | bit(ORG)
+                };
+                out.push(p(Pred::ResourceAccountOutside, bit(ACCOUNT) | both));
+                out.push(p(Pred::ResourceOrgOutside, bit(ORG) | both));
             }
             Dimension::Network => {
                 out.push(p(Pred::NotExemptFromNetwork, tagged_caller));
