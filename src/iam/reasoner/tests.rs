@@ -1134,8 +1134,10 @@ fn resource_org_paths_scope_the_resource_perimeter() {
     const DATA_OU: &str = "o-abc123def4/r-ab12/ou-ab12-11111111/";
     const SANDBOX_OU: &str = "o-abc123def4/r-ab12/ou-ab12-22222222/";
     let resource = |per: &Perimeter, condition: Value| {
-        let statements = vec![json!({"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*",
-            "Condition": condition})];
+        let statements = vec![
+            json!({"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*",
+            "Condition": condition}),
+        ];
         verdicts(statements, &endpoint(), per)
             .into_iter()
             .find(|(d, _)| *d == Dimension::Resource)
