@@ -397,6 +397,11 @@ pub struct ExceptionsSpec {
     /// Organisation principals carrying one of these tags are exempt from the listed perimeters.
     #[serde(default)]
     pub principal_tags: Vec<PrincipalTagException>,
+    /// Organisation principals whose `aws:PrincipalArn` matches one of these patterns are exempt
+    /// from the listed perimeters (e.g. `arn:aws:iam::*:role/aws:ec2-infrastructure` from the
+    /// network perimeter).
+    #[serde(default)]
+    pub principal_arns: Vec<PrincipalArnException>,
     /// Third-party accounts that may reach their own listed resources.
     #[serde(default)]
     pub third_parties: Vec<ThirdPartyException>,
@@ -408,6 +413,16 @@ pub struct PrincipalTagException {
     pub key: String,
     pub value: String,
     /// Which perimeters the tag exempts from: `resource` (the default) and/or `network`.
+    #[serde(default = "resource_only")]
+    pub perimeters: Vec<ExemptPerimeter>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PrincipalArnException {
+    /// An ARN pattern (`*` and `?`) of IAM principals: a role's ARN for its sessions.
+    pub pattern: String,
+    /// Which perimeters the principals are exempt from: `resource` (the default) and/or `network`.
     #[serde(default = "resource_only")]
     pub perimeters: Vec<ExemptPerimeter>,
 }
@@ -654,6 +669,16 @@ impl DataPerimeter {
                 ));
             }
         }
+        for (i, a) in s.exceptions.principal_arns.iter().enumerate() {
+            let at = format!("spec.exceptions.principalArns[{i}]");
+            arn_pattern(&a.pattern).map_err(|e| (format!("{at}.pattern"), e.to_string()))?;
+            if a.perimeters.is_empty() {
+                return Err((
+                    format!("{at}.perimeters"),
+                    "must name resource and/or network".into(),
+                ));
+            }
+        }
         for (i, t) in s.exceptions.third_parties.iter().enumerate() {
             let at = format!("spec.exceptions.thirdParties[{i}]");
             if t.accounts.is_empty() {
@@ -684,6 +709,14 @@ impl DataPerimeter {
                 .iter()
                 .filter(|t| t.perimeters.contains(&which))
                 .map(|t| (t.key.to_lowercase(), t.value.clone()))
+                .collect()
+        };
+        let arns = |which: ExemptPerimeter| -> Vec<Vec<pattern::Tok>> {
+            s.exceptions
+                .principal_arns
+                .iter()
+                .filter(|a| a.perimeters.contains(&which))
+                .map(|a| pattern::glob(&a.pattern))
                 .collect()
         };
         Perimeter {
@@ -728,6 +761,8 @@ impl DataPerimeter {
                 .collect(),
             principal_tags: tags(ExemptPerimeter::Resource),
             network_tags: tags(ExemptPerimeter::Network),
+            resource_exempt_arns: arns(ExemptPerimeter::Resource),
+            network_exempt_arns: arns(ExemptPerimeter::Network),
             third_parties: s
                 .exceptions
                 .third_parties

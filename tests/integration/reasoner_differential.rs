@@ -81,6 +81,17 @@ fn perimeter() -> impl Strategy<Value = Perimeter> {
                     } else {
                         vec![]
                     },
+                    // The generated principals' role `R`, exempt where the tag is not.
+                    resource_exempt_arns: if tag && !third {
+                        vec![pattern::glob("arn:aws:iam::*:role/R")]
+                    } else {
+                        vec![]
+                    },
+                    network_exempt_arns: if !tag && third {
+                        vec![pattern::glob("arn:aws:iam::*:role/R")]
+                    } else {
+                        vec![]
+                    },
                     third_parties: if third {
                         vec![ThirdParty {
                             accounts: vec!["444455556666".into()],

@@ -59,6 +59,10 @@ pub struct Perimeter {
     pub principal_tags: Vec<(String, String)>,
     /// Organisation principals carrying one of these tags may come from any network.
     pub network_tags: Vec<(String, String)>,
+    /// Organisation principals whose ARN matches one of these may reach any resource.
+    pub resource_exempt_arns: Vec<Vec<Tok>>,
+    /// Organisation principals whose ARN matches one of these may come from any network.
+    pub network_exempt_arns: Vec<Vec<Tok>>,
     pub third_parties: Vec<ThirdParty>,
     pub bucket_mode: BucketMode,
 }
@@ -157,12 +161,25 @@ impl Perimeter {
     /// The principal-tag escape hatch of the resource perimeter: an organisation principal
     /// carrying the tag.
     pub fn tag_exception(&self, caller: &Caller) -> bool {
-        Self::carries(caller, &self.principal_tags) && self.trusted_caller(caller)
+        (Self::carries(caller, &self.principal_tags)
+            || Self::named(caller, &self.resource_exempt_arns))
+            && self.trusted_caller(caller)
     }
 
     /// The same escape hatch for the network perimeter.
     pub fn network_tag_exception(&self, caller: &Caller) -> bool {
-        Self::carries(caller, &self.network_tags) && self.trusted_caller(caller)
+        (Self::carries(caller, &self.network_tags)
+            || Self::named(caller, &self.network_exempt_arns))
+            && self.trusted_caller(caller)
+    }
+
+    /// Whether the caller's `aws:PrincipalArn` (a role's ARN for its sessions) matches one of
+    /// the patterns, as ArnLike matches.
+    fn named(caller: &Caller, patterns: &[Vec<Tok>]) -> bool {
+        match caller {
+            Caller::Iam(i) => patterns.iter().any(|p| arn::matches(p, &i.arn)),
+            _ => false,
+        }
     }
 
     fn carries(caller: &Caller, tags: &[(String, String)]) -> bool {

@@ -1183,3 +1183,43 @@ fn resource_org_paths_scope_the_resource_perimeter() {
     );
     complies(resource(&perimeter(), org_wide));
 }
+
+/// Principal-ARN exceptions (AWS's data-perimeter examples exempt
+/// `arn:aws:iam::*:role/aws:ec2-infrastructure` from the network perimeter with ArnNotLikeIfExists
+/// on aws:PrincipalArn): a grant to that role from any network complies where the perimeter
+/// exempts the role from the network perimeter, and violates, with that role's session as the
+/// witness, where it does not or exempts it only from the resource perimeter.
+#[test]
+fn principal_arn_exceptions_exempt_from_the_listed_perimeter() {
+    const ROLE: &str = "arn:aws:iam::*:role/aws:ec2-infrastructure";
+    let grant = vec![stmt(
+        "Allow",
+        json!("*"),
+        json!({"StringEquals": {"aws:PrincipalOrgID": ORG}, "ArnLike": {"aws:PrincipalArn": ROLE}}),
+    )];
+    let network = |per: &Perimeter| {
+        verdicts(grant.clone(), &bucket(), per)
+            .into_iter()
+            .find(|(d, _)| *d == Dimension::Network)
+            .map(|(_, v)| v)
+            .expect("network")
+    };
+    complies(network(&Perimeter {
+        network_exempt_arns: vec![pattern::glob(ROLE)],
+        ..perimeter()
+    }));
+    for per in [
+        perimeter(),
+        Perimeter {
+            resource_exempt_arns: vec![pattern::glob(ROLE)],
+            ..perimeter()
+        },
+    ] {
+        let w = violates(network(&per));
+        assert!(
+            w.line().contains("role/aws:ec2-infrastructure"),
+            "{}",
+            w.line()
+        );
+    }
+}

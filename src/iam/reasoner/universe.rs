@@ -186,6 +186,14 @@ fn gather(policy: &Policy, perimeter: &Perimeter) -> Gathered {
             }
         }
     }
+    // Principals the perimeter exempts by ARN, and (by the pool's fresh values) others.
+    for toks in perimeter
+        .resource_exempt_arns
+        .iter()
+        .chain(&perimeter.network_exempt_arns)
+    {
+        g.pool("principalarn").add_text(toks);
+    }
     // Accounts named inside ARNs (principal ARN conditions, resource patterns) are accounts too.
     let mut arn_accounts: Vec<String> = Vec::new();
     let principal_arns = g

@@ -461,3 +461,36 @@ fn org_paths_validate() {
         "{e}"
     );
 }
+
+/// Principal-ARN exceptions: the pattern and the perimeters are read as for tags (resource by
+/// default); a pattern that is no ARN pattern is an error at its path.
+#[test]
+fn principal_arn_exceptions_load_and_validate() {
+    let doc = |exceptions: &str| {
+        format!(
+            "apiVersion: perimeterguard.io/v1alpha1\nkind: DataPerimeter\nmetadata: {{name: p}}\nspec:\n  identity: {{trustedOrganizations: [o-abc123def4]}}\n  exceptions: {{principalArns: [{exceptions}]}}\n"
+        )
+    };
+    let p = load_perimeters(
+        &doc("{pattern: \"arn:aws:iam::*:role/aws:ec2-infrastructure\", perimeters: [network]}, {pattern: \"arn:aws:iam::*:role/backup\"}"),
+        "p",
+    )
+    .unwrap()
+    .remove(0)
+    .to_perimeter();
+    assert_eq!(
+        p.network_exempt_arns,
+        [pattern::glob("arn:aws:iam::*:role/aws:ec2-infrastructure")]
+    );
+    assert_eq!(
+        p.resource_exempt_arns,
+        [pattern::glob("arn:aws:iam::*:role/backup")]
+    );
+    let e = load_perimeters(&doc("{pattern: \"role/backup\"}"), "p")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("spec.exceptions.principalArns[0].pattern"),
+        "{e}"
+    );
+}
