@@ -389,6 +389,17 @@ pub struct NetworkSpec {
     /// `aws:SourceIp` CIDR blocks (IPv4 or IPv6).
     #[serde(default)]
     pub allowed_source_ips: Vec<String>,
+    /// When given, the network perimeter applies only to principals carrying one of these tags
+    /// (AWS's opt-in rollout, `aws:PrincipalTag/dp:include:network`); absent: to every principal.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub applies_to_principal_tags: Vec<PrincipalTag>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PrincipalTag {
+    pub key: String,
+    pub value: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
@@ -669,6 +680,14 @@ impl DataPerimeter {
                 ));
             }
         }
+        for (i, t) in s.network.applies_to_principal_tags.iter().enumerate() {
+            if t.key.is_empty() {
+                return Err((
+                    format!("spec.network.appliesToPrincipalTags[{i}].key"),
+                    "must not be empty".into(),
+                ));
+            }
+        }
         for (i, a) in s.exceptions.principal_arns.iter().enumerate() {
             let at = format!("spec.exceptions.principalArns[{i}]");
             arn_pattern(&a.pattern).map_err(|e| (format!("{at}.pattern"), e.to_string()))?;
@@ -761,6 +780,12 @@ impl DataPerimeter {
                 .collect(),
             principal_tags: tags(ExemptPerimeter::Resource),
             network_tags: tags(ExemptPerimeter::Network),
+            network_applies_to_tags: s
+                .network
+                .applies_to_principal_tags
+                .iter()
+                .map(|t| (t.key.to_lowercase(), t.value.clone()))
+                .collect(),
             resource_exempt_arns: arns(ExemptPerimeter::Resource),
             network_exempt_arns: arns(ExemptPerimeter::Network),
             third_parties: s

@@ -78,6 +78,7 @@ fn full_perimeter() -> Perimeter {
         source_ips: vec!["203.0.113.0/24".parse().expect("cidr")],
         principal_tags: vec![("dp:exclude:resource".into(), "true".into())],
         network_tags: vec![("network-perimeter-exception".into(), "true".into())],
+        network_applies_to_tags: vec![],
         resource_exempt_arns: vec![],
         network_exempt_arns: vec![],
         third_parties: vec![ThirdParty {

@@ -81,6 +81,12 @@ fn perimeter() -> impl Strategy<Value = Perimeter> {
                     } else {
                         vec![]
                     },
+                    // The network perimeter only for principals tagged team=red, now and then.
+                    network_applies_to_tags: if tag && enforce && !third {
+                        vec![("team".into(), "red".into())]
+                    } else {
+                        vec![]
+                    },
                     // The generated principals' role `R`, exempt where the tag is not.
                     resource_exempt_arns: if tag && !third {
                         vec![pattern::glob("arn:aws:iam::*:role/R")]

@@ -59,6 +59,9 @@ pub struct Perimeter {
     pub principal_tags: Vec<(String, String)>,
     /// Organisation principals carrying one of these tags may come from any network.
     pub network_tags: Vec<(String, String)>,
+    /// When not empty, the network perimeter applies only to principals carrying one of these
+    /// tags (AWS's opt-in rollout).
+    pub network_applies_to_tags: Vec<(String, String)>,
     /// Organisation principals whose ARN matches one of these may reach any resource.
     pub resource_exempt_arns: Vec<Vec<Tok>>,
     /// Organisation principals whose ARN matches one of these may come from any network.
@@ -254,6 +257,8 @@ impl Perimeter {
     pub fn network_exempt_caller(&self, caller: &Caller) -> bool {
         (self.trust_service_principals && matches!(caller, Caller::Service { .. }))
             || self.network_tag_exception(caller)
+            || (!self.network_applies_to_tags.is_empty()
+                && !Self::carries(caller, &self.network_applies_to_tags))
     }
 
     /// Requests the network perimeter does not apply to: exempt callers, services acting with a

@@ -1223,3 +1223,44 @@ fn principal_arn_exceptions_exempt_from_the_listed_perimeter() {
         );
     }
 }
+
+/// AWS's opt-in rollout of the network perimeter (data-perimeter examples: the network Deny
+/// conditioned on `aws:PrincipalTag/dp:include:network`): a policy that keeps only tagged
+/// principals on the expected networks complies where the perimeter applies to them alone, and
+/// violates, through an untagged principal, where it applies to everyone; a policy letting tagged
+/// principals in from anywhere violates either way.
+#[test]
+fn the_network_perimeter_may_apply_to_tagged_principals_only() {
+    let opt_in = Perimeter {
+        network_applies_to_tags: vec![("dp:include:network".into(), "true".into())],
+        ..perimeter()
+    };
+    let org = stmt(
+        "Allow",
+        json!("*"),
+        json!({"StringEquals": {"aws:PrincipalOrgID": ORG}}),
+    );
+    let deny_tagged_elsewhere = stmt(
+        "Deny",
+        json!("*"),
+        json!({"StringEquals": {"aws:PrincipalTag/dp:include:network": "true"},
+            "StringNotEqualsIfExists": {"aws:SourceVpce": "vpce-1a2b3c4d"}}),
+    );
+    let network = |statements: Vec<Value>, per: &Perimeter| {
+        verdicts(statements, &bucket(), per)
+            .into_iter()
+            .find(|(d, _)| *d == Dimension::Network)
+            .map(|(_, v)| v)
+            .expect("network")
+    };
+    complies(network(
+        vec![org.clone(), deny_tagged_elsewhere.clone()],
+        &opt_in,
+    ));
+    violates(network(
+        vec![org.clone(), deny_tagged_elsewhere],
+        &perimeter(),
+    ));
+    let w = violates(network(vec![org], &opt_in));
+    assert!(w.line().contains("dp:include:network=true"), "{}", w.line());
+}

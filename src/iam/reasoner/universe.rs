@@ -283,6 +283,7 @@ fn gather(policy: &Policy, perimeter: &Perimeter) -> Gathered {
         .principal_tags
         .iter()
         .chain(&perimeter.network_tags)
+        .chain(&perimeter.network_applies_to_tags)
     {
         let key = format!("aws:principaltag/{k}");
         g.keys.entry(key.clone()).or_insert(false);

@@ -494,3 +494,29 @@ fn principal_arn_exceptions_load_and_validate() {
         "{e}"
     );
 }
+
+/// `network.appliesToPrincipalTags`: read with the tag key in lower case (tag keys compare
+/// case-insensitively in aws:PrincipalTag); an empty key is an error at its path.
+#[test]
+fn network_opt_in_tags_load_and_validate() {
+    let doc = |tags: &str| {
+        format!(
+            "apiVersion: perimeterguard.io/v1alpha1\nkind: DataPerimeter\nmetadata: {{name: p}}\nspec:\n  network: {{allowedVpcEndpoints: [vpce-1a2b3c4d], appliesToPrincipalTags: [{tags}]}}\n"
+        )
+    };
+    let p = load_perimeters(&doc("{key: \"DP:Include:Network\", value: \"true\"}"), "p")
+        .unwrap()
+        .remove(0)
+        .to_perimeter();
+    assert_eq!(
+        p.network_applies_to_tags,
+        [("dp:include:network".to_owned(), "true".to_owned())]
+    );
+    let e = load_perimeters(&doc("{key: \"\", value: \"true\"}"), "p")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("spec.network.appliesToPrincipalTags[0].key"),
+        "{e}"
+    );
+}
