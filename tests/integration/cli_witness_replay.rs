@@ -12,24 +12,29 @@ use serde_json::Value;
 const PERIMETER: &str = "manifests/examples/dataperimeter.yaml";
 
 fn witnesses(policy: &str) -> Vec<(String, Value)> {
-    witnesses_as("bucket-policy", &["--bucket", "example-bucket"], policy)
+    witnesses_as(
+        PERIMETER,
+        "bucket-policy",
+        &["--bucket", "example-bucket"],
+        policy,
+    )
 }
 
 /// What `analyze --kind KIND EXTRA... --perimeter PERIMETER --output json POLICY` prints, and its
 /// exit code.
-fn analyze_json(kind: &str, extra: &[&str], policy: &str) -> (Option<i32>, Value) {
+fn analyze_json(perimeter: &str, kind: &str, extra: &[&str], policy: &str) -> (Option<i32>, Value) {
     let mut args = vec!["analyze", "--kind", kind];
     args.extend_from_slice(extra);
-    args.extend_from_slice(&["--perimeter", PERIMETER, "--output", "json", policy]);
+    args.extend_from_slice(&["--perimeter", perimeter, "--output", "json", policy]);
     let out = run(&args, None);
     let report = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}", text(&out.stderr)));
     (out.status.code(), report)
 }
 
-/// The witnesses `analyze --kind KIND EXTRA... POLICY --output json` prints.
-fn witnesses_as(kind: &str, extra: &[&str], policy: &str) -> Vec<(String, Value)> {
-    let (code, report) = analyze_json(kind, extra, policy);
+/// The witnesses `analyze --kind KIND EXTRA... --perimeter PERIMETER POLICY --output json` prints.
+fn witnesses_as(perimeter: &str, kind: &str, extra: &[&str], policy: &str) -> Vec<(String, Value)> {
+    let (code, report) = analyze_json(perimeter, kind, extra, policy);
     assert_eq!(code, Some(1), "{report:#}");
     report["findings"]
         .as_array()
@@ -42,6 +47,54 @@ fn witnesses_as(kind: &str, extra: &[&str], policy: &str) -> Vec<(String, Value)
             )
         })
         .collect()
+}
+
+/// Replays every witness `analyze` prints for `policy` under `perimeter` through `simulate`,
+/// checking its ids are well-formed; the witnesses, by dimension.
+fn replay(
+    perimeter: &str,
+    kind: &str,
+    extra: &[&str],
+    policy: &str,
+    dir: &std::path::Path,
+) -> Vec<(String, Value)> {
+    let found = witnesses_as(perimeter, kind, extra, policy);
+    for (i, (dimension, witness)) in found.iter().enumerate() {
+        let request = common::witness::request_document(witness);
+        let orgs = [
+            &request["principal"]["organization"],
+            &request["resource"]["organization"],
+        ];
+        for org in orgs.into_iter().filter_map(Value::as_str) {
+            assert!(is_org_id(org), "{policy}: organization {org}");
+        }
+        if let Some(vpce) = request["context"]["aws:SourceVpce"].as_str() {
+            assert!(is_ec2_id(vpce, "vpce-"), "{policy}: endpoint {vpce}");
+        }
+        let file = dir.join(format!(
+            "request-{}-{i}.json",
+            policy.replace(['/', '.'], "-")
+        ));
+        std::fs::write(&file, request.to_string()).expect("write");
+        let out = run(
+            &[
+                "simulate",
+                "--kind",
+                kind,
+                policy,
+                "--request",
+                file.to_str().expect("utf-8"),
+            ],
+            None,
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        assert!(
+            text(&out.stdout).starts_with("decision: Allow\n"),
+            "{policy} {dimension}: {}\n{request:#}",
+            text(&out.stdout)
+        );
+    }
+    found
 }
 
 #[test]
@@ -77,41 +130,85 @@ fn every_witness_is_allowed_by_simulate_and_names_real_ids() {
             "examples/analyze/endpoint-resource-tag.json",
         ),
     ] {
-        for (dimension, witness) in witnesses_as(kind, extra, policy) {
-            let request = common::witness::request_document(&witness);
-            let orgs = [
-                &request["principal"]["organization"],
-                &request["resource"]["organization"],
-            ];
-            for org in orgs.into_iter().filter_map(Value::as_str) {
-                assert!(is_org_id(org), "{policy}: organization {org}");
-            }
-            if let Some(vpce) = request["context"]["aws:SourceVpce"].as_str() {
-                assert!(is_ec2_id(vpce, "vpce-"), "{policy}: endpoint {vpce}");
-            }
-            let file = dir.path().join(format!("request-{replayed}.json"));
-            std::fs::write(&file, request.to_string()).expect("write");
-            let out = run(
-                &[
-                    "simulate",
-                    "--kind",
-                    kind,
-                    policy,
-                    "--request",
-                    file.to_str().expect("utf-8"),
-                ],
-                None,
-            );
-            assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-            assert!(
-                text(&out.stdout).starts_with("decision: Allow\n"),
-                "{policy} {dimension}: {}\n{request:#}",
-                text(&out.stdout)
-            );
-            replayed += 1;
-        }
+        replayed += replay(PERIMETER, kind, extra, policy, dir.path()).len();
     }
     assert!(replayed >= 8, "only {replayed} witnesses");
+}
+
+/// The witnesses of the perimeter vocabulary replay too. The example perimeter allows
+/// `amazonlinux.*.amazonaws.com/*`; an endpoint policy granting that IAM pattern reaches an
+/// object of another bucket whose name the `*` crosses into (Amazon S3 User Guide, bucket naming
+/// rules), and `simulate` allows that very request. Under the example perimeter with an account
+/// and an OU excluded, the organisation's grant reaches a principal of one of them.
+#[test]
+fn witnesses_of_the_perimeter_vocabulary_replay_in_simulate() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let found = replay(
+        PERIMETER,
+        "endpoint-policy",
+        &["--service", "com.amazonaws.us-east-1.s3"],
+        "examples/analyze/endpoint-amazon-linux-pattern.json",
+        dir.path(),
+    );
+    let (_, resource) = found
+        .iter()
+        .find(|(d, _)| d == "resource")
+        .expect("a resource violation");
+    let arn = resource["resource"]["arn"].as_str().expect("arn");
+    let bucket = arn
+        .strip_prefix("arn:aws:s3:::")
+        .and_then(|r| r.split_once('/'))
+        .map(|(b, _)| b)
+        .expect("an object ARN");
+    assert!(
+        bucket.starts_with("amazonlinux.") && !bucket.ends_with(".amazonaws.com"),
+        "{arn}"
+    );
+
+    let example =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(PERIMETER))
+            .expect("read");
+    let excluding = example.replace(
+        "    trustAwsServicePrincipals: true\n",
+        "    trustAwsServicePrincipals: true\n    excludedAccounts: [\"444455556666\"]\n    excludedOrgPaths: [o-abc123def4/r-ab12/ou-ab12-22222222/]\n",
+    );
+    assert_ne!(excluding, example);
+    let perimeter = dir.path().join("excluding.yaml");
+    std::fs::write(&perimeter, excluding).expect("write");
+    let found = replay(
+        perimeter.to_str().expect("utf-8"),
+        "bucket-policy",
+        &["--bucket", "example-bucket"],
+        "examples/analyze/org-wide-grant.json",
+        dir.path(),
+    );
+    let (_, identity) = found
+        .iter()
+        .find(|(d, _)| d == "identity")
+        .expect("an identity violation");
+    let principal = &identity["principal"];
+    let excluded_account = principal["arn"]
+        .as_str()
+        .is_some_and(|a| a.contains(":444455556666:"));
+    let excluded_ou = principal["orgPaths"].as_array().is_some_and(|p| {
+        p.iter()
+            .any(|p| p == "o-abc123def4/r-ab12/ou-ab12-22222222/")
+    });
+    assert!(excluded_account || excluded_ou, "{principal:#}");
+    // The example perimeter, which excludes neither, has no identity finding for it.
+    let (_, report) = analyze_json(
+        PERIMETER,
+        "bucket-policy",
+        &["--bucket", "example-bucket"],
+        "examples/analyze/org-wide-grant.json",
+    );
+    let identity = report["dimensions"]
+        .as_array()
+        .expect("dimensions")
+        .iter()
+        .find(|d| d["dimension"] == "identity")
+        .expect("identity analysed");
+    assert_eq!(identity["verdict"], "complies", "{report:#}");
 }
 
 /// The org-path pattern without its `/` grants an organization whose id extends the trusted
@@ -142,6 +239,7 @@ fn the_org_path_prefix_witness_is_another_organization_and_its_twin_complies() {
     let file = dir.path().join("strict.json");
     std::fs::write(&file, strict).expect("write");
     let (_, report) = analyze_json(
+        PERIMETER,
         "bucket-policy",
         &["--bucket", "example-bucket"],
         file.to_str().expect("utf-8"),
