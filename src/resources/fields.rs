@@ -40,9 +40,9 @@ pub fn seg(s: &str) -> String {
 
 /// The value at a path of plain keys, ignoring nulls: [`at`] without parsing a pointer, for the
 /// lookups every admission makes.
-pub fn get<'v>(doc: &'v Value, keys: &[&str]) -> Option<&'v Value> {
-    keys.iter()
-        .try_fold(doc, |v, k| v.get(*k))
+pub fn get<'v, 'k>(doc: &'v Value, keys: impl IntoIterator<Item = &'k str>) -> Option<&'v Value> {
+    keys.into_iter()
+        .try_fold(doc, |v, k| v.get(k))
         .filter(|v| !v.is_null())
 }
 

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::fields::get;
+use super::fields::{get, seg};
 use super::{CheckedKind, ObjectNote, ObjectRef, ProviderFamily};
 
 /// Why the object writes nothing to AWS, if it does not.
@@ -20,7 +20,7 @@ pub fn observed(doc: &Value, family: ProviderFamily) -> Option<ObjectNote> {
     match family {
         ProviderFamily::Upbound => {
             let pointer = "/spec/managementPolicies";
-            let Some(Value::Array(policies)) = get(doc, &["spec", "managementPolicies"]) else {
+            let Some(Value::Array(policies)) = get(doc, ["spec", "managementPolicies"]) else {
                 return None;
             };
             let writes = policies
@@ -37,8 +37,8 @@ pub fn observed(doc: &Value, family: ProviderFamily) -> Option<ObjectNote> {
         }
         ProviderFamily::Ack => {
             let annotation =
-                |name: &str| get(doc, &["metadata", "annotations", name]).and_then(Value::as_str);
-            let pointer = |name: &str| format!("/metadata/annotations/{}", name.replace('/', "~1"));
+                |name: &str| get(doc, ["metadata", "annotations", name]).and_then(Value::as_str);
+            let pointer = |name: &str| format!("/metadata/annotations/{}", seg(name));
             if annotation("services.k8s.aws/read-only") == Some("true") {
                 return Some(ObjectNote::Observed {
                     pointer: pointer("services.k8s.aws/read-only"),

@@ -141,7 +141,7 @@ pub fn type_errors(doc: &Value, family: ProviderFamily) -> Vec<(String, String)>
         }
     };
     for (pointer, want) in COMMON {
-        expect(pointer, lookup(doc, &pointer[1..]), "", *want);
+        expect(pointer, get(doc, pointer[1..].split('/')), "", *want);
     }
     let (bases, table): (&[&str], &[(&str, Want)]) = match family {
         ProviderFamily::Ack => (&["/spec"], ACK),
@@ -149,7 +149,7 @@ pub fn type_errors(doc: &Value, family: ProviderFamily) -> Vec<(String, String)>
         ProviderFamily::Upbound => (&["/spec/forProvider", "/spec/initProvider"], UPBOUND),
     };
     for base in bases {
-        let Some(at_base) = lookup(doc, &base[1..]) else {
+        let Some(at_base) = get(doc, base[1..].split('/')) else {
             continue;
         };
         if base.ends_with("Provider") {
@@ -166,24 +166,19 @@ pub fn type_errors(doc: &Value, family: ProviderFamily) -> Vec<(String, String)>
                 };
                 let found = match rest.strip_prefix('/') {
                     _ if rest.is_empty() => Some(value),
-                    Some(rest) => lookup(value, rest),
+                    Some(rest) => get(value, rest.split('/')),
                     None => continue,
                 };
                 expect(base, found, path, *want);
             }
         }
     }
-    if let Some(Value::Object(annotations)) = get(doc, &["metadata", "annotations"]) {
+    if let Some(Value::Object(annotations)) = get(doc, ["metadata", "annotations"]) {
         for (k, v) in annotations.iter().filter(|(_, v)| !v.is_string()) {
             expect("/metadata/annotations", Some(v), &seg(k), Want::Text);
         }
     }
     out
-}
-
-/// The value at a `/`-separated path of plain keys (no escapes, no list indices).
-fn lookup<'v>(v: &'v Value, path: &str) -> Option<&'v Value> {
-    path.split('/').try_fold(v, |v, key| v.get(key))
 }
 
 /// What is wrong with `v`, if anything; `field`: its path, at least its last segment.
