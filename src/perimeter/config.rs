@@ -730,6 +730,10 @@ impl DataPerimeter {
                 .map(|t| (t.key.to_lowercase(), t.value.clone()))
                 .collect()
         };
+        // A resource list the perimeter leaves out is the identity's; `[]` is none.
+        let or_identity = |resource: &Option<Vec<String>>, identity: &Vec<String>| {
+            resource.clone().unwrap_or_else(|| identity.clone())
+        };
         let arns = |which: ExemptPerimeter| -> Vec<Vec<pattern::Tok>> {
             s.exceptions
                 .principal_arns
@@ -745,26 +749,26 @@ impl DataPerimeter {
             identity_org_paths: s.identity.trusted_org_paths.clone(),
             identity_excluded_org_paths: s.identity.excluded_org_paths.clone(),
             trust_service_principals: s.identity.trust_aws_service_principals,
-            resource_orgs: resources
-                .trusted_organizations
-                .clone()
-                .unwrap_or_else(|| s.identity.trusted_organizations.clone()),
-            resource_accounts: resources
-                .trusted_accounts
-                .clone()
-                .unwrap_or_else(|| s.identity.trusted_accounts.clone()),
-            resource_excluded_accounts: resources
-                .excluded_accounts
-                .clone()
-                .unwrap_or_else(|| s.identity.excluded_accounts.clone()),
-            resource_org_paths: resources
-                .trusted_org_paths
-                .clone()
-                .unwrap_or_else(|| s.identity.trusted_org_paths.clone()),
-            resource_excluded_org_paths: resources
-                .excluded_org_paths
-                .clone()
-                .unwrap_or_else(|| s.identity.excluded_org_paths.clone()),
+            resource_orgs: or_identity(
+                &resources.trusted_organizations,
+                &s.identity.trusted_organizations,
+            ),
+            resource_accounts: or_identity(
+                &resources.trusted_accounts,
+                &s.identity.trusted_accounts,
+            ),
+            resource_excluded_accounts: or_identity(
+                &resources.excluded_accounts,
+                &s.identity.excluded_accounts,
+            ),
+            resource_org_paths: or_identity(
+                &resources.trusted_org_paths,
+                &s.identity.trusted_org_paths,
+            ),
+            resource_excluded_org_paths: or_identity(
+                &resources.excluded_org_paths,
+                &s.identity.excluded_org_paths,
+            ),
             allowed_resources: resources
                 .allowed_resources
                 .iter()
