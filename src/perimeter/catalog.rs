@@ -85,6 +85,20 @@ rules! {
         "public access block settings", "leave every Block Public Access setting true";
 }
 
+/// Rules that report what cannot be decided or need not be enforced, at most a warning unless a
+/// perimeter's `spec.rules` says otherwise: an unresolved reference (Crossplane resolves it in a
+/// later update, which is checked again; denying the create would wedge the normal reference
+/// workflow), a condition no real request meets (the statement grants nothing, which is safe, but
+/// is hardly what was meant), an object that only observes, a version the webhook does not
+/// register, and a canonical id the object cannot place.
+pub const ADVISORY: &[&Rule] = &[
+    UNRESOLVED_REFERENCE,
+    IMPOSSIBLE_CONDITION,
+    OBSERVED,
+    UNREGISTERED_VERSION,
+    ACL_UNPLACED_GRANTEE,
+];
+
 pub fn rule(id: &str) -> Option<&'static Rule> {
     RULES.iter().copied().find(|r| r.id == id)
 }

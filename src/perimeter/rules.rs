@@ -136,23 +136,12 @@ pub fn check(subjects: &[Subject], dp: &DataPerimeter) -> Vec<Finding> {
     out
 }
 
-/// A rule's enforcement under a perimeter. An unresolved reference is at most a warning unless
-/// configured otherwise: Crossplane resolves it in a later update, which is checked again, and
-/// denying the create would wedge the normal reference workflow. So is a condition no real
-/// request meets: the statement grants nothing, which is safe, but is hardly what was meant.
+/// A rule's enforcement under a perimeter: as `spec.rules` sets it, else the perimeter's, at most
+/// Warn for the advisory rules ([`ADVISORY`]).
 pub fn enforcement(rule: &Rule, dp: &DataPerimeter) -> Enforcement {
     match dp.spec.rules.get(rule.id) {
         Some(e) => *e,
-        None if [
-            UNRESOLVED_REFERENCE,
-            IMPOSSIBLE_CONDITION,
-            OBSERVED,
-            UNREGISTERED_VERSION,
-            ACL_UNPLACED_GRANTEE,
-        ]
-        .iter()
-        .any(|r| r.id == rule.id) =>
-        {
+        None if ADVISORY.iter().any(|r| r.id == rule.id) => {
             dp.spec.enforcement.min(Enforcement::Warn)
         }
         None => dp.spec.enforcement,
