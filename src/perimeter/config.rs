@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::iam::condition::parse_cidr;
 use crate::iam::pattern;
-use crate::iam::reasoner::{BucketMode, Perimeter, ThirdParty};
+use crate::iam::reasoner::{BucketMode, Perimeter, ServiceSources, ThirdParty};
 
 pub const API_VERSION: &str = "perimeterguard.io/v1alpha1";
 pub const KIND: &str = "DataPerimeter";
@@ -90,6 +90,12 @@ pub struct StatusCondition {
 )]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DataPerimeterSpec {
+    /// Facts, not trust: accounts known to be members of an organization. An account listed
+    /// here has that organization in every derived key (`aws:PrincipalOrgID`,
+    /// `aws:ResourceOrgID`, `aws:SourceOrgID`, `aws:VpceOrgID`); an account not listed may be in
+    /// any organization or none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub organizations: Vec<OrganizationFacts>,
     /// Trusted identities.
     #[serde(default)]
     pub identity: IdentitySpec,
@@ -308,6 +314,29 @@ impl LabelSelector {
     }
 }
 
+/// Known members of one organization (not necessarily all of them).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OrganizationFacts {
+    /// The organization id (`o-` and 10 to 32 lower-case letters or digits).
+    pub id: String,
+    /// Accounts known to be members (12 digits); an account belongs to one organization at most.
+    #[serde(default)]
+    pub accounts: Vec<String>,
+}
+
+/// Whom an AWS service principal must act for to be trusted (confused-deputy protection).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ServicePrincipalSources {
+    /// `aws:SourceOrgID` values: the organizations whose resources a service may act for.
+    #[serde(default)]
+    pub organizations: Vec<String>,
+    /// `aws:SourceAccount` values: the accounts whose resources a service may act for.
+    #[serde(default)]
+    pub accounts: Vec<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct IdentitySpec {
@@ -331,6 +360,11 @@ pub struct IdentitySpec {
     /// Whether AWS service principals (`aws:PrincipalIsAWSService` = true) are inside.
     #[serde(default = "yes")]
     pub trust_aws_service_principals: bool,
+    /// When given, a service principal acting for a resource (its request carries
+    /// `aws:SourceAccount`) is trusted only when it acts for one of these; a service request
+    /// without source keys stays trusted, as in AWS's own confused-deputy statements.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_principal_sources: Option<ServicePrincipalSources>,
 }
 
 impl Default for IdentitySpec {
@@ -342,6 +376,7 @@ impl Default for IdentitySpec {
             excluded_org_paths: Vec::new(),
             excluded_accounts: Vec::new(),
             trust_aws_service_principals: true,
+            service_principal_sources: None,
         }
     }
 }
@@ -389,6 +424,22 @@ pub struct NetworkSpec {
     /// `aws:SourceIp` CIDR blocks (IPv4 or IPv6).
     #[serde(default)]
     pub allowed_source_ips: Vec<String>,
+    /// `aws:VpceOrgID` values: any VPC endpoint owned by an account of one of these
+    /// organizations is an expected network.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trusted_endpoint_organizations: Vec<String>,
+    /// `aws:VpceAccount` values: any VPC endpoint owned by one of these accounts is an expected
+    /// network.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trusted_endpoint_accounts: Vec<String>,
+    /// `aws:VpceOrgPaths` prefixes: any VPC endpoint owned by an account in one of these OUs or
+    /// below is an expected network.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trusted_endpoint_org_paths: Vec<String>,
+    /// `aws:SourceVpcArn` patterns (`arn:aws:ec2:<region>:<account>:vpc/<vpc-id>`, `*` and `?`
+    /// allowed): requests through an endpoint in one of these VPCs come from an expected network.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allowed_vpc_arns: Vec<String>,
     /// When given, the network perimeter applies only to principals carrying one of these tags
     /// (AWS's opt-in rollout, `aws:PrincipalTag/dp:include:network`); absent: to every principal.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -413,9 +464,28 @@ pub struct ExceptionsSpec {
     /// network perimeter).
     #[serde(default)]
     pub principal_arns: Vec<PrincipalArnException>,
+    /// Resources carrying one of these tags (`aws:ResourceTag`) are exempt from the listed
+    /// perimeters (`identity` and/or `network`), when they are inside the resource perimeter.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resource_tags: Vec<ResourceTagException>,
+    /// When given, requests a service makes with a principal's credentials
+    /// (`aws:ViaAWSService`) are exempt from the network perimeter only when `aws:CalledVia`
+    /// holds one of these services (`athena.amazonaws.com`); absent: any service.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via_aws_services: Option<Vec<String>>,
     /// Third-party accounts that may reach their own listed resources.
     #[serde(default)]
     pub third_parties: Vec<ThirdPartyException>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ResourceTagException {
+    pub key: String,
+    pub value: String,
+    /// Which perimeters the tagged resource is exempt from: `identity` and/or `network` (a tag
+    /// is set by the resource's owner, so it cannot exempt from the resource perimeter).
+    pub perimeters: Vec<ExemptPerimeter>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -445,6 +515,7 @@ fn resource_only() -> Vec<ExemptPerimeter> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ExemptPerimeter {
+    Identity,
     Resource,
     Network,
 }
@@ -456,6 +527,11 @@ pub struct ThirdPartyException {
     pub accounts: Vec<String>,
     /// ARN patterns of the resources they may reach.
     pub resources: Vec<String>,
+    /// Action patterns (`s3:GetObject`, `s3:Get*`) the sanctioned flow is bounded to, both ways:
+    /// what the third party may do on its listed resources, and what our identities may do on
+    /// them. Absent: any action.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actions: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
@@ -698,8 +774,100 @@ impl DataPerimeter {
                 ));
             }
         }
+        validate_organizations(&s.organizations)?;
+        if let Some(src) = &s.identity.service_principal_sources {
+            let at = "spec.identity.servicePrincipalSources";
+            if !s.identity.trust_aws_service_principals {
+                return Err((
+                    at.into(),
+                    "has no effect while trustAwsServicePrincipals is false; remove one".into(),
+                ));
+            }
+            if src.organizations.is_empty() && src.accounts.is_empty() {
+                return Err((
+                    at.into(),
+                    "must list organizations or accounts (to trust no service principal, set trustAwsServicePrincipals: false)".into(),
+                ));
+            }
+            each(&src.organizations, &format!("{at}.organizations"), org_id)?;
+            each(&src.accounts, &format!("{at}.accounts"), account_id)?;
+        }
+        each(
+            &s.network.trusted_endpoint_organizations,
+            "spec.network.trustedEndpointOrganizations",
+            org_id,
+        )?;
+        each(
+            &s.network.trusted_endpoint_accounts,
+            "spec.network.trustedEndpointAccounts",
+            account_id,
+        )?;
+        each(
+            &s.network.trusted_endpoint_org_paths,
+            "spec.network.trustedEndpointOrgPaths",
+            org_path,
+        )?;
+        each(
+            &s.network.allowed_vpc_arns,
+            "spec.network.allowedVpcArns",
+            vpc_arn_pattern,
+        )?;
+        for (i, t) in s.exceptions.principal_tags.iter().enumerate() {
+            no_identity(
+                &t.perimeters,
+                &format!("spec.exceptions.principalTags[{i}]"),
+            )?;
+        }
+        for (i, a) in s.exceptions.principal_arns.iter().enumerate() {
+            no_identity(
+                &a.perimeters,
+                &format!("spec.exceptions.principalArns[{i}]"),
+            )?;
+        }
+        for (i, t) in s.exceptions.resource_tags.iter().enumerate() {
+            let at = format!("spec.exceptions.resourceTags[{i}]");
+            if t.key.is_empty() {
+                return Err((format!("{at}.key"), "must not be empty".into()));
+            }
+            if t.perimeters.is_empty() {
+                return Err((
+                    format!("{at}.perimeters"),
+                    "must name identity and/or network".into(),
+                ));
+            }
+            if let Some(j) = t
+                .perimeters
+                .iter()
+                .position(|p| *p == ExemptPerimeter::Resource)
+            {
+                return Err((
+                    format!("{at}.perimeters[{j}]"),
+                    "a resource tag cannot exempt from the resource perimeter: the resource's owner sets it, and the resource perimeter is about owners (name identity and/or network)".into(),
+                ));
+            }
+        }
+        if let Some(services) = &s.exceptions.via_aws_services {
+            let at = "spec.exceptions.viaAwsServices";
+            if services.is_empty() {
+                return Err((
+                    at.into(),
+                    "must list at least one service (omit it to exempt requests via any service)"
+                        .into(),
+                ));
+            }
+            each(services, at, service_principal)?;
+        }
         for (i, t) in s.exceptions.third_parties.iter().enumerate() {
             let at = format!("spec.exceptions.thirdParties[{i}]");
+            if let Some(actions) = &t.actions {
+                if actions.is_empty() {
+                    return Err((
+                        format!("{at}.actions"),
+                        "must list at least one action (omit it to allow any action)".into(),
+                    ));
+                }
+                each(actions, &format!("{at}.actions"), action_pattern)?;
+            }
             if t.accounts.is_empty() {
                 return Err((
                     format!("{at}.accounts"),
@@ -742,7 +910,42 @@ impl DataPerimeter {
                 .map(|a| pattern::glob(&a.pattern))
                 .collect()
         };
+        let resource_tags = |which: ExemptPerimeter| -> Vec<(String, String)> {
+            s.exceptions
+                .resource_tags
+                .iter()
+                .filter(|t| t.perimeters.contains(&which))
+                .map(|t| (t.key.to_lowercase(), t.value.clone()))
+                .collect()
+        };
         Perimeter {
+            memberships: s
+                .organizations
+                .iter()
+                .flat_map(|o| o.accounts.iter().map(|a| (a.clone(), o.id.clone())))
+                .collect(),
+            service_sources: s.identity.service_principal_sources.as_ref().map(|src| {
+                ServiceSources {
+                    orgs: src.organizations.clone(),
+                    accounts: src.accounts.clone(),
+                }
+            }),
+            endpoint_orgs: s.network.trusted_endpoint_organizations.clone(),
+            endpoint_accounts: s.network.trusted_endpoint_accounts.clone(),
+            endpoint_org_paths: s.network.trusted_endpoint_org_paths.clone(),
+            vpc_arns: s
+                .network
+                .allowed_vpc_arns
+                .iter()
+                .map(|a| pattern::glob(a))
+                .collect(),
+            identity_resource_tags: resource_tags(ExemptPerimeter::Identity),
+            network_resource_tags: resource_tags(ExemptPerimeter::Network),
+            via_services: s
+                .exceptions
+                .via_aws_services
+                .as_ref()
+                .map(|v| v.iter().map(|x| x.to_ascii_lowercase()).collect()),
             identity_orgs: s.identity.trusted_organizations.clone(),
             identity_accounts: s.identity.trusted_accounts.clone(),
             identity_excluded_accounts: s.identity.excluded_accounts.clone(),
@@ -799,6 +1002,11 @@ impl DataPerimeter {
                 .map(|t| ThirdParty {
                     accounts: t.accounts.clone(),
                     resources: t.resources.iter().map(|r| pattern::glob(r)).collect(),
+                    actions: t.actions.as_ref().map(|a| {
+                        a.iter()
+                            .map(|x| pattern::glob(&x.to_ascii_lowercase()))
+                            .collect()
+                    }),
                 })
                 .collect(),
             bucket_mode: match s.bucket_policy_mode {
@@ -828,6 +1036,14 @@ enum NotAnId {
         "is not an organization path (o-…/r-…/ and any ou-…-…/ entries, lower-case, ending with /)"
     )]
     OrgPath,
+    #[error(
+        "is not a VPC ARN pattern (arn:partition:ec2:region:account:vpc/vpc-id, with * and ? allowed)"
+    )]
+    VpcArn,
+    #[error("is not a service principal name of the form service.amazonaws.com")]
+    ServicePrincipal,
+    #[error("is not an action pattern (service:Action, with * and ? allowed in the action)")]
+    Action,
 }
 
 /// Advice for a scalar written where a string belongs: YAML reads `111122223333` and `1.5`
@@ -899,6 +1115,93 @@ fn arn_pattern(v: &str) -> Result<(), NotAnId> {
     } else {
         Err(NotAnId::ArnPattern)
     }
+}
+
+/// Each organization id once, each account in one organization at most (AWS Organizations User
+/// Guide, "Managing accounts": an account is a member of only one organization at a time).
+fn validate_organizations(orgs: &[OrganizationFacts]) -> Result<(), (String, String)> {
+    let mut seen_orgs: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut seen_accounts: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, o) in orgs.iter().enumerate() {
+        let at = format!("spec.organizations[{i}]");
+        org_id(&o.id).map_err(|e| (format!("{at}.id"), format!("{:?} {e}", o.id)))?;
+        if let Some(j) = seen_orgs.insert(&o.id, i) {
+            return Err((
+                format!("{at}.id"),
+                format!("{:?} is already listed as spec.organizations[{j}]", o.id),
+            ));
+        }
+        each(&o.accounts, &format!("{at}.accounts"), account_id)?;
+        for (k, a) in o.accounts.iter().enumerate() {
+            if let Some(j) = seen_accounts.insert(a, i)
+                && j != i
+            {
+                return Err((
+                    format!("{at}.accounts[{k}]"),
+                    format!(
+                        "{a:?} is also a member of spec.organizations[{j}] ({}); an account belongs to one organization at most",
+                        orgs[j].id
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A principal tag or ARN is the caller's own: it cannot vouch for the caller's identity.
+fn no_identity(perimeters: &[ExemptPerimeter], at: &str) -> Result<(), (String, String)> {
+    match perimeters
+        .iter()
+        .position(|p| *p == ExemptPerimeter::Identity)
+    {
+        Some(j) => Err((
+            format!("{at}.perimeters[{j}]"),
+            "a principal's own tag or ARN cannot exempt it from the identity perimeter (name resource and/or network)".into(),
+        )),
+        None => Ok(()),
+    }
+}
+
+fn vpc_arn_pattern(v: &str) -> Result<(), NotAnId> {
+    let ok = arn_pattern(v).is_ok()
+        && crate::iam::arn::split(v).is_some_and(|[_, partition, service, _, _, resource]| {
+            !partition.is_empty()
+                && (service == "ec2" || service == "*")
+                && (resource.starts_with("vpc/") || resource == "*")
+        });
+    if ok { Ok(()) } else { Err(NotAnId::VpcArn) }
+}
+
+/// `athena.amazonaws.com`: the form `aws:CalledVia` values take (IAM User Guide, global condition
+/// keys, aws:CalledVia).
+fn service_principal(v: &str) -> Result<(), NotAnId> {
+    let name = v.strip_suffix(".amazonaws.com").unwrap_or_default();
+    if !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+    {
+        Ok(())
+    } else {
+        Err(NotAnId::ServicePrincipal)
+    }
+}
+
+/// `service:Action`, with `*` and `?` allowed in the action name.
+fn action_pattern(v: &str) -> Result<(), NotAnId> {
+    let ok = v == "*"
+        || v.split_once(':').is_some_and(|(service, action)| {
+            !service.is_empty()
+                && !action.is_empty()
+                && service
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-')
+                && action
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '*' || c == '?')
+        });
+    if ok { Ok(()) } else { Err(NotAnId::Action) }
 }
 
 mod path;

@@ -95,8 +95,10 @@ fn full_perimeter() -> Perimeter {
             .iter()
             .map(|r| pattern::glob(r))
             .collect(),
+            actions: None,
         }],
         bucket_mode: BucketMode::Grant,
+        ..Perimeter::default()
     }
 }
 

@@ -102,6 +102,7 @@ fn perimeter() -> impl Strategy<Value = Perimeter> {
                         vec![ThirdParty {
                             accounts: vec!["444455556666".into()],
                             resources: vec![pattern::glob("arn:aws:s3:::bk2/*")],
+                            actions: None,
                         }]
                     } else {
                         vec![]
@@ -111,6 +112,7 @@ fn perimeter() -> impl Strategy<Value = Perimeter> {
                     } else {
                         BucketMode::Grant
                     },
+                    ..Perimeter::default()
                 }
             },
         )

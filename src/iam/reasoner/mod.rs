@@ -15,7 +15,9 @@ mod universe;
 mod values;
 mod witness;
 
-pub use model::{Attachment, BucketMode, Dimension, Perimeter, ThirdParty, in_model};
+pub use model::{
+    Attachment, BucketMode, Dimension, Perimeter, ServiceSources, ThirdParty, in_model,
+};
 pub use witness::Witness;
 
 use crate::iam::evaluate::{Outcome, evaluate};

@@ -4,6 +4,8 @@
 //! Each "outside" predicate is a conjunction of conditions on separate parts of the request, so
 //! the search can discard a candidate value as soon as the part it fills is known.
 
+use std::collections::BTreeMap;
+
 use ipnet::IpNet;
 
 use crate::iam::arn;
@@ -28,11 +30,34 @@ pub struct ThirdParty {
     pub accounts: Vec<String>,
     /// ARN patterns (`*` / `?`), matched component by component.
     pub resources: Vec<Vec<Tok>>,
+    /// Lower-cased action patterns the flow is bounded to, both ways; `None`: any action.
+    pub actions: Option<Vec<Vec<Tok>>>,
+}
+
+impl ThirdParty {
+    fn allows_action(&self, action: &str) -> bool {
+        self.actions.as_ref().is_none_or(|patterns| {
+            let action = action.to_ascii_lowercase();
+            patterns
+                .iter()
+                .any(|p| crate::iam::pattern::matches(p, &action))
+        })
+    }
+}
+
+/// Whom a service principal must act for to be trusted (`aws:SourceOrgID`, `aws:SourceAccount`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ServiceSources {
+    pub orgs: Vec<String>,
+    pub accounts: Vec<String>,
 }
 
 /// The data perimeter: trusted identities, trusted resources, expected networks, exceptions.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Perimeter {
+    /// Known organization members: account id to organization id. An account not listed may be
+    /// in any organization or none.
+    pub memberships: BTreeMap<String, String>,
     pub identity_orgs: Vec<String>,
     pub identity_accounts: Vec<String>,
     /// Accounts whose principals are never trusted, whatever list would trust them.
@@ -42,6 +67,9 @@ pub struct Perimeter {
     /// Organization paths whose principals, in them or below, are never trusted.
     pub identity_excluded_org_paths: Vec<String>,
     pub trust_service_principals: bool,
+    /// When given, a service principal acting for a resource (`aws:SourceAccount` present) is
+    /// trusted only when it acts for one of these.
+    pub service_sources: Option<ServiceSources>,
     pub resource_orgs: Vec<String>,
     pub resource_accounts: Vec<String>,
     /// Accounts whose resources are never inside, whatever list would place them there.
@@ -55,6 +83,20 @@ pub struct Perimeter {
     pub vpces: Vec<String>,
     pub vpcs: Vec<String>,
     pub source_ips: Vec<IpNet>,
+    /// Endpoints owned by these organizations (`aws:VpceOrgID`), accounts (`aws:VpceAccount`)
+    /// and OUs (`aws:VpceOrgPaths`) are expected networks.
+    pub endpoint_orgs: Vec<String>,
+    pub endpoint_accounts: Vec<String>,
+    pub endpoint_org_paths: Vec<String>,
+    /// `aws:SourceVpcArn` patterns of expected VPCs.
+    pub vpc_arns: Vec<Vec<Tok>>,
+    /// Resources inside the resource perimeter carrying one of these tags are exempt from the
+    /// identity perimeter, and from the network perimeter.
+    pub identity_resource_tags: Vec<(String, String)>,
+    pub network_resource_tags: Vec<(String, String)>,
+    /// When given, service-made requests (`aws:ViaAWSService`) are network-exempt only when
+    /// `aws:CalledVia` holds one of these (lower-case).
+    pub via_services: Option<Vec<String>>,
     /// Organisation principals carrying one of these tags may reach any resource.
     pub principal_tags: Vec<(String, String)>,
     /// Organisation principals carrying one of these tags may come from any network.
@@ -194,15 +236,73 @@ impl Perimeter {
         }
     }
 
-    /// A third party reaching its own listed resources.
-    pub fn third_party_exception(&self, caller: &Caller, resource_arn: &str) -> bool {
+    /// A third party reaching its own listed resources, with one of its listed actions.
+    pub fn third_party_exception(&self, caller: &Caller, resource_arn: &str, action: &str) -> bool {
         let Some(account) = caller.account() else {
             return false;
         };
         self.third_parties.iter().any(|tp| {
             tp.accounts.iter().any(|a| a == account)
                 && tp.resources.iter().any(|p| arn::matches(p, resource_arn))
+                && tp.allows_action(action)
         })
+    }
+
+    /// Whether any third party's flow is bounded by actions (the exception then reads the
+    /// action too).
+    pub fn third_parties_bound_actions(&self) -> bool {
+        self.third_parties.iter().any(|tp| tp.actions.is_some())
+    }
+
+    /// A request inside the identity perimeter on its own (third parties, allowed resources
+    /// and resource tags aside): a trusted IAM caller, or a trusted service principal acting
+    /// for a trusted source.
+    pub fn trusted_identity(&self, r: &Request) -> bool {
+        match &r.caller {
+            Caller::Service { .. } => {
+                self.trust_service_principals && self.service_source_trusted(r)
+            }
+            c => self.trusted_caller(c),
+        }
+    }
+
+    /// `servicePrincipalSources`: a service request that carries `aws:SourceAccount` acts for
+    /// that account's resource, and is trusted only when the account or its organization
+    /// (`aws:SourceOrgID`) is a listed source and no exclusion names it. A request without it
+    /// stays trusted, as AWS's confused-deputy statements (`Null aws:SourceAccount = false`)
+    /// leave it (IAM User Guide, "The confused deputy problem", cross-service protection).
+    fn service_source_trusted(&self, r: &Request) -> bool {
+        let Some(sources) = &self.service_sources else {
+            return true;
+        };
+        let Some(account) = one(r, "aws:sourceaccount") else {
+            return true;
+        };
+        let org = one(r, "aws:sourceorgid");
+        let excluded = self.identity_excluded_accounts.iter().any(|x| x == account)
+            || many(r, "aws:sourceorgpaths").iter().any(|p| {
+                self.identity_excluded_org_paths
+                    .iter()
+                    .any(|l| p.starts_with(l.as_str()))
+            });
+        !excluded
+            && (sources.accounts.iter().any(|a| a == account)
+                || org.is_some_and(|o| sources.orgs.iter().any(|x| x == o)))
+    }
+
+    /// A resource-tag exception: the resource carries one of `tags` and its owner is inside the
+    /// resource perimeter (only an owner inside can be trusted to have set the tag).
+    pub fn resource_tag_exempt(&self, tags: &[(String, String)], r: &Request) -> bool {
+        !tags.is_empty()
+            && tags
+                .iter()
+                .any(|(k, v)| r.resource.tags.get(k).is_some_and(|t| t == v))
+            && self.resource_owner_inside(r)
+    }
+
+    fn resource_owner_inside(&self, r: &Request) -> bool {
+        let (account, org) = (r.resource.account.as_deref(), r.resource.org.as_ref());
+        self.resource_account_trusted(account, org) || self.resource_org_trusted(account, org)
     }
 
     /// An allowed resource: the perimeter's patterns read bucket name first
@@ -213,11 +313,12 @@ impl Perimeter {
             .any(|p| arn::matches_by_bucket(p, resource_arn))
     }
 
-    /// A resource a third party shares: its own identities and ours may reach it.
-    pub fn third_party_resource(&self, resource_arn: &str) -> bool {
-        self.third_parties
-            .iter()
-            .any(|tp| tp.resources.iter().any(|p| arn::matches(p, resource_arn)))
+    /// A resource a third party shares: its own identities and ours may reach it, with the
+    /// listed actions.
+    pub fn third_party_resource(&self, resource_arn: &str, action: &str) -> bool {
+        self.third_parties.iter().any(|tp| {
+            tp.resources.iter().any(|p| arn::matches(p, resource_arn)) && tp.allows_action(action)
+        })
     }
 
     /// An excluded owner's resources are outside whatever else would place them inside: every
@@ -241,15 +342,42 @@ impl Perimeter {
 
     /// The network a request came from is an expected one.
     pub fn expected_network(&self, request: &Request) -> bool {
-        let one = |k: &str| match request.lookup(k) {
-            Some(Values::One(v)) => Some(v),
-            _ => None,
-        };
+        let one = |k: &str| one(request, k);
         one("aws:sourcevpce").is_some_and(|v| self.vpces.iter().any(|x| x == v))
             || one("aws:sourcevpc").is_some_and(|v| self.vpcs.iter().any(|x| x == v))
             || one("aws:sourceip")
                 .and_then(|ip| ip.parse::<std::net::IpAddr>().ok())
                 .is_some_and(|ip| self.source_ips.iter().any(|n| n.contains(&ip)))
+            || one("aws:sourcevpcarn")
+                .is_some_and(|a| self.vpc_arns.iter().any(|p| arn::matches(p, a)))
+            || self.trusted_endpoint_owner(request)
+    }
+
+    /// An endpoint owned by a trusted endpoint organization, account or OU (`aws:VpceOrgID`,
+    /// `aws:VpceAccount`, `aws:VpceOrgPaths`; IAM User Guide, global condition keys), unless the
+    /// owner is excluded from the identity perimeter: exclusions win over every trust list.
+    pub fn trusted_endpoint_owner(&self, request: &Request) -> bool {
+        if self.endpoint_orgs.is_empty()
+            && self.endpoint_accounts.is_empty()
+            && self.endpoint_org_paths.is_empty()
+        {
+            return false;
+        }
+        let account = one(request, "aws:vpceaccount");
+        let paths = many(request, "aws:vpceorgpaths");
+        let under_any = |listed: &[String]| {
+            paths
+                .iter()
+                .any(|p| listed.iter().any(|l| p.starts_with(l.as_str())))
+        };
+        let excluded = account
+            .is_some_and(|a| self.identity_excluded_accounts.iter().any(|x| x == a))
+            || under_any(&self.identity_excluded_org_paths);
+        !excluded
+            && (one(request, "aws:vpceorgid")
+                .is_some_and(|o| self.endpoint_orgs.iter().any(|x| x == o))
+                || account.is_some_and(|a| self.endpoint_accounts.iter().any(|x| x == a))
+                || under_any(&self.endpoint_org_paths))
     }
 
     /// Callers the network perimeter does not apply to: AWS service principals (AWS's own
@@ -266,8 +394,21 @@ impl Perimeter {
     /// listed resources from their own networks.
     pub fn network_exempt(&self, request: &Request) -> bool {
         self.network_exempt_caller(&request.caller)
-            || matches!(request.lookup("aws:viaawsservice"), Some(Values::One(v)) if v.eq_ignore_ascii_case("true"))
-            || self.third_party_exception(&request.caller, &request.resource.arn)
+            || self.via_listed_service(request)
+            || self.third_party_exception(&request.caller, &request.resource.arn, &request.action)
+            || self.resource_tag_exempt(&self.network_resource_tags, request)
+    }
+
+    /// A service calling with the principal's credentials (`aws:ViaAWSService`), through one of
+    /// the listed services when `viaAwsServices` is given (`aws:CalledVia` holds it: IAM User
+    /// Guide, global condition keys, aws:CalledVia).
+    pub fn via_listed_service(&self, request: &Request) -> bool {
+        one(request, "aws:viaawsservice").is_some_and(|v| v.eq_ignore_ascii_case("true"))
+            && self.via_services.as_ref().is_none_or(|listed| {
+                many(request, "aws:calledvia")
+                    .iter()
+                    .any(|s| listed.iter().any(|l| l.eq_ignore_ascii_case(s)))
+            })
     }
 
     /// Whether a complete request lies outside the perimeter in one dimension.
@@ -277,15 +418,16 @@ impl Perimeter {
         match dimension {
             // Allowed resources (AWS-owned repositories and the like) may be read by anyone.
             Dimension::Identity => {
-                !self.trusted_caller(caller)
-                    && !self.third_party_exception(caller, arn)
+                !self.trusted_identity(request)
+                    && !self.third_party_exception(caller, arn, &request.action)
                     && !self.allowed_resource(arn)
+                    && !self.resource_tag_exempt(&self.identity_resource_tags, request)
             }
             Dimension::Resource => {
                 self.trusted_iam_caller(caller)
                     && !self.tag_exception(caller)
                     && !self.allowed_resource(arn)
-                    && !self.third_party_resource(arn)
+                    && !self.third_party_resource(arn, &request.action)
                     && !self.resource_account_trusted(
                         request.resource.account.as_deref(),
                         request.resource.org.as_ref(),
@@ -313,6 +455,93 @@ fn under(org: Option<&Org>, listed: &[String]) -> bool {
                 .iter()
                 .any(|p| listed.iter().any(|l| p.starts_with(l.as_str())))
         })
+}
+
+fn one<'r>(r: &'r Request, key: &str) -> Option<&'r str> {
+    match r.lookup(key) {
+        Some(Values::One(v)) => Some(v),
+        _ => None,
+    }
+}
+
+/// A multivalued key's values (a single value reads as one).
+fn many<'r>(r: &'r Request, key: &str) -> Vec<&'r str> {
+    match r.lookup(key) {
+        Some(Values::One(v)) => vec![v],
+        Some(Values::Many(vs)) => vs.iter().map(String::as_str).collect(),
+        None => Vec::new(),
+    }
+}
+
+/// An account listed in `organizations` is a member of that organization, whatever key reports
+/// it; an account not listed may be in any organization or none.
+fn membership_holds(p: &Perimeter, account: Option<&str>, org: Option<&str>) -> bool {
+    account
+        .and_then(|a| p.memberships.get(a))
+        .is_none_or(|member_of| org == Some(member_of.as_str()))
+}
+
+/// The caller's organization agrees with the known memberships.
+pub fn caller_membership_holds(r: &Request, p: &Perimeter) -> bool {
+    match &r.caller {
+        Caller::Iam(i) => {
+            membership_holds(p, Some(&i.account), i.org.as_ref().map(|o| o.id.as_str()))
+        }
+        _ => true,
+    }
+}
+
+/// The resource owner's organization agrees with the known memberships.
+pub fn resource_membership_holds(r: &Request, p: &Perimeter) -> bool {
+    membership_holds(
+        p,
+        r.resource.account.as_deref(),
+        r.resource.org.as_ref().map(|o| o.id.as_str()),
+    )
+}
+
+/// An owner's organization keys agree with each other and with the known memberships: the OU
+/// paths lie in the organization (`o-…/r-…/…`), and a listed account reports its organization.
+fn owner_keys_hold(
+    p: &Perimeter,
+    account: Option<&str>,
+    org: Option<&str>,
+    paths: &[&str],
+) -> bool {
+    let paths_ok = match org {
+        None => paths.is_empty(),
+        Some(o) => paths.iter().all(|path| {
+            path.strip_prefix(o)
+                .is_some_and(|rest| rest.starts_with('/'))
+        }),
+    };
+    paths_ok && (account.is_none() || membership_holds(p, account, org))
+}
+
+/// `aws:VpceAccount`, `aws:VpceOrgID` and `aws:VpceOrgPaths` describe one endpoint owner.
+pub fn endpoint_owner_consistent(r: &Request, p: &Perimeter) -> bool {
+    owner_keys_hold(
+        p,
+        one(r, "aws:vpceaccount"),
+        one(r, "aws:vpceorgid"),
+        &many(r, "aws:vpceorgpaths"),
+    )
+}
+
+/// `aws:SourceAccount`, `aws:SourceOrgID`, `aws:SourceOrgPaths` and the account in
+/// `aws:SourceArn` describe one source owner; the organization keys come with the account
+/// (IAM User Guide, global condition keys, aws:SourceOrgID: present when the source resource's
+/// owner is an organization member).
+pub fn service_source_consistent(r: &Request, p: &Perimeter) -> bool {
+    let account = one(r, "aws:sourceaccount");
+    let org = one(r, "aws:sourceorgid");
+    let arn_account = one(r, "aws:sourcearn")
+        .and_then(arn::split)
+        .map(|parts| parts[4])
+        .filter(|a| arn::is_account_id(a));
+    (account.is_some() || (org.is_none() && arn_account.is_none()))
+        && arn_account.is_none_or(|a| account == Some(a))
+        && owner_keys_hold(p, account, org, &many(r, "aws:sourceorgpaths"))
 }
 
 /// Keys that only exist through a VPC endpoint.
@@ -410,6 +639,10 @@ pub fn in_model(request: &Request, attachment: &Attachment, perimeter: &Perimete
     if !userid_follows_caller(request)
         || !one_org_per_account(request)
         || !source_vpc_arn_names_source_vpc(request)
+        || !caller_membership_holds(request, perimeter)
+        || !resource_membership_holds(request, perimeter)
+        || !endpoint_owner_consistent(request, perimeter)
+        || !service_source_consistent(request, perimeter)
     {
         return false;
     }

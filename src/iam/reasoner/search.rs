@@ -76,6 +76,15 @@ enum Pred {
     ActionFitsArn,
     /// Anonymous callers call only the services that accept them.
     CallerMayCall,
+    /// Known organization memberships (`organizations`) of the caller and of the owner.
+    CallerMembership,
+    ResourceMembership,
+    /// The endpoint-owner keys, and the service-source keys, each describe one owner.
+    EndpointOwnerConsistent,
+    ServiceSourceConsistent,
+    /// The resource carries no tag exempting it from the dimension's perimeter.
+    NoIdentityResourceTag,
+    NoNetworkResourceTag,
 }
 
 #[derive(Debug, Clone)]
@@ -337,12 +346,43 @@ impl<'a> Search<'a> {
                 .find(|(k, _)| k == key)
                 .map(|(_, s)| *s)
         };
+        let keys_mask = |keys: &[&str]| -> Mask {
+            keys.iter()
+                .filter_map(|k| key_slot(k))
+                .fold(0, |m, s| m | bit(s))
+        };
+        let per = self.perimeter;
+        let owner = bit(ACCOUNT) | bit(ORG);
         let mut out = vec![
             p(Pred::ArnAccountConsistent, bit(ARN) | bit(ACCOUNT)),
             p(Pred::ActionFitsArn, bit(ACTION) | bit(ARN)),
             p(Pred::CallerMayCall, bit(CALLER) | bit(ACTION)),
-            p(Pred::OneOrgPerAccount, caller | bit(ACCOUNT) | bit(ORG)),
+            p(Pred::OneOrgPerAccount, caller | owner),
         ];
+        if !per.memberships.is_empty() {
+            out.push(p(Pred::CallerMembership, caller));
+            out.push(p(Pred::ResourceMembership, owner));
+        }
+        let endpoint_owner = keys_mask(&["aws:vpceaccount", "aws:vpceorgid", "aws:vpceorgpaths"]);
+        if endpoint_owner != 0 {
+            out.push(p(Pred::EndpointOwnerConsistent, endpoint_owner));
+        }
+        let source = keys_mask(&[
+            "aws:sourceaccount",
+            "aws:sourceorgid",
+            "aws:sourceorgpaths",
+            "aws:sourcearn",
+        ]);
+        if source != 0 {
+            out.push(p(Pred::ServiceSourceConsistent, source));
+        }
+        // The third-party exception reads the action when a flow is bounded by actions.
+        let tp_action = if per.third_parties_bound_actions() {
+            bit(ACTION)
+        } else {
+            0
+        };
+        let tags_of_owner = bit(TAGS) | owner;
         if let Some(s) = key_slot("aws:userid") {
             out.push(p(Pred::UserIdFollowsCaller, bit(CALLER) | bit(s)));
         }
@@ -351,16 +391,27 @@ impl<'a> Search<'a> {
         }
         match dimension {
             Dimension::Identity => {
-                out.push(p(Pred::UntrustedCaller, caller));
-                out.push(p(Pred::NoThirdPartyException, bit(CALLER) | bit(ARN)));
+                // A service principal's trust reads its source keys when sources are listed.
+                let sources = if per.service_sources.is_some() {
+                    keys_mask(&["aws:sourceaccount", "aws:sourceorgid", "aws:sourceorgpaths"])
+                } else {
+                    0
+                };
+                out.push(p(Pred::UntrustedCaller, caller | sources));
+                out.push(p(
+                    Pred::NoThirdPartyException,
+                    bit(CALLER) | bit(ARN) | tp_action,
+                ));
                 out.push(p(Pred::NotAllowedResource, bit(ARN)));
+                if !per.identity_resource_tags.is_empty() {
+                    out.push(p(Pred::NoIdentityResourceTag, tags_of_owner));
+                }
             }
             Dimension::Resource => {
                 out.push(p(Pred::TrustedIamWithoutTagException, tagged_caller));
-                out.push(p(Pred::ResourceArnOutside, bit(ARN)));
+                out.push(p(Pred::ResourceArnOutside, bit(ARN) | tp_action));
                 // An exclusion makes each test read both the owner's account and its
                 // organisation; without one, each reads its own and prunes as early as before.
-                let per = self.perimeter;
                 let both = if per.resource_excluded_accounts.is_empty()
                     && per.resource_excluded_org_paths.is_empty()
                 {
@@ -373,10 +424,27 @@ impl<'a> Search<'a> {
             }
             Dimension::Network => {
                 out.push(p(Pred::NotExemptFromNetwork, tagged_caller));
-                out.push(p(Pred::NoThirdPartyException, bit(CALLER) | bit(ARN)));
-                out.push(p(Pred::UnexpectedNetwork, bit(NETWORK)));
+                out.push(p(
+                    Pred::NoThirdPartyException,
+                    bit(CALLER) | bit(ARN) | tp_action,
+                ));
+                let owner_keys = keys_mask(&[
+                    "aws:vpceaccount",
+                    "aws:vpceorgid",
+                    "aws:vpceorgpaths",
+                    "aws:sourcevpcarn",
+                ]);
+                out.push(p(Pred::UnexpectedNetwork, bit(NETWORK) | owner_keys));
                 if let Some(s) = via {
-                    out.push(p(Pred::NotViaAwsService, bit(s)));
+                    let called_via = if per.via_services.is_some() {
+                        keys_mask(&["aws:calledvia"])
+                    } else {
+                        0
+                    };
+                    out.push(p(Pred::NotViaAwsService, bit(s) | called_via));
+                }
+                if !per.network_resource_tags.is_empty() {
+                    out.push(p(Pred::NoNetworkResourceTag, tags_of_owner));
                 }
             }
             // Enforce is searched as Identity and as Network with no target statement.
@@ -388,8 +456,10 @@ impl<'a> Search<'a> {
     fn pred_holds(&self, pred: Pred, r: &Request) -> bool {
         let per = self.perimeter;
         match pred {
-            Pred::UntrustedCaller => !per.trusted_caller(&r.caller),
-            Pred::NoThirdPartyException => !per.third_party_exception(&r.caller, &r.resource.arn),
+            Pred::UntrustedCaller => !per.trusted_identity(r),
+            Pred::NoThirdPartyException => {
+                !per.third_party_exception(&r.caller, &r.resource.arn, &r.action)
+            }
             Pred::TrustedIamWithoutTagException => {
                 per.trusted_iam_caller(&r.caller) && !per.tag_exception(&r.caller)
             }
@@ -402,9 +472,13 @@ impl<'a> Search<'a> {
             }
             Pred::NotExemptFromNetwork => !per.network_exempt_caller(&r.caller),
             Pred::UnexpectedNetwork => !per.expected_network(r),
-            Pred::NotViaAwsService => {
-                !matches!(r.lookup("aws:viaawsservice"), Some(Values::One(v)) if v == "true")
-            }
+            Pred::NotViaAwsService => !per.via_listed_service(r),
+            Pred::CallerMembership => model::caller_membership_holds(r, per),
+            Pred::ResourceMembership => model::resource_membership_holds(r, per),
+            Pred::EndpointOwnerConsistent => model::endpoint_owner_consistent(r, per),
+            Pred::ServiceSourceConsistent => model::service_source_consistent(r, per),
+            Pred::NoIdentityResourceTag => !per.resource_tag_exempt(&per.identity_resource_tags, r),
+            Pred::NoNetworkResourceTag => !per.resource_tag_exempt(&per.network_resource_tags, r),
             Pred::OneOrgPerAccount => model::one_org_per_account(r),
             Pred::CallerMayCall => {
                 !matches!(r.caller, Caller::Anonymous)
@@ -430,9 +504,16 @@ impl<'a> Search<'a> {
     }
 
     fn third_party(&self, r: &Request) -> bool {
-        self.third_party_memo.get_or(self.arn.get(), || {
-            self.perimeter.third_party_resource(&r.resource.arn)
-        })
+        let compute = || {
+            self.perimeter
+                .third_party_resource(&r.resource.arn, &r.action)
+        };
+        // The answer is the ARN's alone only while no flow is bounded by actions.
+        if self.perimeter.third_parties_bound_actions() {
+            compute()
+        } else {
+            self.third_party_memo.get_or(self.arn.get(), compute)
+        }
     }
 
     fn part_holds(&self, stmt: usize, part: StatementPart, r: &Request) -> bool {

@@ -456,6 +456,7 @@ fn third_party_exception_covers_only_its_resources() {
     per.third_parties = vec![ThirdParty {
         accounts: vec!["222233334444".into()],
         resources: vec![pattern::glob("arn:aws:s3:::partner-bucket/*")],
+        actions: None,
     }];
     for (_, v) in verdicts(s, &endpoint(), &per) {
         complies(v);
@@ -1264,3 +1265,5 @@ fn the_network_perimeter_may_apply_to_tagged_principals_only() {
     let w = violates(network(vec![org], &opt_in));
     assert!(w.line().contains("dp:include:network=true"), "{}", w.line());
 }
+
+mod vocabulary;

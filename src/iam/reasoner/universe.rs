@@ -258,14 +258,64 @@ fn gather(policy: &Policy, perimeter: &Perimeter) -> Gathered {
         perimeter
             .identity_org_paths
             .iter()
+            .chain(&perimeter.endpoint_org_paths)
             .chain(&perimeter.identity_excluded_org_paths)
             .chain(&perimeter.resource_org_paths)
             .chain(&perimeter.resource_excluded_org_paths)
             .cloned(),
     );
+    // A service principal acting for a resource carries aws:SourceAccount (and, in an
+    // organization, aws:SourceOrgID); when sources bound trust, the search must try both.
+    if perimeter.trust_service_principals
+        && let Some(sources) = &perimeter.service_sources
+    {
+        g.keys
+            .entry("aws:sourceaccount".to_owned())
+            .or_insert(false);
+        g.pool("account")
+            .literals
+            .extend(sources.accounts.iter().cloned());
+        if !sources.orgs.is_empty() {
+            g.keys.entry("aws:sourceorgid".to_owned()).or_insert(false);
+            g.pool("org").literals.extend(sources.orgs.iter().cloned());
+        }
+    }
+    // An exclusion of an endpoint's or a source's owner reads the owner's account and OU path:
+    // a request without them would escape it, so the search tries them.
+    let excludes = |keys: &mut BTreeMap<String, bool>, account: &str, paths: &str| {
+        if !perimeter.identity_excluded_accounts.is_empty() {
+            keys.entry(account.to_owned()).or_insert(false);
+        }
+        if !perimeter.identity_excluded_org_paths.is_empty() {
+            keys.entry(paths.to_owned()).or_insert(true);
+        }
+    };
+    if !(perimeter.endpoint_orgs.is_empty()
+        && perimeter.endpoint_accounts.is_empty()
+        && perimeter.endpoint_org_paths.is_empty())
+    {
+        excludes(&mut g.keys, "aws:vpceaccount", "aws:vpceorgpaths");
+    }
+    if perimeter.trust_service_principals && perimeter.service_sources.is_some() {
+        excludes(&mut g.keys, "aws:sourceaccount", "aws:sourceorgpaths");
+    }
+    // OU paths lie in the owner's organization (see `model::endpoint_owner_consistent`): a
+    // request with paths has the organization key too.
+    for (paths, org) in [
+        ("aws:vpceorgpaths", "aws:vpceorgid"),
+        ("aws:sourceorgpaths", "aws:sourceorgid"),
+    ] {
+        if g.keys.contains_key(paths) {
+            g.keys.entry(org.to_owned()).or_insert(false);
+        }
+    }
     let orgs = g.pool("org");
     orgs.literals
         .extend(perimeter.identity_orgs.iter().cloned());
+    orgs.literals
+        .extend(perimeter.memberships.values().cloned());
+    orgs.literals
+        .extend(perimeter.endpoint_orgs.iter().cloned());
     orgs.literals
         .extend(perimeter.resource_orgs.iter().cloned());
     g.pool("vpce")

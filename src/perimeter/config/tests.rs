@@ -520,3 +520,174 @@ fn network_opt_in_tags_load_and_validate() {
         "{e}"
     );
 }
+
+/// Every field of the modern vocabulary at once, as docs/configuration.md shows it.
+const MODERN: &str = r#"
+organizations:
+  - id: o-abc123def4
+    accounts: ["111122223333", "444455556666"]
+identity:
+  trustedOrganizations: [o-abc123def4]
+  excludedAccounts: ["555566667777"]
+  servicePrincipalSources:
+    organizations: [o-abc123def4]
+    accounts: ["111122223333"]
+network:
+  trustedEndpointOrganizations: [o-abc123def4]
+  trustedEndpointAccounts: ["222233334444"]
+  trustedEndpointOrgPaths: [o-abc123def4/r-ab12/ou-ab12-11111111/]
+  allowedVpcArns: ["arn:aws:ec2:*:111122223333:vpc/vpc-111bbb22"]
+exceptions:
+  resourceTags:
+    - {key: "dp:exclude:network", value: "true", perimeters: [network]}
+    - {key: "DP:Exclude:Identity", value: "true", perimeters: [identity, network]}
+  viaAwsServices: [athena.amazonaws.com]
+  thirdParties:
+    - {accounts: ["222233334444"], resources: ["arn:aws:s3:::partner-bucket/*"], actions: ["s3:GetObject"]}
+"#;
+
+fn modern_with(replace: &str, with: &str) -> Result<Perimeter, String> {
+    let spec: String = MODERN
+        .replace(replace, with)
+        .lines()
+        .map(|l| format!("  {l}\n"))
+        .collect();
+    load_perimeters(&with_spec(&spec), "p")
+        .map(|mut v| v.remove(0).to_perimeter())
+        .map_err(|e| e.to_string())
+}
+
+#[test]
+fn the_modern_vocabulary_loads_and_converts() {
+    let p = modern_with("", "").unwrap();
+    assert_eq!(
+        p.memberships.get("444455556666").map(String::as_str),
+        Some("o-abc123def4")
+    );
+    let sources = p.service_sources.clone().expect("sources");
+    assert_eq!(sources.orgs, ["o-abc123def4"]);
+    assert_eq!(sources.accounts, ["111122223333"]);
+    assert_eq!(p.endpoint_orgs, ["o-abc123def4"]);
+    assert_eq!(p.endpoint_accounts, ["222233334444"]);
+    assert_eq!(
+        p.endpoint_org_paths,
+        ["o-abc123def4/r-ab12/ou-ab12-11111111/"]
+    );
+    assert_eq!(
+        p.vpc_arns,
+        [pattern::glob("arn:aws:ec2:*:111122223333:vpc/vpc-111bbb22")]
+    );
+    assert_eq!(
+        p.identity_resource_tags,
+        [("dp:exclude:identity".to_owned(), "true".to_owned())]
+    );
+    assert_eq!(p.network_resource_tags.len(), 2);
+    assert_eq!(
+        p.via_services.as_deref(),
+        Some(&["athena.amazonaws.com".to_owned()][..])
+    );
+    assert_eq!(
+        p.third_parties[0].actions,
+        Some(vec![pattern::glob("s3:getobject")])
+    );
+    // Absent fields keep today's meaning.
+    let plain = load_perimeters(
+        &with_spec("  identity: {trustedOrganizations: [o-abc123def4]}\n"),
+        "p",
+    )
+    .unwrap()
+    .remove(0)
+    .to_perimeter();
+    assert!(plain.service_sources.is_none() && plain.via_services.is_none());
+    assert!(plain.memberships.is_empty() && plain.identity_resource_tags.is_empty());
+}
+
+/// Each settled configuration error of the vocabulary, at its field path.
+#[test]
+fn the_modern_vocabulary_s_errors_name_the_field() {
+    let cases = [
+        // An account in two organizations.
+        (
+            "accounts: [\"111122223333\", \"444455556666\"]",
+            "accounts: [\"111122223333\"]\n  - id: o-zzz999yyy8\n    accounts: [\"111122223333\"]",
+            "spec.organizations[1].accounts[0]",
+            "one organization at most",
+        ),
+        (
+            "id: o-abc123def4\n",
+            "id: O-ABC\n",
+            "spec.organizations[0].id",
+            "organization id",
+        ),
+        (
+            "trustedEndpointOrgPaths: [o-abc123def4/r-ab12/ou-ab12-11111111/]",
+            "trustedEndpointOrgPaths: [ou-ab12-11111111]",
+            "spec.network.trustedEndpointOrgPaths[0]",
+            "organization path",
+        ),
+        (
+            "trustedEndpointAccounts: [\"222233334444\"]",
+            "trustedEndpointAccounts: [\"2222\"]",
+            "spec.network.trustedEndpointAccounts[0]",
+            "12-digit",
+        ),
+        (
+            "arn:aws:ec2:*:111122223333:vpc/vpc-111bbb22",
+            "arn:aws:s3:::bucket",
+            "spec.network.allowedVpcArns[0]",
+            "VPC ARN pattern",
+        ),
+        (
+            "perimeters: [network]}\n",
+            "perimeters: [resource]}\n",
+            "spec.exceptions.resourceTags[0].perimeters[0]",
+            "resource perimeter",
+        ),
+        (
+            "viaAwsServices: [athena.amazonaws.com]",
+            "viaAwsServices: [Athena]",
+            "spec.exceptions.viaAwsServices[0]",
+            "service.amazonaws.com",
+        ),
+        (
+            "viaAwsServices: [athena.amazonaws.com]",
+            "viaAwsServices: []",
+            "spec.exceptions.viaAwsServices",
+            "at least one",
+        ),
+        (
+            "actions: [\"s3:GetObject\"]",
+            "actions: [GetObject]",
+            "spec.exceptions.thirdParties[0].actions[0]",
+            "action pattern",
+        ),
+        (
+            "    organizations: [o-abc123def4]\n    accounts: [\"111122223333\"]\n",
+            "    organizations: []\n",
+            "spec.identity.servicePrincipalSources",
+            "organizations or accounts",
+        ),
+        (
+            "  excludedAccounts:",
+            "  trustAwsServicePrincipals: false\n  excludedAccounts:",
+            "spec.identity.servicePrincipalSources",
+            "trustAwsServicePrincipals",
+        ),
+    ];
+    for (from, to, field, words) in cases {
+        assert!(MODERN.contains(from), "{from}");
+        let e = modern_with(from, to).expect_err(to);
+        assert!(e.contains(field) && e.contains(words), "{to}: {e}");
+    }
+    // A principal's own tag or ARN cannot exempt it from the identity perimeter.
+    let e = load_perimeters(
+        &with_spec("  exceptions: {principalTags: [{key: a, value: b, perimeters: [network, identity]}]}\n"),
+        "p",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("spec.exceptions.principalTags[0].perimeters[1]"),
+        "{e}"
+    );
+}

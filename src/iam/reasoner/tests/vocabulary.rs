@@ -1,0 +1,488 @@
+//! The modern data-perimeter vocabulary: endpoint owners, organization facts, service-principal
+//! sources, resource-tag exceptions, `viaAwsServices` and third-party actions. Each semantic has
+//! its violating case and its compliant twin.
+
+use super::*;
+
+const OTHER_MEMBER: &str = "444455556666";
+const SANDBOX: &str = "555566667777";
+const OU: &str = "o-abc123def4/r-ab12/ou-ab12-11111111/";
+
+fn in_dimension(
+    statements: Vec<Value>,
+    attachment: &Attachment,
+    per: &Perimeter,
+    dimension: Dimension,
+) -> ReasonerVerdict {
+    verdicts(statements, attachment, per)
+        .into_iter()
+        .find(|(d, _)| *d == dimension)
+        .map(|(_, v)| v)
+        .expect("dimension analysed")
+}
+
+fn context(w: &Witness, key: &str) -> Option<ContextValue> {
+    w.request.context.get(key).cloned()
+}
+
+fn one(v: &str) -> Option<ContextValue> {
+    Some(ContextValue::One(v.to_owned()))
+}
+
+/// The bucket policy AWS now recommends for the network perimeter: requests through any
+/// endpoint of the organization (`aws:VpceOrgID`; IAM User Guide, global condition keys,
+/// aws:VpceOrgID), from organization identities.
+fn vpce_org_grant() -> Vec<Value> {
+    vec![stmt(
+        "Allow",
+        json!("*"),
+        json!({"StringEquals": {"aws:PrincipalOrgID": ORG, "aws:VpceOrgID": ORG}}),
+    )]
+}
+
+#[test]
+fn an_endpoint_organization_is_an_expected_network_only_when_declared() {
+    // allowedVpcEndpoints alone: another member account's endpoint is not that endpoint.
+    let w = violates(in_dimension(
+        vpce_org_grant(),
+        &bucket(),
+        &perimeter(),
+        Dimension::Network,
+    ));
+    assert_eq!(context(&w, "aws:vpceorgid"), one(ORG));
+    assert_ne!(context(&w, "aws:sourcevpce"), one("vpce-1a2b3c4d"));
+    let mut per = perimeter();
+    per.endpoint_orgs = vec![ORG.into()];
+    complies(in_dimension(
+        vpce_org_grant(),
+        &bucket(),
+        &per,
+        Dimension::Network,
+    ));
+}
+
+#[test]
+fn endpoint_accounts_and_ous_are_expected_networks_when_declared() {
+    let by_account = vec![stmt(
+        "Allow",
+        json!("*"),
+        json!({"StringEquals": {"aws:PrincipalOrgID": ORG, "aws:VpceAccount": ACCOUNT}}),
+    )];
+    violates(in_dimension(
+        by_account.clone(),
+        &bucket(),
+        &perimeter(),
+        Dimension::Network,
+    ));
+    let mut per = perimeter();
+    per.endpoint_accounts = vec![ACCOUNT.into()];
+    complies(in_dimension(
+        by_account,
+        &bucket(),
+        &per,
+        Dimension::Network,
+    ));
+
+    let by_ou = vec![stmt(
+        "Allow",
+        json!("*"),
+        json!({"StringEquals": {"aws:PrincipalOrgID": ORG},
+               "ForAnyValue:StringLike": {"aws:VpceOrgPaths": format!("{OU}*")}}),
+    )];
+    violates(in_dimension(
+        by_ou.clone(),
+        &bucket(),
+        &perimeter(),
+        Dimension::Network,
+    ));
+    let mut per = perimeter();
+    per.endpoint_org_paths = vec![OU.into()];
+    complies(in_dimension(by_ou, &bucket(), &per, Dimension::Network));
+}
+
+#[test]
+fn an_excluded_account_s_endpoint_is_not_trusted_through_its_organization() {
+    let mut per = perimeter();
+    per.endpoint_orgs = vec![ORG.into()];
+    per.identity_excluded_accounts = vec![SANDBOX.into()];
+    let w = violates(in_dimension(
+        vpce_org_grant(),
+        &bucket(),
+        &per,
+        Dimension::Network,
+    ));
+    assert_eq!(context(&w, "aws:vpceaccount"), one(SANDBOX));
+    // The twin names the sandbox account out of the grant.
+    let guarded = vec![stmt(
+        "Allow",
+        json!("*"),
+        json!({"StringEquals": {"aws:PrincipalOrgID": ORG, "aws:VpceOrgID": ORG},
+               "StringNotEquals": {"aws:VpceAccount": SANDBOX}}),
+    )];
+    complies(in_dimension(guarded, &bucket(), &per, Dimension::Network));
+}
+
+#[test]
+fn endpoint_owner_keys_describe_one_owner() {
+    // An account listed as a member reports its organization through aws:VpceOrgID too, so a
+    // grant to that account's endpoints is a grant to organization endpoints.
+    let by_account = vec![stmt(
+        "Allow",
+        json!("*"),
+        json!({"StringEquals": {"aws:PrincipalOrgID": ORG, "aws:VpceAccount": ACCOUNT}}),
+    )];
+    let mut per = perimeter();
+    per.endpoint_orgs = vec![ORG.into()];
+    let w = violates(in_dimension(
+        by_account.clone(),
+        &bucket(),
+        &per,
+        Dimension::Network,
+    ));
+    assert_ne!(context(&w, "aws:vpceorgid"), one(ORG));
+    per.memberships = [(ACCOUNT.to_owned(), ORG.to_owned())].into();
+    complies(in_dimension(
+        by_account,
+        &bucket(),
+        &per,
+        Dimension::Network,
+    ));
+}
+
+#[test]
+fn a_vpc_arn_pattern_is_an_expected_network() {
+    let vpc_arn = "arn:aws:ec2:us-east-1:111122223333:vpc/vpc-111bbb22";
+    let grant = vec![stmt(
+        "Allow",
+        json!("*"),
+        json!({"StringEquals": {"aws:PrincipalOrgID": ORG},
+               "ArnEquals": {"aws:SourceVpcArn": vpc_arn}}),
+    )];
+    violates(in_dimension(
+        grant.clone(),
+        &bucket(),
+        &perimeter(),
+        Dimension::Network,
+    ));
+    let mut per = perimeter();
+    per.vpc_arns = vec![pattern::glob("arn:aws:ec2:*:111122223333:vpc/vpc-111bbb22")];
+    complies(in_dimension(
+        grant.clone(),
+        &bucket(),
+        &per,
+        Dimension::Network,
+    ));
+    per.vpc_arns = vec![pattern::glob("arn:aws:ec2:*:111122223333:vpc/vpc-999fff00")];
+    violates(in_dimension(grant, &bucket(), &per, Dimension::Network));
+}
+
+/// The issue's example: trusted identities by account, trusted resources by organization, and a
+/// policy keeping each caller to its own account's resources. Only the membership facts prove
+/// the caller's account is in the organization.
+#[test]
+fn organization_facts_make_derived_keys_provable() {
+    let own_resources = vec![
+        json!({"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+        "Resource": "*", "Condition": {"StringEquals": {
+            "aws:PrincipalAccount": [ACCOUNT, OTHER_MEMBER],
+            "aws:ResourceAccount": "${aws:PrincipalAccount}"}}}),
+    ];
+    let mut per = perimeter();
+    per.identity_orgs = vec![];
+    per.identity_accounts = vec![ACCOUNT.into(), OTHER_MEMBER.into()];
+    per.resource_accounts = vec![];
+    per.resource_orgs = vec![ORG.into()];
+    let w = violates(in_dimension(
+        own_resources.clone(),
+        &endpoint(),
+        &per,
+        Dimension::Resource,
+    ));
+    assert_ne!(
+        w.request.resource.org.as_ref().map(|o| o.id.as_str()),
+        Some(ORG)
+    );
+    // One member listed: the other account is unknown, so the witness is through it.
+    per.memberships = [(ACCOUNT.to_owned(), ORG.to_owned())].into();
+    let w = violates(in_dimension(
+        own_resources.clone(),
+        &endpoint(),
+        &per,
+        Dimension::Resource,
+    ));
+    assert_eq!(w.request.resource.account.as_deref(), Some(OTHER_MEMBER));
+    per.memberships
+        .insert(OTHER_MEMBER.to_owned(), ORG.to_owned());
+    complies(in_dimension(
+        own_resources,
+        &endpoint(),
+        &per,
+        Dimension::Resource,
+    ));
+}
+
+fn cloudfront_grant(condition: Value) -> Vec<Value> {
+    vec![stmt(
+        "Allow",
+        json!({"Service": "cloudfront.amazonaws.com"}),
+        condition,
+    )]
+}
+
+fn with_sources(orgs: &[&str], accounts: &[&str]) -> Perimeter {
+    let mut per = perimeter();
+    per.service_sources = Some(ServiceSources {
+        orgs: orgs.iter().map(|s| s.to_string()).collect(),
+        accounts: accounts.iter().map(|s| s.to_string()).collect(),
+    });
+    per
+}
+
+/// A service principal acting for any account is the confused deputy (IAM User Guide, "The
+/// confused deputy problem"): with sources declared, an unpinned CloudFront grant violates and
+/// the witness is a distribution of an untrusted account.
+#[test]
+fn an_unpinned_service_grant_is_the_confused_deputy_when_sources_are_declared() {
+    let per = with_sources(&[], &[ACCOUNT]);
+    let w = violates(in_dimension(
+        cloudfront_grant(Value::Null),
+        &bucket(),
+        &per,
+        Dimension::Identity,
+    ));
+    let source = context(&w, "aws:sourceaccount").expect("the witness acts for an account");
+    assert_ne!(Some(source), one(ACCOUNT));
+    // Without sources every service principal is trusted, as before.
+    complies(in_dimension(
+        cloudfront_grant(Value::Null),
+        &bucket(),
+        &perimeter(),
+        Dimension::Identity,
+    ));
+}
+
+#[test]
+fn a_service_grant_pinned_to_a_trusted_source_complies() {
+    let per = with_sources(&[ORG], &[ACCOUNT]);
+    for pin in [
+        json!({"StringEquals": {"aws:SourceAccount": ACCOUNT}}),
+        json!({"ArnLike": {"aws:SourceArn": "arn:aws:cloudfront::111122223333:distribution/*"}}),
+        json!({"StringEquals": {"aws:SourceOrgID": ORG}}),
+    ] {
+        complies(in_dimension(
+            cloudfront_grant(pin.clone()),
+            &bucket(),
+            &per,
+            Dimension::Identity,
+        ));
+    }
+    // Pinned to an account that is not a source.
+    violates(in_dimension(
+        cloudfront_grant(json!({"StringEquals": {"aws:SourceAccount": OTHER_MEMBER}})),
+        &bucket(),
+        &per,
+        Dimension::Identity,
+    ));
+}
+
+#[test]
+fn exclusions_win_over_service_principal_sources() {
+    let mut per = with_sources(&[ORG], &[]);
+    per.identity_excluded_accounts = vec![SANDBOX.into()];
+    let pinned_to_org = json!({"StringEquals": {"aws:SourceOrgID": ORG}});
+    let w = violates(in_dimension(
+        cloudfront_grant(pinned_to_org),
+        &bucket(),
+        &per,
+        Dimension::Identity,
+    ));
+    assert_eq!(context(&w, "aws:sourceaccount"), one(SANDBOX));
+    let and_not_sandbox = json!({"StringEquals": {"aws:SourceOrgID": ORG},
+        "StringNotEquals": {"aws:SourceAccount": SANDBOX}});
+    complies(in_dimension(
+        cloudfront_grant(and_not_sandbox),
+        &bucket(),
+        &per,
+        Dimension::Identity,
+    ));
+}
+
+fn tagged_open_grant(tag: &str) -> Vec<Value> {
+    vec![
+        json!({"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+        "Resource": format!("arn:aws:s3:::{BUCKET}/*"),
+        "Condition": {"StringEquals": {format!("aws:ResourceTag/{tag}"): "true"}}}),
+    ]
+}
+
+#[test]
+fn a_resource_tag_exempts_only_from_the_perimeters_it_lists() {
+    let grant = tagged_open_grant("dp:exclude:identity");
+    violates(in_dimension(
+        grant.clone(),
+        &bucket(),
+        &perimeter(),
+        Dimension::Identity,
+    ));
+    let mut per = perimeter();
+    per.identity_resource_tags = vec![("dp:exclude:identity".into(), "true".into())];
+    complies(in_dimension(
+        grant.clone(),
+        &bucket(),
+        &per,
+        Dimension::Identity,
+    ));
+    // An identity exception leaves the network perimeter as it was.
+    let w = violates(in_dimension(grant, &bucket(), &per, Dimension::Network));
+    assert_eq!(
+        w.request
+            .resource
+            .tags
+            .get("dp:exclude:identity")
+            .map(String::as_str),
+        Some("true")
+    );
+    let mut per = perimeter();
+    per.network_resource_tags = vec![("dp:exclude:network".into(), "true".into())];
+    complies(in_dimension(
+        tagged_open_grant("dp:exclude:network"),
+        &bucket(),
+        &per,
+        Dimension::Network,
+    ));
+}
+
+/// A tag is set by the resource's owner: on a resource outside the resource perimeter it
+/// exempts nothing.
+#[test]
+fn a_resource_tag_exempts_only_resources_inside_the_resource_perimeter() {
+    let open_tagged = vec![
+        json!({"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+        "Resource": "*",
+        "Condition": {"StringEquals": {"aws:ResourceTag/dp:exclude:identity": "true"}}}),
+    ];
+    let mut per = perimeter();
+    per.identity_resource_tags = vec![("dp:exclude:identity".into(), "true".into())];
+    let w = violates(in_dimension(
+        open_tagged,
+        &endpoint(),
+        &per,
+        Dimension::Identity,
+    ));
+    assert!(!per.resource_account_trusted(
+        w.request.resource.account.as_deref(),
+        w.request.resource.org.as_ref()
+    ));
+    let inside = vec![
+        json!({"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+        "Resource": "*",
+        "Condition": {"StringEquals": {"aws:ResourceTag/dp:exclude:identity": "true",
+            "aws:ResourceAccount": ACCOUNT}}}),
+    ];
+    complies(in_dimension(inside, &endpoint(), &per, Dimension::Identity));
+}
+
+fn via_service_grant(extra: Value) -> Vec<Value> {
+    let mut condition = json!({"Bool": {"aws:ViaAWSService": "true"},
+        "StringEquals": {"aws:PrincipalOrgID": ORG}});
+    if let Value::Object(m) = extra {
+        for (k, v) in m {
+            condition[k] = v;
+        }
+    }
+    vec![stmt("Allow", json!("*"), condition)]
+}
+
+#[test]
+fn via_aws_services_limits_the_service_exemption_to_the_listed_services() {
+    complies(in_dimension(
+        via_service_grant(Value::Null),
+        &bucket(),
+        &perimeter(),
+        Dimension::Network,
+    ));
+    let mut per = perimeter();
+    per.via_services = Some(vec!["athena.amazonaws.com".into()]);
+    violates(in_dimension(
+        via_service_grant(Value::Null),
+        &bucket(),
+        &per,
+        Dimension::Network,
+    ));
+    complies(in_dimension(
+        via_service_grant(
+            json!({"ForAnyValue:StringEquals": {"aws:CalledVia": "athena.amazonaws.com"}}),
+        ),
+        &bucket(),
+        &per,
+        Dimension::Network,
+    ));
+}
+
+fn partner(actions: Option<&[&str]>) -> Perimeter {
+    let mut per = perimeter();
+    per.third_parties = vec![ThirdParty {
+        accounts: vec!["222233334444".into()],
+        resources: vec![pattern::glob("arn:aws:s3:::partner-bucket/*")],
+        actions: actions.map(|a| {
+            a.iter()
+                .map(|x| pattern::glob(&x.to_ascii_lowercase()))
+                .collect()
+        }),
+    }];
+    per
+}
+
+#[test]
+fn third_party_actions_bound_the_flow_both_ways() {
+    let partner_reads = |action: &str| {
+        vec![
+            json!({"Effect": "Allow", "Principal": "*", "Action": action,
+            "Resource": "arn:aws:s3:::partner-bucket/*",
+            "Condition": {"StringEquals": {"aws:PrincipalAccount": "222233334444",
+                "aws:ResourceAccount": "222233334444"}}}),
+        ]
+    };
+    let bounded = partner(Some(&["s3:GetObject"]));
+    complies(in_dimension(
+        partner_reads("s3:GetObject"),
+        &endpoint(),
+        &bounded,
+        Dimension::Identity,
+    ));
+    let w = violates(in_dimension(
+        partner_reads("s3:*"),
+        &endpoint(),
+        &bounded,
+        Dimension::Identity,
+    ));
+    assert!(!w.request.action.eq_ignore_ascii_case("s3:GetObject"));
+    complies(in_dimension(
+        partner_reads("s3:*"),
+        &endpoint(),
+        &partner(None),
+        Dimension::Identity,
+    ));
+
+    // Our identities on the partner's bucket: the same bound.
+    let ours = |action: &str| {
+        vec![
+            json!({"Effect": "Allow", "Principal": "*", "Action": action,
+            "Resource": "arn:aws:s3:::partner-bucket/*",
+            "Condition": {"StringEquals": {"aws:PrincipalOrgID": ORG}}}),
+        ]
+    };
+    complies(in_dimension(
+        ours("s3:GetObject"),
+        &endpoint(),
+        &bounded,
+        Dimension::Resource,
+    ));
+    let w = violates(in_dimension(
+        ours("s3:*"),
+        &endpoint(),
+        &bounded,
+        Dimension::Resource,
+    ));
+    assert!(!w.request.action.eq_ignore_ascii_case("s3:GetObject"));
+}
