@@ -32,7 +32,7 @@ rules! {
     ENDPOINT_DEFAULT_POLICY = "DP-EP-001", High, "VPC endpoint has no policy (AWS's default allows everything)",
         "endpoint policy", "set a policy that allows only trusted identities to reach trusted resources";
     ENDPOINT_IDENTITY = "DP-EP-002", Critical, "VPC endpoint policy lets identities outside the perimeter use the endpoint",
-        "endpoint policy, perimeter identity", "condition every Allow on aws:PrincipalOrgID or aws:PrincipalAccount of the trusted set";
+        "endpoint policy, perimeter identity", "condition every Allow on aws:PrincipalOrgID, aws:PrincipalOrgPaths or aws:PrincipalAccount of the trusted set; if the policy names accounts the perimeter trusts through their organization, list them in spec.organizations";
     ENDPOINT_RESOURCE = "DP-EP-003", High, "VPC endpoint policy lets trusted identities reach resources outside the perimeter",
         "endpoint policy, perimeter resources", "condition every Allow on aws:ResourceOrgID or aws:ResourceAccount, or list the resources as allowedResources; name AWS-owned buckets in full, one per region, never with a `*` in the bucket name (IAM's `*` crosses the `/` into another bucket's objects)";
     ENDPOINT_POLICY_INVALID = "DP-EP-004", High, "VPC endpoint policy is malformed or cannot be decided",
@@ -56,11 +56,11 @@ rules! {
     IMPOSSIBLE_CONDITION = "DP-POL-001", Low, "A policy condition can match no request AWS sends",
         "bucket and endpoint policies", "write the value in its documented form: o- and 10 to 32 lower-case letters or digits for an organization id, 12 digits for an account, vpc-/vpce- and 8 or 17 hexadecimal digits for a VPC or endpoint";
     BUCKET_IDENTITY = "DP-BP-001", Critical, "Bucket policy grants access to identities outside the perimeter",
-        "bucket policy, perimeter identity", "condition every Allow on aws:PrincipalOrgID or aws:PrincipalAccount of the trusted set";
+        "bucket policy, perimeter identity", "condition every Allow on aws:PrincipalOrgID, aws:PrincipalOrgPaths or aws:PrincipalAccount of the trusted set; pin service principals with aws:SourceAccount or aws:SourceOrgID of a source listed in identity.servicePrincipalSources; declare resource-tag exemptions in exceptions.resourceTags";
     BUCKET_NETWORK = "DP-BP-002", High, "Bucket policy grants access from outside the expected networks",
-        "bucket policy, perimeter network", "condition every Allow on aws:SourceVpce, aws:SourceVpc or aws:SourceIp of the expected networks";
+        "bucket policy, perimeter network", "condition every Allow on aws:SourceVpce, aws:SourceVpc or aws:SourceIp of the expected networks; a policy pinned to the endpoints' owner (aws:VpceOrgID, aws:VpceAccount, aws:VpceOrgPaths) or VPC ARN (aws:SourceVpcArn) needs the perimeter to declare it in network.trustedEndpointOrganizations, trustedEndpointAccounts, trustedEndpointOrgPaths or allowedVpcArns";
     BUCKET_ENFORCE = "DP-BP-003", High, "Bucket policy does not deny every request from outside the perimeter",
-        "bucket policy, bucketPolicyMode Enforce", "add Deny statements for requests outside the identity and network perimeters (see AWS's data-perimeter examples)";
+        "bucket policy, bucketPolicyMode Enforce", "add Deny statements for requests outside the identity and network perimeters (see AWS's data-perimeter examples); the exceptions they make (principal tags and ARNs, resource tags, viaAwsServices, service-principal sources, endpoint owners) must be declared in the perimeter too";
     BUCKET_TLS = "DP-BP-004", Medium, "Bucket policy does not deny requests without TLS",
         "bucket policy, bucketPolicies.requireSecureTransport", "add a Deny of s3:* on the bucket and its objects when aws:SecureTransport is false";
     BUCKET_POLICY_INVALID = "DP-BP-005", High, "Bucket policy is malformed or cannot be decided",

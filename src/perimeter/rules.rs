@@ -214,7 +214,12 @@ fn reason(
             ReasonerVerdict::Complies => {}
             ReasonerVerdict::Violates(w) => {
                 let pointer = statement_pointer(source, &w);
-                add(rule, &pointer, w.line(), Some(w));
+                let mut message = w.line();
+                for hint in hints::for_witness(&w, policy, perimeter) {
+                    message.push_str("; ");
+                    message.push_str(&hint);
+                }
+                add(rule, &pointer, message, Some(w));
             }
             ReasonerVerdict::Undecided(why) => add(invalid, source.pointer(), why, None),
         }
@@ -677,5 +682,6 @@ fn association(a: &EndpointAssociation, dp: &DataPerimeter, add: &mut Add<'_>) {
     check_allowed(rule, &a.target, list, what, add);
 }
 
+mod hints;
 #[cfg(test)]
 mod tests;

@@ -760,3 +760,77 @@ fn wrong_types_are_findings_with_the_field_path() {
         )]
     );
 }
+
+fn messages_under(doc: Value, perimeter_yaml: &str) -> Vec<(String, String)> {
+    let Adapted::Checked { subjects, .. } = adapt(&doc) else {
+        panic!("{doc}")
+    };
+    let dp = load_perimeters(perimeter_yaml, "test").unwrap().remove(0);
+    check(&subjects, &dp)
+        .into_iter()
+        .map(|f| (f.rule.id.to_owned(), f.message))
+        .collect()
+}
+
+fn upbound_bucket_policy(policy: Value) -> Value {
+    json!({"apiVersion": "s3.aws.upbound.io/v1beta1", "kind": "BucketPolicy", "metadata": {"name": "p"},
+        "spec": {"forProvider": {"region": "us-east-1", "bucket": "b", "policy": policy.to_string()}}})
+}
+
+/// The bucket policy AWS recommends for the network perimeter, pinned to the organization's
+/// endpoints (aws:VpceOrgID): under a perimeter that lists one endpoint, the finding names the
+/// field that would declare the organization's endpoints; declared, the policy is admitted.
+#[test]
+fn a_vpce_org_finding_names_the_field_that_declares_it() {
+    let policy = json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*",
+         "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-abc123def4", "aws:VpceOrgID": "o-abc123def4"}}}]});
+    let base = "apiVersion: perimeterguard.io/v1alpha1\nkind: DataPerimeter\nmetadata: {name: corp}\nspec:\n  identity: {trustedOrganizations: [o-abc123def4]}\n";
+    let listed = format!("{base}  network: {{allowedVpcEndpoints: [vpce-1a2b3c4d]}}\n");
+    let found = messages_under(upbound_bucket_policy(policy.clone()), &listed);
+    let network: Vec<&String> = found
+        .iter()
+        .filter(|(id, _)| id == "DP-BP-002")
+        .map(|(_, m)| m)
+        .collect();
+    assert_eq!(network.len(), 1, "{found:?}");
+    assert!(
+        network[0].contains("declare network.trustedEndpointOrganizations: [o-abc123def4]"),
+        "{}",
+        network[0]
+    );
+    let declared = format!("{base}  network: {{trustedEndpointOrganizations: [o-abc123def4]}}\n");
+    assert_eq!(
+        messages_under(upbound_bucket_policy(policy), &declared),
+        vec![],
+        "the organization's endpoints are the network"
+    );
+}
+
+/// A CloudFront grant without a source, under a perimeter that pins service principals: the
+/// finding says whom the service acts for and which keys pin it.
+#[test]
+fn a_confused_deputy_finding_says_how_to_pin_the_service() {
+    let grant = |condition: Value| {
+        let mut st = json!({"Effect": "Allow", "Principal": {"Service": "cloudfront.amazonaws.com"},
+            "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"});
+        if !condition.is_null() {
+            st["Condition"] = condition;
+        }
+        json!({"Version": "2012-10-17", "Statement": [st]})
+    };
+    let per = "apiVersion: perimeterguard.io/v1alpha1\nkind: DataPerimeter\nmetadata: {name: corp}\nspec:\n  identity:\n    trustedAccounts: [\"111122223333\"]\n    servicePrincipalSources: {accounts: [\"111122223333\"]}\n  network: {allowedSourceIps: [0.0.0.0/0, \"::/0\"]}\n";
+    let found = messages_under(upbound_bucket_policy(grant(Value::Null)), per);
+    let identity = found
+        .iter()
+        .find(|(id, _)| id == "DP-BP-001")
+        .map(|(_, m)| m.clone())
+        .unwrap_or_else(|| panic!("{found:?}"));
+    assert!(
+        identity.contains("aws:SourceAccount=")
+            && identity.contains("identity.servicePrincipalSources"),
+        "{identity}"
+    );
+    let pinned = grant(json!({"StringEquals": {"aws:SourceAccount": "111122223333"}}));
+    assert_eq!(messages_under(upbound_bucket_policy(pinned), per), vec![]);
+}
