@@ -691,3 +691,21 @@ fn the_modern_vocabulary_s_errors_name_the_field() {
         "{e}"
     );
 }
+
+/// The example at the top of docs/configuration.md, which shows every field, is a valid perimeter.
+#[test]
+fn the_documented_example_loads() {
+    let page = include_str!("../../../docs/configuration.md");
+    let example = page
+        .split("```yaml\n")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .expect("the page's first YAML block");
+    let p = load_perimeters(example, "docs/configuration.md")
+        .unwrap_or_else(|e| panic!("{e}"))
+        .remove(0)
+        .to_perimeter();
+    assert!(!p.memberships.is_empty() && p.service_sources.is_some());
+    assert!(!p.endpoint_orgs.is_empty() && !p.vpc_arns.is_empty());
+    assert!(!p.network_resource_tags.is_empty() && p.via_services.is_some());
+}
