@@ -252,3 +252,105 @@ fn the_org_path_prefix_witness_is_another_organization_and_its_twin_complies() {
         .expect("identity analysed");
     assert_eq!(identity["verdict"], "complies", "{report:#}");
 }
+
+/// The example perimeter with `extra` inserted after its identity's service-principal line.
+fn example_perimeter_with(dir: &std::path::Path, name: &str, anchor: &str, extra: &str) -> String {
+    let example =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(PERIMETER))
+            .expect("read");
+    let edited = example.replace(anchor, &format!("{anchor}{extra}"));
+    assert_ne!(edited, example, "{anchor}");
+    let path = dir.join(name);
+    std::fs::write(&path, edited).expect("write");
+    path.to_str().expect("utf-8").to_owned()
+}
+
+fn verdict_of(report: &Value, dimension: &str) -> String {
+    report["dimensions"]
+        .as_array()
+        .expect("dimensions")
+        .iter()
+        .find(|d| d["dimension"] == dimension)
+        .and_then(|d| d["verdict"].as_str())
+        .unwrap_or_else(|| panic!("{dimension} analysed: {report:#}"))
+        .to_owned()
+}
+
+/// AWS's network perimeter by endpoint owner (IAM User Guide, aws:VpceOrgID): under the example
+/// perimeter, which lists one endpoint, the grant reaches another endpoint of the organization, a
+/// request `simulate` allows; declaring the organization's endpoints, it complies.
+#[test]
+fn the_endpoint_organization_witness_replays_and_its_declaration_complies() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let policy = "examples/analyze/vpce-org-grant.json";
+    let found = replay(
+        PERIMETER,
+        "bucket-policy",
+        &["--bucket", "example-bucket"],
+        policy,
+        dir.path(),
+    );
+    let (_, network) = found
+        .iter()
+        .find(|(d, _)| d == "network")
+        .expect("a network violation");
+    assert_eq!(
+        network["context"]["aws:VpceOrgID"], "o-abc123def4",
+        "{network:#}"
+    );
+    assert_ne!(
+        network["context"]["aws:SourceVpce"], "vpce-1a2b3c4d",
+        "{network:#}"
+    );
+    let declared = example_perimeter_with(
+        dir.path(),
+        "endpoint-org.yaml",
+        "    allowedSourceIps: [203.0.113.0/24]\n",
+        "    trustedEndpointOrganizations: [o-abc123def4]\n",
+    );
+    let (_, report) = analyze_json(
+        &declared,
+        "bucket-policy",
+        &["--bucket", "example-bucket"],
+        policy,
+    );
+    assert_eq!(verdict_of(&report, "network"), "complies", "{report:#}");
+}
+
+/// The confused deputy (IAM User Guide, "The confused deputy problem"): with service principals
+/// pinned to the organization's accounts, an unpinned CloudFront grant reaches a distribution of
+/// another account, and `simulate` allows that request; the example perimeter, which trusts every
+/// service principal, has no identity finding for it.
+#[test]
+fn the_confused_deputy_witness_replays_in_simulate() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let policy = "examples/analyze/cloudfront-unpinned.json";
+    let pinned = example_perimeter_with(
+        dir.path(),
+        "sources.yaml",
+        "    trustAwsServicePrincipals: true\n",
+        "    servicePrincipalSources: {accounts: [\"111122223333\"]}\n",
+    );
+    let found = replay(
+        &pinned,
+        "bucket-policy",
+        &["--bucket", "example-bucket"],
+        policy,
+        dir.path(),
+    );
+    let (_, identity) = found
+        .iter()
+        .find(|(d, _)| d == "identity")
+        .expect("an identity violation");
+    let source = identity["context"]["aws:SourceAccount"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{identity:#}"));
+    assert_ne!(source, "111122223333");
+    let (_, report) = analyze_json(
+        PERIMETER,
+        "bucket-policy",
+        &["--bucket", "example-bucket"],
+        policy,
+    );
+    assert_eq!(verdict_of(&report, "identity"), "complies", "{report:#}");
+}
