@@ -71,6 +71,8 @@ rules! {
         "canned ACL, ACL grants", "use the private ACL (or none) and grant access through the bucket policy, where it can be conditioned on the perimeter";
     ACL_OTHER_ACCOUNT = "DP-ACL-002", High, "Bucket ACL grants access to another account",
         "ACL grants, the ACL's owner", "grant through the bucket policy instead: an ACL grant cannot be conditioned on aws:PrincipalOrgID";
+    UNKNOWN_MEMBERSHIP = "DP-ORG-001", Medium, "A perimeter finding rests on accounts whose organization the perimeter does not know",
+        "policy, perimeter identity and resources, spec.organizations", "list each account in spec.organizations[].accounts if it is a member of a trusted organization (the policy then complies), or remove it from the policy; set DP-ORG-001 to Deny to treat accounts of unknown membership as outside";
     ACL_UNPLACED_GRANTEE = "DP-ACL-003", Low, "Bucket ACL grants a canonical user whose account the object does not show",
         "ACL grants by canonical id", "write the grant in a BucketACL with its owner, or grant through the bucket policy";
     OWNERSHIP_ENABLES_ACLS = "DP-OWN-001", High, "Object ownership keeps ACLs working beside a grant outside the account",
@@ -97,6 +99,7 @@ pub const ADVISORY: &[&Rule] = &[
     OBSERVED,
     UNREGISTERED_VERSION,
     ACL_UNPLACED_GRANTEE,
+    UNKNOWN_MEMBERSHIP,
 ];
 
 pub fn rule(id: &str) -> Option<&'static Rule> {

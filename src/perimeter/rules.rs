@@ -214,12 +214,20 @@ fn reason(
             ReasonerVerdict::Complies => {}
             ReasonerVerdict::Violates(w) => {
                 let pointer = statement_pointer(source, &w);
-                let mut message = w.line();
-                for hint in hints::for_witness(&w, policy, perimeter) {
-                    message.push_str("; ");
-                    message.push_str(&hint);
+                match membership::question(policy, attachment, perimeter, v.dimension, &w) {
+                    Some(unknown) => {
+                        let message = format!("{}; {}", w.line(), unknown.message());
+                        add(UNKNOWN_MEMBERSHIP, &pointer, message, Some(w));
+                    }
+                    None => {
+                        let mut message = w.line();
+                        for hint in hints::for_witness(&w, policy, perimeter) {
+                            message.push_str("; ");
+                            message.push_str(&hint);
+                        }
+                        add(rule, &pointer, message, Some(w));
+                    }
                 }
-                add(rule, &pointer, message, Some(w));
             }
             ReasonerVerdict::Undecided(why) => add(invalid, source.pointer(), why, None),
         }
@@ -683,5 +691,6 @@ fn association(a: &EndpointAssociation, dp: &DataPerimeter, add: &mut Add<'_>) {
 }
 
 mod hints;
+mod membership;
 #[cfg(test)]
 mod tests;

@@ -132,10 +132,12 @@ fn ack_bucket_with_ownership_controls_and_an_acl() {
 }
 
 /// The cross-account BucketPolicy of provider-upjet-aws PR 2150 names its bucket by selector.
-/// Its policy names the bucket `op-4tpkcbvy`, so it is checked against that bucket: the grant to
-/// another account is denied whatever the selector matches, and the reference itself is only a
-/// warning. The twin granting a trusted account through the expected endpoint, with the TLS
-/// Deny, is admitted with that warning.
+/// Its policy names the bucket `op-4tpkcbvy`, so it is checked against that bucket whatever the
+/// selector matches, and the reference itself is only a warning. It grants another account,
+/// whose membership in the trusted organization nothing states: that is DP-ORG-001, a warning
+/// naming the account; the policy is denied for what it does whatever that account is (no
+/// expected network, no TLS Deny). The twin granting a trusted account through the expected
+/// endpoint, with the TLS Deny, is admitted with the reference warning.
 #[test]
 fn bucket_policy_by_selector_is_checked_against_the_bucket_it_names() {
     let policy = upstream(
@@ -154,7 +156,15 @@ fn bucket_policy_by_selector_is_checked_against_the_bucket_it_names() {
         "{findings:?}"
     );
     assert!(
-        findings.iter().any(|(id, _, _)| id == "DP-BP-001"),
+        findings
+            .iter()
+            .any(|(id, _, e)| id == "DP-ORG-001" && *e == Enforcement::Warn),
+        "{findings:?}"
+    );
+    assert!(
+        findings
+            .iter()
+            .any(|(id, _, e)| id == "DP-BP-002" && *e == Enforcement::Deny),
         "{findings:?}"
     );
     let mut trusted = policy.clone();

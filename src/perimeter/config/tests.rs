@@ -546,15 +546,13 @@ exceptions:
     - {accounts: ["222233334444"], resources: ["arn:aws:s3:::partner-bucket/*"], actions: ["s3:GetObject"]}
 "#;
 
-fn modern_with(replace: &str, with: &str) -> Result<Perimeter, String> {
+fn modern_with(replace: &str, with: &str) -> Result<Perimeter, ConfigError> {
     let spec: String = MODERN
         .replace(replace, with)
         .lines()
         .map(|l| format!("  {l}\n"))
         .collect();
-    load_perimeters(&with_spec(&spec), "p")
-        .map(|mut v| v.remove(0).to_perimeter())
-        .map_err(|e| e.to_string())
+    load_perimeters(&with_spec(&spec), "p").map(|mut v| v.remove(0).to_perimeter())
 }
 
 #[test]
@@ -676,7 +674,7 @@ fn the_modern_vocabulary_s_errors_name_the_field() {
     ];
     for (from, to, field, words) in cases {
         assert!(MODERN.contains(from), "{from}");
-        let e = modern_with(from, to).expect_err(to);
+        let e = modern_with(from, to).expect_err(to).to_string();
         assert!(e.contains(field) && e.contains(words), "{to}: {e}");
     }
     // A principal's own tag or ARN cannot exempt it from the identity perimeter.

@@ -1,7 +1,7 @@
 //! The perimeter field that would settle a finding, when the witness shows the policy relying on
 //! a trust the perimeter does not declare: the policy may be right and the perimeter incomplete.
-//! Each hint names the field and the value from the witness; none is given when the field would
-//! not make the witness comply.
+//! Each hint names the field and the value from the witness. (An account of unknown membership
+//! is DP-ORG-001's, see `membership`.)
 
 use crate::iam::condition::PolicyValue;
 use crate::iam::reasoner::{Dimension, Perimeter, Witness};
@@ -68,30 +68,6 @@ pub fn for_witness(w: &Witness, policy: &Policy, perimeter: &Perimeter) -> Vec<S
             "{name} here acts for account {source}: condition the grant on aws:SourceAccount or aws:SourceOrgID of the sources listed in identity.servicePrincipalSources"
         ));
     }
-    // An account the policy names, of unknown membership: the facts settle it.
-    let unknown_member = |account: &str, org_known: bool| {
-        !org_known && !perimeter.memberships.contains_key(account) && names_account(policy, account)
-    };
-    match (w.dimension, &r.caller) {
-        (Dimension::Identity | Dimension::Enforce, Caller::Iam(i))
-            if !perimeter.identity_orgs.is_empty()
-                && unknown_member(&i.account, i.org.is_some()) =>
-        {
-            out.push(member_hint(&i.account));
-        }
-        (Dimension::Resource, _)
-            if !perimeter.owner_orgs().is_empty()
-                && r.resource
-                    .account
-                    .as_deref()
-                    .is_some_and(|a| unknown_member(a, r.resource.org.is_some())) =>
-        {
-            out.push(member_hint(
-                r.resource.account.as_deref().unwrap_or_default(),
-            ));
-        }
-        _ => {}
-    }
     let exempt_list = match w.dimension {
         Dimension::Identity => Some(("identity", &perimeter.identity_resource_tags)),
         Dimension::Network => Some(("network", &perimeter.network_resource_tags)),
@@ -112,12 +88,6 @@ pub fn for_witness(w: &Witness, policy: &Policy, perimeter: &Perimeter) -> Vec<S
     out
 }
 
-fn member_hint(account: &str) -> String {
-    format!(
-        "if account {account} is a member of a trusted organization, list it in spec.organizations[].accounts"
-    )
-}
-
 fn one<'r>(r: &'r Request, key: &str) -> Option<&'r str> {
     match r.lookup(key) {
         Some(Values::One(v)) => Some(v),
@@ -126,7 +96,7 @@ fn one<'r>(r: &'r Request, key: &str) -> Option<&'r str> {
 }
 
 /// Whether the policy writes `account` as an account value, in a principal or a condition.
-fn names_account(policy: &Policy, account: &str) -> bool {
+pub(super) fn names_account(policy: &Policy, account: &str) -> bool {
     policy.statements.iter().any(|st| {
         st.conditions.iter().any(|c| {
             c.values

@@ -220,8 +220,39 @@ fn crossplane_bucket_policy_compliant_and_violating() {
             r#""Principal":{"AWS":"444455556666"},"Action":"s3:GetObject""#,
         )
         .replace(r#""aws:PrincipalOrgID":"o-abc123def4","#, "");
+    // Whether 444455556666 is in the trusted organization is unknown: a warning that says so.
     assert_eq!(
         findings(object(&cross_account)),
+        vec![(
+            "DP-ORG-001".into(),
+            "/spec/forProvider/rawPolicy".into(),
+            Enforcement::Warn
+        )]
+    );
+    // Known to be a member: the grant is inside.
+    let member = PERIMETER.replace(
+        "spec:\n",
+        "spec:\n  organizations: [{id: o-abc123def4, accounts: [\"444455556666\"]}]\n",
+    );
+    assert_eq!(messages_under(object(&cross_account), &member), vec![]);
+    // Whoever wants unknown membership read as outside says so.
+    let strict = PERIMETER.replace(
+        "rules: {DP-EP-012: Warn}",
+        "rules: {DP-EP-012: Warn, DP-ORG-001: Deny}",
+    );
+    let found = messages_under(object(&cross_account), &strict);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].0 == "DP-ORG-001"
+            && found[0].1.contains("the policy names account 444455556666")
+            && found[0].1.contains("spec.organizations[].accounts"),
+        "{found:?}"
+    );
+    // An account the policy does not name (any account: `*` without an organization condition)
+    // is a violation, not a question.
+    let anyone = ok.replace(r#""aws:PrincipalOrgID":"o-abc123def4","#, "");
+    assert_eq!(
+        findings(object(&anyone)),
         vec![(
             "DP-BP-001".into(),
             "/spec/forProvider/rawPolicy".into(),
@@ -833,4 +864,40 @@ fn a_confused_deputy_finding_says_how_to_pin_the_service() {
     );
     let pinned = grant(json!({"StringEquals": {"aws:SourceAccount": "111122223333"}}));
     assert_eq!(messages_under(upbound_bucket_policy(pinned), per), vec![]);
+}
+
+/// Resources of an account the policy names, whose membership nothing states: DP-ORG-001, not
+/// DP-EP-003; listed as a member, nothing; two such accounts, one finding naming both.
+#[test]
+fn resources_of_an_account_of_unknown_membership_are_a_question() {
+    let endpoint = |accounts: &str| {
+        let policy = format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*","Condition":{{"StringEquals":{{"aws:PrincipalOrgID":"o-abc123def4","aws:ResourceAccount":[{accounts}]}}}}}}]}}"#
+        );
+        ack_endpoint(
+            json!({"serviceName": "com.amazonaws.us-east-1.s3", "vpcEndpointType": "Interface", "privateDNSEnabled": true,
+            "vpcID": "vpc-111bbb22", "securityGroupIDs": ["sg-0a1b2c3d"], "policyDocument": policy}),
+        )
+    };
+    let named = endpoint(r#""111122223333","444455556666""#);
+    let found = messages_under(named.clone(), PERIMETER);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, "DP-ORG-001", "{found:?}");
+    assert!(found[0].1.contains("account 444455556666"), "{found:?}");
+    let member = PERIMETER.replace(
+        "spec:\n",
+        "spec:\n  organizations: [{id: o-abc123def4, accounts: [\"444455556666\"]}]\n",
+    );
+    assert_eq!(messages_under(named, &member), vec![]);
+    // Two accounts of unknown membership: one question naming both.
+    let two = messages_under(endpoint(r#""444455556666","555566667777""#), PERIMETER);
+    assert!(
+        two.len() == 1
+            && two[0].0 == "DP-ORG-001"
+            && two[0].1.contains("accounts 444455556666, 555566667777")
+            || two.len() == 1
+                && two[0].0 == "DP-ORG-001"
+                && two[0].1.contains("accounts 555566667777, 444455556666"),
+        "{two:?}"
+    );
 }
