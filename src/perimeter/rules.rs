@@ -691,6 +691,6 @@ fn association(a: &EndpointAssociation, dp: &DataPerimeter, add: &mut Add<'_>) {
 }
 
 mod hints;
-mod membership;
+pub(crate) mod membership;
 #[cfg(test)]
 mod tests;

@@ -208,3 +208,30 @@ fn invalid_policy_and_configuration_exit_2() {
         text(&out.stderr)
     );
 }
+
+/// A grant to an account whose membership the perimeter does not state: `analyze` reports the
+/// request outside (exit 1) and says, in a note, that it rests on that account's membership,
+/// which `check` and the webhook report as DP-ORG-001.
+#[test]
+fn a_violation_resting_on_unknown_membership_is_noted() {
+    let grant = |principal: &str| {
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{principal},"Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*","Condition":{{"StringEquals":{{"aws:SourceVpce":"vpce-1a2b3c4d"}}}}}}]}}"#
+        )
+    };
+    let out = analyze_bucket_b(&grant(r#"{"AWS":"444455556666"}"#));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("the policy names account 444455556666") && stdout.contains("DP-ORG-001"),
+        "{stdout}"
+    );
+    // Any account: a violation, and no such note.
+    let out = analyze_bucket_b(&grant(r#""*""#));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        !text(&out.stdout).contains("DP-ORG-001"),
+        "{}",
+        text(&out.stdout)
+    );
+}

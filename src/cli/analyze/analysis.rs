@@ -117,6 +117,29 @@ pub fn analyze_policy(
             }
         ));
     }
+    // analyze reports every request outside; say which of them rest on unknown membership, as
+    // check and the webhook report them (DP-ORG-001).
+    for dp in perimeters {
+        let perimeter = dp.to_perimeter();
+        for f in findings.iter().filter(|f| f.perimeter == dp.metadata.name) {
+            if let ReasonerVerdict::Violates(w) = &f.verdict
+                && let Some(unknown) = crate::perimeter::rules::membership::question(
+                    policy,
+                    attachment,
+                    &perimeter,
+                    f.dimension,
+                    w,
+                )
+            {
+                notes.push(format!(
+                    "{} {}: {} (check and the webhook report this as DP-ORG-001, a warning)",
+                    dp.metadata.name,
+                    f.dimension.name(),
+                    unknown.message()
+                ));
+            }
+        }
+    }
     let unlisted = reasoner::unlisted_actions(policy, attachment);
     if !unlisted.is_empty() {
         notes.push(format!(
