@@ -34,6 +34,7 @@ if [ "${1:-}" = "--print-install" ]; then
 fi
 
 bin crd > charts/perimeter-guard/crds/dataperimeters.perimeterguard.io.yaml
+bin schema > docs/dataperimeter.schema.json
 bin webhook-rules > charts/perimeter-guard/files/webhook-rules.yaml
 bin policy-report-crds > charts/perimeter-guard/files/policyreport-crds.yaml
 mkdir -p manifests

@@ -44,6 +44,9 @@ pub enum Command {
     PolicyReportCrds,
     /// Print the DataPerimeter CustomResourceDefinition (generated from the Rust type).
     Crd,
+    /// Print the JSON Schema of a DataPerimeter document (for editors and CI linters; generated
+    /// from the Rust type, as the CRD is).
+    Schema,
     /// Print the webhook rules for every checked kind (the Helm chart's rule list).
     WebhookRules,
     /// Print the version.

@@ -1,11 +1,18 @@
-//! `perimeter-guard crd` and `perimeter-guard policy-report-crds`: the CustomResourceDefinitions
-//! Perimeter Guard reads and writes, generated from the Rust types.
+//! `perimeter-guard crd`, `schema` and `policy-report-crds`: the CustomResourceDefinitions
+//! Perimeter Guard reads and writes, and the DataPerimeter JSON Schema, generated from the Rust
+//! types.
 
 use super::{CliError, ExitStatus};
 
 /// The DataPerimeter CRD.
 pub fn run() -> Result<ExitStatus, CliError> {
     print!("{}", crate::perimeter::crd::crd_yaml());
+    Ok(ExitStatus::Ok)
+}
+
+/// The JSON Schema of a whole DataPerimeter document.
+pub fn run_schema() -> Result<ExitStatus, CliError> {
+    println!("{}", crate::perimeter::config::document_schema_json());
     Ok(ExitStatus::Ok)
 }
 

@@ -86,6 +86,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus, CliError> {
         Command::PolicyReportCrds => crd::run_policy_report_crds(),
         Command::WebhookRules => webhook_rules::run(),
         Command::Crd => crd::run(),
+        Command::Schema => crd::run_schema(),
     }
 }
 

@@ -546,6 +546,13 @@ pub fn spec_schema() -> serde_json::Value {
     serde_json::to_value(schemars::schema_for!(DataPerimeterSpec)).unwrap_or_default()
 }
 
+/// The JSON Schema of a whole DataPerimeter document (apiVersion, kind, metadata, spec), pretty
+/// printed: `perimeter-guard schema` and `docs/dataperimeter.schema.json`.
+pub fn document_schema_json() -> String {
+    let schema = serde_json::to_value(schemars::schema_for!(DataPerimeter)).unwrap_or_default();
+    serde_json::to_string_pretty(&schema).unwrap_or_default()
+}
+
 /// Reads every DataPerimeter document in a YAML stream (documents separated by `---`).
 pub fn load_perimeters(text: &str, source_name: &str) -> Result<Vec<DataPerimeter>, ConfigError> {
     let err = |field: &str, message: String| ConfigError {

@@ -679,6 +679,11 @@ fn generated_files_have_not_drifted() {
         "run scripts/generate.sh"
     );
     assert_eq!(
+        read("docs/dataperimeter.schema.json"),
+        command_output(&["schema"]),
+        "run scripts/generate.sh"
+    );
+    assert_eq!(
         read("charts/perimeter-guard/files/webhook-rules.yaml"),
         command_output(&["webhook-rules"]),
         "run scripts/generate.sh"

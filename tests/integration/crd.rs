@@ -55,3 +55,36 @@ fn the_crd_is_cluster_scoped_with_status_and_the_spec_schema() {
     let status = &version["schema"]["openAPIV3Schema"]["properties"]["status"];
     assert!(status["properties"]["conditions"].is_object());
 }
+
+/// `docs/dataperimeter.schema.json` (what `perimeter-guard schema` prints) accepts the documented
+/// example with every field, and refuses a misspelt field and a wrong type, as the loader does.
+#[test]
+fn the_json_schema_accepts_the_documented_example_and_refuses_what_the_loader_refuses() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join("docs/dataperimeter.schema.json")).expect("schema"),
+    )
+    .expect("schema JSON");
+    let validator = jsonschema::validator_for(&schema).expect("a valid schema");
+    let page = std::fs::read_to_string(root.join("docs/configuration.md")).expect("page");
+    let example = page
+        .split("```yaml\n")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .expect("the page's first YAML block");
+    let document = perimeter_guard::yaml::stream_to_json(example)
+        .expect("YAML")
+        .remove(0);
+    let errors: Vec<String> = validator
+        .iter_errors(&document)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    let mut misspelt = document.clone();
+    misspelt["spec"]["network"]["trustedEndpointOrganisations"] =
+        serde_json::json!(["o-abc123def4"]);
+    assert!(!validator.is_valid(&misspelt));
+    let mut wrong_type = document.clone();
+    wrong_type["spec"]["exceptions"]["viaAwsServices"] = serde_json::json!("athena.amazonaws.com");
+    assert!(!validator.is_valid(&wrong_type));
+}
