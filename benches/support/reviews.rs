@@ -52,13 +52,20 @@ fn objects(dir: &std::path::Path) -> Vec<(String, Value)> {
     out
 }
 
+/// The repository's root: this file is compiled into the root crate's benches and into the load
+/// bench's crate (`benches/load`), whose manifest directory is two levels down.
+fn repository_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .find(|d| d.join("manifests/examples/dataperimeter.yaml").is_file())
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")))
+        .to_path_buf()
+}
+
 /// The bundled example perimeter the benches decide with.
 #[allow(dead_code)] // not every bench that includes this file decides
 pub fn example_perimeters() -> Vec<DataPerimeter> {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/manifests/examples/dataperimeter.yaml"
-    );
+    let path = repository_root().join("manifests/examples/dataperimeter.yaml");
     let text = std::fs::read_to_string(path).expect("the example perimeter");
     perimeter_guard::perimeter::load_perimeters(&text, "manifests/examples/dataperimeter.yaml")
         .expect("valid")
@@ -147,7 +154,7 @@ fn sized_fixtures() -> Vec<(String, Value)> {
 /// corpus's manifests, the bundled examples and the sized fixtures.
 pub fn all(perimeters: &[DataPerimeter]) -> Vec<Review> {
     let corpus = super::common::corpus_root_if_present().map(|root| root.join("manifests"));
-    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("manifests/examples");
+    let examples = repository_root().join("manifests/examples");
     let mut out = Vec::new();
     let sources = corpus
         .iter()
