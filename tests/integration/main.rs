@@ -3,6 +3,7 @@
 
 mod common;
 
+mod aws_examples;
 mod chart;
 mod cli_analyze;
 mod cli_check;
