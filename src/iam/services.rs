@@ -404,7 +404,11 @@ impl ValueKind {
         match self {
             ValueKind::Partition => matches!(value, "aws" | "aws-cn" | "aws-us-gov"),
             ValueKind::Region => looks_like_region(value),
-            ValueKind::Account => arn::is_account_id(value),
+            // AWS-owned resources leave the account empty: public parameters and AWS-managed
+            // documents and runbooks (`arn:aws:ssm:us-east-1::parameter/aws/service/...`;
+            // AWS Systems Manager User Guide, "Working with public parameters"). Policies name
+            // them so, so they are real ARNs; the reasoner does not invent them from `*`.
+            ValueKind::Account => value.is_empty() || arn::is_account_id(value),
             ValueKind::BucketName => arn::is_bucket_name(value),
             // Amazon S3 User Guide, "Naming Amazon S3 objects": 1 to 1,024 bytes of UTF-8.
             ValueKind::ObjectName => !value.is_empty() && value.len() <= 1024,

@@ -773,7 +773,7 @@ fn violates_without_each_entry(perimeter: &str) {
 }
 
 /// As [`violates_without_each_entry`], but for the entries under these pointers, which another
-/// (ignored) test takes away; each must name some entry, so that none is left out unnoticed.
+/// test takes away; each must name some entry, so that none is left out unnoticed.
 fn violates_without_each_entry_but(perimeter: &str, elsewhere: &[&str]) {
     let all = entries(&yaml_value(perimeter));
     for prefix in elsewhere {
@@ -956,7 +956,6 @@ const SSM_AWS_OWNED: &str = "/spec/resources/allowedResources/";
 /// with public parameters": `arn:aws:ssm:<region>::parameter/aws/service/...`; AWS's own
 /// documents, `arn:aws:ssm:<region>::document/AWS-...`), and the example names them so.
 #[test]
-#[ignore = "the reasoner's SSM resources always have a 12-digit account (data/service-authorization/ssm.json: ${Account}), so it finds no request to the account-less AWS-owned parameters, documents and automation definitions AllowRequestsByOrgsIdentitiesToAWSResources grants: the policy still complies without them"]
 fn corpus_ssm_endpoint_policy_violates_without_each_aws_owned_resource() {
     violates_without_entries("ssm_endpoint_policy.yaml", &[SSM_AWS_OWNED]);
 }
@@ -980,7 +979,6 @@ const BUCKET_SERVICE_LINKED_ROLES: &str = "/spec/exceptions/principalArns/";
 /// service-linked roles": `arn:aws:iam::<account>:role/aws-service-role/<service>/<name>`), one of
 /// them, tagged into the network perimeter, reaches the bucket from anywhere.
 #[test]
-#[ignore = "violates, but the witness's caller is arn:aws:iam::111122223333:role/aws-service-role/, a role with an empty name (the pattern's * taken as nothing), which IAM cannot have"]
 fn corpus_s3_bucket_policy_violates_without_the_service_linked_role_exception() {
     violates_without_entries("s3_bucket_policy.yaml", &[BUCKET_SERVICE_LINKED_ROLES]);
 }
@@ -990,18 +988,16 @@ fn corpus_s3_bucket_policy_violates_without_the_service_linked_role_exception() 
 
 const RCPS: &str = "identity_and_network_perimeter_rcps.yaml";
 
-/// The network perimeter's principal exceptions, whose witness the full perimeter already has
-/// (see the ignored compliance test).
+/// The network perimeter's principal exceptions.
 const RCP_PRINCIPAL_EXCEPTIONS: [&str; 2] = [
     "/spec/exceptions/principalTags/",
     "/spec/exceptions/principalArns/",
 ];
 
-/// The account that owns the bucket (see the ignored test of the bucket's owner).
+/// The account that owns the bucket (see the test of the bucket's owner).
 const RCP_BUCKET_OWNER: &str = "/spec/resources/trustedAccounts/";
 
 #[test]
-#[ignore = "violates: a principal outside the organization, tagged dp:include:network=true and dp:exclude:network=true, reaches a bucket tagged dp:exclude:identity=true from outside the expected networks; neither RCP denies it (the resource tag lifts EnforceOrgIdentities, the principal tag EnforceNetworkPerimeterVpceOrgID), while the perimeter honours dp:exclude:network only for trusted principals, though it exempts any principal without dp:include:network"]
 fn corpus_identity_and_network_perimeter_rcps_complies() {
     complies(RCPS);
 }
@@ -1017,7 +1013,6 @@ fn corpus_identity_and_network_perimeter_rcps_violates_without_any_one_entry() {
 }
 
 #[test]
-#[ignore = "the full perimeter already violates (see corpus_identity_and_network_perimeter_rcps_complies), and the reasoner shows that witness, not one through the principal exception taken away"]
 fn corpus_identity_and_network_perimeter_rcps_violates_without_its_principal_exceptions() {
     violates_without_entries(RCPS, &RCP_PRINCIPAL_EXCEPTIONS);
 }
@@ -1027,7 +1022,6 @@ fn corpus_identity_and_network_perimeter_rcps_violates_without_its_principal_exc
 /// organization: without naming the account, the owner must still be inside the resource
 /// perimeter, or no resource-tag exception could ever apply to it.
 #[test]
-#[ignore = "with trusted organizations but no trusted account, the reasoner lets the bucket be owned by any account in no organization (model.rs in_model), which is outside the resource perimeter, so the resource tags the RCPs exempt do not count for it: the witness is such a bucket"]
 fn corpus_identity_and_network_perimeter_rcps_bucket_stays_inside_without_its_account() {
     let doc = yaml_value(RCPS);
     let entry = entries(&doc)

@@ -205,21 +205,47 @@ fn conform(mut r: Request, attachment: &Attachment, perimeter: &Perimeter, varia
             if !r.action.starts_with("s3:") {
                 r.action = "s3:GetObject".into();
             }
-            // The bucket's owner: a trusted owner that is not excluded.
+            // The bucket's owner: inside the resource perimeter, never excluded
+            // (`Perimeter::bucket_owner_inside`); the first such pair of the candidates.
             let owner = |a: &&String| !perimeter.resource_excluded_accounts.contains(a);
-            r.resource.account = match perimeter.owner_accounts() {
-                [] => r.resource.account.filter(|a| owner(&a)).or_else(|| {
-                    policy_gen::ACCOUNTS
-                        .iter()
-                        .map(|a| a.to_string())
-                        .find(|a| owner(&a))
-                }),
-                owners => owners.iter().find(owner).cloned(),
+            let accounts: Vec<String> = match perimeter.owner_accounts() {
+                [] => r
+                    .resource
+                    .account
+                    .iter()
+                    .cloned()
+                    .chain(policy_gen::ACCOUNTS.iter().map(|a| a.to_string()))
+                    .filter(|a| owner(&a))
+                    .collect(),
+                owners => owners.iter().filter(owner).cloned().collect(),
             };
-            r.resource.org = perimeter.owner_orgs().first().map(|o| Org {
-                id: o.clone(),
-                paths: vec![format!("{o}/r-ab12/ou-2/")],
+            let mut orgs: Vec<Option<Org>> = Vec::new();
+            for o in perimeter.owner_orgs() {
+                for ou in ["ou-2", "ou-1"] {
+                    orgs.push(Some(Org {
+                        id: o.clone(),
+                        paths: vec![format!("{o}/r-ab12/{ou}/")],
+                    }));
+                }
+            }
+            for path in &perimeter.resource_org_paths {
+                if let Some((o, _)) = path.split_once('/') {
+                    orgs.push(Some(Org {
+                        id: o.to_owned(),
+                        paths: vec![path.clone()],
+                    }));
+                }
+            }
+            orgs.push(None);
+            let inside = accounts.iter().find_map(|a| {
+                orgs.iter()
+                    .find(|o| perimeter.bucket_owner_inside(Some(a), o.as_ref()))
+                    .map(|o| (a.clone(), o.clone()))
             });
+            if let Some((a, o)) = inside {
+                r.resource.account = Some(a);
+                r.resource.org = o;
+            }
         }
     }
     // An S3 action names a resource of its type: a bucket for ListBucket, an object otherwise

@@ -156,28 +156,32 @@ impl Dimension {
 }
 
 impl Perimeter {
-    /// Accounts that own resources inside the perimeter (the identity lists when none are given).
-    /// A perimeter that names no resource owner in any way reads its identity lists for them.
-    fn no_resource_lists(&self) -> bool {
-        self.resource_accounts.is_empty()
-            && self.resource_orgs.is_empty()
-            && self.resource_org_paths.is_empty()
-    }
-
+    /// Accounts that own resources inside the perimeter. The configuration gives each resource
+    /// list the identity's when it is absent, and `[]` means none: no second default here.
     pub fn owner_accounts(&self) -> &[String] {
-        if self.no_resource_lists() {
-            &self.identity_accounts
-        } else {
-            &self.resource_accounts
-        }
+        &self.resource_accounts
     }
 
     pub fn owner_orgs(&self) -> &[String] {
-        if self.no_resource_lists() {
-            &self.identity_orgs
-        } else {
-            &self.resource_orgs
+        &self.resource_orgs
+    }
+
+    /// The owner of the bucket a bucket policy protects: inside the resource perimeter (the
+    /// platform deploys its own buckets), and never excluded. A perimeter that places no owner
+    /// anywhere (every resource list empty) says nothing about it: any account not excluded.
+    pub fn bucket_owner_inside(&self, account: Option<&str>, org: Option<&Org>) -> bool {
+        let Some(a) = account else {
+            return false;
+        };
+        if self.resource_excluded(Some(a), org) {
+            return false;
         }
+        let places_none = self.resource_accounts.is_empty()
+            && self.resource_orgs.is_empty()
+            && self.resource_org_paths.is_empty();
+        places_none
+            || self.resource_account_trusted(Some(a), org)
+            || self.resource_org_trusted(Some(a), org)
     }
 
     /// A caller inside the identity perimeter on its own (third parties aside).
@@ -211,11 +215,13 @@ impl Perimeter {
             && self.trusted_caller(caller)
     }
 
-    /// The same escape hatch for the network perimeter.
+    /// The network perimeter's escape hatch: any principal carrying the tag or named by ARN, as
+    /// AWS's network-perimeter statements exempt it (`StringNotEqualsIfExists
+    /// aws:PrincipalTag/dp:exclude:network`, `ArnNotLikeIfExists aws:PrincipalArn`), whoever
+    /// it is. Whether that principal may make the request at all is the identity perimeter's
+    /// question, asked on its own; the same holds for `appliesToPrincipalTags`.
     pub fn network_tag_exception(&self, caller: &Caller) -> bool {
-        (Self::carries(caller, &self.network_tags)
-            || Self::named(caller, &self.network_exempt_arns))
-            && self.trusted_caller(caller)
+        Self::carries(caller, &self.network_tags) || Self::named(caller, &self.network_exempt_arns)
     }
 
     /// Whether the caller's `aws:PrincipalArn` (a role's ARN for its sessions) matches one of
@@ -342,15 +348,20 @@ impl Perimeter {
 
     /// The network a request came from is an expected one.
     pub fn expected_network(&self, request: &Request) -> bool {
+        self.expected_network_by_id(request)
+            || one(request, "aws:sourcevpcarn")
+                .is_some_and(|a| self.vpc_arns.iter().any(|p| arn::matches(p, a)))
+            || self.trusted_endpoint_owner(request)
+    }
+
+    /// Expected by the endpoint's or the VPC's id, or by the address.
+    pub fn expected_network_by_id(&self, request: &Request) -> bool {
         let one = |k: &str| one(request, k);
         one("aws:sourcevpce").is_some_and(|v| self.vpces.iter().any(|x| x == v))
             || one("aws:sourcevpc").is_some_and(|v| self.vpcs.iter().any(|x| x == v))
             || one("aws:sourceip")
                 .and_then(|ip| ip.parse::<std::net::IpAddr>().ok())
                 .is_some_and(|ip| self.source_ips.iter().any(|n| n.contains(&ip)))
-            || one("aws:sourcevpcarn")
-                .is_some_and(|a| self.vpc_arns.iter().any(|p| arn::matches(p, a)))
-            || self.trusted_endpoint_owner(request)
     }
 
     /// An endpoint owned by a trusted endpoint organization, account or OU (`aws:VpceOrgID`,
@@ -747,29 +758,15 @@ pub fn in_model(request: &Request, attachment: &Attachment, perimeter: &Perimete
                 (Some(rest), None) => !rest.is_empty(),
             };
             // S3 always reports the bucket owner as aws:ResourceAccount.
-            let owner_ok = match (
-                perimeter.owner_accounts(),
+            let owner_ok = perimeter.bucket_owner_inside(
                 request.resource.account.as_deref(),
-            ) {
-                (_, None) => false,
-                (_, Some(a))
-                    if perimeter.resource_excluded(Some(a), request.resource.org.as_ref()) =>
-                {
-                    false
-                }
-                ([], Some(_)) => true,
-                (owners, Some(a)) => owners.iter().any(|o| o == a),
-            };
-            let org_ok = match (perimeter.owner_orgs(), request.resource.org.as_ref()) {
-                ([], _) => true,
-                (orgs, Some(o)) => orgs.contains(&o.id),
-                (_, None) => true,
-            };
+                request.resource.org.as_ref(),
+            );
             let action_ok = request
                 .action
                 .split_once(':')
                 .is_some_and(|(svc, _)| svc.eq_ignore_ascii_case("s3"));
-            bucket_ok && owner_ok && org_ok && action_ok
+            bucket_ok && owner_ok && action_ok
         }
     }
 }

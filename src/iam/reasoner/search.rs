@@ -57,7 +57,11 @@ struct StatementPlan {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Pred {
+    /// The caller is untrusted as far as the caller alone tells (a service principal's sources
+    /// aside), and, when sources bound service principals, a service acts for no listed source:
+    /// split so the first prunes as soon as the caller is fixed.
     UntrustedCaller,
+    UntrustedServiceSource,
     NoThirdPartyException,
     TrustedIamWithoutTagException,
     ResourceArnOutside,
@@ -65,8 +69,14 @@ enum Pred {
     ResourceAccountOutside,
     ResourceOrgOutside,
     NotExemptFromNetwork,
+    /// Neither the endpoint, the VPC nor the address is expected; and, read apart since they are
+    /// later slots, neither the VPC's ARN nor the endpoint's owner.
     UnexpectedNetwork,
+    UntrustedEndpointOwner,
+    /// Not a service call the network perimeter exempts: the aws:ViaAWSService part, and the
+    /// aws:CalledVia part when viaAwsServices lists services.
     NotViaAwsService,
+    NotViaListedService,
     /// Not perimeter conditions: the request model's own relations between parts.
     ArnAccountConsistent,
     OneOrgPerAccount,
@@ -85,6 +95,8 @@ enum Pred {
     /// The resource carries no tag exempting it from the dimension's perimeter.
     NoIdentityResourceTag,
     NoNetworkResourceTag,
+    /// A bucket policy's bucket is owned inside the resource perimeter.
+    BucketOwnerInside,
 }
 
 #[derive(Debug, Clone)]
@@ -359,6 +371,9 @@ impl<'a> Search<'a> {
             p(Pred::CallerMayCall, bit(CALLER) | bit(ACTION)),
             p(Pred::OneOrgPerAccount, caller | owner),
         ];
+        if self.universe.bucket_policy {
+            out.push(p(Pred::BucketOwnerInside, owner));
+        }
         if !per.memberships.is_empty() {
             out.push(p(Pred::CallerMembership, caller));
             out.push(p(Pred::ResourceMembership, owner));
@@ -397,7 +412,10 @@ impl<'a> Search<'a> {
                 } else {
                     0
                 };
-                out.push(p(Pred::UntrustedCaller, caller | sources));
+                out.push(p(Pred::UntrustedCaller, caller));
+                if sources != 0 {
+                    out.push(p(Pred::UntrustedServiceSource, bit(CALLER) | sources));
+                }
                 out.push(p(
                     Pred::NoThirdPartyException,
                     bit(CALLER) | bit(ARN) | tp_action,
@@ -434,14 +452,16 @@ impl<'a> Search<'a> {
                     "aws:vpceorgpaths",
                     "aws:sourcevpcarn",
                 ]);
-                out.push(p(Pred::UnexpectedNetwork, bit(NETWORK) | owner_keys));
+                out.push(p(Pred::UnexpectedNetwork, bit(NETWORK)));
+                if owner_keys != 0 {
+                    out.push(p(Pred::UntrustedEndpointOwner, owner_keys));
+                }
                 if let Some(s) = via {
-                    let called_via = if per.via_services.is_some() {
-                        keys_mask(&["aws:calledvia"])
-                    } else {
-                        0
-                    };
-                    out.push(p(Pred::NotViaAwsService, bit(s) | called_via));
+                    out.push(p(Pred::NotViaAwsService, bit(s)));
+                    if per.via_services.is_some() {
+                        let called_via = keys_mask(&["aws:calledvia"]);
+                        out.push(p(Pred::NotViaListedService, bit(s) | called_via));
+                    }
                 }
                 if !per.network_resource_tags.is_empty() {
                     out.push(p(Pred::NoNetworkResourceTag, tags_of_owner));
@@ -456,7 +476,13 @@ impl<'a> Search<'a> {
     fn pred_holds(&self, pred: Pred, r: &Request) -> bool {
         let per = self.perimeter;
         match pred {
-            Pred::UntrustedCaller => !per.trusted_identity(r),
+            Pred::UntrustedCaller => match &r.caller {
+                Caller::Service { .. } => {
+                    !per.trust_service_principals || per.service_sources.is_some()
+                }
+                c => !per.trusted_caller(c),
+            },
+            Pred::UntrustedServiceSource => !per.trusted_identity(r),
             Pred::NoThirdPartyException => {
                 !per.third_party_exception(&r.caller, &r.resource.arn, &r.action)
             }
@@ -471,9 +497,14 @@ impl<'a> Search<'a> {
                 !per.resource_org_trusted(r.resource.account.as_deref(), r.resource.org.as_ref())
             }
             Pred::NotExemptFromNetwork => !per.network_exempt_caller(&r.caller),
-            Pred::UnexpectedNetwork => !per.expected_network(r),
-            Pred::NotViaAwsService => !per.via_listed_service(r),
+            Pred::UnexpectedNetwork => !per.expected_network_by_id(r),
+            Pred::UntrustedEndpointOwner => !per.expected_network(r),
+            Pred::NotViaAwsService => per.via_services.is_some() || !per.via_listed_service(r),
+            Pred::NotViaListedService => !per.via_listed_service(r),
             Pred::CallerMembership => model::caller_membership_holds(r, per),
+            Pred::BucketOwnerInside => {
+                per.bucket_owner_inside(r.resource.account.as_deref(), r.resource.org.as_ref())
+            }
             Pred::ResourceMembership => model::resource_membership_holds(r, per),
             Pred::EndpointOwnerConsistent => model::endpoint_owner_consistent(r, per),
             Pred::ServiceSourceConsistent => model::service_source_consistent(r, per),

@@ -36,6 +36,8 @@ pub struct FreeKey {
 
 #[derive(Debug, Clone, Default)]
 pub struct Universe {
+    /// Whether the policy is a bucket policy (its bucket's owner is inside the perimeter).
+    pub bucket_policy: bool,
     /// Who calls, without organisation or tags (those are separate parts of the search).
     pub callers: Vec<Caller>,
     /// The organisation (and OU path) of an IAM caller, or none.
@@ -470,7 +472,9 @@ fn arn_witnesses(pattern_toks: &[Tok], accounts: &[String]) -> Vec<String> {
         account_choices.push(pattern::render(parts[4]));
     }
     let mut out = Vec::new();
-    for (star, one) in [("", '0'), ("#", '#')] {
+    // `*` as nothing, as a character no name holds, and as a name: `role/aws-service-role/*`
+    // names roles only through the last (a role's name is 1 to 64 characters).
+    for (star, one) in [("", '0'), ("#", '#'), ("fresh", 'x')] {
         let head = pattern::witness(&pattern_toks[..head_len(&parts)], star, one);
         let resource = pattern::witness(parts[5], star, one);
         for a in &account_choices {
@@ -478,6 +482,30 @@ fn arn_witnesses(pattern_toks: &[Tok], accounts: &[String]) -> Vec<String> {
         }
     }
     out
+}
+
+/// Whether an IAM user or role ARN has a name IAM accepts: 1 to 64 of `[\w+=,.@-]` after its
+/// path (IAM User Guide, "IAM object quotas" and "IAM identifiers"), or an AWS-reserved
+/// `aws:` name. Other ARNs pass.
+fn names_a_principal(arn: &str) -> bool {
+    let Some((_, rest)) = arn
+        .split_once(":role/")
+        .or_else(|| arn.split_once(":user/"))
+    else {
+        return true;
+    };
+    let name = rest.rsplit('/').next().unwrap_or_default();
+    // `:` only in the roles AWS itself names so (`aws:ec2-infrastructure`, which Amazon EC2
+    // uses for EBS; AWS's data-perimeter examples exempt it).
+    (1..=64).contains(&name.chars().count())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c))
+        || name.strip_prefix("aws:").is_some_and(|n| {
+            !n.is_empty()
+                && n.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c))
+        })
 }
 
 /// How many tokens of an ARN pattern come before its account: its first four components and
@@ -853,7 +881,7 @@ fn callers(g: &Gathered, d: &Domains, role_sessions: &[String]) -> Result<Caller
             }
         }
     }
-    for text in &arn_texts {
+    for text in arn_texts.iter().filter(|t| names_a_principal(t)) {
         let mut names: Vec<Option<&str>> = vec![None];
         if let Some(s) = sessions.get(text) {
             names.extend(s.iter().map(|s| Some(s.as_str())));
@@ -1098,6 +1126,7 @@ fn resources(
             u.resource_orgs = org_choices(&all_orgs, d);
         }
         Attachment::Bucket { name } => {
+            u.bucket_policy = true;
             u.own_bucket.clone_from(name);
             let bucket = name.clone().unwrap_or_else(|| "fresh-bucket".into());
             let mut keep: Vec<String> = arns
@@ -1137,27 +1166,60 @@ fn resources(
                 }
             }
             u.arns = keep;
-            // The bucket's owner is inside the perimeter (an excluded account owns no bucket the
-            // policy protects).
-            let owners = perimeter.owner_accounts();
-            u.resource_accounts = if owners.is_empty() {
-                &d.accounts
-            } else {
-                owners
-            }
-            .iter()
-            .filter(|a| !perimeter.resource_excluded_accounts.contains(a))
-            .cloned()
-            .map(Some)
-            .collect();
-            let owner_orgs = perimeter.owner_orgs();
-            let orgs: Vec<Option<String>> = owner_orgs
+            // The bucket's owner is inside the resource perimeter, never excluded (see
+            // `Perimeter::bucket_owner_inside`, which the search checks on each pair).
+            // Any account an organization or OU may place inside, unless the perimeter trusts
+            // owners by account alone. When the policy reads nothing of the owner, which of
+            // those owns the bucket changes nothing the search checks (the perimeter reads the
+            // owner only to know it is inside), so the listed accounts and one other stand for
+            // them all.
+            let owners: Vec<String> = perimeter
+                .owner_accounts()
                 .iter()
+                .filter(|a| !perimeter.resource_excluded_accounts.contains(a))
                 .cloned()
+                .collect();
+            let by_account_alone = perimeter.owner_orgs().is_empty()
+                && perimeter.resource_org_paths.is_empty()
+                && !owners.is_empty();
+            let reads_owner = [
+                "aws:resourceaccount",
+                "s3:resourceaccount",
+                "aws:resourceorgid",
+                "aws:resourceorgpaths",
+            ]
+            .iter()
+            .any(|k| g.keys.contains_key(*k));
+            let mut accounts: Vec<String> = owners.clone();
+            if !by_account_alone {
+                if reads_owner || owners.is_empty() {
+                    values::push_new(&mut accounts, d.accounts.clone());
+                } else if let Some(other) = d.accounts.iter().rev().find(|a| !owners.contains(a)) {
+                    // One account of an organization beside them: a caller of a listed account
+                    // is then not bound to the owner's organization (one account, one
+                    // organization) in every request.
+                    accounts.push(other.clone());
+                }
+            }
+            u.resource_accounts = accounts
+                .into_iter()
+                .filter(|a| !perimeter.resource_excluded_accounts.contains(a))
+                .map(Some)
+                .collect();
+            // Trusted organizations, those of trusted OUs, and none (an owner trusted by account).
+            let mut owner_orgs: Vec<String> = perimeter.owner_orgs().to_vec();
+            for path in &perimeter.resource_org_paths {
+                if let Some((org, _)) = path.split_once('/')
+                    && !owner_orgs.iter().any(|o| o == org)
+                {
+                    owner_orgs.push(org.to_owned());
+                }
+            }
+            let orgs: Vec<Option<String>> = owner_orgs
+                .into_iter()
                 .map(Some)
                 .chain(std::iter::once(None))
                 .collect();
-            // Nor does an excluded OU own it.
             u.resource_orgs = org_choices(&orgs, d)
                 .into_iter()
                 .filter(|o| !perimeter.resource_excluded(None, o.as_ref()))
@@ -1193,8 +1255,14 @@ fn tag_combinations(
     let mut sets: Vec<BTreeMap<String, String>> = vec![BTreeMap::new()];
     for key in g.keys.keys().filter(|k| k.starts_with(prefix)) {
         let tag = &key[prefix.len()..];
-        let mut choices: Vec<Option<String>> = vec![None, Some("fresh-tag-value".into())];
-        choices.extend(d.of(key).iter().cloned().map(Some));
+        // The key's own candidates hold fresh values beside its literals when a policy compares
+        // it; one more fresh value would only repeat them.
+        let own = d.of(key);
+        let mut choices: Vec<Option<String>> = vec![None];
+        if own.is_empty() {
+            choices.push(Some("fresh-tag-value".into()));
+        }
+        choices.extend(own.iter().cloned().map(Some));
         choices.dedup();
         let mut next = Vec::with_capacity(sets.len() * choices.len());
         for set in &sets {
@@ -1365,6 +1433,13 @@ fn free_keys(g: &Gathered, d: &Domains) -> Vec<FreeKey> {
         }
         let mut seen = BTreeSet::new();
         texts.retain(|t| seen.insert(t.clone()));
+        // Account and organization keys hold ids of their one form (see `in_model`): a value of
+        // another type the policy compares them with is no value AWS sends.
+        match dom {
+            "account" => texts.retain(|t| arn::is_account_id(t)),
+            "org" => texts.retain(|t| arn::is_org_id(t)),
+            _ => {}
+        }
         let mut candidates: Vec<Option<ContextValue>> = Vec::new();
         if !ALWAYS_PRESENT.iter().any(|(k, _)| k == key) && key != "aws:userid" {
             candidates.push(None);

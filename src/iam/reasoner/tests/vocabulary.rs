@@ -486,3 +486,31 @@ fn third_party_actions_bound_the_flow_both_ways() {
     ));
     assert!(!w.request.action.eq_ignore_ascii_case("s3:GetObject"));
 }
+
+/// AWS's network statements exempt any principal carrying the exception tag
+/// (`StringNotEqualsIfExists aws:PrincipalTag/dp:exclude:network`), so the network perimeter
+/// does too; an outsider carrying it is still outside the identity perimeter.
+#[test]
+fn a_network_exception_tag_exempts_any_principal_from_the_network_perimeter_only() {
+    let tagged = vec![stmt(
+        "Allow",
+        json!("*"),
+        json!({"StringEquals": {"aws:PrincipalTag/dp:exclude:network": "true"}}),
+    )];
+    violates(in_dimension(
+        tagged.clone(),
+        &bucket(),
+        &perimeter(),
+        Dimension::Network,
+    ));
+    let mut per = perimeter();
+    per.network_tags = vec![("dp:exclude:network".into(), "true".into())];
+    complies(in_dimension(
+        tagged.clone(),
+        &bucket(),
+        &per,
+        Dimension::Network,
+    ));
+    let w = violates(in_dimension(tagged, &bucket(), &per, Dimension::Identity));
+    assert!(!per.trusted_identity(&w.request), "{}", w.line());
+}
