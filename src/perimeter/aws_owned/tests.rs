@@ -1,0 +1,369 @@
+use super::*;
+
+fn glob(text: &str) -> Vec<Tok> {
+    pattern::glob(text)
+}
+
+fn bucket(set: &str, template: &str) -> &'static OwnedBucket {
+    super::set(set)
+        .and_then(|s| s.buckets.iter().find(|b| b.template == template))
+        .unwrap_or_else(|| panic!("{set}: {template}"))
+}
+
+#[test]
+fn the_data_loads_and_every_name_is_concrete() {
+    assert_eq!(names(), ["amazon-linux-repositories", "ecr-image-layers"]);
+    for s in sets() {
+        assert!(
+            s.sources
+                .iter()
+                .any(|p| p.url.starts_with("https://docs.aws.amazon.com/")),
+            "{}: an AWS documentation page",
+            s.name
+        );
+        for b in &s.buckets {
+            assert!(
+                !b.regions.is_empty() && !b.region_sources.is_empty(),
+                "{b:?}"
+            );
+        }
+        for a in s.arns() {
+            let name = a
+                .strip_prefix("arn:aws:s3:::")
+                .and_then(|r| r.strip_suffix("/*"))
+                .unwrap_or_else(|| panic!("{a}: the objects of one bucket"));
+            assert!(arn::is_bucket_name(name), "{a}");
+            assert!(!name.contains(['*', '?', '{', '}']), "{a}");
+        }
+    }
+}
+
+/// The names AWS's own data-perimeter example grants in us-east-1 (its instantiated S3 endpoint
+/// policy) are the sets' us-east-1 names.
+#[test]
+fn the_sets_hold_the_names_aws_examples_grant() {
+    let al = set("amazon-linux-repositories").expect("set").arns();
+    for name in [
+        "al2023-repos-us-east-1-de612dc2",
+        "amazonlinux-2-repos-us-east-1",
+        "amazonlinux.us-east-1.amazonaws.com",
+        "packages.us-east-1.amazonaws.com",
+        "repo.us-east-1.amazonaws.com",
+    ] {
+        assert!(al.contains(&format!("arn:aws:s3:::{name}/*")), "{name}");
+    }
+    let ecr = set("ecr-image-layers").expect("set").arns();
+    assert!(ecr.contains(&"arn:aws:s3:::prod-eu-west-1-starport-layer-bucket/*".to_owned()));
+    assert_eq!(
+        ecr.len(),
+        bucket("ecr-image-layers", "prod-{region}-starport-layer-bucket")
+            .regions
+            .len()
+    );
+    assert!(set("ssm-agent").is_none());
+}
+
+#[test]
+fn each_template_covers_only_its_list_s_regions() {
+    let al1 = bucket(
+        "amazon-linux-repositories",
+        "packages.{region}.amazonaws.com",
+    );
+    let al2023 = bucket(
+        "amazon-linux-repositories",
+        "al2023-repos-{region}-de612dc2",
+    );
+    assert!(al1.regions.iter().any(|r| r == "ap-south-2"));
+    assert!(
+        !al1.regions.iter().any(|r| r == "eu-west-1"),
+        "not on the AL1 page as read"
+    );
+    assert!(al2023.regions.iter().any(|r| r == "eu-west-1"));
+    assert!(
+        !al2023.regions.iter().any(|r| r == "il-central-1"),
+        "opened after March 2023"
+    );
+}
+
+const GOOD: &str = r#"
+regions:
+  - id: two
+    sources: [{title: "Regions", url: "https://docs.aws.amazon.com/general/latest/gr/ecr.html"}]
+    names: [us-east-1, eu-west-1]
+sets:
+  - name: example-set
+    description: an example
+    sources: [{title: "Page", url: "https://docs.aws.amazon.com/x.html"}]
+    buckets:
+      - {template: "example-{region}", regions: two}
+"#;
+
+#[test]
+fn malformed_data_is_refused_with_the_place() {
+    let sets = load(GOOD).expect("valid");
+    assert_eq!(
+        sets[0].arns(),
+        [
+            "arn:aws:s3:::example-us-east-1/*",
+            "arn:aws:s3:::example-eu-west-1/*"
+        ]
+    );
+    let cases = [
+        ("example-{region}", "example-*-{region}", "no wildcard"),
+        ("example-{region}", "example", "exactly one {region}"),
+        (
+            "example-{region}",
+            "{region}-{region}",
+            "exactly one {region}",
+        ),
+        (
+            "example-{region}",
+            "Example-{region}",
+            "is not a bucket name",
+        ),
+        ("regions: two}", "regions: three}", "not defined"),
+        (
+            "us-east-1, eu-west-1",
+            "us-east-1, us-east-1",
+            "listed twice",
+        ),
+        (
+            "us-east-1, eu-west-1",
+            "us-east-1, Europe",
+            "not a Region code",
+        ),
+        ("name: example-set", "name: Example Set", "lower-case words"),
+        (
+            "https://docs.aws.amazon.com/x.html",
+            "http://x",
+            "https URL",
+        ),
+        (
+            "description: an example",
+            "description: ' '",
+            "no description",
+        ),
+        (
+            "      - {template: \"example-{region}\", regions: two}",
+            "      - {template: \"example-{region}\", regions: two}\n      - {template: \"example-{region}\", regions: two}",
+            "\"example-us-east-1\" is listed twice",
+        ),
+        (
+            "    names: [",
+            "    extra: 1\n    names: [",
+            "unknown field",
+        ),
+    ];
+    for (from, to, expected) in cases {
+        assert!(GOOD.contains(from), "{from}");
+        let e = load(&GOOD.replace(from, to)).expect_err(to);
+        assert!(e.to_string().contains(expected), "{to}: {e}");
+        assert!(
+            e.to_string().starts_with("aws_owned_resources.yaml: "),
+            "{e}"
+        );
+    }
+    let no_set = format!(
+        "{}sets: []\n",
+        GOOD.split("sets:").next().unwrap_or_default()
+    );
+    let e = load(&no_set).expect_err("no set");
+    assert!(e.to_string().contains("lists no set"), "{e}");
+    let unsourced = GOOD.replace(
+        "sources: [{title: \"Page\", url: \"https://docs.aws.amazon.com/x.html\"}]",
+        "sources: []",
+    );
+    assert_ne!(unsourced, GOOD);
+    let e = load(&unsourced).expect_err("no source");
+    assert!(
+        e.to_string()
+            .contains("sets[0] (example-set): names no source page"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_pattern_widens_a_template_when_its_bucket_name_is_a_wildcard_form_of_it() {
+    let amazonlinux = bucket(
+        "amazon-linux-repositories",
+        "amazonlinux.{region}.amazonaws.com",
+    );
+    let al2023 = bucket(
+        "amazon-linux-repositories",
+        "al2023-repos-{region}-de612dc2",
+    );
+    let ecr = bucket("ecr-image-layers", "prod-{region}-starport-layer-bucket");
+    for (pattern, template, widened) in [
+        (
+            "arn:aws:s3:::amazonlinux.*.amazonaws.com/*",
+            amazonlinux,
+            true,
+        ),
+        ("arn:aws:s3:::amazonlinux.*", amazonlinux, true),
+        (
+            "arn:aws:s3:::amazonlinux.us-east-1.amazonaws.com*",
+            amazonlinux,
+            true,
+        ),
+        ("arn:*:s3:::amazonlinux.*.amazonaws.com", amazonlinux, true),
+        ("arn:aws:s3:::*.amazonaws.com/*", amazonlinux, true),
+        ("arn:aws:s3:::al2023-repos-us-east-1-*/*", al2023, true),
+        ("arn:aws:s3:::al2023-repos-*/*", al2023, true),
+        ("arn:aws:s3:::prod-*-starport-layer-bucket/*", ecr, true),
+        (
+            "arn:aws:s3:::prod-??-????-1-starport-layer-bucket/*",
+            ecr,
+            true,
+        ),
+        // Concrete names, other templates, other services, and no literal text at all.
+        (
+            "arn:aws:s3:::prod-us-east-1-starport-layer-bucket/*",
+            ecr,
+            false,
+        ),
+        (
+            "arn:aws:s3:::amazonlinux.us-east-1.amazonaws.com/*",
+            amazonlinux,
+            false,
+        ),
+        ("arn:aws:s3:::amazonlinux.*.amazonaws.com/*", al2023, false),
+        (
+            "arn:aws:s3:::prod-*-starport-layer-bucket/*",
+            amazonlinux,
+            false,
+        ),
+        (
+            "arn:aws:s3:::amazonlinux.*.amazonaws.com.cn/*",
+            amazonlinux,
+            false,
+        ),
+        (
+            "arn:aws-cn:s3:::amazonlinux.*.amazonaws.com/*",
+            amazonlinux,
+            false,
+        ),
+        ("arn:aws:ec2:*:*:instance/amazonlinux.*", amazonlinux, false),
+        ("arn:aws:s3:::*/*", amazonlinux, false),
+        ("arn:aws:s3:::*", ecr, false),
+        ("*", ecr, false),
+    ] {
+        assert_eq!(
+            widens(&glob(pattern), template),
+            widened,
+            "{pattern} {}",
+            template.template
+        );
+    }
+}
+
+fn fix_for(pattern: &str, arn: &str, declared: &[&str], region: Option<&str>) -> Option<String> {
+    let tokens = glob(pattern);
+    let declared: Vec<String> = declared.iter().map(|d| d.to_string()).collect();
+    fix(
+        &[ResourcePattern {
+            raw: pattern,
+            tokens: &tokens,
+        }],
+        arn,
+        &declared,
+        region,
+    )
+}
+
+#[test]
+fn the_fix_for_a_wildcard_form_names_the_set_and_the_buckets_to_grant() {
+    const WIDE: &str = "arn:aws:s3:::amazonlinux.*.amazonaws.com/*";
+    const WITNESS: &str = "arn:aws:s3:::amazonlinux.x/y.amazonaws.com/z";
+    // The endpoint's Region known and covered: its one name.
+    let f = fix_for(
+        WIDE,
+        WITNESS,
+        &["amazon-linux-repositories"],
+        Some("us-east-1"),
+    )
+    .expect("fix");
+    assert!(f.starts_with("`arn:aws:s3:::amazonlinux.*.amazonaws.com/*` is the wildcard form of the AWS-owned buckets arn:aws:s3:::amazonlinux.{region}.amazonaws.com/* of the set amazon-linux-repositories"), "{f}");
+    assert!(
+        f.contains("grant arn:aws:s3:::amazonlinux.us-east-1.amazonaws.com/* (us-east-1,"),
+        "{f}"
+    );
+    assert!(
+        f.ends_with("which `resources.awsOwnedResources: [amazon-linux-repositories]` allows"),
+        "{f}"
+    );
+    assert!(!f.contains("eu-west-1"), "{f}");
+    // Unknown, or not covered: the template and every Region of its list.
+    for region in [None, Some("eu-west-1")] {
+        let f = fix_for(WIDE, WITNESS, &[], region).expect("fix");
+        assert!(
+            f.contains("one ARN per Region you use, arn:aws:s3:::amazonlinux.{region}.amazonaws.com/* with {region} one of us-east-1, us-east-2, us-west-1, us-west-2, af-south-1"),
+            "{f}"
+        );
+        assert!(f.ends_with("and declare `resources.awsOwnedResources: [amazon-linux-repositories]` so that the perimeter allows them"), "{f}");
+    }
+    // A pattern that widens several templates has a fix for each.
+    let f = fix_for(
+        "arn:aws:s3:::*.amazonaws.com/*",
+        WITNESS,
+        &[],
+        Some("us-east-1"),
+    )
+    .expect("fix");
+    for name in ["amazonlinux", "packages", "repo"] {
+        assert!(
+            f.contains(&format!(
+                "grant arn:aws:s3:::{name}.us-east-1.amazonaws.com/*"
+            )),
+            "{name}: {f}"
+        );
+    }
+    assert_eq!(f.matches("; `").count(), 2, "{f}");
+    // Policy text is quoted, but not at any length.
+    let long = format!(
+        "arn:aws:s3:::prod-*-starport-layer-bucket/{}",
+        "k".repeat(500)
+    );
+    let f = fix_for(
+        &long,
+        "arn:aws:s3:::prod-x/y-starport-layer-bucket/z",
+        &[],
+        None,
+    )
+    .expect("fix");
+    assert!(f.contains("kkk…` is the wildcard form"), "{f}");
+    assert!(f.len() < 1_000, "{f}");
+}
+
+#[test]
+fn the_fix_for_a_set_s_own_bucket_is_to_declare_the_set() {
+    let arn = "arn:aws:s3:::prod-us-east-1-starport-layer-bucket/layer";
+    let f = fix_for(
+        "arn:aws:s3:::prod-us-east-1-starport-layer-bucket/*",
+        arn,
+        &[],
+        None,
+    )
+    .expect("fix");
+    assert!(f.starts_with("prod-us-east-1-starport-layer-bucket is an AWS-owned bucket of the set ecr-image-layers: declare `resources.awsOwnedResources: [ecr-image-layers]`"), "{f}");
+    // Declaring the set would not admit the bucket itself (the set lists its objects), nor does a
+    // declared set need declaring, nor is another bucket explained.
+    let bare = "arn:aws:s3:::prod-us-east-1-starport-layer-bucket";
+    assert_eq!(fix_for(bare, bare, &[], None), None);
+    assert_eq!(
+        fix_for(
+            "arn:aws:s3:::prod-us-east-1-starport-layer-bucket/*",
+            arn,
+            &["ecr-image-layers"],
+            None
+        ),
+        None
+    );
+    assert_eq!(
+        fix_for("arn:aws:s3:::other/*", "arn:aws:s3:::other/k", &[], None),
+        None
+    );
+    assert_eq!(
+        fix_for("*", "arn:aws:s3:::other/k", &[], Some("us-east-1")),
+        None
+    );
+}
