@@ -367,3 +367,84 @@ fn the_fix_for_a_set_s_own_bucket_is_to_declare_the_set() {
         None
     );
 }
+
+fn perimeter(
+    resources: &str,
+) -> Result<crate::perimeter::DataPerimeter, crate::perimeter::ConfigError> {
+    let text = format!(
+        "apiVersion: perimeterguard.io/v1alpha1\nkind: DataPerimeter\nmetadata: {{name: p}}\nspec:\n  identity: {{trustedOrganizations: [o-abc123def4]}}\n  resources: {resources}\n"
+    );
+    crate::perimeter::load_perimeters(&text, "p.yaml").map(|mut d| d.remove(0))
+}
+
+/// `spec.resources.awsOwnedResources`: a set's names join `allowedResources` and are read bucket
+/// name first like them, so the set admits its own buckets and not a name that only looks like
+/// one; the other resource lists keep their defaults.
+#[test]
+fn a_declared_set_allows_its_buckets_and_nothing_wider() {
+    let dp = perimeter(
+        "{awsOwnedResources: [amazon-linux-repositories], allowedResources: [\"arn:aws:s3:::partner/*\"]}",
+    )
+    .expect("valid");
+    let p = dp.to_perimeter();
+    assert_eq!(p.resource_orgs, ["o-abc123def4"]);
+    assert_eq!(
+        p.allowed_resources.len(),
+        1 + set("amazon-linux-repositories").expect("set").arns().len()
+    );
+    for arn in [
+        "arn:aws:s3:::partner/k",
+        "arn:aws:s3:::al2023-repos-eu-west-1-de612dc2/core/mirrors/latest/x86_64/mirror.list",
+        "arn:aws:s3:::amazonlinux.us-east-1.amazonaws.com/2/core/latest/x86_64/mirror.list",
+    ] {
+        assert!(p.allowed_resource(arn), "{arn}");
+    }
+    for arn in [
+        "arn:aws:s3:::amazonlinux.evil/x.amazonaws.com/y",
+        "arn:aws:s3:::amazonlinux.us-east-1.amazonaws.com",
+        "arn:aws:s3:::prod-us-east-1-starport-layer-bucket/layer",
+        "arn:aws:s3:::al2023-repos-il-central-1-de612dc2/x",
+    ] {
+        assert!(!p.allowed_resource(arn), "{arn}");
+    }
+    let without = perimeter("{}").expect("valid").to_perimeter();
+    assert!(!without.allowed_resource("arn:aws:s3:::amazonlinux.us-east-1.amazonaws.com/x"));
+}
+
+#[test]
+fn an_unknown_set_is_an_error_at_its_path_that_lists_the_sets() {
+    let e = perimeter("{awsOwnedResources: [ecr-image-layers, amazon-linux]}").unwrap_err();
+    assert_eq!(e.field, "spec.resources.awsOwnedResources[1]");
+    assert_eq!(
+        e.to_string(),
+        "p.yaml: spec.resources.awsOwnedResources[1]: \"amazon-linux\" is not an AWS-owned \
+         resource set; the sets are amazon-linux-repositories, ecr-image-layers"
+    );
+    let e = perimeter("{awsOwnedResources: amazon-linux-repositories}").unwrap_err();
+    assert_eq!(e.field, "spec.resources.awsOwnedResources", "{e}");
+}
+
+/// The CRD's schema (the same as `spec_schema`) lists the set names, so the API server refuses
+/// another name too.
+#[test]
+fn the_schema_lists_the_set_names() {
+    let schema = crate::perimeter::config::spec_schema();
+    let text = schema.to_string();
+    let at = text.find("\"awsOwnedResources\"").expect("the field");
+    let field = &text[at..];
+    assert!(
+        field.contains(r#""enum":["amazon-linux-repositories","ecr-image-layers"]"#),
+        "{field}"
+    );
+    let description = &field[..field.find("\"items\"").expect("items")];
+    assert!(
+        description.contains("Named sets of AWS-owned buckets"),
+        "{field}"
+    );
+    for name in names() {
+        assert!(
+            description.contains(&format!("`{name}`")),
+            "the description names {name}"
+        );
+    }
+}
