@@ -9,8 +9,9 @@
 //! states. Every expanded name is concrete, never a pattern: a wildcard would also name buckets
 //! that anyone can create, which is what the perimeter keeps out.
 //!
-//! The same data explains DP-EP-003 findings: a Resource pattern that is the wildcard form of
-//! a set's template ([`fix`]) is answered with the names to write instead.
+//! The same data explains an endpoint policy's identity and resource findings (DP-EP-002,
+//! DP-EP-003): a Resource pattern that is the wildcard form of a set's template ([`fix`]) is
+//! answered with the names to write instead, and a set's own bucket with the set to declare.
 
 use std::collections::BTreeSet;
 use std::sync::LazyLock;
@@ -269,16 +270,17 @@ pub struct ResourcePattern<'a> {
     pub tokens: &'a [Tok],
 }
 
-/// The fix for a DP-EP-003 finding whose witness reaches `witness_arn` through `patterns` (the
-/// Resource patterns of the statements that allow it which match it), when AWS-owned buckets
-/// explain it; `None` leaves the rule's own fix.
+/// The fix for an endpoint policy's identity or resource finding (DP-EP-002, DP-EP-003) whose
+/// witness reaches `witness_arn` through statements with the Resource `patterns`, when AWS-owned
+/// buckets explain it; `None` leaves the rule's own fix.
 ///
 /// Two cases. A pattern whose bucket name is the wildcard form of a set's template
-/// (`amazonlinux.*.amazonaws.com`) names the buckets anyone can create beside AWS's: the fix
-/// gives the concrete names to grant instead, for `region` (the Region the endpoint reaches
-/// Amazon S3 in) when the template covers it, else the template and its Regions. A witness that
-/// is one of a set's own buckets, in a perimeter that does not name the set, is answered with
-/// the set to declare. `declared` is the perimeter's `awsOwnedResources`.
+/// (`amazonlinux.*.amazonaws.com`) also names buckets that are not AWS's, which anyone can
+/// create: when one such pattern reaches the witness, the fix gives, for every such pattern of
+/// the statements, the concrete names to grant instead, for `region` (the Region the endpoint
+/// reaches Amazon S3 in) when the template covers it, else the template and its Regions. A
+/// witness that is one of a set's own buckets, in a perimeter that does not name the set, is
+/// answered with the set to declare. `declared` is the perimeter's `awsOwnedResources`.
 pub fn fix(
     patterns: &[ResourcePattern<'_>],
     witness_arn: &str,
@@ -286,14 +288,16 @@ pub fn fix(
     region: Option<&str>,
 ) -> Option<String> {
     let mut advice = Vec::new();
+    let mut reaches_witness = false;
     for p in patterns {
         for set in sets() {
             for bucket in set.buckets.iter().filter(|b| widens(p.tokens, b)) {
+                reaches_witness |= arn::matches(p.tokens, witness_arn);
                 advice.push(widened(p.raw, set, bucket, declared, region));
             }
         }
     }
-    if !advice.is_empty() {
+    if reaches_witness {
         return Some(advice.join("; "));
     }
     let set = sets().iter().find(|s| {
@@ -370,9 +374,9 @@ fn widened(
         )
     };
     format!(
-        "`{}` is the wildcard form of the AWS-owned buckets {} of the set {}, and IAM's `*` also \
-         names buckets anyone can create (it crosses the `/` that ends a bucket name): grant {names}, \
-         {perimeter}",
+        "`{}` is the wildcard form of the AWS-owned buckets {} of the set {}, and its wildcard also \
+         names buckets that are not AWS's, which anyone can create (IAM's `*` even crosses the `/` \
+         that ends a bucket name): grant {names}, {perimeter}",
         excerpt(raw),
         bucket.arn_template(),
         set.name

@@ -323,13 +323,11 @@ fn the_fix_for_a_wildcard_form_names_the_set_and_the_buckets_to_grant() {
         "arn:aws:s3:::prod-*-starport-layer-bucket/{}",
         "k".repeat(500)
     );
-    let f = fix_for(
-        &long,
-        "arn:aws:s3:::prod-x/y-starport-layer-bucket/z",
-        &[],
-        None,
-    )
-    .expect("fix");
+    let witness = format!(
+        "arn:aws:s3:::prod-x/y-starport-layer-bucket/{}",
+        "k".repeat(500)
+    );
+    let f = fix_for(&long, &witness, &[], None).expect("fix");
     assert!(f.contains("kkk…` is the wildcard form"), "{f}");
     assert!(f.len() < 1_000, "{f}");
 }
@@ -364,6 +362,49 @@ fn the_fix_for_a_set_s_own_bucket_is_to_declare_the_set() {
     );
     assert_eq!(
         fix_for("*", "arn:aws:s3:::other/k", &[], Some("us-east-1")),
+        None
+    );
+}
+
+/// A statement's wildcard forms are all named once one of them reaches the witness; a witness
+/// none of them reaches is another matter, left to the rule's own fix.
+#[test]
+fn the_fix_names_every_wildcard_form_of_the_statements_or_none() {
+    let amazonlinux = glob("arn:aws:s3:::amazonlinux.*.amazonaws.com/*");
+    let al2023 = glob("arn:aws:s3:::al2023-repos-*/*");
+    let other = glob("arn:aws:s3:::other/*");
+    let patterns = [
+        ResourcePattern {
+            raw: "arn:aws:s3:::other/*",
+            tokens: &other,
+        },
+        ResourcePattern {
+            raw: "arn:aws:s3:::amazonlinux.*.amazonaws.com/*",
+            tokens: &amazonlinux,
+        },
+        ResourcePattern {
+            raw: "arn:aws:s3:::al2023-repos-*/*",
+            tokens: &al2023,
+        },
+    ];
+    let f = fix(
+        &patterns,
+        "arn:aws:s3:::al2023-repos-x/y",
+        &[],
+        Some("us-east-1"),
+    )
+    .expect("fix");
+    assert!(
+        f.starts_with("`arn:aws:s3:::amazonlinux.*.amazonaws.com/*` is the wildcard form"),
+        "{f}"
+    );
+    assert!(f.contains("; `arn:aws:s3:::al2023-repos-*/*` is the wildcard form of the AWS-owned buckets arn:aws:s3:::al2023-repos-{region}-de612dc2/*"), "{f}");
+    assert!(
+        f.contains("grant arn:aws:s3:::al2023-repos-us-east-1-de612dc2/* (us-east-1,"),
+        "{f}"
+    );
+    assert_eq!(
+        fix(&patterns, "arn:aws:s3:::other/k", &[], Some("us-east-1")),
         None
     );
 }
