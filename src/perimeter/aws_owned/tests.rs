@@ -489,3 +489,61 @@ fn the_schema_lists_the_set_names() {
         );
     }
 }
+
+/// docs/configuration.md's section on the sets says what the data says: every set, template,
+/// source and Region list, and the fix and the error as Perimeter Guard writes them.
+#[test]
+fn the_configuration_page_describes_the_sets_as_they_are() {
+    let page = include_str!("../../../docs/configuration.md");
+    let section = page
+        .split("\n## AWS-owned resource sets\n")
+        .nth(1)
+        .expect("the section")
+        .split("\n## ")
+        .next()
+        .unwrap_or_default();
+    for s in sets() {
+        assert!(section.contains(&format!("| `{}` |", s.name)), "{}", s.name);
+        for page in &s.sources {
+            assert!(
+                section.contains(&format!("]({})", page.url)),
+                "{}",
+                page.url
+            );
+        }
+        for b in &s.buckets {
+            assert!(
+                section.contains(&format!("`{}`", b.template)),
+                "{}",
+                b.template
+            );
+            assert!(
+                section.contains(&format!("**The {}**", b.regions.len())),
+                "{}: {} Regions",
+                b.template,
+                b.regions.len()
+            );
+            assert!(section.contains(&b.regions.join(", ")), "{}", b.template);
+            for page in &b.region_sources {
+                assert!(
+                    section.contains(&format!("]({})", page.url)),
+                    "{}",
+                    page.url
+                );
+            }
+        }
+    }
+    let f = fix_for(
+        "arn:aws:s3:::amazonlinux.*.amazonaws.com/*",
+        "arn:aws:s3:::amazonlinux.x/y.amazonaws.com/z",
+        &["amazon-linux-repositories"],
+        Some("us-east-1"),
+    )
+    .expect("fix");
+    assert!(section.contains(&format!("\nfix: {f}\n")), "{f}");
+    let e = perimeter("{awsOwnedResources: [ecr-image-layers, amazon-linux]}").unwrap_err();
+    assert!(
+        section.contains(&e.to_string().replace("p.yaml", "perimeter.yaml")),
+        "{e}"
+    );
+}
