@@ -489,7 +489,7 @@ pub fn denial_message(object: &str, findings: &[&Finding]) -> String {
             f.rule.id,
             f.pointer,
             bounded(&f.message),
-            f.rule.fix
+            f.fix()
         ));
     }
     out

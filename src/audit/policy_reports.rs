@@ -129,7 +129,7 @@ impl Builder {
                     r.properties.insert("pointer".into(), f.pointer.clone());
                     r.properties
                         .insert("enforcement".into(), format!("{:?}", f.enforcement));
-                    r.properties.insert("fix".into(), f.rule.fix.to_owned());
+                    r.properties.insert("fix".into(), f.fix().to_owned());
                     if let Some(w) = &f.witness {
                         r.properties
                             .insert("witness".into(), w.to_json().to_string());

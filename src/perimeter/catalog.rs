@@ -34,7 +34,7 @@ rules! {
     ENDPOINT_IDENTITY = "DP-EP-002", Critical, "VPC endpoint policy lets identities outside the perimeter use the endpoint",
         "endpoint policy, perimeter identity", "condition every Allow on aws:PrincipalOrgID, aws:PrincipalOrgPaths or aws:PrincipalAccount of the trusted set; if the policy names accounts the perimeter trusts through their organization, list them in spec.organizations";
     ENDPOINT_RESOURCE = "DP-EP-003", High, "VPC endpoint policy lets trusted identities reach resources outside the perimeter",
-        "endpoint policy, perimeter resources", "condition every Allow on aws:ResourceOrgID or aws:ResourceAccount, or list the resources as allowedResources; name AWS-owned buckets in full, one per region, never with a `*` in the bucket name (IAM's `*` crosses the `/` into another bucket's objects)";
+        "endpoint policy, perimeter resources", "condition every Allow on aws:ResourceOrgID or aws:ResourceAccount, or list the resources as allowedResources (AWS-owned buckets: their set in awsOwnedResources); name AWS-owned buckets in full, one per region, never with a `*` in the bucket name (IAM's `*` crosses the `/` into another bucket's objects)";
     ENDPOINT_POLICY_INVALID = "DP-EP-004", High, "VPC endpoint policy is malformed or cannot be decided",
         "endpoint policy", "fix the policy at the pointer given; Perimeter Guard fails closed on policies it cannot read exactly";
     ENDPOINT_SERVICE = "DP-EP-010", High, "VPC endpoint service is not allowed",

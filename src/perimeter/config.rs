@@ -410,6 +410,21 @@ pub struct ResourcesSpec {
     /// buckets (`arn:aws:s3:::amazonlinux.*.amazonaws.com/*`).
     #[serde(default)]
     pub allowed_resources: Vec<String>,
+    /// Named sets of AWS-owned buckets that trusted identities may reach, as `allowedResources`
+    /// does: each set lists its buckets by name, one per Region, with the AWS pages it comes from
+    /// (docs/configuration.md). `amazon-linux-repositories`: the Amazon Linux package
+    /// repositories. `ecr-image-layers`: the buckets of Amazon ECR image layers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(schema_with = "aws_owned_names")]
+    pub aws_owned_resources: Vec<String>,
+}
+
+/// The schema of `awsOwnedResources`: the set names, so that the CRD refuses any other.
+fn aws_owned_names(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": "array",
+        "items": {"type": "string", "enum": super::aws_owned::names()},
+    })
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
@@ -699,6 +714,11 @@ impl DataPerimeter {
                 "spec.resources.allowedResources",
                 arn_pattern,
             )?;
+            each(
+                &r.aws_owned_resources,
+                "spec.resources.awsOwnedResources",
+                aws_owned_set,
+            )?;
         }
         each(
             &s.network.allowed_vpc_endpoints,
@@ -982,7 +1002,15 @@ impl DataPerimeter {
             allowed_resources: resources
                 .allowed_resources
                 .iter()
-                .map(|a| pattern::glob(a))
+                .cloned()
+                .chain(
+                    resources
+                        .aws_owned_resources
+                        .iter()
+                        .filter_map(|n| super::aws_owned::set(n))
+                        .flat_map(|set| set.arns()),
+                )
+                .map(|a| pattern::glob(&a))
                 .collect(),
             vpces: s.network.allowed_vpc_endpoints.clone(),
             vpcs: s.network.allowed_vpcs.clone(),
@@ -1051,6 +1079,8 @@ enum NotAnId {
     ServicePrincipal,
     #[error("is not an action pattern (service:Action, with * and ? allowed in the action)")]
     Action,
+    #[error("is not an AWS-owned resource set; the sets are {}", super::aws_owned::names().join(", "))]
+    AwsOwnedSet,
 }
 
 /// Advice for a scalar written where a string belongs: YAML reads `111122223333` and `1.5`
@@ -1113,6 +1143,13 @@ fn hex_id(v: &str, prefix: &'static str) -> Result<(), NotAnId> {
         Ok(())
     } else {
         Err(NotAnId::Hex(prefix))
+    }
+}
+
+fn aws_owned_set(v: &str) -> Result<(), NotAnId> {
+    match super::aws_owned::set(v) {
+        Some(_) => Ok(()),
+        None => Err(NotAnId::AwsOwnedSet),
     }
 }
 

@@ -1,5 +1,6 @@
 //! The data perimeter as platform teams write it: the `DataPerimeter` configuration.
 
+pub mod aws_owned;
 pub mod catalog;
 pub mod config;
 pub mod crd;

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use crate::iam::pattern;
 use crate::iam::reasoner::{self, Attachment, Dimension, ReasonerVerdict, Witness};
 use crate::iam::request::{ContextValue, iam_identity};
+use crate::iam::template::NoVariables;
 use crate::iam::{Caller, Outcome, Policy, PolicyKind, Request, evaluate};
 use crate::resources::structured_policy::without_principal_references;
 use crate::resources::{
@@ -14,6 +15,7 @@ use crate::resources::{
     Subject,
 };
 
+use super::aws_owned::{self, ResourcePattern};
 use super::catalog::*;
 use super::config::{BucketPolicyMode, DataPerimeter, Enforcement};
 
@@ -27,6 +29,15 @@ pub struct Finding {
     pub pointer: String,
     pub message: String,
     pub witness: Option<Box<Witness>>,
+    /// What to write instead, when the finding knows better than its rule's general fix.
+    pub own_fix: Option<String>,
+}
+
+/// What a reasoner finding carries beside its message: the request that proves it, and a fix
+/// of its own where the rule's general one would leave the reader to work it out.
+struct Proof {
+    witness: Box<Witness>,
+    fix: Option<String>,
 }
 
 impl Finding {
@@ -35,8 +46,12 @@ impl Finding {
         dp: &DataPerimeter,
         pointer: &str,
         message: String,
-        witness: Option<Box<Witness>>,
+        proof: Option<Proof>,
     ) -> Self {
+        let (witness, own_fix) = match proof {
+            Some(p) => (Some(p.witness), p.fix),
+            None => (None, None),
+        };
         Finding {
             rule,
             perimeter: dp.metadata.name.clone(),
@@ -44,7 +59,13 @@ impl Finding {
             pointer: pointer.to_owned(),
             message,
             witness,
+            own_fix,
         }
+    }
+
+    /// How to fix this finding: its own fix, else its rule's.
+    pub fn fix(&self) -> &str {
+        self.own_fix.as_deref().unwrap_or(self.rule.fix)
     }
 }
 
@@ -98,10 +119,9 @@ pub fn check_object(
 pub fn check(subjects: &[Subject], dp: &DataPerimeter) -> Vec<Finding> {
     let perimeter = dp.to_perimeter();
     let mut out = Vec::new();
-    let mut add =
-        |rule: &'static Rule, pointer: &str, message: String, witness: Option<Box<Witness>>| {
-            out.push(Finding::new(rule, dp, pointer, message, witness));
-        };
+    let mut add = |rule: &'static Rule, pointer: &str, message: String, proof: Option<Proof>| {
+        out.push(Finding::new(rule, dp, pointer, message, proof));
+    };
     for s in subjects {
         match s {
             Subject::Endpoint(e) => endpoint(e, dp, &perimeter, &mut add),
@@ -148,7 +168,7 @@ pub fn enforcement(rule: &Rule, dp: &DataPerimeter) -> Enforcement {
     }
 }
 
-type Add<'a> = dyn FnMut(&'static Rule, &str, String, Option<Box<Witness>>) + 'a;
+type Add<'a> = dyn FnMut(&'static Rule, &str, String, Option<Proof>) + 'a;
 
 fn policy_document(source: &PolicySource, kind: PolicyKind) -> Result<Policy, (String, String)> {
     match source {
@@ -189,13 +209,20 @@ fn statement_pointer(source: &PolicySource, w: &Witness) -> String {
     }
 }
 
+/// What a policy's findings are: the rule of each dimension judged, the rule for a policy that
+/// cannot be decided, and a finding's own fix from its dimension and witness, where one is known.
+struct Judging<'a> {
+    rules: &'a [(Dimension, &'static Rule)],
+    invalid: &'static Rule,
+    advise: &'a dyn Fn(Dimension, &Witness) -> Option<String>,
+}
+
 fn reason(
     policy: &Policy,
     source: &PolicySource,
     attachment: &Attachment,
     perimeter: &reasoner::Perimeter,
-    rules: &[(Dimension, &'static Rule)],
-    invalid: &'static Rule,
+    judging: &Judging<'_>,
     add: &mut Add<'_>,
 ) {
     for c in crate::iam::domains::impossible_conditions(policy) {
@@ -207,7 +234,7 @@ fn reason(
         );
     }
     for v in reasoner::analyze(policy, attachment, perimeter) {
-        let Some((_, rule)) = rules.iter().find(|(d, _)| *d == v.dimension) else {
+        let Some((_, rule)) = judging.rules.iter().find(|(d, _)| *d == v.dimension) else {
             continue;
         };
         match v.verdict {
@@ -217,7 +244,11 @@ fn reason(
                 match membership::question(policy, attachment, perimeter, v.dimension, &w) {
                     Some(unknown) => {
                         let message = format!("{}; {}", w.line(), unknown.message());
-                        add(UNKNOWN_MEMBERSHIP, &pointer, message, Some(w));
+                        let proof = Proof {
+                            witness: w,
+                            fix: None,
+                        };
+                        add(UNKNOWN_MEMBERSHIP, &pointer, message, Some(proof));
                     }
                     None => {
                         let mut message = w.line();
@@ -225,11 +256,12 @@ fn reason(
                             message.push_str("; ");
                             message.push_str(&hint);
                         }
-                        add(rule, &pointer, message, Some(w));
+                        let fix = (judging.advise)(v.dimension, &w);
+                        add(rule, &pointer, message, Some(Proof { witness: w, fix }));
                     }
                 }
             }
-            ReasonerVerdict::Undecided(why) => add(invalid, source.pointer(), why, None),
+            ReasonerVerdict::Undecided(why) => add(judging.invalid, source.pointer(), why, None),
         }
     }
 }
@@ -246,25 +278,42 @@ fn endpoint(e: &Endpoint, dp: &DataPerimeter, perimeter: &reasoner::Perimeter, a
                 Ok(policy) => {
                     // Requests through the endpoint are its service's: their actions and
                     // resources come from that service's table when there is one.
+                    let service = e
+                        .service_name
+                        .value()
+                        .and_then(|n| crate::iam::services::parse_endpoint_service_name(n));
                     let attachment = Attachment::Endpoint {
                         id: e.endpoint_id.value().cloned(),
                         vpc: e.vpc.value().cloned(),
-                        service: e
-                            .service_name
-                            .value()
-                            .and_then(|n| crate::iam::services::endpoint_service_prefix(n))
-                            .map(str::to_owned),
+                        service: service.as_ref().map(|s| s.iam_prefix.to_owned()),
+                    };
+                    let declared = dp
+                        .spec
+                        .resources
+                        .as_ref()
+                        .map_or(&[][..], |r| &r.aws_owned_resources[..]);
+                    let region = service.as_ref().map(|s| s.region);
+                    // AWS-owned buckets are read anonymously too (Amazon Linux's repositories):
+                    // the identity finding's fix is theirs as well, not a condition on the
+                    // caller's organisation, which would lock those reads out.
+                    let advise = |d: Dimension, w: &Witness| {
+                        matches!(d, Dimension::Identity | Dimension::Resource)
+                            .then(|| owned_fix(&policy, w, declared, region))
+                            .flatten()
                     };
                     reason(
                         &policy,
                         source,
                         &attachment,
                         perimeter,
-                        &[
-                            (Dimension::Identity, ENDPOINT_IDENTITY),
-                            (Dimension::Resource, ENDPOINT_RESOURCE),
-                        ],
-                        ENDPOINT_POLICY_INVALID,
+                        &Judging {
+                            rules: &[
+                                (Dimension::Identity, ENDPOINT_IDENTITY),
+                                (Dimension::Resource, ENDPOINT_RESOURCE),
+                            ],
+                            invalid: ENDPOINT_POLICY_INVALID,
+                            advise: &advise,
+                        },
                         add,
                     );
                 }
@@ -341,6 +390,31 @@ fn endpoint(e: &Endpoint, dp: &DataPerimeter, perimeter: &reasoner::Perimeter, a
             None,
         );
     }
+}
+
+/// An endpoint finding's own fix when AWS-owned buckets explain its witness
+/// ([`aws_owned::fix`]), from the Resource patterns of the statements that allow the witness (a
+/// pattern with a variable is left out: it names no set's buckets in wildcard form).
+fn owned_fix(
+    policy: &Policy,
+    w: &Witness,
+    declared: &[String],
+    region: Option<&str>,
+) -> Option<String> {
+    let arn = &w.request.resource.arn;
+    let compiled: Vec<(&str, std::borrow::Cow<'_, [pattern::Tok]>)> = w
+        .statements
+        .iter()
+        .filter_map(|s| policy.statements.iter().find(|st| st.index == s.index))
+        .filter_map(|st| st.resource.as_ref().filter(|r| !r.negated))
+        .flat_map(|r| &r.patterns)
+        .filter_map(|t| Some((t.raw(), t.resolve_glob(&NoVariables)?)))
+        .collect();
+    let patterns: Vec<ResourcePattern<'_>> = compiled
+        .iter()
+        .map(|(raw, tokens)| ResourcePattern { raw, tokens })
+        .collect();
+    aws_owned::fix(&patterns, arn, declared, region)
 }
 
 /// An allow-list rule: a value outside a non-empty list (of `*`/`?` patterns) is a finding of
@@ -481,12 +555,15 @@ fn bucket_policy(
         source,
         &attachment,
         perimeter,
-        &[
-            (Dimension::Identity, BUCKET_IDENTITY),
-            (Dimension::Network, BUCKET_NETWORK),
-            (Dimension::Enforce, BUCKET_ENFORCE),
-        ],
-        BUCKET_POLICY_INVALID,
+        &Judging {
+            rules: &[
+                (Dimension::Identity, BUCKET_IDENTITY),
+                (Dimension::Network, BUCKET_NETWORK),
+                (Dimension::Enforce, BUCKET_ENFORCE),
+            ],
+            invalid: BUCKET_POLICY_INVALID,
+            advise: &|_, _| None,
+        },
         add,
     );
     if dp.spec.bucket_policies.require_secure_transport

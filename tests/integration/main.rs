@@ -4,6 +4,7 @@
 mod common;
 
 mod aws_examples;
+mod aws_owned_corpus;
 mod chart;
 mod cli_analyze;
 mod cli_check;

@@ -188,7 +188,7 @@ pub fn text(results: &[Checked<'_>], errors: &[InputError], color: bool) -> Stri
                         f.pointer,
                         f.message
                     ));
-                    out.push_str(&format!("{:19}fix: {}\n", "", f.rule.fix));
+                    out.push_str(&format!("{:19}fix: {}\n", "", f.fix()));
                 }
             }
         }
@@ -298,7 +298,7 @@ fn json_object(r: &Checked<'_>) -> Value {
                         "pointer": f.pointer,
                         "line": r.line(i),
                         "message": f.message,
-                        "fix": f.rule.fix,
+                        "fix": f.fix(),
                         "witness": f.witness.as_ref().map(|w| w.to_json()),
                     })
                 })

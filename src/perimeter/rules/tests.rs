@@ -901,3 +901,120 @@ fn resources_of_an_account_of_unknown_membership_are_a_question() {
         "{two:?}"
     );
 }
+
+/// An endpoint policy of the organisation's identities that grants AWS-owned buckets, under a
+/// perimeter declaring `awsOwnedResources` or not, through an S3 endpoint in `service`.
+fn owned_findings(resources: &[&str], declared: &str, service: &str) -> Vec<Finding> {
+    let policy = json!({"Version": "2012-10-17", "Statement": [{"Sid": "AmazonLinux", "Effect": "Allow",
+        "Principal": "*", "Action": "s3:GetObject", "Resource": resources,
+        "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-abc123def4"}}}]});
+    let doc = ack_endpoint(json!({"serviceName": service, "vpcEndpointType": "Gateway",
+        "vpcID": "vpc-111bbb22", "policyDocument": policy.to_string()}));
+    let Adapted::Checked { subjects, .. } = adapt(&doc) else {
+        panic!("{doc}")
+    };
+    let text = format!(
+        "apiVersion: perimeterguard.io/v1alpha1\nkind: DataPerimeter\nmetadata: {{name: corp}}\nspec:\n  identity: {{trustedOrganizations: [o-abc123def4]}}\n  resources: {{awsOwnedResources: [{declared}]}}\n"
+    );
+    check(
+        &subjects,
+        &load_perimeters(&text, "test").unwrap().remove(0),
+    )
+}
+
+/// The wildcard form of a set's bucket names is a DP-EP-003 finding even where the perimeter
+/// declares the set (IAM's `*` crosses into buckets anyone can create), and its fix names the set
+/// and the bucket to grant in the endpoint's Region; the names themselves are admitted.
+#[test]
+fn a_wildcard_form_of_aws_owned_buckets_is_fixed_with_their_names() {
+    const WIDE: &str = "arn:aws:s3:::amazonlinux.*.amazonaws.com/*";
+    let found = owned_findings(
+        &[WIDE],
+        "amazon-linux-repositories",
+        "com.amazonaws.eu-west-2.s3",
+    );
+    let [f] = found.as_slice() else {
+        panic!("{found:?}")
+    };
+    assert_eq!(f.rule.id, "DP-EP-003");
+    let arn = &f.witness.as_ref().expect("witness").request.resource.arn;
+    assert!(arn.starts_with("arn:aws:s3:::amazonlinux."), "{arn}");
+    assert!(
+        f.message.contains("via statement \"AmazonLinux\""),
+        "{}",
+        f.message
+    );
+    // eu-west-2 is not on the AL1 page's list: the template and the Regions it covers.
+    assert!(
+        f.fix().starts_with("`arn:aws:s3:::amazonlinux.*.amazonaws.com/*` is the wildcard form of the AWS-owned buckets arn:aws:s3:::amazonlinux.{region}.amazonaws.com/* of the set amazon-linux-repositories"),
+        "{}",
+        f.fix()
+    );
+    assert!(
+        f.fix()
+            .contains("with {region} one of us-east-1, us-east-2,"),
+        "{}",
+        f.fix()
+    );
+    assert!(
+        f.fix()
+            .ends_with("which `resources.awsOwnedResources: [amazon-linux-repositories]` allows"),
+        "{}",
+        f.fix()
+    );
+
+    let found = owned_findings(&[WIDE], "ecr-image-layers", "com.amazonaws.us-east-1.s3");
+    let [f] = found.as_slice() else {
+        panic!("{found:?}")
+    };
+    assert!(
+        f.fix().contains("grant arn:aws:s3:::amazonlinux.us-east-1.amazonaws.com/* (us-east-1, the Region this endpoint reaches Amazon S3 in;"),
+        "{}",
+        f.fix()
+    );
+    assert!(f.fix().ends_with("and declare `resources.awsOwnedResources: [amazon-linux-repositories]` so that the perimeter allows them"), "{}", f.fix());
+
+    let names = [
+        "arn:aws:s3:::al2023-repos-us-east-1-de612dc2/*",
+        "arn:aws:s3:::amazonlinux-2-repos-us-east-1/*",
+        "arn:aws:s3:::amazonlinux.us-east-1.amazonaws.com/*",
+        "arn:aws:s3:::packages.us-east-1.amazonaws.com/*",
+        "arn:aws:s3:::repo.us-east-1.amazonaws.com/*",
+    ];
+    let found = owned_findings(
+        &names,
+        "amazon-linux-repositories",
+        "com.amazonaws.us-east-1.s3",
+    );
+    assert!(found.is_empty(), "{found:?}");
+}
+
+/// The names of a set the perimeter does not declare are outside it, and the fix says which set
+/// to declare; a finding no AWS-owned bucket explains keeps its rule's fix.
+#[test]
+fn an_aws_owned_bucket_outside_the_perimeter_is_fixed_by_declaring_its_set() {
+    let found = owned_findings(
+        &["arn:aws:s3:::prod-us-east-1-starport-layer-bucket/*"],
+        "amazon-linux-repositories",
+        "com.amazonaws.us-east-1.s3",
+    );
+    let [f] = found.as_slice() else {
+        panic!("{found:?}")
+    };
+    assert_eq!(f.rule.id, "DP-EP-003");
+    assert!(
+        f.fix().starts_with("prod-us-east-1-starport-layer-bucket is an AWS-owned bucket of the set ecr-image-layers: declare `resources.awsOwnedResources: [ecr-image-layers]`"),
+        "{}",
+        f.fix()
+    );
+    let found = owned_findings(
+        &["arn:aws:s3:::partner-bucket/*"],
+        "ecr-image-layers",
+        "com.amazonaws.us-east-1.s3",
+    );
+    let [f] = found.as_slice() else {
+        panic!("{found:?}")
+    };
+    assert_eq!(f.own_fix, None);
+    assert_eq!(f.fix(), ENDPOINT_RESOURCE.fix);
+}
