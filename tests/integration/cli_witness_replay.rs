@@ -135,16 +135,48 @@ fn every_witness_is_allowed_by_simulate_and_names_real_ids() {
     assert!(replayed >= 8, "only {replayed} witnesses");
 }
 
-/// The witnesses of the perimeter vocabulary replay too. The example perimeter allows
-/// `amazonlinux.*.amazonaws.com/*`; an endpoint policy granting that IAM pattern reaches an
-/// object of another bucket whose name the `*` crosses into (Amazon S3 User Guide, bucket naming
-/// rules), and `simulate` allows that very request. Under the example perimeter with an account
-/// and an OU excluded, the organisation's grant reaches a principal of one of them.
+/// The witnesses of the perimeter vocabulary replay too. Under a perimeter that allows
+/// `amazonlinux.*.amazonaws.com/*` itself, an endpoint policy granting that IAM pattern reaches
+/// an object of another bucket whose name the `*` crosses into (Amazon S3 User Guide, bucket
+/// naming rules), and `simulate` allows that very request; under the example perimeter, which
+/// names the Amazon Linux buckets in full (`awsOwnedResources`), it reaches a bucket outside the
+/// set. Under the example perimeter with an account and an OU excluded, the organisation's grant
+/// reaches a principal of one of them.
 #[test]
 fn witnesses_of_the_perimeter_vocabulary_replay_in_simulate() {
     let dir = tempfile::tempdir().expect("tempdir");
     let found = replay(
         PERIMETER,
+        "endpoint-policy",
+        &["--service", "com.amazonaws.us-east-1.s3"],
+        "examples/analyze/endpoint-amazon-linux-pattern.json",
+        dir.path(),
+    );
+    let (_, resource) = found
+        .iter()
+        .find(|(d, _)| d == "resource")
+        .expect("a resource violation");
+    let arn = resource["resource"]["arn"].as_str().expect("arn");
+    let example_perimeter = perimeter_guard::perimeter::load_perimeters(
+        &std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(PERIMETER))
+            .expect("read"),
+        PERIMETER,
+    )
+    .expect("valid")
+    .remove(0)
+    .to_perimeter();
+    assert!(
+        arn.starts_with("arn:aws:s3:::amazonlinux.") && !example_perimeter.allowed_resource(arn),
+        "{arn}"
+    );
+    let wildcard = example_perimeter_with(
+        dir.path(),
+        "wildcard.yaml",
+        "  resources:\n",
+        "    allowedResources: [\"arn:aws:s3:::amazonlinux.*.amazonaws.com/*\"]\n",
+    );
+    let found = replay(
+        &wildcard,
         "endpoint-policy",
         &["--service", "com.amazonaws.us-east-1.s3"],
         "examples/analyze/endpoint-amazon-linux-pattern.json",

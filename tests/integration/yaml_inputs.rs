@@ -23,9 +23,7 @@ spec:
     trustedAccounts: [\"111122223333\"]
     trustAwsServicePrincipals: true
   resources:
-    allowedResources:
-      - arn:aws:s3:::amazonlinux.*.amazonaws.com/*
-      - arn:aws:s3:::al2023-repos-*/*
+    awsOwnedResources: [amazon-linux-repositories]
   network:
     allowedVpcEndpoints: [vpce-1a2b3c4d]
     allowedVpcs: &vpcs [vpc-111bbb22]
