@@ -42,6 +42,8 @@ pub struct AwsOwnedSet {
     pub description: String,
     pub sources: Vec<DocPage>,
     pub buckets: Vec<OwnedBucket>,
+    /// [`AwsOwnedSet::arns`] as patterns, made once: every review's perimeter holds them.
+    pub globs: Vec<Vec<Tok>>,
 }
 
 /// One bucket name template of a set and the Regions it stands for.
@@ -232,12 +234,15 @@ fn load(text: &str) -> Result<Vec<AwsOwnedSet>, DataError> {
             }
             buckets.push(bucket);
         }
-        out.push(AwsOwnedSet {
+        let mut set = AwsOwnedSet {
             name: entry.name,
             description: entry.description.trim().to_owned(),
             sources: entry.sources,
             buckets,
-        });
+            globs: Vec::new(),
+        };
+        set.globs = set.arns().iter().map(|a| pattern::glob(a)).collect();
+        out.push(set);
     }
     if out.is_empty() {
         return Err(invalid("sets".into(), "lists no set"));

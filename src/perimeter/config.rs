@@ -1002,15 +1002,14 @@ impl DataPerimeter {
             allowed_resources: resources
                 .allowed_resources
                 .iter()
-                .cloned()
+                .map(|a| pattern::glob(a))
                 .chain(
                     resources
                         .aws_owned_resources
                         .iter()
                         .filter_map(|n| super::aws_owned::set(n))
-                        .flat_map(|set| set.arns()),
+                        .flat_map(|set| set.globs.iter().cloned()),
                 )
-                .map(|a| pattern::glob(&a))
                 .collect(),
             vpces: s.network.allowed_vpc_endpoints.clone(),
             vpcs: s.network.allowed_vpcs.clone(),

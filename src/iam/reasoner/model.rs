@@ -318,7 +318,72 @@ impl Perimeter {
             .iter()
             .any(|p| arn::matches_by_bucket(p, resource_arn))
     }
+}
 
+/// The allowed-resource patterns, those naming one S3 bucket looked up by it: an
+/// `awsOwnedResources` set names a hundred buckets, and every candidate ARN is tested. The same
+/// answers as [`Perimeter::allowed_resource`].
+pub struct AllowedIndex<'p> {
+    patterns: &'p [Vec<Tok>],
+    /// `partition:bucket` to the patterns of that bucket's name and its objects.
+    by_bucket: std::collections::HashMap<String, Vec<usize>>,
+    others: Vec<usize>,
+}
+
+impl<'p> AllowedIndex<'p> {
+    pub fn new(patterns: &'p [Vec<Tok>]) -> Self {
+        let mut by_bucket: std::collections::HashMap<String, Vec<usize>> = Default::default();
+        let mut others = Vec::new();
+        for (i, p) in patterns.iter().enumerate() {
+            match literal_bucket(p) {
+                Some(key) => by_bucket.entry(key).or_default().push(i),
+                None => others.push(i),
+            }
+        }
+        AllowedIndex {
+            patterns,
+            by_bucket,
+            others,
+        }
+    }
+
+    pub fn allows(&self, resource_arn: &str) -> bool {
+        let indexed = arn::split(resource_arn)
+            .filter(|a| a[2] == "s3" && a[3].is_empty() && a[4].is_empty())
+            .and_then(|a| {
+                let bucket = a[5].split_once('/').map_or(a[5], |(b, _)| b);
+                self.by_bucket.get(&format!("{}:{bucket}", a[1]))
+            });
+        indexed
+            .into_iter()
+            .flatten()
+            .chain(&self.others)
+            .any(|&i| arn::matches_by_bucket(&self.patterns[i], resource_arn))
+    }
+}
+
+/// `partition:bucket` for an S3 pattern whose partition and bucket name have no wildcard (it
+/// matches only that bucket and its objects, see [`arn::matches_by_bucket`]).
+fn literal_bucket(p: &[Tok]) -> Option<String> {
+    let parts = arn::split_tokens(p)?;
+    let literal =
+        |t: &[Tok]| (!crate::iam::pattern::has_wildcard(t)).then(|| crate::iam::pattern::render(t));
+    let name_end = parts[5]
+        .iter()
+        .position(|t| *t == Tok::Lit('/'))
+        .unwrap_or(parts[5].len());
+    let (partition, service, region, account, bucket) = (
+        literal(parts[1])?,
+        literal(parts[2])?,
+        literal(parts[3])?,
+        literal(parts[4])?,
+        literal(&parts[5][..name_end])?,
+    );
+    (service == "s3" && region.is_empty() && account.is_empty() && !bucket.is_empty())
+        .then(|| format!("{partition}:{bucket}"))
+}
+
+impl Perimeter {
     /// A resource a third party shares: its own identities and ours may reach it, with the
     /// listed actions.
     pub fn third_party_resource(&self, resource_arn: &str, action: &str) -> bool {

@@ -135,6 +135,7 @@ pub struct Search<'a> {
     /// Whether each ARN is one the perimeter allows, and one of an allowed third party.
     allowed_memo: Memo,
     third_party_memo: Memo,
+    allowed_index: model::AllowedIndex<'a>,
 }
 
 /// Answers that depend on one slot's candidate alone, kept by candidate index (the same check
@@ -313,6 +314,7 @@ impl<'a> Search<'a> {
             resource_memo,
             allowed_memo: Memo::new(universe.arns.len()),
             third_party_memo: Memo::new(universe.arns.len()),
+            allowed_index: model::AllowedIndex::new(&perimeter.allowed_resources),
         })
     }
 
@@ -530,7 +532,7 @@ impl<'a> Search<'a> {
 
     fn allowed(&self, r: &Request) -> bool {
         self.allowed_memo.get_or(self.arn.get(), || {
-            self.perimeter.allowed_resource(&r.resource.arn)
+            self.allowed_index.allows(&r.resource.arn)
         })
     }
 

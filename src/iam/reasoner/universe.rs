@@ -253,7 +253,6 @@ fn gather(policy: &Policy, perimeter: &Perimeter) -> Gathered {
         g.pool("account")
             .literals
             .extend(tp.accounts.iter().cloned());
-        g.arn_patterns.extend(tp.resources.iter().cloned());
     }
     // Principals in the perimeter's OUs, in those it excludes, and (r-fresh) elsewhere.
     g.pool("orgpath").literals.extend(
@@ -329,8 +328,9 @@ fn gather(policy: &Policy, perimeter: &Perimeter) -> Gathered {
     g.pool("ip")
         .nets
         .extend(perimeter.source_ips.iter().copied());
-    g.arn_patterns
-        .extend(perimeter.allowed_resources.iter().cloned());
+    // The perimeter's allowed and third-party resources are not candidates: the perimeter only
+    // ever reads them to place a request inside, so none of their ARNs can be part of a
+    // request outside that the policy's own patterns do not already give.
     for (k, v) in perimeter
         .principal_tags
         .iter()

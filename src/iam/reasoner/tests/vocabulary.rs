@@ -514,3 +514,47 @@ fn a_network_exception_tag_exempts_any_principal_from_the_network_perimeter_only
     let w = violates(in_dimension(tagged, &bucket(), &per, Dimension::Identity));
     assert!(!per.trusted_identity(&w.request), "{}", w.line());
 }
+
+/// The index of allowed resources answers as the perimeter's own test does, for patterns that
+/// name one bucket (looked up), and for every other pattern (tried in turn).
+#[test]
+fn the_allowed_resource_index_answers_as_the_perimeter_does() {
+    let patterns: Vec<Vec<pattern::Tok>> = [
+        "arn:aws:s3:::al2023-repos-us-east-1-de612dc2/*",
+        "arn:aws:s3:::exact-bucket",
+        "arn:aws-cn:s3:::cn-bucket/*",
+        "arn:aws:s3:::amazonlinux.*.amazonaws.com/*",
+        "arn:aws:s3:::prefix/dir/*",
+        "arn:aws:ssm:us-east-1::parameter/aws/*",
+        "arn:*:s3:::any-partition/*",
+    ]
+    .iter()
+    .map(|p| pattern::glob(p))
+    .collect();
+    let per = Perimeter {
+        allowed_resources: patterns.clone(),
+        ..Perimeter::default()
+    };
+    let index = super::model::AllowedIndex::new(&per.allowed_resources);
+    for arn in [
+        "arn:aws:s3:::al2023-repos-us-east-1-de612dc2/repo/x",
+        "arn:aws:s3:::al2023-repos-us-east-1-de612dc2",
+        "arn:aws:s3:::al2023-repos-attacker/x",
+        "arn:aws:s3:::exact-bucket",
+        "arn:aws:s3:::exact-bucket/key",
+        "arn:aws-cn:s3:::cn-bucket/k",
+        "arn:aws:s3:::cn-bucket/k",
+        "arn:aws:s3:::amazonlinux.us-east-1.amazonaws.com/x",
+        "arn:aws:s3:::amazonlinux.evil/x.amazonaws.com/y",
+        "arn:aws:s3:::prefix/dir/file",
+        "arn:aws:s3:::prefix/other",
+        "arn:aws:ssm:us-east-1::parameter/aws/service/x",
+        "arn:aws:ssm:us-east-1:111122223333:parameter/aws/x",
+        "arn:aws-us-gov:s3:::any-partition/k",
+        "arn:aws:s3:us-east-1:111122223333:accesspoint/ap",
+    ] {
+        assert_eq!(index.allows(arn), per.allowed_resource(arn), "{arn}");
+    }
+    assert!(index.allows("arn:aws:s3:::exact-bucket"));
+    assert!(!index.allows("arn:aws:s3:::al2023-repos-attacker/x"));
+}
