@@ -51,6 +51,12 @@ rules! {
         "security groups, security group associations", "use security groups listed in spec.vpcEndpoints.allowedSecurityGroups";
     ENDPOINT_SERVICE_REGION = "DP-EP-016", Medium, "VPC endpoint reaches a service in another region",
         "service region, region", "remove serviceRegion or list the region in spec.vpcEndpoints.allowedServiceRegions";
+    ENDPOINT_TARGET_OWNER = "DP-EP-017", High, "VPC endpoint connects to a resource or service network owned outside the perimeter",
+        "resource configuration and service network ARNs, perimeter resources, spec.organizations", "connect only to a resource configuration or service network a trusted resource owner shares (an account in spec.resources.trustedAccounts, or one listed in spec.organizations as a member of a trusted organization), or list its ARN in spec.resources.allowedResources";
+    ENDPOINT_TARGET_UNKNOWN_ORG = "DP-EP-018", Medium, "VPC endpoint connects to a resource or service network whose owner's organization the perimeter does not know",
+        "resource configuration and service network ARNs, perimeter resources, spec.organizations", "list the owner account in spec.organizations[].accounts if it is a member of a trusted organization (the endpoint then complies), or connect to a target a trusted account owns; set DP-EP-018 to Deny to treat owners of unknown membership as outside";
+    ENDPOINT_SERVICE_OWNER_UNKNOWN = "DP-EP-019", Medium, "Gateway Load Balancer endpoint connects to a service whose owner its name does not show",
+        "endpoint type, service name, spec.vpcEndpoints.allowedServices", "look up the service's owner (`aws ec2 describe-vpc-endpoint-services --service-names NAME` shows it); if a trusted account owns it, list the exact service name in spec.vpcEndpoints.allowedServices";
     UNRESOLVED_REFERENCE = "DP-REF-001", Low, "A field a rule needs is a reference resolved after admission",
         "references and selectors", "Crossplane writes the resolved value in a later update, which is checked then; with ACK, give the value instead of a reference";
     IMPOSSIBLE_CONDITION = "DP-POL-001", Low, "A policy condition can match no request AWS sends",
@@ -92,7 +98,8 @@ rules! {
 /// later update, which is checked again; denying the create would wedge the normal reference
 /// workflow), a condition no real request meets (the statement grants nothing, which is safe, but
 /// is hardly what was meant), an object that only observes, a version the webhook does not
-/// register, and a canonical id the object cannot place.
+/// register, a canonical id the object cannot place, and an endpoint target whose owner the
+/// object and the perimeter cannot place.
 pub const ADVISORY: &[&Rule] = &[
     UNRESOLVED_REFERENCE,
     IMPOSSIBLE_CONDITION,
@@ -100,6 +107,8 @@ pub const ADVISORY: &[&Rule] = &[
     UNREGISTERED_VERSION,
     ACL_UNPLACED_GRANTEE,
     UNKNOWN_MEMBERSHIP,
+    ENDPOINT_TARGET_UNKNOWN_ORG,
+    ENDPOINT_SERVICE_OWNER_UNKNOWN,
 ];
 
 pub fn rule(id: &str) -> Option<&'static Rule> {

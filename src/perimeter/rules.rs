@@ -267,6 +267,20 @@ fn reason(
 }
 
 fn endpoint(e: &Endpoint, dp: &DataPerimeter, perimeter: &reasoner::Perimeter, add: &mut Add<'_>) {
+    let endpoint_type = e.endpoint_type.value().map_or("Gateway", String::as_str);
+    if targets::takes_policy(endpoint_type) {
+        endpoint_policy(e, dp, perimeter, add);
+    }
+    endpoint_placement(e, dp, add);
+    targets::check(e, dp, perimeter, add);
+}
+
+fn endpoint_policy(
+    e: &Endpoint,
+    dp: &DataPerimeter,
+    perimeter: &reasoner::Perimeter,
+    add: &mut Add<'_>,
+) {
     match &e.policy {
         EndpointPolicy::AwsDefault { pointer } => {
             add(ENDPOINT_DEFAULT_POLICY, pointer, "no policy document: AWS attaches its default policy, which allows every principal every action on every resource".into(), None);
@@ -320,6 +334,9 @@ fn endpoint(e: &Endpoint, dp: &DataPerimeter, perimeter: &reasoner::Perimeter, a
             }
         }
     }
+}
+
+fn endpoint_placement(e: &Endpoint, dp: &DataPerimeter, add: &mut Add<'_>) {
     let spec = &dp.spec.vpc_endpoints;
     check_allowed(
         ENDPOINT_SERVICE,
@@ -769,5 +786,6 @@ fn association(a: &EndpointAssociation, dp: &DataPerimeter, add: &mut Add<'_>) {
 
 mod hints;
 pub(crate) mod membership;
+mod targets;
 #[cfg(test)]
 mod tests;

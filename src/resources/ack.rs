@@ -66,6 +66,10 @@ fn endpoint(doc: &Value) -> Endpoint {
         service_region: string(doc, "/spec", "serviceRegion", &[]),
         region: string(doc, "/metadata/annotations", "services.k8s.aws/region", &[]),
         endpoint_id: adopted_endpoint_id(doc),
+        // The controller's CRD has a service network field but none for a resource
+        // configuration, and no reference for either.
+        resource_configuration: Field::Absent,
+        service_network: string(doc, "/spec", "serviceNetworkARN", &[]),
     }
 }
 

@@ -72,6 +72,9 @@ fn endpoint(doc: &Value) -> Endpoint {
         service_region: Field::Absent,
         region: string(doc, FP, "region", &[]),
         endpoint_id: external_name(doc).filter_prefix("vpce-"),
+        // provider-aws's VPCEndpoint predates VPC Lattice: it has no field for either target.
+        resource_configuration: Field::Absent,
+        service_network: Field::Absent,
     }
 }
 

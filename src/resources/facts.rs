@@ -83,6 +83,8 @@ fn endpoint(a: &Endpoint, b: &Endpoint) -> bool {
         && field(&a.service_region, &b.service_region)
         && field(&a.region, &b.region)
         && assigned(&a.endpoint_id, &b.endpoint_id)
+        && field(&a.resource_configuration, &b.resource_configuration)
+        && field(&a.service_network, &b.service_network)
 }
 
 fn bucket_policy(a: &BucketPolicy, b: &BucketPolicy) -> bool {

@@ -113,6 +113,10 @@ pub struct Endpoint {
     pub region: Field<String>,
     /// The endpoint's id when the object names an existing one (adoption, external name).
     pub endpoint_id: Field<String>,
+    /// The ARN of the VPC Lattice resource configuration a `Resource` endpoint connects to.
+    pub resource_configuration: Field<String>,
+    /// The ARN of the VPC Lattice service network a `ServiceNetwork` endpoint connects to.
+    pub service_network: Field<String>,
 }
 
 /// What an object does to a bucket's policy.

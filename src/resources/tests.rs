@@ -495,3 +495,105 @@ fn objects_get_the_namespace_the_api_server_gives_them() {
         "metadata": {"name": "p", "namespace": "team"}, "spec": {"forProvider": {"bucket": "b", "policy": "{}"}}});
     assert_eq!(namespace(policy), None);
 }
+
+/// VPC Lattice targets of Resource and ServiceNetwork endpoints, family by family: Upbound's
+/// `resourceConfigurationArn` / `serviceNetworkArn` (forProvider, else initProvider, or a
+/// reference), ACK's `serviceNetworkARN` (its CRD has no resource configuration field), and
+/// nothing for Crossplane classic, whose CRD has neither.
+#[test]
+fn lattice_targets_by_family() {
+    let rcfg =
+        "arn:aws:vpc-lattice:us-east-1:111122223333:resourceconfiguration/rcfg-0123456789abcdef0";
+    let sn = "arn:aws:vpc-lattice:us-east-1:111122223333:servicenetwork/sn-0123456789abcdef0";
+    for (api_version, namespace) in [
+        ("ec2.aws.upbound.io/v1beta1", None),
+        ("ec2.aws.upbound.io/v1beta2", None),
+        ("ec2.aws.m.upbound.io/v1beta1", Some("team")),
+    ] {
+        let (family, s) = checked(json!({
+            "apiVersion": api_version, "kind": "VPCEndpoint",
+            "metadata": {"name": "e", "namespace": namespace},
+            "spec": {"forProvider": {"region": "us-east-1", "vpcEndpointType": "Resource",
+                                     "resourceConfigurationArn": rcfg,
+                                     "serviceNetworkArnRef": {"name": "sn"}},
+                     "initProvider": {"serviceNetworkArn": sn}}
+        }));
+        assert_eq!(family, ProviderFamily::Upbound);
+        let e = endpoint(&s);
+        assert_eq!(
+            e.resource_configuration,
+            set(rcfg, "/spec/forProvider/resourceConfigurationArn"),
+            "{api_version}"
+        );
+        // A value in initProvider is a value; forProvider's reference is not read over it.
+        assert_eq!(
+            e.service_network,
+            set(sn, "/spec/initProvider/serviceNetworkArn"),
+            "{api_version}"
+        );
+        let (_, s) = checked(json!({
+            "apiVersion": api_version, "kind": "VPCEndpoint",
+            "metadata": {"name": "e", "namespace": namespace},
+            "spec": {"forProvider": {"region": "us-east-1",
+                                     "resourceConfigurationArnSelector": {"matchLabels": {"a": "b"}}}}
+        }));
+        let e = endpoint(&s);
+        assert_eq!(
+            e.resource_configuration,
+            Field::Unresolved {
+                pointer: "/spec/forProvider/resourceConfigurationArnSelector".into()
+            }
+        );
+        assert_eq!(e.service_network, Field::Absent);
+    }
+    let (family, s) = checked(json!({
+        "apiVersion": "ec2.services.k8s.aws/v1alpha1", "kind": "VPCEndpoint",
+        "metadata": {"name": "e", "namespace": "team"},
+        "spec": {"vpcEndpointType": "ServiceNetwork", "vpcID": "vpc-1", "serviceNetworkARN": sn,
+                 "resourceConfigurationARN": rcfg}
+    }));
+    assert_eq!(family, ProviderFamily::Ack);
+    let e = endpoint(&s);
+    assert_eq!(e.service_network, set(sn, "/spec/serviceNetworkARN"));
+    // Not a field of the controller's CRD: the API server prunes it, AWS never sees it.
+    assert_eq!(e.resource_configuration, Field::Absent);
+    let (family, s) = checked(json!({
+        "apiVersion": "ec2.aws.crossplane.io/v1alpha1", "kind": "VPCEndpoint",
+        "metadata": {"name": "e"},
+        "spec": {"forProvider": {"region": "us-east-1", "vpcEndpointType": "Resource",
+                                 "resourceConfigurationArn": rcfg, "serviceNetworkArn": sn}}
+    }));
+    assert_eq!(family, ProviderFamily::CrossplaneClassic);
+    let e = endpoint(&s);
+    assert_eq!(
+        (&e.resource_configuration, &e.service_network),
+        (&Field::Absent, &Field::Absent)
+    );
+}
+
+/// A controller resolving a target reference changes no fact; another target does.
+#[test]
+fn a_resolved_target_reference_is_the_same_fact() {
+    let doc = |fp: Value| {
+        json!({"apiVersion": "ec2.aws.upbound.io/v1beta1", "kind": "VPCEndpoint",
+            "metadata": {"name": "e"}, "spec": {"forProvider": fp}})
+    };
+    let sn = |account: &str| {
+        format!("arn:aws:vpc-lattice:us-east-1:{account}:servicenetwork/sn-0123456789abcdef0")
+    };
+    let by_ref = checked(doc(
+        json!({"region": "us-east-1", "serviceNetworkArnRef": {"name": "sn"}}),
+    ))
+    .1;
+    let resolved = checked(doc(
+        json!({"region": "us-east-1", "serviceNetworkArnRef": {"name": "sn"},
+        "serviceNetworkArn": sn("111122223333")}),
+    ))
+    .1;
+    let other = checked(doc(
+        json!({"region": "us-east-1", "serviceNetworkArn": sn("444455556666")}),
+    ))
+    .1;
+    assert!(facts::same_facts(&by_ref, &resolved));
+    assert!(!facts::same_facts(&resolved, &other));
+}

@@ -203,6 +203,8 @@ fn endpoint(doc: &Value) -> Endpoint {
             f @ Field::Set { .. } if f.value().is_some_and(|v| v.starts_with("vpce-")) => f,
             _ => Field::Absent,
         },
+        resource_configuration: merged(doc, "resourceConfigurationArn", REFS),
+        service_network: merged(doc, "serviceNetworkArn", REFS),
     }
 }
 

@@ -83,6 +83,16 @@ fn resource(object: &Value) -> String {
 }
 
 fn set_enforcement(cluster: &Cluster, serve: &Serve, enforcement: &str, generation: &mut u64) {
+    patch_spec(
+        cluster,
+        serve,
+        &format!("{{\"enforcement\":\"{enforcement}\"}}"),
+        generation,
+    );
+}
+
+/// Merges `spec` into the example perimeter's and waits until serve decides with it.
+fn patch_spec(cluster: &Cluster, serve: &Serve, spec: &str, generation: &mut u64) {
     cluster.kubectl_ok(
         &[
             "patch",
@@ -91,7 +101,7 @@ fn set_enforcement(cluster: &Cluster, serve: &Serve, enforcement: &str, generati
             "--type",
             "merge",
             "-p",
-            &format!("{{\"spec\":{{\"enforcement\":\"{enforcement}\"}}}}"),
+            &format!("{{\"spec\":{spec}}}"),
         ],
         None,
     );
@@ -108,7 +118,7 @@ fn set_enforcement(cluster: &Cluster, serve: &Serve, enforcement: &str, generati
         }
         assert!(
             Instant::now() < deadline,
-            "enforcement {enforcement} never took effect: {detail}"
+            "spec {spec} never took effect: {detail}"
         );
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -437,6 +447,57 @@ fn perimeter_guard_in_front_of_a_real_kube_apiserver_with_the_corpus_crds() {
         text(&out.stderr).contains("perimeter-guard denied Bucket web/public-site"),
         "{}",
         text(&out.stderr)
+    );
+
+    // Phase 6b: Resource and ServiceNetwork endpoints are judged by the owner in their target's
+    // ARN, under the example perimeter allowing those types and knowing that 777788889999 is a
+    // member of another organization; dry runs, so that nothing is stored for the audit below.
+    patch_spec(
+        &cluster,
+        &serve,
+        r#"{"organizations":[{"id":"o-zzz9876543","accounts":["777788889999"]}],"vpcEndpoints":{"allowedTypes":["Interface","Gateway","Resource","ServiceNetwork"]}}"#,
+        &mut generation,
+    );
+    let resource_endpoint = |account: &str| {
+        serde_json::json!({"apiVersion": "ec2.aws.upbound.io/v1beta2", "kind": "VPCEndpoint",
+            "metadata": {"name": format!("database-{account}")},
+            "spec": {"forProvider": {"region": "us-east-1", "vpcEndpointType": "Resource", "vpcId": "vpc-111bbb22",
+                "resourceConfigurationArn": format!("arn:aws:vpc-lattice:us-east-1:{account}:resourceconfiguration/rcfg-0123456789abcdef0")}}})
+        .to_string()
+    };
+    let dry_run = ["create", "--dry-run=server", "-f", "-"];
+    let out = cluster.kubectl(&dry_run, Some(&resource_endpoint("777788889999")));
+    let stderr = text(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("perimeter-guard denied VPCEndpoint database-777788889999: 1 finding (DP-EP-017)")
+            && stderr.contains("DP-EP-017 at /spec/forProvider/resourceConfigurationArn: the endpoint connects to the resource configuration arn:aws:vpc-lattice:us-east-1:777788889999:resourceconfiguration/rcfg-0123456789abcdef0")
+            && stderr.contains("fix: connect only to a resource configuration or service network a trusted resource owner shares"),
+        "{stderr}"
+    );
+    let out = cluster.kubectl(&dry_run, Some(&resource_endpoint("111122223333")));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        !text(&out.stderr).contains("Warning"),
+        "{}",
+        text(&out.stderr)
+    );
+    let unknown_owner = serde_json::json!({"apiVersion": "ec2.services.k8s.aws/v1alpha1", "kind": "VPCEndpoint",
+        "metadata": {"name": "lattice", "namespace": "platform"},
+        "spec": {"vpcEndpointType": "ServiceNetwork", "vpcID": "vpc-111bbb22", "securityGroupIDs": ["sg-0a1b2c3d"],
+            "serviceNetworkARN": "arn:aws:vpc-lattice:us-east-1:555566667777:servicenetwork/sn-0123456789abcdef0"}});
+    let out = cluster.kubectl(&dry_run, Some(&unknown_owner.to_string()));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("Warning: DP-EP-018 /spec/serviceNetworkARN: "),
+        "{}",
+        text(&out.stderr)
+    );
+    patch_spec(
+        &cluster,
+        &serve,
+        r#"{"organizations":null,"vpcEndpoints":{"allowedTypes":["Interface","Gateway"]}}"#,
+        &mut generation,
     );
 
     // Phase 7: the namespaceSelector keeps an exempt namespace from the webhook altogether.
