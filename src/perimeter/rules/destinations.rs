@@ -104,12 +104,18 @@ pub(super) fn check(d: &Destination, dp: &DataPerimeter, perimeter: &Perimeter, 
     {
         return;
     }
+    // The owner's own field, when it is not the ARN the message already names.
+    let stated = if target.is_some_and(|(_, p)| p == at) {
+        String::new()
+    } else {
+        format!(" (at {at})")
+    };
     let whose = if d.kind == DestinationKind::AccessLog {
         format!(
-            "is in the source bucket's account, {account} (at {at}): S3 delivers access logs only within the source bucket's account"
+            "is in the source bucket's account, {account}{stated}: S3 delivers access logs only within the source bucket's account"
         )
     } else {
-        format!("is owned by account {account} (at {at})")
+        format!("is owned by account {account}{stated}")
     };
     if !arn::is_account_id(account) {
         let message = format!("{} {whose}, which is not an account id", shown(target));
