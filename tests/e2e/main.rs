@@ -894,13 +894,13 @@ fn audit_phases(cluster: &Cluster, dir: &std::path::Path) {
     );
     assert_eq!(code, 0);
     assert!(
-        summary.starts_with(&format!("audit: {} objects scanned", count + 12)),
+        summary.starts_with(&format!("audit: {} objects scanned", count + 18)),
         "{summary}"
     );
-    assert!(summary.contains("would deny 3005 objects in "), "{summary}");
+    assert!(summary.contains("would deny 3008 objects in "), "{summary}");
     eprintln!(
         "audit of {} objects: {:.1}s with the JSON report; peak RSS {} MiB for the summary run, {} MiB for one small namespace",
-        count + 12,
+        count + 18,
         listed.as_secs_f64(),
         peak_kib / 1024,
         small_kib / 1024
