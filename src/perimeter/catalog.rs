@@ -91,6 +91,12 @@ rules! {
         "apiVersion", "use a version the webhook registers (perimeter-guard webhook-rules lists them); in the cluster the API server sends the webhook the object converted to one of them";
     PUBLIC_ACCESS_BLOCK = "DP-PAB-001", High, "S3 Block Public Access is switched off",
         "public access block settings", "leave every Block Public Access setting true";
+    DESTINATION_OUTSIDE = "DP-DEST-001", High, "Bucket sends data to a destination outside the perimeter",
+        "replication, inventory and analytics export destinations, event notification targets, the access log target's owner",
+        "send the data to a destination owned by an account the perimeter trusts, or, if the owner is yours, declare it in spec.resources.trustedAccounts (or its organization in trustedOrganizations); S3 writes there as a service principal, which resource control policies and endpoint policies do not stop";
+    DESTINATION_UNPLACED = "DP-DEST-002", Medium, "Bucket sends data to a destination whose owner the object does not show",
+        "destination bucket ARNs without an account",
+        "state the destination bucket's owner in the destination's account field (replication `account`, inventory `accountId`, analytics `bucketAccountId`), or list the bucket in spec.resources.allowedResources";
 }
 
 /// Rules that report what cannot be decided or need not be enforced, at most a warning unless a
@@ -98,8 +104,9 @@ rules! {
 /// later update, which is checked again; denying the create would wedge the normal reference
 /// workflow), a condition no real request meets (the statement grants nothing, which is safe, but
 /// is hardly what was meant), an object that only observes, a version the webhook does not
-/// register, a canonical id the object cannot place, and an endpoint target whose owner the
-/// object and the perimeter cannot place.
+/// register, a canonical id the object cannot place, an endpoint target whose owner the object
+/// and the perimeter cannot place, and a destination bucket whose owner the object does not show
+/// (S3 bucket ARNs carry no account).
 pub const ADVISORY: &[&Rule] = &[
     UNRESOLVED_REFERENCE,
     IMPOSSIBLE_CONDITION,
@@ -109,6 +116,7 @@ pub const ADVISORY: &[&Rule] = &[
     UNKNOWN_MEMBERSHIP,
     ENDPOINT_TARGET_UNKNOWN_ORG,
     ENDPOINT_SERVICE_OWNER_UNKNOWN,
+    DESTINATION_UNPLACED,
 ];
 
 pub fn rule(id: &str) -> Option<&'static Rule> {

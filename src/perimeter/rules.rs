@@ -36,7 +36,7 @@ pub struct Finding {
 /// What a reasoner finding carries beside its message: the request that proves it, and a fix
 /// of its own where the rule's general one would leave the reader to work it out.
 struct Proof {
-    witness: Box<Witness>,
+    witness: Option<Box<Witness>>,
     fix: Option<String>,
 }
 
@@ -49,7 +49,7 @@ impl Finding {
         proof: Option<Proof>,
     ) -> Self {
         let (witness, own_fix) = match proof {
-            Some(p) => (Some(p.witness), p.fix),
+            Some(p) => (p.witness, p.fix),
             None => (None, None),
         };
         Finding {
@@ -151,6 +151,7 @@ pub fn check(subjects: &[Subject], dp: &DataPerimeter) -> Vec<Finding> {
             // reasoner does not model access point ARNs yet.
             Subject::AccessPointPolicy(_) => {}
             Subject::BucketAcl(a) => bucket_acl(a, &mut add),
+            Subject::Destination(d) => destinations::check(d, dp, &perimeter, &mut add),
         }
     }
     out
@@ -245,7 +246,7 @@ fn reason(
                     Some(unknown) => {
                         let message = format!("{}; {}", w.line(), unknown.message());
                         let proof = Proof {
-                            witness: w,
+                            witness: Some(w),
                             fix: None,
                         };
                         add(UNKNOWN_MEMBERSHIP, &pointer, message, Some(proof));
@@ -257,7 +258,15 @@ fn reason(
                             message.push_str(&hint);
                         }
                         let fix = (judging.advise)(v.dimension, &w);
-                        add(rule, &pointer, message, Some(Proof { witness: w, fix }));
+                        add(
+                            rule,
+                            &pointer,
+                            message,
+                            Some(Proof {
+                                witness: Some(w),
+                                fix,
+                            }),
+                        );
                     }
                 }
             }
@@ -784,6 +793,7 @@ fn association(a: &EndpointAssociation, dp: &DataPerimeter, add: &mut Add<'_>) {
     check_allowed(rule, &a.target, list, what, add);
 }
 
+mod destinations;
 mod hints;
 pub(crate) mod membership;
 mod targets;

@@ -6,11 +6,12 @@
 use serde_json::Value;
 
 use super::acl;
+use super::destinations::{self, Spec};
 use super::fields::{at, boolean, string, strings};
 use super::{
-    BlockSetting, BucketAcl, BucketPolicy, BucketPolicyChange, CheckedKind, Endpoint,
-    EndpointPolicy, EndpointServicePrincipals, Field, ObjectRef, PolicySource, PublicAccessBlock,
-    Subject,
+    BlockSetting, BucketAcl, BucketPolicy, BucketPolicyChange, CheckedKind, DestinationKind,
+    Endpoint, EndpointPolicy, EndpointServicePrincipals, Field, ObjectRef, PolicySource,
+    PublicAccessBlock, Subject,
 };
 
 /// (API group, kind, served versions, namespaced) of every ACK kind checked.
@@ -138,6 +139,12 @@ fn bucket(doc: &Value) -> Vec<Subject> {
             ownership,
         }));
     }
+    subjects.extend(
+        DESTINATIONS
+            .iter()
+            .flat_map(|spec| destinations::read(doc, "/spec", spec))
+            .map(Subject::Destination),
+    );
     if at(doc, "/spec/publicAccessBlock").is_some() {
         let s = |name: &'static str, field: &str| {
             BlockSetting::read(doc, name, format!("/spec/publicAccessBlock/{field}"))
@@ -154,3 +161,64 @@ fn bucket(doc: &Value) -> Vec<Subject> {
     }
     subjects
 }
+
+/// The Bucket's destinations, as the ACK s3-controller's CRD names them (the S3 API's shapes:
+/// `ReplicationConfiguration`, `LoggingEnabled`, `NotificationConfiguration`,
+/// `InventoryConfiguration`, `AnalyticsConfiguration`). ACK has no references here.
+const DESTINATIONS: &[Spec<'static>] = &[
+    Spec {
+        kind: DestinationKind::Replication,
+        blocks: &["replication", "rules", "destination"],
+        target: "bucket",
+        refs: &[],
+        account: Some("account"),
+    },
+    Spec {
+        kind: DestinationKind::AccessLog,
+        blocks: &["logging", "loggingEnabled"],
+        target: "targetBucket",
+        refs: &[],
+        account: None,
+    },
+    Spec {
+        kind: DestinationKind::Topic,
+        blocks: &["notification", "topicConfigurations"],
+        target: "topicARN",
+        refs: &[],
+        account: None,
+    },
+    Spec {
+        kind: DestinationKind::Queue,
+        blocks: &["notification", "queueConfigurations"],
+        target: "queueARN",
+        refs: &[],
+        account: None,
+    },
+    Spec {
+        kind: DestinationKind::Function,
+        blocks: &["notification", "lambdaFunctionConfigurations"],
+        target: "lambdaFunctionARN",
+        refs: &[],
+        account: None,
+    },
+    Spec {
+        kind: DestinationKind::Inventory,
+        blocks: &["inventory", "destination", "s3BucketDestination"],
+        target: "bucket",
+        refs: &[],
+        account: Some("accountID"),
+    },
+    Spec {
+        kind: DestinationKind::AnalyticsExport,
+        blocks: &[
+            "analytics",
+            "storageClassAnalysis",
+            "dataExport",
+            "destination",
+            "s3BucketDestination",
+        ],
+        target: "bucket",
+        refs: &[],
+        account: Some("bucketAccountID"),
+    },
+];

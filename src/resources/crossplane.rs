@@ -6,11 +6,13 @@
 use serde_json::Value;
 
 use super::acl;
+use super::destinations::{self, Spec};
 use super::fields::{at, boolean, seg, string, strings};
 use super::structured_policy::render;
 use super::{
     AccessPointPolicy, BlockSetting, BucketAcl, BucketPolicy, BucketPolicyChange, CheckedKind,
-    Endpoint, EndpointPolicy, Field, ObjectRef, PolicySource, PublicAccessBlock, Subject,
+    DestinationKind, Endpoint, EndpointPolicy, Field, ObjectRef, PolicySource, PublicAccessBlock,
+    Subject,
 };
 
 pub const KINDS: &[CheckedKind] = &[
@@ -187,8 +189,54 @@ fn bucket(doc: &Value, object: &ObjectRef) -> Vec<Subject> {
         name,
         "Acls",
     ));
+    out.extend(
+        DESTINATIONS
+            .iter()
+            .flat_map(|spec| destinations::read(doc, FP, spec))
+            .map(Subject::Destination),
+    );
     out
 }
+
+/// The Bucket's destinations (provider-aws `apis/s3/v1beta1`: `replicationConfiguration`,
+/// `loggingConfiguration`, `notificationConfiguration`; it has no inventory or analytics).
+const DESTINATIONS: &[Spec<'static>] = &[
+    Spec {
+        kind: DestinationKind::Replication,
+        blocks: &["replicationConfiguration", "rules", "destination"],
+        target: "bucket",
+        refs: &["bucketRef", "bucketSelector"],
+        account: Some("account"),
+    },
+    Spec {
+        kind: DestinationKind::AccessLog,
+        blocks: &["loggingConfiguration"],
+        target: "targetBucket",
+        refs: &["targetBucketRef", "targetBucketSelector"],
+        account: None,
+    },
+    Spec {
+        kind: DestinationKind::Topic,
+        blocks: &["notificationConfiguration", "topicConfigurations"],
+        target: "topicArn",
+        refs: &["topicRef", "topicSelector"],
+        account: None,
+    },
+    Spec {
+        kind: DestinationKind::Queue,
+        blocks: &["notificationConfiguration", "queueConfigurations"],
+        target: "queueArn",
+        refs: &["queueArnRef", "queueArnSelector"],
+        account: None,
+    },
+    Spec {
+        kind: DestinationKind::Function,
+        blocks: &["notificationConfiguration", "lambdaFunctionConfigurations"],
+        target: "lambdaFunctionArn",
+        refs: &[],
+        account: None,
+    },
+];
 
 /// `rawPolicy` wins over the structured `policy` (provider-aws `formatBucketPolicy`).
 fn bucket_policy(doc: &Value) -> Option<Subject> {

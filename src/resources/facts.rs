@@ -5,8 +5,9 @@
 
 use super::fields::Field;
 use super::{
-    AccessPointPolicy, BucketAcl, BucketPolicy, BucketPolicyChange, Endpoint, EndpointAssociation,
-    EndpointPolicy, EndpointServicePrincipals, PolicySource, PublicAccessBlock, Subject,
+    AccessPointPolicy, BucketAcl, BucketPolicy, BucketPolicyChange, Destination, Endpoint,
+    EndpointAssociation, EndpointPolicy, EndpointServicePrincipals, PolicySource,
+    PublicAccessBlock, Subject,
 };
 
 /// Whether `new` states the same facts as `old`, allowing for what controllers fill in.
@@ -61,6 +62,7 @@ fn subject(old: &Subject, new: &Subject) -> bool {
         (Subject::EndpointAssociation(a), Subject::EndpointAssociation(b)) => association(a, b),
         (Subject::AccessPointPolicy(a), Subject::AccessPointPolicy(b)) => access_point(a, b),
         (Subject::BucketAcl(a), Subject::BucketAcl(b)) => bucket_acl(a, b),
+        (Subject::Destination(a), Subject::Destination(b)) => destination(a, b),
         _ => false,
     }
 }
@@ -114,6 +116,10 @@ fn bucket_acl(a: &BucketAcl, b: &BucketAcl) -> bool {
             .iter()
             .zip(&b.grants)
             .all(|(x, y)| x.grantee == y.grantee && x.permission == y.permission)
+}
+
+fn destination(a: &Destination, b: &Destination) -> bool {
+    a.kind == b.kind && field(&a.target, &b.target) && field(&a.account, &b.account)
 }
 
 fn association(a: &EndpointAssociation, b: &EndpointAssociation) -> bool {

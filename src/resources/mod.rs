@@ -5,6 +5,7 @@
 pub mod ack;
 mod acl;
 pub mod crossplane;
+mod destinations;
 pub mod facts;
 mod fields;
 mod management;
@@ -197,6 +198,63 @@ pub struct AccessPointPolicy {
     pub vpc: Field<String>,
 }
 
+/// What S3 sends to a destination of a bucket's settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DestinationKind {
+    /// Replicas of the bucket's objects (a bucket ARN).
+    Replication,
+    /// Inventory reports (a bucket ARN).
+    Inventory,
+    /// Storage class analysis exports (a bucket ARN).
+    AnalyticsExport,
+    /// Server access logs (a bucket name, in the source bucket's account).
+    AccessLog,
+    /// Event notifications to an SNS topic, an SQS queue or a Lambda function (an ARN).
+    Topic,
+    Queue,
+    Function,
+}
+
+impl DestinationKind {
+    /// How findings name it.
+    pub fn noun(self) -> &'static str {
+        match self {
+            DestinationKind::Replication => "replication destination",
+            DestinationKind::Inventory => "inventory destination",
+            DestinationKind::AnalyticsExport => "analytics export destination",
+            DestinationKind::AccessLog => "access log target bucket",
+            DestinationKind::Topic => "event notification topic",
+            DestinationKind::Queue => "event notification queue",
+            DestinationKind::Function => "event notification function",
+        }
+    }
+
+    /// Whether the destination is an S3 bucket, named by an ARN without an account or by name.
+    pub fn is_bucket(self) -> bool {
+        matches!(
+            self,
+            DestinationKind::Replication
+                | DestinationKind::Inventory
+                | DestinationKind::AnalyticsExport
+                | DestinationKind::AccessLog
+        )
+    }
+}
+
+/// A place a bucket's settings make S3 send data or events to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Destination {
+    pub kind: DestinationKind,
+    /// Its ARN; for an access log target, the bucket's name.
+    pub target: Field<String>,
+    /// The account the object says owns it (replication `account`, inventory `accountId`,
+    /// analytics `bucketAccountId`, BucketLogging `expectedBucketOwner`).
+    pub account: Field<String>,
+    /// Where that account would be written, for kinds that have such a field.
+    pub account_at: Option<String>,
+}
+
 /// One normalised fact about an object.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Subject {
@@ -207,6 +265,7 @@ pub enum Subject {
     EndpointAssociation(EndpointAssociation),
     AccessPointPolicy(AccessPointPolicy),
     BucketAcl(BucketAcl),
+    Destination(Destination),
 }
 
 /// What the rules are told about the object as a whole.

@@ -124,6 +124,8 @@ const UPBOUND: &[(&str, Want)] = &[
     ("restrictPublicBuckets", Want::Bool),
     ("subnetConfiguration", Want::List),
     ("accessControlPolicy", Want::ObjectOrList),
+    ("targetBucket", Want::Text),
+    ("expectedBucketOwner", Want::Text),
 ];
 
 /// Every field the rules read whose type the schema refuses: (JSON pointer, what is wrong).

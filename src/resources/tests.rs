@@ -464,7 +464,7 @@ fn other_kinds_and_non_objects_are_skipped_with_a_reason() {
 #[test]
 fn the_kind_list_is_complete_and_unique() {
     let kinds = checked_kinds();
-    assert_eq!(kinds.len(), 23);
+    assert_eq!(kinds.len(), 33);
     for (i, a) in kinds.iter().enumerate() {
         for b in &kinds[i + 1..] {
             assert!(!(a.group == b.group && a.kind == b.kind), "{a:?} twice");
@@ -596,4 +596,267 @@ fn a_resolved_target_reference_is_the_same_fact() {
     .1;
     assert!(facts::same_facts(&by_ref, &resolved));
     assert!(!facts::same_facts(&resolved, &other));
+}
+
+fn destinations(subjects: &[Subject]) -> Vec<(DestinationKind, Field<String>, Field<String>)> {
+    subjects
+        .iter()
+        .filter_map(|s| match s {
+            Subject::Destination(d) => Some((d.kind, d.target.clone(), d.account.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn ack_bucket_destinations() {
+    let (_, s) = checked(json!({
+        "apiVersion": "s3.services.k8s.aws/v1alpha1", "kind": "Bucket",
+        "metadata": {"name": "b", "namespace": "team"},
+        "spec": {"name": "b",
+            "replication": {"role": "arn:aws:iam::111122223333:role/r", "rules": [
+                {"status": "Enabled", "destination": {"bucket": "arn:aws:s3:::copy", "account": "444455556666"}}]},
+            "logging": {"loggingEnabled": {"targetBucket": "logs", "targetPrefix": "b/"}},
+            "notification": {"topicConfigurations": [{"topicARN": "arn:aws:sns:us-east-1:444455556666:t"}],
+                             "queueConfigurations": [{"queueARN": "arn:aws:sqs:us-east-1:444455556666:q"}],
+                             "lambdaFunctionConfigurations": [{"lambdaFunctionARN": "arn:aws:lambda:us-east-1:444455556666:function:f"}]},
+            "inventory": [{"id": "i", "destination": {"s3BucketDestination": {"bucket": "arn:aws:s3:::inv", "accountID": "444455556666"}}}],
+            "analytics": [{"id": "a", "storageClassAnalysis": {"dataExport": {"destination": {"s3BucketDestination": {"bucket": "arn:aws:s3:::ana", "bucketAccountID": "444455556666"}}}}}]}
+    }));
+    let owner = |p: &str| set("444455556666", p);
+    assert_eq!(
+        destinations(&s),
+        vec![
+            (
+                DestinationKind::Replication,
+                set(
+                    "arn:aws:s3:::copy",
+                    "/spec/replication/rules/0/destination/bucket"
+                ),
+                owner("/spec/replication/rules/0/destination/account")
+            ),
+            (
+                DestinationKind::AccessLog,
+                set("logs", "/spec/logging/loggingEnabled/targetBucket"),
+                Field::Absent
+            ),
+            (
+                DestinationKind::Topic,
+                set(
+                    "arn:aws:sns:us-east-1:444455556666:t",
+                    "/spec/notification/topicConfigurations/0/topicARN"
+                ),
+                Field::Absent
+            ),
+            (
+                DestinationKind::Queue,
+                set(
+                    "arn:aws:sqs:us-east-1:444455556666:q",
+                    "/spec/notification/queueConfigurations/0/queueARN"
+                ),
+                Field::Absent
+            ),
+            (
+                DestinationKind::Function,
+                set(
+                    "arn:aws:lambda:us-east-1:444455556666:function:f",
+                    "/spec/notification/lambdaFunctionConfigurations/0/lambdaFunctionARN"
+                ),
+                Field::Absent
+            ),
+            (
+                DestinationKind::Inventory,
+                set(
+                    "arn:aws:s3:::inv",
+                    "/spec/inventory/0/destination/s3BucketDestination/bucket"
+                ),
+                owner("/spec/inventory/0/destination/s3BucketDestination/accountID")
+            ),
+            (
+                DestinationKind::AnalyticsExport,
+                set(
+                    "arn:aws:s3:::ana",
+                    "/spec/analytics/0/storageClassAnalysis/dataExport/destination/s3BucketDestination/bucket"
+                ),
+                owner(
+                    "/spec/analytics/0/storageClassAnalysis/dataExport/destination/s3BucketDestination/bucketAccountID"
+                )
+            ),
+        ]
+    );
+}
+
+#[test]
+fn classic_bucket_destinations_and_their_references() {
+    let (_, s) = checked(json!({
+        "apiVersion": "s3.aws.crossplane.io/v1beta1", "kind": "Bucket", "metadata": {"name": "b"},
+        "spec": {"forProvider": {"locationConstraint": "us-east-1",
+            "replicationConfiguration": {"rules": [{"destination": {"bucketSelector": {"matchLabels": {"a": "b"}}, "account": "444455556666"}}]},
+            "loggingConfiguration": {"targetBucket": "logs"},
+            "notificationConfiguration": {"topicConfigurations": [{"topicRef": {"name": "t"}}],
+                                          "queueConfigurations": [{"queueArn": "arn:aws:sqs:us-east-1:444455556666:q"}],
+                                          "lambdaFunctionConfigurations": [{"lambdaFunctionArn": "arn:aws:lambda:us-east-1:444455556666:function:f"}]}}}
+    }));
+    let fp = |p: &str| format!("/spec/forProvider/{p}");
+    assert_eq!(
+        destinations(&s),
+        vec![
+            (
+                DestinationKind::Replication,
+                Field::Unresolved {
+                    pointer: fp("replicationConfiguration/rules/0/destination/bucketSelector")
+                },
+                set(
+                    "444455556666",
+                    &fp("replicationConfiguration/rules/0/destination/account")
+                )
+            ),
+            (
+                DestinationKind::AccessLog,
+                set("logs", &fp("loggingConfiguration/targetBucket")),
+                Field::Absent
+            ),
+            (
+                DestinationKind::Topic,
+                Field::Unresolved {
+                    pointer: fp("notificationConfiguration/topicConfigurations/0/topicRef")
+                },
+                Field::Absent
+            ),
+            (
+                DestinationKind::Queue,
+                set(
+                    "arn:aws:sqs:us-east-1:444455556666:q",
+                    &fp("notificationConfiguration/queueConfigurations/0/queueArn")
+                ),
+                Field::Absent
+            ),
+            (
+                DestinationKind::Function,
+                set(
+                    "arn:aws:lambda:us-east-1:444455556666:function:f",
+                    &fp(
+                        "notificationConfiguration/lambdaFunctionConfigurations/0/lambdaFunctionArn"
+                    )
+                ),
+                Field::Absent
+            ),
+        ]
+    );
+}
+
+#[test]
+fn upbound_destination_kinds_read_for_provider_then_init_provider() {
+    let object = |api: &str, kind: &str, spec: Value| json!({"apiVersion": api, "kind": kind, "metadata": {"name": "x", "namespace": "team"}, "spec": spec});
+    // forProvider wins; initProvider only where forProvider says nothing.
+    let (_, s) = checked(object(
+        "s3.aws.upbound.io/v1beta2",
+        "BucketReplicationConfiguration",
+        json!({"forProvider": {"rule": [{"destination": {"bucket": "arn:aws:s3:::a"}}]},
+               "initProvider": {"rule": [{"destination": {"bucket": "arn:aws:s3:::b"}}]}}),
+    ));
+    assert_eq!(
+        destinations(&s),
+        vec![(
+            DestinationKind::Replication,
+            set(
+                "arn:aws:s3:::a",
+                "/spec/forProvider/rule/0/destination/bucket"
+            ),
+            Field::Absent
+        )]
+    );
+    let (_, s) = checked(object(
+        "s3.aws.upbound.io/v1beta1",
+        "BucketLogging",
+        json!({"initProvider": {"targetBucket": "logs", "expectedBucketOwner": "111122223333"}}),
+    ));
+    assert_eq!(
+        destinations(&s),
+        vec![(
+            DestinationKind::AccessLog,
+            set("logs", "/spec/initProvider/targetBucket"),
+            set("111122223333", "/spec/initProvider/expectedBucketOwner")
+        )]
+    );
+    let (_, s) = checked(object(
+        "s3.aws.m.upbound.io/v1beta1",
+        "BucketNotification",
+        json!({"forProvider": {"eventbridge": true,
+            "topic": [{"topicArnRef": {"name": "t"}}],
+            "queue": [{"queueArn": "arn:aws:sqs:us-east-1:444455556666:q"}],
+            "lambdaFunction": [{"lambdaFunctionArn": "arn:aws:lambda:us-east-1:444455556666:function:f"}]}}),
+    ));
+    assert_eq!(
+        destinations(&s)
+            .iter()
+            .map(|(k, t, _)| (*k, t.pointer().unwrap_or_default().to_owned()))
+            .collect::<Vec<_>>(),
+        vec![
+            (
+                DestinationKind::Topic,
+                "/spec/forProvider/topic/0/topicArnRef".to_owned()
+            ),
+            (
+                DestinationKind::Queue,
+                "/spec/forProvider/queue/0/queueArn".to_owned()
+            ),
+            (
+                DestinationKind::Function,
+                "/spec/forProvider/lambdaFunction/0/lambdaFunctionArn".to_owned()
+            ),
+        ]
+    );
+    let (_, s) = checked(object(
+        "s3.aws.upbound.io/v1beta1",
+        "BucketInventory",
+        json!({"forProvider": {"destination": [{"bucket": [{"bucketArn": "arn:aws:s3:::inv", "accountId": "444455556666"}]}]}}),
+    ));
+    assert_eq!(
+        destinations(&s),
+        vec![(
+            DestinationKind::Inventory,
+            set(
+                "arn:aws:s3:::inv",
+                "/spec/forProvider/destination/0/bucket/0/bucketArn"
+            ),
+            set(
+                "444455556666",
+                "/spec/forProvider/destination/0/bucket/0/accountId"
+            )
+        )]
+    );
+    let (_, s) = checked(object(
+        "s3.aws.m.upbound.io/v1beta1",
+        "BucketAnalyticsConfiguration",
+        json!({"forProvider": {"storageClassAnalysis": {"dataExport": {"destination": {"s3BucketDestination": {"bucketArnSelector": {"matchLabels": {"a": "b"}}}}}}}}),
+    ));
+    assert_eq!(
+        destinations(&s),
+        vec![(
+            DestinationKind::AnalyticsExport,
+            Field::Unresolved {
+                pointer: "/spec/forProvider/storageClassAnalysis/dataExport/destination/s3BucketDestination/bucketArnSelector".into()
+            },
+            Field::Absent
+        )]
+    );
+}
+
+/// YAML reads an unquoted account id as a number, which BucketLogging's schema refuses.
+#[test]
+fn an_unquoted_expected_bucket_owner_is_a_type_error() {
+    let doc = json!({"apiVersion": "s3.aws.upbound.io/v1beta2", "kind": "BucketLogging",
+        "metadata": {"name": "l"},
+        "spec": {"forProvider": {"bucket": "b", "targetBucket": "logs", "expectedBucketOwner": 444455556666_u64}}});
+    let Adapted::Checked { notes, .. } = adapt(&doc) else {
+        panic!("not checked")
+    };
+    assert!(
+        notes
+            .iter()
+            .any(|n| matches!(n, ObjectNote::TypeError { pointer, message }
+            if pointer == "/spec/forProvider/expectedBucketOwner" && message.contains("quote it"))),
+        "{notes:?}"
+    );
 }

@@ -8,11 +8,12 @@
 use serde_json::Value;
 
 use super::acl;
+use super::destinations::{self, Spec};
 use super::fields::{at, boolean, seg, string};
 use super::{
     AssociationKind, BlockSetting, BucketAcl, BucketPolicy, BucketPolicyChange, CheckedKind,
-    Endpoint, EndpointAssociation, EndpointPolicy, EndpointServicePrincipals, Field, ObjectRef,
-    PolicySource, PublicAccessBlock, Subject,
+    DestinationKind, Endpoint, EndpointAssociation, EndpointPolicy, EndpointServicePrincipals,
+    Field, ObjectRef, PolicySource, PublicAccessBlock, Subject,
 };
 
 pub const KINDS: &[CheckedKind] = &[
@@ -59,6 +60,36 @@ pub const KINDS: &[CheckedKind] = &[
         &["v1beta1"],
         false,
     ),
+    CheckedKind::new(
+        "s3.aws.upbound.io",
+        "BucketReplicationConfiguration",
+        &["v1beta1", "v1beta2"],
+        false,
+    ),
+    CheckedKind::new(
+        "s3.aws.upbound.io",
+        "BucketLogging",
+        &["v1beta1", "v1beta2"],
+        false,
+    ),
+    CheckedKind::new(
+        "s3.aws.upbound.io",
+        "BucketNotification",
+        &["v1beta1"],
+        false,
+    ),
+    CheckedKind::new(
+        "s3.aws.upbound.io",
+        "BucketInventory",
+        &["v1beta1", "v1beta2"],
+        false,
+    ),
+    CheckedKind::new(
+        "s3.aws.upbound.io",
+        "BucketAnalyticsConfiguration",
+        &["v1beta1", "v1beta2"],
+        false,
+    ),
     CheckedKind::new("ec2.aws.m.upbound.io", "VPCEndpoint", &["v1beta1"], true),
     CheckedKind::new(
         "ec2.aws.m.upbound.io",
@@ -89,6 +120,26 @@ pub const KINDS: &[CheckedKind] = &[
     CheckedKind::new(
         "s3.aws.m.upbound.io",
         "BucketPublicAccessBlock",
+        &["v1beta1"],
+        true,
+    ),
+    CheckedKind::new(
+        "s3.aws.m.upbound.io",
+        "BucketReplicationConfiguration",
+        &["v1beta1"],
+        true,
+    ),
+    CheckedKind::new("s3.aws.m.upbound.io", "BucketLogging", &["v1beta1"], true),
+    CheckedKind::new(
+        "s3.aws.m.upbound.io",
+        "BucketNotification",
+        &["v1beta1"],
+        true,
+    ),
+    CheckedKind::new("s3.aws.m.upbound.io", "BucketInventory", &["v1beta1"], true),
+    CheckedKind::new(
+        "s3.aws.m.upbound.io",
+        "BucketAnalyticsConfiguration",
         &["v1beta1"],
         true,
     ),
@@ -123,6 +174,17 @@ pub fn adapt(doc: &Value, object: &ObjectRef) -> Option<Vec<Subject>> {
         }
         ("s3.aws.upbound.io", "BucketPublicAccessBlock") => public_access_block(doc),
         ("s3.aws.upbound.io", "BucketACL") => bucket_acl(doc),
+        ("s3.aws.upbound.io", "BucketReplicationConfiguration") => {
+            return Some(destinations(doc, REPLICATION));
+        }
+        ("s3.aws.upbound.io", "BucketLogging") => return Some(destinations(doc, LOGGING)),
+        ("s3.aws.upbound.io", "BucketNotification") => {
+            return Some(destinations(doc, NOTIFICATION));
+        }
+        ("s3.aws.upbound.io", "BucketInventory") => return Some(destinations(doc, INVENTORY)),
+        ("s3.aws.upbound.io", "BucketAnalyticsConfiguration") => {
+            return Some(destinations(doc, ANALYTICS));
+        }
         _ => return None,
     };
     Some(vec![subject])
@@ -273,3 +335,91 @@ fn public_access_block(doc: &Value) -> Subject {
         ],
     })
 }
+
+/// Each destination's block from `forProvider`, else from `initProvider` (upjet applies
+/// `initProvider` at creation only where `forProvider` says nothing).
+fn destinations(doc: &Value, specs: &[Spec<'_>]) -> Vec<Subject> {
+    specs
+        .iter()
+        .flat_map(|spec| {
+            let found = destinations::read(doc, FP, spec);
+            if found.is_empty() {
+                destinations::read(doc, IP, spec)
+            } else {
+                found
+            }
+        })
+        .map(Subject::Destination)
+        .collect()
+}
+
+/// Terraform's `aws_s3_bucket_replication_configuration`: `rule[].destination.bucket` is the
+/// destination bucket's ARN, `account` its owner (required by S3 only with
+/// `accessControlTranslation`).
+const REPLICATION: &[Spec<'static>] = &[Spec {
+    kind: DestinationKind::Replication,
+    blocks: &["rule", "destination"],
+    target: "bucket",
+    refs: &["bucketRef", "bucketSelector"],
+    account: Some("account"),
+}];
+
+/// `aws_s3_bucket_logging`: `targetBucket` is a bucket name; `expectedBucketOwner` is the source
+/// bucket's owner, and S3 delivers logs only to a bucket of that same account.
+const LOGGING: &[Spec<'static>] = &[Spec {
+    kind: DestinationKind::AccessLog,
+    blocks: &[],
+    target: "targetBucket",
+    refs: &["targetBucketRef", "targetBucketSelector"],
+    account: Some("expectedBucketOwner"),
+}];
+
+/// `aws_s3_bucket_notification`; `eventbridge: true` sends events to the default event bus of
+/// the bucket owner's own account, so it is no destination elsewhere.
+const NOTIFICATION: &[Spec<'static>] = &[
+    Spec {
+        kind: DestinationKind::Topic,
+        blocks: &["topic"],
+        target: "topicArn",
+        refs: &["topicArnRef", "topicArnSelector"],
+        account: None,
+    },
+    Spec {
+        kind: DestinationKind::Queue,
+        blocks: &["queue"],
+        target: "queueArn",
+        refs: &["queueArnRef", "queueArnSelector"],
+        account: None,
+    },
+    Spec {
+        kind: DestinationKind::Function,
+        blocks: &["lambdaFunction"],
+        target: "lambdaFunctionArn",
+        refs: &[],
+        account: None,
+    },
+];
+
+/// `aws_s3_bucket_inventory`: `destination.bucket.bucketArn`, owned by `accountId`.
+const INVENTORY: &[Spec<'static>] = &[Spec {
+    kind: DestinationKind::Inventory,
+    blocks: &["destination", "bucket"],
+    target: "bucketArn",
+    refs: &["bucketArnRef", "bucketArnSelector"],
+    account: Some("accountId"),
+}];
+
+/// `aws_s3_bucket_analytics_configuration`: the export's `s3BucketDestination.bucketArn`, owned
+/// by `bucketAccountId`.
+const ANALYTICS: &[Spec<'static>] = &[Spec {
+    kind: DestinationKind::AnalyticsExport,
+    blocks: &[
+        "storageClassAnalysis",
+        "dataExport",
+        "destination",
+        "s3BucketDestination",
+    ],
+    target: "bucketArn",
+    refs: &["bucketArnRef", "bucketArnSelector"],
+    account: Some("bucketAccountId"),
+}];

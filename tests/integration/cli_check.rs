@@ -35,6 +35,11 @@ fn examples_exit_1_with_the_expected_rules() {
             "/spec/publicAccessBlock/blockPublicPolicy",
         ),
         (
+            "uploads",
+            "DP-DEST-001",
+            "/spec/notification/topicConfigurations/0/topicARN",
+        ),
+        (
             "shared-with-everyone",
             "DP-BP-001",
             "/spec/forProvider/policy/statements/0",
@@ -49,6 +54,11 @@ fn examples_exit_1_with_the_expected_rules() {
             "DP-BP-004",
             "/spec/forProvider/policy",
         ),
+        (
+            "offsite",
+            "DP-DEST-001",
+            "/spec/forProvider/replicationConfiguration/rules/0/destination/account",
+        ),
         ("s3-anyone", "DP-EP-002", "/spec/initProvider/policy"),
         ("s3-anyone", "DP-EP-003", "/spec/initProvider/policy"),
         (
@@ -57,6 +67,11 @@ fn examples_exit_1_with_the_expected_rules() {
             "/spec/forProvider/principalArn",
         ),
         ("extra-sg", "DP-EP-015", "/spec/forProvider/securityGroupId"),
+        (
+            "offsite",
+            "DP-DEST-001",
+            "/spec/forProvider/rule/0/destination/account",
+        ),
     ];
     let expected: Vec<(String, String, String)> = expected
         .iter()
@@ -64,9 +79,9 @@ fn examples_exit_1_with_the_expected_rules() {
         .collect();
     assert_eq!(found, expected);
     // The directory also holds the DataPerimeter itself, a kind that is not checked.
-    assert_eq!(v["summary"]["objects"], 14);
+    assert_eq!(v["summary"]["objects"], 20);
     assert_eq!(v["summary"]["skipped"], 1);
-    assert_eq!(v["summary"]["passed"], 6);
+    assert_eq!(v["summary"]["passed"], 9);
 }
 
 #[test]
@@ -92,7 +107,7 @@ fn stdin_text_output_and_fail_on() {
     );
     assert!(
         stdout.ends_with(
-            "summary: 5 objects: 3 denied, 0 warned, 0 audited, 2 passed, 0 skipped; 7 findings\n"
+            "summary: 7 objects: 4 denied, 0 warned, 0 audited, 3 passed, 0 skipped; 8 findings\n"
         ),
         "{stdout}"
     );
@@ -260,7 +275,7 @@ fn sarif_output_validates_against_the_schema() {
     let errors = sarif_errors(&sarif);
     assert!(errors.is_empty(), "{errors:#?}");
     let results = sarif["runs"][0]["results"].as_array().unwrap();
-    assert_eq!(results.len(), 14);
+    assert_eq!(results.len(), 17);
     let first = &results[0];
     assert_eq!(first["ruleId"], "DP-EP-001");
     assert_eq!(first["level"], "error");

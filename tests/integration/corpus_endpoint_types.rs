@@ -21,8 +21,8 @@ fn perimeter_text() -> String {
             "allowedTypes: [Interface, Gateway, GatewayLoadBalancer, Resource, ServiceNetwork]",
         )
         .replace(
-            "spec:\n",
-            "spec:\n  organizations: [{id: o-zzz9876543, accounts: [\"777788889999\"]}]\n",
+            "  organizations:\n",
+            "  organizations:\n    - {id: o-zzz9876543, accounts: [\"777788889999\"]}\n",
         )
 }
 

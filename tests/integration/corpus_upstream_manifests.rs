@@ -45,11 +45,17 @@ fn rules_of(doc: &Value) -> Vec<String> {
 }
 
 /// provider-aws's example bucket writes `blockPublicPolicy: true` alone: S3 reads the three
-/// settings it omits as false (PutPublicAccessBlock replaces the whole configuration).
+/// settings it omits as false (PutPublicAccessBlock replaces the whole configuration). It
+/// replicates to a bucket given by reference, a warning until the reference is set.
 #[test]
 fn omitted_block_public_access_settings_on_the_classic_example_bucket() {
     let bucket = upstream("crossplane-classic/s3-bucket.yaml", "Bucket", "test-bucket");
     let base = "/spec/forProvider/publicAccessBlockConfiguration";
+    let reference = (
+        "DP-REF-001".to_owned(),
+        "/spec/forProvider/replicationConfiguration/rules/0/destination/bucketRef".to_owned(),
+        Enforcement::Warn,
+    );
     let (findings, decision) = decided(&bucket);
     assert_eq!(
         findings,
@@ -64,13 +70,14 @@ fn omitted_block_public_access_settings_on_the_classic_example_bucket() {
             format!("{base}/{s}"),
             Enforcement::Deny
         ))
+        .chain([reference.clone()])
         .collect::<Vec<_>>()
     );
     assert_eq!(decision, AdmissionDecision::Deny);
     let mut all_on = bucket.clone();
     all_on["spec"]["forProvider"]["publicAccessBlockConfiguration"] = json!({
         "blockPublicAcls": true, "ignorePublicAcls": true, "blockPublicPolicy": true, "restrictPublicBuckets": true});
-    assert_eq!(decided(&all_on), (vec![], AdmissionDecision::Allow));
+    assert_eq!(decided(&all_on), (vec![reference], AdmissionDecision::Warn));
 }
 
 /// provider-aws's replication destination bucket writes `acl: private`; its public twin is an

@@ -12,6 +12,7 @@ mod cli_exit_status;
 mod cli_simulate;
 mod cli_witness_replay;
 mod corpus_check_serve;
+mod corpus_destinations;
 mod corpus_endpoint_types;
 mod corpus_manifests;
 mod corpus_policies;

@@ -18,6 +18,9 @@ kind: DataPerimeter
 metadata:
   name: corp
 spec:
+  organizations:
+    - id: o-zyx987wvu6
+      accounts: [\"210987654321\"]
   identity:
     trustedOrganizations: [o-abc123def4]
     trustedAccounts: [\"111122223333\"]
