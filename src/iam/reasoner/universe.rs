@@ -1215,6 +1215,16 @@ fn resources(
                     owner_orgs.push(org.to_owned());
                 }
             }
+            // An owner the perimeter knows to be a member is in that organization, trusted or
+            // not (an account is in at most one organization: AWS Organizations User Guide,
+            // "Managing accounts"), and an owner trusted by account may be such a member.
+            for a in u.resource_accounts.iter().flatten() {
+                if let Some(org) = perimeter.memberships.get(a)
+                    && !owner_orgs.contains(org)
+                {
+                    owner_orgs.push(org.clone());
+                }
+            }
             let orgs: Vec<Option<String>> = owner_orgs
                 .into_iter()
                 .map(Some)

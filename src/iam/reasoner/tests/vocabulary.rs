@@ -558,3 +558,30 @@ fn the_allowed_resource_index_answers_as_the_perimeter_does() {
     assert!(index.allows("arn:aws:s3:::exact-bucket"));
     assert!(!index.allows("arn:aws:s3:::al2023-repos-attacker/x"));
 }
+
+/// A bucket's owner the perimeter knows to be a member is in that organization, even when no
+/// organization is trusted (an account is in at most one organization: AWS Organizations User
+/// Guide, "Managing accounts"); the bucket policy is judged for that bucket.
+#[test]
+fn a_known_member_s_bucket_is_in_its_organization() {
+    let mut per = perimeter();
+    per.identity_orgs = vec![];
+    per.resource_orgs = vec![];
+    per.memberships = [(ACCOUNT.to_owned(), ORG.to_owned())].into();
+    let w = violates(in_dimension(
+        vec![stmt("Allow", json!("*"), Value::Null)],
+        &bucket(),
+        &per,
+        Dimension::Identity,
+    ));
+    assert_eq!(
+        w.request.resource.org.as_ref().map(|o| o.id.as_str()),
+        Some(ORG)
+    );
+    complies(in_dimension(
+        vec![stmt("Allow", json!({"AWS": ACCOUNT}), Value::Null)],
+        &bucket(),
+        &per,
+        Dimension::Identity,
+    ));
+}
