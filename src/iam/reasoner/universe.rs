@@ -14,7 +14,7 @@ use crate::iam::services;
 use crate::iam::template::{Lookup, NoVariables, Template};
 
 use super::catalog::{self, Fit, ServiceScope};
-use super::model::{ALWAYS_PRESENT, Attachment, Perimeter};
+use super::model::{ALWAYS_PRESENT, Attachment, CALLED_VIA_KEYS, Perimeter};
 use super::related;
 use super::values::{self, Pool};
 
@@ -299,6 +299,14 @@ fn gather(policy: &Policy, perimeter: &Perimeter) -> Gathered {
     }
     if perimeter.trust_service_principals && perimeter.service_sources.is_some() {
         excludes(&mut g.keys, "aws:sourceaccount", "aws:sourceorgpaths");
+    }
+    // aws:CalledVia, aws:CalledViaFirst and aws:CalledViaLast exist only when
+    // aws:ViaAWSService is true (IAM User Guide, global condition keys, aws:CalledVia): a request
+    // carrying them is one the search reaches only by fixing aws:ViaAWSService too.
+    if CALLED_VIA_KEYS.iter().any(|k| g.keys.contains_key(*k)) {
+        g.keys
+            .entry("aws:viaawsservice".to_owned())
+            .or_insert(false);
     }
     // OU paths lie in the owner's organization (see `model::endpoint_owner_consistent`): a
     // request with paths has the organization key too.

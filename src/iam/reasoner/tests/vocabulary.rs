@@ -585,3 +585,26 @@ fn a_known_member_s_bucket_is_in_its_organization() {
         Dimension::Identity,
     ));
 }
+
+/// aws:CalledVia exists only when aws:ViaAWSService is true (IAM User Guide, global condition
+/// keys, aws:CalledVia): a grant to calls through Athena reaches outside identities.
+#[test]
+fn a_grant_to_calls_through_a_service_is_judged_with_aws_via_aws_service_true() {
+    let through_athena =
+        json!({"ForAnyValue:StringEquals": {"aws:CalledVia": "athena.amazonaws.com"}});
+    let w = violates(in_dimension(
+        vec![stmt("Allow", json!("*"), through_athena.clone())],
+        &bucket(),
+        &perimeter(),
+        Dimension::Identity,
+    ));
+    assert_eq!(context(&w, "aws:viaawsservice"), one("true"));
+    let mut from_org = through_athena;
+    from_org["StringEquals"] = json!({"aws:PrincipalOrgID": ORG});
+    complies(in_dimension(
+        vec![stmt("Allow", json!("*"), from_org)],
+        &bucket(),
+        &perimeter(),
+        Dimension::Identity,
+    ));
+}
