@@ -196,14 +196,24 @@ fn gather(policy: &Policy, perimeter: &Perimeter) -> Gathered {
     {
         g.pool("principalarn").add_text(toks);
     }
-    // Accounts named inside ARNs (principal ARN conditions, resource patterns) are accounts too.
+    // Accounts named inside ARNs (principal ARN conditions, resource patterns, the sources of
+    // service principals) are accounts too.
     let mut arn_accounts: Vec<String> = Vec::new();
     let principal_arns = g
         .pools
         .get("principalarn")
         .map(Pool::patterns)
         .unwrap_or_default();
-    for toks in principal_arns.iter().chain(&g.arn_patterns) {
+    let source_arns = g
+        .pools
+        .get("aws:sourcearn")
+        .map(Pool::patterns)
+        .unwrap_or_default();
+    for toks in principal_arns
+        .iter()
+        .chain(&g.arn_patterns)
+        .chain(&source_arns)
+    {
         if let Some(parts) = arn::split_tokens(toks) {
             let account = pattern::render(parts[4]);
             if arn::is_account_id(&account) && !pattern::has_wildcard(parts[4]) {
@@ -317,6 +327,17 @@ fn gather(policy: &Policy, perimeter: &Perimeter) -> Gathered {
         if g.keys.contains_key(paths) {
             g.keys.entry(org.to_owned()).or_insert(false);
         }
+    }
+    // The source's organization keys, and an ARN naming the source's account, come with
+    // aws:SourceAccount (see `model::service_source_consistent`): a request carrying them carries
+    // that key too, so the search fixes it as well.
+    if ["aws:sourceorgid", "aws:sourceorgpaths", "aws:sourcearn"]
+        .iter()
+        .any(|k| g.keys.contains_key(*k))
+    {
+        g.keys
+            .entry("aws:sourceaccount".to_owned())
+            .or_insert(false);
     }
     let orgs = g.pool("org");
     orgs.literals

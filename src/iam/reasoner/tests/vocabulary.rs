@@ -608,3 +608,38 @@ fn a_grant_to_calls_through_a_service_is_judged_with_aws_via_aws_service_true() 
         Dimension::Identity,
     ));
 }
+
+/// A service principal's source organization, and a source ARN naming an account, come with
+/// aws:SourceAccount (IAM User Guide, global condition keys, aws:SourceOrgID, aws:SourceArn).
+#[test]
+fn a_grant_pinned_to_a_source_organization_or_arn_reaches_untrusted_services() {
+    let mut per = perimeter();
+    per.trust_service_principals = false;
+    let by_org = json!({"StringEquals": {"aws:SourceOrgID": ORG}});
+    let w = violates(in_dimension(
+        cloudfront_grant(by_org.clone()),
+        &bucket(),
+        &per,
+        Dimension::Identity,
+    ));
+    assert_eq!(context(&w, "aws:sourceorgid"), one(ORG));
+    assert!(context(&w, "aws:sourceaccount").is_some());
+    let by_arn =
+        json!({"ArnLike": {"aws:SourceArn": "arn:aws:cloudfront::555566667777:distribution/*"}});
+    let w = violates(in_dimension(
+        cloudfront_grant(by_arn.clone()),
+        &bucket(),
+        &per,
+        Dimension::Identity,
+    ));
+    assert_eq!(context(&w, "aws:sourceaccount"), one(SANDBOX));
+    // Service principals trusted: both grants comply.
+    for pin in [by_org, by_arn] {
+        complies(in_dimension(
+            cloudfront_grant(pin),
+            &bucket(),
+            &perimeter(),
+            Dimension::Identity,
+        ));
+    }
+}
