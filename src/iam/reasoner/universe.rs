@@ -339,6 +339,19 @@ fn gather(policy: &Policy, perimeter: &Perimeter) -> Gathered {
             .entry("aws:sourceaccount".to_owned())
             .or_insert(false);
     }
+    // A member account reports its organization with it (see `model::endpoint_owner_consistent`
+    // and `model::service_source_consistent`): with members known, a request naming an endpoint's
+    // or a source's account may need the organization key too.
+    if !perimeter.memberships.is_empty() {
+        for (account, org) in [
+            ("aws:vpceaccount", "aws:vpceorgid"),
+            ("aws:sourceaccount", "aws:sourceorgid"),
+        ] {
+            if g.keys.contains_key(account) {
+                g.keys.entry(org.to_owned()).or_insert(false);
+            }
+        }
+    }
     let orgs = g.pool("org");
     orgs.literals
         .extend(perimeter.identity_orgs.iter().cloned());

@@ -643,3 +643,31 @@ fn a_grant_pinned_to_a_source_organization_or_arn_reaches_untrusted_services() {
         ));
     }
 }
+
+/// A member account's endpoint reports the member's organization (aws:VpceOrgID with
+/// aws:VpceAccount): a grant to that account's endpoints is judged on such requests.
+#[test]
+fn a_known_member_s_endpoint_reports_its_organization() {
+    let by_account = vec![stmt(
+        "Allow",
+        json!("*"),
+        json!({"StringEquals": {"aws:PrincipalOrgID": ORG, "aws:VpceAccount": ACCOUNT}}),
+    )];
+    let mut per = perimeter();
+    per.memberships = [(ACCOUNT.to_owned(), ORG.to_owned())].into();
+    let w = violates(in_dimension(
+        by_account.clone(),
+        &bucket(),
+        &per,
+        Dimension::Network,
+    ));
+    assert_eq!(context(&w, "aws:vpceaccount"), one(ACCOUNT));
+    assert_eq!(context(&w, "aws:vpceorgid"), one(ORG));
+    per.endpoint_orgs = vec![ORG.into()];
+    complies(in_dimension(
+        by_account,
+        &bucket(),
+        &per,
+        Dimension::Network,
+    ));
+}
