@@ -263,6 +263,11 @@ fn gather(policy: &Policy, perimeter: &Perimeter) -> Gathered {
         g.pool("account")
             .literals
             .extend(tp.accounts.iter().cloned());
+        // A third party's actions split the policy's classes of actions: the one action that
+        // stands for a class must not be inside the bound while another of its class is not.
+        if let Some(actions) = &tp.actions {
+            g.actions.extend(actions.iter().cloned());
+        }
     }
     // Principals in the perimeter's OUs, in those it excludes, and (r-fresh) elsewhere.
     g.pool("orgpath").literals.extend(

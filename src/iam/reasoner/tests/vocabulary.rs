@@ -671,3 +671,36 @@ fn a_known_member_s_endpoint_reports_its_organization() {
         Dimension::Network,
     ));
 }
+
+/// One action stands for each class of actions the policy's patterns treat alike; a third
+/// party's bound must split those classes, or the one that stands for `s3:Get*` on objects can
+/// be inside the bound while s3:GetObjectAcl is not.
+#[test]
+fn a_third_party_bound_splits_the_classes_of_actions() {
+    let partner_reads = |action: &str| {
+        vec![
+            json!({"Effect": "Allow", "Principal": "*", "Action": action,
+            "Resource": "arn:aws:s3:::partner-bucket/*",
+            "Condition": {"StringEquals": {"aws:PrincipalAccount": "222233334444"}}}),
+        ]
+    };
+    let bounded = partner(Some(&["s3:GetObject", "s3:GetObjectTorrent"]));
+    let w = violates(in_dimension(
+        partner_reads("s3:Get*"),
+        &endpoint(),
+        &bounded,
+        Dimension::Identity,
+    ));
+    assert!(
+        !["s3:getobject", "s3:getobjecttorrent"]
+            .contains(&w.request.action.to_lowercase().as_str()),
+        "{}",
+        w.line()
+    );
+    complies(in_dimension(
+        partner_reads("s3:GetObject*"),
+        &endpoint(),
+        &partner(Some(&["s3:GetObject*"])),
+        Dimension::Identity,
+    ));
+}
