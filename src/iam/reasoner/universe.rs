@@ -830,9 +830,13 @@ type CallerParts = (Vec<Caller>, Vec<Option<Org>>, Vec<BTreeMap<String, String>>
 
 fn callers(g: &Gathered, d: &Domains, role_sessions: &[String]) -> Result<CallerParts, TooMany> {
     let mut out = vec![Caller::Anonymous];
+    // A service principal is named like a host (`athena.amazonaws.com`; IAM User Guide, "AWS
+    // JSON policy elements: Principal", AWS service principals): a literal with a wildcard in
+    // it (`StringEquals aws:CalledVia athena.*`) names no service that can call.
     let services = d.of("service");
     for s in services
         .iter()
+        .filter(|s| !s.contains(['*', '?']))
         .chain(std::iter::once(&FRESH_SERVICE.to_owned()))
     {
         let c = Caller::Service {

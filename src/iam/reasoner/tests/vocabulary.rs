@@ -704,3 +704,36 @@ fn a_third_party_bound_splits_the_classes_of_actions() {
         Dimension::Identity,
     ));
 }
+
+/// A service principal is named like a host (IAM User Guide, "AWS JSON policy elements:
+/// Principal", AWS service principals): a literal with a wildcard, compared as a string, names
+/// no service that calls.
+#[test]
+fn a_service_name_with_a_wildcard_names_no_caller() {
+    let mut per = perimeter();
+    per.trust_service_principals = false;
+    let named = |name: &str| {
+        vec![stmt(
+            "Allow",
+            json!("*"),
+            json!({"StringEquals": {"aws:PrincipalServiceName": name}}),
+        )]
+    };
+    complies(in_dimension(
+        named("athena.*"),
+        &bucket(),
+        &per,
+        Dimension::Identity,
+    ));
+    let w = violates(in_dimension(
+        named("athena.amazonaws.com"),
+        &bucket(),
+        &per,
+        Dimension::Identity,
+    ));
+    assert!(
+        matches!(&w.request.caller, crate::iam::request::Caller::Service { name } if name == "athena.amazonaws.com"),
+        "{}",
+        w.line()
+    );
+}
