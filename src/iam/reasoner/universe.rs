@@ -813,7 +813,16 @@ pub fn build(
     // aws:SourceVpcArn names the VPC of aws:SourceVpc: one real ARN per VPC the search can pick.
     if g.keys.contains_key("aws:sourcevpcarn") {
         let pool = g.pools.get("aws:sourcevpcarn").cloned().unwrap_or_default();
-        let values = related::vpc_arn_candidates(&pool, &vpc_choices(&d, attachment), &d.accounts);
+        let mut values =
+            related::vpc_arn_candidates(&pool, &vpc_choices(&d, attachment), &d.accounts);
+        let patterns: Vec<Vec<Tok>> = pool
+            .patterns()
+            .into_iter()
+            .chain(perimeter.vpc_arns.iter().cloned())
+            .collect();
+        let fresh_account = values::fresh_accounts(1, &everything_taken);
+        let twins = vpc_arn_twins(&values, &patterns, &fresh_account[0]);
+        values::push_new(&mut values, twins);
         values::push_new(
             d.strings.entry("aws:sourcevpcarn".to_owned()).or_default(),
             values,
@@ -821,6 +830,43 @@ pub fn build(
     }
     u.keys = free_keys(&g, &d);
     Ok(u)
+}
+
+/// Regions a VPC can be in, tried in turn for one that no pattern names.
+const VPC_REGIONS: &[&str] = &["eu-west-1", "ap-southeast-2", "sa-east-1", "ca-central-1"];
+
+/// aws:SourceVpcArn names a VPC of whatever region and owner (IAM User Guide, global condition
+/// keys, aws:SourceVpcArn: `arn:aws:ec2:<region>:<account>:vpc/<vpc-id>`), not only those the
+/// patterns name: next to each candidate, the same VPC in a region no pattern names, of an
+/// account no literal names, and both. Without them a VPC outside both a policy's
+/// `arn:aws:ec2:us-east-1:*:vpc/*` and its `arn:aws:ec2:*:111122223333:vpc/*` (or outside the
+/// perimeter's VPC ARNs) is never tried.
+fn vpc_arn_twins(candidates: &[String], patterns: &[Vec<Tok>], fresh_account: &str) -> Vec<String> {
+    let named = |region: &str| {
+        patterns.iter().any(|p| {
+            arn::split_tokens(p).is_some_and(|parts| {
+                !pattern::is_match_all(parts[3]) && pattern::matches(parts[3], region)
+            })
+        })
+    };
+    let region = VPC_REGIONS
+        .iter()
+        .find(|r| !named(r))
+        .unwrap_or(&VPC_REGIONS[0]);
+    let mut out = Vec::new();
+    for c in candidates {
+        let Some([_, partition, service, own_region, account, resource]) = arn::split(c) else {
+            continue;
+        };
+        for (r, a) in [
+            (*region, account),
+            (own_region, fresh_account),
+            (*region, fresh_account),
+        ] {
+            out.push(format!("arn:{partition}:{service}:{r}:{a}:{resource}"));
+        }
+    }
+    out
 }
 
 /// The service principal no policy names.

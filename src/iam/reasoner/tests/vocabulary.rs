@@ -737,3 +737,30 @@ fn a_service_name_with_a_wildcard_names_no_caller() {
         w.line()
     );
 }
+
+/// A VPC is in some region and of some account (IAM User Guide, global condition keys,
+/// aws:SourceVpcArn): trusting us-east-1's VPCs leaves another region's outside.
+#[test]
+fn a_vpc_arn_pattern_leaves_other_regions_outside() {
+    let grant = vec![stmt(
+        "Allow",
+        json!("*"),
+        json!({"StringEquals": {"aws:PrincipalOrgID": ORG},
+               "ArnLike": {"aws:SourceVpcArn": "arn:aws:ec2:*:111122223333:vpc/*"}}),
+    )];
+    let mut per = perimeter();
+    per.vpc_arns = vec![pattern::glob("arn:aws:ec2:us-east-1:*:vpc/*")];
+    let w = violates(in_dimension(
+        grant.clone(),
+        &bucket(),
+        &per,
+        Dimension::Network,
+    ));
+    let arn = context(&w, "aws:sourcevpcarn");
+    assert!(
+        matches!(&arn, Some(ContextValue::One(a)) if !a.starts_with("arn:aws:ec2:us-east-1:")),
+        "{arn:?}"
+    );
+    per.vpc_arns = vec![pattern::glob("arn:aws:ec2:*:111122223333:vpc/*")];
+    complies(in_dimension(grant, &bucket(), &per, Dimension::Network));
+}
