@@ -1322,6 +1322,15 @@ fn resources(
                     owner_orgs.push(org.clone());
                 }
             }
+            // Otherwise an owner trusted by account (any owner, when the perimeter places none)
+            // is in an organization the perimeter does not know, any or none: a policy that reads
+            // it is tried with each (`Perimeter::bucket_owner_inside` keeps the others inside).
+            if ["aws:resourceorgid", "aws:resourceorgpaths"]
+                .iter()
+                .any(|k| g.keys.contains_key(*k))
+            {
+                values::push_new(&mut owner_orgs, d.orgs.clone());
+            }
             let orgs: Vec<Option<String>> = owner_orgs
                 .into_iter()
                 .map(Some)

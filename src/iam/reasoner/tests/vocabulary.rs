@@ -807,3 +807,30 @@ fn a_fence_on_a_key_the_caller_lacks_is_decided_for_every_owner_at_once() {
     )));
     assert_eq!(w.request.caller.account(), Some(OTHER_MEMBER));
 }
+
+/// A bucket owner trusted by account is in whatever organization it is in, a trusted one or
+/// not, unless the perimeter knows it (`organizations`): a grant to buckets of another
+/// organization may reach it.
+#[test]
+fn a_bucket_owner_trusted_by_account_may_be_in_any_organization() {
+    let other_org = vec![stmt(
+        "Allow",
+        json!("*"),
+        json!({"StringEquals": {"aws:ResourceOrgID": "o-zzz999yyy8"}}),
+    )];
+    let w = violates(in_dimension(
+        other_org.clone(),
+        &bucket(),
+        &perimeter(),
+        Dimension::Identity,
+    ));
+    assert_eq!(w.request.resource.account.as_deref(), Some(ACCOUNT));
+    let mut per = perimeter();
+    per.memberships = [(ACCOUNT.to_owned(), ORG.to_owned())].into();
+    complies(in_dimension(
+        other_org,
+        &bucket(),
+        &per,
+        Dimension::Identity,
+    ));
+}
