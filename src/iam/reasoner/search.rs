@@ -44,6 +44,9 @@ enum StatementPart {
 struct Check {
     depth: usize,
     deps: Mask,
+    /// For a condition, the slots that say whether its key is present (its policy variables
+    /// aside); for the other parts, `deps`.
+    key_deps: Mask,
     part: StatementPart,
 }
 
@@ -52,7 +55,6 @@ struct StatementPlan {
     index: usize,
     checks: Vec<Check>,
     depth: usize,
-    deps: Mask,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -209,11 +211,13 @@ fn plan(st: &Statement, key_slots: &[(String, usize)], end: usize) -> StatementP
         Check {
             depth: CALLER,
             deps: bit(CALLER),
+            key_deps: bit(CALLER),
             part: StatementPart::Principal,
         },
         Check {
             depth: ACTION,
             deps: bit(ACTION),
+            key_deps: bit(ACTION),
             part: StatementPart::Action,
         },
     ];
@@ -228,10 +232,12 @@ fn plan(st: &Statement, key_slots: &[(String, usize)], end: usize) -> StatementP
     checks.push(Check {
         depth: top(resource_deps),
         deps: resource_deps,
+        key_deps: resource_deps,
         part: StatementPart::Resource,
     });
     for (i, c) in st.conditions.iter().enumerate() {
-        let mut deps = bit(slot_of(&c.key, key_slots, end)) | extra_deps(&c.key);
+        let key_deps = bit(slot_of(&c.key, key_slots, end)) | extra_deps(&c.key);
+        let mut deps = key_deps;
         for v in &c.values {
             if let crate::iam::condition::PolicyValue::Text(t) = v {
                 for var in t.variables() {
@@ -242,6 +248,7 @@ fn plan(st: &Statement, key_slots: &[(String, usize)], end: usize) -> StatementP
         checks.push(Check {
             depth: top(deps),
             deps,
+            key_deps,
             part: StatementPart::Condition(i),
         });
     }
@@ -249,7 +256,6 @@ fn plan(st: &Statement, key_slots: &[(String, usize)], end: usize) -> StatementP
     StatementPlan {
         index: st.index,
         depth: top(deps),
-        deps,
         checks,
     }
 }
@@ -574,16 +580,36 @@ impl<'a> Search<'a> {
         if let Some(t) = &self.target {
             for c in t.checks.iter().filter(|c| c.depth == depth) {
                 if !self.part_holds(t.index, c.part, r) {
-                    return Err(c.deps);
+                    return Err(self.reads(t.index, c, r));
                 }
             }
         }
         for d in self.denies.iter().filter(|d| d.depth == depth) {
             if d.checks.iter().all(|c| self.part_holds(d.index, c.part, r)) {
-                return Err(d.deps);
+                return Err(d
+                    .checks
+                    .iter()
+                    .fold(0, |m, c| m | self.reads(d.index, c, r)));
             }
         }
         Ok(())
+    }
+
+    /// The slots a check's outcome rests on in this request. A condition on a key the request
+    /// lacks holds or fails whatever its values are (the evaluator never reads them), so the
+    /// slots its policy variables read take no part and backjumping may pass them by: a Deny
+    /// on aws:SourceOrgID against `${aws:ResourceOrgID}` stops an IAM caller for every owner
+    /// organization at once.
+    fn reads(&self, stmt: usize, c: &Check, r: &Request) -> Mask {
+        match c.part {
+            StatementPart::Condition(i)
+                if r.lookup(&self.policy.statements[stmt].conditions[i].key)
+                    .is_none() =>
+            {
+                c.key_deps
+            }
+            _ => c.deps,
+        }
     }
 
     /// The slots that decide which candidates a slot offers (availability rules).

@@ -305,13 +305,22 @@ fn not_action_grants_every_other_action() {
 
 #[test]
 fn variables_compare_the_caller_with_the_resource() {
-    // Only principals of the bucket owner's organisation match, and the owner is trusted.
+    // Only principals of the bucket owner's organisation match: the trusted organisation when
+    // the perimeter knows the owner to be in it; an owner trusted by account may be in another.
     let s = vec![stmt(
         "Allow",
         json!("*"),
         json!({"StringEquals": {"aws:PrincipalOrgID": "${aws:ResourceOrgID}"}}),
     )];
-    complies(verdict(s, &bucket(), Dimension::Identity));
+    violates(verdict(s.clone(), &bucket(), Dimension::Identity));
+    let mut per = perimeter();
+    per.memberships = [(ACCOUNT.to_owned(), ORG.to_owned())].into();
+    let known = verdicts(s, &bucket(), &per)
+        .into_iter()
+        .find(|(d, _)| *d == Dimension::Identity)
+        .map(|(_, v)| v)
+        .expect("dimension analysed");
+    complies(known);
     // On an endpoint, the resource can belong to any organisation: so can the principal.
     let e = vec![
         json!({"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*",

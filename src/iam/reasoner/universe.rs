@@ -14,7 +14,7 @@ use crate::iam::services;
 use crate::iam::template::{Lookup, NoVariables, Template};
 
 use super::catalog::{self, Fit, ServiceScope};
-use super::model::{ALWAYS_PRESENT, Attachment, Perimeter};
+use super::model::{ALWAYS_PRESENT, Attachment, CALLED_VIA_KEYS, Perimeter};
 use super::related;
 use super::values::{self, Pool};
 
@@ -196,14 +196,24 @@ fn gather(policy: &Policy, perimeter: &Perimeter) -> Gathered {
     {
         g.pool("principalarn").add_text(toks);
     }
-    // Accounts named inside ARNs (principal ARN conditions, resource patterns) are accounts too.
+    // Accounts named inside ARNs (principal ARN conditions, resource patterns, the sources of
+    // service principals) are accounts too.
     let mut arn_accounts: Vec<String> = Vec::new();
     let principal_arns = g
         .pools
         .get("principalarn")
         .map(Pool::patterns)
         .unwrap_or_default();
-    for toks in principal_arns.iter().chain(&g.arn_patterns) {
+    let source_arns = g
+        .pools
+        .get("aws:sourcearn")
+        .map(Pool::patterns)
+        .unwrap_or_default();
+    for toks in principal_arns
+        .iter()
+        .chain(&g.arn_patterns)
+        .chain(&source_arns)
+    {
         if let Some(parts) = arn::split_tokens(toks) {
             let account = pattern::render(parts[4]);
             if arn::is_account_id(&account) && !pattern::has_wildcard(parts[4]) {
@@ -253,6 +263,11 @@ fn gather(policy: &Policy, perimeter: &Perimeter) -> Gathered {
         g.pool("account")
             .literals
             .extend(tp.accounts.iter().cloned());
+        // A third party's actions split the policy's classes of actions: the one action that
+        // stands for a class must not be inside the bound while another of its class is not.
+        if let Some(actions) = &tp.actions {
+            g.actions.extend(actions.iter().cloned());
+        }
     }
     // Principals in the perimeter's OUs, in those it excludes, and (r-fresh) elsewhere.
     g.pool("orgpath").literals.extend(
@@ -300,6 +315,14 @@ fn gather(policy: &Policy, perimeter: &Perimeter) -> Gathered {
     if perimeter.trust_service_principals && perimeter.service_sources.is_some() {
         excludes(&mut g.keys, "aws:sourceaccount", "aws:sourceorgpaths");
     }
+    // aws:CalledVia, aws:CalledViaFirst and aws:CalledViaLast exist only when
+    // aws:ViaAWSService is true (IAM User Guide, global condition keys, aws:CalledVia): a request
+    // carrying them is one the search reaches only by fixing aws:ViaAWSService too.
+    if CALLED_VIA_KEYS.iter().any(|k| g.keys.contains_key(*k)) {
+        g.keys
+            .entry("aws:viaawsservice".to_owned())
+            .or_insert(false);
+    }
     // OU paths lie in the owner's organization (see `model::endpoint_owner_consistent`): a
     // request with paths has the organization key too.
     for (paths, org) in [
@@ -308,6 +331,30 @@ fn gather(policy: &Policy, perimeter: &Perimeter) -> Gathered {
     ] {
         if g.keys.contains_key(paths) {
             g.keys.entry(org.to_owned()).or_insert(false);
+        }
+    }
+    // The source's organization keys, and an ARN naming the source's account, come with
+    // aws:SourceAccount (see `model::service_source_consistent`): a request carrying them carries
+    // that key too, so the search fixes it as well.
+    if ["aws:sourceorgid", "aws:sourceorgpaths", "aws:sourcearn"]
+        .iter()
+        .any(|k| g.keys.contains_key(*k))
+    {
+        g.keys
+            .entry("aws:sourceaccount".to_owned())
+            .or_insert(false);
+    }
+    // A member account reports its organization with it (see `model::endpoint_owner_consistent`
+    // and `model::service_source_consistent`): with members known, a request naming an endpoint's
+    // or a source's account may need the organization key too.
+    if !perimeter.memberships.is_empty() {
+        for (account, org) in [
+            ("aws:vpceaccount", "aws:vpceorgid"),
+            ("aws:sourceaccount", "aws:sourceorgid"),
+        ] {
+            if g.keys.contains_key(account) {
+                g.keys.entry(org.to_owned()).or_insert(false);
+            }
         }
     }
     let orgs = g.pool("org");
@@ -766,7 +813,16 @@ pub fn build(
     // aws:SourceVpcArn names the VPC of aws:SourceVpc: one real ARN per VPC the search can pick.
     if g.keys.contains_key("aws:sourcevpcarn") {
         let pool = g.pools.get("aws:sourcevpcarn").cloned().unwrap_or_default();
-        let values = related::vpc_arn_candidates(&pool, &vpc_choices(&d, attachment), &d.accounts);
+        let mut values =
+            related::vpc_arn_candidates(&pool, &vpc_choices(&d, attachment), &d.accounts);
+        let patterns: Vec<Vec<Tok>> = pool
+            .patterns()
+            .into_iter()
+            .chain(perimeter.vpc_arns.iter().cloned())
+            .collect();
+        let fresh_account = values::fresh_accounts(1, &everything_taken);
+        let twins = vpc_arn_twins(&values, &patterns, &fresh_account[0]);
+        values::push_new(&mut values, twins);
         values::push_new(
             d.strings.entry("aws:sourcevpcarn".to_owned()).or_default(),
             values,
@@ -776,6 +832,43 @@ pub fn build(
     Ok(u)
 }
 
+/// Regions a VPC can be in, tried in turn for one that no pattern names.
+const VPC_REGIONS: &[&str] = &["eu-west-1", "ap-southeast-2", "sa-east-1", "ca-central-1"];
+
+/// aws:SourceVpcArn names a VPC of whatever region and owner (IAM User Guide, global condition
+/// keys, aws:SourceVpcArn: `arn:aws:ec2:<region>:<account>:vpc/<vpc-id>`), not only those the
+/// patterns name: next to each candidate, the same VPC in a region no pattern names, of an
+/// account no literal names, and both. Without them a VPC outside both a policy's
+/// `arn:aws:ec2:us-east-1:*:vpc/*` and its `arn:aws:ec2:*:111122223333:vpc/*` (or outside the
+/// perimeter's VPC ARNs) is never tried.
+fn vpc_arn_twins(candidates: &[String], patterns: &[Vec<Tok>], fresh_account: &str) -> Vec<String> {
+    let named = |region: &str| {
+        patterns.iter().any(|p| {
+            arn::split_tokens(p).is_some_and(|parts| {
+                !pattern::is_match_all(parts[3]) && pattern::matches(parts[3], region)
+            })
+        })
+    };
+    let region = VPC_REGIONS
+        .iter()
+        .find(|r| !named(r))
+        .unwrap_or(&VPC_REGIONS[0]);
+    let mut out = Vec::new();
+    for c in candidates {
+        let Some([_, partition, service, own_region, account, resource]) = arn::split(c) else {
+            continue;
+        };
+        for (r, a) in [
+            (*region, account),
+            (own_region, fresh_account),
+            (*region, fresh_account),
+        ] {
+            out.push(format!("arn:{partition}:{service}:{r}:{a}:{resource}"));
+        }
+    }
+    out
+}
+
 /// The service principal no policy names.
 const FRESH_SERVICE: &str = "fresh-service.amazonaws.com";
 
@@ -783,9 +876,13 @@ type CallerParts = (Vec<Caller>, Vec<Option<Org>>, Vec<BTreeMap<String, String>>
 
 fn callers(g: &Gathered, d: &Domains, role_sessions: &[String]) -> Result<CallerParts, TooMany> {
     let mut out = vec![Caller::Anonymous];
+    // A service principal is named like a host (`athena.amazonaws.com`; IAM User Guide, "AWS
+    // JSON policy elements: Principal", AWS service principals): a literal with a wildcard in
+    // it (`StringEquals aws:CalledVia athena.*`) names no service that can call.
     let services = d.of("service");
     for s in services
         .iter()
+        .filter(|s| !s.contains(['*', '?']))
         .chain(std::iter::once(&FRESH_SERVICE.to_owned()))
     {
         let c = Caller::Service {
@@ -1214,6 +1311,25 @@ fn resources(
                 {
                     owner_orgs.push(org.to_owned());
                 }
+            }
+            // An owner the perimeter knows to be a member is in that organization, trusted or
+            // not (an account is in at most one organization: AWS Organizations User Guide,
+            // "Managing accounts"), and an owner trusted by account may be such a member.
+            for a in u.resource_accounts.iter().flatten() {
+                if let Some(org) = perimeter.memberships.get(a)
+                    && !owner_orgs.contains(org)
+                {
+                    owner_orgs.push(org.clone());
+                }
+            }
+            // Otherwise an owner trusted by account (any owner, when the perimeter places none)
+            // is in an organization the perimeter does not know, any or none: a policy that reads
+            // it is tried with each (`Perimeter::bucket_owner_inside` keeps the others inside).
+            if ["aws:resourceorgid", "aws:resourceorgpaths"]
+                .iter()
+                .any(|k| g.keys.contains_key(*k))
+            {
+                values::push_new(&mut owner_orgs, d.orgs.clone());
             }
             let orgs: Vec<Option<String>> = owner_orgs
                 .into_iter()

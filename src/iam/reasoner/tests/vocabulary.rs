@@ -558,3 +558,279 @@ fn the_allowed_resource_index_answers_as_the_perimeter_does() {
     assert!(index.allows("arn:aws:s3:::exact-bucket"));
     assert!(!index.allows("arn:aws:s3:::al2023-repos-attacker/x"));
 }
+
+/// A bucket's owner the perimeter knows to be a member is in that organization, even when no
+/// organization is trusted (an account is in at most one organization: AWS Organizations User
+/// Guide, "Managing accounts"); the bucket policy is judged for that bucket.
+#[test]
+fn a_known_member_s_bucket_is_in_its_organization() {
+    let mut per = perimeter();
+    per.identity_orgs = vec![];
+    per.resource_orgs = vec![];
+    per.memberships = [(ACCOUNT.to_owned(), ORG.to_owned())].into();
+    let w = violates(in_dimension(
+        vec![stmt("Allow", json!("*"), Value::Null)],
+        &bucket(),
+        &per,
+        Dimension::Identity,
+    ));
+    assert_eq!(
+        w.request.resource.org.as_ref().map(|o| o.id.as_str()),
+        Some(ORG)
+    );
+    complies(in_dimension(
+        vec![stmt("Allow", json!({"AWS": ACCOUNT}), Value::Null)],
+        &bucket(),
+        &per,
+        Dimension::Identity,
+    ));
+}
+
+/// aws:CalledVia exists only when aws:ViaAWSService is true (IAM User Guide, global condition
+/// keys, aws:CalledVia): a grant to calls through Athena reaches outside identities.
+#[test]
+fn a_grant_to_calls_through_a_service_is_judged_with_aws_via_aws_service_true() {
+    let through_athena =
+        json!({"ForAnyValue:StringEquals": {"aws:CalledVia": "athena.amazonaws.com"}});
+    let w = violates(in_dimension(
+        vec![stmt("Allow", json!("*"), through_athena.clone())],
+        &bucket(),
+        &perimeter(),
+        Dimension::Identity,
+    ));
+    assert_eq!(context(&w, "aws:viaawsservice"), one("true"));
+    let mut from_org = through_athena;
+    from_org["StringEquals"] = json!({"aws:PrincipalOrgID": ORG});
+    complies(in_dimension(
+        vec![stmt("Allow", json!("*"), from_org)],
+        &bucket(),
+        &perimeter(),
+        Dimension::Identity,
+    ));
+}
+
+/// A service principal's source organization, and a source ARN naming an account, come with
+/// aws:SourceAccount (IAM User Guide, global condition keys, aws:SourceOrgID, aws:SourceArn).
+#[test]
+fn a_grant_pinned_to_a_source_organization_or_arn_reaches_untrusted_services() {
+    let mut per = perimeter();
+    per.trust_service_principals = false;
+    let by_org = json!({"StringEquals": {"aws:SourceOrgID": ORG}});
+    let w = violates(in_dimension(
+        cloudfront_grant(by_org.clone()),
+        &bucket(),
+        &per,
+        Dimension::Identity,
+    ));
+    assert_eq!(context(&w, "aws:sourceorgid"), one(ORG));
+    assert!(context(&w, "aws:sourceaccount").is_some());
+    let by_arn =
+        json!({"ArnLike": {"aws:SourceArn": "arn:aws:cloudfront::555566667777:distribution/*"}});
+    let w = violates(in_dimension(
+        cloudfront_grant(by_arn.clone()),
+        &bucket(),
+        &per,
+        Dimension::Identity,
+    ));
+    assert_eq!(context(&w, "aws:sourceaccount"), one(SANDBOX));
+    // Service principals trusted: both grants comply.
+    for pin in [by_org, by_arn] {
+        complies(in_dimension(
+            cloudfront_grant(pin),
+            &bucket(),
+            &perimeter(),
+            Dimension::Identity,
+        ));
+    }
+}
+
+/// A member account's endpoint reports the member's organization (aws:VpceOrgID with
+/// aws:VpceAccount): a grant to that account's endpoints is judged on such requests.
+#[test]
+fn a_known_member_s_endpoint_reports_its_organization() {
+    let by_account = vec![stmt(
+        "Allow",
+        json!("*"),
+        json!({"StringEquals": {"aws:PrincipalOrgID": ORG, "aws:VpceAccount": ACCOUNT}}),
+    )];
+    let mut per = perimeter();
+    per.memberships = [(ACCOUNT.to_owned(), ORG.to_owned())].into();
+    let w = violates(in_dimension(
+        by_account.clone(),
+        &bucket(),
+        &per,
+        Dimension::Network,
+    ));
+    assert_eq!(context(&w, "aws:vpceaccount"), one(ACCOUNT));
+    assert_eq!(context(&w, "aws:vpceorgid"), one(ORG));
+    per.endpoint_orgs = vec![ORG.into()];
+    complies(in_dimension(
+        by_account,
+        &bucket(),
+        &per,
+        Dimension::Network,
+    ));
+}
+
+/// One action stands for each class of actions the policy's patterns treat alike; a third
+/// party's bound must split those classes, or the one that stands for `s3:Get*` on objects can
+/// be inside the bound while s3:GetObjectAcl is not.
+#[test]
+fn a_third_party_bound_splits_the_classes_of_actions() {
+    let partner_reads = |action: &str| {
+        vec![
+            json!({"Effect": "Allow", "Principal": "*", "Action": action,
+            "Resource": "arn:aws:s3:::partner-bucket/*",
+            "Condition": {"StringEquals": {"aws:PrincipalAccount": "222233334444"}}}),
+        ]
+    };
+    let bounded = partner(Some(&["s3:GetObject", "s3:GetObjectTorrent"]));
+    let w = violates(in_dimension(
+        partner_reads("s3:Get*"),
+        &endpoint(),
+        &bounded,
+        Dimension::Identity,
+    ));
+    assert!(
+        !["s3:getobject", "s3:getobjecttorrent"]
+            .contains(&w.request.action.to_lowercase().as_str()),
+        "{}",
+        w.line()
+    );
+    complies(in_dimension(
+        partner_reads("s3:GetObject*"),
+        &endpoint(),
+        &partner(Some(&["s3:GetObject*"])),
+        Dimension::Identity,
+    ));
+}
+
+/// A service principal is named like a host (IAM User Guide, "AWS JSON policy elements:
+/// Principal", AWS service principals): a literal with a wildcard, compared as a string, names
+/// no service that calls.
+#[test]
+fn a_service_name_with_a_wildcard_names_no_caller() {
+    let mut per = perimeter();
+    per.trust_service_principals = false;
+    let named = |name: &str| {
+        vec![stmt(
+            "Allow",
+            json!("*"),
+            json!({"StringEquals": {"aws:PrincipalServiceName": name}}),
+        )]
+    };
+    complies(in_dimension(
+        named("athena.*"),
+        &bucket(),
+        &per,
+        Dimension::Identity,
+    ));
+    let w = violates(in_dimension(
+        named("athena.amazonaws.com"),
+        &bucket(),
+        &per,
+        Dimension::Identity,
+    ));
+    assert!(
+        matches!(&w.request.caller, crate::iam::request::Caller::Service { name } if name == "athena.amazonaws.com"),
+        "{}",
+        w.line()
+    );
+}
+
+/// A VPC is in some region and of some account (IAM User Guide, global condition keys,
+/// aws:SourceVpcArn): trusting us-east-1's VPCs leaves another region's outside.
+#[test]
+fn a_vpc_arn_pattern_leaves_other_regions_outside() {
+    let grant = vec![stmt(
+        "Allow",
+        json!("*"),
+        json!({"StringEquals": {"aws:PrincipalOrgID": ORG},
+               "ArnLike": {"aws:SourceVpcArn": "arn:aws:ec2:*:111122223333:vpc/*"}}),
+    )];
+    let mut per = perimeter();
+    per.vpc_arns = vec![pattern::glob("arn:aws:ec2:us-east-1:*:vpc/*")];
+    let w = violates(in_dimension(
+        grant.clone(),
+        &bucket(),
+        &per,
+        Dimension::Network,
+    ));
+    let arn = context(&w, "aws:sourcevpcarn");
+    assert!(
+        matches!(&arn, Some(ContextValue::One(a)) if !a.starts_with("arn:aws:ec2:us-east-1:")),
+        "{arn:?}"
+    );
+    per.vpc_arns = vec![pattern::glob("arn:aws:ec2:*:111122223333:vpc/*")];
+    complies(in_dimension(grant, &bucket(), &per, Dimension::Network));
+}
+
+/// AWS's confused-deputy fence for service principals compares aws:SourceOrgID with the
+/// resource's organization; an IAM caller carries no aws:SourceOrgID, so the fence denies it
+/// whatever the resource's organization is, and the search says so once for all of them, not
+/// once per owner organization (about 390,000 candidate values before, 16,000 now).
+#[test]
+fn a_fence_on_a_key_the_caller_lacks_is_decided_for_every_owner_at_once() {
+    let fenced = |exception: Value| {
+        let mut condition =
+            json!({"StringNotEqualsIfExists": {"aws:SourceOrgID": "${aws:ResourceOrgID}"}});
+        if let Value::Object(m) = exception {
+            for (k, v) in m {
+                condition[k] = v;
+            }
+        }
+        let doc = json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"},
+            {"Effect": "Deny", "Principal": "*", "Action": "*", "Resource": "*",
+                "Condition": condition}]});
+        Policy::from_value(&doc, PolicyKind::EndpointPolicy).expect("valid")
+    };
+    // Many organizations and OUs for the resource's owner to be in.
+    let mut per = perimeter();
+    per.identity_orgs = (1..=4).map(|i| format!("o-abc123def{i}")).collect();
+    per.identity_org_paths = (1..=4)
+        .map(|i| format!("o-abc123def{i}/r-ab12/ou-ab12-1111111{i}/"))
+        .collect();
+    per.resource_orgs = per.identity_orgs.clone();
+    per.resource_org_paths = per.identity_org_paths.clone();
+    let identity = |policy: &Policy| {
+        analyze_with_budget(policy, &endpoint(), &per, 50_000)
+            .into_iter()
+            .find(|v| v.dimension == Dimension::Identity)
+            .map(|v| v.verdict)
+            .expect("dimension analysed")
+    };
+    complies(identity(&fenced(Value::Null)));
+    // The fence with a hole: the callers of one untrusted account pass it.
+    let w = violates(identity(&fenced(
+        json!({"StringNotEquals": {"aws:PrincipalAccount": OTHER_MEMBER}}),
+    )));
+    assert_eq!(w.request.caller.account(), Some(OTHER_MEMBER));
+}
+
+/// A bucket owner trusted by account is in whatever organization it is in, a trusted one or
+/// not, unless the perimeter knows it (`organizations`): a grant to buckets of another
+/// organization may reach it.
+#[test]
+fn a_bucket_owner_trusted_by_account_may_be_in_any_organization() {
+    let other_org = vec![stmt(
+        "Allow",
+        json!("*"),
+        json!({"StringEquals": {"aws:ResourceOrgID": "o-zzz999yyy8"}}),
+    )];
+    let w = violates(in_dimension(
+        other_org.clone(),
+        &bucket(),
+        &perimeter(),
+        Dimension::Identity,
+    ));
+    assert_eq!(w.request.resource.account.as_deref(), Some(ACCOUNT));
+    let mut per = perimeter();
+    per.memberships = [(ACCOUNT.to_owned(), ORG.to_owned())].into();
+    complies(in_dimension(
+        other_org,
+        &bucket(),
+        &per,
+        Dimension::Identity,
+    ));
+}
