@@ -6,13 +6,15 @@ use crate::common;
 use common::policy_gen;
 use perimeter_guard::iam::pattern;
 use perimeter_guard::iam::reasoner::{
-    self, Attachment, BucketMode, Dimension, Perimeter, ReasonerVerdict, ThirdParty, in_model,
+    self, Attachment, BucketMode, Dimension, Perimeter, ReasonerVerdict, ServiceSources,
+    ThirdParty, in_model,
 };
 use perimeter_guard::iam::request::{Caller, ContextValue, Org, Request};
 use perimeter_guard::iam::userid;
 use perimeter_guard::iam::{Outcome, Policy, PolicyKind, evaluate};
 use proptest::prelude::*;
 use serde_json::Value;
+use std::collections::BTreeMap;
 
 fn subset(pool: &'static [&'static str]) -> impl Strategy<Value = Vec<String>> {
     proptest::sample::subsequence(pool, 0..=pool.len())
@@ -20,6 +22,142 @@ fn subset(pool: &'static [&'static str]) -> impl Strategy<Value = Vec<String>> {
 }
 
 fn perimeter() -> impl Strategy<Value = Perimeter> {
+    (base_perimeter(), vocabulary()).prop_map(|(mut p, v)| {
+        v.apply(&mut p);
+        p
+    })
+}
+
+/// The perimeter's newer vocabulary, each part present now and then: organization facts,
+/// service-principal sources, endpoint owners, VPC ARNs, resource-tag exceptions,
+/// viaAwsServices and a third party's actions.
+#[derive(Debug, Clone)]
+struct Vocabulary {
+    memberships: BTreeMap<String, String>,
+    service_sources: Option<ServiceSources>,
+    endpoint_owners: Option<(Vec<String>, Vec<String>, Vec<String>)>,
+    vpc_arns: Vec<String>,
+    identity_resource_tag: Option<(&'static str, &'static str)>,
+    network_resource_tag: Option<(&'static str, &'static str)>,
+    via_services: Option<Vec<String>>,
+    third_party_actions: Option<Vec<String>>,
+}
+
+impl Vocabulary {
+    fn apply(self, p: &mut Perimeter) {
+        p.memberships = self.memberships;
+        p.service_sources = self.service_sources;
+        if let Some((orgs, accounts, paths)) = self.endpoint_owners {
+            p.endpoint_orgs = orgs;
+            p.endpoint_accounts = accounts;
+            p.endpoint_org_paths = paths;
+        }
+        p.vpc_arns = self.vpc_arns.iter().map(|a| pattern::glob(a)).collect();
+        let tags = |t: Option<(&str, &str)>| -> Vec<(String, String)> {
+            t.map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .into_iter()
+                .collect()
+        };
+        p.identity_resource_tags = tags(self.identity_resource_tag);
+        p.network_resource_tags = tags(self.network_resource_tag);
+        p.via_services = self.via_services;
+        for tp in &mut p.third_parties {
+            tp.actions = self
+                .third_party_actions
+                .as_ref()
+                .map(|a| a.iter().map(|x| pattern::glob(x)).collect());
+        }
+    }
+}
+
+fn vocabulary() -> impl Strategy<Value = Vocabulary> {
+    // Facts that agree with the generated principals' organizations, and one that does not
+    // (conform() then moves the caller into the organization the perimeter knows).
+    let memberships = proptest::sample::select(vec![
+        vec![("111122223333", "o-abc123def4")],
+        vec![("444455556666", "o-zzz999yyy8")],
+        vec![
+            ("111122223333", "o-abc123def4"),
+            ("444455556666", "o-zzz999yyy8"),
+        ],
+        vec![("111122223333", "o-zzz999yyy8")],
+    ])
+    .prop_map(|m| {
+        m.into_iter()
+            .map(|(a, o)| (a.to_owned(), o.to_owned()))
+            .collect::<BTreeMap<_, _>>()
+    });
+    let tag = || {
+        proptest::option::weighted(
+            0.2,
+            proptest::sample::select(vec![("team", "red"), ("env", "prod")]),
+        )
+    };
+    (
+        proptest::option::weighted(0.3, memberships),
+        proptest::option::weighted(
+            0.3,
+            (subset(policy_gen::ORGS), subset(policy_gen::ACCOUNTS))
+                .prop_map(|(orgs, accounts)| ServiceSources { orgs, accounts }),
+        ),
+        proptest::option::weighted(
+            0.35,
+            (
+                subset(policy_gen::ORGS),
+                subset(policy_gen::ACCOUNTS),
+                subset(&["o-abc123def4/r-ab12/ou-1/", "o-zzz999yyy8/"]),
+            ),
+        ),
+        proptest::option::weighted(
+            0.25,
+            subset(&[
+                "arn:aws:ec2:*:111122223333:vpc/*",
+                "arn:aws:ec2:us-east-1:*:vpc/vpc-0abc1234",
+            ]),
+        ),
+        tag(),
+        tag(),
+        proptest::option::weighted(
+            0.3,
+            subset(&["athena.amazonaws.com", "cloudformation.amazonaws.com"]),
+        ),
+        // Lower-case, as the perimeter's configuration hands them over: one action of a class
+        // the policy's patterns make (s3:Get*), a pattern, two actions, another service's.
+        proptest::option::weighted(
+            0.5,
+            proptest::sample::select(vec![
+                vec!["s3:getobject"],
+                vec!["s3:get*"],
+                vec!["s3:getobject", "s3:putobject"],
+                vec!["ec2:*", "s3:listbucket"],
+            ])
+            .prop_map(|a| a.into_iter().map(String::from).collect()),
+        ),
+    )
+        .prop_map(
+            |(
+                memberships,
+                service_sources,
+                endpoint_owners,
+                vpc_arns,
+                identity_resource_tag,
+                network_resource_tag,
+                via_services,
+                third_party_actions,
+            )| Vocabulary {
+                memberships: memberships.unwrap_or_default(),
+                service_sources,
+                endpoint_owners,
+                vpc_arns: vpc_arns.unwrap_or_default(),
+                identity_resource_tag,
+                network_resource_tag,
+                via_services,
+                third_party_actions,
+            },
+        )
+}
+
+fn base_perimeter() -> impl Strategy<Value = Perimeter> {
     (
         subset(policy_gen::ORGS),
         subset(policy_gen::ACCOUNTS),
@@ -168,14 +306,8 @@ fn conform(mut r: Request, attachment: &Attachment, perimeter: &Perimeter, varia
                 .insert("aws:sourcevpce".into(), ContextValue::One(vpce));
             let vpc = vpc.clone().unwrap_or_else(|| "vpc-0abc1234".into());
             if variant.is_multiple_of(2) {
-                // aws:SourceVpcArn names the VPC of aws:SourceVpc.
-                r.context.insert(
-                    "aws:sourcevpcarn".into(),
-                    ContextValue::One(format!(
-                        "arn:aws:ec2:us-east-1:{}:vpc/{vpc}",
-                        policy_gen::ACCOUNTS[variant as usize / 2 % 2]
-                    )),
-                );
+                r.context
+                    .insert("aws:sourcevpcarn".into(), vpc_arn(&vpc, variant));
             }
             r.context
                 .insert("aws:sourcevpc".into(), ContextValue::One(vpc));
@@ -186,11 +318,20 @@ fn conform(mut r: Request, attachment: &Attachment, perimeter: &Perimeter, varia
                     "aws:sourcevpc".into(),
                     ContextValue::One("vpc-0abc1234".into()),
                 );
+                if variant.is_multiple_of(2) {
+                    r.context
+                        .insert("aws:sourcevpcarn".into(), vpc_arn("vpc-0abc1234", variant));
+                }
             } else if !r.context.contains_key("aws:sourceip") {
                 r.context.insert(
                     "aws:sourceip".into(),
                     ContextValue::One("198.51.100.1".into()),
                 );
+            }
+            if !r.context.contains_key("aws:sourcevpce") {
+                for k in ENDPOINT_OWNER_KEYS {
+                    r.context.remove(*k);
+                }
             }
             let bucket = name
                 .clone()
@@ -206,7 +347,12 @@ fn conform(mut r: Request, attachment: &Attachment, perimeter: &Perimeter, varia
                 r.action = "s3:GetObject".into();
             }
             // The bucket's owner: inside the resource perimeter, never excluded
-            // (`Perimeter::bucket_owner_inside`); the first such pair of the candidates.
+            // (`Perimeter::bucket_owner_inside`), in the organization the perimeter knows it to be
+            // in; the first such pair of the candidates, the generated organization first. Not
+            // for a caller of the owner's account, who shares the owner's organization: the
+            // search takes an owner trusted by account to be in a trusted organization or none
+            // unless the policy reads the owner's organization (a known gap: an outsider of that
+            // account in another organization is not tried).
             let owner = |a: &&String| !perimeter.resource_excluded_accounts.contains(a);
             let accounts: Vec<String> = match perimeter.owner_accounts() {
                 [] => r
@@ -219,6 +365,7 @@ fn conform(mut r: Request, attachment: &Attachment, perimeter: &Perimeter, varia
                     .collect(),
                 owners => owners.iter().filter(owner).cloned().collect(),
             };
+            let generated = r.resource.org.take();
             let mut orgs: Vec<Option<Org>> = Vec::new();
             for o in perimeter.owner_orgs() {
                 for ou in ["ou-2", "ou-1"] {
@@ -237,16 +384,42 @@ fn conform(mut r: Request, attachment: &Attachment, perimeter: &Perimeter, varia
                 }
             }
             orgs.push(None);
+            let caller_account = match &r.caller {
+                Caller::Iam(i) => Some(i.account.as_str()),
+                _ => None,
+            };
             let inside = accounts.iter().find_map(|a| {
-                orgs.iter()
-                    .find(|o| perimeter.bucket_owner_inside(Some(a), o.as_ref()))
-                    .map(|o| (a.clone(), o.clone()))
+                let member = perimeter.memberships.get(a);
+                let known = member.map(|o| {
+                    Some(Org {
+                        id: o.clone(),
+                        paths: vec![format!("{o}/r-ab12/ou-2/")],
+                    })
+                });
+                let generated = generated
+                    .clone()
+                    .filter(|_| caller_account != Some(a.as_str()));
+                known
+                    .into_iter()
+                    .chain(generated.map(Some))
+                    .chain(orgs.iter().cloned())
+                    .find(|o| {
+                        perimeter.bucket_owner_inside(Some(a), o.as_ref())
+                            && member.is_none_or(|m| o.as_ref().is_some_and(|o| o.id == *m))
+                    })
+                    .map(|o| (a.clone(), o))
             });
             if let Some((a, o)) = inside {
                 r.resource.account = Some(a);
                 r.resource.org = o;
             }
         }
+    }
+    // An endpoint of S3 carries S3's calls only.
+    if matches!(attachment, Attachment::Endpoint { service: Some(s), .. } if s == "s3")
+        && !r.action.starts_with("s3:")
+    {
+        r.action = "s3:GetObject".into();
     }
     // An S3 action names a resource of its type: a bucket for ListBucket, an object otherwise
     // (Service Authorization Reference, Amazon S3).
@@ -275,6 +448,16 @@ fn conform(mut r: Request, attachment: &Attachment, perimeter: &Perimeter, varia
             ContextValue::One("false".into()),
         );
     }
+    // aws:CalledVia only with aws:ViaAWSService; a service principal's source only for one.
+    if !matches!(r.context.get("aws:viaawsservice"), Some(ContextValue::One(v)) if v == "true") {
+        r.context.remove("aws:calledvia");
+    }
+    if !matches!(r.caller, Caller::Service { .. }) {
+        for k in SOURCE_KEYS {
+            r.context.remove(*k);
+        }
+    }
+    follow_memberships(&mut r, perimeter);
     // One account, one organization: the caller's follows the resource owner's when they share
     // an account.
     if let (Caller::Iam(i), Some(owner)) = (&mut r.caller, &r.resource.account)
@@ -290,13 +473,84 @@ fn conform(mut r: Request, attachment: &Attachment, perimeter: &Perimeter, varia
             ContextValue::One(userid::canonical(&r.caller)),
         );
     }
-    if variant.is_multiple_of(3) && matches!(r.caller, Caller::Service { .. }) {
+    if variant.is_multiple_of(3)
+        && matches!(r.caller, Caller::Service { .. })
+        && !r.context.contains_key("aws:sourceaccount")
+    {
         r.context.insert(
             "aws:sourceaccount".into(),
             ContextValue::One("111122223333".into()),
         );
+        follow_memberships(&mut r, perimeter);
     }
     r
+}
+
+/// aws:SourceVpcArn names the VPC of aws:SourceVpc, owned by one of the pool's accounts, in one
+/// of two regions.
+fn vpc_arn(vpc: &str, variant: u8) -> ContextValue {
+    let region = ["us-east-1", "eu-west-1"][variant as usize / 4 % 2];
+    let account = policy_gen::ACCOUNTS[variant as usize / 2 % 2];
+    ContextValue::One(format!("arn:aws:ec2:{region}:{account}:vpc/{vpc}"))
+}
+
+/// Keys only a request through an endpoint carries, besides the endpoint's and the VPC's ids.
+const ENDPOINT_OWNER_KEYS: &[&str] = &[
+    "aws:vpceaccount",
+    "aws:vpceorgid",
+    "aws:vpceorgpaths",
+    "aws:sourcevpcarn",
+];
+
+/// Keys only a service principal acting for a resource carries.
+const SOURCE_KEYS: &[&str] = &[
+    "aws:sourceaccount",
+    "aws:sourceorgid",
+    "aws:sourceorgpaths",
+    "aws:sourcearn",
+];
+
+/// An account the perimeter knows to be a member reports that organization wherever it appears:
+/// as the caller's, the resource owner's, the endpoint owner's and the source's organization.
+fn follow_memberships(r: &mut Request, perimeter: &Perimeter) {
+    let member = |account: &str, ou: &str| {
+        perimeter.memberships.get(account).map(|o| Org {
+            id: o.clone(),
+            paths: vec![format!("{o}/r-ab12/{ou}/")],
+        })
+    };
+    if let Some(account) = &r.resource.account
+        && let Some(org) = member(account, "ou-2")
+        && r.resource.org.as_ref().is_none_or(|o| o.id != org.id)
+    {
+        r.resource.org = Some(org);
+    }
+    if let Caller::Iam(i) = &mut r.caller
+        && let Some(org) = member(&i.account, "ou-1")
+        && i.org.as_ref().is_none_or(|o| o.id != org.id)
+    {
+        i.org = Some(org);
+    }
+    for (account_key, org_key, paths_key) in [
+        ("aws:vpceaccount", "aws:vpceorgid", "aws:vpceorgpaths"),
+        ("aws:sourceaccount", "aws:sourceorgid", "aws:sourceorgpaths"),
+    ] {
+        let Some(ContextValue::One(account)) = r.context.get(account_key) else {
+            continue;
+        };
+        let Some(org) = member(account, "ou-1") else {
+            continue;
+        };
+        if matches!(r.context.get(org_key), Some(ContextValue::One(o)) if *o == org.id) {
+            continue;
+        }
+        r.context
+            .insert(org_key.to_owned(), ContextValue::One(org.id.clone()));
+        if r.context.contains_key(paths_key) {
+            r.context
+                .insert(paths_key.to_owned(), ContextValue::Many(org.paths));
+        }
+    }
 }
 
 fn kind(attachment: &Attachment) -> PolicyKind {

@@ -574,7 +574,7 @@ impl<'a> Search<'a> {
     fn checks_at(&self, depth: usize, r: &Request) -> Result<(), Mask> {
         for p in self.preds.iter().filter(|p| p.depth == depth) {
             if !self.pred_holds(p.pred, r) {
-                return Err(p.deps);
+                return Err(self.pred_reads(p, r));
             }
         }
         if let Some(t) = &self.target {
@@ -593,6 +593,26 @@ impl<'a> Search<'a> {
             }
         }
         Ok(())
+    }
+
+    /// The slots a failed perimeter check rests on in this request: a service request without
+    /// aws:SourceAccount is trusted whatever its other source keys say
+    /// (`Perimeter::trusted_identity`), so the search moves aws:SourceAccount on, not them.
+    fn pred_reads(&self, p: &PredCheck, r: &Request) -> Mask {
+        match p.pred {
+            Pred::UntrustedServiceSource
+                if matches!(r.caller, Caller::Service { .. })
+                    && !r.context.contains_key("aws:sourceaccount") =>
+            {
+                let account = self
+                    .key_slots
+                    .iter()
+                    .find(|(k, _)| k == "aws:sourceaccount")
+                    .map_or(0, |(_, s)| bit(*s));
+                bit(CALLER) | account
+            }
+            _ => p.deps,
+        }
     }
 
     /// The slots a check's outcome rests on in this request. A condition on a key the request

@@ -17,6 +17,8 @@ pub const ACTIONS: &[&str] = &[
     "s3:PutObject",
     "s3:ListBucket",
     "ec2:RunInstances",
+    // Another object action `s3:Get*` grants: a third party bounded to s3:GetObject lacks it.
+    "s3:GetObjectAcl",
 ];
 pub const RESOURCES: &[&str] = &[
     "arn:aws:s3:::bk1/k",
@@ -269,15 +271,113 @@ fn key_family() -> impl Strategy<Value = (&'static [&'static str], &'static str,
     ]
 }
 
+/// The keys the perimeter's newer vocabulary reads: endpoint owners, service-principal sources,
+/// the services a principal's call passed through, resource tags. Drawn less often than the
+/// families above, whose shapes they repeat.
+fn vocabulary_key_family()
+-> impl Strategy<Value = (&'static [&'static str], &'static str, Vec<Value>)> {
+    const STRING_OPS: &[&str] = &[
+        "StringEquals",
+        "StringNotEquals",
+        "StringLike",
+        "StringNotLike",
+    ];
+    const ARN_OPS: &[&str] = &["ArnLike", "ArnNotLike", "ArnEquals", "StringLike"];
+    let strings = |vals: &[&str]| vals.iter().map(|v| json!(v)).collect::<Vec<_>>();
+    prop_oneof![
+        Just((
+            STRING_OPS,
+            "aws:VpceOrgID",
+            strings(&[
+                "o-abc123def4",
+                "o-zzz999yyy8",
+                "o-abc*",
+                "${aws:PrincipalOrgID}"
+            ])
+        )),
+        Just((
+            STRING_OPS,
+            "aws:VpceAccount",
+            strings(&["111122223333", "444455556666", "${aws:PrincipalAccount}"])
+        )),
+        Just((
+            STRING_OPS,
+            "aws:VpceOrgPaths",
+            strings(&[
+                "o-abc123def4/*",
+                "o-abc123def4/r-ab12/ou-1/",
+                "o-zzz999yyy8/*"
+            ])
+        )),
+        Just((
+            STRING_OPS,
+            "aws:SourceAccount",
+            strings(&["111122223333", "444455556666", "${aws:ResourceAccount}"])
+        )),
+        Just((
+            STRING_OPS,
+            "aws:SourceOrgID",
+            strings(&["o-abc123def4", "o-zzz999yyy8", "${aws:ResourceOrgID}"])
+        )),
+        Just((
+            STRING_OPS,
+            "aws:SourceOrgPaths",
+            strings(&["o-abc123def4/*", "o-zzz999yyy8/r-ab12/ou-1/"])
+        )),
+        // An ARN that names its account, one that names any, one that names none (S3's).
+        Just((
+            ARN_OPS,
+            "aws:SourceArn",
+            strings(&[
+                "arn:aws:cloudtrail:us-east-1:111122223333:trail/t",
+                "arn:aws:cloudtrail:*:444455556666:trail/*",
+                "arn:aws:s3:::bk1"
+            ])
+        )),
+        Just((
+            STRING_OPS,
+            "aws:CalledVia",
+            strings(&[
+                "athena.amazonaws.com",
+                "cloudformation.amazonaws.com",
+                "athena.*"
+            ])
+        )),
+        Just((
+            &["Bool"][..],
+            "aws:ViaAWSService",
+            vec![json!(true), json!("false")]
+        )),
+        Just((
+            STRING_OPS,
+            "aws:ResourceTag/team",
+            strings(&["red", "blue"])
+        )),
+        Just((
+            &["Null"][..],
+            "aws:SourceAccount",
+            vec![json!("true"), json!(false)]
+        )),
+        Just((
+            &["Null"][..],
+            "aws:VpceOrgID",
+            vec![json!(true), json!("false")]
+        )),
+    ]
+}
+
 const MULTIVALUED: &[&str] = &[
     "aws:PrincipalOrgPaths",
     "aws:ResourceOrgPaths",
     "aws:TagKeys",
+    "aws:VpceOrgPaths",
+    "aws:SourceOrgPaths",
+    "aws:CalledVia",
 ];
 
 fn condition_entry() -> impl Strategy<Value = (String, String, Value)> {
     (
-        key_family(),
+        prop_oneof![2 => key_family(), 1 => vocabulary_key_family()],
         any::<proptest::sample::Index>(),
         0..3u8,
         any::<bool>(),
@@ -408,27 +508,65 @@ pub fn statement() -> impl Strategy<Value = Value> {
         )
 }
 
-/// A whole policy document: Version 2012, 2008 or absent; Statement as a list or a lone object.
+/// A statement sharing a third party's objects (`arn:aws:s3:::bk2/*`, reached by account
+/// 444455556666) with a class of actions, the third party and one of our accounts among the
+/// principals: the flows a perimeter bounds by a third party's actions.
+fn partner_statement() -> impl Strategy<Value = Value> {
+    (
+        proptest::sample::subsequence(
+            &[
+                "444455556666",
+                "arn:aws:iam::444455556666:role/R",
+                "111122223333",
+            ][..],
+            1..=2,
+        ),
+        pick(&["s3:Get*", "s3:GetObject", "s3:*", "s3:GetObject*"]),
+        condition_block(),
+    )
+        .prop_map(|(principals, action, condition)| {
+            let mut st = json!({
+                "Effect": "Allow",
+                "Principal": {"AWS": principals},
+                "Action": action,
+                "Resource": "arn:aws:s3:::bk2/*",
+            });
+            if let Some(c) = condition {
+                st["Condition"] = c;
+            }
+            st
+        })
+}
+
+/// A whole policy document: Version 2012, 2008 or absent; Statement as a list or a lone object;
+/// now and then a statement sharing a third party's objects among the others.
 pub fn policy() -> impl Strategy<Value = Value> {
-    (proptest::collection::vec(statement(), 1..5), 0..4u8).prop_map(|(statements, form)| {
-        let mut doc = serde_json::Map::new();
-        match form {
-            0 => {}
-            1 => {
-                doc.insert("Version".into(), json!("2008-10-17"));
+    (
+        proptest::collection::vec(
+            prop_oneof![9 => statement(), 1 => partner_statement()],
+            1..5,
+        ),
+        0..4u8,
+    )
+        .prop_map(|(statements, form)| {
+            let mut doc = serde_json::Map::new();
+            match form {
+                0 => {}
+                1 => {
+                    doc.insert("Version".into(), json!("2008-10-17"));
+                }
+                _ => {
+                    doc.insert("Version".into(), json!("2012-10-17"));
+                }
             }
-            _ => {
-                doc.insert("Version".into(), json!("2012-10-17"));
-            }
-        }
-        let statements = if statements.len() == 1 && form == 3 {
-            statements[0].clone()
-        } else {
-            json!(statements)
-        };
-        doc.insert("Statement".into(), statements);
-        Value::Object(doc)
-    })
+            let statements = if statements.len() == 1 && form == 3 {
+                statements[0].clone()
+            } else {
+                json!(statements)
+            };
+            doc.insert("Statement".into(), statements);
+            Value::Object(doc)
+        })
 }
 
 fn caller() -> impl Strategy<Value = Caller> {
@@ -489,6 +627,7 @@ pub fn request() -> impl Strategy<Value = Request> {
         (
             proptest::option::of(pick(&["home/", "home/x", "other"])),
             proptest::option::of(pick(&["AROAR1ROLE0000000000:s1", "AIDAALICE00000000000"])),
+            vocabulary_context(),
         ),
     )
         .prop_map(
@@ -504,7 +643,7 @@ pub fn request() -> impl Strategy<Value = Request> {
                 mfa,
                 time,
                 tag_keys,
-                (prefix, userid),
+                (prefix, userid, vocabulary),
             )| {
                 let mut context = std::collections::BTreeMap::new();
                 let mut put = |k: &str, v: ContextValue| {
@@ -537,6 +676,10 @@ pub fn request() -> impl Strategy<Value = Request> {
                 if let Some(u) = userid {
                     put("aws:userid", ContextValue::One(u.into()));
                 }
+                let (tags, vocabulary) = vocabulary;
+                for (k, v) in vocabulary {
+                    put(&k, v);
+                }
                 Request {
                     caller,
                     action: action.into(),
@@ -547,10 +690,107 @@ pub fn request() -> impl Strategy<Value = Request> {
                             id: o.into(),
                             paths: vec![format!("{o}/r-ab12/ou-2/")],
                         }),
-                        tags: Default::default(),
+                        tags,
                     },
                     context,
                 }
             },
         )
+}
+
+/// The owner keys of an endpoint or of a service principal's source (`aws:VpceAccount`,
+/// `aws:VpceOrgID`, `aws:VpceOrgPaths`; `aws:SourceAccount`, ...): one account, the organization
+/// it is in (or none) and its OU path, agreeing with each other as AWS reports them.
+fn owner_keys(
+    account_key: &'static str,
+    org_key: &'static str,
+    paths_key: &'static str,
+) -> impl Strategy<Value = Vec<(String, ContextValue)>> {
+    (
+        pick(ACCOUNTS),
+        proptest::option::of(pick(REQUEST_ORGS)),
+        proptest::option::of(pick(&["ou-1", "ou-2"])),
+    )
+        .prop_map(move |(account, org, ou)| {
+            let mut keys = vec![(account_key.to_owned(), ContextValue::One(account.into()))];
+            if let Some(o) = org {
+                keys.push((org_key.to_owned(), ContextValue::One(o.into())));
+                if let Some(ou) = ou {
+                    keys.push((
+                        paths_key.to_owned(),
+                        ContextValue::Many(vec![format!("{o}/r-ab12/{ou}/")]),
+                    ));
+                }
+            }
+            keys
+        })
+}
+
+/// Resource tags and the context keys of the perimeter's newer vocabulary, each present now and
+/// then. Where AWS would never send them (endpoint owners without an endpoint, sources without a
+/// service principal, aws:CalledVia without aws:ViaAWSService) is the consumer's to sort out.
+fn vocabulary_context() -> impl Strategy<
+    Value = (
+        std::collections::BTreeMap<String, String>,
+        Vec<(String, ContextValue)>,
+    ),
+> {
+    let tag = proptest::sample::select(vec![("team", "red"), ("team", "blue"), ("env", "prod")]);
+    // Services that forward a principal's call without naming themselves leave aws:CalledVia out.
+    let called_via = proptest::sample::select(vec![
+        vec![],
+        vec!["athena.amazonaws.com"],
+        vec!["cloudformation.amazonaws.com"],
+        vec!["cloudformation.amazonaws.com", "athena.amazonaws.com"],
+    ]);
+    let source = (
+        owner_keys("aws:sourceaccount", "aws:sourceorgid", "aws:sourceorgpaths"),
+        0..3u8,
+    )
+        .prop_map(|(mut keys, arn)| {
+            // The source's ARN names the source's account, or (an S3 bucket's) none.
+            let account = match &keys[0].1 {
+                ContextValue::One(a) => a.clone(),
+                ContextValue::Many(_) => unreachable!("one account"),
+            };
+            let arn = match arn {
+                0 => Some(format!("arn:aws:cloudtrail:us-east-1:{account}:trail/t")),
+                1 => Some("arn:aws:s3:::bk1".to_owned()),
+                _ => None,
+            };
+            if let Some(a) = arn {
+                keys.push(("aws:sourcearn".to_owned(), ContextValue::One(a)));
+            }
+            keys
+        });
+    (
+        proptest::option::weighted(0.4, tag),
+        proptest::option::weighted(0.3, called_via),
+        proptest::option::weighted(
+            0.5,
+            owner_keys("aws:vpceaccount", "aws:vpceorgid", "aws:vpceorgpaths"),
+        ),
+        proptest::option::weighted(0.5, source),
+    )
+        .prop_map(|(tag, called_via, endpoint_owner, source)| {
+            let tags = tag
+                .map(|(k, v)| [(k.to_owned(), v.to_owned())].into_iter().collect())
+                .unwrap_or_default();
+            let mut keys = Vec::new();
+            if let Some(services) = called_via {
+                keys.push((
+                    "aws:viaawsservice".to_owned(),
+                    ContextValue::One("true".into()),
+                ));
+                if !services.is_empty() {
+                    keys.push((
+                        "aws:calledvia".to_owned(),
+                        ContextValue::Many(services.iter().map(|s| s.to_string()).collect()),
+                    ));
+                }
+            }
+            keys.extend(endpoint_owner.into_iter().flatten());
+            keys.extend(source.into_iter().flatten());
+            (tags, keys)
+        })
 }

@@ -44,6 +44,29 @@ pub fn defects(request: &Request, own_bucket: Option<&str>, unlisted: &[String])
             }
         }
     }
+    // The owners of an endpoint and of a service principal's source: an account id, the
+    // organization id it is in, OU paths in that organization.
+    for (account_key, org_key, paths_key) in [
+        ("aws:vpceaccount", "aws:vpceorgid", "aws:vpceorgpaths"),
+        ("aws:sourceaccount", "aws:sourceorgid", "aws:sourceorgpaths"),
+    ] {
+        for v in values(request, account_key) {
+            if !is_account_id(&v) {
+                bad.push(format!("{account_key} {v:?}"));
+            }
+        }
+        let org = values(request, org_key);
+        for v in &org {
+            if !is_org_id(v) {
+                bad.push(format!("{org_key} {v:?}"));
+            }
+        }
+        for p in values(request, paths_key) {
+            if !org.iter().any(|o| p.starts_with(&format!("{o}/"))) {
+                bad.push(format!("{paths_key} {p:?} outside {org_key} {org:?}"));
+            }
+        }
+    }
     // aws:SourceVpcArn names the VPC of aws:SourceVpc.
     for v in values(request, "aws:sourcevpcarn") {
         let vpc = values(request, "aws:sourcevpc");
