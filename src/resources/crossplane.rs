@@ -10,9 +10,9 @@ use super::destinations::{self, Spec};
 use super::fields::{at, boolean, seg, string, strings};
 use super::structured_policy::render;
 use super::{
-    AccessPointPolicy, BlockSetting, BucketAcl, BucketPolicy, BucketPolicyChange, CheckedKind,
-    DestinationKind, Endpoint, EndpointPolicy, Field, ObjectRef, PolicySource, PublicAccessBlock,
-    Subject,
+    AccessPointKind, AccessPointPolicy, BlockSetting, BucketAcl, BucketPolicy, BucketPolicyChange,
+    CheckedKind, DestinationKind, Endpoint, EndpointPolicy, Field, ObjectRef, PolicySource,
+    PublicAccessBlock, Subject,
 };
 
 pub const KINDS: &[CheckedKind] = &[
@@ -99,6 +99,21 @@ impl FilterPrefix for Field<String> {
             Field::Set { value, .. } if value.starts_with(prefix) => self,
             _ => Field::Absent,
         }
+    }
+}
+
+/// The AWS name of an object whose external name is its name (an access point): the
+/// annotation, else metadata.name (the managed reconciler's rule).
+fn external_name_or_name(doc: &Value) -> Field<String> {
+    match external_name(doc) {
+        Field::Set { value, pointer } if !value.is_empty() => Field::Set { value, pointer },
+        _ => match at(doc, "/metadata/name") {
+            Some(Value::String(n)) => Field::Set {
+                value: n.clone(),
+                pointer: "/metadata/name".into(),
+            },
+            _ => Field::Absent,
+        },
     }
 }
 
@@ -270,6 +285,10 @@ fn access_point(doc: &Value) -> Vec<Subject> {
     let mut out = Vec::new();
     if let Some(policy) = structured(doc, &format!("{FP}/policy"), false) {
         out.push(Subject::AccessPointPolicy(AccessPointPolicy {
+            kind: AccessPointKind::Regional,
+            name: external_name_or_name(doc),
+            account: string(doc, FP, "accountID", &[]),
+            region: string(doc, FP, "region", &[]),
             bucket: bucket.clone(),
             policy,
             vpc: string(doc, &format!("{FP}/vpcConfiguration"), "vpcID", &[]),

@@ -127,7 +127,13 @@ fn association(a: &EndpointAssociation, b: &EndpointAssociation) -> bool {
 }
 
 fn access_point(a: &AccessPointPolicy, b: &AccessPointPolicy) -> bool {
-    assigned(&a.bucket, &b.bucket) && policy(&a.policy, &b.policy) && field(&a.vpc, &b.vpc)
+    a.kind == b.kind
+        && assigned(&a.name, &b.name)
+        && assigned(&a.account, &b.account)
+        && field(&a.region, &b.region)
+        && assigned(&a.bucket, &b.bucket)
+        && policy(&a.policy, &b.policy)
+        && field(&a.vpc, &b.vpc)
 }
 
 #[cfg(test)]

@@ -190,11 +190,36 @@ pub struct EndpointAssociation {
     pub target: Field<String>,
 }
 
-/// A Crossplane classic access point's policy (a resource policy on the access point).
+/// Which kind of S3 access point a policy guards; each has its own ARN form (Amazon S3 User
+/// Guide, "Configuring IAM policies for using access points", "Multi-Region Access Point
+/// permissions", "Configuring IAM policies for Object Lambda Access Points").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AccessPointKind {
+    /// `arn:aws:s3:REGION:ACCOUNT:accesspoint/NAME` and `.../object/KEY`.
+    Regional,
+    /// `arn:aws:s3::ACCOUNT:accesspoint/ALIAS` and `.../object/KEY`; the alias is AWS's, the
+    /// object gives the name.
+    MultiRegion,
+    /// `arn:aws:s3-object-lambda:REGION:ACCOUNT:accesspoint/NAME`.
+    ObjectLambda,
+}
+
+/// An access point's resource policy, with what fixes every request that reaches it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccessPointPolicy {
+    pub kind: AccessPointKind,
+    /// The access point's name.
+    pub name: Field<String>,
+    /// The account that owns it (and, for a regional access point, usually the bucket).
+    pub account: Field<String>,
+    /// Its Region; absent for a Multi-Region Access Point.
+    pub region: Field<String>,
+    /// The bucket behind it, when the object names one.
     pub bucket: Field<String>,
     pub policy: PolicySource,
+    /// A VPC-origin access point's VPC (`vpcConfiguration`): it accepts requests only from
+    /// that VPC's endpoints. Absent: an Internet-origin access point.
     pub vpc: Field<String>,
 }
 
