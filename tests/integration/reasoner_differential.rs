@@ -414,6 +414,7 @@ fn conform(mut r: Request, attachment: &Attachment, perimeter: &Perimeter, varia
                 r.resource.org = o;
             }
         }
+        Attachment::Door(_) => unreachable!("the generator makes no door attachments"),
     }
     // An endpoint of S3 carries S3's calls only.
     if matches!(attachment, Attachment::Endpoint { service: Some(s), .. } if s == "s3")
@@ -556,7 +557,7 @@ fn follow_memberships(r: &mut Request, perimeter: &Perimeter) {
 fn kind(attachment: &Attachment) -> PolicyKind {
     match attachment {
         Attachment::Endpoint { .. } => PolicyKind::EndpointPolicy,
-        Attachment::Bucket { .. } => PolicyKind::BucketPolicy,
+        Attachment::Bucket { .. } | Attachment::Door(_) => PolicyKind::BucketPolicy,
     }
 }
 
@@ -595,7 +596,7 @@ proptest! {
                     prop_assert!(in_model(&w.request, &att, &per), "witness outside the model: {}", w.line());
                     let own = match &att {
                         Attachment::Bucket { name } => name.as_deref(),
-                        Attachment::Endpoint { .. } => None,
+                        Attachment::Endpoint { .. } | Attachment::Door(_) => None,
                     };
                     let defects = common::witness::defects(&w.request, own, &reasoner::unlisted_actions(&policy, &att));
                     prop_assert!(defects.is_empty(), "witness AWS would never send: {defects:?} in {}", w.line());

@@ -68,7 +68,7 @@ fn corpus_witnesses_are_requests_aws_could_send() {
             };
             let own = match &attachment {
                 Attachment::Bucket { name } => name.as_deref(),
-                Attachment::Endpoint { .. } => None,
+                Attachment::Endpoint { .. } | Attachment::Door(_) => None,
             };
             for verdict in reasoner::analyze(&policy, &attachment, &perimeter) {
                 let w = match verdict.verdict {

@@ -43,6 +43,9 @@ pub fn message(dimension: Dimension, attachment: &Attachment) -> &'static str {
         (Dimension::Identity, Attachment::Bucket { .. }) => {
             "an identity outside the trusted organizations and accounts can access the bucket"
         }
+        (Dimension::Identity, Attachment::Door(_)) => {
+            "an identity outside the trusted organizations and accounts can access it"
+        }
         (Dimension::Resource, _) => {
             "a trusted identity can reach a resource outside the trusted organizations, accounts and allowed resources"
         }
@@ -59,7 +62,7 @@ pub fn message(dimension: Dimension, attachment: &Attachment) -> &'static str {
 pub fn analyze_text(text: &str, attachment: &Attachment, perimeters: &[DataPerimeter]) -> Analysis {
     let kind = match attachment {
         Attachment::Endpoint { .. } => PolicyKind::EndpointPolicy,
-        Attachment::Bucket { .. } => PolicyKind::BucketPolicy,
+        Attachment::Bucket { .. } | Attachment::Door(_) => PolicyKind::BucketPolicy,
     };
     match Policy::parse(text, kind) {
         Err(e) => Analysis {

@@ -45,8 +45,54 @@ pub struct ServiceScope {
     pub tables: Vec<&'static ServiceTable>,
     /// Prefixes modelled generically (no table).
     pub generic: Vec<String>,
-    /// Only actions on a bucket or its objects (a bucket policy).
-    pub bucket_only: bool,
+    /// Only actions on the resource types of one S3 door (a bucket or access point policy).
+    pub restrict: Restrict,
+}
+
+/// The resource types a resource policy's requests can act on: those of the door it is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Restrict {
+    /// Any type (an endpoint policy).
+    #[default]
+    Any,
+    /// A general purpose bucket and its objects (`s3` `bucket`, `object`); a Multi-Region
+    /// Access Point acts as one (see `Door::typed_arn`).
+    Bucket,
+    /// An access point and its objects (`s3` `accesspoint`, `accesspointobject`).
+    AccessPoint,
+    /// A directory bucket (`s3express` `bucket`).
+    Directory,
+}
+
+impl Restrict {
+    pub fn of(attachment: &super::model::Attachment) -> Self {
+        use super::model::{Attachment, DoorKind};
+        match attachment {
+            Attachment::Endpoint { .. } => Restrict::Any,
+            Attachment::Bucket { .. } => Restrict::Bucket,
+            Attachment::Door(d) => match d.kind {
+                DoorKind::AccessPoint => Restrict::AccessPoint,
+                DoorKind::MultiRegionAccessPoint => Restrict::Bucket,
+                DoorKind::DirectoryBucket => Restrict::Directory,
+                // No action table: modelled generically, on the door's own ARN.
+                DoorKind::ObjectLambdaAccessPoint => Restrict::Any,
+            },
+        }
+    }
+
+    /// The (service, resource type) pairs it keeps.
+    fn types(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            Restrict::Any => &[],
+            Restrict::Bucket => &[("s3", "bucket"), ("s3", "object")],
+            Restrict::AccessPoint => &[("s3", "accesspoint"), ("s3", "accesspointobject")],
+            Restrict::Directory => &[("s3express", "bucket")],
+        }
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
 }
 
 /// Actions a platform engineer recognises at once, preferred as a class's representative.
@@ -85,8 +131,6 @@ struct ActionEntry {
     name: String,
     lower: String,
     fit: Option<Fit>,
-    /// Restricted to a bucket and its objects.
-    bucket_fit: Option<Fit>,
 }
 
 /// An ARN format taken apart once.
@@ -108,6 +152,8 @@ struct Catalog {
     by_service: Vec<(&'static str, u128)>,
     any_service: u128,
     tables: Vec<TableCatalog>,
+    /// The formats each [`Restrict`] keeps, by its index.
+    restrict_masks: [u128; 4],
 }
 
 impl Catalog {
@@ -146,6 +192,7 @@ fn catalog() -> &'static Catalog {
             Some(formats.len() - 1)
         };
         let mut tables = Vec::new();
+        let mut restrict_masks = [0u128; 4];
         for table in services::services() {
             let mut ordered: Vec<&services::ServiceAction> = table.actions().iter().collect();
             ordered.sort_by_key(|a| {
@@ -165,7 +212,6 @@ fn catalog() -> &'static Catalog {
             let mut actions = Vec::new();
             for a in ordered {
                 let mut mask = 0u128;
-                let mut bucket_mask = 0u128;
                 // The plainest ARN first is kept by the format order of the table.
                 for r in &a.resource_types {
                     let Some(t) = table.resource_type(&r.name) else {
@@ -175,8 +221,12 @@ fn catalog() -> &'static Catalog {
                         continue;
                     };
                     mask |= 1 << id;
-                    if r.name == "bucket" || r.name == "object" {
-                        bucket_mask |= 1 << id;
+                    for restrict in [Restrict::Bucket, Restrict::AccessPoint, Restrict::Directory] {
+                        if restrict.types().iter().any(|(svc, ty)| {
+                            table.prefix.eq_ignore_ascii_case(svc) && r.name == *ty
+                        }) {
+                            restrict_masks[restrict.index()] |= 1 << id;
+                        }
                     }
                 }
                 let fit = match (a.resource_types.is_empty(), mask) {
@@ -184,13 +234,11 @@ fn catalog() -> &'static Catalog {
                     (false, 0) => None,
                     (false, m) => Some(Fit(m)),
                 };
-                let bucket_fit = (bucket_mask != 0).then_some(Fit(bucket_mask));
                 let name = format!("{}:{}", table.prefix, a.name);
                 actions.push(ActionEntry {
                     lower: name.to_ascii_lowercase(),
                     name,
                     fit,
-                    bucket_fit,
                 });
             }
             let mut by_name: Vec<usize> = (0..actions.len()).collect();
@@ -222,6 +270,7 @@ fn catalog() -> &'static Catalog {
             by_service,
             any_service,
             tables,
+            restrict_masks,
         }
     })
 }
@@ -233,10 +282,10 @@ fn table_catalog(prefix: &str) -> Option<&'static TableCatalog> {
         .find(|t| t.table.prefix.eq_ignore_ascii_case(prefix))
 }
 
-/// The fit of a real action (`prefix:Name`, any case), restricted to a bucket and its objects
-/// when `bucket_only`; `None` when the service has a table that does not list the action (no
-/// request names it) or, with `bucket_only`, when the action acts on neither.
-pub fn fit_of(action: &str, bucket_only: bool) -> Option<Fit> {
+/// The fit of a real action (`prefix:Name`, any case), restricted to the resource types of
+/// `restrict`; `None` when the service has a table that does not list the action (no request
+/// names it) or when the action acts on none of the kept types.
+pub fn fit_of(action: &str, restrict: Restrict) -> Option<Fit> {
     let (prefix, _) = action.split_once(':')?;
     let Some(t) = table_catalog(prefix) else {
         return Some(Fit(ANY_ARN));
@@ -246,13 +295,20 @@ pub fn fit_of(action: &str, bucket_only: bool) -> Option<Fit> {
         .by_name
         .binary_search_by(|i| t.actions[*i].lower.as_str().cmp(&lower))
     {
-        Ok(i) => {
-            let a = &t.actions[t.by_name[i]];
-            if bucket_only { a.bucket_fit } else { a.fit }
-        }
+        Ok(i) => restricted(t.actions[t.by_name[i]].fit, restrict),
         // The tables are a snapshot and AWS adds actions: a well-formed name they lack may be
         // a newer action, modelled generically (see [`unlisted_actions`]).
         Err(_) => crate::iam::policy::is_concrete_action(action).then_some(Fit(ANY_ARN)),
+    }
+}
+
+fn restricted(fit: Option<Fit>, restrict: Restrict) -> Option<Fit> {
+    match restrict {
+        Restrict::Any => fit,
+        r => {
+            let mask = catalog().restrict_masks[r.index()];
+            fit.map(|f| f.0 & mask).filter(|m| *m != 0).map(Fit)
+        }
     }
 }
 
@@ -341,12 +397,9 @@ pub fn real_actions(scope: &ServiceScope, patterns: &[Vec<Tok>]) -> Vec<(String,
             }
         }
         for (index, a) in t.actions.iter().enumerate() {
-            let fit = if scope.bucket_only {
-                a.bucket_fit
-            } else {
-                a.fit
+            let Some(fit) = restricted(a.fit, scope.restrict) else {
+                continue;
             };
-            let Some(fit) = fit else { continue };
             let mut signature = 0u128;
             for (i, p) in &wild {
                 if pattern::matches(p, &a.lower) {
@@ -658,10 +711,15 @@ mod tests {
     use crate::iam::pattern::glob;
 
     fn s3_scope(bucket_only: bool) -> ServiceScope {
+        let restrict = if bucket_only {
+            Restrict::Bucket
+        } else {
+            Restrict::Any
+        };
         ServiceScope {
             tables: vec![services::service("s3").expect("s3")],
             generic: vec![],
-            bucket_only,
+            restrict,
         }
     }
 
@@ -688,20 +746,23 @@ mod tests {
 
     #[test]
     fn object_actions_fit_object_arns_with_a_key() {
-        let fit = fit_of("s3:GetObject", true).expect("fit");
+        let fit = fit_of("s3:GetObject", Restrict::Bucket).expect("fit");
         assert!(fit.admits("arn:aws:s3:::example-bucket/key"));
         assert!(!fit.admits("arn:aws:s3:::example-bucket/"));
         assert!(!fit.admits("arn:aws:s3:::example-bucket"));
-        let list = fit_of("s3:ListBucket", true).expect("fit");
+        let list = fit_of("s3:ListBucket", Restrict::Bucket).expect("fit");
         assert!(list.admits("arn:aws:s3:::example-bucket"));
         assert_eq!(
-            fit_of("s3:FreshAction", false),
+            fit_of("s3:FreshAction", Restrict::Any),
             Some(Fit::GENERIC),
             "a name the table lacks may be a newer action"
         );
-        assert_eq!(fit_of("s3:Fresh Action", false), None);
-        assert_eq!(fit_of("ec2:RunInstances", false), Some(Fit::GENERIC));
-        let list_all = fit_of("s3:ListAllMyBuckets", false).expect("fit");
+        assert_eq!(fit_of("s3:Fresh Action", Restrict::Any), None);
+        assert_eq!(
+            fit_of("ec2:RunInstances", Restrict::Any),
+            Some(Fit::GENERIC)
+        );
+        let list_all = fit_of("s3:ListAllMyBuckets", Restrict::Any).expect("fit");
         assert!(list_all.admits("*") && !list_all.admits("arn:aws:s3:::example-bucket"));
     }
 

@@ -16,7 +16,8 @@ mod values;
 mod witness;
 
 pub use model::{
-    Attachment, BucketMode, Dimension, Perimeter, ServiceSources, ThirdParty, in_model,
+    Attachment, BucketMode, Dimension, Door, DoorKind, Perimeter, ServiceSources, ThirdParty,
+    in_model, is_directory_bucket_name,
 };
 pub use witness::Witness;
 
@@ -68,13 +69,20 @@ pub fn unlisted_actions(policy: &Policy, attachment: &Attachment) -> Vec<String>
 pub fn dimensions(attachment: &Attachment, perimeter: &Perimeter) -> Vec<Dimension> {
     match attachment {
         Attachment::Endpoint { .. } => vec![Dimension::Identity, Dimension::Resource],
-        Attachment::Bucket { .. } => {
+        Attachment::Bucket { .. }
+        | Attachment::Door(Door {
+            kind: DoorKind::DirectoryBucket,
+            ..
+        }) => {
             let mut d = vec![Dimension::Identity, Dimension::Network];
             if perimeter.bucket_mode == BucketMode::Enforce {
                 d.push(Dimension::Enforce);
             }
             d
         }
+        // An access point policy grants; denying every request from outside is the bucket
+        // policy's work (bucketPolicyMode).
+        Attachment::Door(_) => vec![Dimension::Identity, Dimension::Network],
     }
 }
 
@@ -172,12 +180,16 @@ fn decide(
                 ));
             }
             Found::Witness(request) => {
-                let request = complete(*request);
+                let request = complete(*request, attachment);
                 let decision = evaluate(policy, &request);
+                let delegated = target.is_some()
+                    && matches!(attachment, Attachment::Bucket { .. })
+                    && perimeter.delegated_to_access_point(&request);
                 let confirmed = match dimension {
                     Dimension::Enforce => decision.outcome != Outcome::ExplicitDeny,
                     _ => decision.outcome == Outcome::Allow,
                 } && perimeter.outside(dimension, &request)
+                    && !delegated
                     && in_model(&request, attachment, perimeter);
                 if !confirmed {
                     return ReasonerVerdict::Undecided(
@@ -195,7 +207,7 @@ fn decide(
 
 /// Gives the keys AWS puts in every request a value when the policy never reads them (so the
 /// value cannot change the decision), choosing values that keep the request outside.
-fn complete(mut r: Request) -> Request {
+fn complete(mut r: Request, attachment: &Attachment) -> Request {
     for &(key, value) in model::ALWAYS_PRESENT {
         r.context
             .entry(key.to_owned())
@@ -206,7 +218,42 @@ fn complete(mut r: Request) -> Request {
     r.context
         .entry("aws:userid".to_owned())
         .or_insert(ContextValue::One(userid));
+    complete_access_point_keys(&mut r, attachment);
     r
+}
+
+/// S3 puts the access point keys in every request made through an access point, together
+/// (see `model::access_point_keys_hold`): those the policy never read are filled to agree with
+/// the rest.
+fn complete_access_point_keys(r: &mut Request, attachment: &Attachment) {
+    let one = |v: String| ContextValue::One(v);
+    let origin = match attachment {
+        Attachment::Door(d) if d.kind == DoorKind::AccessPoint => d.network_origin(),
+        _ => "Internet",
+    };
+    let (arn, account) = match model::access_point_of(&r.resource.arn) {
+        Some((own, owner)) => (own, owner.to_owned()),
+        None => {
+            if !model::ACCESS_POINT_KEYS
+                .iter()
+                .any(|k| r.context.contains_key(*k))
+            {
+                return;
+            }
+            let account = model::access_point_account(r)
+                .unwrap_or("999999999999")
+                .to_owned();
+            let arn = format!("arn:aws:s3:us-east-1:{account}:accesspoint/fresh-access-point");
+            (arn, account)
+        }
+    };
+    for (key, value) in [
+        ("s3:dataaccesspointarn", arn),
+        ("s3:dataaccesspointaccount", account),
+        ("s3:accesspointnetworkorigin", origin.to_owned()),
+    ] {
+        r.context.entry(key.to_owned()).or_insert(one(value));
+    }
 }
 
 #[cfg(test)]

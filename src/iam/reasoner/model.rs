@@ -128,6 +128,181 @@ pub enum Attachment {
     /// Requests reach this bucket (any bucket when `name` is unknown), owned by a trusted
     /// account, from the internet or through some VPC endpoint.
     Bucket { name: Option<String> },
+    /// Requests reach another of S3's doors: an access point or a directory bucket.
+    Door(Door),
+}
+
+/// An S3 door other than a general purpose bucket, whose resource policy fixes the resource
+/// part of every request that reaches it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Door {
+    pub kind: DoorKind,
+    /// The access point's or directory bucket's name (a Multi-Region Access Point's ARN holds
+    /// an alias AWS generates, never known here); `None`: any.
+    pub name: Option<String>,
+    /// `None`: any Region (none for a Multi-Region Access Point).
+    pub region: Option<String>,
+    /// The owner; `None`: an account inside the resource perimeter, as for a bucket.
+    pub account: Option<String>,
+    /// A VPC-origin access point accepts requests only through endpoints of its VPC (`None`
+    /// inside: a VPC not known here); `None`: an Internet-origin one.
+    pub vpc_origin: Option<Option<String>>,
+}
+
+/// The ARN form and actions of each door (Service Authorization Reference, Amazon S3 and
+/// Amazon S3 Express; Amazon S3 User Guide, "Configuring IAM policies for using access points",
+/// "Multi-Region Access Point permissions", "Configuring IAM policies for Object Lambda Access
+/// Points", "Authorizing Regional endpoint API operations with IAM" for directory buckets).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DoorKind {
+    /// `arn:aws:s3:REGION:ACCOUNT:accesspoint/NAME` and `.../object/KEY`; `s3:` actions.
+    AccessPoint,
+    /// `arn:aws:s3::ACCOUNT:accesspoint/ALIAS` and `.../object/KEY`; `s3:` object and bucket
+    /// actions.
+    MultiRegionAccessPoint,
+    /// `arn:aws:s3-object-lambda:REGION:ACCOUNT:accesspoint/NAME`; `s3-object-lambda:` actions.
+    ObjectLambdaAccessPoint,
+    /// `arn:aws:s3express:REGION:ACCOUNT:bucket/NAME--ZONE--x-s3`; `s3express:` actions.
+    DirectoryBucket,
+}
+
+impl DoorKind {
+    /// The IAM prefix of the actions requests through the door carry.
+    pub fn service(self) -> &'static str {
+        match self {
+            DoorKind::AccessPoint | DoorKind::MultiRegionAccessPoint => "s3",
+            DoorKind::ObjectLambdaAccessPoint => "s3-object-lambda",
+            DoorKind::DirectoryBucket => "s3express",
+        }
+    }
+
+    /// How findings name what the policy is on.
+    pub fn noun(self) -> &'static str {
+        match self {
+            DoorKind::AccessPoint => "access point",
+            DoorKind::MultiRegionAccessPoint => "Multi-Region Access Point",
+            DoorKind::ObjectLambdaAccessPoint => "Object Lambda Access Point",
+            DoorKind::DirectoryBucket => "directory bucket",
+        }
+    }
+}
+
+impl Door {
+    /// Whether `arn` is this door or (for the kinds that have them) one of its objects.
+    pub fn owns(&self, arn: &str) -> bool {
+        let Some([_, partition, service, region, account, resource]) = arn::split(arn) else {
+            return false;
+        };
+        let region_ok = match self.kind {
+            DoorKind::MultiRegionAccessPoint => region.is_empty(),
+            _ => self
+                .region
+                .as_deref()
+                .map_or(is_region(region), |r| r == region),
+        };
+        let account_ok =
+            arn::is_account_id(account) && self.account.as_deref().is_none_or(|a| a == account);
+        if partition.is_empty() || service != self.kind.service() || !region_ok || !account_ok {
+            return false;
+        }
+        let named = |n: &str| self.name.as_deref().is_none_or(|own| own == n);
+        match self.kind {
+            DoorKind::DirectoryBucket => resource
+                .strip_prefix("bucket/")
+                .is_some_and(|n| is_directory_bucket_name(n) && named(n)),
+            DoorKind::ObjectLambdaAccessPoint => resource
+                .strip_prefix("accesspoint/")
+                .is_some_and(|n| is_access_point_name(n) && named(n)),
+            DoorKind::AccessPoint => match access_point_parts(resource) {
+                Some((n, key)) => {
+                    is_access_point_name(n) && named(n) && key.is_none_or(|k| !k.is_empty())
+                }
+                None => false,
+            },
+            // The alias is AWS's (`<13 letters and digits>.mrap`); the name is not in the ARN.
+            DoorKind::MultiRegionAccessPoint => match access_point_parts(resource) {
+                Some((alias, key)) => is_mrap_alias(alias) && key.is_none_or(|k| !k.is_empty()),
+                None => false,
+            },
+        }
+    }
+
+    /// The ARN whose resource type stands for `arn` in the action tables: a Multi-Region Access
+    /// Point acts as a bucket and its objects (the tables list no object form for it).
+    pub fn typed_arn<'a>(&self, arn: &'a str) -> std::borrow::Cow<'a, str> {
+        if self.kind != DoorKind::MultiRegionAccessPoint {
+            return arn.into();
+        }
+        match arn::split(arn).and_then(|p| access_point_parts(p[5])) {
+            Some((_, Some(key))) => format!("arn:aws:s3:::fresh-bucket/{key}").into(),
+            Some((_, None)) => "arn:aws:s3:::fresh-bucket".into(),
+            None => arn.into(),
+        }
+    }
+
+    /// `s3:AccessPointNetworkOrigin` of requests through the door.
+    pub fn network_origin(&self) -> &'static str {
+        if self.vpc_origin.is_some() {
+            "VPC"
+        } else {
+            "Internet"
+        }
+    }
+}
+
+/// `NAME` or `NAME/object/KEY` of an access point ARN's resource (`accesspoint/...`).
+fn access_point_parts(resource: &str) -> Option<(&str, Option<&str>)> {
+    let rest = resource.strip_prefix("accesspoint/")?;
+    match rest.split_once('/') {
+        None => Some((rest, None)),
+        Some((name, tail)) => Some((name, Some(tail.strip_prefix("object/")?))),
+    }
+}
+
+/// Access point names: 3 to 50 lower-case letters, digits and hyphens, starting and ending with
+/// a letter or digit (Amazon S3 User Guide, "Access points naming rules").
+pub fn is_access_point_name(n: &str) -> bool {
+    (3..=50).contains(&n.len())
+        && n.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !n.starts_with('-')
+        && !n.ends_with('-')
+}
+
+/// Directory bucket names: `base--zone-id--x-s3`, a bucket name of 3 to 63 characters
+/// (Amazon S3 User Guide, "Directory bucket naming rules").
+pub fn is_directory_bucket_name(n: &str) -> bool {
+    (3..=63).contains(&n.len())
+        && n.strip_suffix("--x-s3")
+            .and_then(|rest| rest.rsplit_once("--"))
+            .is_some_and(|(base, zone)| {
+                !base.is_empty()
+                    && !zone.is_empty()
+                    && n.bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            })
+}
+
+/// A Multi-Region Access Point alias: lower-case letters and digits, then `.mrap` (Amazon S3
+/// User Guide, "Multi-Region Access Point restrictions and limitations").
+fn is_mrap_alias(a: &str) -> bool {
+    a.strip_suffix(".mrap").is_some_and(|s| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    })
+}
+
+/// A Region code (`us-east-1`, `ap-southeast-2`, `us-gov-west-1`).
+fn is_region(r: &str) -> bool {
+    let parts: Vec<&str> = r.split('-').collect();
+    parts.len() >= 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+        && parts
+            .last()
+            .is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// A perimeter dimension a policy is judged on.
@@ -522,6 +697,119 @@ impl Perimeter {
     }
 }
 
+impl Perimeter {
+    /// The delegation pattern (Amazon S3 User Guide, "Configuring IAM policies for using access
+    /// points", delegating access control to access points): a bucket policy may allow
+    /// everything to requests made through access points of accounts it names with
+    /// `s3:DataAccessPointAccount`. Such a request to the bucket is the access point policy's to
+    /// judge, and that policy is checked on its own, when the access point belongs to an
+    /// account inside the resource perimeter (the platform deploys it, so its policy reaches
+    /// this check). A request straight to the bucket, or through another account's access
+    /// point, is the bucket policy's.
+    pub fn delegated_to_access_point(&self, r: &Request) -> bool {
+        let to_bucket = arn::split(&r.resource.arn)
+            .is_some_and(|p| p[2] == "s3" && p[3].is_empty() && p[4].is_empty());
+        to_bucket && access_point_account(r).is_some_and(|a| self.access_point_owner_trusted(a))
+    }
+
+    /// An access point owner inside the resource perimeter, by account or by the organization
+    /// `organizations` lists it in; never an excluded one.
+    pub fn access_point_owner_trusted(&self, account: &str) -> bool {
+        let org = self.memberships.get(account).map(|id| Org {
+            id: id.clone(),
+            paths: Vec::new(),
+        });
+        self.resource_account_trusted(Some(account), org.as_ref())
+            || self.resource_org_trusted(Some(account), org.as_ref())
+    }
+}
+
+/// The keys S3 adds to a request made through an access point, to the access point's policy and
+/// to the bucket's (Amazon S3 User Guide, "Configuring IAM policies for using access points":
+/// s3:DataAccessPointArn, s3:DataAccessPointAccount, s3:AccessPointNetworkOrigin).
+pub const ACCESS_POINT_KEYS: &[&str] = &[
+    "s3:dataaccesspointarn",
+    "s3:dataaccesspointaccount",
+    "s3:accesspointnetworkorigin",
+];
+
+/// The account of the access point a request goes through, from either key that names it.
+pub fn access_point_account(r: &Request) -> Option<&str> {
+    one(r, "s3:dataaccesspointaccount").or_else(|| {
+        one(r, "s3:dataaccesspointarn")
+            .and_then(arn::split)
+            .map(|p| p[4])
+            .filter(|a| arn::is_account_id(a))
+    })
+}
+
+/// The access point ARN a request to `resource_arn` names, when it names one
+/// (`arn:aws:s3:REGION:ACCOUNT:accesspoint/NAME`, objects included; a Multi-Region Access
+/// Point's has no Region).
+pub fn access_point_of(resource_arn: &str) -> Option<(String, &str)> {
+    let [_, partition, service, region, account, resource] = arn::split(resource_arn)?;
+    let (name, _) = access_point_parts(resource)?;
+    (service == "s3" && arn::is_account_id(account)).then(|| {
+        (
+            format!("arn:{partition}:s3:{region}:{account}:accesspoint/{name}"),
+            account,
+        )
+    })
+}
+
+/// The access point keys agree with each other and with the request: a request to an access
+/// point carries that access point's ARN and account, and the door's network origin; a request
+/// to a bucket through one carries a well-formed regional access point ARN; a VPC-origin access
+/// point is reached only through a VPC endpoint. Only S3 requests carry them.
+pub fn access_point_keys_hold(r: &Request, attachment: &Attachment) -> bool {
+    if !ACCESS_POINT_KEYS.iter().any(|k| r.context.contains_key(*k)) {
+        return true;
+    }
+    let s3 = r
+        .action
+        .split_once(':')
+        .is_some_and(|(svc, _)| svc.eq_ignore_ascii_case("s3"));
+    let (ap_arn, account, origin) = (
+        one(r, "s3:dataaccesspointarn"),
+        one(r, "s3:dataaccesspointaccount"),
+        one(r, "s3:accesspointnetworkorigin"),
+    );
+    let origin_ok = match (origin, attachment) {
+        (None, _) => true,
+        (Some(o), Attachment::Door(d)) if d.kind == DoorKind::AccessPoint => {
+            o == d.network_origin()
+        }
+        (Some(o), _) => o == "Internet" || (o == "VPC" && r.context.contains_key("aws:sourcevpce")),
+    };
+    let names_ok = match access_point_of(&r.resource.arn) {
+        Some((own, owner)) => ap_arn.is_none_or(|a| a == own) && account.is_none_or(|a| a == owner),
+        None => {
+            let arn_account = match ap_arn {
+                None => None,
+                Some(a) => match arn::split(a) {
+                    Some([_, partition, "s3", region, acct, resource])
+                        if !partition.is_empty()
+                            && is_region(region)
+                            && arn::is_account_id(acct)
+                            && resource
+                                .strip_prefix("accesspoint/")
+                                .is_some_and(is_access_point_name) =>
+                    {
+                        Some(acct)
+                    }
+                    _ => return false,
+                },
+            };
+            account.is_none_or(arn::is_account_id)
+                && match (arn_account, account) {
+                    (Some(a), Some(b)) => a == b,
+                    _ => true,
+                }
+        }
+    };
+    s3 && origin_ok && names_ok
+}
+
 /// Whether one of the membership's OU paths is in one of the listed OUs or below (an
 /// `aws:…OrgPaths` entry starts with the listed path; both end with `/`).
 fn under(org: Option<&Org>, listed: &[String]) -> bool {
@@ -719,6 +1007,7 @@ pub fn in_model(request: &Request, attachment: &Attachment, perimeter: &Perimete
         || !resource_membership_holds(request, perimeter)
         || !endpoint_owner_consistent(request, perimeter)
         || !service_source_consistent(request, perimeter)
+        || !access_point_keys_hold(request, attachment)
     {
         return false;
     }
@@ -770,7 +1059,11 @@ pub fn in_model(request: &Request, attachment: &Attachment, perimeter: &Perimete
     // manifest gives them.
     let (own_vpce, own_vpc) = match attachment {
         Attachment::Endpoint { id, vpc, .. } => (id.as_deref(), vpc.as_deref()),
-        Attachment::Bucket { .. } => (None, None),
+        Attachment::Door(Door {
+            vpc_origin: Some(vpc),
+            ..
+        }) => (None, vpc.as_deref()),
+        Attachment::Bucket { .. } | Attachment::Door(_) => (None, None),
     };
     if one("aws:sourcevpce")
         .is_some_and(|v| Some(v.as_str()) != own_vpce && !arn::is_ec2_id(&v, "vpce-"))
@@ -781,13 +1074,13 @@ pub fn in_model(request: &Request, attachment: &Attachment, perimeter: &Perimete
     }
     // A real action of its service, on a resource of a type it acts on (Service Authorization
     // Reference); services without a table are modelled generically.
-    let bucket_policy = matches!(attachment, Attachment::Bucket { .. });
-    let own = match attachment {
-        Attachment::Bucket { name } => name.as_deref(),
-        Attachment::Endpoint { .. } => None,
+    let restrict = catalog::Restrict::of(attachment);
+    let typed = match attachment {
+        Attachment::Bucket { name } => catalog::own_bucket(&request.resource.arn, name.as_deref()),
+        Attachment::Door(d) => d.typed_arn(&request.resource.arn),
+        Attachment::Endpoint { .. } => request.resource.arn.as_str().into(),
     };
-    let arn_fits = catalog::fit_of(&request.action, bucket_policy)
-        .is_some_and(|f| f.admits(&catalog::own_bucket(&request.resource.arn, own)));
+    let arn_fits = catalog::fit_of(&request.action, restrict).is_some_and(|f| f.admits(&typed));
     if !arn_fits
         || (matches!(request.caller, Caller::Anonymous)
             && !catalog::admits_anonymous(&request.action))
@@ -832,6 +1125,29 @@ pub fn in_model(request: &Request, attachment: &Attachment, perimeter: &Perimete
                 .split_once(':')
                 .is_some_and(|(svc, _)| svc.eq_ignore_ascii_case("s3"));
             bucket_ok && owner_ok && action_ok
+        }
+        Attachment::Door(d) => {
+            // An owner the manifest names owns it, inside the perimeter or not; otherwise the
+            // platform's own account, as for a bucket.
+            let owner_ok = d.account.is_some()
+                || perimeter.bucket_owner_inside(
+                    request.resource.account.as_deref(),
+                    request.resource.org.as_ref(),
+                );
+            let action_ok = request
+                .action
+                .split_once(':')
+                .is_some_and(|(svc, _)| svc.eq_ignore_ascii_case(d.kind.service()));
+            let network_ok = match &d.vpc_origin {
+                None => true,
+                Some(vpc) => {
+                    through_endpoint
+                        && vpc
+                            .as_ref()
+                            .is_none_or(|v| one("aws:sourcevpc").as_ref() == Some(v))
+                }
+            };
+            d.owns(&request.resource.arn) && owner_ok && action_ok && network_ok
         }
     }
 }

@@ -99,6 +99,12 @@ enum Pred {
     NoNetworkResourceTag,
     /// A bucket policy's bucket is owned inside the resource perimeter.
     BucketOwnerInside,
+    /// The access point keys agree with each other and with the request, and a request to an
+    /// access point carries every one the policy reads.
+    AccessPointKeysHold,
+    /// A request to a bucket does not go through an access point of a trusted owner (the
+    /// delegation pattern: that access point's policy judges it).
+    NotDelegated,
 }
 
 #[derive(Debug, Clone)]
@@ -382,6 +388,22 @@ impl<'a> Search<'a> {
         if self.universe.bucket_policy {
             out.push(p(Pred::BucketOwnerInside, owner));
         }
+        let ap_keys = keys_mask(model::ACCESS_POINT_KEYS);
+        if ap_keys != 0 {
+            out.push(p(
+                Pred::AccessPointKeysHold,
+                ap_keys | bit(ARN) | bit(ACTION) | bit(NETWORK),
+            ));
+            let delegation = self.target.is_some()
+                && matches!(
+                    self.universe.attachment,
+                    Some(model::Attachment::Bucket { .. })
+                )
+                && matches!(dimension, Dimension::Identity | Dimension::Network);
+            if delegation {
+                out.push(p(Pred::NotDelegated, ap_keys | bit(ARN)));
+            }
+        }
         if !per.memberships.is_empty() {
             out.push(p(Pred::CallerMembership, caller));
             out.push(p(Pred::ResourceMembership, owner));
@@ -514,6 +536,19 @@ impl<'a> Search<'a> {
                 per.bucket_owner_inside(r.resource.account.as_deref(), r.resource.org.as_ref())
             }
             Pred::ResourceMembership => model::resource_membership_holds(r, per),
+            Pred::AccessPointKeysHold => {
+                self.universe
+                    .attachment
+                    .as_ref()
+                    .is_none_or(|a| model::access_point_keys_hold(r, a))
+                    && (model::access_point_of(&r.resource.arn).is_none()
+                        || self
+                            .key_slots
+                            .iter()
+                            .filter(|(k, _)| model::ACCESS_POINT_KEYS.contains(&k.as_str()))
+                            .all(|(k, _)| r.context.contains_key(k)))
+            }
+            Pred::NotDelegated => !per.delegated_to_access_point(r),
             Pred::EndpointOwnerConsistent => model::endpoint_owner_consistent(r, per),
             Pred::ServiceSourceConsistent => model::service_source_consistent(r, per),
             Pred::NoIdentityResourceTag => !per.resource_tag_exempt(&per.identity_resource_tags, r),

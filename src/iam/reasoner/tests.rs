@@ -51,7 +51,7 @@ fn verdicts(
     per: &Perimeter,
 ) -> Vec<(Dimension, ReasonerVerdict)> {
     let kind = match attachment {
-        Attachment::Bucket { .. } => PolicyKind::BucketPolicy,
+        Attachment::Bucket { .. } | Attachment::Door(_) => PolicyKind::BucketPolicy,
         Attachment::Endpoint { .. } => PolicyKind::EndpointPolicy,
     };
     let doc = json!({"Version": "2012-10-17", "Statement": statements});
@@ -1275,4 +1275,5 @@ fn the_network_perimeter_may_apply_to_tagged_principals_only() {
     assert!(w.line().contains("dp:include:network=true"), "{}", w.line());
 }
 
+mod doors;
 mod vocabulary;

@@ -14,7 +14,10 @@ use crate::iam::services;
 use crate::iam::template::{Lookup, NoVariables, Template};
 
 use super::catalog::{self, Fit, ServiceScope};
-use super::model::{ALWAYS_PRESENT, Attachment, CALLED_VIA_KEYS, Perimeter};
+use super::model::{
+    self as m, ACCESS_POINT_KEYS, ALWAYS_PRESENT, Attachment, CALLED_VIA_KEYS, Door, DoorKind,
+    Perimeter,
+};
 use super::related;
 use super::values::{self, Pool};
 
@@ -36,8 +39,11 @@ pub struct FreeKey {
 
 #[derive(Debug, Clone, Default)]
 pub struct Universe {
-    /// Whether the policy is a bucket policy (its bucket's owner is inside the perimeter).
+    /// Whether the resource's owner must be inside the perimeter (a bucket policy's bucket, a
+    /// door whose owner the manifest does not name).
     pub bucket_policy: bool,
+    /// What the policy is attached to.
+    pub attachment: Option<Attachment>,
     /// Who calls, without organisation or tags (those are separate parts of the search).
     pub callers: Vec<Caller>,
     /// The organisation (and OU path) of an IAM caller, or none.
@@ -77,6 +83,7 @@ fn domain(key: &str) -> &str {
         | "s3:resourceaccount"
         | "aws:sourceaccount"
         | "aws:vpceaccount"
+        | "s3:dataaccesspointaccount"
         | "aws:sourceowner" => "account",
         "aws:principalorgpaths"
         | "aws:resourceorgpaths"
@@ -828,8 +835,81 @@ pub fn build(
             values,
         );
     }
+    // A request to a bucket through an access point names one: a well-formed access point ARN
+    // of each account the search may pick.
+    if matches!(attachment, Attachment::Bucket { .. })
+        && g.keys.contains_key("s3:dataaccesspointarn")
+    {
+        let arns: Vec<String> = d
+            .accounts
+            .iter()
+            .map(|a| format!("arn:aws:s3:us-east-1:{a}:accesspoint/fresh-access-point"))
+            .collect();
+        values::push_new(
+            d.strings
+                .entry("s3:dataaccesspointarn".to_owned())
+                .or_default(),
+            arns,
+        );
+    }
     u.keys = free_keys(&g, &d);
+    access_point_key_candidates(&mut u, attachment);
     Ok(u)
+}
+
+/// The access point keys take the values AWS sends (see `model::access_point_keys_hold`): a
+/// request to an access point always carries its ARN, account and network origin; one to a
+/// bucket carries them only through an access point.
+fn access_point_key_candidates(u: &mut Universe, attachment: &Attachment) {
+    let door = match attachment {
+        Attachment::Door(d)
+            if matches!(
+                d.kind,
+                DoorKind::AccessPoint | DoorKind::MultiRegionAccessPoint
+            ) =>
+        {
+            Some(d)
+        }
+        _ => None,
+    };
+    let one = |v: String| Some(ContextValue::One(v));
+    for fk in u
+        .keys
+        .iter_mut()
+        .filter(|k| ACCESS_POINT_KEYS.contains(&k.key.as_str()))
+    {
+        let mut candidates: Vec<Option<ContextValue>> = match (fk.key.as_str(), door) {
+            ("s3:accesspointnetworkorigin", Some(d)) => vec![one(d.network_origin().to_owned())],
+            ("s3:accesspointnetworkorigin", None) => {
+                vec![None, one("Internet".into()), one("VPC".into())]
+            }
+            (key, door) => {
+                // Requests to an access point carry its own; others keep theirs (and may carry
+                // none), and may go to an access point too.
+                let mut c = match door {
+                    Some(_) => Vec::new(),
+                    None => std::mem::take(&mut fk.candidates),
+                };
+                c.extend(u.arns.iter().filter_map(|a| m::access_point_of(a)).map(
+                    |(own, owner)| {
+                        one(if key == "s3:dataaccesspointarn" {
+                            own
+                        } else {
+                            owner.to_owned()
+                        })
+                    },
+                ));
+                c
+            }
+        };
+        let mut seen = Vec::new();
+        candidates.retain(|c| {
+            let new = !seen.contains(c);
+            seen.push(c.clone());
+            new
+        });
+        fk.candidates = candidates;
+    }
 }
 
 /// Regions a VPC can be in, tried in turn for one that no pattern names.
@@ -1051,7 +1131,19 @@ fn scope_of(g: &Gathered, attachment: &Attachment) -> ServiceScope {
         Attachment::Bucket { .. } => ServiceScope {
             tables: s3(),
             generic: Vec::new(),
-            bucket_only: true,
+            restrict: catalog::Restrict::Bucket,
+        },
+        Attachment::Door(d) => match services::service(d.kind.service()) {
+            Some(t) => ServiceScope {
+                tables: vec![t],
+                generic: Vec::new(),
+                restrict: catalog::Restrict::of(attachment),
+            },
+            None => ServiceScope {
+                tables: Vec::new(),
+                generic: vec![d.kind.service().to_owned()],
+                restrict: catalog::Restrict::Any,
+            },
         },
         Attachment::Endpoint {
             service: Some(prefix),
@@ -1060,19 +1152,19 @@ fn scope_of(g: &Gathered, attachment: &Attachment) -> ServiceScope {
             Some(t) => ServiceScope {
                 tables: vec![t],
                 generic: Vec::new(),
-                bucket_only: false,
+                restrict: catalog::Restrict::Any,
             },
             None => ServiceScope {
                 tables: Vec::new(),
                 generic: vec![prefix.to_ascii_lowercase()],
-                bucket_only: false,
+                restrict: catalog::Restrict::Any,
             },
         },
         Attachment::Endpoint { service: None, .. } => {
             let mut scope = ServiceScope {
                 tables: s3(),
                 generic: vec!["freshsvc".to_owned()],
-                bucket_only: false,
+                restrict: catalog::Restrict::Any,
             };
             for p in &g.actions_written {
                 let text = pattern::render(p);
@@ -1215,6 +1307,7 @@ fn resources(
     let all_orgs: Vec<Option<String>> = std::iter::once(None)
         .chain(d.orgs.iter().cloned().map(Some))
         .collect();
+    u.attachment = Some(attachment.clone());
     match attachment {
         Attachment::Endpoint { .. } => {
             u.arns = arns;
@@ -1263,83 +1356,13 @@ fn resources(
                 }
             }
             u.arns = keep;
-            // The bucket's owner is inside the resource perimeter, never excluded (see
-            // `Perimeter::bucket_owner_inside`, which the search checks on each pair).
-            // Any account an organization or OU may place inside, unless the perimeter trusts
-            // owners by account alone. When the policy reads nothing of the owner, which of
-            // those owns the bucket changes nothing the search checks (the perimeter reads the
-            // owner only to know it is inside), so the listed accounts and one other stand for
-            // them all.
-            let owners: Vec<String> = perimeter
-                .owner_accounts()
-                .iter()
-                .filter(|a| !perimeter.resource_excluded_accounts.contains(a))
-                .cloned()
-                .collect();
-            let by_account_alone = perimeter.owner_orgs().is_empty()
-                && perimeter.resource_org_paths.is_empty()
-                && !owners.is_empty();
-            let reads_owner = [
-                "aws:resourceaccount",
-                "s3:resourceaccount",
-                "aws:resourceorgid",
-                "aws:resourceorgpaths",
-            ]
-            .iter()
-            .any(|k| g.keys.contains_key(*k));
-            let mut accounts: Vec<String> = owners.clone();
-            if !by_account_alone {
-                if reads_owner || owners.is_empty() {
-                    values::push_new(&mut accounts, d.accounts.clone());
-                } else if let Some(other) = d.accounts.iter().rev().find(|a| !owners.contains(a)) {
-                    // One account of an organization beside them: a caller of a listed account
-                    // is then not bound to the owner's organization (one account, one
-                    // organization) in every request.
-                    accounts.push(other.clone());
-                }
-            }
-            u.resource_accounts = accounts
-                .into_iter()
-                .filter(|a| !perimeter.resource_excluded_accounts.contains(a))
-                .map(Some)
-                .collect();
-            // Trusted organizations, those of trusted OUs, and none (an owner trusted by account).
-            let mut owner_orgs: Vec<String> = perimeter.owner_orgs().to_vec();
-            for path in &perimeter.resource_org_paths {
-                if let Some((org, _)) = path.split_once('/')
-                    && !owner_orgs.iter().any(|o| o == org)
-                {
-                    owner_orgs.push(org.to_owned());
-                }
-            }
-            // An owner the perimeter knows to be a member is in that organization, trusted or
-            // not (an account is in at most one organization: AWS Organizations User Guide,
-            // "Managing accounts"), and an owner trusted by account may be such a member.
-            for a in u.resource_accounts.iter().flatten() {
-                if let Some(org) = perimeter.memberships.get(a)
-                    && !owner_orgs.contains(org)
-                {
-                    owner_orgs.push(org.clone());
-                }
-            }
-            // Otherwise an owner trusted by account (any owner, when the perimeter places none)
-            // is in an organization the perimeter does not know, any or none: a policy that reads
-            // it is tried with each (`Perimeter::bucket_owner_inside` keeps the others inside).
-            if ["aws:resourceorgid", "aws:resourceorgpaths"]
-                .iter()
-                .any(|k| g.keys.contains_key(*k))
-            {
-                values::push_new(&mut owner_orgs, d.orgs.clone());
-            }
-            let orgs: Vec<Option<String>> = owner_orgs
-                .into_iter()
-                .map(Some)
-                .chain(std::iter::once(None))
-                .collect();
-            u.resource_orgs = org_choices(&orgs, d)
-                .into_iter()
-                .filter(|o| !perimeter.resource_excluded(None, o.as_ref()))
-                .collect();
+            storage_owners(u, g, d, perimeter, None);
+        }
+        Attachment::Door(door) => {
+            u.bucket_policy = door.account.is_none();
+            storage_owners(u, g, d, perimeter, door.account.as_deref());
+            let owners: Vec<String> = u.resource_accounts.iter().flatten().cloned().collect();
+            u.arns = door_arns(door, arns, g, &owners);
         }
     }
     u.resource_tags = tag_combinations(g, d, "aws:resourcetag/")?;
@@ -1350,7 +1373,13 @@ fn resources(
     let masks: Vec<u128> = u
         .arns
         .iter()
-        .map(|a| catalog::arn_mask(&catalog::own_bucket(a, u.own_bucket.as_deref()), all))
+        .map(|a| {
+            let typed = match attachment {
+                Attachment::Door(door) => door.typed_arn(a),
+                _ => catalog::own_bucket(a, u.own_bucket.as_deref()),
+            };
+            catalog::arn_mask(&typed, all)
+        })
         .collect();
     let (arns, masks): (Vec<String>, Vec<u128>) = std::mem::take(&mut u.arns)
         .into_iter()
@@ -1360,6 +1389,184 @@ fn resources(
     u.arns = arns;
     u.arn_masks = masks;
     Ok(())
+}
+
+/// The ARNs requests through a door name: the door itself (and its objects) for each owner and
+/// Region it can have, the plainest first, and where the policy's patterns meet it.
+fn door_arns(
+    door: &Door,
+    from_tables: Vec<String>,
+    g: &Gathered,
+    owners: &[String],
+) -> Vec<String> {
+    let service = door.kind.service();
+    let mut regions: Vec<String> = Vec::new();
+    match (door.kind, &door.region) {
+        (DoorKind::MultiRegionAccessPoint, _) => regions.push(String::new()),
+        (_, Some(r)) => regions.push(r.clone()),
+        (_, None) => {
+            regions.push("us-east-1".to_owned());
+            for p in &g.arn_patterns {
+                if let Some(parts) = arn::split_tokens(p)
+                    && !pattern::has_wildcard(parts[2])
+                    && pattern::render(parts[2]) == service
+                    && !pattern::has_wildcard(parts[3])
+                {
+                    let r = pattern::render(parts[3]);
+                    if !r.is_empty() && !regions.contains(&r) {
+                        regions.push(r);
+                    }
+                }
+            }
+        }
+    }
+    let (kind_path, fresh_name, objects) = match door.kind {
+        DoorKind::AccessPoint => ("accesspoint/", "fresh-access-point", true),
+        DoorKind::MultiRegionAccessPoint => ("accesspoint/", "mfreshalias0.mrap", true),
+        DoorKind::ObjectLambdaAccessPoint => ("accesspoint/", "fresh-object-lambda", false),
+        DoorKind::DirectoryBucket => ("bucket/", "fresh-bucket--use1-az4--x-s3", false),
+    };
+    // A Multi-Region Access Point's ARN holds its alias, not its name.
+    let name = match door.kind {
+        DoorKind::MultiRegionAccessPoint => None,
+        _ => door.name.as_deref(),
+    };
+    let mut out: Vec<String> = Vec::new();
+    let mut push = |a: String| {
+        if door.owns(&a) && !out.contains(&a) {
+            out.push(a);
+        }
+    };
+    for account in owners {
+        for region in &regions {
+            let head = format!("arn:aws:{service}:{region}:{account}:{kind_path}");
+            let own = format!("{head}{}", name.unwrap_or(fresh_name));
+            if objects {
+                push(format!("{own}/object/fresh-key"));
+            }
+            push(own);
+            // Names have three characters at least, object keys one (the shortest string two
+            // patterns share would otherwise be none AWS accepts).
+            let mut globs = Vec::new();
+            let mut base = pattern::literal(&head);
+            match name {
+                Some(n) => base.extend(pattern::literal(n)),
+                None => base.extend([Tok::AnyOne, Tok::AnyOne, Tok::AnyOne, Tok::AnyRun]),
+            }
+            if objects {
+                let mut object = base.clone();
+                object.extend(pattern::literal("/object/"));
+                object.extend([Tok::AnyOne, Tok::AnyRun]);
+                globs.push(object);
+            }
+            globs.push(base);
+            for glob in &globs {
+                for p in &g.arn_patterns {
+                    for filler in ['z', '#'] {
+                        if let Some(w) = pattern::intersection(glob, p, filler) {
+                            push(w);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    for a in from_tables {
+        push(a);
+    }
+    out
+}
+
+/// The owners a bucket (or a door whose owner the manifest does not name) can have: inside the
+/// resource perimeter, never excluded; or the one account the manifest names.
+fn storage_owners(
+    u: &mut Universe,
+    g: &Gathered,
+    d: &Domains,
+    perimeter: &Perimeter,
+    named: Option<&str>,
+) {
+    // The bucket's owner is inside the resource perimeter, never excluded (see
+    // `Perimeter::bucket_owner_inside`, which the search checks on each pair).
+    // Any account an organization or OU may place inside, unless the perimeter trusts
+    // owners by account alone. When the policy reads nothing of the owner, which of
+    // those owns the bucket changes nothing the search checks (the perimeter reads the
+    // owner only to know it is inside), so the listed accounts and one other stand for
+    // them all.
+    let owners: Vec<String> = perimeter
+        .owner_accounts()
+        .iter()
+        .filter(|a| !perimeter.resource_excluded_accounts.contains(a))
+        .cloned()
+        .collect();
+    let by_account_alone = perimeter.owner_orgs().is_empty()
+        && perimeter.resource_org_paths.is_empty()
+        && !owners.is_empty();
+    let reads_owner = [
+        "aws:resourceaccount",
+        "s3:resourceaccount",
+        "aws:resourceorgid",
+        "aws:resourceorgpaths",
+    ]
+    .iter()
+    .any(|k| g.keys.contains_key(*k));
+    let mut accounts: Vec<String> = owners.clone();
+    if !by_account_alone {
+        if reads_owner || owners.is_empty() {
+            values::push_new(&mut accounts, d.accounts.clone());
+        } else if let Some(other) = d.accounts.iter().rev().find(|a| !owners.contains(a)) {
+            // One account of an organization beside them: a caller of a listed account
+            // is then not bound to the owner's organization (one account, one
+            // organization) in every request.
+            accounts.push(other.clone());
+        }
+    }
+    u.resource_accounts = match named {
+        // The account the manifest names owns it, whatever the perimeter says of it.
+        Some(a) => vec![Some(a.to_owned())],
+        None => accounts
+            .into_iter()
+            .filter(|a| !perimeter.resource_excluded_accounts.contains(a))
+            .map(Some)
+            .collect(),
+    };
+    // Trusted organizations, those of trusted OUs, and none (an owner trusted by account).
+    let mut owner_orgs: Vec<String> = perimeter.owner_orgs().to_vec();
+    for path in &perimeter.resource_org_paths {
+        if let Some((org, _)) = path.split_once('/')
+            && !owner_orgs.iter().any(|o| o == org)
+        {
+            owner_orgs.push(org.to_owned());
+        }
+    }
+    // An owner the perimeter knows to be a member is in that organization, trusted or
+    // not (an account is in at most one organization: AWS Organizations User Guide,
+    // "Managing accounts"), and an owner trusted by account may be such a member.
+    for a in u.resource_accounts.iter().flatten() {
+        if let Some(org) = perimeter.memberships.get(a)
+            && !owner_orgs.contains(org)
+        {
+            owner_orgs.push(org.clone());
+        }
+    }
+    // Otherwise an owner trusted by account (any owner, when the perimeter places none)
+    // is in an organization the perimeter does not know, any or none: a policy that reads
+    // it is tried with each (`Perimeter::bucket_owner_inside` keeps the others inside).
+    if ["aws:resourceorgid", "aws:resourceorgpaths"]
+        .iter()
+        .any(|k| g.keys.contains_key(*k))
+    {
+        values::push_new(&mut owner_orgs, d.orgs.clone());
+    }
+    let orgs: Vec<Option<String>> = owner_orgs
+        .into_iter()
+        .map(Some)
+        .chain(std::iter::once(None))
+        .collect();
+    u.resource_orgs = org_choices(&orgs, d)
+        .into_iter()
+        .filter(|o| named.is_some() || !perimeter.resource_excluded(None, o.as_ref()))
+        .collect();
 }
 
 /// Every combination of the values (or absence) each referenced tag key under `prefix` can take.
@@ -1437,6 +1644,10 @@ fn ip_candidates(g: &Gathered) -> Vec<String> {
 fn vpc_choices(d: &Domains, attachment: &Attachment) -> Vec<String> {
     match attachment {
         Attachment::Endpoint { vpc: Some(v), .. } => vec![v.clone()],
+        Attachment::Door(Door {
+            vpc_origin: Some(Some(v)),
+            ..
+        }) => vec![v.clone()],
         _ => {
             let v = d.of("vpc").to_vec();
             if v.is_empty() {
@@ -1469,7 +1680,12 @@ fn networks(g: &Gathered, d: &Domains, attachment: &Attachment) -> Vec<Network> 
     let vpcs = vpc_choices(d, attachment);
     let mut out = Vec::new();
     // From the internet first: the likeliest witness a reader recognises.
-    if matches!(attachment, Attachment::Bucket { .. }) {
+    let from_internet = match attachment {
+        Attachment::Bucket { .. } => true,
+        Attachment::Door(d) => d.vpc_origin.is_none(),
+        Attachment::Endpoint { .. } => false,
+    };
+    if from_internet {
         for ip in ip_candidates(g) {
             out.push(Network {
                 ip: Some(ip),

@@ -1,0 +1,376 @@
+//! S3's other doors: access points (regional, Multi-Region, Object Lambda), directory buckets,
+//! and the bucket policy that delegates access control to access points. Each semantic has its
+//! violating case and its compliant twin.
+
+use super::*;
+
+const OUTSIDER: &str = "444455556666";
+const AP: &str = "arn:aws:s3:us-east-1:111122223333:accesspoint/reports";
+const VPC: &str = "vpc-1a2b3c4d";
+
+fn in_dimension(
+    statements: Vec<Value>,
+    attachment: &Attachment,
+    per: &Perimeter,
+    dimension: Dimension,
+) -> ReasonerVerdict {
+    verdicts(statements, attachment, per)
+        .into_iter()
+        .find(|(d, _)| *d == dimension)
+        .map(|(_, v)| v)
+        .expect("dimension analysed")
+}
+
+fn per() -> Perimeter {
+    Perimeter {
+        vpcs: vec![VPC.into()],
+        ..perimeter()
+    }
+}
+
+fn context(w: &Witness, key: &str) -> Option<String> {
+    match w.request.context.get(key) {
+        Some(ContextValue::One(v)) => Some(v.clone()),
+        _ => None,
+    }
+}
+
+fn door(kind: DoorKind, name: &str, region: Option<&str>) -> Attachment {
+    Attachment::Door(Door {
+        kind,
+        name: Some(name.into()),
+        region: region.map(str::to_owned),
+        account: Some(ACCOUNT.into()),
+        vpc_origin: None,
+    })
+}
+
+fn access_point(vpc_origin: Option<Option<&str>>) -> Attachment {
+    Attachment::Door(Door {
+        kind: DoorKind::AccessPoint,
+        name: Some("reports".into()),
+        region: Some("us-east-1".into()),
+        account: Some(ACCOUNT.into()),
+        vpc_origin: vpc_origin.map(|v| v.map(str::to_owned)),
+    })
+}
+
+fn grant(principal: Value, action: &str, resource: &str, condition: Value) -> Vec<Value> {
+    let mut s = json!({"Effect": "Allow", "Principal": principal, "Action": action,
+        "Resource": resource});
+    if !condition.is_null() {
+        s["Condition"] = condition;
+    }
+    vec![s]
+}
+
+/// AWS's delegation example (Amazon S3 User Guide, "Configuring IAM policies for using access
+/// points", "Delegating access control to access points"): the bucket allows everything to
+/// requests through access points the account owns.
+fn delegation(account_condition: Value) -> Vec<Value> {
+    let mut s = json!({"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "*",
+        "Resource": [format!("arn:aws:s3:::{BUCKET}"), format!("arn:aws:s3:::{BUCKET}/*")]});
+    if !account_condition.is_null() {
+        s["Condition"] = account_condition;
+    }
+    vec![s]
+}
+
+#[test]
+fn delegating_to_a_trusted_accounts_access_points_complies() {
+    let s = delegation(json!({"StringEquals": {"s3:DataAccessPointAccount": ACCOUNT}}));
+    for d in [Dimension::Identity, Dimension::Network] {
+        complies(in_dimension(s.clone(), &bucket(), &per(), d));
+    }
+}
+
+#[test]
+fn delegating_to_another_accounts_access_points_violates_through_one() {
+    let s = delegation(json!({"StringEquals": {"s3:DataAccessPointAccount": OUTSIDER}}));
+    let w = violates(in_dimension(s, &bucket(), &per(), Dimension::Identity));
+    assert_eq!(
+        context(&w, "s3:dataaccesspointaccount").as_deref(),
+        Some(OUTSIDER)
+    );
+    let through = context(&w, "s3:dataaccesspointarn").expect("through an access point");
+    assert!(
+        through.starts_with(&format!("arn:aws:s3:us-east-1:{OUTSIDER}:accesspoint/")),
+        "{through}"
+    );
+}
+
+#[test]
+fn delegating_to_any_accounts_access_points_violates_through_one() {
+    let s = delegation(json!({"StringLike": {"s3:DataAccessPointAccount": "*"}}));
+    let w = violates(in_dimension(s, &bucket(), &per(), Dimension::Identity));
+    let account = context(&w, "s3:dataaccesspointaccount").expect("through an access point");
+    assert_ne!(account, ACCOUNT, "{}", w.line());
+    // The access point ARN key agrees with the account key.
+    assert!(context(&w, "s3:dataaccesspointarn").is_some_and(|a| a.contains(&account)));
+}
+
+#[test]
+fn the_delegation_pattern_without_its_condition_violates() {
+    let w = violates(in_dimension(
+        delegation(Value::Null),
+        &bucket(),
+        &per(),
+        Dimension::Identity,
+    ));
+    assert!(w.line().starts_with("anonymous principal"), "{}", w.line());
+}
+
+#[test]
+fn delegation_names_the_access_point_by_arn_too() {
+    let trusted = json!({"ArnLike": {"s3:DataAccessPointArn": format!("arn:aws:s3:*:{ACCOUNT}:accesspoint/*")}});
+    complies(in_dimension(
+        delegation(trusted),
+        &bucket(),
+        &per(),
+        Dimension::Identity,
+    ));
+    let any = json!({"ArnLike": {"s3:DataAccessPointArn": "arn:aws:s3:*:*:accesspoint/*"}});
+    let w = violates(in_dimension(
+        delegation(any),
+        &bucket(),
+        &per(),
+        Dimension::Identity,
+    ));
+    assert_ne!(
+        context(&w, "s3:dataaccesspointaccount").as_deref(),
+        Some(ACCOUNT)
+    );
+}
+
+#[test]
+fn an_access_point_policy_open_to_everyone_violates_on_the_access_point() {
+    let s = grant(
+        json!("*"),
+        "s3:GetObject",
+        &format!("{AP}/object/*"),
+        Value::Null,
+    );
+    let w = violates(in_dimension(
+        s,
+        &access_point(None),
+        &per(),
+        Dimension::Identity,
+    ));
+    assert!(
+        w.request.resource.arn.starts_with(&format!("{AP}/object/")),
+        "{}",
+        w.line()
+    );
+    // S3 reports the access point in the request (`simulate` replays the witness as given).
+    assert_eq!(context(&w, "s3:dataaccesspointarn").as_deref(), Some(AP));
+    assert_eq!(
+        context(&w, "s3:dataaccesspointaccount").as_deref(),
+        Some(ACCOUNT)
+    );
+    assert_eq!(
+        context(&w, "s3:accesspointnetworkorigin").as_deref(),
+        Some("Internet")
+    );
+}
+
+#[test]
+fn an_access_point_policy_for_the_organization_keeps_identities_in() {
+    let s = grant(
+        json!({"AWS": "*"}),
+        "s3:GetObject",
+        &format!("{AP}/object/*"),
+        json!({"StringEquals": {"aws:PrincipalOrgID": ORG}}),
+    );
+    complies(in_dimension(
+        s.clone(),
+        &access_point(None),
+        &per(),
+        Dimension::Identity,
+    ));
+    // From the internet, an Internet-origin access point is reachable from anywhere.
+    let w = violates(in_dimension(
+        s.clone(),
+        &access_point(None),
+        &per(),
+        Dimension::Network,
+    ));
+    assert!(
+        w.request.context.contains_key("aws:sourceip"),
+        "{}",
+        w.line()
+    );
+    // A VPC-origin access point in an expected VPC is the network control.
+    complies(in_dimension(
+        s.clone(),
+        &access_point(Some(Some(VPC))),
+        &per(),
+        Dimension::Network,
+    ));
+    // In another VPC it is not.
+    let w = violates(in_dimension(
+        s,
+        &access_point(Some(Some("vpc-0a1b2c3d"))),
+        &per(),
+        Dimension::Network,
+    ));
+    assert_eq!(
+        context(&w, "aws:sourcevpc").as_deref(),
+        Some("vpc-0a1b2c3d")
+    );
+    assert_eq!(
+        context(&w, "s3:accesspointnetworkorigin").as_deref(),
+        Some("VPC")
+    );
+}
+
+#[test]
+fn the_access_point_keys_do_not_narrow_who_calls_an_access_point() {
+    // Every request to the access point carries its own account: the condition holds for all.
+    let s = grant(
+        json!("*"),
+        "s3:GetObject",
+        &format!("{AP}/object/*"),
+        json!({"StringEquals": {"s3:DataAccessPointAccount": ACCOUNT}}),
+    );
+    violates(in_dimension(
+        s,
+        &access_point(None),
+        &per(),
+        Dimension::Identity,
+    ));
+    // And a condition naming another access point grants nothing here.
+    let s = grant(
+        json!("*"),
+        "s3:GetObject",
+        &format!("{AP}/object/*"),
+        json!({"StringEquals": {"s3:DataAccessPointArn": format!("arn:aws:s3:us-east-1:{ACCOUNT}:accesspoint/other")}}),
+    );
+    complies(in_dimension(
+        s,
+        &access_point(None),
+        &per(),
+        Dimension::Identity,
+    ));
+}
+
+#[test]
+fn a_vpc_origin_access_point_is_reached_only_from_its_vpc() {
+    let s = grant(
+        json!("*"),
+        "s3:GetObject",
+        &format!("{AP}/object/*"),
+        json!({"StringEquals": {"s3:AccessPointNetworkOrigin": "Internet"}}),
+    );
+    complies(in_dimension(
+        s.clone(),
+        &access_point(Some(None)),
+        &per(),
+        Dimension::Identity,
+    ));
+    violates(in_dimension(
+        s,
+        &access_point(None),
+        &per(),
+        Dimension::Identity,
+    ));
+}
+
+#[test]
+fn a_directory_bucket_policy_is_judged_on_s3_express() {
+    let arn = "arn:aws:s3express:us-west-2:111122223333:bucket/data--usw2-az1--x-s3";
+    let d = door(
+        DoorKind::DirectoryBucket,
+        "data--usw2-az1--x-s3",
+        Some("us-west-2"),
+    );
+    let outsider = grant(
+        json!({"AWS": format!("arn:aws:iam::{OUTSIDER}:root")}),
+        "s3express:CreateSession",
+        arn,
+        Value::Null,
+    );
+    let w = violates(in_dimension(outsider, &d, &per(), Dimension::Identity));
+    assert_eq!(w.request.action, "s3express:CreateSession");
+    assert_eq!(w.request.resource.arn, arn);
+    let own = grant(
+        json!({"AWS": format!("arn:aws:iam::{ACCOUNT}:root")}),
+        "s3express:CreateSession",
+        arn,
+        Value::Null,
+    );
+    complies(in_dimension(own, &d, &per(), Dimension::Identity));
+}
+
+#[test]
+fn a_multi_region_access_point_policy_acts_on_its_objects() {
+    let arn = "arn:aws:s3::111122223333:accesspoint/mfzwi23gnjvgw.mrap/object/*";
+    let d = door(DoorKind::MultiRegionAccessPoint, "example", None);
+    let w = violates(in_dimension(
+        grant(json!("*"), "s3:GetObject", arn, Value::Null),
+        &d,
+        &per(),
+        Dimension::Identity,
+    ));
+    assert!(
+        w.request
+            .resource
+            .arn
+            .starts_with("arn:aws:s3::111122223333:accesspoint/mfzwi23gnjvgw.mrap/object/"),
+        "{}",
+        w.line()
+    );
+    complies(in_dimension(
+        grant(
+            json!("*"),
+            "s3:GetObject",
+            arn,
+            json!({"StringEquals": {"aws:PrincipalOrgID": ORG}}),
+        ),
+        &d,
+        &per(),
+        Dimension::Identity,
+    ));
+}
+
+#[test]
+fn an_object_lambda_access_point_policy_is_judged_on_its_arn() {
+    let arn = "arn:aws:s3-object-lambda:us-east-1:111122223333:accesspoint/transform";
+    let d = door(
+        DoorKind::ObjectLambdaAccessPoint,
+        "transform",
+        Some("us-east-1"),
+    );
+    let w = violates(in_dimension(
+        grant(
+            json!({"AWS": OUTSIDER}),
+            "s3-object-lambda:GetObject",
+            arn,
+            Value::Null,
+        ),
+        &d,
+        &per(),
+        Dimension::Identity,
+    ));
+    assert_eq!(w.request.resource.arn, arn);
+    complies(in_dimension(
+        grant(
+            json!({"AWS": ACCOUNT}),
+            "s3-object-lambda:GetObject",
+            arn,
+            Value::Null,
+        ),
+        &d,
+        &per(),
+        Dimension::Identity,
+    ));
+}
+
+#[test]
+fn door_names_follow_aws_naming_rules() {
+    assert!(is_directory_bucket_name("data--usw2-az1--x-s3"));
+    assert!(!is_directory_bucket_name("data--x-s3"));
+    assert!(!is_directory_bucket_name("data-bucket"));
+    assert!(model::is_access_point_name("reports"));
+    assert!(!model::is_access_point_name("Reports"));
+    assert!(!model::is_access_point_name("-reports"));
+}
