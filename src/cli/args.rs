@@ -242,9 +242,14 @@ pub struct AnalyzeArgs {
     /// The endpoint's id, when known (endpoint policies).
     #[arg(long)]
     pub endpoint_id: Option<String>,
-    /// The endpoint's VPC, when known (endpoint policies).
+    /// The endpoint's VPC, when known (endpoint policies); a VPC-origin access point's VPC
+    /// (access point policies).
     #[arg(long)]
     pub vpc_id: Option<String>,
+    /// The access point's ARN (access point policies): its kind (regional, Multi-Region, Object
+    /// Lambda), Region, owner and name. Without it, the policy's own Resource ARNs tell.
+    #[arg(long, value_name = "ARN")]
+    pub access_point: Option<String>,
     /// The endpoint's service name, e.g. `com.amazonaws.eu-west-1.ecr.api` (endpoint policies):
     /// requests through it are that service's, with its real actions and resource ARNs. Without
     /// it, or for a service without a table, every service the policy names is considered.
@@ -262,6 +267,8 @@ pub enum AttachedKind {
     Bucket,
     #[value(name = "endpoint-policy")]
     Endpoint,
+    #[value(name = "access-point-policy")]
+    AccessPoint,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

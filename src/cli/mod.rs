@@ -45,6 +45,9 @@ pub enum CliError {
         #[source]
         source: std::io::Error,
     },
+    /// An argument whose value cannot be what it names.
+    #[error("{0}")]
+    Argument(String),
     /// Two inputs named `-`: standard input can feed only one.
     #[error("only one of {0} can come from standard input")]
     StdinTwice(&'static str),

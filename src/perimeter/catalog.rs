@@ -71,6 +71,12 @@ rules! {
         "bucket policy, bucketPolicies.requireSecureTransport", "add a Deny of s3:* on the bucket and its objects when aws:SecureTransport is false";
     BUCKET_POLICY_INVALID = "DP-BP-005", High, "Bucket policy is malformed or cannot be decided",
         "bucket policy", "fix the policy at the pointer given; Perimeter Guard fails closed on policies it cannot read exactly";
+    ACCESS_POINT_IDENTITY = "DP-AP-001", Critical, "Access point policy grants access to identities outside the perimeter",
+        "access point, Multi-Region Access Point and Object Lambda Access Point policies, perimeter identity", "condition every Allow on aws:PrincipalOrgID, aws:PrincipalOrgPaths or aws:PrincipalAccount of the trusted set (the access point keys s3:DataAccessPointArn and s3:DataAccessPointAccount name the access point, never the caller); pin service principals with aws:SourceAccount or aws:SourceOrgID of a listed source";
+    ACCESS_POINT_NETWORK = "DP-AP-002", High, "Access point policy grants access from outside the expected networks",
+        "access point policies, vpcConfiguration, perimeter network", "make it a VPC-origin access point (vpcConfiguration) in a VPC of spec.network.allowedVpcs, or condition every Allow on aws:SourceVpce, aws:SourceVpc or aws:SourceIp of the expected networks";
+    ACCESS_POINT_POLICY_INVALID = "DP-AP-003", High, "Access point policy is malformed or cannot be decided",
+        "access point policies", "fix the policy at the pointer given; Perimeter Guard fails closed on policies it cannot read exactly";
     ENDPOINT_SERVICE_PRINCIPAL = "DP-ES-001", High, "Endpoint service allows principals outside the perimeter",
         "allowed principals", "allow only accounts listed in spec.identity.trustedAccounts (never \"*\")";
     ACL_PUBLIC = "DP-ACL-001", Critical, "Bucket ACL grants access to everyone or to every AWS account",

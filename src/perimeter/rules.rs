@@ -10,9 +10,9 @@ use crate::iam::template::NoVariables;
 use crate::iam::{Caller, Outcome, Policy, PolicyKind, Request, evaluate};
 use crate::resources::structured_policy::without_principal_references;
 use crate::resources::{
-    AssociationKind, BucketAcl, BucketPolicyChange, Endpoint, EndpointAssociation, EndpointPolicy,
-    EndpointServicePrincipals, Field, Grantee, ObjectNote, PolicySource, PublicAccessBlock,
-    Subject,
+    AccessPointKind, AccessPointPolicy, AssociationKind, BucketAcl, BucketPolicyChange, Endpoint,
+    EndpointAssociation, EndpointPolicy, EndpointServicePrincipals, Field, Grantee, ObjectNote,
+    PolicySource, PublicAccessBlock, Subject,
 };
 
 use super::aws_owned::{self, ResourcePattern};
@@ -147,9 +147,7 @@ pub fn check(subjects: &[Subject], dp: &DataPerimeter) -> Vec<Finding> {
             Subject::EndpointServicePrincipals(p) => service_principals(p, dp, &mut add),
             Subject::PublicAccessBlock(p) => public_access_block(p, &mut add),
             Subject::EndpointAssociation(a) => association(a, dp, &mut add),
-            // Access point policies are resource policies on the access point; the perimeter
-            // reasoner does not model access point ARNs yet.
-            Subject::AccessPointPolicy(_) => {}
+            Subject::AccessPointPolicy(ap) => access_point_policy(ap, &perimeter, &mut add),
             Subject::BucketAcl(a) => bucket_acl(a, &mut add),
             Subject::Destination(d) => destinations::check(d, dp, &perimeter, &mut add),
         }
@@ -573,8 +571,12 @@ fn bucket_policy(
         Err((pointer, message)) => return add(BUCKET_POLICY_INVALID, &pointer, message, None),
         Ok(p) => p,
     };
-    let attachment = Attachment::Bucket {
-        name: bucket.clone(),
+    let directory = directory_bucket(source, bucket.as_deref());
+    let attachment = match &directory {
+        Some(door) => Attachment::Door(door.clone()),
+        None => Attachment::Bucket {
+            name: bucket.clone(),
+        },
     };
     reason(
         &policy,
@@ -592,11 +594,189 @@ fn bucket_policy(
         },
         add,
     );
+    // Directory buckets take HTTPS only (Amazon S3 User Guide, S3 Express One Zone, "Data
+    // protection and encryption": "can only be accessed through HTTPS").
     if dp.spec.bucket_policies.require_secure_transport
+        && directory.is_none()
         && !denies_plain_http(&policy, bucket.as_deref())
     {
         add(BUCKET_TLS, source.pointer(), "no Deny statement rejects every request made without TLS (aws:SecureTransport = false)".into(), None);
     }
+}
+
+/// A directory bucket's policy (the bucket's name ends in `--x-s3`, or the policy's Resource
+/// ARNs are `s3express` buckets): judged on S3 Express's actions and ARNs. Its Region and owner
+/// are the ones its ARNs name, as S3 accepts no policy on another bucket's resources.
+pub fn directory_bucket(source: &PolicySource, bucket: Option<&str>) -> Option<reasoner::Door> {
+    let named = door_named(source, |service, resource| {
+        service == "s3express" && resource.starts_with("bucket/")
+    });
+    let by_name = bucket.is_some_and(reasoner::is_directory_bucket_name);
+    if !by_name && named.is_none() {
+        return None;
+    }
+    let (region, account, from_arn) = named.unwrap_or_default();
+    Some(reasoner::Door {
+        kind: reasoner::DoorKind::DirectoryBucket,
+        name: bucket
+            .map(str::to_owned)
+            .or_else(|| from_arn.strip_prefix("bucket/").map(str::to_owned)),
+        region,
+        account,
+        vpc_origin: None,
+    })
+}
+
+/// The Region, account and resource of the one door the policy's Resource ARNs of a kind name
+/// literally, each `None` where they do not agree or hold a wildcard.
+fn door_named(
+    source: &PolicySource,
+    of_kind: impl Fn(&str, &str) -> bool,
+) -> Option<(Option<String>, Option<String>, String)> {
+    let mut region: Option<Option<String>> = None;
+    let mut account: Option<Option<String>> = None;
+    let mut resource: Option<String> = None;
+    for arn in resource_arns(source) {
+        let Some([_, _, service, r, a, res]) = crate::iam::arn::split(&arn) else {
+            continue;
+        };
+        if !of_kind(service, res) {
+            continue;
+        }
+        let literal = |v: &str| (!v.contains(['*', '?', '$'])).then(|| v.to_owned());
+        let agree = |slot: &mut Option<Option<String>>, v: Option<String>| match slot {
+            None => *slot = Some(v),
+            Some(old) if *old != v => *old = None,
+            Some(_) => {}
+        };
+        agree(&mut region, literal(r));
+        agree(
+            &mut account,
+            literal(a).filter(|a| crate::iam::arn::is_account_id(a)),
+        );
+        // `bucket/NAME`, `accesspoint/NAME`, without an object part.
+        let head: String = res.splitn(3, '/').take(2).collect::<Vec<_>>().join("/");
+        if resource.is_none() && literal(&head).is_some() {
+            resource = Some(head);
+        }
+    }
+    let resource = resource.or_else(|| region.as_ref().map(|_| String::new()))?;
+    Some((region.flatten(), account.flatten(), resource))
+}
+
+/// Every Resource ARN of the policy as written.
+fn resource_arns(source: &PolicySource) -> Vec<String> {
+    let parsed;
+    let document = match source {
+        PolicySource::Text { text, .. } => match serde_json::from_str::<serde_json::Value>(text) {
+            Ok(v) => {
+                parsed = v;
+                &parsed
+            }
+            Err(_) => return Vec::new(),
+        },
+        PolicySource::Structured { document, .. } => document,
+        PolicySource::Unrenderable(_) => return Vec::new(),
+    };
+    let statements = match document.get("Statement") {
+        Some(serde_json::Value::Array(items)) => items.iter().collect(),
+        Some(one) => vec![one],
+        None => Vec::new(),
+    };
+    let mut out = Vec::new();
+    for st in statements {
+        match st.get("Resource") {
+            Some(serde_json::Value::Array(items)) => out.extend(
+                items
+                    .iter()
+                    .filter_map(serde_json::Value::as_str)
+                    .map(str::to_owned),
+            ),
+            Some(serde_json::Value::String(one)) => out.push(one.clone()),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// An access point's policy, judged on the access point's own ARNs and keys. What the object
+/// leaves to a reference is taken from the policy's ARNs (S3 refuses an access point policy
+/// whose resources are not that access point's), else any access point.
+fn access_point_policy(ap: &AccessPointPolicy, perimeter: &reasoner::Perimeter, add: &mut Add<'_>) {
+    let kind = match ap.kind {
+        AccessPointKind::Regional => reasoner::DoorKind::AccessPoint,
+        AccessPointKind::MultiRegion => reasoner::DoorKind::MultiRegionAccessPoint,
+        AccessPointKind::ObjectLambda => reasoner::DoorKind::ObjectLambdaAccessPoint,
+    };
+    let service = kind.service();
+    let named = door_named(&ap.policy, |svc, resource| {
+        svc == service && resource.starts_with("accesspoint/")
+    });
+    let (arn_region, arn_account, arn_resource) = named.unwrap_or_default();
+    let mut unresolved: Vec<String> = Vec::new();
+    let mut value = |f: &Field<String>| match f {
+        Field::Set { value, .. } if !value.is_empty() => Some(value.clone()),
+        Field::Unresolved { pointer } => {
+            if !unresolved.contains(pointer) {
+                unresolved.push(pointer.clone());
+            }
+            None
+        }
+        _ => None,
+    };
+    let name = value(&ap.name).or_else(|| {
+        (kind != reasoner::DoorKind::MultiRegionAccessPoint)
+            .then(|| arn_resource.strip_prefix("accesspoint/").map(str::to_owned))
+            .flatten()
+    });
+    let region = value(&ap.region).or(arn_region);
+    let account = value(&ap.account)
+        .filter(|a| crate::iam::arn::is_account_id(a))
+        .or(arn_account);
+    let vpc_origin = match &ap.vpc {
+        Field::Set { value, .. } => Some(Some(value.clone())),
+        Field::Unresolved { .. } => Some(None),
+        Field::Absent => None,
+    };
+    for pointer in &unresolved {
+        add(
+            UNRESOLVED_REFERENCE,
+            pointer,
+            format!(
+                "the {} is given by a reference resolved after admission; its policy is checked against the one its Resource ARNs name (any, where they name none), and again once the reference is set",
+                kind.noun()
+            ),
+            None,
+        );
+    }
+    let policy = match policy_document(&ap.policy, PolicyKind::BucketPolicy) {
+        Err((pointer, message)) => {
+            return add(ACCESS_POINT_POLICY_INVALID, &pointer, message, None);
+        }
+        Ok(p) => p,
+    };
+    let attachment = Attachment::Door(reasoner::Door {
+        kind,
+        name,
+        region: region.filter(|_| kind != reasoner::DoorKind::MultiRegionAccessPoint),
+        account,
+        vpc_origin: vpc_origin.filter(|_| kind == reasoner::DoorKind::AccessPoint),
+    });
+    reason(
+        &policy,
+        &ap.policy,
+        &attachment,
+        perimeter,
+        &Judging {
+            rules: &[
+                (Dimension::Identity, ACCESS_POINT_IDENTITY),
+                (Dimension::Network, ACCESS_POINT_NETWORK),
+            ],
+            invalid: ACCESS_POINT_POLICY_INVALID,
+            advise: &|_, _| None,
+        },
+        add,
+    );
 }
 
 /// The one bucket the policy's S3 Resource ARNs name literally, if they name exactly one.

@@ -76,11 +76,17 @@ fn replay(
             policy.replace(['/', '.'], "-")
         ));
         std::fs::write(&file, request.to_string()).expect("write");
+        // An access point policy is a resource policy to `simulate`.
+        let simulate_kind = if kind == "access-point-policy" {
+            "resource-policy"
+        } else {
+            kind
+        };
         let out = run(
             &[
                 "simulate",
                 "--kind",
-                kind,
+                simulate_kind,
                 policy,
                 "--request",
                 file.to_str().expect("utf-8"),
@@ -385,4 +391,66 @@ fn the_confused_deputy_witness_replays_in_simulate() {
         policy,
     );
     assert_eq!(verdict_of(&report, "identity"), "complies", "{report:#}");
+}
+
+/// S3's other doors: a request to an access point carries the access point's ARN, account and
+/// network origin; the delegation pattern's witness goes through another account's access point;
+/// a directory bucket's is an S3 Express session. Each replays through `simulate`.
+#[test]
+fn witnesses_through_access_points_and_directory_buckets_replay() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let found = replay(
+        PERIMETER,
+        "access-point-policy",
+        &[],
+        "examples/analyze/access-point-public.json",
+        dir.path(),
+    );
+    let context = &found[0].1["context"];
+    assert_eq!(
+        context["s3:DataAccessPointArn"], "arn:aws:s3:us-east-1:111122223333:accesspoint/reports",
+        "{:#}",
+        found[0].1
+    );
+    assert_eq!(context["s3:DataAccessPointAccount"], "111122223333");
+    assert_eq!(context["s3:AccessPointNetworkOrigin"], "Internet");
+
+    let found = replay(
+        PERIMETER,
+        "bucket-policy",
+        &["--bucket", "example-bucket"],
+        "examples/analyze/delegation-any-account.json",
+        dir.path(),
+    );
+    let through = found[0].1["context"]["s3:DataAccessPointArn"]
+        .as_str()
+        .expect("the witness goes through an access point")
+        .to_owned();
+    let account = found[0].1["context"]["s3:DataAccessPointAccount"]
+        .as_str()
+        .expect("with its account")
+        .to_owned();
+    assert!(
+        through.starts_with(&format!("arn:aws:s3:us-east-1:{account}:accesspoint/"))
+            && account != "111122223333",
+        "{through}"
+    );
+    // Its twin names the trusted account: those access points' own policies are checked.
+    let (code, report) = analyze_json(
+        PERIMETER,
+        "bucket-policy",
+        &["--bucket", "example-bucket"],
+        "examples/analyze/delegation-trusted-account.json",
+    );
+    assert_eq!(code, Some(0), "{report:#}");
+
+    let found = replay(
+        PERIMETER,
+        "bucket-policy",
+        &[],
+        "examples/analyze/directory-bucket-partner.json",
+        dir.path(),
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].1["action"], "s3express:CreateSession");
 }

@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::cli::ExitStatus;
-use crate::iam::reasoner::{self, Attachment, Dimension, ReasonerVerdict};
+use crate::iam::reasoner::{self, Attachment, Dimension, DoorKind, ReasonerVerdict};
 use crate::iam::{Policy, PolicyError, PolicyKind};
 use crate::perimeter::DataPerimeter;
 
@@ -43,12 +43,25 @@ pub fn message(dimension: Dimension, attachment: &Attachment) -> &'static str {
         (Dimension::Identity, Attachment::Bucket { .. }) => {
             "an identity outside the trusted organizations and accounts can access the bucket"
         }
-        (Dimension::Identity, Attachment::Door(_)) => {
-            "an identity outside the trusted organizations and accounts can access it"
-        }
+        (Dimension::Identity, Attachment::Door(d)) => match d.kind {
+            DoorKind::DirectoryBucket => {
+                "an identity outside the trusted organizations and accounts can access the directory bucket"
+            }
+            _ => {
+                "an identity outside the trusted organizations and accounts can access the access point"
+            }
+        },
         (Dimension::Resource, _) => {
             "a trusted identity can reach a resource outside the trusted organizations, accounts and allowed resources"
         }
+        (Dimension::Network, Attachment::Door(d)) => match d.kind {
+            DoorKind::DirectoryBucket => {
+                "the directory bucket can be reached from outside the expected VPC endpoints, VPCs and IP ranges"
+            }
+            _ => {
+                "the access point can be reached from outside the expected VPC endpoints, VPCs and IP ranges"
+            }
+        },
         (Dimension::Network, _) => {
             "the bucket can be reached from outside the expected VPC endpoints, VPCs and IP ranges"
         }

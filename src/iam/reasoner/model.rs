@@ -240,6 +240,29 @@ impl Door {
         }
     }
 
+    /// The access point an ARN names (regional, Multi-Region or Object Lambda; an object's ARN
+    /// names its access point), each part known only where the ARN spells it without a wildcard.
+    pub fn access_point(arn: &str, vpc_origin: Option<Option<String>>) -> Option<Door> {
+        let [_, _, service, region, account, resource] = arn::split(arn)?;
+        let (name, _) = access_point_parts(resource)
+            .or_else(|| resource.strip_prefix("accesspoint/").map(|n| (n, None)))?;
+        let kind = match (service, region.is_empty()) {
+            ("s3", true) => DoorKind::MultiRegionAccessPoint,
+            ("s3", false) => DoorKind::AccessPoint,
+            ("s3-object-lambda", _) => DoorKind::ObjectLambdaAccessPoint,
+            _ => return None,
+        };
+        let literal =
+            |v: &str| (!v.is_empty() && !v.contains(['*', '?', '$'])).then(|| v.to_owned());
+        Some(Door {
+            kind,
+            name: literal(name).filter(|_| kind != DoorKind::MultiRegionAccessPoint),
+            region: literal(region),
+            account: literal(account).filter(|a| arn::is_account_id(a)),
+            vpc_origin: vpc_origin.filter(|_| kind == DoorKind::AccessPoint),
+        })
+    }
+
     /// `s3:AccessPointNetworkOrigin` of requests through the door.
     pub fn network_origin(&self) -> &'static str {
         if self.vpc_origin.is_some() {

@@ -68,6 +68,12 @@ impl Witness {
             (None, None) => format!(" ({})", &tagged[2..]),
         };
         out.push_str(&owner);
+        // A request to a bucket through an access point (the delegation pattern's witness).
+        if !r.resource.arn.contains(":accesspoint/")
+            && let Some(Values::One(ap)) = r.lookup("s3:dataaccesspointarn")
+        {
+            out.push_str(&format!(" through access point {ap}"));
+        }
         out.push(' ');
         out.push_str(&describe_network(r));
         let extra: Vec<String> = self
@@ -95,10 +101,17 @@ impl Witness {
     pub fn to_json(&self) -> Value {
         let r = &self.request;
         let mut context = serde_json::Map::new();
+        // The access point keys too, when the request carries them: they say which door it
+        // came through.
+        let through_access_point = super::model::ACCESS_POINT_KEYS
+            .iter()
+            .filter(|k| r.context.contains_key(**k))
+            .map(|k| k.to_string());
         for k in NETWORK_KEYS
             .iter()
             .map(|k| k.to_string())
             .chain(self.keys.iter().cloned())
+            .chain(through_access_point)
         {
             if context.contains_key(&k) {
                 continue;
@@ -132,7 +145,13 @@ pub fn display_key(key: &str) -> String {
     match crate::iam::keys::global(key) {
         Some(g) if g.tag_prefix => format!("{}{}", g.name, &key[g.name.len()..]),
         Some(g) => g.name.to_owned(),
-        None => key.to_owned(),
+        // A service's own key as its reference spells it (`s3:DataAccessPointAccount`).
+        None => key
+            .split_once(':')
+            .and_then(|(prefix, _)| crate::iam::services::service(prefix))
+            .and_then(|t| t.condition_key(key))
+            .filter(|k| k.name.eq_ignore_ascii_case(key))
+            .map_or_else(|| key.to_owned(), |k| k.name.clone()),
     }
 }
 

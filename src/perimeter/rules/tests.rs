@@ -1018,3 +1018,4 @@ fn an_aws_owned_bucket_outside_the_perimeter_is_fixed_by_declaring_its_set() {
     assert_eq!(f.own_fix, None);
     assert_eq!(f.fix(), ENDPOINT_RESOURCE.fix);
 }
+mod doors;
