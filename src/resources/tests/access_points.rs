@@ -632,3 +632,39 @@ fn kinds_without_facts_are_not_checked() {
         );
     }
 }
+
+/// provider-aws names the access point by its external name, which the managed reconciler sets
+/// to metadata.name when the object does not give one.
+#[test]
+fn crossplane_access_point_name_account_and_region() {
+    let doc = |annotations: Value| {
+        json!({"apiVersion": "s3control.aws.crossplane.io/v1alpha1", "kind": "AccessPoint",
+            "metadata": {"name": "ap", "annotations": annotations},
+            "spec": {"forProvider": {"accountID": "111122223333", "region": "us-east-1",
+                "bucketNameRef": {"name": "b"}, "policy": {"statements": [{"effect": "Allow"}]}}}})
+    };
+    let (_, s) = checked(doc(json!({})));
+    let [Subject::AccessPointPolicy(p)] = &s[..] else {
+        panic!("{s:?}")
+    };
+    assert_eq!(p.kind, AccessPointKind::Regional);
+    assert_eq!(p.name, set("ap", "/metadata/name"));
+    assert_eq!(
+        p.account,
+        set("111122223333", "/spec/forProvider/accountID")
+    );
+    assert_eq!(p.region, set("us-east-1", "/spec/forProvider/region"));
+    assert_eq!(p.bucket, unresolved("/spec/forProvider/bucketNameRef"));
+    assert_eq!(p.vpc, Field::Absent);
+    let (_, s) = checked(doc(json!({"crossplane.io/external-name": "reports"})));
+    let [Subject::AccessPointPolicy(p)] = &s[..] else {
+        panic!("{s:?}")
+    };
+    assert_eq!(
+        p.name,
+        set(
+            "reports",
+            "/metadata/annotations/crossplane.io~1external-name"
+        )
+    );
+}
