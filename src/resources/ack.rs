@@ -81,8 +81,8 @@ fn endpoint(doc: &Value) -> Endpoint {
     }
 }
 
-/// The Region the controller writes the object to: the `services.k8s.aws/region` annotation,
-/// else the controller's own (which the object does not show).
+/// The Region the controller writes the object to: the `services.k8s.aws/region` annotation;
+/// without it, one the object does not show (its namespace's default, else the controller's).
 fn region(doc: &Value) -> Field<String> {
     string(doc, "/metadata/annotations", "services.k8s.aws/region", &[])
 }
@@ -182,9 +182,9 @@ fn bucket(doc: &Value) -> Vec<Subject> {
 /// or a name with the `--x-s3` suffix only directory bucket names have (Amazon S3 User Guide,
 /// "Directory bucket naming rules"; general purpose bucket names may not end with it). Block
 /// Public Access is always on for directory buckets and cannot be changed, ACLs are always off,
-/// and none of the general purpose buckets' destinations (replication, server access logs, event
-/// notifications, inventory, analytics) apply to them ("Differences for directory buckets"): only
-/// its policy is read, which S3 applies to directory buckets as to the others.
+/// and the general purpose bucket's replication, server access logging, event notification,
+/// inventory and analytics settings are not directory bucket features (Amazon S3 User Guide,
+/// directory buckets): only its policy is read, which S3 applies to directory buckets too.
 fn directory_bucket(doc: &Value, name: &Field<String>) -> bool {
     let typed = at(doc, "/spec/createBucketConfiguration/bucket/type")
         .and_then(Value::as_str)
