@@ -427,19 +427,25 @@ fn block_at(doc: &Value, base: &str, name: &str) -> Option<String> {
     destinations::each(doc, base, &[name]).into_iter().next()
 }
 
-/// `field` of the block reached by `blocks` (each a mapping or a one-element list), from
-/// `forProvider`, else `initProvider`; its references or selector make it unresolved.
-fn in_block(doc: &Value, blocks: &[&str], field: &str, ref_suffixes: &[&str]) -> Field<String> {
-    let refs: Vec<String> = ref_suffixes.iter().map(|s| format!("{field}{s}")).collect();
-    let refs: Vec<&str> = refs.iter().map(String::as_str).collect();
-    let found: Vec<String> = [FP, IP]
+/// The pointers of the block reached by `blocks` in `forProvider` and in `initProvider`, in that
+/// order, where it is given.
+fn blocks_in(doc: &Value, blocks: &[&str]) -> Vec<String> {
+    [FP, IP]
         .iter()
         .filter_map(|base| {
             blocks
                 .iter()
                 .try_fold((*base).to_owned(), |at, b| block_at(doc, &at, b))
         })
-        .collect();
+        .collect()
+}
+
+/// `field` of the block reached by `blocks` (each a mapping or a one-element list), from
+/// `forProvider`, else `initProvider`; its references or selector make it unresolved.
+fn in_block(doc: &Value, blocks: &[&str], field: &str, ref_suffixes: &[&str]) -> Field<String> {
+    let refs: Vec<String> = ref_suffixes.iter().map(|s| format!("{field}{s}")).collect();
+    let refs: Vec<&str> = refs.iter().map(String::as_str).collect();
+    let found = blocks_in(doc, blocks);
     for block in &found {
         if let f @ Field::Set { .. } = string(doc, block, field, &[]) {
             return f;
@@ -460,14 +466,7 @@ fn in_block(doc: &Value, blocks: &[&str], field: &str, ref_suffixes: &[&str]) ->
 /// the access point all four settings on (Amazon S3 User Guide, "Managing public access to access
 /// points"), and there is no fact to read.
 fn access_point_block(doc: &Value, blocks: &[&str], bucket: Field<String>) -> Option<Subject> {
-    let found: Vec<String> = [FP, IP]
-        .iter()
-        .filter_map(|base| {
-            blocks
-                .iter()
-                .try_fold((*base).to_owned(), |at, b| block_at(doc, &at, b))
-        })
-        .collect();
+    let found = blocks_in(doc, blocks);
     let first = found.first()?.clone();
     let s = |name: &'static str, field: &str| {
         found
