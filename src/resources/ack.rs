@@ -9,9 +9,9 @@ use super::acl;
 use super::destinations::{self, Spec};
 use super::fields::{at, boolean, string, strings};
 use super::{
-    BlockSetting, BucketAcl, BucketPolicy, BucketPolicyChange, CheckedKind, DestinationKind,
-    Endpoint, EndpointPolicy, EndpointServicePrincipals, Field, ObjectRef, PolicySource,
-    PublicAccessBlock, Subject,
+    AccessPointKind, AccessPointPolicy, BlockSetting, BucketAcl, BucketPolicy, BucketPolicyChange,
+    CheckedKind, DestinationKind, Endpoint, EndpointPolicy, EndpointServicePrincipals, Field,
+    ObjectRef, PolicySource, PublicAccessBlock, Subject,
 };
 
 /// (API group, kind, served versions, namespaced) of every ACK kind checked.
@@ -24,6 +24,12 @@ pub const KINDS: &[CheckedKind] = &[
         true,
     ),
     CheckedKind::new("s3.services.k8s.aws", "Bucket", &["v1alpha1"], true),
+    CheckedKind::new(
+        "s3control.services.k8s.aws",
+        "AccessPoint",
+        &["v1alpha1"],
+        true,
+    ),
 ];
 
 pub fn adapt(doc: &Value, object: &ObjectRef) -> Option<Vec<Subject>> {
@@ -39,6 +45,7 @@ pub fn adapt(doc: &Value, object: &ObjectRef) -> Option<Vec<Subject>> {
             )])
         }
         ("s3.services.k8s.aws", "Bucket") => Some(bucket(doc)),
+        ("s3control.services.k8s.aws", "AccessPoint") => Some(access_point(doc)),
         _ => None,
     }
 }
@@ -65,13 +72,19 @@ fn endpoint(doc: &Value) -> Endpoint {
         route_tables: strings(doc, "/spec", "routeTableIDs", &["routeTableRefs"]),
         private_dns: boolean(doc, "/spec/privateDNSEnabled"),
         service_region: string(doc, "/spec", "serviceRegion", &[]),
-        region: string(doc, "/metadata/annotations", "services.k8s.aws/region", &[]),
+        region: region(doc),
         endpoint_id: adopted_endpoint_id(doc),
         // The controller's CRD has a service network field but none for a resource
         // configuration, and no reference for either.
         resource_configuration: Field::Absent,
         service_network: string(doc, "/spec", "serviceNetworkARN", &[]),
     }
+}
+
+/// The Region the controller writes the object to: the `services.k8s.aws/region` annotation;
+/// without it, one the object does not show (its namespace's default, else the controller's).
+fn region(doc: &Value) -> Field<String> {
+    string(doc, "/metadata/annotations", "services.k8s.aws/region", &[])
 }
 
 /// `services.k8s.aws/adoption-fields: {"vpcEndpointID": "vpce-..."}` names an existing endpoint.
@@ -109,6 +122,9 @@ fn bucket(doc: &Value) -> Vec<Subject> {
         bucket: name.clone(),
         change,
     })];
+    if directory_bucket(doc, &name) {
+        return subjects;
+    }
     let mut grants = acl::canned(doc, "/spec/acl");
     grants.extend(acl::headers(
         doc,
@@ -160,6 +176,62 @@ fn bucket(doc: &Value) -> Vec<Subject> {
         }));
     }
     subjects
+}
+
+/// A directory bucket (S3 Express One Zone): `createBucketConfiguration.bucket.type: Directory`,
+/// or a name with the `--x-s3` suffix only directory bucket names have (Amazon S3 User Guide,
+/// "Directory bucket naming rules"; general purpose bucket names may not end with it). Block
+/// Public Access is always on for directory buckets and cannot be changed, ACLs are always off,
+/// and the general purpose bucket's replication, server access logging, event notification,
+/// inventory and analytics settings are not directory bucket features (Amazon S3 User Guide,
+/// directory buckets): only its policy is read, which S3 applies to directory buckets too.
+fn directory_bucket(doc: &Value, name: &Field<String>) -> bool {
+    let typed = at(doc, "/spec/createBucketConfiguration/bucket/type")
+        .and_then(Value::as_str)
+        .is_some_and(|t| t == "Directory");
+    typed || name.value().is_some_and(|n| n.ends_with("--x-s3"))
+}
+
+/// The s3control-controller's AccessPoint: `spec.policy` is the access point policy, which the
+/// controller puts only when given (an absent or empty one is no policy);
+/// `publicAccessBlockConfiguration` goes to CreateAccessPoint, where leaving it out gives the
+/// access point AWS's default, all four settings on (Amazon S3 User Guide, "Managing public
+/// access to access points"), so only a configuration given is a fact. The CRD has no references.
+fn access_point(doc: &Value) -> Vec<Subject> {
+    let bucket = string(doc, "/spec", "bucket", &[]);
+    let mut out = Vec::new();
+    if let Some(Value::String(text)) = at(doc, "/spec/policy")
+        && !text.trim().is_empty()
+    {
+        out.push(Subject::AccessPointPolicy(AccessPointPolicy {
+            kind: AccessPointKind::Regional,
+            name: string(doc, "/spec", "name", &[]),
+            account: string(doc, "/spec", "accountID", &[]),
+            region: region(doc),
+            bucket: bucket.clone(),
+            policy: PolicySource::Text {
+                text: text.clone(),
+                pointer: "/spec/policy".into(),
+            },
+            vpc: string(doc, "/spec/vpcConfiguration", "vpcID", &[]),
+        }));
+    }
+    let base = "/spec/publicAccessBlockConfiguration";
+    if at(doc, base).is_some() {
+        let s = |name: &'static str, field: &str| {
+            BlockSetting::read(doc, name, format!("{base}/{field}"))
+        };
+        out.push(Subject::PublicAccessBlock(PublicAccessBlock {
+            bucket,
+            settings: vec![
+                s("BlockPublicAcls", "blockPublicACLs"),
+                s("IgnorePublicAcls", "ignorePublicACLs"),
+                s("BlockPublicPolicy", "blockPublicPolicy"),
+                s("RestrictPublicBuckets", "restrictPublicBuckets"),
+            ],
+        }));
+    }
+    out
 }
 
 /// The Bucket's destinations, as the ACK s3-controller's CRD names them (the S3 API's shapes:

@@ -171,6 +171,57 @@ mod tests {
         assert!(!same_facts(&subjects(&resolved), &subjects(&other_bucket)));
     }
 
+    fn access_point_policy(for_provider: Value) -> Value {
+        json!({"apiVersion": "s3control.aws.upbound.io/v1beta1", "kind": "AccessPointPolicy",
+               "metadata": {"name": "p"}, "spec": {"forProvider": for_provider}})
+    }
+
+    /// The controller resolves `accessPointArnRef` into the ARN: the access point's name,
+    /// account and Region were unresolved, and are now read from it.
+    #[test]
+    fn a_resolved_access_point_arn_is_the_same_fact() {
+        let arn = "arn:aws:s3:us-west-1:111122223333:accesspoint/reports";
+        let by_ref = access_point_policy(
+            json!({"region": "us-west-1", "accessPointArnRef": {"name": "ap"}, "policy": POLICY}),
+        );
+        let resolved = access_point_policy(
+            json!({"region": "us-west-1", "accessPointArnRef": {"name": "ap"}, "accessPointArn": arn, "policy": POLICY}),
+        );
+        assert!(same_facts(&subjects(&by_ref), &subjects(&resolved)));
+        let other = access_point_policy(
+            json!({"region": "us-west-1", "accessPointArn": arn.replace("reports", "other"), "policy": POLICY}),
+        );
+        assert!(!same_facts(&subjects(&resolved), &subjects(&other)));
+        let multi_region = access_point_policy(
+            json!({"region": "us-west-1", "accessPointArn": "arn:aws:s3::111122223333:accesspoint/reports", "policy": POLICY}),
+        );
+        assert!(!same_facts(&subjects(&resolved), &subjects(&multi_region)));
+    }
+
+    /// Upjet moves `initProvider` values into `forProvider`; Terraform's default for an omitted
+    /// Block Public Access setting is what is written, so writing it out changes nothing.
+    #[test]
+    fn an_access_point_block_moved_or_written_out_is_the_same_fact() {
+        let ap = |spec: Value| {
+            json!({"apiVersion": "s3control.aws.upbound.io/v1beta2", "kind": "AccessPoint",
+                   "metadata": {"name": "ap"}, "spec": spec})
+        };
+        let init = ap(
+            json!({"forProvider": {"name": "ap", "region": "us-west-1", "bucket": "b"},
+            "initProvider": {"publicAccessBlockConfiguration": {"blockPublicPolicy": false}}}),
+        );
+        let moved = ap(
+            json!({"forProvider": {"name": "ap", "region": "us-west-1", "bucket": "b",
+            "publicAccessBlockConfiguration": {"blockPublicPolicy": false, "blockPublicAcls": true}}}),
+        );
+        assert!(same_facts(&subjects(&init), &subjects(&moved)));
+        let opened = ap(
+            json!({"forProvider": {"name": "ap", "region": "us-west-1", "bucket": "b",
+            "publicAccessBlockConfiguration": {"blockPublicPolicy": false, "blockPublicAcls": false}}}),
+        );
+        assert!(!same_facts(&subjects(&init), &subjects(&opened)));
+    }
+
     #[test]
     fn any_change_to_the_policy_text_is_a_change() {
         let a = bucket_policy(json!({"region": "us-east-1", "bucket": "b", "policy": POLICY}));

@@ -16,6 +16,9 @@ enum Want {
     List,
     /// v1beta1 Upbound kinds write some blocks as one-element lists.
     ObjectOrList,
+    /// A block of an Upbound kind that has a v1beta2: a one-element list in the cluster-scoped
+    /// v1beta1, a mapping in v1beta2 and in the namespaced kinds.
+    Block,
 }
 
 /// The fields every family reads, relative to the object.
@@ -55,6 +58,25 @@ const ACK: &[(&str, Want)] = &[
     ("publicAccessBlock/blockPublicPolicy", Want::Bool),
     ("publicAccessBlock/restrictPublicBuckets", Want::Bool),
     ("ownershipControls", Want::Object),
+    ("accountID", Want::Text),
+    ("bucket", Want::Text),
+    ("publicAccessBlockConfiguration", Want::Object),
+    ("publicAccessBlockConfiguration/blockPublicACLs", Want::Bool),
+    (
+        "publicAccessBlockConfiguration/ignorePublicACLs",
+        Want::Bool,
+    ),
+    (
+        "publicAccessBlockConfiguration/blockPublicPolicy",
+        Want::Bool,
+    ),
+    (
+        "publicAccessBlockConfiguration/restrictPublicBuckets",
+        Want::Bool,
+    ),
+    ("vpcConfiguration", Want::Object),
+    ("vpcConfiguration/vpcID", Want::Text),
+    ("createBucketConfiguration", Want::Object),
 ];
 
 /// Crossplane classic, below `/spec/forProvider`.
@@ -126,6 +148,29 @@ const UPBOUND: &[(&str, Want)] = &[
     ("accessControlPolicy", Want::ObjectOrList),
     ("targetBucket", Want::Text),
     ("expectedBucketOwner", Want::Text),
+    ("accessPointArn", Want::Text),
+    ("accountId", Want::Text),
+    ("name", Want::Text),
+    ("publicAccessBlockConfiguration", Want::Block),
+    ("publicAccessBlockConfiguration/blockPublicAcls", Want::Bool),
+    (
+        "publicAccessBlockConfiguration/ignorePublicAcls",
+        Want::Bool,
+    ),
+    (
+        "publicAccessBlockConfiguration/blockPublicPolicy",
+        Want::Bool,
+    ),
+    (
+        "publicAccessBlockConfiguration/restrictPublicBuckets",
+        Want::Bool,
+    ),
+    ("vpcConfiguration", Want::Block),
+    ("vpcConfiguration/vpcId", Want::Text),
+    ("details", Want::Block),
+    ("details/name", Want::Text),
+    ("details/policy", Want::Text),
+    ("details/publicAccessBlock", Want::Object),
 ];
 
 /// Every field the rules read whose type the schema refuses: (JSON pointer, what is wrong).
@@ -133,8 +178,17 @@ const UPBOUND: &[(&str, Want)] = &[
 /// only for a field that is wrong.
 pub fn type_errors(doc: &Value, family: ProviderFamily) -> Vec<(String, String)> {
     let mut out = Vec::new();
+    // Cluster-scoped v1beta1 Upbound kinds keep Terraform's blocks as one-element lists.
+    let legacy = get(doc, ["apiVersion"])
+        .and_then(Value::as_str)
+        .is_some_and(|a| a.ends_with(".aws.upbound.io/v1beta1"));
     let mut expect = |base: &str, v: Option<&Value>, path: &str, want: Want| {
         let Some(v) = v else { return };
+        let want = match want {
+            Want::Block if legacy => Want::List,
+            Want::Block => Want::Object,
+            w => w,
+        };
         let field = if path.is_empty() { base } else { path };
         if let Some(message) = mismatch(v, want, field) {
             let pointer = if path.is_empty() {
@@ -197,6 +251,7 @@ fn mismatch(v: &Value, want: Want, field: &str) -> Option<String> {
             .is_some_and(|items| items.iter().all(Value::is_string)),
         Want::List => v.is_array(),
         Want::ObjectOrList => v.is_object() || v.is_array(),
+        Want::Block => v.is_object(),
     };
     // A null is an omitted field to the API server.
     if fits || v.is_null() {
@@ -208,7 +263,7 @@ fn mismatch(v: &Value, want: Want, field: &str) -> Option<String> {
         Want::Object => "a mapping",
         Want::Texts => "a list of strings",
         Want::List => "a list",
-        Want::ObjectOrList => "a mapping",
+        Want::ObjectOrList | Want::Block => "a mapping",
     };
     let hint = match (want, v) {
         (Want::Text, Value::Object(_) | Value::Array(_))

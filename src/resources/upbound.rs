@@ -11,9 +11,10 @@ use super::acl;
 use super::destinations::{self, Spec};
 use super::fields::{at, boolean, seg, string};
 use super::{
-    AssociationKind, BlockSetting, BucketAcl, BucketPolicy, BucketPolicyChange, CheckedKind,
-    DestinationKind, Endpoint, EndpointAssociation, EndpointPolicy, EndpointServicePrincipals,
-    Field, ObjectRef, PolicySource, PublicAccessBlock, Subject,
+    AccessPointKind, AccessPointPolicy, AssociationKind, BlockSetting, BucketAcl, BucketPolicy,
+    BucketPolicyChange, CheckedKind, DestinationKind, Endpoint, EndpointAssociation,
+    EndpointPolicy, EndpointServicePrincipals, Field, ObjectRef, PolicySource, PublicAccessBlock,
+    Subject,
 };
 
 pub const KINDS: &[CheckedKind] = &[
@@ -90,6 +91,36 @@ pub const KINDS: &[CheckedKind] = &[
         &["v1beta1", "v1beta2"],
         false,
     ),
+    CheckedKind::new(
+        "s3control.aws.upbound.io",
+        "AccessPoint",
+        &["v1beta1", "v1beta2"],
+        false,
+    ),
+    CheckedKind::new(
+        "s3control.aws.upbound.io",
+        "AccessPointPolicy",
+        &["v1beta1"],
+        false,
+    ),
+    CheckedKind::new(
+        "s3control.aws.upbound.io",
+        "MultiRegionAccessPoint",
+        &["v1beta1", "v1beta2"],
+        false,
+    ),
+    CheckedKind::new(
+        "s3control.aws.upbound.io",
+        "MultiRegionAccessPointPolicy",
+        &["v1beta1", "v1beta2"],
+        false,
+    ),
+    CheckedKind::new(
+        "s3control.aws.upbound.io",
+        "ObjectLambdaAccessPointPolicy",
+        &["v1beta1"],
+        false,
+    ),
     CheckedKind::new("ec2.aws.m.upbound.io", "VPCEndpoint", &["v1beta1"], true),
     CheckedKind::new(
         "ec2.aws.m.upbound.io",
@@ -143,6 +174,36 @@ pub const KINDS: &[CheckedKind] = &[
         &["v1beta1"],
         true,
     ),
+    CheckedKind::new(
+        "s3control.aws.m.upbound.io",
+        "AccessPoint",
+        &["v1beta1"],
+        true,
+    ),
+    CheckedKind::new(
+        "s3control.aws.m.upbound.io",
+        "AccessPointPolicy",
+        &["v1beta1"],
+        true,
+    ),
+    CheckedKind::new(
+        "s3control.aws.m.upbound.io",
+        "MultiRegionAccessPoint",
+        &["v1beta1"],
+        true,
+    ),
+    CheckedKind::new(
+        "s3control.aws.m.upbound.io",
+        "MultiRegionAccessPointPolicy",
+        &["v1beta1"],
+        true,
+    ),
+    CheckedKind::new(
+        "s3control.aws.m.upbound.io",
+        "ObjectLambdaAccessPointPolicy",
+        &["v1beta1"],
+        true,
+    ),
 ];
 
 const FP: &str = "/spec/forProvider";
@@ -184,6 +245,19 @@ pub fn adapt(doc: &Value, object: &ObjectRef) -> Option<Vec<Subject>> {
         ("s3.aws.upbound.io", "BucketInventory") => return Some(destinations(doc, INVENTORY)),
         ("s3.aws.upbound.io", "BucketAnalyticsConfiguration") => {
             return Some(destinations(doc, ANALYTICS));
+        }
+        ("s3control.aws.upbound.io", "AccessPoint") => return Some(access_point(doc)),
+        ("s3control.aws.upbound.io", "AccessPointPolicy") => {
+            return Some(access_point_policy(doc).into_iter().collect());
+        }
+        ("s3control.aws.upbound.io", "MultiRegionAccessPoint") => {
+            return Some(multi_region_access_point(doc).into_iter().collect());
+        }
+        ("s3control.aws.upbound.io", "MultiRegionAccessPointPolicy") => {
+            return Some(multi_region_access_point_policy(doc).into_iter().collect());
+        }
+        ("s3control.aws.upbound.io", "ObjectLambdaAccessPointPolicy") => {
+            return Some(object_lambda_access_point_policy(doc).into_iter().collect());
         }
         _ => return None,
     };
@@ -334,6 +408,237 @@ fn public_access_block(doc: &Value) -> Subject {
             s("RestrictPublicBuckets", "restrictPublicBuckets"),
         ],
     })
+}
+
+/// The policy text at `forProvider.X`, else `initProvider.X`; an empty one is no policy.
+fn policy_text(doc: &Value, name: &str) -> Option<PolicySource> {
+    match merged(doc, name, &[]) {
+        Field::Set { value, pointer } if !value.trim().is_empty() => Some(PolicySource::Text {
+            text: value,
+            pointer,
+        }),
+        _ => None,
+    }
+}
+
+/// The pointer of the block `name` below `base`: a mapping, or (v1beta1 cluster-scoped kinds) the
+/// first mapping of a one-element list.
+fn block_at(doc: &Value, base: &str, name: &str) -> Option<String> {
+    destinations::each(doc, base, &[name]).into_iter().next()
+}
+
+/// The pointers of the block reached by `blocks` in `forProvider` and in `initProvider`, in that
+/// order, where it is given.
+fn blocks_in(doc: &Value, blocks: &[&str]) -> Vec<String> {
+    [FP, IP]
+        .iter()
+        .filter_map(|base| {
+            blocks
+                .iter()
+                .try_fold((*base).to_owned(), |at, b| block_at(doc, &at, b))
+        })
+        .collect()
+}
+
+/// `field` of the block reached by `blocks` (each a mapping or a one-element list), from
+/// `forProvider`, else `initProvider`; its references or selector make it unresolved.
+fn in_block(doc: &Value, blocks: &[&str], field: &str, ref_suffixes: &[&str]) -> Field<String> {
+    let refs: Vec<String> = ref_suffixes.iter().map(|s| format!("{field}{s}")).collect();
+    let refs: Vec<&str> = refs.iter().map(String::as_str).collect();
+    let found = blocks_in(doc, blocks);
+    for block in &found {
+        if let f @ Field::Set { .. } = string(doc, block, field, &[]) {
+            return f;
+        }
+    }
+    for block in &found {
+        if let f @ Field::Unresolved { .. } = string(doc, block, field, &refs) {
+            return f;
+        }
+    }
+    Field::Absent
+}
+
+/// The Block Public Access block reached by `blocks`, if given in `forProvider` or
+/// `initProvider`. Terraform's `aws_s3_access_point` and `aws_s3control_multi_region_access_point`
+/// default every setting of a given block to true ("Defaults to true", in the CRDs'
+/// descriptions), so a setting omitted from it is written as true; without the block, AWS gives
+/// the access point all four settings on (Amazon S3 User Guide, "Managing public access to access
+/// points"), and there is no fact to read.
+fn access_point_block(doc: &Value, blocks: &[&str], bucket: Field<String>) -> Option<Subject> {
+    let found = blocks_in(doc, blocks);
+    let first = found.first()?.clone();
+    let s = |name: &'static str, field: &str| {
+        found
+            .iter()
+            .map(|block| BlockSetting::read(doc, name, format!("{block}/{}", seg(field))))
+            .find(|s| s.value.is_some())
+            .unwrap_or_else(|| BlockSetting {
+                name,
+                pointer: format!("{first}/{}", seg(field)),
+                value: Some(true),
+            })
+    };
+    Some(Subject::PublicAccessBlock(PublicAccessBlock {
+        bucket,
+        settings: vec![
+            s("BlockPublicAcls", "blockPublicAcls"),
+            s("IgnorePublicAcls", "ignorePublicAcls"),
+            s("BlockPublicPolicy", "blockPublicPolicy"),
+            s("RestrictPublicBuckets", "restrictPublicBuckets"),
+        ],
+    }))
+}
+
+/// `aws_s3_access_point`: a regional access point, its policy when `policy` is given, its Block
+/// Public Access when `publicAccessBlockConfiguration` is, and its VPC origin.
+fn access_point(doc: &Value) -> Vec<Subject> {
+    let bucket = merged(doc, "bucket", REFS);
+    let mut out = Vec::new();
+    if let Some(policy) = policy_text(doc, "policy") {
+        out.push(Subject::AccessPointPolicy(AccessPointPolicy {
+            kind: AccessPointKind::Regional,
+            name: merged(doc, "name", &[]),
+            account: merged(doc, "accountId", &[]),
+            region: string(doc, FP, "region", &[]),
+            bucket: bucket.clone(),
+            policy,
+            vpc: in_block(doc, &["vpcConfiguration"], "vpcId", REFS),
+        }));
+    }
+    out.extend(access_point_block(
+        doc,
+        &["publicAccessBlockConfiguration"],
+        bucket,
+    ));
+    out
+}
+
+/// What an access point ARN says: `arn:PARTITION:s3:REGION:ACCOUNT:accesspoint/NAME` (regional),
+/// `arn:PARTITION:s3::ACCOUNT:accesspoint/ALIAS` (Multi-Region: the alias, not the name) and
+/// `arn:PARTITION:s3-object-lambda:REGION:ACCOUNT:accesspoint/NAME`.
+fn access_point_arn(arn: &str) -> Option<(AccessPointKind, &str, &str, &str)> {
+    let mut parts = arn.splitn(6, ':');
+    let (Some("arn"), Some(_partition), Some(service), Some(region), Some(account), Some(resource)) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
+        return None;
+    };
+    let name = resource.strip_prefix("accesspoint/")?;
+    if name.is_empty() || name.contains('/') || account.is_empty() {
+        return None;
+    }
+    let kind = match (service, region.is_empty()) {
+        ("s3", false) => AccessPointKind::Regional,
+        ("s3", true) => AccessPointKind::MultiRegion,
+        ("s3-object-lambda", false) => AccessPointKind::ObjectLambda,
+        _ => return None,
+    };
+    Some((kind, region, account, name))
+}
+
+/// `aws_s3control_access_point_policy`: the access point is named by its ARN, which gives its
+/// kind, Region, account and name. An ARN still to be resolved leaves them unresolved (read as a
+/// regional access point); one that is not an access point ARN leaves them absent. The kind does
+/// not name the bucket or the VPC origin.
+fn access_point_policy(doc: &Value) -> Option<Subject> {
+    let policy = policy_text(doc, "policy")?;
+    let (kind, name, account, region) = match merged(doc, "accessPointArn", REFS) {
+        Field::Set { value, pointer } => match access_point_arn(&value) {
+            Some((kind, region, account, name)) => {
+                let at = |v: &str| Field::Set {
+                    value: v.to_owned(),
+                    pointer: pointer.clone(),
+                };
+                let region = if region.is_empty() {
+                    Field::Absent
+                } else {
+                    at(region)
+                };
+                (kind, at(name), at(account), region)
+            }
+            None => (
+                AccessPointKind::Regional,
+                Field::Absent,
+                Field::Absent,
+                Field::Absent,
+            ),
+        },
+        Field::Unresolved { pointer } => {
+            let unresolved = || Field::Unresolved {
+                pointer: pointer.clone(),
+            };
+            (
+                AccessPointKind::Regional,
+                unresolved(),
+                unresolved(),
+                unresolved(),
+            )
+        }
+        Field::Absent => (
+            AccessPointKind::Regional,
+            Field::Absent,
+            Field::Absent,
+            Field::Absent,
+        ),
+    };
+    Some(Subject::AccessPointPolicy(AccessPointPolicy {
+        kind,
+        name,
+        account,
+        region,
+        bucket: Field::Absent,
+        policy,
+        vpc: Field::Absent,
+    }))
+}
+
+/// `aws_s3control_multi_region_access_point`: no policy (MultiRegionAccessPointPolicy has it),
+/// its Block Public Access in `details.publicAccessBlock`. Its buckets are several, so the
+/// configuration names none.
+fn multi_region_access_point(doc: &Value) -> Option<Subject> {
+    access_point_block(doc, &["details", "publicAccessBlock"], Field::Absent)
+}
+
+/// `aws_s3control_multi_region_access_point_policy`: `details.name` and `details.policy`; a
+/// Multi-Region Access Point has no Region of its own.
+fn multi_region_access_point_policy(doc: &Value) -> Option<Subject> {
+    let policy = match in_block(doc, &["details"], "policy", &[]) {
+        Field::Set { value, pointer } if !value.trim().is_empty() => PolicySource::Text {
+            text: value,
+            pointer,
+        },
+        _ => return None,
+    };
+    Some(Subject::AccessPointPolicy(AccessPointPolicy {
+        kind: AccessPointKind::MultiRegion,
+        name: in_block(doc, &["details"], "name", &[]),
+        account: merged(doc, "accountId", &[]),
+        region: Field::Absent,
+        bucket: Field::Absent,
+        policy,
+        vpc: Field::Absent,
+    }))
+}
+
+/// `aws_s3control_object_lambda_access_point_policy`: the Object Lambda Access Point by `name`
+/// (or its reference), in `region`.
+fn object_lambda_access_point_policy(doc: &Value) -> Option<Subject> {
+    let policy = policy_text(doc, "policy")?;
+    Some(Subject::AccessPointPolicy(AccessPointPolicy {
+        kind: AccessPointKind::ObjectLambda,
+        name: merged(doc, "name", REFS),
+        account: merged(doc, "accountId", &[]),
+        region: string(doc, FP, "region", &[]),
+        bucket: Field::Absent,
+        policy,
+        vpc: Field::Absent,
+    }))
 }
 
 /// Each destination's block from `forProvider`, else from `initProvider` (upjet applies

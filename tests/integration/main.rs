@@ -11,6 +11,7 @@ mod cli_check;
 mod cli_exit_status;
 mod cli_simulate;
 mod cli_witness_replay;
+mod corpus_access_points;
 mod corpus_check_serve;
 mod corpus_destinations;
 mod corpus_endpoint_types;
