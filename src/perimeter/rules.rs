@@ -894,6 +894,8 @@ fn public_access_block(p: &PublicAccessBlock, add: &mut Add<'_>) {
     for s in &p.settings {
         let message = match s.value {
             Some(true) => continue,
+            // An access point's omitted setting stays on.
+            None if p.access_point => continue,
             Some(false) => format!("{} is false", s.name),
             None => format!(
                 "{} is omitted, which S3 reads as false: the configuration written replaces the whole of it",

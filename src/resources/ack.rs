@@ -173,6 +173,7 @@ fn bucket(doc: &Value) -> Vec<Subject> {
                 s("BlockPublicPolicy", "blockPublicPolicy"),
                 s("RestrictPublicBuckets", "restrictPublicBuckets"),
             ],
+            access_point: false,
         }));
     }
     subjects
@@ -229,6 +230,7 @@ fn access_point(doc: &Value) -> Vec<Subject> {
                 s("BlockPublicPolicy", "blockPublicPolicy"),
                 s("RestrictPublicBuckets", "restrictPublicBuckets"),
             ],
+            access_point: true,
         }));
     }
     out

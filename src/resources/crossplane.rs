@@ -153,6 +153,7 @@ fn public_access_block(
     base: &str,
     bucket: Field<String>,
     acl_case: &str,
+    access_point: bool,
 ) -> Option<Subject> {
     at(doc, base)?;
     let s = |name: &'static str, field: &str| {
@@ -166,6 +167,7 @@ fn public_access_block(
             s("BlockPublicPolicy", "blockPublicPolicy"),
             s("RestrictPublicBuckets", "restrictPublicBuckets"),
         ],
+        access_point: access_point,
     }))
 }
 
@@ -203,6 +205,7 @@ fn bucket(doc: &Value, object: &ObjectRef) -> Vec<Subject> {
         &format!("{FP}/publicAccessBlockConfiguration"),
         name,
         "Acls",
+        false,
     ));
     out.extend(
         DESTINATIONS
@@ -299,6 +302,7 @@ fn access_point(doc: &Value) -> Vec<Subject> {
         &format!("{FP}/publicAccessBlockConfiguration"),
         bucket,
         "ACLs",
+        true,
     ));
     out
 }

@@ -148,6 +148,11 @@ pub struct PublicAccessBlock {
     pub bucket: Field<String>,
     /// The four settings, in S3's order.
     pub settings: Vec<BlockSetting>,
+    /// An access point's: it starts with every setting on, and only a setting explicitly
+    /// disabled at creation is off, so an omitted one stays on (Amazon S3 User Guide, "Managing
+    /// public access to access points": "You must explicitly disable any settings that you don't
+    /// want").
+    pub access_point: bool,
 }
 
 /// One Block Public Access setting of a configuration the object writes.

@@ -407,6 +407,7 @@ fn public_access_block(doc: &Value) -> Subject {
             s("BlockPublicPolicy", "blockPublicPolicy"),
             s("RestrictPublicBuckets", "restrictPublicBuckets"),
         ],
+        access_point: false,
     })
 }
 
@@ -487,6 +488,7 @@ fn access_point_block(doc: &Value, blocks: &[&str], bucket: Field<String>) -> Op
             s("BlockPublicPolicy", "blockPublicPolicy"),
             s("RestrictPublicBuckets", "restrictPublicBuckets"),
         ],
+        access_point: true,
     }))
 }
 

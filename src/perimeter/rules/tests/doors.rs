@@ -294,3 +294,53 @@ fn the_delegation_pattern_complies_for_a_trusted_account_only() {
         vec!["DP-BP-001", "DP-BP-002"]
     );
 }
+
+fn ack_access_point(spec: Value) -> Value {
+    json!({"apiVersion": "s3control.services.k8s.aws/v1alpha1", "kind": "AccessPoint",
+        "metadata": {"name": "reports", "namespace": "data", "annotations": {"services.k8s.aws/region": "us-east-1"}},
+        "spec": spec})
+}
+
+#[test]
+fn an_access_points_omitted_block_public_access_settings_stay_on() {
+    // ACK's upstream example states one setting: the other three stay on (unlike a bucket's
+    // PutPublicAccessBlock, which reads an omitted setting as false).
+    let own = allow(
+        json!({"AWS": "111122223333"}),
+        "s3:GetObject",
+        AP_OBJECTS,
+        json!({"StringEquals": {"aws:SourceVpce": "vpce-1a2b3c4d"}}),
+    );
+    let spec = json!({"name": "reports", "bucket": "b", "accountID": "111122223333",
+        "publicAccessBlockConfiguration": {"blockPublicACLs": true}, "policy": own.to_string()});
+    assert_eq!(findings(ack_access_point(spec.clone())), vec![]);
+    let mut off = spec;
+    off["publicAccessBlockConfiguration"]["blockPublicPolicy"] = json!(false);
+    assert_eq!(ids(ack_access_point(off)), vec!["DP-PAB-001".to_owned()]);
+}
+
+#[test]
+fn an_ack_access_point_policy_is_read_from_the_object() {
+    let spec = json!({"name": "reports", "bucket": "b", "accountID": "111122223333",
+        "policy": allow(json!("*"), "s3:GetObject", AP_OBJECTS, Value::Null).to_string()});
+    assert_eq!(
+        findings(ack_access_point(spec.clone())),
+        vec![
+            ("DP-AP-001".into(), "/spec/policy".into(), Enforcement::Deny),
+            ("DP-AP-002".into(), "/spec/policy".into(), Enforcement::Deny)
+        ]
+    );
+    // A VPC-origin access point in an allowed VPC, for the organization: its twin.
+    let mut twin = spec;
+    twin["vpcConfiguration"] = json!({"vpcID": "vpc-111bbb22"});
+    twin["policy"] = json!(
+        allow(
+            json!("*"),
+            "s3:GetObject",
+            AP_OBJECTS,
+            json!({"StringEquals": {"aws:PrincipalOrgID": "o-abc123def4"}})
+        )
+        .to_string()
+    );
+    assert_eq!(findings(ack_access_point(twin)), vec![]);
+}
