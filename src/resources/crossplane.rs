@@ -167,7 +167,7 @@ fn public_access_block(
             s("BlockPublicPolicy", "blockPublicPolicy"),
             s("RestrictPublicBuckets", "restrictPublicBuckets"),
         ],
-        access_point: access_point,
+        access_point,
     }))
 }
 
