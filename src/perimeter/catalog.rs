@@ -77,6 +77,8 @@ rules! {
         "access point policies, vpcConfiguration, perimeter network", "make it a VPC-origin access point (vpcConfiguration) in a VPC of spec.network.allowedVpcs, or condition every Allow on aws:SourceVpce, aws:SourceVpc or aws:SourceIp of the expected networks";
     ACCESS_POINT_POLICY_INVALID = "DP-AP-003", High, "Access point policy is malformed or cannot be decided",
         "access point policies", "fix the policy at the pointer given; Perimeter Guard fails closed on policies it cannot read exactly";
+    ACCESS_POINT_ORIGIN_UNKNOWN = "DP-AP-004", Medium, "Access point policy allows requests from outside the expected networks, unless the access point's network origin stops them",
+        "AccessPointPolicy objects, perimeter network", "make the access point VPC-origin in a VPC of spec.network.allowedVpcs (its AccessPoint's vpcConfiguration, checked there), or condition every Allow on aws:SourceVpce, aws:SourceVpc or aws:SourceIp of the expected networks; set DP-AP-004 to Deny to treat an unstated origin as Internet";
     ENDPOINT_SERVICE_PRINCIPAL = "DP-ES-001", High, "Endpoint service allows principals outside the perimeter",
         "allowed principals", "allow only accounts listed in spec.identity.trustedAccounts (never \"*\")";
     ACL_PUBLIC = "DP-ACL-001", Critical, "Bucket ACL grants access to everyone or to every AWS account",
@@ -111,8 +113,9 @@ rules! {
 /// workflow), a condition no real request meets (the statement grants nothing, which is safe, but
 /// is hardly what was meant), an object that only observes, a version the webhook does not
 /// register, a canonical id the object cannot place, an endpoint target whose owner the object
-/// and the perimeter cannot place, and a destination bucket whose owner the object does not show
-/// (S3 bucket ARNs carry no account).
+/// and the perimeter cannot place, a destination bucket whose owner the object does not show
+/// (S3 bucket ARNs carry no account), and an access point policy whose network finding rests on
+/// a network origin another object states.
 pub const ADVISORY: &[&Rule] = &[
     UNRESOLVED_REFERENCE,
     IMPOSSIBLE_CONDITION,
@@ -123,6 +126,7 @@ pub const ADVISORY: &[&Rule] = &[
     ENDPOINT_TARGET_UNKNOWN_ORG,
     ENDPOINT_SERVICE_OWNER_UNKNOWN,
     DESTINATION_UNPLACED,
+    ACCESS_POINT_ORIGIN_UNKNOWN,
 ];
 
 pub fn rule(id: &str) -> Option<&'static Rule> {

@@ -762,6 +762,14 @@ fn access_point_policy(ap: &AccessPointPolicy, perimeter: &reasoner::Perimeter, 
         account,
         vpc_origin: vpc_origin.filter(|_| kind == reasoner::DoorKind::AccessPoint),
     });
+    // An AccessPointPolicy does not say whether its access point is VPC-origin (the
+    // AccessPoint does): a request from outside the expected networks is then judged as for an
+    // Internet-origin access point, and reported as resting on that.
+    let network = if ap.origin_elsewhere && kind == reasoner::DoorKind::AccessPoint {
+        ACCESS_POINT_ORIGIN_UNKNOWN
+    } else {
+        ACCESS_POINT_NETWORK
+    };
     reason(
         &policy,
         &ap.policy,
@@ -770,7 +778,7 @@ fn access_point_policy(ap: &AccessPointPolicy, perimeter: &reasoner::Perimeter, 
         &Judging {
             rules: &[
                 (Dimension::Identity, ACCESS_POINT_IDENTITY),
-                (Dimension::Network, ACCESS_POINT_NETWORK),
+                (Dimension::Network, network),
             ],
             invalid: ACCESS_POINT_POLICY_INVALID,
             advise: &|_, _| None,

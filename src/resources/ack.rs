@@ -215,6 +215,7 @@ fn access_point(doc: &Value) -> Vec<Subject> {
                 pointer: "/spec/policy".into(),
             },
             vpc: string(doc, "/spec/vpcConfiguration", "vpcID", &[]),
+            origin_elsewhere: false,
         }));
     }
     let base = "/spec/publicAccessBlockConfiguration";

@@ -295,6 +295,7 @@ fn access_point(doc: &Value) -> Vec<Subject> {
             bucket: bucket.clone(),
             policy,
             vpc: string(doc, &format!("{FP}/vpcConfiguration"), "vpcID", &[]),
+            origin_elsewhere: false,
         }));
     }
     out.extend(public_access_block(

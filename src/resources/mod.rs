@@ -226,6 +226,9 @@ pub struct AccessPointPolicy {
     /// A VPC-origin access point's VPC (`vpcConfiguration`): it accepts requests only from
     /// that VPC's endpoints. Absent: an Internet-origin access point.
     pub vpc: Field<String>,
+    /// The object does not state the network origin: it is a policy of its own kind, and the
+    /// AccessPoint object states the origin.
+    pub origin_elsewhere: bool,
 }
 
 /// What S3 sends to a destination of a bucket's settings.

@@ -506,6 +506,7 @@ fn access_point(doc: &Value) -> Vec<Subject> {
             bucket: bucket.clone(),
             policy,
             vpc: in_block(doc, &["vpcConfiguration"], "vpcId", REFS),
+            origin_elsewhere: false,
         }));
     }
     out.extend(access_point_block(
@@ -597,6 +598,7 @@ fn access_point_policy(doc: &Value) -> Option<Subject> {
         bucket: Field::Absent,
         policy,
         vpc: Field::Absent,
+        origin_elsewhere: true,
     }))
 }
 
@@ -625,6 +627,7 @@ fn multi_region_access_point_policy(doc: &Value) -> Option<Subject> {
         bucket: Field::Absent,
         policy,
         vpc: Field::Absent,
+        origin_elsewhere: false,
     }))
 }
 
@@ -640,6 +643,7 @@ fn object_lambda_access_point_policy(doc: &Value) -> Option<Subject> {
         bucket: Field::Absent,
         policy,
         vpc: Field::Absent,
+        origin_elsewhere: false,
     }))
 }
 

@@ -225,6 +225,7 @@ fn ack_access_point_with_policy() {
                 pointer: "/spec/policy".into()
             },
             vpc: Field::Absent,
+            origin_elsewhere: false,
         })
     );
     let Subject::PublicAccessBlock(block) = &subjects[1] else {

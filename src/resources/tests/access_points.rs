@@ -62,6 +62,7 @@ fn ack_access_point_fields() {
             bucket: set("b", "/spec/bucket"),
             policy: text(POLICY, "/spec/policy"),
             vpc: set("vpc-1", "/spec/vpcConfiguration/vpcID"),
+            origin_elsewhere: false,
         })
     );
     let base = "/spec/publicAccessBlockConfiguration";
@@ -252,6 +253,7 @@ fn upbound_access_point_in_every_version_and_scope() {
                 bucket: set("b", &format!("{fp}/bucket")),
                 policy: text(POLICY, &format!("{fp}/policy")),
                 vpc: set("vpc-1", &format!("{fp}/vpcConfiguration{block}/vpcId")),
+                origin_elsewhere: false,
             }),
             "{api}"
         );
@@ -418,6 +420,7 @@ fn upbound_access_point_policy_reads_the_arn() {
                 bucket: Field::Absent,
                 policy: text(POLICY, &format!("{fp}/policy")),
                 vpc: Field::Absent,
+                origin_elsewhere: true,
             },
             "{arn}"
         );
@@ -558,6 +561,7 @@ fn upbound_multi_region_access_point_policy_in_every_version() {
                 bucket: Field::Absent,
                 policy: text(POLICY, &format!("{d}/policy")),
                 vpc: Field::Absent,
+                origin_elsewhere: false,
             },
             "{api}"
         );
@@ -596,6 +600,7 @@ fn upbound_object_lambda_access_point_policy() {
                 bucket: Field::Absent,
                 policy: text(POLICY, &format!("{fp}/policy")),
                 vpc: Field::Absent,
+                origin_elsewhere: false,
             }
         );
         for by in ["nameRef", "nameSelector"] {

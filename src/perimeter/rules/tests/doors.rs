@@ -23,6 +23,7 @@ fn access_point(kind: AccessPointKind, policy: Value, vpc: Field<String>) -> Sub
             pointer: "/spec/forProvider/policy".into(),
         },
         vpc,
+        origin_elsewhere: false,
     })
 }
 
@@ -343,4 +344,45 @@ fn an_ack_access_point_policy_is_read_from_the_object() {
         .to_string()
     );
     assert_eq!(findings(ack_access_point(twin)), vec![]);
+}
+
+fn upbound_access_point_policy(policy: Value) -> Value {
+    json!({"apiVersion": "s3control.aws.upbound.io/v1beta1", "kind": "AccessPointPolicy",
+        "metadata": {"name": "reports"},
+        "spec": {"forProvider": {"accessPointArn": "arn:aws:s3:us-east-1:111122223333:accesspoint/reports",
+            "policy": policy.to_string()}}})
+}
+
+#[test]
+fn an_access_point_policy_object_does_not_know_the_network_origin() {
+    // The organization from anywhere: reachable from outside the expected networks if the access
+    // point is Internet-origin, which only its AccessPoint object says: a warning that says so.
+    let org = allow(
+        json!({"AWS": "*"}),
+        "s3:GetObject",
+        AP_OBJECTS,
+        json!({"StringEquals": {"aws:PrincipalOrgID": "o-abc123def4"}}),
+    );
+    assert_eq!(
+        findings(upbound_access_point_policy(org)),
+        vec![(
+            "DP-AP-004".into(),
+            "/spec/forProvider/policy".into(),
+            Enforcement::Warn
+        )]
+    );
+    // Pinned to the expected endpoint, whatever the origin: nothing to say.
+    let pinned = allow(
+        json!({"AWS": "*"}),
+        "s3:GetObject",
+        AP_OBJECTS,
+        json!({"StringEquals": {"aws:PrincipalOrgID": "o-abc123def4", "aws:SourceVpce": "vpce-1a2b3c4d"}}),
+    );
+    assert_eq!(findings(upbound_access_point_policy(pinned)), vec![]);
+    // The identity perimeter does not rest on the origin: anyone is denied.
+    let anyone = allow(json!("*"), "s3:GetObject", AP_OBJECTS, Value::Null);
+    assert_eq!(
+        ids(upbound_access_point_policy(anyone)),
+        vec!["DP-AP-001".to_owned(), "DP-AP-004".to_owned()]
+    );
 }
