@@ -39,6 +39,18 @@ fn examples_exit_1_with_the_expected_rules() {
             "DP-DEST-001",
             "/spec/notification/topicConfigurations/0/topicARN",
         ),
+        ("uploads-public", "DP-AP-001", "/spec/policy"),
+        ("uploads-public", "DP-AP-002", "/spec/policy"),
+        (
+            "uploads-public",
+            "DP-PAB-001",
+            "/spec/publicAccessBlockConfiguration/blockPublicPolicy",
+        ),
+        (
+            "uploads-public",
+            "DP-PAB-001",
+            "/spec/publicAccessBlockConfiguration/restrictPublicBuckets",
+        ),
         (
             "shared-with-everyone",
             "DP-BP-001",
@@ -72,6 +84,8 @@ fn examples_exit_1_with_the_expected_rules() {
             "DP-DEST-001",
             "/spec/forProvider/rule/0/destination/account",
         ),
+        ("scratch-partner", "DP-BP-001", "/spec/forProvider/policy"),
+        ("reports-readers", "DP-AP-004", "/spec/forProvider/policy"),
     ];
     let expected: Vec<(String, String, String)> = expected
         .iter()
@@ -79,9 +93,9 @@ fn examples_exit_1_with_the_expected_rules() {
         .collect();
     assert_eq!(found, expected);
     // The directory also holds the DataPerimeter itself, a kind that is not checked.
-    assert_eq!(v["summary"]["objects"], 20);
+    assert_eq!(v["summary"]["objects"], 26);
     assert_eq!(v["summary"]["skipped"], 1);
-    assert_eq!(v["summary"]["passed"], 9);
+    assert_eq!(v["summary"]["passed"], 12);
 }
 
 #[test]
@@ -107,7 +121,7 @@ fn stdin_text_output_and_fail_on() {
     );
     assert!(
         stdout.ends_with(
-            "summary: 7 objects: 4 denied, 0 warned, 0 audited, 3 passed, 0 skipped; 8 findings\n"
+            "summary: 9 objects: 5 denied, 0 warned, 0 audited, 4 passed, 0 skipped; 12 findings\n"
         ),
         "{stdout}"
     );
@@ -275,7 +289,7 @@ fn sarif_output_validates_against_the_schema() {
     let errors = sarif_errors(&sarif);
     assert!(errors.is_empty(), "{errors:#?}");
     let results = sarif["runs"][0]["results"].as_array().unwrap();
-    assert_eq!(results.len(), 17);
+    assert_eq!(results.len(), 23);
     let first = &results[0];
     assert_eq!(first["ruleId"], "DP-EP-001");
     assert_eq!(first["level"], "error");

@@ -113,8 +113,8 @@ fn check_exits_2_for_unreadable_input_after_reporting_everything_else() {
         ]);
         assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
-        assert_eq!(v["summary"]["objects"], 20);
-        assert_eq!(v["summary"]["findings"], 17);
+        assert_eq!(v["summary"]["objects"], 26);
+        assert_eq!(v["summary"]["findings"], 23);
         assert_eq!(v["errors"][0]["source"], "missing/manifests.yaml");
         assert!(
             text(&out.stderr).starts_with("error: missing/manifests.yaml: "),
