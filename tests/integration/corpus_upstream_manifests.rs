@@ -1,6 +1,7 @@
 //! Real upstream manifests read as Kubernetes and the providers read them, each beside its
 //! compliant or violating twin: omitted Block Public Access settings, ACLs and object ownership,
-//! buckets and principals given by reference, and objects that only observe or adopt what exists.
+//! buckets and principals given by reference, objects that only observe or adopt what exists,
+//! and S3's other doors (access points, Multi-Region Access Points, directory buckets).
 
 use perimeter_guard::decision::{AdmissionDecision, ObjectVerdict, evaluate};
 use perimeter_guard::perimeter::config::Enforcement;
@@ -287,4 +288,178 @@ fn adopted_endpoint_is_observed_not_enforced() {
         "{findings:?}"
     );
     assert!(!findings.iter().any(|(id, _, _)| id == "DP-OBS-001"));
+}
+
+/// An ACK e2e template with its `$VARS` filled as the harness fills them.
+fn instantiated(file: &str, vars: &[(&str, &str)]) -> Value {
+    let path = common::corpus_root().join("manifests").join(file);
+    let mut text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{file}: {e}"));
+    for (name, value) in vars {
+        text = text.replace(&format!("${name}"), value);
+    }
+    perimeter_guard::yaml::to_json(&text).unwrap_or_else(|e| panic!("{file}: {e}"))
+}
+
+fn access_point_policy(principal: Value, condition: Value, resource: &str) -> String {
+    let mut st = json!({"Effect": "Allow", "Principal": principal,
+        "Action": ["s3:GetObject", "s3:PutObject"], "Resource": resource});
+    if !condition.is_null() {
+        st["Condition"] = condition;
+    }
+    json!({"Version": "2012-10-17", "Statement": [st]}).to_string()
+}
+
+/// ACK's access point with a policy, filled with AWS's example (Amazon S3 User Guide,
+/// "Configuring IAM policies for using access points", a user's objects under their prefix) for
+/// a user of the platform's account. The template states one Block Public Access setting, and an
+/// access point's omitted settings stay on. Internet-origin, it is reachable from anywhere the
+/// policy allows; its twin is VPC-origin in the platform's VPC.
+#[test]
+fn ack_access_point_with_a_policy_and_its_vpc_origin_twin() {
+    let objects = "arn:aws:s3:us-east-1:111122223333:accesspoint/example-ap/object/Jane/*";
+    let policy = access_point_policy(
+        json!({"AWS": "arn:aws:iam::111122223333:user/Jane"}),
+        Value::Null,
+        objects,
+    );
+    let mut ap = instantiated(
+        "ack/s3control-e2e-accesspoint_with_policy.yaml",
+        &[
+            ("ACCESS_POINT_NAME", "example-ap"),
+            ("BUCKET_NAME", "example-reports"),
+            ("ACCOUNT_ID", "111122223333"),
+            ("POLICY_DOCUMENT", &policy),
+        ],
+    );
+    ap["metadata"]["annotations"] = json!({"services.k8s.aws/region": "us-east-1"});
+    let (findings, decision) = decided(&ap);
+    assert_eq!(
+        findings,
+        vec![(
+            "DP-AP-002".to_owned(),
+            "/spec/policy".to_owned(),
+            Enforcement::Deny
+        )]
+    );
+    assert_eq!(decision, AdmissionDecision::Deny);
+    let mut twin = ap.clone();
+    twin["spec"]["vpcConfiguration"] = json!({"vpcID": "vpc-111bbb22"});
+    assert_eq!(decided(&twin), (vec![], AdmissionDecision::Allow));
+    // Open to anyone, VPC origin does not help the identity perimeter.
+    twin["spec"]["policy"] = json!(access_point_policy(json!("*"), Value::Null, objects));
+    assert_eq!(rules_of(&twin), vec!["DP-AP-001"]);
+}
+
+/// Upbound's AccessPointPolicy example writes its policy as a Terraform expression
+/// (`${jsonencode(...)}`), which is no JSON: it fails closed. Rendered as Terraform renders it
+/// (anyone may read object tags through the access point), it breaks the identity perimeter;
+/// its twin for the organization through the expected endpoint keeps only the reference warning.
+#[test]
+fn upbound_access_point_policy_as_written_rendered_and_its_twin() {
+    let written = upstream(
+        "upbound/s3control-cluster-v1beta1-accesspointpolicy.yaml",
+        "AccessPointPolicy",
+        "example",
+    );
+    let selector = (
+        "DP-REF-001".to_owned(),
+        "/spec/forProvider/accessPointArnSelector".to_owned(),
+        Enforcement::Warn,
+    );
+    let policy_at = "/spec/forProvider/policy".to_owned();
+    assert_eq!(
+        decided(&written),
+        (
+            vec![
+                selector.clone(),
+                ("DP-AP-003".to_owned(), policy_at.clone(), Enforcement::Deny)
+            ],
+            AdmissionDecision::Deny
+        )
+    );
+    let objects = "arn:aws:s3:us-west-1:111122223333:accesspoint/example/object/*";
+    let rendered_policy = json!({"Version": "2008-10-17", "Statement": [{"Effect": "Allow",
+        "Action": "s3:GetObjectTagging", "Principal": {"AWS": "*"}, "Resource": objects}]});
+    let mut rendered = written.clone();
+    rendered["spec"]["forProvider"]["policy"] = json!(rendered_policy.to_string());
+    assert_eq!(
+        decided(&rendered),
+        (
+            vec![
+                selector.clone(),
+                ("DP-AP-001".to_owned(), policy_at.clone(), Enforcement::Deny),
+                ("DP-AP-004".to_owned(), policy_at, Enforcement::Warn)
+            ],
+            AdmissionDecision::Deny
+        )
+    );
+    let mut twin = rendered;
+    let mut twin_policy = rendered_policy;
+    twin_policy["Statement"][0]["Condition"] = json!({"StringEquals": {
+        "aws:PrincipalOrgID": "o-abc123def4", "aws:SourceVpce": "vpce-1a2b3c4d"}});
+    twin["spec"]["forProvider"]["policy"] = json!(twin_policy.to_string());
+    assert_eq!(decided(&twin), (vec![selector], AdmissionDecision::Warn));
+}
+
+/// Upbound's Multi-Region Access Point policy, rendered (the platform's account may read and
+/// write objects through the alias): a Multi-Region Access Point is reachable from anywhere, so
+/// only a network condition keeps it inside; its twin pins the expected endpoint.
+#[test]
+fn upbound_multi_region_access_point_policy_rendered_and_its_twin() {
+    let written = upstream(
+        "upbound/s3control-cluster-v1beta2-multiregionaccesspointpolicy.yaml",
+        "MultiRegionAccessPointPolicy",
+        "example",
+    );
+    let objects = "arn:aws:s3::111122223333:accesspoint/mfzwi23gnjvgw.mrap/object/*";
+    let mut rendered = written.clone();
+    rendered["spec"]["forProvider"]["details"]["policy"] = json!(access_point_policy(
+        json!({"AWS": "111122223333"}),
+        Value::Null,
+        objects
+    ));
+    assert_eq!(rules_of(&rendered), vec!["DP-AP-002"]);
+    let mut twin = written;
+    twin["spec"]["forProvider"]["details"]["policy"] = json!(access_point_policy(
+        json!({"AWS": "111122223333"}),
+        json!({"StringEquals": {"aws:SourceVpce": "vpce-1a2b3c4d"}}),
+        objects
+    ));
+    assert_eq!(decided(&twin), (vec![], AdmissionDecision::Allow));
+}
+
+/// ACK's directory bucket policy (S3 Express One Zone) denies everyone sessions: a Deny-only
+/// policy grants nothing, and a directory bucket takes HTTPS only, so no TLS Deny is asked for.
+/// Its twin lets a partner's account open sessions: the identity perimeter is broken, with an
+/// `s3express:CreateSession` witness.
+#[test]
+fn ack_directory_bucket_policy_and_its_twin() {
+    let bucket = "example-scratch--usw2-az1--x-s3";
+    let arn = format!("arn:aws:s3express:us-west-2:111122223333:bucket/{bucket}");
+    let deny_only = instantiated(
+        "ack/s3-e2e-directory_bucket_policy.yaml",
+        &[("BUCKET_NAME", bucket), ("BUCKET_ARN", &arn)],
+    );
+    assert_eq!(decided(&deny_only), (vec![], AdmissionDecision::Allow));
+    let mut twin = deny_only;
+    twin["spec"]["policy"] = json!(
+        json!({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::210987654321:root"},
+        "Action": "s3express:CreateSession", "Resource": arn,
+        "Condition": {"StringEquals": {"aws:SourceVpce": "vpce-1a2b3c4d"}}}]})
+        .to_string()
+    );
+    let verdict = evaluate(&twin, &perimeters());
+    let ObjectVerdict::Checked { findings, .. } = verdict else {
+        panic!("skipped")
+    };
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(findings[0].rule.id, "DP-BP-001");
+    assert!(
+        findings[0]
+            .message
+            .contains(&format!("can s3express:CreateSession {arn}")),
+        "{}",
+        findings[0].message
+    );
 }
