@@ -944,7 +944,7 @@ fn every_command_the_docs_show_runs_as_shown() {
     // The README's quick start and its worked examples are among the commands run, so a change
     // in how blocks are read cannot quietly check nothing.
     for expected in [
-        "README.md:15: `cargo run --release -- check",
+        "README.md:16: `cargo run --release -- check",
         "`perimeter-guard analyze --kind bucket-policy",
         "`perimeter-guard simulate --kind bucket-policy",
     ] {
