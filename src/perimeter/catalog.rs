@@ -100,7 +100,7 @@ rules! {
     PUBLIC_ACCESS_BLOCK = "DP-PAB-001", High, "S3 Block Public Access is switched off",
         "public access block settings", "leave every Block Public Access setting true";
     DESTINATION_OUTSIDE = "DP-DEST-001", High, "Bucket sends data to a destination outside the perimeter",
-        "replication, inventory and analytics export destinations, event notification targets, the access log target's owner",
+        "replication, inventory and analytics export destinations, event notification targets, the access log target's owner, Object Lambda transformation functions",
         "send the data to a destination owned by an account the perimeter trusts, or, if the owner is yours, declare it in spec.resources.trustedAccounts (or its organization in trustedOrganizations); S3 writes there as a service principal, which resource control policies and endpoint policies do not stop";
     DESTINATION_UNPLACED = "DP-DEST-002", Medium, "Bucket sends data to a destination whose owner the object does not show",
         "destination bucket ARNs without an account",

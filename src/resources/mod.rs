@@ -247,6 +247,9 @@ pub enum DestinationKind {
     Topic,
     Queue,
     Function,
+    /// The Lambda function an Object Lambda Access Point invokes with the objects it transforms
+    /// (an ARN).
+    TransformFunction,
 }
 
 impl DestinationKind {
@@ -260,6 +263,7 @@ impl DestinationKind {
             DestinationKind::Topic => "event notification topic",
             DestinationKind::Queue => "event notification queue",
             DestinationKind::Function => "event notification function",
+            DestinationKind::TransformFunction => "Object Lambda transformation function",
         }
     }
 
@@ -272,6 +276,16 @@ impl DestinationKind {
                 | DestinationKind::AnalyticsExport
                 | DestinationKind::AccessLog
         )
+    }
+
+    /// How the data gets there, for findings.
+    pub fn delivery(self) -> &'static str {
+        match self {
+            DestinationKind::TransformFunction => {
+                "S3 Object Lambda invokes it with every object read through the access point, as a service principal"
+            }
+            _ => "S3 writes there itself, as a service principal",
+        }
     }
 }
 

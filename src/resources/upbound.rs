@@ -121,6 +121,12 @@ pub const KINDS: &[CheckedKind] = &[
         &["v1beta1"],
         false,
     ),
+    CheckedKind::new(
+        "s3control.aws.upbound.io",
+        "ObjectLambdaAccessPoint",
+        &["v1beta1", "v1beta2"],
+        false,
+    ),
     CheckedKind::new("ec2.aws.m.upbound.io", "VPCEndpoint", &["v1beta1"], true),
     CheckedKind::new(
         "ec2.aws.m.upbound.io",
@@ -204,6 +210,12 @@ pub const KINDS: &[CheckedKind] = &[
         &["v1beta1"],
         true,
     ),
+    CheckedKind::new(
+        "s3control.aws.m.upbound.io",
+        "ObjectLambdaAccessPoint",
+        &["v1beta1"],
+        true,
+    ),
 ];
 
 const FP: &str = "/spec/forProvider";
@@ -258,6 +270,9 @@ pub fn adapt(doc: &Value, object: &ObjectRef) -> Option<Vec<Subject>> {
         }
         ("s3control.aws.upbound.io", "ObjectLambdaAccessPointPolicy") => {
             return Some(object_lambda_access_point_policy(doc).into_iter().collect());
+        }
+        ("s3control.aws.upbound.io", "ObjectLambdaAccessPoint") => {
+            return Some(destinations(doc, OBJECT_LAMBDA));
         }
         _ => return None,
     };
@@ -667,6 +682,23 @@ fn destinations(doc: &Value, specs: &[Spec<'_>]) -> Vec<Subject> {
 /// Terraform's `aws_s3_bucket_replication_configuration`: `rule[].destination.bucket` is the
 /// destination bucket's ARN, `account` its owner (required by S3 only with
 /// `accessControlTranslation`).
+/// `aws_s3control_object_lambda_access_point`: the Lambda function each transformation invokes
+/// with the objects read through it (Amazon S3 User Guide, "Transforming objects with S3 Object
+/// Lambda"). v1beta1 writes the blocks as one-element lists, v1beta2 and the namespaced kind as
+/// mappings.
+const OBJECT_LAMBDA: &[Spec<'static>] = &[Spec {
+    kind: DestinationKind::TransformFunction,
+    blocks: &[
+        "configuration",
+        "transformationConfiguration",
+        "contentTransformation",
+        "awsLambda",
+    ],
+    target: "functionArn",
+    refs: &["functionArnRef", "functionArnSelector"],
+    account: None,
+}];
+
 const REPLICATION: &[Spec<'static>] = &[Spec {
     kind: DestinationKind::Replication,
     blocks: &["rule", "destination"],

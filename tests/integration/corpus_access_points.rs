@@ -64,7 +64,8 @@ fn text_at(doc: &Value, pointers: &[&str]) -> bool {
     })
 }
 
-/// (access point policies of each kind, Block Public Access configurations)
+/// (access point policies of each kind, Block Public Access configurations); an Object Lambda
+/// Access Point's transformation functions are checked apart.
 fn counts(subjects: &[Subject]) -> (Vec<AccessPointKind>, usize) {
     let mut kinds = Vec::new();
     let mut blocks = 0;
@@ -72,6 +73,8 @@ fn counts(subjects: &[Subject]) -> (Vec<AccessPointKind>, usize) {
         match s {
             Subject::AccessPointPolicy(p) => kinds.push(p.kind),
             Subject::PublicAccessBlock(_) => blocks += 1,
+            Subject::Destination(d)
+                if d.kind == perimeter_guard::resources::DestinationKind::TransformFunction => {}
             other => panic!("unexpected {other:?}"),
         }
     }
@@ -154,7 +157,7 @@ fn every_corpus_access_point_document_states_its_facts() {
                 (_, "ObjectLambdaAccessPointPolicy") if upbound => {
                     Some((vec![AccessPointKind::ObjectLambda], 0))
                 }
-                (_, "ObjectLambdaAccessPoint") if upbound => None,
+                (_, "ObjectLambdaAccessPoint") if upbound => Some((vec![], 0)),
                 ("s3.aws.upbound.io" | "s3.aws.m.upbound.io", "DirectoryBucket") => None,
                 _ => continue,
             };
@@ -171,6 +174,14 @@ fn every_corpus_access_point_document_states_its_facts() {
                 Some(expected) => {
                     let (subjects, _) = checked(doc);
                     assert_eq!(counts(&subjects), expected, "{at}: {subjects:?}");
+                    // An Object Lambda Access Point's facts are its transformation functions.
+                    if kind == "ObjectLambdaAccessPoint" {
+                        assert!(
+                            subjects.iter().any(|s| matches!(s, Subject::Destination(d)
+                                if d.kind == perimeter_guard::resources::DestinationKind::TransformFunction)),
+                            "{at}: {subjects:?}"
+                        );
+                    }
                     for s in &subjects {
                         if let Subject::AccessPointPolicy(p) = s {
                             assert!(matches!(p.policy, PolicySource::Text { .. }), "{at}: {p:?}");
@@ -436,13 +447,13 @@ fn corpus_crds_served_versions_are_registered() {
         "s3control.aws.m.upbound.io MultiRegionAccessPoint",
         "s3control.aws.m.upbound.io MultiRegionAccessPointPolicy",
         "s3control.aws.m.upbound.io ObjectLambdaAccessPointPolicy",
+        "s3control.aws.upbound.io ObjectLambdaAccessPoint",
+        "s3control.aws.m.upbound.io ObjectLambdaAccessPoint",
     ] {
         assert!(compared.contains(wanted), "no CRD for {wanted}");
     }
     assert!(
-        !kinds
-            .iter()
-            .any(|k| matches!(k.kind, "ObjectLambdaAccessPoint" | "DirectoryBucket")),
+        !kinds.iter().any(|k| k.kind == "DirectoryBucket"),
         "a kind without facts is registered"
     );
 }

@@ -463,3 +463,53 @@ fn ack_directory_bucket_policy_and_its_twin() {
         findings[0].message
     );
 }
+
+/// Upbound's Object Lambda Access Point invokes a Lambda function, given by selector, with every
+/// object read through it: a warning until the reference is set. Resolved to a partner's
+/// function, the objects leave the perimeter (DP-DEST-001); to the platform's own, nothing.
+#[test]
+fn upbound_object_lambda_access_point_function_and_its_twins() {
+    let written = upstream(
+        "upbound/s3control-cluster-v1beta2-objectlambdaaccesspoint.yaml",
+        "ObjectLambdaAccessPoint",
+        "example",
+    );
+    let lambda = "/spec/forProvider/configuration/transformationConfiguration/0/contentTransformation/awsLambda";
+    assert_eq!(
+        decided(&written),
+        (
+            vec![(
+                "DP-REF-001".to_owned(),
+                format!("{lambda}/functionArnSelector"),
+                Enforcement::Warn
+            )],
+            AdmissionDecision::Warn
+        )
+    );
+    let resolved = |arn: &str| {
+        let mut doc = written.clone();
+        doc["spec"]["forProvider"]["configuration"]["transformationConfiguration"][0]["contentTransformation"]
+            ["awsLambda"]["functionArn"] = json!(arn);
+        doc
+    };
+    // The value the controller writes wins over the selector that found it.
+    let partner = resolved("arn:aws:lambda:us-east-1:210987654321:function:transform");
+    assert_eq!(
+        decided(&partner),
+        (
+            vec![(
+                "DP-DEST-001".to_owned(),
+                format!("{lambda}/functionArn"),
+                Enforcement::Deny
+            )],
+            AdmissionDecision::Deny
+        )
+    );
+    let mut own = resolved("arn:aws:lambda:us-east-1:111122223333:function:transform");
+    own["spec"]["forProvider"]["configuration"]["transformationConfiguration"][0]
+        ["contentTransformation"]["awsLambda"]
+        .as_object_mut()
+        .expect("a mapping")
+        .remove("functionArnSelector");
+    assert_eq!(decided(&own), (vec![], AdmissionDecision::Allow));
+}

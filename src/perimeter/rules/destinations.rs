@@ -144,8 +144,9 @@ pub(super) fn check(d: &Destination, dp: &DataPerimeter, perimeter: &Perimeter, 
         return add(UNKNOWN_MEMBERSHIP, at, message, None);
     }
     let message = format!(
-        "{} {whose}, which is not a trusted resource owner: S3 writes there itself, as a service principal, which resource control policies and endpoint policies do not stop",
-        shown(target)
+        "{} {whose}, which is not a trusted resource owner: {}, which resource control policies and endpoint policies do not stop",
+        shown(target),
+        d.kind.delivery()
     );
     let fix = format!(
         "send the data to a destination owned by an account the perimeter trusts, or, if {account} is yours, add it to spec.resources.trustedAccounts (or its organization to spec.resources.trustedOrganizations)"

@@ -619,14 +619,6 @@ fn upbound_object_lambda_access_point_policy() {
 #[test]
 fn kinds_without_facts_are_not_checked() {
     for (api, kind) in [
-        (
-            "s3control.aws.upbound.io/v1beta2",
-            "ObjectLambdaAccessPoint",
-        ),
-        (
-            "s3control.aws.m.upbound.io/v1beta1",
-            "ObjectLambdaAccessPoint",
-        ),
         ("s3.aws.upbound.io/v1beta1", "DirectoryBucket"),
         ("s3.aws.m.upbound.io/v1beta1", "DirectoryBucket"),
     ] {
@@ -671,5 +663,51 @@ fn crossplane_access_point_name_account_and_region() {
             "reports",
             "/metadata/annotations/crossplane.io~1external-name"
         )
+    );
+}
+
+/// An Object Lambda Access Point's transformation functions, written as one-element lists
+/// (cluster v1beta1) or mappings (v1beta2, namespaced), each by ARN or by reference.
+#[test]
+fn object_lambda_access_point_transformation_functions() {
+    let function = "arn:aws:lambda:us-east-1:210987654321:function:transform";
+    let lists = upbound(
+        "s3control.aws.upbound.io/v1beta1",
+        "ObjectLambdaAccessPoint",
+        json!({"forProvider": {"region": "us-east-1", "name": "transform", "configuration": [{
+            "supportingAccessPoint": "arn:aws:s3:us-east-1:111122223333:accesspoint/reports",
+            "transformationConfiguration": [{"actions": ["GetObject"], "contentTransformation": [{
+                "awsLambda": [{"functionArn": function}]}]}]}]}}),
+    );
+    let (_, s) = checked(lists);
+    let fp = "/spec/forProvider/configuration/0/transformationConfiguration/0/contentTransformation/0/awsLambda/0";
+    assert_eq!(
+        s,
+        vec![Subject::Destination(Destination {
+            kind: DestinationKind::TransformFunction,
+            target: set(function, &format!("{fp}/functionArn")),
+            account: Field::Absent,
+            account_at: None,
+        })]
+    );
+    let mappings = upbound(
+        "s3control.aws.m.upbound.io/v1beta1",
+        "ObjectLambdaAccessPoint",
+        json!({"forProvider": {"region": "us-east-1", "name": "transform", "configuration": {
+            "transformationConfiguration": [{"actions": ["GetObject"], "contentTransformation": {
+                "awsLambda": {"functionArnRef": {"name": "transform"}}}}]}}}),
+    );
+    let (_, s) = checked(mappings);
+    let fp = "/spec/forProvider/configuration/transformationConfiguration/0/contentTransformation/awsLambda";
+    assert_eq!(
+        s,
+        vec![Subject::Destination(Destination {
+            kind: DestinationKind::TransformFunction,
+            target: Field::Unresolved {
+                pointer: format!("{fp}/functionArnRef")
+            },
+            account: Field::Absent,
+            account_at: None,
+        })]
     );
 }
