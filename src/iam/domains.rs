@@ -51,9 +51,11 @@ fn domain(key_lower: &str) -> Option<Domain> {
     Some(match key_lower {
         "aws:principalorgid" | "aws:resourceorgid" | "aws:sourceorgid" | "aws:vpceorgid" => ORG_ID,
         "aws:principalaccount" => PRINCIPAL_ACCOUNT,
-        "aws:resourceaccount" | "aws:sourceaccount" | "aws:vpceaccount" | "s3:resourceaccount" => {
-            ACCOUNT
-        }
+        "aws:resourceaccount"
+        | "aws:sourceaccount"
+        | "aws:vpceaccount"
+        | "s3:resourceaccount"
+        | "s3express:resourceaccount" => ACCOUNT,
         "aws:sourcevpce" => VPCE,
         "aws:sourcevpc" => VPC,
         "aws:principalorgpaths"

@@ -156,6 +156,7 @@ pub const DERIVED_KEYS: &[&str] = &[
     "aws:resourceorgpaths",
     "aws:resourcetag/",
     "s3:resourceaccount",
+    "s3express:resourceaccount",
 ];
 
 /// Whether a (lower-cased) key is derived from the caller or resource rather than the context.
@@ -247,6 +248,14 @@ impl Request {
                 .action
                 .split_once(':')
                 .filter(|(svc, _)| svc.eq_ignore_ascii_case("s3"))
+                .and(self.resource.account.as_deref())
+                .map(Values::One),
+            // The directory bucket's owner, for S3 Express requests (Service Authorization
+            // Reference, Amazon S3 Express: s3express:ResourceAccount).
+            "s3express:resourceaccount" => self
+                .action
+                .split_once(':')
+                .filter(|(svc, _)| svc.eq_ignore_ascii_case("s3express"))
                 .and(self.resource.account.as_deref())
                 .map(Values::One),
             "aws:resourceorgid" => self.resource.org.as_ref().map(|o| Values::One(&o.id)),

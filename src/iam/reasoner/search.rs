@@ -193,7 +193,7 @@ fn slot_of(key: &str, key_slots: &[(String, usize)], end: usize) -> usize {
         | "aws:principaltype"
         | "aws:username"
         | "aws:federatedprovider" => CALLER,
-        "aws:resourceaccount" | "s3:resourceaccount" => ACCOUNT,
+        "aws:resourceaccount" | "s3:resourceaccount" | "s3express:resourceaccount" => ACCOUNT,
         "aws:resourceorgid" | "aws:resourceorgpaths" => ORG,
         "aws:sourcevpce" | "aws:sourcevpc" | "aws:sourceip" | "aws:vpcsourceip" => NETWORK,
         _ => key_slots
@@ -205,7 +205,7 @@ fn slot_of(key: &str, key_slots: &[(String, usize)], end: usize) -> usize {
 
 /// Slots a derived key reads besides its own: s3:ResourceAccount exists only for S3 actions.
 fn extra_deps(key: &str) -> Mask {
-    if key == "s3:resourceaccount" {
+    if key == "s3:resourceaccount" || key == "s3express:resourceaccount" {
         bit(ACTION)
     } else {
         0

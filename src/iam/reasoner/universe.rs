@@ -81,6 +81,7 @@ fn domain(key: &str) -> &str {
         "aws:principalaccount"
         | "aws:resourceaccount"
         | "s3:resourceaccount"
+        | "s3express:resourceaccount"
         | "aws:sourceaccount"
         | "aws:vpceaccount"
         | "s3:dataaccesspointaccount"
@@ -1505,6 +1506,7 @@ fn storage_owners(
     let reads_owner = [
         "aws:resourceaccount",
         "s3:resourceaccount",
+        "s3express:resourceaccount",
         "aws:resourceorgid",
         "aws:resourceorgpaths",
     ]

@@ -374,3 +374,31 @@ fn door_names_follow_aws_naming_rules() {
     assert!(!model::is_access_point_name("Reports"));
     assert!(!model::is_access_point_name("-reports"));
 }
+
+#[test]
+fn s3_express_resource_account_is_the_directory_buckets_owner() {
+    // Read from the resource, never chosen apart from it: a grant conditioned on the owner being
+    // the platform's account holds for every request to the platform's directory bucket.
+    let arn = "arn:aws:s3express:us-west-2:111122223333:bucket/data--usw2-az1--x-s3";
+    let d = door(
+        DoorKind::DirectoryBucket,
+        "data--usw2-az1--x-s3",
+        Some("us-west-2"),
+    );
+    let s = grant(
+        json!({"AWS": format!("arn:aws:iam::{OUTSIDER}:root")}),
+        "s3express:CreateSession",
+        arn,
+        json!({"StringEquals": {"s3express:ResourceAccount": ACCOUNT}}),
+    );
+    let w = violates(in_dimension(s, &d, &per(), Dimension::Identity));
+    assert_eq!(w.request.resource.account.as_deref(), Some(ACCOUNT));
+    // Naming another owner grants nothing on this bucket.
+    let s = grant(
+        json!({"AWS": format!("arn:aws:iam::{OUTSIDER}:root")}),
+        "s3express:CreateSession",
+        arn,
+        json!({"StringEquals": {"s3express:ResourceAccount": OUTSIDER}}),
+    );
+    complies(in_dimension(s, &d, &per(), Dimension::Identity));
+}
