@@ -688,6 +688,23 @@ pub fn admits_anonymous(action: &str) -> bool {
     })
 }
 
+/// Whether the caller can make a request for the action: anonymous callers only where
+/// [`admits_anonymous`]; a web-identity or SAML session named by a `Federated` principal only
+/// when it assumes a role (IAM User Guide, "AWS JSON policy elements: Principal", federated
+/// user principals: a role trust policy names them; every other request comes from the role
+/// session that results).
+pub fn caller_may_call(caller: &crate::iam::request::Caller, action: &str) -> bool {
+    use crate::iam::request::Caller;
+    match caller {
+        Caller::Anonymous => admits_anonymous(action),
+        Caller::Federated { .. } => {
+            action.eq_ignore_ascii_case("sts:AssumeRoleWithWebIdentity")
+                || action.eq_ignore_ascii_case("sts:AssumeRoleWithSAML")
+        }
+        _ => true,
+    }
+}
+
 /// A bucket policy's own bucket is taken by the name the manifest gives it, as S3 will have
 /// accepted it: its ARNs are checked as if the bucket bore a name of the naming rules.
 pub fn own_bucket<'a>(arn: &'a str, name: Option<&str>) -> std::borrow::Cow<'a, str> {

@@ -783,9 +783,23 @@ pub fn access_point_of(resource_arn: &str) -> Option<(String, &str)> {
 /// The access point keys agree with each other and with the request: a request to an access
 /// point carries that access point's ARN and account, and the door's network origin; a request
 /// to a bucket through one carries a well-formed regional access point ARN; a VPC-origin access
-/// point is reached only through a VPC endpoint. Only S3 requests carry them.
+/// point is reached only through a VPC endpoint. Only S3 requests carry them, never anonymous
+/// ones, and every request through a door is made over HTTPS.
 pub fn access_point_keys_hold(r: &Request, attachment: &Attachment) -> bool {
-    if !ACCESS_POINT_KEYS.iter().any(|k| r.context.contains_key(*k)) {
+    let keys = ACCESS_POINT_KEYS.iter().any(|k| r.context.contains_key(*k));
+    // Access points take neither anonymous requests nor plain HTTP, and directory buckets no
+    // plain HTTP (Amazon S3 User Guide, "Access points restrictions and limitations"; S3 Express
+    // One Zone, "Data protection and encryption").
+    let through_access_point = keys
+        || access_point_of(&r.resource.arn).is_some()
+        || matches!(attachment, Attachment::Door(d) if d.kind != DoorKind::DirectoryBucket);
+    let https_only = through_access_point || matches!(attachment, Attachment::Door(_));
+    if (through_access_point && matches!(r.caller, Caller::Anonymous))
+        || (https_only && one(r, "aws:securetransport") == Some("false"))
+    {
+        return false;
+    }
+    if !keys {
         return true;
     }
     let s3 = r
@@ -1104,10 +1118,7 @@ pub fn in_model(request: &Request, attachment: &Attachment, perimeter: &Perimete
         Attachment::Endpoint { .. } => request.resource.arn.as_str().into(),
     };
     let arn_fits = catalog::fit_of(&request.action, restrict).is_some_and(|f| f.admits(&typed));
-    if !arn_fits
-        || (matches!(request.caller, Caller::Anonymous)
-            && !catalog::admits_anonymous(&request.action))
-    {
+    if !arn_fits || !catalog::caller_may_call(&request.caller, &request.action) {
         return false;
     }
     if let Attachment::Endpoint {

@@ -7,6 +7,7 @@ use crate::iam::evaluate::{action_matches, principal_matches, resource_matches};
 use crate::iam::policy::{Effect, Policy, Statement};
 use crate::iam::request::{Caller, ContextValue, Request, Resource, Values};
 
+use super::catalog;
 use super::model::{
     self, CALLED_VIA_KEYS, Dimension, ENDPOINT_KEYS, Perimeter, SERVICE_SOURCE_KEYS,
 };
@@ -389,11 +390,19 @@ impl<'a> Search<'a> {
             out.push(p(Pred::BucketOwnerInside, owner));
         }
         let ap_keys = keys_mask(model::ACCESS_POINT_KEYS);
-        if ap_keys != 0 {
+        let door = matches!(self.universe.attachment, Some(model::Attachment::Door(_)));
+        if ap_keys != 0 || door {
             out.push(p(
                 Pred::AccessPointKeysHold,
-                ap_keys | bit(ARN) | bit(ACTION) | bit(NETWORK),
+                ap_keys
+                    | bit(CALLER)
+                    | bit(ARN)
+                    | bit(ACTION)
+                    | bit(NETWORK)
+                    | keys_mask(&["aws:securetransport"]),
             ));
+        }
+        if ap_keys != 0 {
             let delegation = self.target.is_some()
                 && matches!(
                     self.universe.attachment,
@@ -554,10 +563,11 @@ impl<'a> Search<'a> {
             Pred::NoIdentityResourceTag => !per.resource_tag_exempt(&per.identity_resource_tags, r),
             Pred::NoNetworkResourceTag => !per.resource_tag_exempt(&per.network_resource_tags, r),
             Pred::OneOrgPerAccount => model::one_org_per_account(r),
-            Pred::CallerMayCall => {
-                !matches!(r.caller, Caller::Anonymous)
-                    || self.universe.anonymous_ok[self.action.get()]
-            }
+            Pred::CallerMayCall => match r.caller {
+                Caller::Anonymous => self.universe.anonymous_ok[self.action.get()],
+                Caller::Federated { .. } => catalog::caller_may_call(&r.caller, &r.action),
+                _ => true,
+            },
             Pred::ActionFitsArn => self.universe.action_fits[self.action.get()]
                 .admits_mask(self.universe.arn_masks[self.arn.get()]),
             Pred::UserIdFollowsCaller => model::userid_follows_caller(r),

@@ -3,6 +3,7 @@
 //! violating case and its compliant twin.
 
 use super::*;
+use crate::iam::Caller;
 
 const OUTSIDER: &str = "444455556666";
 const AP: &str = "arn:aws:s3:us-east-1:111122223333:accesspoint/reports";
@@ -161,6 +162,10 @@ fn an_access_point_policy_open_to_everyone_violates_on_the_access_point() {
         "{}",
         w.line()
     );
+    // Access points take neither anonymous requests nor plain HTTP (Amazon S3 User Guide,
+    // "Access points restrictions and limitations").
+    assert!(matches!(w.request.caller, Caller::Iam(_)), "{}", w.line());
+    assert_eq!(context(&w, "aws:securetransport").as_deref(), Some("true"));
     // S3 reports the access point in the request (`simulate` replays the witness as given).
     assert_eq!(context(&w, "s3:dataaccesspointarn").as_deref(), Some(AP));
     assert_eq!(
@@ -401,4 +406,67 @@ fn s3_express_resource_account_is_the_directory_buckets_owner() {
         json!({"StringEquals": {"s3express:ResourceAccount": OUTSIDER}}),
     );
     complies(in_dimension(s, &d, &per(), Dimension::Identity));
+}
+
+#[test]
+fn doors_take_no_plain_http_and_access_points_no_anonymous_callers() {
+    // Allowing only plain HTTP grants nothing through a door.
+    let plain = json!({"Bool": {"aws:SecureTransport": "false"}});
+    complies(in_dimension(
+        grant(
+            json!("*"),
+            "s3:GetObject",
+            &format!("{AP}/object/*"),
+            plain.clone(),
+        ),
+        &access_point(None),
+        &per(),
+        Dimension::Identity,
+    ));
+    let arn = "arn:aws:s3express:us-west-2:111122223333:bucket/data--usw2-az1--x-s3";
+    let d = door(
+        DoorKind::DirectoryBucket,
+        "data--usw2-az1--x-s3",
+        Some("us-west-2"),
+    );
+    complies(in_dimension(
+        grant(json!("*"), "s3express:CreateSession", arn, plain.clone()),
+        &d,
+        &per(),
+        Dimension::Identity,
+    ));
+    // A bucket, unlike its access points, takes both.
+    let w = violates(in_dimension(
+        vec![stmt("Allow", json!("*"), plain)],
+        &bucket(),
+        &per(),
+        Dimension::Identity,
+    ));
+    assert!(
+        matches!(w.request.caller, Caller::Anonymous),
+        "{}",
+        w.line()
+    );
+    // A request to a bucket through an access point is signed: a grant to anonymous callers
+    // through access points grants nothing.
+    let through = json!({"StringLike": {"s3:DataAccessPointAccount": "*"}, "StringEquals": {"aws:PrincipalType": "Anonymous"}});
+    complies(in_dimension(
+        delegation(through),
+        &bucket(),
+        &per(),
+        Dimension::Identity,
+    ));
+}
+
+#[test]
+fn a_web_identity_calls_only_to_assume_a_role() {
+    // A Federated principal names the sessions of a provider; S3 sees the role session that
+    // results, never the provider.
+    let s = grant(
+        json!({"Federated": "cognito-identity.amazonaws.com"}),
+        "s3:GetObject",
+        &format!("arn:aws:s3:::{BUCKET}/*"),
+        Value::Null,
+    );
+    complies(in_dimension(s, &bucket(), &per(), Dimension::Identity));
 }
