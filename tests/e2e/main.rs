@@ -124,6 +124,37 @@ fn patch_spec(cluster: &Cluster, serve: &Serve, spec: &str, generation: &mut u64
     }
 }
 
+/// A server-side dry run of `object` that the webhook denies, with every fragment in the error.
+fn dry_run_denied(cluster: &Cluster, object: &Value, fragments: &[&str]) {
+    let out = cluster.kubectl(
+        &["create", "--dry-run=server", "-f", "-"],
+        Some(&object.to_string()),
+    );
+    let stderr = text(&out.stderr);
+    assert!(!out.status.success(), "admitted: {object}\n{stderr}");
+    for fragment in fragments {
+        assert!(stderr.contains(fragment), "{fragment:?} missing:\n{stderr}");
+    }
+}
+
+/// A server-side dry run of `object` that is admitted: silently, or with the admission warning
+/// that starts `warning` (rule and pointer).
+fn dry_run_admitted(cluster: &Cluster, object: &Value, warning: Option<&str>) {
+    let out = cluster.kubectl(
+        &["create", "--dry-run=server", "-f", "-"],
+        Some(&object.to_string()),
+    );
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "refused: {object}\n{stderr}");
+    match warning {
+        Some(warning) => assert!(
+            stderr.contains(&format!("Warning: {warning}")),
+            "no warning {warning:?}:\n{stderr}"
+        ),
+        None => assert!(!stderr.contains("Warning"), "{stderr}"),
+    }
+}
+
 #[test]
 fn perimeter_guard_in_front_of_a_real_kube_apiserver_with_the_corpus_crds() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -464,41 +495,171 @@ fn perimeter_guard_in_front_of_a_real_kube_apiserver_with_the_corpus_crds() {
             "metadata": {"name": format!("database-{account}")},
             "spec": {"forProvider": {"region": "us-east-1", "vpcEndpointType": "Resource", "vpcId": "vpc-111bbb22",
                 "resourceConfigurationArn": format!("arn:aws:vpc-lattice:us-east-1:{account}:resourceconfiguration/rcfg-0123456789abcdef0")}}})
-        .to_string()
     };
-    let dry_run = ["create", "--dry-run=server", "-f", "-"];
-    let out = cluster.kubectl(&dry_run, Some(&resource_endpoint("777788889999")));
-    let stderr = text(&out.stderr);
-    assert!(!out.status.success(), "{stderr}");
-    assert!(
-        stderr.contains("perimeter-guard denied VPCEndpoint database-777788889999: 1 finding (DP-EP-017)")
-            && stderr.contains("DP-EP-017 at /spec/forProvider/resourceConfigurationArn: the endpoint connects to the resource configuration arn:aws:vpc-lattice:us-east-1:777788889999:resourceconfiguration/rcfg-0123456789abcdef0")
-            && stderr.contains("fix: connect only to a resource configuration or service network a trusted resource owner shares"),
-        "{stderr}"
+    dry_run_denied(
+        &cluster,
+        &resource_endpoint("777788889999"),
+        &[
+            "perimeter-guard denied VPCEndpoint database-777788889999: 1 finding (DP-EP-017)",
+            "DP-EP-017 at /spec/forProvider/resourceConfigurationArn: the endpoint connects to the resource configuration arn:aws:vpc-lattice:us-east-1:777788889999:resourceconfiguration/rcfg-0123456789abcdef0",
+            "fix: connect only to a resource configuration or service network a trusted resource owner shares",
+        ],
     );
-    let out = cluster.kubectl(&dry_run, Some(&resource_endpoint("111122223333")));
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(
-        !text(&out.stderr).contains("Warning"),
-        "{}",
-        text(&out.stderr)
-    );
+    dry_run_admitted(&cluster, &resource_endpoint("111122223333"), None);
     let unknown_owner = serde_json::json!({"apiVersion": "ec2.services.k8s.aws/v1alpha1", "kind": "VPCEndpoint",
         "metadata": {"name": "lattice", "namespace": "platform"},
         "spec": {"vpcEndpointType": "ServiceNetwork", "vpcID": "vpc-111bbb22", "securityGroupIDs": ["sg-0a1b2c3d"],
             "serviceNetworkARN": "arn:aws:vpc-lattice:us-east-1:555566667777:servicenetwork/sn-0123456789abcdef0"}});
-    let out = cluster.kubectl(&dry_run, Some(&unknown_owner.to_string()));
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(
-        text(&out.stderr).contains("Warning: DP-EP-018 /spec/serviceNetworkARN: "),
-        "{}",
-        text(&out.stderr)
+    dry_run_admitted(
+        &cluster,
+        &unknown_owner,
+        Some("DP-EP-018 /spec/serviceNetworkARN: "),
     );
     patch_spec(
         &cluster,
         &serve,
         r#"{"organizations":[{"id":"o-zyx987wvu6","accounts":["210987654321"]}],"vpcEndpoints":{"allowedTypes":["Interface","Gateway"]}}"#,
         &mut generation,
+    );
+
+    // Phase 6c: access point policies in every family, each violating object denied with its
+    // rule and the request that proves it and its compliant twin admitted; an Upbound
+    // AccessPointPolicy, which cannot show its access point's network origin, warns (DP-AP-004);
+    // a bucket policy delegating to another account's access points is denied. Dry runs, so that
+    // nothing is stored for the audit below. 210987654321 is the partner organization's member.
+    let point_policy = |account: &str, access_point: &str, condition: Option<Value>| {
+        let mut statement = serde_json::json!({"Sid": "Read", "Effect": "Allow",
+            "Principal": {"AWS": format!("arn:aws:iam::{account}:root")}, "Action": "s3:GetObject",
+            "Resource": format!("arn:aws:s3:us-east-1:111122223333:accesspoint/{access_point}/object/*")});
+        if let Some(condition) = condition {
+            statement["Condition"] = condition;
+        }
+        serde_json::json!({"Version": "2012-10-17", "Statement": [statement]}).to_string()
+    };
+    // ACK (namespaced): a VPC-origin access point in the expected VPC, read by `account`.
+    let ack_access_point = |account: &str| {
+        let name = format!("ledger-{account}");
+        serde_json::json!({"apiVersion": "s3control.services.k8s.aws/v1alpha1", "kind": "AccessPoint",
+            "metadata": {"name": name, "namespace": "analytics", "annotations": {"services.k8s.aws/region": "us-east-1"}},
+            "spec": {"name": name, "bucket": "example-ledger", "accountID": "111122223333",
+                "vpcConfiguration": {"vpcID": "vpc-111bbb22"}, "policy": point_policy(account, &name, None)}})
+    };
+    dry_run_denied(
+        &cluster,
+        &ack_access_point("210987654321"),
+        &[
+            "perimeter-guard denied AccessPoint analytics/ledger-210987654321: 1 finding (DP-AP-001)",
+            "DP-AP-001 at /spec/policy: role session arn:aws:sts::210987654321:assumed-role/",
+            "can s3:GetObject arn:aws:s3:us-east-1:111122223333:accesspoint/ledger-210987654321/object/",
+        ],
+    );
+    dry_run_admitted(&cluster, &ack_access_point("111122223333"), None);
+    // Crossplane classic (cluster-scoped, structured policy): Internet-origin without a network
+    // condition, or VPC-origin in the expected VPC.
+    let classic_access_point = |name: &str, vpc: Option<&str>| {
+        let mut object = serde_json::json!({"apiVersion": "s3control.aws.crossplane.io/v1alpha1", "kind": "AccessPoint",
+            "metadata": {"name": name},
+            "spec": {"forProvider": {"region": "us-east-1", "accountID": "111122223333", "bucketName": "example-archive",
+                "policy": {"version": "2012-10-17", "statements": [{"effect": "Allow",
+                    "principal": {"awsPrincipals": [{"awsAccountId": "111122223333"}]}, "action": ["s3:GetObject"],
+                    "resource": [format!("arn:aws:s3:us-east-1:111122223333:accesspoint/{name}/object/*")]}]}}}});
+        if let Some(vpc) = vpc {
+            object["spec"]["forProvider"]["vpcConfiguration"] = serde_json::json!({"vpcID": vpc});
+        }
+        object
+    };
+    dry_run_denied(
+        &cluster,
+        &classic_access_point("archive-internet", None),
+        &[
+            "perimeter-guard denied AccessPoint archive-internet: 1 finding (DP-AP-002)",
+            "DP-AP-002 at /spec/forProvider/policy/statements/0: ",
+            "can s3:GetObject arn:aws:s3:us-east-1:111122223333:accesspoint/archive-internet/object/",
+            "fix: make it a VPC-origin access point (vpcConfiguration)",
+        ],
+    );
+    dry_run_admitted(
+        &cluster,
+        &classic_access_point("archive-vpc", Some("vpc-111bbb22")),
+        None,
+    );
+    // Upbound AccessPointPolicy, cluster-scoped: read by `account` through the expected endpoint.
+    let upbound_policy = |account: &str| {
+        serde_json::json!({"apiVersion": "s3control.aws.upbound.io/v1beta1", "kind": "AccessPointPolicy",
+            "metadata": {"name": format!("reports-{account}")},
+            "spec": {"forProvider": {"region": "us-east-1",
+                "accessPointArn": "arn:aws:s3:us-east-1:111122223333:accesspoint/reports",
+                "policy": point_policy(account, "reports", Some(serde_json::json!({"StringEquals": {"aws:SourceVpce": "vpce-1a2b3c4d"}})))}}})
+    };
+    dry_run_denied(
+        &cluster,
+        &upbound_policy("210987654321"),
+        &[
+            "perimeter-guard denied AccessPointPolicy reports-210987654321: 1 finding (DP-AP-001)",
+            "DP-AP-001 at /spec/forProvider/policy: role session arn:aws:sts::210987654321:assumed-role/",
+            "through VPC endpoint vpce-1a2b3c4d",
+        ],
+    );
+    dry_run_admitted(&cluster, &upbound_policy("111122223333"), None);
+    // Namespaced, without a network condition: whether the internet reaches it depends on the
+    // origin its AccessPoint states, so it is admitted with a warning.
+    let mut anywhere = upbound_policy("111122223333");
+    anywhere["apiVersion"] = Value::from("s3control.aws.m.upbound.io/v1beta1");
+    anywhere["metadata"] = serde_json::json!({"name": "reports-anywhere", "namespace": "data"});
+    anywhere["spec"]["forProvider"]["policy"] =
+        Value::from(point_policy("111122223333", "reports", None));
+    dry_run_admitted(
+        &cluster,
+        &anywhere,
+        Some("DP-AP-004 /spec/forProvider/policy: "),
+    );
+    // Upbound AccessPoint, namespaced: Internet-origin or VPC-origin in the expected VPC.
+    let upbound_access_point = |name: &str, vpc: Option<&str>| {
+        let mut object = serde_json::json!({"apiVersion": "s3control.aws.m.upbound.io/v1beta1", "kind": "AccessPoint",
+            "metadata": {"name": name, "namespace": "data"},
+            "spec": {"forProvider": {"region": "us-east-1", "bucket": "example-reports", "name": name,
+                "policy": point_policy("111122223333", name, None)}}});
+        if let Some(vpc) = vpc {
+            object["spec"]["forProvider"]["vpcConfiguration"] = serde_json::json!({"vpcId": vpc});
+        }
+        object
+    };
+    dry_run_denied(
+        &cluster,
+        &upbound_access_point("reports-internet", None),
+        &[
+            "perimeter-guard denied AccessPoint data/reports-internet: 1 finding (DP-AP-002)",
+            "DP-AP-002 at /spec/forProvider/policy: ",
+            "can s3:GetObject arn:aws:s3:us-east-1:111122223333:accesspoint/reports-internet/object/",
+        ],
+    );
+    dry_run_admitted(
+        &cluster,
+        &upbound_access_point("reports-vpc", Some("vpc-111bbb22")),
+        None,
+    );
+    // The classic example's delegation to access points, to another account's.
+    let mut delegation = objects("manifests/examples/crossplane-classic.yaml")
+        .into_iter()
+        .find(|o| o["metadata"]["name"] == "archive-delegation")
+        .expect("archive-delegation");
+    delegation["metadata"]["name"] = Value::from("archive-delegation-elsewhere");
+    let raw = delegation["spec"]["forProvider"]["rawPolicy"]
+        .as_str()
+        .expect("rawPolicy")
+        .replace(
+            r#""s3:DataAccessPointAccount":"111122223333""#,
+            r#""s3:DataAccessPointAccount":"444455556666""#,
+        );
+    assert!(raw.contains("444455556666"), "{raw}");
+    delegation["spec"]["forProvider"]["rawPolicy"] = Value::from(raw);
+    dry_run_denied(
+        &cluster,
+        &delegation,
+        &[
+            "perimeter-guard denied BucketPolicy archive-delegation-elsewhere: 2 findings (DP-BP-001, DP-BP-002)",
+            "through access point arn:aws:s3:us-east-1:444455556666:accesspoint/",
+        ],
     );
 
     // Phase 7: the namespaceSelector keeps an exempt namespace from the webhook altogether.
