@@ -913,22 +913,31 @@ fn audit_phases(cluster: &Cluster, dir: &std::path::Path) {
     );
     assert_eq!(code, 1, "violations fail the run by default: {stdout}");
     let report: Value = serde_json::from_str(&stdout).expect("JSON");
-    let audited: BTreeMap<String, String> = report["objects"]
+    // (kind, namespace/name) → decision and rule ids, as `expected` has them.
+    let audited: BTreeMap<String, (String, Vec<String>)> = report["objects"]
         .as_array()
         .expect("objects")
         .iter()
         .map(|o| {
             let source = o["source"].as_str().expect("source");
             let (_, rest) = source.split_once(' ').expect("apiVersion and name");
+            // A skipped object has no findings.
+            let mut rules: Vec<String> = o["findings"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|f| f["rule"].as_str().expect("rule").to_owned())
+                .collect();
+            rules.dedup();
             (
                 format!("{} {rest}", o["object"]["kind"].as_str().unwrap_or("")),
-                o["decision"].as_str().expect("decision").to_owned(),
+                (o["decision"].as_str().expect("decision").to_owned(), rules),
             )
         })
         .collect();
     for family in FAMILIES {
-        for (shown, (decision, _)) in expected(&format!("manifests/examples/{family}.yaml")) {
-            assert_eq!(audited.get(&shown), Some(&decision), "{shown}: {audited:?}");
+        for (shown, decided) in expected(&format!("manifests/examples/{family}.yaml")) {
+            assert_eq!(audited.get(&shown), Some(&decided), "{shown}: {audited:?}");
         }
     }
     assert!(
@@ -984,6 +993,75 @@ fn audit_phases(cluster: &Cluster, dir: &std::path::Path) {
     );
     assert!(
         cluster_report["summary"]["pass"].as_u64().expect("pass") >= 4,
+        "{cluster_report}"
+    );
+    // The access point kinds and the directory bucket policy, in their reports: each result
+    // names the object's own group and version.
+    let result = |report: &Value, kind: &str, name: &str| -> Vec<(String, String, String)> {
+        report["results"]
+            .as_array()
+            .expect("results")
+            .iter()
+            .filter(|r| r["resources"][0]["kind"] == kind && r["resources"][0]["name"] == name)
+            .map(|r| {
+                (
+                    r["resources"][0]["apiVersion"]
+                        .as_str()
+                        .expect("apiVersion")
+                        .to_owned(),
+                    r["rule"].as_str().unwrap_or("").to_owned(), // a pass names no rule
+                    r["result"].as_str().expect("result").to_owned(),
+                )
+            })
+            .collect()
+    };
+    let in_namespace = |ns: &str| {
+        before
+            .iter()
+            .find(|r| r["metadata"]["namespace"] == ns)
+            .unwrap_or_else(|| panic!("a report for {ns}"))
+    };
+    let owned = |rows: &[(&str, &str, &str)]| -> Vec<(String, String, String)> {
+        rows.iter()
+            .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+            .collect()
+    };
+    let analytics = in_namespace("analytics");
+    let ack = "s3control.services.k8s.aws/v1alpha1";
+    assert_eq!(
+        result(analytics, "AccessPoint", "uploads-public"),
+        owned(&[
+            (ack, "DP-AP-001", "fail"),
+            (ack, "DP-AP-002", "fail"),
+            (ack, "DP-PAB-001", "fail"),
+            (ack, "DP-PAB-001", "fail"),
+        ]),
+        "{analytics}"
+    );
+    assert_eq!(
+        result(analytics, "AccessPoint", "ledger-readers"),
+        owned(&[(ack, "", "pass")]),
+        "{analytics}"
+    );
+    let data = in_namespace("data");
+    assert_eq!(
+        result(data, "AccessPointPolicy", "reports-readers"),
+        owned(&[("s3control.aws.m.upbound.io/v1beta1", "DP-AP-004", "warn")]),
+        "{data}"
+    );
+    assert_eq!(
+        result(&cluster_report, "AccessPoint", "archive-readers"),
+        owned(&[("s3control.aws.crossplane.io/v1alpha1", "", "pass")]),
+        "{cluster_report}"
+    );
+    assert_eq!(
+        result(&cluster_report, "BucketPolicy", "archive-delegation"),
+        owned(&[("s3.aws.crossplane.io/v1alpha3", "", "pass")]),
+        "{cluster_report}"
+    );
+    assert_eq!(
+        result(&cluster_report, "BucketPolicy", "scratch-partner"),
+        owned(&[("s3.aws.upbound.io/v1beta1", "DP-BP-001", "fail")]),
         "{cluster_report}"
     );
 
