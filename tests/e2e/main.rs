@@ -525,24 +525,31 @@ fn perimeter_guard_in_front_of_a_real_kube_apiserver_with_the_corpus_crds() {
     // Phase 6c: access point policies in every family, each violating object denied with its
     // rule and the request that proves it and its compliant twin admitted; an Upbound
     // AccessPointPolicy, which cannot show its access point's network origin, warns (DP-AP-004);
+    // the Upbound Multi-Region and Object Lambda Access Point policies are judged as well;
     // a bucket policy delegating to another account's access points is denied. Dry runs, so that
     // nothing is stored for the audit below. 210987654321 is the partner organization's member.
-    let point_policy = |account: &str, access_point: &str, condition: Option<Value>| {
+    //
+    // One Allow of `action` on `resource` to `account`.
+    let point_policy = |account: &str, action: &str, resource: &str, condition: Option<Value>| {
         let mut statement = serde_json::json!({"Sid": "Read", "Effect": "Allow",
-            "Principal": {"AWS": format!("arn:aws:iam::{account}:root")}, "Action": "s3:GetObject",
-            "Resource": format!("arn:aws:s3:us-east-1:111122223333:accesspoint/{access_point}/object/*")});
+            "Principal": {"AWS": format!("arn:aws:iam::{account}:root")}, "Action": action, "Resource": resource});
         if let Some(condition) = condition {
             statement["Condition"] = condition;
         }
         serde_json::json!({"Version": "2012-10-17", "Statement": [statement]}).to_string()
     };
+    let objects_of = |access_point: &str| {
+        format!("arn:aws:s3:us-east-1:111122223333:accesspoint/{access_point}/object/*")
+    };
+    let in_endpoint =
+        || Some(serde_json::json!({"StringEquals": {"aws:SourceVpce": "vpce-1a2b3c4d"}}));
     // ACK (namespaced): a VPC-origin access point in the expected VPC, read by `account`.
     let ack_access_point = |account: &str| {
         let name = format!("ledger-{account}");
         serde_json::json!({"apiVersion": "s3control.services.k8s.aws/v1alpha1", "kind": "AccessPoint",
             "metadata": {"name": name, "namespace": "analytics", "annotations": {"services.k8s.aws/region": "us-east-1"}},
             "spec": {"name": name, "bucket": "example-ledger", "accountID": "111122223333",
-                "vpcConfiguration": {"vpcID": "vpc-111bbb22"}, "policy": point_policy(account, &name, None)}})
+                "vpcConfiguration": {"vpcID": "vpc-111bbb22"}, "policy": point_policy(account, "s3:GetObject", &objects_of(&name), None)}})
     };
     dry_run_denied(
         &cluster,
@@ -589,7 +596,7 @@ fn perimeter_guard_in_front_of_a_real_kube_apiserver_with_the_corpus_crds() {
             "metadata": {"name": format!("reports-{account}")},
             "spec": {"forProvider": {"region": "us-east-1",
                 "accessPointArn": "arn:aws:s3:us-east-1:111122223333:accesspoint/reports",
-                "policy": point_policy(account, "reports", Some(serde_json::json!({"StringEquals": {"aws:SourceVpce": "vpce-1a2b3c4d"}})))}}})
+                "policy": point_policy(account, "s3:GetObject", &objects_of("reports"), in_endpoint())}}})
     };
     dry_run_denied(
         &cluster,
@@ -606,8 +613,12 @@ fn perimeter_guard_in_front_of_a_real_kube_apiserver_with_the_corpus_crds() {
     let mut anywhere = upbound_policy("111122223333");
     anywhere["apiVersion"] = Value::from("s3control.aws.m.upbound.io/v1beta1");
     anywhere["metadata"] = serde_json::json!({"name": "reports-anywhere", "namespace": "data"});
-    anywhere["spec"]["forProvider"]["policy"] =
-        Value::from(point_policy("111122223333", "reports", None));
+    anywhere["spec"]["forProvider"]["policy"] = Value::from(point_policy(
+        "111122223333",
+        "s3:GetObject",
+        &objects_of("reports"),
+        None,
+    ));
     dry_run_admitted(
         &cluster,
         &anywhere,
@@ -618,7 +629,7 @@ fn perimeter_guard_in_front_of_a_real_kube_apiserver_with_the_corpus_crds() {
         let mut object = serde_json::json!({"apiVersion": "s3control.aws.m.upbound.io/v1beta1", "kind": "AccessPoint",
             "metadata": {"name": name, "namespace": "data"},
             "spec": {"forProvider": {"region": "us-east-1", "bucket": "example-reports", "name": name,
-                "policy": point_policy("111122223333", name, None)}}});
+                "policy": point_policy("111122223333", "s3:GetObject", &objects_of(name), None)}}});
         if let Some(vpc) = vpc {
             object["spec"]["forProvider"]["vpcConfiguration"] = serde_json::json!({"vpcId": vpc});
         }
@@ -638,6 +649,57 @@ fn perimeter_guard_in_front_of_a_real_kube_apiserver_with_the_corpus_crds() {
         &upbound_access_point("reports-vpc", Some("vpc-111bbb22")),
         None,
     );
+    // The other Upbound doors, cluster-scoped, read by `account` through the expected endpoint:
+    // a VPC-origin AccessPoint (v1beta2), a Multi-Region Access Point's policy and an Object
+    // Lambda Access Point's, each with the field its policy is in.
+    let upbound_doors = |account: &str| {
+        let name = format!("reports-{account}");
+        [
+            (
+                serde_json::json!({"apiVersion": "s3control.aws.upbound.io/v1beta2", "kind": "AccessPoint",
+                    "metadata": {"name": name},
+                    "spec": {"forProvider": {"region": "us-east-1", "accountId": "111122223333", "bucket": "example-reports",
+                        "name": name, "vpcConfiguration": {"vpcId": "vpc-111bbb22"},
+                        "policy": point_policy(account, "s3:GetObject", &objects_of(&name), None)}}}),
+                "/spec/forProvider/policy",
+            ),
+            (
+                serde_json::json!({"apiVersion": "s3control.aws.upbound.io/v1beta2", "kind": "MultiRegionAccessPointPolicy",
+                    "metadata": {"name": name},
+                    "spec": {"forProvider": {"region": "us-east-1", "accountId": "111122223333",
+                        "details": {"name": "reports",
+                            "policy": point_policy(account, "s3:GetObject", "arn:aws:s3::111122223333:accesspoint/reports.mrap/object/*", in_endpoint())}}}}),
+                "/spec/forProvider/details/policy",
+            ),
+            (
+                serde_json::json!({"apiVersion": "s3control.aws.upbound.io/v1beta1", "kind": "ObjectLambdaAccessPointPolicy",
+                    "metadata": {"name": name},
+                    "spec": {"forProvider": {"region": "us-east-1", "accountId": "111122223333", "name": "reports",
+                        "policy": point_policy(account, "s3-object-lambda:GetObject", "arn:aws:s3-object-lambda:us-east-1:111122223333:accesspoint/reports", in_endpoint())}}}),
+                "/spec/forProvider/policy",
+            ),
+        ]
+    };
+    for ((foreign, pointer), (own, _)) in upbound_doors("210987654321")
+        .into_iter()
+        .zip(upbound_doors("111122223333"))
+    {
+        let kind = foreign["kind"].as_str().expect("kind");
+        dry_run_denied(
+            &cluster,
+            &foreign,
+            &[
+                &format!(
+                    "perimeter-guard denied {kind} reports-210987654321: 1 finding (DP-AP-001)"
+                ),
+                &format!(
+                    "DP-AP-001 at {pointer}: role session arn:aws:sts::210987654321:assumed-role/"
+                ),
+                "through VPC endpoint vpce-1a2b3c4d",
+            ],
+        );
+        dry_run_admitted(&cluster, &own, None);
+    }
     // The classic example's delegation to access points, to another account's.
     let mut delegation = objects("manifests/examples/crossplane-classic.yaml")
         .into_iter()
