@@ -124,6 +124,37 @@ fn patch_spec(cluster: &Cluster, serve: &Serve, spec: &str, generation: &mut u64
     }
 }
 
+/// A server-side dry run of `object` that the webhook denies, with every fragment in the error.
+fn dry_run_denied(cluster: &Cluster, object: &Value, fragments: &[&str]) {
+    let out = cluster.kubectl(
+        &["create", "--dry-run=server", "-f", "-"],
+        Some(&object.to_string()),
+    );
+    let stderr = text(&out.stderr);
+    assert!(!out.status.success(), "admitted: {object}\n{stderr}");
+    for fragment in fragments {
+        assert!(stderr.contains(fragment), "{fragment:?} missing:\n{stderr}");
+    }
+}
+
+/// A server-side dry run of `object` that is admitted: silently, or with the admission warning
+/// that starts `warning` (rule and pointer).
+fn dry_run_admitted(cluster: &Cluster, object: &Value, warning: Option<&str>) {
+    let out = cluster.kubectl(
+        &["create", "--dry-run=server", "-f", "-"],
+        Some(&object.to_string()),
+    );
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "refused: {object}\n{stderr}");
+    match warning {
+        Some(warning) => assert!(
+            stderr.contains(&format!("Warning: {warning}")),
+            "no warning {warning:?}:\n{stderr}"
+        ),
+        None => assert!(!stderr.contains("Warning"), "{stderr}"),
+    }
+}
+
 #[test]
 fn perimeter_guard_in_front_of_a_real_kube_apiserver_with_the_corpus_crds() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -464,41 +495,233 @@ fn perimeter_guard_in_front_of_a_real_kube_apiserver_with_the_corpus_crds() {
             "metadata": {"name": format!("database-{account}")},
             "spec": {"forProvider": {"region": "us-east-1", "vpcEndpointType": "Resource", "vpcId": "vpc-111bbb22",
                 "resourceConfigurationArn": format!("arn:aws:vpc-lattice:us-east-1:{account}:resourceconfiguration/rcfg-0123456789abcdef0")}}})
-        .to_string()
     };
-    let dry_run = ["create", "--dry-run=server", "-f", "-"];
-    let out = cluster.kubectl(&dry_run, Some(&resource_endpoint("777788889999")));
-    let stderr = text(&out.stderr);
-    assert!(!out.status.success(), "{stderr}");
-    assert!(
-        stderr.contains("perimeter-guard denied VPCEndpoint database-777788889999: 1 finding (DP-EP-017)")
-            && stderr.contains("DP-EP-017 at /spec/forProvider/resourceConfigurationArn: the endpoint connects to the resource configuration arn:aws:vpc-lattice:us-east-1:777788889999:resourceconfiguration/rcfg-0123456789abcdef0")
-            && stderr.contains("fix: connect only to a resource configuration or service network a trusted resource owner shares"),
-        "{stderr}"
+    dry_run_denied(
+        &cluster,
+        &resource_endpoint("777788889999"),
+        &[
+            "perimeter-guard denied VPCEndpoint database-777788889999: 1 finding (DP-EP-017)",
+            "DP-EP-017 at /spec/forProvider/resourceConfigurationArn: the endpoint connects to the resource configuration arn:aws:vpc-lattice:us-east-1:777788889999:resourceconfiguration/rcfg-0123456789abcdef0",
+            "fix: connect only to a resource configuration or service network a trusted resource owner shares",
+        ],
     );
-    let out = cluster.kubectl(&dry_run, Some(&resource_endpoint("111122223333")));
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(
-        !text(&out.stderr).contains("Warning"),
-        "{}",
-        text(&out.stderr)
-    );
+    dry_run_admitted(&cluster, &resource_endpoint("111122223333"), None);
     let unknown_owner = serde_json::json!({"apiVersion": "ec2.services.k8s.aws/v1alpha1", "kind": "VPCEndpoint",
         "metadata": {"name": "lattice", "namespace": "platform"},
         "spec": {"vpcEndpointType": "ServiceNetwork", "vpcID": "vpc-111bbb22", "securityGroupIDs": ["sg-0a1b2c3d"],
             "serviceNetworkARN": "arn:aws:vpc-lattice:us-east-1:555566667777:servicenetwork/sn-0123456789abcdef0"}});
-    let out = cluster.kubectl(&dry_run, Some(&unknown_owner.to_string()));
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(
-        text(&out.stderr).contains("Warning: DP-EP-018 /spec/serviceNetworkARN: "),
-        "{}",
-        text(&out.stderr)
+    dry_run_admitted(
+        &cluster,
+        &unknown_owner,
+        Some("DP-EP-018 /spec/serviceNetworkARN: "),
     );
     patch_spec(
         &cluster,
         &serve,
         r#"{"organizations":[{"id":"o-zyx987wvu6","accounts":["210987654321"]}],"vpcEndpoints":{"allowedTypes":["Interface","Gateway"]}}"#,
         &mut generation,
+    );
+
+    // Phase 6c: access point policies in every family, each violating object denied with its
+    // rule and the request that proves it and its compliant twin admitted; an Upbound
+    // AccessPointPolicy, which cannot show its access point's network origin, warns (DP-AP-004);
+    // the Upbound Multi-Region and Object Lambda Access Point policies are judged as well;
+    // a bucket policy delegating to another account's access points is denied. Dry runs, so that
+    // nothing is stored for the audit below. 210987654321 is the partner organization's member.
+    //
+    // One Allow of `action` on `resource` to `account`.
+    let point_policy = |account: &str, action: &str, resource: &str, condition: Option<Value>| {
+        let mut statement = serde_json::json!({"Sid": "Read", "Effect": "Allow",
+            "Principal": {"AWS": format!("arn:aws:iam::{account}:root")}, "Action": action, "Resource": resource});
+        if let Some(condition) = condition {
+            statement["Condition"] = condition;
+        }
+        serde_json::json!({"Version": "2012-10-17", "Statement": [statement]}).to_string()
+    };
+    let objects_of = |access_point: &str| {
+        format!("arn:aws:s3:us-east-1:111122223333:accesspoint/{access_point}/object/*")
+    };
+    let in_endpoint =
+        || Some(serde_json::json!({"StringEquals": {"aws:SourceVpce": "vpce-1a2b3c4d"}}));
+    // ACK (namespaced): a VPC-origin access point in the expected VPC, read by `account`.
+    let ack_access_point = |account: &str| {
+        let name = format!("ledger-{account}");
+        serde_json::json!({"apiVersion": "s3control.services.k8s.aws/v1alpha1", "kind": "AccessPoint",
+            "metadata": {"name": name, "namespace": "analytics", "annotations": {"services.k8s.aws/region": "us-east-1"}},
+            "spec": {"name": name, "bucket": "example-ledger", "accountID": "111122223333",
+                "vpcConfiguration": {"vpcID": "vpc-111bbb22"}, "policy": point_policy(account, "s3:GetObject", &objects_of(&name), None)}})
+    };
+    dry_run_denied(
+        &cluster,
+        &ack_access_point("210987654321"),
+        &[
+            "perimeter-guard denied AccessPoint analytics/ledger-210987654321: 1 finding (DP-AP-001)",
+            "DP-AP-001 at /spec/policy: role session arn:aws:sts::210987654321:assumed-role/",
+            "can s3:GetObject arn:aws:s3:us-east-1:111122223333:accesspoint/ledger-210987654321/object/",
+        ],
+    );
+    dry_run_admitted(&cluster, &ack_access_point("111122223333"), None);
+    // Crossplane classic (cluster-scoped, structured policy): Internet-origin without a network
+    // condition, or VPC-origin in the expected VPC.
+    let classic_access_point = |name: &str, vpc: Option<&str>| {
+        let mut object = serde_json::json!({"apiVersion": "s3control.aws.crossplane.io/v1alpha1", "kind": "AccessPoint",
+            "metadata": {"name": name},
+            "spec": {"forProvider": {"region": "us-east-1", "accountID": "111122223333", "bucketName": "example-archive",
+                "policy": {"version": "2012-10-17", "statements": [{"effect": "Allow",
+                    "principal": {"awsPrincipals": [{"awsAccountId": "111122223333"}]}, "action": ["s3:GetObject"],
+                    "resource": [format!("arn:aws:s3:us-east-1:111122223333:accesspoint/{name}/object/*")]}]}}}});
+        if let Some(vpc) = vpc {
+            object["spec"]["forProvider"]["vpcConfiguration"] = serde_json::json!({"vpcID": vpc});
+        }
+        object
+    };
+    dry_run_denied(
+        &cluster,
+        &classic_access_point("archive-internet", None),
+        &[
+            "perimeter-guard denied AccessPoint archive-internet: 1 finding (DP-AP-002)",
+            "DP-AP-002 at /spec/forProvider/policy/statements/0: ",
+            "can s3:GetObject arn:aws:s3:us-east-1:111122223333:accesspoint/archive-internet/object/",
+            "fix: make it a VPC-origin access point (vpcConfiguration)",
+        ],
+    );
+    dry_run_admitted(
+        &cluster,
+        &classic_access_point("archive-vpc", Some("vpc-111bbb22")),
+        None,
+    );
+    // Upbound AccessPointPolicy, cluster-scoped: read by `account` through the expected endpoint.
+    let upbound_policy = |account: &str| {
+        serde_json::json!({"apiVersion": "s3control.aws.upbound.io/v1beta1", "kind": "AccessPointPolicy",
+            "metadata": {"name": format!("reports-{account}")},
+            "spec": {"forProvider": {"region": "us-east-1",
+                "accessPointArn": "arn:aws:s3:us-east-1:111122223333:accesspoint/reports",
+                "policy": point_policy(account, "s3:GetObject", &objects_of("reports"), in_endpoint())}}})
+    };
+    dry_run_denied(
+        &cluster,
+        &upbound_policy("210987654321"),
+        &[
+            "perimeter-guard denied AccessPointPolicy reports-210987654321: 1 finding (DP-AP-001)",
+            "DP-AP-001 at /spec/forProvider/policy: role session arn:aws:sts::210987654321:assumed-role/",
+            "through VPC endpoint vpce-1a2b3c4d",
+        ],
+    );
+    dry_run_admitted(&cluster, &upbound_policy("111122223333"), None);
+    // Namespaced, without a network condition: whether the internet reaches it depends on the
+    // origin its AccessPoint states, so it is admitted with a warning.
+    let mut anywhere = upbound_policy("111122223333");
+    anywhere["apiVersion"] = Value::from("s3control.aws.m.upbound.io/v1beta1");
+    anywhere["metadata"] = serde_json::json!({"name": "reports-anywhere", "namespace": "data"});
+    anywhere["spec"]["forProvider"]["policy"] = Value::from(point_policy(
+        "111122223333",
+        "s3:GetObject",
+        &objects_of("reports"),
+        None,
+    ));
+    dry_run_admitted(
+        &cluster,
+        &anywhere,
+        Some("DP-AP-004 /spec/forProvider/policy: "),
+    );
+    // Upbound AccessPoint, namespaced: Internet-origin or VPC-origin in the expected VPC.
+    let upbound_access_point = |name: &str, vpc: Option<&str>| {
+        let mut object = serde_json::json!({"apiVersion": "s3control.aws.m.upbound.io/v1beta1", "kind": "AccessPoint",
+            "metadata": {"name": name, "namespace": "data"},
+            "spec": {"forProvider": {"region": "us-east-1", "bucket": "example-reports", "name": name,
+                "policy": point_policy("111122223333", "s3:GetObject", &objects_of(name), None)}}});
+        if let Some(vpc) = vpc {
+            object["spec"]["forProvider"]["vpcConfiguration"] = serde_json::json!({"vpcId": vpc});
+        }
+        object
+    };
+    dry_run_denied(
+        &cluster,
+        &upbound_access_point("reports-internet", None),
+        &[
+            "perimeter-guard denied AccessPoint data/reports-internet: 1 finding (DP-AP-002)",
+            "DP-AP-002 at /spec/forProvider/policy: ",
+            "can s3:GetObject arn:aws:s3:us-east-1:111122223333:accesspoint/reports-internet/object/",
+        ],
+    );
+    dry_run_admitted(
+        &cluster,
+        &upbound_access_point("reports-vpc", Some("vpc-111bbb22")),
+        None,
+    );
+    // The other Upbound doors, cluster-scoped, read by `account` through the expected endpoint:
+    // a VPC-origin AccessPoint (v1beta2), a Multi-Region Access Point's policy and an Object
+    // Lambda Access Point's, each with the field its policy is in.
+    let upbound_doors = |account: &str| {
+        let name = format!("reports-{account}");
+        [
+            (
+                serde_json::json!({"apiVersion": "s3control.aws.upbound.io/v1beta2", "kind": "AccessPoint",
+                    "metadata": {"name": name},
+                    "spec": {"forProvider": {"region": "us-east-1", "accountId": "111122223333", "bucket": "example-reports",
+                        "name": name, "vpcConfiguration": {"vpcId": "vpc-111bbb22"},
+                        "policy": point_policy(account, "s3:GetObject", &objects_of(&name), None)}}}),
+                "/spec/forProvider/policy",
+            ),
+            (
+                serde_json::json!({"apiVersion": "s3control.aws.upbound.io/v1beta2", "kind": "MultiRegionAccessPointPolicy",
+                    "metadata": {"name": name},
+                    "spec": {"forProvider": {"region": "us-east-1", "accountId": "111122223333",
+                        "details": {"name": "reports",
+                            "policy": point_policy(account, "s3:GetObject", "arn:aws:s3::111122223333:accesspoint/reports.mrap/object/*", in_endpoint())}}}}),
+                "/spec/forProvider/details/policy",
+            ),
+            (
+                serde_json::json!({"apiVersion": "s3control.aws.upbound.io/v1beta1", "kind": "ObjectLambdaAccessPointPolicy",
+                    "metadata": {"name": name},
+                    "spec": {"forProvider": {"region": "us-east-1", "accountId": "111122223333", "name": "reports",
+                        "policy": point_policy(account, "s3-object-lambda:GetObject", "arn:aws:s3-object-lambda:us-east-1:111122223333:accesspoint/reports", in_endpoint())}}}),
+                "/spec/forProvider/policy",
+            ),
+        ]
+    };
+    for ((foreign, pointer), (own, _)) in upbound_doors("210987654321")
+        .into_iter()
+        .zip(upbound_doors("111122223333"))
+    {
+        let kind = foreign["kind"].as_str().expect("kind");
+        dry_run_denied(
+            &cluster,
+            &foreign,
+            &[
+                &format!(
+                    "perimeter-guard denied {kind} reports-210987654321: 1 finding (DP-AP-001)"
+                ),
+                &format!(
+                    "DP-AP-001 at {pointer}: role session arn:aws:sts::210987654321:assumed-role/"
+                ),
+                "through VPC endpoint vpce-1a2b3c4d",
+            ],
+        );
+        dry_run_admitted(&cluster, &own, None);
+    }
+    // The classic example's delegation to access points, to another account's.
+    let mut delegation = objects("manifests/examples/crossplane-classic.yaml")
+        .into_iter()
+        .find(|o| o["metadata"]["name"] == "archive-delegation")
+        .expect("archive-delegation");
+    delegation["metadata"]["name"] = Value::from("archive-delegation-elsewhere");
+    let raw = delegation["spec"]["forProvider"]["rawPolicy"]
+        .as_str()
+        .expect("rawPolicy")
+        .replace(
+            r#""s3:DataAccessPointAccount":"111122223333""#,
+            r#""s3:DataAccessPointAccount":"444455556666""#,
+        );
+    assert!(raw.contains("444455556666"), "{raw}");
+    delegation["spec"]["forProvider"]["rawPolicy"] = Value::from(raw);
+    dry_run_denied(
+        &cluster,
+        &delegation,
+        &[
+            "perimeter-guard denied BucketPolicy archive-delegation-elsewhere: 2 findings (DP-BP-001, DP-BP-002)",
+            "through access point arn:aws:s3:us-east-1:444455556666:accesspoint/",
+        ],
     );
 
     // Phase 7: the namespaceSelector keeps an exempt namespace from the webhook altogether.
@@ -752,22 +975,31 @@ fn audit_phases(cluster: &Cluster, dir: &std::path::Path) {
     );
     assert_eq!(code, 1, "violations fail the run by default: {stdout}");
     let report: Value = serde_json::from_str(&stdout).expect("JSON");
-    let audited: BTreeMap<String, String> = report["objects"]
+    // (kind, namespace/name) → decision and rule ids, as `expected` has them.
+    let audited: BTreeMap<String, (String, Vec<String>)> = report["objects"]
         .as_array()
         .expect("objects")
         .iter()
         .map(|o| {
             let source = o["source"].as_str().expect("source");
             let (_, rest) = source.split_once(' ').expect("apiVersion and name");
+            // A skipped object has no findings.
+            let mut rules: Vec<String> = o["findings"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|f| f["rule"].as_str().expect("rule").to_owned())
+                .collect();
+            rules.dedup();
             (
                 format!("{} {rest}", o["object"]["kind"].as_str().unwrap_or("")),
-                o["decision"].as_str().expect("decision").to_owned(),
+                (o["decision"].as_str().expect("decision").to_owned(), rules),
             )
         })
         .collect();
     for family in FAMILIES {
-        for (shown, (decision, _)) in expected(&format!("manifests/examples/{family}.yaml")) {
-            assert_eq!(audited.get(&shown), Some(&decision), "{shown}: {audited:?}");
+        for (shown, decided) in expected(&format!("manifests/examples/{family}.yaml")) {
+            assert_eq!(audited.get(&shown), Some(&decided), "{shown}: {audited:?}");
         }
     }
     assert!(
@@ -823,6 +1055,75 @@ fn audit_phases(cluster: &Cluster, dir: &std::path::Path) {
     );
     assert!(
         cluster_report["summary"]["pass"].as_u64().expect("pass") >= 4,
+        "{cluster_report}"
+    );
+    // The access point kinds and the directory bucket policy, in their reports: each result
+    // names the object's own group and version.
+    let result = |report: &Value, kind: &str, name: &str| -> Vec<(String, String, String)> {
+        report["results"]
+            .as_array()
+            .expect("results")
+            .iter()
+            .filter(|r| r["resources"][0]["kind"] == kind && r["resources"][0]["name"] == name)
+            .map(|r| {
+                (
+                    r["resources"][0]["apiVersion"]
+                        .as_str()
+                        .expect("apiVersion")
+                        .to_owned(),
+                    r["rule"].as_str().unwrap_or("").to_owned(), // a pass names no rule
+                    r["result"].as_str().expect("result").to_owned(),
+                )
+            })
+            .collect()
+    };
+    let in_namespace = |ns: &str| {
+        before
+            .iter()
+            .find(|r| r["metadata"]["namespace"] == ns)
+            .unwrap_or_else(|| panic!("a report for {ns}"))
+    };
+    let owned = |rows: &[(&str, &str, &str)]| -> Vec<(String, String, String)> {
+        rows.iter()
+            .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+            .collect()
+    };
+    let analytics = in_namespace("analytics");
+    let ack = "s3control.services.k8s.aws/v1alpha1";
+    assert_eq!(
+        result(analytics, "AccessPoint", "uploads-public"),
+        owned(&[
+            (ack, "DP-AP-001", "fail"),
+            (ack, "DP-AP-002", "fail"),
+            (ack, "DP-PAB-001", "fail"),
+            (ack, "DP-PAB-001", "fail"),
+        ]),
+        "{analytics}"
+    );
+    assert_eq!(
+        result(analytics, "AccessPoint", "ledger-readers"),
+        owned(&[(ack, "", "pass")]),
+        "{analytics}"
+    );
+    let data = in_namespace("data");
+    assert_eq!(
+        result(data, "AccessPointPolicy", "reports-readers"),
+        owned(&[("s3control.aws.m.upbound.io/v1beta1", "DP-AP-004", "warn")]),
+        "{data}"
+    );
+    assert_eq!(
+        result(&cluster_report, "AccessPoint", "archive-readers"),
+        owned(&[("s3control.aws.crossplane.io/v1alpha1", "", "pass")]),
+        "{cluster_report}"
+    );
+    assert_eq!(
+        result(&cluster_report, "BucketPolicy", "archive-delegation"),
+        owned(&[("s3.aws.crossplane.io/v1alpha3", "", "pass")]),
+        "{cluster_report}"
+    );
+    assert_eq!(
+        result(&cluster_report, "BucketPolicy", "scratch-partner"),
+        owned(&[("s3.aws.upbound.io/v1beta1", "DP-BP-001", "fail")]),
         "{cluster_report}"
     );
 
@@ -956,13 +1257,19 @@ fn audit_phases(cluster: &Cluster, dir: &std::path::Path) {
     );
     assert_eq!(code, 0);
     assert!(
-        summary.starts_with(&format!("audit: {} objects scanned", count + 18)),
+        summary.starts_with(&format!("audit: {} objects scanned", count + 24)),
         "{summary}"
     );
-    assert!(summary.contains("would deny 3008 objects in "), "{summary}");
+    // The example AccessPointPolicy warns: it would be denied, but is not now.
+    assert!(
+        summary.contains(
+            "would deny 3011 objects in 5 namespaces if switched to Deny (3010 denied under the enforcement in force now)"
+        ),
+        "{summary}"
+    );
     eprintln!(
         "audit of {} objects: {:.1}s with the JSON report; peak RSS {} MiB for the summary run, {} MiB for one small namespace",
-        count + 18,
+        count + 24,
         listed.as_secs_f64(),
         peak_kib / 1024,
         small_kib / 1024
