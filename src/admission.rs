@@ -191,8 +191,7 @@ fn run(
                   cache: CacheUse| {
         annotations.insert("decision".into(), decision.into());
         if !rules.is_empty() {
-            let mut ids: Vec<&str> = rules.iter().map(|(id, _)| *id).collect();
-            ids.dedup();
+            let ids = distinct(rules.iter().map(|(id, _)| *id));
             annotations.insert("rules".into(), ids.join(","));
         }
         response.audit_annotations = annotations;
@@ -475,8 +474,7 @@ fn warning(f: &Finding) -> String {
 /// The denial a user reads after kubectl's prefix: which object, how many rules, then per finding
 /// the rule, the field, what is wrong (for policies, the request that proves it) and the fix.
 pub fn denial_message(object: &str, findings: &[&Finding]) -> String {
-    let mut ids: Vec<&str> = findings.iter().map(|f| f.rule.id).collect();
-    ids.dedup();
+    let ids = distinct(findings.iter().map(|f| f.rule.id));
     let mut out = format!(
         "perimeter-guard denied {object}: {} finding{} ({})",
         findings.len(),
@@ -491,6 +489,18 @@ pub fn denial_message(object: &str, findings: &[&Finding]) -> String {
             bounded(&f.message),
             f.fix()
         ));
+    }
+    out
+}
+
+/// Each rule id once, in the order first met: findings of one rule need not be adjacent (two
+/// perimeters each report theirs).
+fn distinct<'a>(ids: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+    let mut out: Vec<&str> = Vec::new();
+    for id in ids {
+        if !out.contains(&id) {
+            out.push(id);
+        }
     }
     out
 }

@@ -485,3 +485,30 @@ fn long_words_in_messages_keep_their_start_and_end() {
     assert_eq!(bounded(&many).chars().count(), MAX_MESSAGE);
     assert_eq!(bounded("short and plain"), "short and plain");
 }
+
+#[test]
+fn a_rule_found_by_two_perimeters_is_named_once() {
+    // corp denies DP-EP-001 and DP-EP-010; partner-zone denies DP-EP-001 and warns DP-EP-010.
+    let corp = PERIMETER.replace("  rules: {DP-EP-010: Warn}\n", "");
+    let second = PERIMETER.replace("name: corp", "name: partner-zone");
+    let both = perimeters(&format!("{corp}\n---\n{second}"));
+    let obj = endpoint(
+        "open",
+        json!({"serviceName": "com.amazonaws.us-east-1.dynamodb"}),
+    );
+    let r = review(
+        &body("CREATE", Some(obj), None, false, &[]),
+        &both,
+        &settings(),
+    )
+    .unwrap();
+    let v = response(&r);
+    let message = v["status"]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with(
+            "perimeter-guard denied VPCEndpoint team/open: 3 findings (DP-EP-001, DP-EP-010)\n"
+        ),
+        "{message}"
+    );
+    assert_eq!(v["auditAnnotations"]["rules"], "DP-EP-001,DP-EP-010");
+}

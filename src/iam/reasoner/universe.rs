@@ -1455,6 +1455,10 @@ fn door_arns(
                 None => base.extend([Tok::AnyOne, Tok::AnyOne, Tok::AnyOne, Tok::AnyRun]),
             }
             if objects {
+                // The plain key first, where the policy's pattern admits it.
+                let mut plain = base.clone();
+                plain.extend(pattern::literal("/object/fresh-key"));
+                globs.push(plain);
                 let mut object = base.clone();
                 object.extend(pattern::literal("/object/"));
                 object.extend([Tok::AnyOne, Tok::AnyRun]);

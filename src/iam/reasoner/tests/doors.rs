@@ -470,3 +470,19 @@ fn a_web_identity_calls_only_to_assume_a_role() {
     );
     complies(in_dimension(s, &bucket(), &per(), Dimension::Identity));
 }
+
+#[test]
+fn a_multi_region_access_point_witness_names_a_plain_object() {
+    let arn = "arn:aws:s3::111122223333:accesspoint/global.mrap/object/*";
+    let d = door(DoorKind::MultiRegionAccessPoint, "global", None);
+    let w = violates(in_dimension(
+        grant(json!({"AWS": OUTSIDER}), "s3:GetObject", arn, Value::Null),
+        &d,
+        &per(),
+        Dimension::Identity,
+    ));
+    assert_eq!(
+        w.request.resource.arn,
+        "arn:aws:s3::111122223333:accesspoint/global.mrap/object/fresh-key"
+    );
+}
