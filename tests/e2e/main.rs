@@ -700,7 +700,8 @@ fn perimeter_guard_in_front_of_a_real_kube_apiserver_with_the_corpus_crds() {
         );
         dry_run_admitted(&cluster, &own, None);
     }
-    // The classic example's delegation to access points, to another account's.
+    // The classic example's delegation to access points, to the partner's (a known member of
+    // another organization).
     let mut delegation = objects("manifests/examples/crossplane-classic.yaml")
         .into_iter()
         .find(|o| o["metadata"]["name"] == "archive-delegation")
@@ -711,16 +712,16 @@ fn perimeter_guard_in_front_of_a_real_kube_apiserver_with_the_corpus_crds() {
         .expect("rawPolicy")
         .replace(
             r#""s3:DataAccessPointAccount":"111122223333""#,
-            r#""s3:DataAccessPointAccount":"444455556666""#,
+            r#""s3:DataAccessPointAccount":"210987654321""#,
         );
-    assert!(raw.contains("444455556666"), "{raw}");
+    assert!(raw.contains("210987654321"), "{raw}");
     delegation["spec"]["forProvider"]["rawPolicy"] = Value::from(raw);
     dry_run_denied(
         &cluster,
         &delegation,
         &[
             "perimeter-guard denied BucketPolicy archive-delegation-elsewhere: 2 findings (DP-BP-001, DP-BP-002)",
-            "through access point arn:aws:s3:us-east-1:444455556666:accesspoint/",
+            "through access point arn:aws:s3:us-east-1:210987654321:accesspoint/",
         ],
     );
 

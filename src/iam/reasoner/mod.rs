@@ -17,7 +17,7 @@ mod witness;
 
 pub use model::{
     Attachment, BucketMode, Dimension, Door, DoorKind, Perimeter, ServiceSources, ThirdParty,
-    in_model, is_directory_bucket_name,
+    access_point_account, in_model, is_directory_bucket_name,
 };
 pub use witness::Witness;
 

@@ -54,7 +54,7 @@ pub fn question(
     dimension: Dimension,
     w: &Witness,
 ) -> Option<UnknownMembership> {
-    let (account, organization) = unknown_party(policy, perimeter, dimension, w)?;
+    let (account, organization) = unknown_party(policy, attachment, perimeter, dimension, w)?;
     let mut assumed = perimeter.clone();
     let mut accounts = vec![account];
     loop {
@@ -73,7 +73,7 @@ pub fn question(
                 });
             }
             ReasonerVerdict::Violates(next) if accounts.len() < MAX_ASSUMED => {
-                let (a, o) = unknown_party(policy, &assumed, dimension, &next)?;
+                let (a, o) = unknown_party(policy, attachment, &assumed, dimension, &next)?;
                 if o != organization || accounts.contains(&a) {
                     return None;
                 }
@@ -85,15 +85,27 @@ pub fn question(
 }
 
 /// The account of the witness's party the dimension is about (the caller for identity, the
-/// owner for resources), when the policy names it, the perimeter does not place it, and a
-/// trusted organization would make it trusted.
+/// owner for resources; for a bucket policy, first the owner of the access point a request goes
+/// through, whose membership decides whether the bucket delegates to it), when the policy names
+/// it, the perimeter does not place it, and a trusted organization would make it trusted.
 fn unknown_party(
     policy: &Policy,
+    attachment: &Attachment,
     perimeter: &Perimeter,
     dimension: Dimension,
     w: &Witness,
 ) -> Option<(String, String)> {
     let r = &w.request;
+    if matches!(attachment, Attachment::Bucket { .. })
+        && matches!(dimension, Dimension::Identity | Dimension::Network)
+        && let Some(a) = reasoner::access_point_account(r)
+        && let Some(organization) = perimeter.owner_orgs().first()
+        && !perimeter.memberships.contains_key(a)
+        && !perimeter.resource_excluded_accounts.iter().any(|x| x == a)
+        && names_account(policy, a)
+    {
+        return Some((a.to_owned(), organization.clone()));
+    }
     let (account, org_known, orgs, excluded) = match dimension {
         Dimension::Identity => match &r.caller {
             Caller::Iam(i) => (

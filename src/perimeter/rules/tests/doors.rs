@@ -388,3 +388,35 @@ fn an_access_point_policy_object_does_not_know_the_network_origin() {
         vec!["DP-AP-001".to_owned(), "DP-AP-004".to_owned()]
     );
 }
+
+#[test]
+fn delegating_to_an_account_of_unknown_membership_is_a_question() {
+    // 444455556666 may be a member of the trusted organization: then its access points are
+    // inside and the bucket may delegate to them. Both dimensions say so, as warnings.
+    let found = messages_under(
+        upbound_bucket_policy(delegation(Some("444455556666"))),
+        PERIMETER,
+    );
+    assert_eq!(
+        found.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>(),
+        vec!["DP-ORG-001", "DP-ORG-001"]
+    );
+    assert!(
+        found[1].1.contains(
+            "the policy names account 444455556666, whose organization the perimeter does not know"
+        ),
+        "{found:?}"
+    );
+    // Listed as a member, it complies.
+    let member = PERIMETER.replace(
+        "spec:\n",
+        "spec:\n  organizations: [{id: o-abc123def4, accounts: [\"444455556666\"]}]\n",
+    );
+    assert_eq!(
+        messages_under(
+            upbound_bucket_policy(delegation(Some("444455556666"))),
+            &member
+        ),
+        vec![]
+    );
+}
