@@ -106,8 +106,17 @@ pub fn defects(request: &Request, own_bucket: Option<&str>, unlisted: &[String])
     {
         bad.push(format!("account {owner} in two organizations"));
     }
-    // The action: a real one of a service with a table, on a resource of a type it acts on.
+    door_defects(request, &mut bad);
+    // The action: a real one of a service with a table, on a resource of a type it acts on. A
+    // Multi-Region Access Point acts as a bucket and its objects (the tables list no form of its
+    // own).
     let own = |a: &str| -> String {
+        if let Some(object) = mrap_object(a) {
+            return match object {
+                Some(key) => format!("arn:aws:s3:::example-bucket/{key}"),
+                None => "arn:aws:s3:::example-bucket".to_owned(),
+            };
+        }
         match own_bucket {
             Some(n) => match a
                 .strip_prefix("arn:aws:s3:::")
@@ -164,6 +173,201 @@ pub fn defects(request: &Request, own_bucket: Option<&str>, unlisted: &[String])
         ));
     }
     bad
+}
+
+/// A Region code: three or more parts of letters and digits, the last a number (`us-east-1`,
+/// `us-gov-west-1`).
+fn is_region(r: &str) -> bool {
+    let parts: Vec<&str> = r.split('-').collect();
+    parts.len() >= 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+        && parts
+            .last()
+            .is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Access point names: 3 to 50 of `[a-z0-9-]`, beginning and ending with a letter or digit
+/// (Amazon S3 User Guide, "Access points naming rules").
+fn is_access_point_name(n: &str) -> bool {
+    (3..=50).contains(&n.len())
+        && n.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !n.starts_with('-')
+        && !n.ends_with('-')
+}
+
+/// A Multi-Region Access Point alias: `[a-z0-9]+.mrap`.
+fn is_mrap_alias(a: &str) -> bool {
+    a.strip_suffix(".mrap").is_some_and(|s| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    })
+}
+
+/// Directory bucket names: `base--zone-id--x-s3`, 3 to 63 of `[a-z0-9-]` (Amazon S3 User Guide,
+/// "Directory bucket naming rules").
+fn is_directory_bucket_name(n: &str) -> bool {
+    (3..=63).contains(&n.len())
+        && n.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && n.strip_suffix("--x-s3")
+            .and_then(|rest| rest.rsplit_once("--"))
+            .is_some_and(|(base, zone)| !base.is_empty() && !zone.is_empty())
+}
+
+/// For a Multi-Region Access Point's ARN (`arn:aws:s3::ACCOUNT:accesspoint/ALIAS`), its object
+/// key when it names an object.
+fn mrap_object(a: &str) -> Option<Option<&str>> {
+    let [_, _, "s3", "", _, resource] = arn::split(a)? else {
+        return None;
+    };
+    let rest = resource.strip_prefix("accesspoint/")?;
+    match rest.split_once("/object/") {
+        Some((alias, key)) if is_mrap_alias(alias) => Some(Some(key)),
+        None if is_mrap_alias(rest) => Some(None),
+        _ => None,
+    }
+}
+
+/// An access point's ARN, `arn:aws:s3:REGION:ACCOUNT:accesspoint/NAME` or a Multi-Region one's
+/// (`arn:aws:s3::ACCOUNT:accesspoint/ALIAS`), as `s3:DataAccessPointArn` holds it: its account.
+fn access_point_arn_account(a: &str) -> Option<&str> {
+    let [_, partition, "s3", region, account, resource] = arn::split(a)? else {
+        return None;
+    };
+    let name = resource.strip_prefix("accesspoint/")?;
+    let named = if region.is_empty() {
+        is_mrap_alias(name)
+    } else {
+        is_region(region) && is_access_point_name(name)
+    };
+    (!partition.is_empty() && is_account_id(account) && named).then_some(account)
+}
+
+/// S3's other doors and the access point keys: the resource ARN of an access point (regional,
+/// Multi-Region, Object Lambda) or a directory bucket has its form; a request through an access
+/// point carries all three keys (S3 adds them together), each of its form, naming one access
+/// point and its owner, `VPC` only through an endpoint, the access point it reaches when it
+/// reaches one, a regional one when it reaches a bucket, and only on S3's actions.
+fn door_defects(request: &Request, bad: &mut Vec<String>) {
+    let resource_arn = request.resource.arn.as_str();
+    let mut door_ap: Option<String> = None;
+    if let Some([_, partition, service, region, account, resource]) = arn::split(resource_arn) {
+        let form_ok = match service {
+            "s3" if !account.is_empty() || !region.is_empty() => {
+                match resource.strip_prefix("accesspoint/") {
+                    // Another S3 resource type (jobs, Storage Lens, ...): the tables' business.
+                    None => true,
+                    Some(rest) => {
+                        let (name, key) = match rest.split_once("/object/") {
+                            Some((n, k)) => (n, Some(k)),
+                            None => (rest, None),
+                        };
+                        door_ap = Some(format!(
+                            "arn:{partition}:s3:{region}:{account}:accesspoint/{name}"
+                        ));
+                        let named = if region.is_empty() {
+                            is_mrap_alias(name)
+                        } else {
+                            is_region(region) && is_access_point_name(name)
+                        };
+                        named && is_account_id(account) && key.is_none_or(|k| !k.is_empty())
+                    }
+                }
+            }
+            "s3-object-lambda" if resource.starts_with("accesspoint/") => {
+                is_region(region)
+                    && is_account_id(account)
+                    && resource
+                        .strip_prefix("accesspoint/")
+                        .is_some_and(is_access_point_name)
+            }
+            "s3express" if resource.starts_with("bucket/") => {
+                is_region(region)
+                    && is_account_id(account)
+                    && resource
+                        .strip_prefix("bucket/")
+                        .is_some_and(is_directory_bucket_name)
+            }
+            _ => true,
+        };
+        if !form_ok {
+            bad.push(format!("{resource_arn} is no ARN of its door's form"));
+        }
+    }
+    let ap_arn = request.context.get("s3:dataaccesspointarn");
+    let ap_account = request.context.get("s3:dataaccesspointaccount");
+    let origin = request.context.get("s3:accesspointnetworkorigin");
+    if ap_arn.is_none() && ap_account.is_none() && origin.is_none() {
+        if door_ap.is_some() {
+            bad.push(format!(
+                "a request to {resource_arn} without the access point keys"
+            ));
+        }
+        return;
+    }
+    let one = |v: Option<&ContextValue>, key: &str, bad: &mut Vec<String>| match v {
+        Some(ContextValue::One(v)) => Some(v.clone()),
+        Some(ContextValue::Many(vs)) => {
+            bad.push(format!("{key} {vs:?}: a set, where S3 sends one value"));
+            None
+        }
+        None => {
+            bad.push(format!("no {key} with the other access point keys"));
+            None
+        }
+    };
+    let ap_arn = one(ap_arn, "s3:DataAccessPointArn", bad);
+    let ap_account = one(ap_account, "s3:DataAccessPointAccount", bad);
+    let origin = one(origin, "s3:AccessPointNetworkOrigin", bad);
+    if !request
+        .action
+        .split_once(':')
+        .is_some_and(|(p, _)| p.eq_ignore_ascii_case("s3"))
+    {
+        bad.push(format!("access point keys on {}", request.action));
+    }
+    if let Some(a) = &ap_arn {
+        match access_point_arn_account(a) {
+            None => bad.push(format!("s3:DataAccessPointArn {a:?}")),
+            Some(owner) => {
+                if ap_account.as_deref().is_some_and(|x| x != owner) {
+                    bad.push(format!(
+                        "s3:DataAccessPointAccount {ap_account:?} with s3:DataAccessPointArn {a:?}"
+                    ));
+                }
+            }
+        }
+        match &door_ap {
+            Some(own) if own != a => bad.push(format!(
+                "s3:DataAccessPointArn {a:?} on a request to {resource_arn}"
+            )),
+            None if arn::split(a).is_some_and(|p| p[3].is_empty()) => bad.push(format!(
+                "a request to {resource_arn} through Multi-Region Access Point {a:?}"
+            )),
+            _ => {}
+        }
+    }
+    if let Some(a) = &ap_account
+        && !is_account_id(a)
+    {
+        bad.push(format!("s3:DataAccessPointAccount {a:?}"));
+    }
+    match origin.as_deref() {
+        None | Some("Internet") => {}
+        Some("VPC") if request.context.contains_key("aws:sourcevpce") => {}
+        Some(o) => bad.push(format!(
+            "s3:AccessPointNetworkOrigin {o:?} (from {})",
+            if request.context.contains_key("aws:sourcevpce") {
+                "an endpoint"
+            } else {
+                "an address"
+            }
+        )),
+    }
 }
 
 /// The `simulate` request document for a witness of `analyze --output json`.
