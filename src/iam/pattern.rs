@@ -177,6 +177,16 @@ pub fn matches_prefix_possible(pattern: &[Tok], prefix: &str) -> bool {
 /// The shortest string both patterns match, if there is one (breadth-first search over the
 /// product of the two patterns' automata). `filler` stands for "any other character".
 pub fn intersection(a: &[Tok], b: &[Tok], filler: char) -> Option<String> {
+    intersection_ordered(a, b, filler, false)
+}
+
+/// [`intersection`], filling every place both patterns leave open with `filler` rather than with
+/// the smallest character either names (`-` or `/`): for names whose rules those break.
+pub fn intersection_filled(a: &[Tok], b: &[Tok], filler: char) -> Option<String> {
+    intersection_ordered(a, b, filler, true)
+}
+
+fn intersection_ordered(a: &[Tok], b: &[Tok], filler: char, filler_first: bool) -> Option<String> {
     // `**` means `*`; a run of stars would otherwise multiply the states of the search below.
     let (a, b) = (collapse_stars(a), collapse_stars(b));
     let (a, b) = (a.as_ref(), b.as_ref());
@@ -205,6 +215,10 @@ pub fn intersection(a: &[Tok], b: &[Tok], filler: char) -> Option<String> {
     alphabet.push(filler);
     alphabet.sort_unstable();
     alphabet.dedup();
+    if filler_first {
+        alphabet.retain(|c| *c != filler);
+        alphabet.insert(0, filler);
+    }
     // How each state (i, j) was first reached: from which state, on which character.
     let mut parent = Parents::new((a.len() + 1) * wb);
     parent.visit(0, (0, '\0'));

@@ -9,7 +9,7 @@ use perimeter_guard::iam::reasoner::{
     self, Attachment, BucketMode, Dimension, Door, DoorKind, Perimeter, ReasonerVerdict,
     ServiceSources, ThirdParty, in_model,
 };
-use perimeter_guard::iam::request::{Caller, ContextValue, Org, Request};
+use perimeter_guard::iam::request::{Caller, ContextValue, Org, Request, iam_identity};
 use perimeter_guard::iam::userid;
 use perimeter_guard::iam::{Outcome, Policy, PolicyKind, evaluate};
 use proptest::prelude::*;
@@ -351,14 +351,7 @@ fn door_pool(kind: DoorKind) -> DoorPool {
 /// the access point keys and the delegation pattern now and then.
 fn policy_for(attachment: &Attachment) -> BoxedStrategy<Value> {
     match attachment {
-        Attachment::Door(d) => {
-            // A Multi-Region Access Point's alias is never named (its ARN holds the alias).
-            let named = d.kind != DoorKind::MultiRegionAccessPoint
-                && d.name.is_some()
-                && d.region.is_some();
-            let name_known = d.kind != DoorKind::MultiRegionAccessPoint && d.name.is_some();
-            policy_gen::door_policy(door_pool(d.kind), named, name_known).boxed()
-        }
+        Attachment::Door(d) => policy_gen::door_policy(door_pool(d.kind)).boxed(),
         Attachment::Bucket { .. } => policy_gen::bucket_policy().boxed(),
         Attachment::Endpoint { .. } => policy_gen::policy().boxed(),
     }
@@ -499,6 +492,29 @@ fn conform(mut r: Request, attachment: &Attachment, perimeter: &Perimeter, varia
             format!("arn:aws:s3:::{bucket}/k")
         };
     }
+    // A web identity calls only to assume a role; through a door, no anonymous caller and no
+    // plain HTTP: such requests are signed by a role session of one of two accounts.
+    let through_door = matches!(attachment, Attachment::Door(_))
+        || ACCESS_POINT_KEYS.iter().any(|k| r.context.contains_key(*k));
+    let assumes_role = r
+        .action
+        .to_ascii_lowercase()
+        .starts_with("sts:assumerolewith");
+    if (matches!(r.caller, Caller::Federated { .. }) && !assumes_role)
+        || (through_door && matches!(r.caller, Caller::Anonymous))
+    {
+        let account = ["111122223333", "444455556666"][variant as usize % 2];
+        r.caller = Caller::Iam(
+            iam_identity(&format!("arn:aws:iam::{account}:role/r"), Some("session"))
+                .expect("a role session"),
+        );
+    }
+    if through_door {
+        r.context.insert(
+            "aws:securetransport".into(),
+            ContextValue::One("true".into()),
+        );
+    }
     if !matches!(r.caller, Caller::Iam(_)) {
         r.context.insert(
             "aws:viaawsservice".into(),
@@ -580,12 +596,13 @@ fn conform_door(r: &mut Request, d: &Door, perimeter: &Perimeter, variant: u8) {
         .map(|p| p.map(str::to_owned))
         .unwrap_or_default();
     let resource = parts[5].clone();
-    // A door in any Region is tried in us-east-1 and the Regions the policy's patterns name, not
-    // in one no pattern names (a reasoner defect: `NotResource` or a Deny on the door in one
-    // Region hides it in the others; lift this when it is fixed): us-east-1 then.
+    // A door in any Region: one of two.
     let region = match d.kind {
         DoorKind::MultiRegionAccessPoint => String::new(),
-        _ => d.region.clone().unwrap_or_else(|| "us-east-1".to_owned()),
+        _ => d
+            .region
+            .clone()
+            .unwrap_or_else(|| ["us-east-1", "eu-west-1"][(variant / 2) as usize % 2].to_owned()),
     };
     let (generated_name, key) = match resource.split_once('/') {
         Some((_, rest)) => match rest.split_once("/object/") {
@@ -642,10 +659,15 @@ fn conform_door(r: &mut Request, d: &Door, perimeter: &Perimeter, variant: u8) {
         r.context.remove(*k);
     }
     if service == "s3" {
-        // A Multi-Region Access Point's requests are `Internet` ones: the model admits `VPC`
-        // through an endpoint too, which the search never tries (a reasoner defect; lift this
-        // when it is fixed).
-        let origin = d.network_origin();
+        // A Multi-Region Access Point reports either origin, `VPC` only through an endpoint.
+        let origin = if d.kind == DoorKind::MultiRegionAccessPoint
+            && r.context.contains_key("aws:sourcevpce")
+            && variant % 2 == 1
+        {
+            "VPC"
+        } else {
+            d.network_origin()
+        };
         put_access_point_keys(r, door_arn, account, origin);
     }
 }

@@ -10,7 +10,7 @@ use ipnet::IpNet;
 
 use crate::iam::arn;
 use crate::iam::pattern::Tok;
-use crate::iam::request::{Caller, Org, Request, Values};
+use crate::iam::request::{Caller, ContextValue, Org, Request, Values};
 use crate::iam::userid;
 
 use super::catalog;
@@ -786,26 +786,45 @@ pub fn access_point_of(resource_arn: &str) -> Option<(String, &str)> {
 /// point is reached only through a VPC endpoint. Only S3 requests carry them, never anonymous
 /// ones, and every request through a door is made over HTTPS.
 pub fn access_point_keys_hold(r: &Request, attachment: &Attachment) -> bool {
-    let keys = ACCESS_POINT_KEYS.iter().any(|k| r.context.contains_key(*k));
-    // Access points take neither anonymous requests nor plain HTTP, and directory buckets no
-    // plain HTTP (Amazon S3 User Guide, "Access points restrictions and limitations"; S3 Express
-    // One Zone, "Data protection and encryption").
-    let through_access_point = keys
+    door_caller_holds(r, attachment)
+        && door_transport_holds(r, attachment)
+        && access_point_keys_agree(r, attachment)
+        && access_point_keys_on_s3(r)
+        && access_point_origin_reachable(r)
+}
+
+/// Whether the request goes through an access point: to one, or to a bucket with its keys.
+fn through_access_point(r: &Request, attachment: &Attachment) -> bool {
+    ACCESS_POINT_KEYS.iter().any(|k| r.context.contains_key(*k))
         || access_point_of(&r.resource.arn).is_some()
-        || matches!(attachment, Attachment::Door(d) if d.kind != DoorKind::DirectoryBucket);
-    let https_only = through_access_point || matches!(attachment, Attachment::Door(_));
-    if (through_access_point && matches!(r.caller, Caller::Anonymous))
-        || (https_only && one(r, "aws:securetransport") == Some("false"))
+        || matches!(attachment, Attachment::Door(d) if d.kind != DoorKind::DirectoryBucket)
+}
+
+/// Access points take no anonymous requests (Amazon S3 User Guide, "Access points restrictions
+/// and limitations").
+pub fn door_caller_holds(r: &Request, attachment: &Attachment) -> bool {
+    !(matches!(r.caller, Caller::Anonymous) && through_access_point(r, attachment))
+}
+
+/// Access points and directory buckets take HTTPS only (the same page; S3 Express One Zone,
+/// "Data protection and encryption").
+pub fn door_transport_holds(r: &Request, attachment: &Attachment) -> bool {
+    let https_only =
+        through_access_point(r, attachment) || matches!(attachment, Attachment::Door(_));
+    !(https_only && one(r, "aws:securetransport") == Some("false"))
+}
+
+/// The keys agree with each other and with the resource: one value each; a request to an access
+/// point names that access point, its owner and (a regional one) the door's origin; a request to
+/// a bucket names a well-formed regional access point whose account is the account key.
+pub fn access_point_keys_agree(r: &Request, attachment: &Attachment) -> bool {
+    // Each key holds one value (Amazon S3's condition keys: String and ARN, not ArrayOf...).
+    if ACCESS_POINT_KEYS
+        .iter()
+        .any(|k| matches!(r.context.get(*k), Some(ContextValue::Many(_))))
     {
         return false;
     }
-    if !keys {
-        return true;
-    }
-    let s3 = r
-        .action
-        .split_once(':')
-        .is_some_and(|(svc, _)| svc.eq_ignore_ascii_case("s3"));
     let (ap_arn, account, origin) = (
         one(r, "s3:dataaccesspointarn"),
         one(r, "s3:dataaccesspointaccount"),
@@ -816,7 +835,7 @@ pub fn access_point_keys_hold(r: &Request, attachment: &Attachment) -> bool {
         (Some(o), Attachment::Door(d)) if d.kind == DoorKind::AccessPoint => {
             o == d.network_origin()
         }
-        (Some(o), _) => o == "Internet" || (o == "VPC" && r.context.contains_key("aws:sourcevpce")),
+        (Some(o), _) => o == "Internet" || o == "VPC",
     };
     let names_ok = match access_point_of(&r.resource.arn) {
         Some((own, owner)) => ap_arn.is_none_or(|a| a == own) && account.is_none_or(|a| a == owner),
@@ -844,7 +863,20 @@ pub fn access_point_keys_hold(r: &Request, attachment: &Attachment) -> bool {
                 }
         }
     };
-    s3 && origin_ok && names_ok
+    origin_ok && names_ok
+}
+
+/// Only S3 requests carry the keys.
+pub fn access_point_keys_on_s3(r: &Request) -> bool {
+    !ACCESS_POINT_KEYS.iter().any(|k| r.context.contains_key(*k))
+        || r.action
+            .split_once(':')
+            .is_some_and(|(svc, _)| svc.eq_ignore_ascii_case("s3"))
+}
+
+/// A VPC-origin access point is reached only through a VPC endpoint.
+pub fn access_point_origin_reachable(r: &Request) -> bool {
+    one(r, "s3:accesspointnetworkorigin") != Some("VPC") || r.context.contains_key("aws:sourcevpce")
 }
 
 /// Whether one of the membership's OU paths is in one of the listed OUs or below (an

@@ -100,9 +100,15 @@ enum Pred {
     NoNetworkResourceTag,
     /// A bucket policy's bucket is owned inside the resource perimeter.
     BucketOwnerInside,
-    /// The access point keys agree with each other and with the request, and a request to an
-    /// access point carries every one the policy reads.
-    AccessPointKeysHold,
+    /// The access point keys agree with each other and with the resource, and a request through
+    /// an access point carries every one the policy reads; they come only with S3 actions; `VPC`
+    /// origin only through an endpoint. Split so each reads only its own parts.
+    AccessPointKeysAgree,
+    AccessPointKeysOnS3,
+    AccessPointOriginReachable,
+    /// No anonymous caller through an access point; no plain HTTP through a door.
+    DoorCaller,
+    DoorTransport,
     /// A request to a bucket does not go through an access point of a trusted owner (the
     /// delegation pattern: that access point's policy judges it).
     NotDelegated,
@@ -392,15 +398,19 @@ impl<'a> Search<'a> {
         let ap_keys = keys_mask(model::ACCESS_POINT_KEYS);
         let door = matches!(self.universe.attachment, Some(model::Attachment::Door(_)));
         if ap_keys != 0 || door {
-            out.push(p(
-                Pred::AccessPointKeysHold,
-                ap_keys
-                    | bit(CALLER)
-                    | bit(ARN)
-                    | bit(ACTION)
-                    | bit(NETWORK)
-                    | keys_mask(&["aws:securetransport"]),
-            ));
+            out.push(p(Pred::DoorCaller, bit(CALLER) | bit(ARN) | ap_keys));
+            let transport = keys_mask(&["aws:securetransport"]);
+            if transport != 0 {
+                out.push(p(Pred::DoorTransport, transport | bit(ARN) | ap_keys));
+            }
+        }
+        if ap_keys != 0 {
+            out.push(p(Pred::AccessPointKeysAgree, ap_keys | bit(ARN)));
+            out.push(p(Pred::AccessPointKeysOnS3, ap_keys | bit(ACTION)));
+            let origin = keys_mask(&["s3:accesspointnetworkorigin"]);
+            if origin != 0 {
+                out.push(p(Pred::AccessPointOriginReachable, origin | bit(NETWORK)));
+            }
         }
         if ap_keys != 0 {
             let delegation = self.target.is_some()
@@ -545,18 +555,30 @@ impl<'a> Search<'a> {
                 per.bucket_owner_inside(r.resource.account.as_deref(), r.resource.org.as_ref())
             }
             Pred::ResourceMembership => model::resource_membership_holds(r, per),
-            Pred::AccessPointKeysHold => {
-                self.universe
-                    .attachment
-                    .as_ref()
-                    .is_none_or(|a| model::access_point_keys_hold(r, a))
-                    && (model::access_point_of(&r.resource.arn).is_none()
+            Pred::AccessPointKeysAgree => {
+                // Through an access point, S3 puts every key in the request: those the policy
+                // reads are present together (the others are filled afterwards to agree).
+                let through = model::access_point_of(&r.resource.arn).is_some()
+                    || model::ACCESS_POINT_KEYS
+                        .iter()
+                        .any(|k| r.context.contains_key(*k));
+                self.attachment()
+                    .is_none_or(|a| model::access_point_keys_agree(r, a))
+                    && (!through
                         || self
                             .key_slots
                             .iter()
                             .filter(|(k, _)| model::ACCESS_POINT_KEYS.contains(&k.as_str()))
                             .all(|(k, _)| r.context.contains_key(k)))
             }
+            Pred::AccessPointKeysOnS3 => model::access_point_keys_on_s3(r),
+            Pred::AccessPointOriginReachable => model::access_point_origin_reachable(r),
+            Pred::DoorCaller => self
+                .attachment()
+                .is_none_or(|a| model::door_caller_holds(r, a)),
+            Pred::DoorTransport => self
+                .attachment()
+                .is_none_or(|a| model::door_transport_holds(r, a)),
             Pred::NotDelegated => !per.delegated_to_access_point(r),
             Pred::EndpointOwnerConsistent => model::endpoint_owner_consistent(r, per),
             Pred::ServiceSourceConsistent => model::service_source_consistent(r, per),
@@ -579,6 +601,10 @@ impl<'a> Search<'a> {
                 _ => true,
             },
         }
+    }
+
+    fn attachment(&self) -> Option<&model::Attachment> {
+        self.universe.attachment.as_ref()
     }
 
     fn allowed(&self, r: &Request) -> bool {

@@ -841,11 +841,51 @@ pub fn build(
     if matches!(attachment, Attachment::Bucket { .. })
         && g.keys.contains_key("s3:dataaccesspointarn")
     {
-        let arns: Vec<String> = d
-            .accounts
+        // Each account's access point, in each Region the key's patterns name, with a name
+        // where a pattern names one (`.../accesspoint/ap*`), filled to the naming rules.
+        let pool = g
+            .pools
+            .get("s3:dataaccesspointarn")
+            .cloned()
+            .unwrap_or_default();
+        let key_patterns: Vec<Vec<Tok>> = pool
+            .literals
             .iter()
-            .map(|a| format!("arn:aws:s3:us-east-1:{a}:accesspoint/fresh-access-point"))
+            .map(|l| pattern::literal(l))
+            .chain(pool.globs.iter().cloned())
             .collect();
+        let mut accounts = d.accounts.clone();
+        let mut regions = vec!["us-east-1".to_owned()];
+        for p in &key_patterns {
+            if let Some(parts) = arn::split_tokens(p) {
+                for (component, into) in [(parts[4], &mut accounts), (parts[3], &mut regions)] {
+                    let text = pattern::render(component);
+                    if !pattern::has_wildcard(component)
+                        && !text.is_empty()
+                        && !into.contains(&text)
+                    {
+                        into.push(text);
+                    }
+                }
+            }
+        }
+        accounts.retain(|a| arn::is_account_id(a));
+        let mut arns: Vec<String> = Vec::new();
+        for a in &accounts {
+            for region in &regions {
+                let head = format!("arn:aws:s3:{region}:{a}:accesspoint/");
+                arns.push(format!("{head}fresh-access-point"));
+                let mut glob = pattern::literal(&head);
+                glob.extend([Tok::AnyOne, Tok::AnyOne, Tok::AnyOne, Tok::AnyRun]);
+                for p in &key_patterns {
+                    if let Some(w) = pattern::intersection_filled(&glob, p, 'z')
+                        && !arns.contains(&w)
+                    {
+                        arns.push(w);
+                    }
+                }
+            }
+        }
         values::push_new(
             d.strings
                 .entry("s3:dataaccesspointarn".to_owned())
@@ -880,6 +920,13 @@ fn access_point_key_candidates(u: &mut Universe, attachment: &Attachment) {
         .filter(|k| ACCESS_POINT_KEYS.contains(&k.key.as_str()))
     {
         let mut candidates: Vec<Option<ContextValue>> = match (fk.key.as_str(), door) {
+            // A Multi-Region Access Point has no origin of its own to report: either value,
+            // `VPC` only through an endpoint (`model::access_point_keys_hold`).
+            ("s3:accesspointnetworkorigin", Some(d))
+                if d.kind == DoorKind::MultiRegionAccessPoint =>
+            {
+                vec![one("Internet".into()), one("VPC".into())]
+            }
             ("s3:accesspointnetworkorigin", Some(d)) => vec![one(d.network_origin().to_owned())],
             ("s3:accesspointnetworkorigin", None) => {
                 vec![None, one("Internet".into()), one("VPC".into())]
@@ -903,6 +950,17 @@ fn access_point_key_candidates(u: &mut Universe, attachment: &Attachment) {
                 c
             }
         };
+        // One value each (a set operator's single-value sets read as that value).
+        candidates = candidates
+            .into_iter()
+            .filter_map(|c| match c {
+                Some(ContextValue::Many(mut v)) if v.len() == 1 => {
+                    v.pop().map(|x| Some(ContextValue::One(x)))
+                }
+                Some(ContextValue::Many(_)) => None,
+                other => Some(other),
+            })
+            .collect();
         let mut seen = Vec::new();
         candidates.retain(|c| {
             let new = !seen.contains(c);
@@ -1393,7 +1451,9 @@ fn resources(
 }
 
 /// The ARNs requests through a door name: the door itself (and its objects) for each owner and
-/// Region it can have, the plainest first, and where the policy's patterns meet it.
+/// Region it can have, the plainest first, and where the policy's patterns (its Resource
+/// patterns, and the access point ARNs its conditions name) meet the door's form, filled to a
+/// name of the door's naming rules.
 fn door_arns(
     door: &Door,
     from_tables: Vec<String>,
@@ -1401,13 +1461,34 @@ fn door_arns(
     owners: &[String],
 ) -> Vec<String> {
     let service = door.kind.service();
+    let mut patterns: Vec<Vec<Tok>> = g.arn_patterns.clone();
+    // An access point a condition names (`s3:DataAccessPointArn`) is one requests can go to,
+    // whatever the Resource patterns say (`*`).
+    if matches!(
+        door.kind,
+        DoorKind::AccessPoint | DoorKind::MultiRegionAccessPoint
+    ) && let Some(pool) = g.pools.get("s3:dataaccesspointarn")
+    {
+        for p in pool
+            .literals
+            .iter()
+            .map(|l| pattern::literal(l))
+            .chain(pool.globs.iter().cloned())
+        {
+            let mut objects = p.clone();
+            objects.extend(pattern::literal("/object/"));
+            objects.push(Tok::AnyRun);
+            patterns.push(p);
+            patterns.push(objects);
+        }
+    }
     let mut regions: Vec<String> = Vec::new();
     match (door.kind, &door.region) {
         (DoorKind::MultiRegionAccessPoint, _) => regions.push(String::new()),
         (_, Some(r)) => regions.push(r.clone()),
         (_, None) => {
             regions.push("us-east-1".to_owned());
-            for p in &g.arn_patterns {
+            for p in &patterns {
                 if let Some(parts) = arn::split_tokens(p)
                     && !pattern::has_wildcard(parts[2])
                     && pattern::render(parts[2]) == service
@@ -1418,6 +1499,13 @@ fn door_arns(
                         regions.push(r);
                     }
                 }
+            }
+            // One Region no pattern names, for a policy that names the others to exclude them.
+            if let Some(other) = ["eu-west-1", "ap-southeast-2"]
+                .iter()
+                .find(|r| !regions.iter().any(|x| x == *r))
+            {
+                regions.push((*other).to_owned());
             }
         }
     }
@@ -1431,6 +1519,26 @@ fn door_arns(
     let name = match door.kind {
         DoorKind::MultiRegionAccessPoint => None,
         _ => door.name.as_deref(),
+    };
+    // The forms an unknown name takes, each a run AWS's naming rules accept once filled with
+    // letters: three characters at least; an alias ending in `.mrap`; a directory bucket's
+    // `base--zone--x-s3` (a pattern may name the base, the zone, or both).
+    let unknown_names: Vec<Vec<Tok>> = match door.kind {
+        DoorKind::MultiRegionAccessPoint => {
+            let mut alias = vec![Tok::AnyOne, Tok::AnyRun];
+            alias.extend(pattern::literal(".mrap"));
+            vec![alias]
+        }
+        DoorKind::DirectoryBucket => {
+            let mut fresh_zone = vec![Tok::AnyOne, Tok::AnyRun];
+            fresh_zone.extend(pattern::literal("--use1-az4--x-s3"));
+            let mut any_zone = vec![Tok::AnyOne, Tok::AnyRun];
+            any_zone.extend(pattern::literal("--"));
+            any_zone.extend([Tok::AnyOne, Tok::AnyRun]);
+            any_zone.extend(pattern::literal("--x-s3"));
+            vec![fresh_zone, any_zone]
+        }
+        _ => vec![vec![Tok::AnyOne, Tok::AnyOne, Tok::AnyOne, Tok::AnyRun]],
     };
     let mut out: Vec<String> = Vec::new();
     let mut push = |a: String| {
@@ -1446,29 +1554,35 @@ fn door_arns(
                 push(format!("{own}/object/fresh-key"));
             }
             push(own);
-            // Names have three characters at least, object keys one (the shortest string two
-            // patterns share would otherwise be none AWS accepts).
+            let bases: Vec<Vec<Tok>> = match name {
+                Some(n) => vec![pattern::literal(&format!("{head}{n}"))],
+                None => unknown_names
+                    .iter()
+                    .map(|n| {
+                        let mut b = pattern::literal(&head);
+                        b.extend(n.iter().cloned());
+                        b
+                    })
+                    .collect(),
+            };
             let mut globs = Vec::new();
-            let mut base = pattern::literal(&head);
-            match name {
-                Some(n) => base.extend(pattern::literal(n)),
-                None => base.extend([Tok::AnyOne, Tok::AnyOne, Tok::AnyOne, Tok::AnyRun]),
+            for base in bases {
+                if objects {
+                    // The plain key first, where the policy's pattern admits it.
+                    let mut plain = base.clone();
+                    plain.extend(pattern::literal("/object/fresh-key"));
+                    globs.push(plain);
+                    let mut object = base.clone();
+                    object.extend(pattern::literal("/object/"));
+                    object.extend([Tok::AnyOne, Tok::AnyRun]);
+                    globs.push(object);
+                }
+                globs.push(base);
             }
-            if objects {
-                // The plain key first, where the policy's pattern admits it.
-                let mut plain = base.clone();
-                plain.extend(pattern::literal("/object/fresh-key"));
-                globs.push(plain);
-                let mut object = base.clone();
-                object.extend(pattern::literal("/object/"));
-                object.extend([Tok::AnyOne, Tok::AnyRun]);
-                globs.push(object);
-            }
-            globs.push(base);
             for glob in &globs {
-                for p in &g.arn_patterns {
+                for p in &patterns {
                     for filler in ['z', '#'] {
-                        if let Some(w) = pattern::intersection(glob, p, filler) {
+                        if let Some(w) = pattern::intersection_filled(glob, p, filler) {
                             push(w);
                         }
                     }

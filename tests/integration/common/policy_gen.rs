@@ -421,11 +421,10 @@ fn access_point_key_family(keys: AccessPointKeys) -> BoxedStrategy<Family> {
                     "arn:aws:s3:us-east-1:111122223333:accesspoint/ap1",
                     "arn:aws:s3:*:*:accesspoint/*",
                     "arn:aws:s3::111122223333:accesspoint/mfzwi23gnjvgw.mrap",
-                    // Patterns such as `arn:aws:s3:*:111122223333:accesspoint/*`,
-                    // `arn:aws:s3:eu-west-1:*:accesspoint/ap*` or
-                    // `...:${aws:PrincipalAccount}:accesspoint/*` are left out: the reasoner then
-                    // tries no access point ARN of the key's form they match (a reasoner defect;
-                    // lift this when it is fixed).
+                    "arn:aws:s3:*:111122223333:accesspoint/*",
+                    "arn:aws:s3:*:444455556666:accesspoint/*",
+                    "arn:aws:s3:eu-west-1:*:accesspoint/ap*",
+                    "arn:aws:s3:*:${aws:PrincipalAccount}:accesspoint/*",
                 ]),
             ),
         ),
@@ -998,9 +997,7 @@ impl DoorPool {
                 "arn:aws:s3:us-east-1:111122223333:accesspoint/ap1/object/*",
                 "arn:aws:s3:*:*:accesspoint/*",
                 "arn:aws:s3:eu-west-1:444455556666:accesspoint/ap?/object/home/*",
-                // `arn:aws:s3:*:111122223333:accesspoint/*/object/${aws:userid}/*` is left out:
-                // with the door's name unknown the reasoner tries no object its variable names
-                // (a reasoner defect; lift this when it is fixed).
+                "arn:aws:s3:*:111122223333:accesspoint/*/object/${aws:userid}/*",
                 "arn:aws:s3:*:111122223333:accesspoint/*/object/home/*",
                 "arn:aws:s3:us-east-1:${aws:PrincipalAccount}:accesspoint/ap1/*",
                 "arn:aws:s3:::bk1/*",
@@ -1010,9 +1007,7 @@ impl DoorPool {
                 "arn:aws:s3::111122223333:accesspoint/mfzwi23gnjvgw.mrap",
                 "arn:aws:s3::111122223333:accesspoint/mfzwi23gnjvgw.mrap/object/*",
                 "arn:aws:s3::*:accesspoint/*",
-                // An alias all wildcard (`*.mrap/object/k*`) is left out: the reasoner then
-                // tries no alias of the naming rules it matches (a reasoner defect; lift this
-                // when it is fixed).
+                "arn:aws:s3::111122223333:accesspoint/*.mrap/object/k*",
                 "arn:aws:s3::444455556666:accesspoint/m*.mrap/object/k*",
                 "arn:aws:s3:us-east-1:111122223333:accesspoint/ap1/object/*",
             ],
@@ -1029,10 +1024,8 @@ impl DoorPool {
                 "arn:aws:s3express:us-east-1:111122223333:bucket/data--use1-az4--x-s3",
                 "arn:aws:s3express:*:*:bucket/*",
                 "arn:aws:s3express:eu-west-1:444455556666:bucket/*--x-s3",
-                // A wildcard a name of the naming rules must fill (`bucket/data--*`,
-                // `bucket/data--*--x-s3`) is left out: the reasoner then tries no directory
-                // bucket name it matches when the manifest names none (a reasoner defect; lift
-                // this when it is fixed).
+                "arn:aws:s3express:us-east-1:111122223333:bucket/data--*",
+                "arn:aws:s3express:*:111122223333:bucket/data--*--x-s3",
                 "arn:aws:s3express:*:111122223333:bucket/*--x-s3",
                 "arn:aws:s3:::bk1",
             ],
@@ -1072,64 +1065,29 @@ impl DoorPool {
 
 /// A policy on one of S3's other doors: its ARNs and actions, conditions on the access point
 /// keys among the others.
-///
-/// `named`: the manifest names the door's name and Region. Otherwise no condition reads
-/// `s3:DataAccessPointArn`: the reasoner draws the door's ARNs from the policy's Resource
-/// patterns only, so an access point the key's values name and no Resource pattern does is
-/// never tried (a reasoner defect; lift this when it is fixed).
-///
-/// `name_known`: the manifest names the door. Otherwise the door's own patterns name it
-/// literally (or not at all, `*`): from a wildcard in the name (`accesspoint/*/object/home/*`,
-/// `bucket/data--*`, `*.mrap`) the reasoner often draws no name of the naming rules, and misses
-/// the door's requests (a reasoner defect; lift this when it is fixed).
-pub fn door_policy(door: DoorPool, named: bool, name_known: bool) -> impl Strategy<Value = Value> {
-    let keys = if named {
-        AccessPointKeys::Any
-    } else {
-        AccessPointKeys::AnyBut("s3:DataAccessPointArn")
-    };
-    let literal_name = |r: &&&str| {
-        let name = r
-            .split_once("accesspoint/")
-            .or_else(|| r.split_once("bucket/"))
-            .map(|(_, rest)| rest.split('/').next().unwrap_or(rest));
-        name.is_none_or(|n| !n.contains(['*', '?']))
-    };
-    let resources: Vec<&'static str> = door
-        .resources()
-        .iter()
-        .filter(|r| name_known || literal_name(r))
-        .copied()
-        .collect();
+pub fn door_policy(door: DoorPool) -> impl Strategy<Value = Value> {
     let statement = statement_over(
         pick(door.actions()).boxed(),
-        proptest::sample::select(resources).boxed(),
-        keys,
+        pick(door.resources()).boxed(),
+        AccessPointKeys::Any,
     );
     document(statement.boxed())
 }
 
-/// A bucket policy: the statements of [`policy`], now and then conditions on one of the access
-/// point keys, and now and then AWS's delegation pattern (everything, to requests through access
-/// points the condition names).
-///
-/// One access point key per policy, and no set operators on it: the reasoner's search may leave
-/// out an access point key the policy reads while another is present, and fill it in afterwards
-/// (it then fails closed, "undecided"), and it may give `s3:DataAccessPointArn` a set of values.
-/// Both are reasoner defects, not generator choices; lift this when they are fixed.
+/// A bucket policy: the statements of [`policy`], now and then conditions on the access point
+/// keys (with set operators too), and now and then AWS's delegation pattern (everything, to
+/// requests through access points the condition names).
 pub fn bucket_policy() -> impl Strategy<Value = Value> {
-    pick(ACCESS_POINT_KEYS).prop_flat_map(|key| {
-        let keys = AccessPointKeys::Only(key);
-        document(
-            prop_oneof![
-                14 => statement(),
-                3 => statement_over(action_pattern().boxed(), resource_pattern().boxed(), keys),
-                2 => partner_statement(),
-                3 => delegation_statement(keys),
-            ]
-            .boxed(),
-        )
-    })
+    let keys = AccessPointKeys::Any;
+    document(
+        prop_oneof![
+            14 => statement(),
+            3 => statement_over(action_pattern().boxed(), resource_pattern().boxed(), keys),
+            2 => partner_statement(),
+            3 => delegation_statement(keys),
+        ]
+        .boxed(),
+    )
 }
 
 /// AWS's delegation pattern (Amazon S3 User Guide, "Configuring IAM policies for using access
