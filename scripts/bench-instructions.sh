@@ -22,7 +22,8 @@ count() {
 }
 evaluate=$(count evaluate_every_review)
 cached=$(count answer_every_review_from_cache)
+facts=$(count answer_every_resent_review_from_facts)
 reviews=$(sed -n 's/^reviews=\([0-9]*\).*/\1/p' "$work/evaluate_every_review.stdout")
 echo "instructions per review ($reviews reviews in the mix, $(date -u +%Y-%m-%d), $(git rev-parse --short HEAD)):"
-awk -v e="$evaluate" -v c="$cached" -v n="$reviews" 'BEGIN {
-  printf "  evaluated (cache miss): %d\n  answered from the cache: %d\n", e / n, c / n }'
+awk -v e="$evaluate" -v c="$cached" -v f="$facts" -v n="$reviews" 'BEGIN {
+  printf "  evaluated (cache miss): %d\n  answered from the cache: %d\n  resent, answered by its facts: %d\n", e / n, c / n, f / n }'

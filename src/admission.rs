@@ -12,7 +12,7 @@ use kube::core::admission::{AdmissionResponse, AdmissionReview, Operation};
 use kube::core::response::{Status, StatusCause, StatusDetails, StatusSummary};
 use serde_json::Value;
 
-use crate::decision::{AdmissionDecision, ObjectVerdict, evaluate};
+use crate::decision::{AdmissionDecision, ObjectVerdict, evaluate_with};
 use crate::perimeter::DataPerimeter;
 use crate::perimeter::config::Enforcement;
 use crate::perimeter::rules::Finding;
@@ -67,7 +67,10 @@ pub struct Reviewed {
 pub enum CacheUse {
     /// Not looked up: no object to evaluate, an exempt namespace, or the cache is off.
     NotConsulted,
+    /// The same object bytes were evaluated before.
     Hit,
+    /// An object with the same facts was evaluated before: no reasoning.
+    FactsHit,
     Miss,
 }
 
@@ -258,15 +261,17 @@ fn run(
     let (evaluated, cache_use) = match (cached, &doc) {
         (Some(e), _) => (e, CacheUse::Hit),
         (None, Some(parsed)) => {
+            let facts = cache.facts().map(|f| (f, generation));
+            let (verdict, facts_hit) = evaluate_with(parsed, perimeters, facts);
             let e = Arc::new(Evaluated {
                 exempt_label: label,
-                verdict: evaluate(parsed, perimeters),
+                verdict,
             });
             cache.insert(generation, object_text.as_bytes(), Arc::clone(&e));
-            let used = if cache.is_enabled() {
-                CacheUse::Miss
-            } else {
-                CacheUse::NotConsulted
+            let used = match (cache.is_enabled(), facts_hit) {
+                (false, _) => CacheUse::NotConsulted,
+                (true, true) => CacheUse::FactsHit,
+                (true, false) => CacheUse::Miss,
             };
             (e, used)
         }

@@ -40,10 +40,26 @@ pub enum ObjectVerdict {
     },
 }
 
+mod facts_cache;
+
+pub use facts_cache::FactsCache;
+
 /// Evaluates one object against the perimeters that apply to it (by their `match`).
 pub fn evaluate(doc: &Value, perimeters: &[DataPerimeter]) -> ObjectVerdict {
+    evaluate_with(doc, perimeters, None).0
+}
+
+/// [`evaluate`], answering from `cache` (under configuration `generation`) when an object with
+/// the same facts was evaluated before; the flag says whether it did.
+pub fn evaluate_with(
+    doc: &Value,
+    perimeters: &[DataPerimeter],
+    cache: Option<(&FactsCache, u64)>,
+) -> (ObjectVerdict, bool) {
     let (object, family, subjects, notes) = match adapt(doc) {
-        Adapted::Skipped { object, reason } => return ObjectVerdict::Skipped { object, reason },
+        Adapted::Skipped { object, reason } => {
+            return (ObjectVerdict::Skipped { object, reason }, false);
+        }
         Adapted::Checked {
             object,
             family,
@@ -65,26 +81,45 @@ pub fn evaluate(doc: &Value, perimeters: &[DataPerimeter]) -> ObjectVerdict {
         .filter(|dp| dp.applies_to(&object.kind, object.namespace.as_deref(), &labels))
         .collect();
     if applicable.is_empty() {
-        return ObjectVerdict::Skipped {
+        let verdict = ObjectVerdict::Skipped {
             reason: "no DataPerimeter matches this object".into(),
             object: Some(object),
         };
+        return (verdict, false);
     }
-    let findings: Vec<Finding> = applicable
+    let names: Vec<&str> = applicable
         .iter()
-        .flat_map(|dp| rules::check_object(&subjects, &notes, dp))
+        .map(|dp| dp.metadata.name.as_str())
         .collect();
+    let check = || -> Vec<Finding> {
+        applicable
+            .iter()
+            .flat_map(|dp| rules::check_object(&subjects, &notes, dp))
+            .collect()
+    };
+    let (findings, hit) = match cache {
+        None => (check(), false),
+        Some((cache, generation)) => {
+            let facts = facts_cache::facts_text(&names, &subjects, &notes);
+            match cache.get(generation, &facts) {
+                Some(found) => (found.as_ref().clone(), true),
+                None => {
+                    let findings = check();
+                    cache.insert(generation, facts, std::sync::Arc::new(findings.clone()));
+                    (findings, false)
+                }
+            }
+        }
+    };
     let decision = decide(&findings);
-    ObjectVerdict::Checked {
+    let verdict = ObjectVerdict::Checked {
         object,
         family,
-        perimeters: applicable
-            .iter()
-            .map(|dp| dp.metadata.name.clone())
-            .collect(),
+        perimeters: names.iter().map(|n| (*n).to_owned()).collect(),
         findings,
         decision,
-    }
+    };
+    (verdict, hit)
 }
 
 pub fn decide(findings: &[Finding]) -> AdmissionDecision {

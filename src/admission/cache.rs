@@ -1,14 +1,15 @@
-//! Decisions remembered by the exact bytes of the object and the configuration generation.
-//! Controllers resend the same objects on every reconcile; a hit answers without parsing the
-//! object or reasoning about its policies. The key is the object's full text, compared byte for
-//! byte on every hit, so a hash collision can never hand one object another's decision.
+//! Decisions remembered by the exact bytes of the object and the configuration generation, and
+//! findings remembered by the facts the rules read ([`FactsCache`]). A byte hit answers without
+//! parsing the object; a facts hit (the same object resent with new metadata, as controllers
+//! and GitOps tools do) without reasoning about its policies. The keys are compared in full on
+//! every hit, so a hash collision can never hand one object another's decision.
 
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use quick_cache::Equivalent;
 
-use crate::decision::ObjectVerdict;
+use crate::decision::{FactsCache, ObjectVerdict};
 
 /// The default memory bound: object text plus an allowance per entry for the verdict.
 pub const DEFAULT_CAPACITY_BYTES: u64 = 8 * 1024 * 1024;
@@ -68,18 +69,29 @@ impl quick_cache::Weighter<Key, Arc<Evaluated>> for Weigh {
     }
 }
 
-/// A bounded cache of evaluations; a capacity of zero turns it off.
+/// A bounded cache of evaluations; a capacity of zero turns it off. Half the capacity holds
+/// evaluations by object bytes, half findings by facts.
 pub struct DecisionCache {
     entries: Option<quick_cache::sync::Cache<Key, Arc<Evaluated>, Weigh>>,
+    facts: FactsCache,
 }
 
 impl DecisionCache {
     pub fn new(capacity_bytes: u64) -> Self {
-        let entries = (capacity_bytes > 0).then(|| {
-            let estimated = (capacity_bytes / (4096 + ENTRY_OVERHEAD)).max(16) as usize;
-            quick_cache::sync::Cache::with_weighter(estimated, capacity_bytes, Weigh)
+        let half = capacity_bytes / 2;
+        let entries = (half > 0).then(|| {
+            let estimated = (half / (4096 + ENTRY_OVERHEAD)).max(16) as usize;
+            quick_cache::sync::Cache::with_weighter(estimated, half, Weigh)
         });
-        Self { entries }
+        Self {
+            entries,
+            facts: FactsCache::new(half),
+        }
+    }
+
+    /// The findings-by-facts half, when the cache is on.
+    pub fn facts(&self) -> Option<&FactsCache> {
+        self.entries.as_ref().map(|_| &self.facts)
     }
 
     pub fn disabled() -> Self {
@@ -108,11 +120,14 @@ impl DecisionCache {
         }
     }
 
-    /// Entries held, and their weight in bytes.
+    /// Entries held, and their weight in bytes, both halves together.
     pub fn usage(&self) -> (usize, u64) {
-        self.entries
+        let (entries, weight) = self
+            .entries
             .as_ref()
-            .map_or((0, 0), |e| (e.len(), e.weight()))
+            .map_or((0, 0), |e| (e.len(), e.weight()));
+        let (facts, facts_weight) = self.facts.usage();
+        (entries + facts, weight + facts_weight)
     }
 }
 

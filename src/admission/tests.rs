@@ -512,3 +512,130 @@ fn a_rule_found_by_two_perimeters_is_named_once() {
     );
     assert_eq!(v["auditAnnotations"]["rules"], "DP-EP-001,DP-EP-010");
 }
+
+/// What controllers and GitOps tools change on every reconcile: none of it is a fact the rules
+/// read.
+fn reconciled(object: &Value, round: u32) -> Value {
+    let mut o = object.clone();
+    o["metadata"]["resourceVersion"] = json!(format!("{}", 1000 + round));
+    o["metadata"]["generation"] = json!(round);
+    o["metadata"]["managedFields"] = json!([{"manager": "kubectl", "operation": "Apply",
+        "time": format!("2026-12-06T10:{:02}:00Z", round % 60), "fieldsType": "FieldsV1"}]);
+    o["metadata"]["annotations"] =
+        json!({"argocd.argoproj.io/tracking-id": format!("app:{round}")});
+    o["metadata"]["labels"] = json!({"app.kubernetes.io/version": format!("v{round}")});
+    o["status"] = json!({"conditions": [{"type": "Synced", "status": "True"}]});
+    o
+}
+
+#[test]
+fn metadata_only_updates_are_answered_by_their_facts() {
+    let perimeters = perimeters(PERIMETER);
+    let cache = DecisionCache::new(1 << 20);
+    let [open, ok, _] = violating_and_compliant();
+    for object in [open, ok] {
+        let first = review_with(
+            &body("CREATE", Some(object.clone()), None, false, &[]),
+            &perimeters,
+            &settings(),
+            &cache,
+        )
+        .unwrap();
+        assert_eq!(first.cache, CacheUse::Miss);
+        for round in 1..4 {
+            let next = reconciled(&object, round);
+            let b = body("UPDATE", Some(next), Some(object.clone()), false, &[]);
+            let cached = review_with(&b, &perimeters, &settings(), &cache).unwrap();
+            let fresh = review(&b, &perimeters, &settings()).unwrap();
+            assert_eq!(cached.cache, CacheUse::FactsHit, "round {round}");
+            assert_eq!(response(&cached), response(&fresh));
+            assert_eq!(cached.rules, fresh.rules);
+            assert_eq!(cached.decision, fresh.decision);
+        }
+    }
+}
+
+#[test]
+fn a_change_to_anything_a_rule_reads_is_evaluated_again() {
+    let perimeters = perimeters(PERIMETER);
+    let cache = DecisionCache::new(1 << 20);
+    let [_, ok, _] = violating_and_compliant();
+    review_with(
+        &body("CREATE", Some(ok.clone()), None, false, &[]),
+        &perimeters,
+        &settings(),
+        &cache,
+    )
+    .unwrap();
+    let mut changes = Vec::new();
+    // The policy, by one character.
+    let mut policy = reconciled(&ok, 1);
+    policy["spec"]["policyDocument"] =
+        json!(ORG_POLICY.replace("\"*\",\"Resource\"", "\"s3:*\",\"Resource\""));
+    changes.push(policy);
+    // The service, the VPC, an added field.
+    let mut service = reconciled(&ok, 2);
+    service["spec"]["serviceName"] = json!("com.amazonaws.us-east-1.dynamodb");
+    changes.push(service);
+    let mut vpc = reconciled(&ok, 3);
+    vpc["spec"]["vpcID"] = json!("vpc-0123abcd");
+    changes.push(vpc);
+    // The same facts at another place in the object: findings name the pointer.
+    let mut observed = reconciled(&ok, 4);
+    observed["metadata"]["annotations"] = json!({"services.k8s.aws/read-only": "true"});
+    changes.push(observed);
+    for changed in changes {
+        let b = body(
+            "UPDATE",
+            Some(changed.clone()),
+            Some(ok.clone()),
+            false,
+            &[],
+        );
+        let cached = review_with(&b, &perimeters, &settings(), &cache).unwrap();
+        assert_eq!(cached.cache, CacheUse::Miss, "{changed}");
+        let fresh = review(&b, &perimeters, &settings()).unwrap();
+        assert_eq!(response(&cached), response(&fresh));
+    }
+    // A new configuration generation evaluates everything again.
+    let mut next = settings();
+    next.config_generation += 1;
+    let b = body("UPDATE", Some(reconciled(&ok, 9)), Some(ok), false, &[]);
+    assert_eq!(
+        review_with(&b, &perimeters, &next, &cache).unwrap().cache,
+        CacheUse::Miss
+    );
+}
+
+#[test]
+fn a_label_a_perimeter_selects_on_is_part_of_the_key() {
+    // Two perimeters, one of which applies only to objects labelled tier=prod.
+    let prod = PERIMETER.replace("name: corp", "name: prod-only").replace(
+        "  rules: {DP-EP-010: Warn}\n",
+        "  match: {labelSelector: {matchLabels: {tier: prod}}}\n",
+    );
+    let perimeters = perimeters(&format!("{PERIMETER}\n---\n{prod}"));
+    let cache = DecisionCache::new(1 << 20);
+    let dynamo = endpoint(
+        "dynamo",
+        json!({"serviceName": "com.amazonaws.us-east-1.dynamodb", "policyDocument": ORG_POLICY}),
+    );
+    let plain = review_with(
+        &body("CREATE", Some(dynamo.clone()), None, false, &[]),
+        &perimeters,
+        &settings(),
+        &cache,
+    )
+    .unwrap();
+    assert_eq!(plain.decision, "warn");
+    let mut labelled = dynamo;
+    labelled["metadata"]["labels"] = json!({"tier": "prod"});
+    let b = body("CREATE", Some(labelled), None, false, &[]);
+    let selected = review_with(&b, &perimeters, &settings(), &cache).unwrap();
+    assert_eq!(selected.cache, CacheUse::Miss);
+    assert_eq!(selected.decision, "deny");
+    assert_eq!(
+        response(&selected),
+        response(&review(&b, &perimeters, &settings()).unwrap())
+    );
+}

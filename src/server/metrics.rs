@@ -289,6 +289,7 @@ impl Metrics {
         }
         let lookup = match reviewed.cache {
             CacheUse::Hit => Some("hit"),
+            CacheUse::FactsHit => Some("facts-hit"),
             CacheUse::Miss => Some("miss"),
             CacheUse::NotConsulted => None,
         };

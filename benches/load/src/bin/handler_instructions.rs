@@ -1,7 +1,8 @@
 //! The admission handler for `valgrind --tool=callgrind`: instruction counts are stable where
 //! wall-clock times on shared machines are not, so regressions show through the noise.
 //! `scripts/bench-instructions.sh` runs it and divides the instructions counted inside
-//! `evaluate_every_review` and `answer_every_review_from_cache` by the number of reviews.
+//! `evaluate_every_review`, `answer_every_review_from_cache` and
+//! `answer_every_resent_review_from_facts` by the number of reviews.
 //!
 //! `handler_instructions` (needs the shared corpus, as the benches do)
 
@@ -40,6 +41,42 @@ fn answer_every_review_from_cache(
         .count()
 }
 
+/// Every review resent as a controller resends it (a new resourceVersion and annotation), on a
+/// warm cache: the bytes are new, the facts are not.
+#[inline(never)]
+fn answer_every_resent_review_from_facts(
+    resent: &[Vec<u8>],
+    perimeters: &[DataPerimeter],
+    cache: &DecisionCache,
+) -> usize {
+    let settings = Settings::default();
+    resent
+        .iter()
+        .filter(|body| {
+            admission::review_with(black_box(body), perimeters, &settings, cache)
+                .is_ok_and(|r| r.cache == admission::CacheUse::FactsHit)
+        })
+        .count()
+}
+
+/// The review with its object resent: a new resourceVersion and a new annotation.
+fn resent(body: &[u8]) -> Result<Vec<u8>, serde_json::Error> {
+    let mut review: serde_json::Value = serde_json::from_slice(body)?;
+    if let Some(metadata) = review
+        .pointer_mut("/request/object/metadata")
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        metadata.insert("resourceVersion".into(), "424242".into());
+        let annotations = metadata
+            .entry("annotations")
+            .or_insert_with(|| serde_json::json!({}));
+        if let Some(a) = annotations.as_object_mut() {
+            a.insert("reconciled-at".into(), "2026-12-06T10:00:00Z".into());
+        }
+    }
+    serde_json::to_vec(&review)
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let perimeters = reviews::example_perimeters();
     let all = reviews::all(&perimeters);
@@ -51,8 +88,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let evaluated = evaluate_every_review(&all, &perimeters);
     let cached = answer_every_review_from_cache(&all, &perimeters, &cache);
+    let resent: Vec<Vec<u8>> = all
+        .iter()
+        .map(|r| resent(&r.body))
+        .collect::<Result<_, _>>()?;
+    let from_facts = answer_every_resent_review_from_facts(&resent, &perimeters, &cache);
     println!(
-        "reviews={} evaluated={evaluated} cached={cached}",
+        "reviews={} evaluated={evaluated} cached={cached} from_facts={from_facts}",
         all.len()
     );
     if evaluated != all.len() {
