@@ -19,28 +19,28 @@ const FINDING_OVERHEAD: u64 = 2048;
 
 // `Hash` of a `Box<str>` is that of its `str`, so a key and its borrowed form hash alike.
 #[derive(PartialEq, Eq, Hash)]
-struct Key {
+struct FactsKey {
     generation: u64,
     facts: Box<str>,
 }
 
 #[derive(Hash)]
-struct KeyRef<'a> {
+struct FactsKeyRef<'a> {
     generation: u64,
     facts: &'a str,
 }
 
-impl quick_cache::Equivalent<Key> for KeyRef<'_> {
-    fn equivalent(&self, key: &Key) -> bool {
+impl quick_cache::Equivalent<FactsKey> for FactsKeyRef<'_> {
+    fn equivalent(&self, key: &FactsKey) -> bool {
         self.generation == key.generation && *self.facts == *key.facts
     }
 }
 
 #[derive(Clone)]
-struct Weigh;
+struct WeighFindings;
 
-impl quick_cache::Weighter<Key, Arc<Vec<Finding>>> for Weigh {
-    fn weight(&self, key: &Key, findings: &Arc<Vec<Finding>>) -> u64 {
+impl quick_cache::Weighter<FactsKey, Arc<Vec<Finding>>> for WeighFindings {
+    fn weight(&self, key: &FactsKey, findings: &Arc<Vec<Finding>>) -> u64 {
         let messages: usize = findings.iter().map(|f| f.message.len()).sum();
         key.facts.len() as u64
             + ENTRY_OVERHEAD
@@ -51,7 +51,7 @@ impl quick_cache::Weighter<Key, Arc<Vec<Finding>>> for Weigh {
 
 /// A bounded map from facts to findings; a capacity of zero turns it off.
 pub struct FactsCache {
-    entries: Option<quick_cache::sync::Cache<Key, Arc<Vec<Finding>>, Weigh>>,
+    entries: Option<quick_cache::sync::Cache<FactsKey, Arc<Vec<Finding>>, WeighFindings>>,
 }
 
 /// The text that identifies what the rules read of one object: the applicable perimeters by
@@ -65,7 +65,7 @@ impl FactsCache {
     pub fn new(capacity_bytes: u64) -> Self {
         let entries = (capacity_bytes > 0).then(|| {
             let estimated = (capacity_bytes / (4096 + ENTRY_OVERHEAD)).max(16) as usize;
-            quick_cache::sync::Cache::with_weighter(estimated, capacity_bytes, Weigh)
+            quick_cache::sync::Cache::with_weighter(estimated, capacity_bytes, WeighFindings)
         });
         Self { entries }
     }
@@ -75,7 +75,9 @@ impl FactsCache {
     }
 
     pub fn get(&self, generation: u64, facts: &str) -> Option<Arc<Vec<Finding>>> {
-        self.entries.as_ref()?.get(&KeyRef { generation, facts })
+        self.entries
+            .as_ref()?
+            .get(&FactsKeyRef { generation, facts })
     }
 
     pub fn insert(&self, generation: u64, facts: String, findings: Arc<Vec<Finding>>) {
@@ -83,7 +85,7 @@ impl FactsCache {
             && facts.len() <= MAX_ENTRY_BYTES
         {
             entries.insert(
-                Key {
+                FactsKey {
                     generation,
                     facts: facts.into_boxed_str(),
                 },
