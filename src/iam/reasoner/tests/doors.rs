@@ -9,19 +9,6 @@ const OUTSIDER: &str = "444455556666";
 const AP: &str = "arn:aws:s3:us-east-1:111122223333:accesspoint/reports";
 const VPC: &str = "vpc-1a2b3c4d";
 
-fn in_dimension(
-    statements: Vec<Value>,
-    attachment: &Attachment,
-    per: &Perimeter,
-    dimension: Dimension,
-) -> ReasonerVerdict {
-    verdicts(statements, attachment, per)
-        .into_iter()
-        .find(|(d, _)| *d == dimension)
-        .map(|(_, v)| v)
-        .expect("dimension analysed")
-}
-
 fn per() -> Perimeter {
     Perimeter {
         vpcs: vec![VPC.into()],
@@ -81,14 +68,14 @@ fn delegation(account_condition: Value) -> Vec<Value> {
 fn delegating_to_a_trusted_accounts_access_points_complies() {
     let s = delegation(json!({"StringEquals": {"s3:DataAccessPointAccount": ACCOUNT}}));
     for d in [Dimension::Identity, Dimension::Network] {
-        complies(in_dimension(s.clone(), &bucket(), &per(), d));
+        complies(dimension_of(s.clone(), &bucket(), &per(), d));
     }
 }
 
 #[test]
 fn delegating_to_another_accounts_access_points_violates_through_one() {
     let s = delegation(json!({"StringEquals": {"s3:DataAccessPointAccount": OUTSIDER}}));
-    let w = violates(in_dimension(s, &bucket(), &per(), Dimension::Identity));
+    let w = violates(dimension_of(s, &bucket(), &per(), Dimension::Identity));
     assert_eq!(
         context(&w, "s3:dataaccesspointaccount").as_deref(),
         Some(OUTSIDER)
@@ -103,7 +90,7 @@ fn delegating_to_another_accounts_access_points_violates_through_one() {
 #[test]
 fn delegating_to_any_accounts_access_points_violates_through_one() {
     let s = delegation(json!({"StringLike": {"s3:DataAccessPointAccount": "*"}}));
-    let w = violates(in_dimension(s, &bucket(), &per(), Dimension::Identity));
+    let w = violates(dimension_of(s, &bucket(), &per(), Dimension::Identity));
     let account = context(&w, "s3:dataaccesspointaccount").expect("through an access point");
     assert_ne!(account, ACCOUNT, "{}", w.line());
     // The access point ARN key agrees with the account key.
@@ -112,7 +99,7 @@ fn delegating_to_any_accounts_access_points_violates_through_one() {
 
 #[test]
 fn the_delegation_pattern_without_its_condition_violates() {
-    let w = violates(in_dimension(
+    let w = violates(dimension_of(
         delegation(Value::Null),
         &bucket(),
         &per(),
@@ -124,14 +111,14 @@ fn the_delegation_pattern_without_its_condition_violates() {
 #[test]
 fn delegation_names_the_access_point_by_arn_too() {
     let trusted = json!({"ArnLike": {"s3:DataAccessPointArn": format!("arn:aws:s3:*:{ACCOUNT}:accesspoint/*")}});
-    complies(in_dimension(
+    complies(dimension_of(
         delegation(trusted),
         &bucket(),
         &per(),
         Dimension::Identity,
     ));
     let any = json!({"ArnLike": {"s3:DataAccessPointArn": "arn:aws:s3:*:*:accesspoint/*"}});
-    let w = violates(in_dimension(
+    let w = violates(dimension_of(
         delegation(any),
         &bucket(),
         &per(),
@@ -151,7 +138,7 @@ fn an_access_point_policy_open_to_everyone_violates_on_the_access_point() {
         &format!("{AP}/object/*"),
         Value::Null,
     );
-    let w = violates(in_dimension(
+    let w = violates(dimension_of(
         s,
         &access_point(None),
         &per(),
@@ -186,14 +173,14 @@ fn an_access_point_policy_for_the_organization_keeps_identities_in() {
         &format!("{AP}/object/*"),
         json!({"StringEquals": {"aws:PrincipalOrgID": ORG}}),
     );
-    complies(in_dimension(
+    complies(dimension_of(
         s.clone(),
         &access_point(None),
         &per(),
         Dimension::Identity,
     ));
     // From the internet, an Internet-origin access point is reachable from anywhere.
-    let w = violates(in_dimension(
+    let w = violates(dimension_of(
         s.clone(),
         &access_point(None),
         &per(),
@@ -205,14 +192,14 @@ fn an_access_point_policy_for_the_organization_keeps_identities_in() {
         w.line()
     );
     // A VPC-origin access point in an expected VPC is the network control.
-    complies(in_dimension(
+    complies(dimension_of(
         s.clone(),
         &access_point(Some(Some(VPC))),
         &per(),
         Dimension::Network,
     ));
     // In another VPC it is not.
-    let w = violates(in_dimension(
+    let w = violates(dimension_of(
         s,
         &access_point(Some(Some("vpc-0a1b2c3d"))),
         &per(),
@@ -237,7 +224,7 @@ fn the_access_point_keys_do_not_narrow_who_calls_an_access_point() {
         &format!("{AP}/object/*"),
         json!({"StringEquals": {"s3:DataAccessPointAccount": ACCOUNT}}),
     );
-    violates(in_dimension(
+    violates(dimension_of(
         s,
         &access_point(None),
         &per(),
@@ -250,7 +237,7 @@ fn the_access_point_keys_do_not_narrow_who_calls_an_access_point() {
         &format!("{AP}/object/*"),
         json!({"StringEquals": {"s3:DataAccessPointArn": format!("arn:aws:s3:us-east-1:{ACCOUNT}:accesspoint/other")}}),
     );
-    complies(in_dimension(
+    complies(dimension_of(
         s,
         &access_point(None),
         &per(),
@@ -266,13 +253,13 @@ fn a_vpc_origin_access_point_is_reached_only_from_its_vpc() {
         &format!("{AP}/object/*"),
         json!({"StringEquals": {"s3:AccessPointNetworkOrigin": "Internet"}}),
     );
-    complies(in_dimension(
+    complies(dimension_of(
         s.clone(),
         &access_point(Some(None)),
         &per(),
         Dimension::Identity,
     ));
-    violates(in_dimension(
+    violates(dimension_of(
         s,
         &access_point(None),
         &per(),
@@ -294,7 +281,7 @@ fn a_directory_bucket_policy_is_judged_on_s3_express() {
         arn,
         Value::Null,
     );
-    let w = violates(in_dimension(outsider, &d, &per(), Dimension::Identity));
+    let w = violates(dimension_of(outsider, &d, &per(), Dimension::Identity));
     assert_eq!(w.request.action, "s3express:CreateSession");
     assert_eq!(w.request.resource.arn, arn);
     let own = grant(
@@ -303,14 +290,14 @@ fn a_directory_bucket_policy_is_judged_on_s3_express() {
         arn,
         Value::Null,
     );
-    complies(in_dimension(own, &d, &per(), Dimension::Identity));
+    complies(dimension_of(own, &d, &per(), Dimension::Identity));
 }
 
 #[test]
 fn a_multi_region_access_point_policy_acts_on_its_objects() {
     let arn = "arn:aws:s3::111122223333:accesspoint/mfzwi23gnjvgw.mrap/object/*";
     let d = door(DoorKind::MultiRegionAccessPoint, "example", None);
-    let w = violates(in_dimension(
+    let w = violates(dimension_of(
         grant(json!("*"), "s3:GetObject", arn, Value::Null),
         &d,
         &per(),
@@ -324,7 +311,7 @@ fn a_multi_region_access_point_policy_acts_on_its_objects() {
         "{}",
         w.line()
     );
-    complies(in_dimension(
+    complies(dimension_of(
         grant(
             json!("*"),
             "s3:GetObject",
@@ -345,7 +332,7 @@ fn an_object_lambda_access_point_policy_is_judged_on_its_arn() {
         "transform",
         Some("us-east-1"),
     );
-    let w = violates(in_dimension(
+    let w = violates(dimension_of(
         grant(
             json!({"AWS": OUTSIDER}),
             "s3-object-lambda:GetObject",
@@ -357,7 +344,7 @@ fn an_object_lambda_access_point_policy_is_judged_on_its_arn() {
         Dimension::Identity,
     ));
     assert_eq!(w.request.resource.arn, arn);
-    complies(in_dimension(
+    complies(dimension_of(
         grant(
             json!({"AWS": ACCOUNT}),
             "s3-object-lambda:GetObject",
@@ -396,7 +383,7 @@ fn s3_express_resource_account_is_the_directory_buckets_owner() {
         arn,
         json!({"StringEquals": {"s3express:ResourceAccount": ACCOUNT}}),
     );
-    let w = violates(in_dimension(s, &d, &per(), Dimension::Identity));
+    let w = violates(dimension_of(s, &d, &per(), Dimension::Identity));
     assert_eq!(w.request.resource.account.as_deref(), Some(ACCOUNT));
     // Naming another owner grants nothing on this bucket.
     let s = grant(
@@ -405,14 +392,14 @@ fn s3_express_resource_account_is_the_directory_buckets_owner() {
         arn,
         json!({"StringEquals": {"s3express:ResourceAccount": OUTSIDER}}),
     );
-    complies(in_dimension(s, &d, &per(), Dimension::Identity));
+    complies(dimension_of(s, &d, &per(), Dimension::Identity));
 }
 
 #[test]
 fn doors_take_no_plain_http_and_access_points_no_anonymous_callers() {
     // Allowing only plain HTTP grants nothing through a door.
     let plain = json!({"Bool": {"aws:SecureTransport": "false"}});
-    complies(in_dimension(
+    complies(dimension_of(
         grant(
             json!("*"),
             "s3:GetObject",
@@ -429,14 +416,14 @@ fn doors_take_no_plain_http_and_access_points_no_anonymous_callers() {
         "data--usw2-az1--x-s3",
         Some("us-west-2"),
     );
-    complies(in_dimension(
+    complies(dimension_of(
         grant(json!("*"), "s3express:CreateSession", arn, plain.clone()),
         &d,
         &per(),
         Dimension::Identity,
     ));
     // A bucket, unlike its access points, takes both.
-    let w = violates(in_dimension(
+    let w = violates(dimension_of(
         vec![stmt("Allow", json!("*"), plain)],
         &bucket(),
         &per(),
@@ -450,7 +437,7 @@ fn doors_take_no_plain_http_and_access_points_no_anonymous_callers() {
     // A request to a bucket through an access point is signed: a grant to anonymous callers
     // through access points grants nothing.
     let through = json!({"StringLike": {"s3:DataAccessPointAccount": "*"}, "StringEquals": {"aws:PrincipalType": "Anonymous"}});
-    complies(in_dimension(
+    complies(dimension_of(
         delegation(through),
         &bucket(),
         &per(),
@@ -468,14 +455,14 @@ fn a_web_identity_calls_only_to_assume_a_role() {
         &format!("arn:aws:s3:::{BUCKET}/*"),
         Value::Null,
     );
-    complies(in_dimension(s, &bucket(), &per(), Dimension::Identity));
+    complies(dimension_of(s, &bucket(), &per(), Dimension::Identity));
 }
 
 #[test]
 fn a_multi_region_access_point_witness_names_a_plain_object() {
     let arn = "arn:aws:s3::111122223333:accesspoint/global.mrap/object/*";
     let d = door(DoorKind::MultiRegionAccessPoint, "global", None);
-    let w = violates(in_dimension(
+    let w = violates(dimension_of(
         grant(json!({"AWS": OUTSIDER}), "s3:GetObject", arn, Value::Null),
         &d,
         &per(),

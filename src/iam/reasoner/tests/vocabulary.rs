@@ -8,19 +8,6 @@ const OTHER_MEMBER: &str = "444455556666";
 const SANDBOX: &str = "555566667777";
 const OU: &str = "o-abc123def4/r-ab12/ou-ab12-11111111/";
 
-fn in_dimension(
-    statements: Vec<Value>,
-    attachment: &Attachment,
-    per: &Perimeter,
-    dimension: Dimension,
-) -> ReasonerVerdict {
-    verdicts(statements, attachment, per)
-        .into_iter()
-        .find(|(d, _)| *d == dimension)
-        .map(|(_, v)| v)
-        .expect("dimension analysed")
-}
-
 fn context(w: &Witness, key: &str) -> Option<ContextValue> {
     w.request.context.get(key).cloned()
 }
@@ -43,7 +30,7 @@ fn vpce_org_grant() -> Vec<Value> {
 #[test]
 fn an_endpoint_organization_is_an_expected_network_only_when_declared() {
     // allowedVpcEndpoints alone: another member account's endpoint is not that endpoint.
-    let w = violates(in_dimension(
+    let w = violates(dimension_of(
         vpce_org_grant(),
         &bucket(),
         &perimeter(),
@@ -53,7 +40,7 @@ fn an_endpoint_organization_is_an_expected_network_only_when_declared() {
     assert_ne!(context(&w, "aws:sourcevpce"), one("vpce-1a2b3c4d"));
     let mut per = perimeter();
     per.endpoint_orgs = vec![ORG.into()];
-    complies(in_dimension(
+    complies(dimension_of(
         vpce_org_grant(),
         &bucket(),
         &per,
@@ -68,7 +55,7 @@ fn endpoint_accounts_and_ous_are_expected_networks_when_declared() {
         json!("*"),
         json!({"StringEquals": {"aws:PrincipalOrgID": ORG, "aws:VpceAccount": ACCOUNT}}),
     )];
-    violates(in_dimension(
+    violates(dimension_of(
         by_account.clone(),
         &bucket(),
         &perimeter(),
@@ -76,7 +63,7 @@ fn endpoint_accounts_and_ous_are_expected_networks_when_declared() {
     ));
     let mut per = perimeter();
     per.endpoint_accounts = vec![ACCOUNT.into()];
-    complies(in_dimension(
+    complies(dimension_of(
         by_account,
         &bucket(),
         &per,
@@ -89,7 +76,7 @@ fn endpoint_accounts_and_ous_are_expected_networks_when_declared() {
         json!({"StringEquals": {"aws:PrincipalOrgID": ORG},
                "ForAnyValue:StringLike": {"aws:VpceOrgPaths": format!("{OU}*")}}),
     )];
-    violates(in_dimension(
+    violates(dimension_of(
         by_ou.clone(),
         &bucket(),
         &perimeter(),
@@ -97,7 +84,7 @@ fn endpoint_accounts_and_ous_are_expected_networks_when_declared() {
     ));
     let mut per = perimeter();
     per.endpoint_org_paths = vec![OU.into()];
-    complies(in_dimension(by_ou, &bucket(), &per, Dimension::Network));
+    complies(dimension_of(by_ou, &bucket(), &per, Dimension::Network));
 }
 
 #[test]
@@ -105,7 +92,7 @@ fn an_excluded_account_s_endpoint_is_not_trusted_through_its_organization() {
     let mut per = perimeter();
     per.endpoint_orgs = vec![ORG.into()];
     per.identity_excluded_accounts = vec![SANDBOX.into()];
-    let w = violates(in_dimension(
+    let w = violates(dimension_of(
         vpce_org_grant(),
         &bucket(),
         &per,
@@ -119,7 +106,7 @@ fn an_excluded_account_s_endpoint_is_not_trusted_through_its_organization() {
         json!({"StringEquals": {"aws:PrincipalOrgID": ORG, "aws:VpceOrgID": ORG},
                "StringNotEquals": {"aws:VpceAccount": SANDBOX}}),
     )];
-    complies(in_dimension(guarded, &bucket(), &per, Dimension::Network));
+    complies(dimension_of(guarded, &bucket(), &per, Dimension::Network));
 }
 
 #[test]
@@ -133,7 +120,7 @@ fn endpoint_owner_keys_describe_one_owner() {
     )];
     let mut per = perimeter();
     per.endpoint_orgs = vec![ORG.into()];
-    let w = violates(in_dimension(
+    let w = violates(dimension_of(
         by_account.clone(),
         &bucket(),
         &per,
@@ -141,7 +128,7 @@ fn endpoint_owner_keys_describe_one_owner() {
     ));
     assert_ne!(context(&w, "aws:vpceorgid"), one(ORG));
     per.memberships = [(ACCOUNT.to_owned(), ORG.to_owned())].into();
-    complies(in_dimension(
+    complies(dimension_of(
         by_account,
         &bucket(),
         &per,
@@ -158,7 +145,7 @@ fn a_vpc_arn_pattern_is_an_expected_network() {
         json!({"StringEquals": {"aws:PrincipalOrgID": ORG},
                "ArnEquals": {"aws:SourceVpcArn": vpc_arn}}),
     )];
-    violates(in_dimension(
+    violates(dimension_of(
         grant.clone(),
         &bucket(),
         &perimeter(),
@@ -166,14 +153,14 @@ fn a_vpc_arn_pattern_is_an_expected_network() {
     ));
     let mut per = perimeter();
     per.vpc_arns = vec![pattern::glob("arn:aws:ec2:*:111122223333:vpc/vpc-111bbb22")];
-    complies(in_dimension(
+    complies(dimension_of(
         grant.clone(),
         &bucket(),
         &per,
         Dimension::Network,
     ));
     per.vpc_arns = vec![pattern::glob("arn:aws:ec2:*:111122223333:vpc/vpc-999fff00")];
-    violates(in_dimension(grant, &bucket(), &per, Dimension::Network));
+    violates(dimension_of(grant, &bucket(), &per, Dimension::Network));
 }
 
 /// The issue's example: trusted identities by account, trusted resources by organization, and a
@@ -192,7 +179,7 @@ fn organization_facts_make_derived_keys_provable() {
     per.identity_accounts = vec![ACCOUNT.into(), OTHER_MEMBER.into()];
     per.resource_accounts = vec![];
     per.resource_orgs = vec![ORG.into()];
-    let w = violates(in_dimension(
+    let w = violates(dimension_of(
         own_resources.clone(),
         &endpoint(),
         &per,
@@ -204,7 +191,7 @@ fn organization_facts_make_derived_keys_provable() {
     );
     // One member listed: the other account is unknown, so the witness is through it.
     per.memberships = [(ACCOUNT.to_owned(), ORG.to_owned())].into();
-    let w = violates(in_dimension(
+    let w = violates(dimension_of(
         own_resources.clone(),
         &endpoint(),
         &per,
@@ -213,7 +200,7 @@ fn organization_facts_make_derived_keys_provable() {
     assert_eq!(w.request.resource.account.as_deref(), Some(OTHER_MEMBER));
     per.memberships
         .insert(OTHER_MEMBER.to_owned(), ORG.to_owned());
-    complies(in_dimension(
+    complies(dimension_of(
         own_resources,
         &endpoint(),
         &per,
@@ -244,7 +231,7 @@ fn with_sources(orgs: &[&str], accounts: &[&str]) -> Perimeter {
 #[test]
 fn an_unpinned_service_grant_is_the_confused_deputy_when_sources_are_declared() {
     let per = with_sources(&[], &[ACCOUNT]);
-    let w = violates(in_dimension(
+    let w = violates(dimension_of(
         cloudfront_grant(Value::Null),
         &bucket(),
         &per,
@@ -253,7 +240,7 @@ fn an_unpinned_service_grant_is_the_confused_deputy_when_sources_are_declared() 
     let source = context(&w, "aws:sourceaccount").expect("the witness acts for an account");
     assert_ne!(Some(source), one(ACCOUNT));
     // Without sources every service principal is trusted, as before.
-    complies(in_dimension(
+    complies(dimension_of(
         cloudfront_grant(Value::Null),
         &bucket(),
         &perimeter(),
@@ -269,7 +256,7 @@ fn a_service_grant_pinned_to_a_trusted_source_complies() {
         json!({"ArnLike": {"aws:SourceArn": "arn:aws:cloudfront::111122223333:distribution/*"}}),
         json!({"StringEquals": {"aws:SourceOrgID": ORG}}),
     ] {
-        complies(in_dimension(
+        complies(dimension_of(
             cloudfront_grant(pin.clone()),
             &bucket(),
             &per,
@@ -277,7 +264,7 @@ fn a_service_grant_pinned_to_a_trusted_source_complies() {
         ));
     }
     // Pinned to an account that is not a source.
-    violates(in_dimension(
+    violates(dimension_of(
         cloudfront_grant(json!({"StringEquals": {"aws:SourceAccount": OTHER_MEMBER}})),
         &bucket(),
         &per,
@@ -290,7 +277,7 @@ fn exclusions_win_over_service_principal_sources() {
     let mut per = with_sources(&[ORG], &[]);
     per.identity_excluded_accounts = vec![SANDBOX.into()];
     let pinned_to_org = json!({"StringEquals": {"aws:SourceOrgID": ORG}});
-    let w = violates(in_dimension(
+    let w = violates(dimension_of(
         cloudfront_grant(pinned_to_org),
         &bucket(),
         &per,
@@ -299,7 +286,7 @@ fn exclusions_win_over_service_principal_sources() {
     assert_eq!(context(&w, "aws:sourceaccount"), one(SANDBOX));
     let and_not_sandbox = json!({"StringEquals": {"aws:SourceOrgID": ORG},
         "StringNotEquals": {"aws:SourceAccount": SANDBOX}});
-    complies(in_dimension(
+    complies(dimension_of(
         cloudfront_grant(and_not_sandbox),
         &bucket(),
         &per,
@@ -318,7 +305,7 @@ fn tagged_open_grant(tag: &str) -> Vec<Value> {
 #[test]
 fn a_resource_tag_exempts_only_from_the_perimeters_it_lists() {
     let grant = tagged_open_grant("dp:exclude:identity");
-    violates(in_dimension(
+    violates(dimension_of(
         grant.clone(),
         &bucket(),
         &perimeter(),
@@ -326,14 +313,14 @@ fn a_resource_tag_exempts_only_from_the_perimeters_it_lists() {
     ));
     let mut per = perimeter();
     per.identity_resource_tags = vec![("dp:exclude:identity".into(), "true".into())];
-    complies(in_dimension(
+    complies(dimension_of(
         grant.clone(),
         &bucket(),
         &per,
         Dimension::Identity,
     ));
     // An identity exception leaves the network perimeter as it was.
-    let w = violates(in_dimension(grant, &bucket(), &per, Dimension::Network));
+    let w = violates(dimension_of(grant, &bucket(), &per, Dimension::Network));
     assert_eq!(
         w.request
             .resource
@@ -344,7 +331,7 @@ fn a_resource_tag_exempts_only_from_the_perimeters_it_lists() {
     );
     let mut per = perimeter();
     per.network_resource_tags = vec![("dp:exclude:network".into(), "true".into())];
-    complies(in_dimension(
+    complies(dimension_of(
         tagged_open_grant("dp:exclude:network"),
         &bucket(),
         &per,
@@ -363,7 +350,7 @@ fn a_resource_tag_exempts_only_resources_inside_the_resource_perimeter() {
     ];
     let mut per = perimeter();
     per.identity_resource_tags = vec![("dp:exclude:identity".into(), "true".into())];
-    let w = violates(in_dimension(
+    let w = violates(dimension_of(
         open_tagged,
         &endpoint(),
         &per,
@@ -379,7 +366,7 @@ fn a_resource_tag_exempts_only_resources_inside_the_resource_perimeter() {
         "Condition": {"StringEquals": {"aws:ResourceTag/dp:exclude:identity": "true",
             "aws:ResourceAccount": ACCOUNT}}}),
     ];
-    complies(in_dimension(inside, &endpoint(), &per, Dimension::Identity));
+    complies(dimension_of(inside, &endpoint(), &per, Dimension::Identity));
 }
 
 fn via_service_grant(extra: Value) -> Vec<Value> {
@@ -395,7 +382,7 @@ fn via_service_grant(extra: Value) -> Vec<Value> {
 
 #[test]
 fn via_aws_services_limits_the_service_exemption_to_the_listed_services() {
-    complies(in_dimension(
+    complies(dimension_of(
         via_service_grant(Value::Null),
         &bucket(),
         &perimeter(),
@@ -403,13 +390,13 @@ fn via_aws_services_limits_the_service_exemption_to_the_listed_services() {
     ));
     let mut per = perimeter();
     per.via_services = Some(vec!["athena.amazonaws.com".into()]);
-    violates(in_dimension(
+    violates(dimension_of(
         via_service_grant(Value::Null),
         &bucket(),
         &per,
         Dimension::Network,
     ));
-    complies(in_dimension(
+    complies(dimension_of(
         via_service_grant(
             json!({"ForAnyValue:StringEquals": {"aws:CalledVia": "athena.amazonaws.com"}}),
         ),
@@ -444,20 +431,20 @@ fn third_party_actions_bound_the_flow_both_ways() {
         ]
     };
     let bounded = partner(Some(&["s3:GetObject"]));
-    complies(in_dimension(
+    complies(dimension_of(
         partner_reads("s3:GetObject"),
         &endpoint(),
         &bounded,
         Dimension::Identity,
     ));
-    let w = violates(in_dimension(
+    let w = violates(dimension_of(
         partner_reads("s3:*"),
         &endpoint(),
         &bounded,
         Dimension::Identity,
     ));
     assert!(!w.request.action.eq_ignore_ascii_case("s3:GetObject"));
-    complies(in_dimension(
+    complies(dimension_of(
         partner_reads("s3:*"),
         &endpoint(),
         &partner(None),
@@ -472,13 +459,13 @@ fn third_party_actions_bound_the_flow_both_ways() {
             "Condition": {"StringEquals": {"aws:PrincipalOrgID": ORG}}}),
         ]
     };
-    complies(in_dimension(
+    complies(dimension_of(
         ours("s3:GetObject"),
         &endpoint(),
         &bounded,
         Dimension::Resource,
     ));
-    let w = violates(in_dimension(
+    let w = violates(dimension_of(
         ours("s3:*"),
         &endpoint(),
         &bounded,
@@ -497,7 +484,7 @@ fn a_network_exception_tag_exempts_any_principal_from_the_network_perimeter_only
         json!("*"),
         json!({"StringEquals": {"aws:PrincipalTag/dp:exclude:network": "true"}}),
     )];
-    violates(in_dimension(
+    violates(dimension_of(
         tagged.clone(),
         &bucket(),
         &perimeter(),
@@ -505,13 +492,13 @@ fn a_network_exception_tag_exempts_any_principal_from_the_network_perimeter_only
     ));
     let mut per = perimeter();
     per.network_tags = vec![("dp:exclude:network".into(), "true".into())];
-    complies(in_dimension(
+    complies(dimension_of(
         tagged.clone(),
         &bucket(),
         &per,
         Dimension::Network,
     ));
-    let w = violates(in_dimension(tagged, &bucket(), &per, Dimension::Identity));
+    let w = violates(dimension_of(tagged, &bucket(), &per, Dimension::Identity));
     assert!(!per.trusted_identity(&w.request), "{}", w.line());
 }
 
@@ -568,7 +555,7 @@ fn a_known_member_s_bucket_is_in_its_organization() {
     per.identity_orgs = vec![];
     per.resource_orgs = vec![];
     per.memberships = [(ACCOUNT.to_owned(), ORG.to_owned())].into();
-    let w = violates(in_dimension(
+    let w = violates(dimension_of(
         vec![stmt("Allow", json!("*"), Value::Null)],
         &bucket(),
         &per,
@@ -578,7 +565,7 @@ fn a_known_member_s_bucket_is_in_its_organization() {
         w.request.resource.org.as_ref().map(|o| o.id.as_str()),
         Some(ORG)
     );
-    complies(in_dimension(
+    complies(dimension_of(
         vec![stmt("Allow", json!({"AWS": ACCOUNT}), Value::Null)],
         &bucket(),
         &per,
@@ -592,7 +579,7 @@ fn a_known_member_s_bucket_is_in_its_organization() {
 fn a_grant_to_calls_through_a_service_is_judged_with_aws_via_aws_service_true() {
     let through_athena =
         json!({"ForAnyValue:StringEquals": {"aws:CalledVia": "athena.amazonaws.com"}});
-    let w = violates(in_dimension(
+    let w = violates(dimension_of(
         vec![stmt("Allow", json!("*"), through_athena.clone())],
         &bucket(),
         &perimeter(),
@@ -601,7 +588,7 @@ fn a_grant_to_calls_through_a_service_is_judged_with_aws_via_aws_service_true() 
     assert_eq!(context(&w, "aws:viaawsservice"), one("true"));
     let mut from_org = through_athena;
     from_org["StringEquals"] = json!({"aws:PrincipalOrgID": ORG});
-    complies(in_dimension(
+    complies(dimension_of(
         vec![stmt("Allow", json!("*"), from_org)],
         &bucket(),
         &perimeter(),
@@ -616,7 +603,7 @@ fn a_grant_pinned_to_a_source_organization_or_arn_reaches_untrusted_services() {
     let mut per = perimeter();
     per.trust_service_principals = false;
     let by_org = json!({"StringEquals": {"aws:SourceOrgID": ORG}});
-    let w = violates(in_dimension(
+    let w = violates(dimension_of(
         cloudfront_grant(by_org.clone()),
         &bucket(),
         &per,
@@ -626,7 +613,7 @@ fn a_grant_pinned_to_a_source_organization_or_arn_reaches_untrusted_services() {
     assert!(context(&w, "aws:sourceaccount").is_some());
     let by_arn =
         json!({"ArnLike": {"aws:SourceArn": "arn:aws:cloudfront::555566667777:distribution/*"}});
-    let w = violates(in_dimension(
+    let w = violates(dimension_of(
         cloudfront_grant(by_arn.clone()),
         &bucket(),
         &per,
@@ -635,7 +622,7 @@ fn a_grant_pinned_to_a_source_organization_or_arn_reaches_untrusted_services() {
     assert_eq!(context(&w, "aws:sourceaccount"), one(SANDBOX));
     // Service principals trusted: both grants comply.
     for pin in [by_org, by_arn] {
-        complies(in_dimension(
+        complies(dimension_of(
             cloudfront_grant(pin),
             &bucket(),
             &perimeter(),
@@ -655,7 +642,7 @@ fn a_known_member_s_endpoint_reports_its_organization() {
     )];
     let mut per = perimeter();
     per.memberships = [(ACCOUNT.to_owned(), ORG.to_owned())].into();
-    let w = violates(in_dimension(
+    let w = violates(dimension_of(
         by_account.clone(),
         &bucket(),
         &per,
@@ -664,7 +651,7 @@ fn a_known_member_s_endpoint_reports_its_organization() {
     assert_eq!(context(&w, "aws:vpceaccount"), one(ACCOUNT));
     assert_eq!(context(&w, "aws:vpceorgid"), one(ORG));
     per.endpoint_orgs = vec![ORG.into()];
-    complies(in_dimension(
+    complies(dimension_of(
         by_account,
         &bucket(),
         &per,
@@ -685,7 +672,7 @@ fn a_third_party_bound_splits_the_classes_of_actions() {
         ]
     };
     let bounded = partner(Some(&["s3:GetObject", "s3:GetObjectTorrent"]));
-    let w = violates(in_dimension(
+    let w = violates(dimension_of(
         partner_reads("s3:Get*"),
         &endpoint(),
         &bounded,
@@ -697,7 +684,7 @@ fn a_third_party_bound_splits_the_classes_of_actions() {
         "{}",
         w.line()
     );
-    complies(in_dimension(
+    complies(dimension_of(
         partner_reads("s3:GetObject*"),
         &endpoint(),
         &partner(Some(&["s3:GetObject*"])),
@@ -719,13 +706,13 @@ fn a_service_name_with_a_wildcard_names_no_caller() {
             json!({"StringEquals": {"aws:PrincipalServiceName": name}}),
         )]
     };
-    complies(in_dimension(
+    complies(dimension_of(
         named("athena.*"),
         &bucket(),
         &per,
         Dimension::Identity,
     ));
-    let w = violates(in_dimension(
+    let w = violates(dimension_of(
         named("athena.amazonaws.com"),
         &bucket(),
         &per,
@@ -750,7 +737,7 @@ fn a_vpc_arn_pattern_leaves_other_regions_outside() {
     )];
     let mut per = perimeter();
     per.vpc_arns = vec![pattern::glob("arn:aws:ec2:us-east-1:*:vpc/*")];
-    let w = violates(in_dimension(
+    let w = violates(dimension_of(
         grant.clone(),
         &bucket(),
         &per,
@@ -762,7 +749,7 @@ fn a_vpc_arn_pattern_leaves_other_regions_outside() {
         "{arn:?}"
     );
     per.vpc_arns = vec![pattern::glob("arn:aws:ec2:*:111122223333:vpc/*")];
-    complies(in_dimension(grant, &bucket(), &per, Dimension::Network));
+    complies(dimension_of(grant, &bucket(), &per, Dimension::Network));
 }
 
 /// AWS's confused-deputy fence for service principals compares aws:SourceOrgID with the
@@ -818,7 +805,7 @@ fn a_bucket_owner_trusted_by_account_may_be_in_any_organization() {
         json!("*"),
         json!({"StringEquals": {"aws:ResourceOrgID": "o-zzz999yyy8"}}),
     )];
-    let w = violates(in_dimension(
+    let w = violates(dimension_of(
         other_org.clone(),
         &bucket(),
         &perimeter(),
@@ -827,7 +814,7 @@ fn a_bucket_owner_trusted_by_account_may_be_in_any_organization() {
     assert_eq!(w.request.resource.account.as_deref(), Some(ACCOUNT));
     let mut per = perimeter();
     per.memberships = [(ACCOUNT.to_owned(), ORG.to_owned())].into();
-    complies(in_dimension(
+    complies(dimension_of(
         other_org,
         &bucket(),
         &per,
