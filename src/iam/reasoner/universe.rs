@@ -651,6 +651,14 @@ pub fn build(
         accounts,
         orgs,
     };
+    // A door's named owner is an account like the policy's: its callers, and what a variable
+    // such as `${aws:PrincipalAccount}` in a Resource pattern becomes.
+    if let Attachment::Door(Door {
+        account: Some(a), ..
+    }) = attachment
+    {
+        values::push_new(&mut d.accounts, vec![a.clone()]);
+    }
     // An organisation named only inside an OU path is an organisation too.
     let path_orgs: Vec<String> = d
         .of("orgpath")
