@@ -789,44 +789,24 @@ fn access_point_policy(ap: &AccessPointPolicy, perimeter: &reasoner::Perimeter, 
 
 /// The one bucket the policy's S3 Resource ARNs name literally, if they name exactly one.
 fn named_bucket(source: &PolicySource) -> Option<String> {
-    let parsed;
-    let document = match source {
-        PolicySource::Text { text, .. } => {
-            parsed = serde_json::from_str::<serde_json::Value>(text).ok()?;
-            &parsed
-        }
-        PolicySource::Structured { document, .. } => document,
-        PolicySource::Unrenderable(_) => return None,
-    };
-    let statements = match document.get("Statement")? {
-        serde_json::Value::Array(items) => items.iter().collect(),
-        one => vec![one],
-    };
-    let mut named: Option<&str> = None;
-    for st in statements {
-        let resources = match st.get("Resource") {
-            Some(serde_json::Value::Array(items)) => items.iter().collect(),
-            Some(one) => vec![one],
-            None => Vec::new(),
+    let mut named: Option<String> = None;
+    for r in resource_arns(source) {
+        let Some(rest) = crate::iam::arn::split(&r)
+            .filter(|p| p[2] == "s3" && p[3].is_empty() && p[4].is_empty())
+            .map(|p| p[5])
+        else {
+            continue;
         };
-        for r in resources.into_iter().filter_map(serde_json::Value::as_str) {
-            let Some(rest) = crate::iam::arn::split(r)
-                .filter(|p| p[2] == "s3" && p[3].is_empty() && p[4].is_empty())
-                .map(|p| p[5])
-            else {
-                continue;
-            };
-            let head = rest.split_once('/').map_or(rest, |(b, _)| b);
-            if !crate::iam::arn::is_bucket_name(head) {
-                continue;
-            }
-            match named {
-                Some(b) if b != head => return None,
-                _ => named = Some(head),
-            }
+        let head = rest.split_once('/').map_or(rest, |(b, _)| b);
+        if !crate::iam::arn::is_bucket_name(head) {
+            continue;
+        }
+        match &named {
+            Some(b) if b != head => return None,
+            _ => named = Some(head.to_owned()),
         }
     }
-    named.map(str::to_owned)
+    named
 }
 
 /// Whether the policy explicitly denies plain-HTTP requests from every kind of caller, for
