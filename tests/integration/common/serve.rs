@@ -108,6 +108,21 @@ pub fn ready(port: u16) -> Option<u16> {
     text.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// The value of an unlabelled metric on GET /metrics, or None when nothing answers or it is absent.
+pub fn metric(port: u16, name: &str) -> Option<f64> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+    s.write_all(b"GET /metrics HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+        .ok()?;
+    let mut text = String::new();
+    s.read_to_string(&mut text).ok()?;
+    text.lines().find_map(|line| {
+        let (key, value) = line.split_once(' ')?;
+        (key == name).then(|| value.trim().parse().ok())?
+    })
+}
+
 /// A TLS connection to the webhook port, verifying the server against `ca`.
 pub async fn connect(ca: &Ca, port: u16) -> tokio_rustls::client::TlsStream<tokio::net::TcpStream> {
     let config = ca.client_config(None);
