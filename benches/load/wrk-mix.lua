@@ -1,4 +1,5 @@
 -- wrk script: POST the AdmissionReviews listed in the manifest file given after `--`, in turn.
+-- `@@SEQ@@` in a body is replaced by the request's number (see review_bodies.rs).
 -- With WRK_RATE set (requests per second for this wrk thread), requests are paced on a fixed
 -- schedule: each request takes the next slot, so the offered rate holds while the server keeps
 -- up (wrk's delay() has millisecond resolution; the schedule carries the remainder, so bursts
@@ -15,14 +16,29 @@ local function now_ms()
   return tonumber(ts.tv_sec) * 1000 + tonumber(ts.tv_nsec) / 1e6
 end
 
+-- Each body is kept as the pieces around its `@@SEQ@@` markers; a request joins them with a
+-- number that grows with every request, so bodies with markers are never sent twice alike.
 local bodies = {}
 local next_body = 1
+local seq = 0
+
+local function pieces(text)
+  local out, start = {}, 1
+  while true do
+    local at, stop = string.find(text, "@@SEQ@@", start, true)
+    if not at then break end
+    out[#out + 1] = string.sub(text, start, at - 1)
+    start = stop + 1
+  end
+  out[#out + 1] = string.sub(text, start)
+  return out
+end
 
 function init(args)
   local manifest = assert(io.open(args[1], "r"), "cannot open the manifest " .. tostring(args[1]))
   for path in manifest:lines() do
     local f = assert(io.open(path, "rb"))
-    bodies[#bodies + 1] = f:read("*a")
+    bodies[#bodies + 1] = pieces(f:read("*a"))
     f:close()
   end
   manifest:close()
@@ -32,8 +48,13 @@ function init(args)
 end
 
 function request()
-  local body = bodies[next_body]
+  local parts = bodies[next_body]
   next_body = next_body % #bodies + 1
+  local body = parts[1]
+  if #parts > 1 then
+    seq = seq + 1
+    body = table.concat(parts, tostring(seq))
+  end
   return wrk.format("POST", "/validate", {["Content-Type"] = "application/json"}, body)
 end
 

@@ -12,7 +12,8 @@ pub struct Review {
     pub body: Vec<u8>,
 }
 
-fn envelope(operation: &str, object: &Value, old: Option<&Value>) -> Vec<u8> {
+/// The AdmissionReview the API server sends for `operation` on `object`.
+pub fn envelope(operation: &str, object: &Value, old: Option<&Value>) -> Vec<u8> {
     let api_version = object["apiVersion"].as_str().unwrap_or_default();
     let (group, version) = api_version.split_once('/').unwrap_or(("", api_version));
     let kind = object["kind"].as_str().unwrap_or_default();
@@ -150,21 +151,24 @@ fn sized_fixtures() -> Vec<(String, Value)> {
     out
 }
 
-/// Every checked object (those the webhook's rules would actually route to it): the shared
-/// corpus's manifests, the bundled examples and the sized fixtures.
-pub fn all(perimeters: &[DataPerimeter]) -> Vec<Review> {
+/// Every checked object (those the webhook's rules would actually route to it), named by where it
+/// came from: the shared corpus's manifests, the bundled examples and the sized fixtures.
+pub fn checked_objects(perimeters: &[DataPerimeter]) -> Vec<(String, Value)> {
     let corpus = super::common::corpus_root_if_present().map(|root| root.join("manifests"));
     let examples = repository_root().join("manifests/examples");
-    let mut out = Vec::new();
-    let sources = corpus
+    corpus
         .iter()
         .flat_map(|c| objects(c))
         .chain(objects(&examples))
-        .chain(sized_fixtures());
-    for (name, object) in sources {
-        if !matches!(evaluate(&object, perimeters), ObjectVerdict::Checked { .. }) {
-            continue;
-        }
+        .chain(sized_fixtures())
+        .filter(|(_, object)| matches!(evaluate(object, perimeters), ObjectVerdict::Checked { .. }))
+        .collect()
+}
+
+/// A CREATE of every checked object, and an UPDATE of each that changes a label only.
+pub fn all(perimeters: &[DataPerimeter]) -> Vec<Review> {
+    let mut out = Vec::new();
+    for (name, object) in checked_objects(perimeters) {
         let mut relabelled = object.clone();
         relabelled["metadata"]["labels"]["team"] = json!("data");
         out.push(Review {
