@@ -12,7 +12,7 @@ use kube::core::admission::{AdmissionResponse, AdmissionReview, Operation};
 use kube::core::response::{Status, StatusCause, StatusDetails, StatusSummary};
 use serde_json::Value;
 
-use crate::decision::{AdmissionDecision, ObjectVerdict, evaluate_with};
+use crate::decision::{AdmissionDecision, ObjectVerdict, prepare};
 use crate::perimeter::DataPerimeter;
 use crate::perimeter::config::Enforcement;
 use crate::perimeter::rules::Finding;
@@ -225,7 +225,10 @@ fn run(
         cached = cache.get(generation, object_text.as_bytes());
         label = match &cached {
             Some(e) => e.exempt_label.clone(),
-            None if mode == Mode::CachedOnly => return Step::NeedsEvaluation,
+            // The cache off, nothing can be answered without evaluating.
+            None if mode == Mode::CachedOnly && !cache.is_enabled() => {
+                return Step::NeedsEvaluation;
+            }
             None => {
                 let parsed: Value = match serde_json::from_str(object_text) {
                     Ok(v) => v,
@@ -261,11 +264,31 @@ fn run(
     let (evaluated, cache_use) = match (cached, &doc) {
         (Some(e), _) => (e, CacheUse::Hit),
         (None, Some(parsed)) => {
-            let facts = cache.facts().map(|f| (f, generation));
-            let (verdict, facts_hit) = evaluate_with(parsed, perimeters, facts);
+            let facts_cache = cache.facts();
+            let (verdict, facts, facts_hit) = match prepare(parsed, perimeters) {
+                Err(verdict) => (verdict, None, false),
+                Ok(prepared) => match facts_cache {
+                    None if mode == Mode::CachedOnly => return Step::NeedsEvaluation,
+                    None => (prepared.evaluate(None), None, false),
+                    Some(f) => {
+                        let facts = Some(Arc::clone(prepared.facts()));
+                        match prepared.cached(f, generation) {
+                            Ok(verdict) => (verdict, facts, true),
+                            // Reasoning is for the blocking pool, never the caller's thread.
+                            Err(_) if mode == Mode::CachedOnly => {
+                                return Step::NeedsEvaluation;
+                            }
+                            Err(prepared) => {
+                                (prepared.evaluate(Some((f, generation))), facts, false)
+                            }
+                        }
+                    }
+                },
+            };
             let e = Arc::new(Evaluated {
                 exempt_label: label,
                 verdict,
+                facts,
             });
             cache.insert(generation, object_text.as_bytes(), Arc::clone(&e));
             let used = match (cache.is_enabled(), facts_hit) {
@@ -300,7 +323,13 @@ fn run(
     if decision == AdmissionDecision::Deny
         && request.operation == Operation::Update
         && let Some(old) = request.old_object
-        && facts_unchanged(old.get(), object_text, doc.as_ref())
+        && facts_unchanged(
+            old.get(),
+            object_text,
+            doc.as_ref(),
+            evaluated.facts.as_deref(),
+            (cache, generation, perimeters),
+        )
     {
         response.warnings = Some(
             std::iter::once("perimeter-guard: admitted because nothing the perimeter rules read changed; the object already violates the perimeter".to_owned())
@@ -398,9 +427,34 @@ fn identity_exemption(
 }
 
 /// Whether two versions of an object have the same perimeter-relevant facts; `new_doc` is the
-/// new object when it has been parsed already.
-fn facts_unchanged(old: &str, new: &str, new_doc: Option<&Value>) -> bool {
-    let Ok(old) = serde_json::from_str::<Value>(old) else {
+/// new object when it has been parsed already, `new_facts` its facts key when known.
+fn facts_unchanged(
+    old: &str,
+    new: &str,
+    new_doc: Option<&Value>,
+    new_facts: Option<&str>,
+    (cache, generation, perimeters): (&DecisionCache, u64, &[DataPerimeter]),
+) -> bool {
+    // Equal facts keys are equal facts (the key is all the rules read). The old object is
+    // usually one evaluated before, so its key is in the cache; else it is adapted once here.
+    let old_doc = match cache.get(generation, old.as_bytes()) {
+        Some(e) if e.facts.is_some() => {
+            if e.facts.as_deref() == new_facts {
+                return true;
+            }
+            None
+        }
+        _ => serde_json::from_str::<Value>(old).ok(),
+    };
+    if let (Some(new_facts), Some(old_doc)) = (new_facts, &old_doc)
+        && let Ok(prepared) = prepare(old_doc, perimeters)
+        && **prepared.facts() == *new_facts
+    {
+        return true;
+    }
+    // Keys differ: the lenient comparison (a reference the controller has since resolved, an
+    // identity it has since recorded) decides.
+    let Some(old) = old_doc.or_else(|| serde_json::from_str::<Value>(old).ok()) else {
         return false;
     };
     let parsed;

@@ -2,6 +2,7 @@
 //! decision they add up to. The webhook, `check` and `audit` all go through [`evaluate`].
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -49,16 +50,29 @@ pub fn evaluate(doc: &Value, perimeters: &[DataPerimeter]) -> ObjectVerdict {
     evaluate_with(doc, perimeters, None).0
 }
 
-/// [`evaluate`], answering from `cache` (under configuration `generation`) when an object with
-/// the same facts was evaluated before; the flag says whether it did.
-pub fn evaluate_with(
+/// An object adapted and matched to its perimeters, with the key of what the rules read of it:
+/// everything a decision needs before the rules run.
+pub struct Prepared<'p> {
+    object: ObjectRef,
+    family: ProviderFamily,
+    subjects: Vec<crate::resources::Subject>,
+    notes: Vec<crate::resources::ObjectNote>,
+    applicable: Vec<&'p DataPerimeter>,
+    /// Built on first use: `check` and `audit` never need it.
+    facts: std::cell::OnceCell<Arc<str>>,
+}
+
+/// Adapts `doc` and finds the perimeters that apply to it; an object that is not checked comes
+/// back as its verdict.
+// Both sides are moved once per object; boxing either would add an allocation to every review.
+#[allow(clippy::result_large_err)]
+pub fn prepare<'p>(
     doc: &Value,
-    perimeters: &[DataPerimeter],
-    cache: Option<(&FactsCache, u64)>,
-) -> (ObjectVerdict, bool) {
+    perimeters: &'p [DataPerimeter],
+) -> Result<Prepared<'p>, ObjectVerdict> {
     let (object, family, subjects, notes) = match adapt(doc) {
         Adapted::Skipped { object, reason } => {
-            return (ObjectVerdict::Skipped { object, reason }, false);
+            return Err(ObjectVerdict::Skipped { object, reason });
         }
         Adapted::Checked {
             object,
@@ -68,7 +82,8 @@ pub fn evaluate_with(
         } => (object, family, subjects, notes),
     };
     let labels: BTreeMap<String, String> = doc
-        .pointer("/metadata/labels")
+        .get("metadata")
+        .and_then(|m| m.get("labels"))
         .and_then(Value::as_object)
         .map(|m| {
             m.iter()
@@ -81,45 +96,97 @@ pub fn evaluate_with(
         .filter(|dp| dp.applies_to(&object.kind, object.namespace.as_deref(), &labels))
         .collect();
     if applicable.is_empty() {
-        let verdict = ObjectVerdict::Skipped {
+        return Err(ObjectVerdict::Skipped {
             reason: "no DataPerimeter matches this object".into(),
             object: Some(object),
-        };
-        return (verdict, false);
+        });
     }
-    let names: Vec<&str> = applicable
-        .iter()
-        .map(|dp| dp.metadata.name.as_str())
-        .collect();
-    let check = || -> Vec<Finding> {
-        applicable
-            .iter()
-            .flat_map(|dp| rules::check_object(&subjects, &notes, dp))
-            .collect()
-    };
-    let (findings, hit) = match cache {
-        None => (check(), false),
-        Some((cache, generation)) => {
-            let facts = facts_cache::facts_text(&names, &subjects, &notes);
-            match cache.get(generation, &facts) {
-                Some(found) => (found.as_ref().clone(), true),
-                None => {
-                    let findings = check();
-                    cache.insert(generation, facts, std::sync::Arc::new(findings.clone()));
-                    (findings, false)
-                }
-            }
-        }
-    };
-    let decision = decide(&findings);
-    let verdict = ObjectVerdict::Checked {
+    Ok(Prepared {
         object,
         family,
-        perimeters: names.iter().map(|n| (*n).to_owned()).collect(),
-        findings,
-        decision,
+        subjects,
+        notes,
+        applicable,
+        facts: std::cell::OnceCell::new(),
+    })
+}
+
+impl Prepared<'_> {
+    /// What the rules read of the object, with the perimeters that apply: two objects with equal
+    /// keys get equal findings.
+    pub fn facts(&self) -> &Arc<str> {
+        self.facts.get_or_init(|| {
+            let names: Vec<&str> = self
+                .applicable
+                .iter()
+                .map(|dp| dp.metadata.name.as_str())
+                .collect();
+            facts_cache::facts_text(&names, &self.subjects, &self.notes).into()
+        })
+    }
+
+    /// The verdict, if `cache` holds the findings for these facts under `generation`.
+    #[allow(clippy::result_large_err)] // as for `prepare`
+    pub fn cached(self, cache: &FactsCache, generation: u64) -> Result<ObjectVerdict, Self> {
+        match cache.get(generation, self.facts()) {
+            Some(found) => {
+                let findings = found.as_ref().clone();
+                Ok(self.verdict(findings))
+            }
+            None => Err(self),
+        }
+    }
+
+    /// Runs the rules, and remembers the findings in `cache` when given.
+    pub fn evaluate(self, cache: Option<(&FactsCache, u64)>) -> ObjectVerdict {
+        let findings: Vec<Finding> = self
+            .applicable
+            .iter()
+            .flat_map(|dp| rules::check_object(&self.subjects, &self.notes, dp))
+            .collect();
+        if let Some((cache, generation)) = cache {
+            cache.insert(
+                generation,
+                Arc::clone(self.facts()),
+                Arc::new(findings.clone()),
+            );
+        }
+        self.verdict(findings)
+    }
+
+    fn verdict(self, findings: Vec<Finding>) -> ObjectVerdict {
+        ObjectVerdict::Checked {
+            decision: decide(&findings),
+            object: self.object,
+            family: self.family,
+            perimeters: self
+                .applicable
+                .iter()
+                .map(|dp| dp.metadata.name.clone())
+                .collect(),
+            findings,
+        }
+    }
+}
+
+/// [`evaluate`], answered from `cache` when it holds the findings for the same facts under the
+/// same configuration generation; says whether it did.
+pub fn evaluate_with(
+    doc: &Value,
+    perimeters: &[DataPerimeter],
+    cache: Option<(&FactsCache, u64)>,
+) -> (ObjectVerdict, bool) {
+    let prepared = match prepare(doc, perimeters) {
+        Ok(p) => p,
+        Err(verdict) => return (verdict, false),
     };
-    (verdict, hit)
+    match cache {
+        None => (prepared.evaluate(None), false),
+        Some((facts, generation)) => match prepared.cached(facts, generation) {
+            Ok(verdict) => (verdict, true),
+            Err(prepared) => (prepared.evaluate(cache), false),
+        },
+    }
 }
 
 pub fn decide(findings: &[Finding]) -> AdmissionDecision {

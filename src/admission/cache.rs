@@ -24,6 +24,9 @@ pub struct Evaluated {
     /// The value of the exempt label, if the object carries it.
     pub exempt_label: Option<String>,
     pub verdict: ObjectVerdict,
+    /// The facts key of the object ([`crate::decision::Prepared::facts`]), when the facts cache
+    /// is on and the object was checked; shared with the facts cache's entry.
+    pub facts: Option<Arc<str>>,
 }
 
 #[derive(PartialEq, Eq)]
@@ -142,6 +145,7 @@ mod tests {
                 object: None,
                 reason: reason.into(),
             },
+            facts: None,
         })
     }
 

@@ -545,9 +545,18 @@ fn metadata_only_updates_are_answered_by_their_facts() {
         for round in 1..4 {
             let next = reconciled(&object, round);
             let b = body("UPDATE", Some(next), Some(object.clone()), false, &[]);
+            // Answered on the caller's thread: no reasoning is needed.
+            let inline = review_without_evaluating(&b, &perimeters, &settings(), &cache)
+                .expect("answered without evaluating")
+                .unwrap();
+            assert_eq!(inline.cache, CacheUse::FactsHit, "round {round}");
+            // The same bytes again are a hit on the object's bytes.
             let cached = review_with(&b, &perimeters, &settings(), &cache).unwrap();
             let fresh = review(&b, &perimeters, &settings()).unwrap();
-            assert_eq!(cached.cache, CacheUse::FactsHit, "round {round}");
+            assert_eq!(cached.cache, CacheUse::Hit, "round {round}");
+            assert_eq!(response(&inline), response(&fresh));
+            assert_eq!(inline.rules, fresh.rules);
+            assert_eq!(inline.decision, fresh.decision);
             assert_eq!(response(&cached), response(&fresh));
             assert_eq!(cached.rules, fresh.rules);
             assert_eq!(cached.decision, fresh.decision);
@@ -591,6 +600,10 @@ fn a_change_to_anything_a_rule_reads_is_evaluated_again() {
             Some(ok.clone()),
             false,
             &[],
+        );
+        assert!(
+            review_without_evaluating(&b, &perimeters, &settings(), &cache).is_none(),
+            "{changed}"
         );
         let cached = review_with(&b, &perimeters, &settings(), &cache).unwrap();
         assert_eq!(cached.cache, CacheUse::Miss, "{changed}");
@@ -638,4 +651,37 @@ fn a_label_a_perimeter_selects_on_is_part_of_the_key() {
         response(&selected),
         response(&review(&b, &perimeters, &settings()).unwrap())
     );
+}
+
+#[test]
+fn with_the_cache_an_update_is_unchanged_exactly_when_it_is_without() {
+    let perimeters = perimeters(PERIMETER);
+    let cache = DecisionCache::new(1 << 20);
+    let [open, ok, relabelled] = violating_and_compliant();
+    for b in [
+        body("CREATE", Some(open.clone()), None, false, &[]),
+        body("CREATE", Some(ok.clone()), None, false, &[]),
+    ] {
+        review_with(&b, &perimeters, &settings(), &cache).unwrap();
+    }
+    let mut worse = ok.clone();
+    worse["spec"]["policyDocument"] =
+        json!(r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}"#);
+    let cases = [
+        // The old object's facts are known from the cache.
+        (relabelled.clone(), open.clone(), "unchanged"),
+        // The old object was never seen: it is adapted to compare.
+        (relabelled, reconciled(&open, 7), "unchanged"),
+        // A policy opened up, from a known and from an unseen old object.
+        (worse.clone(), ok.clone(), "deny"),
+        (worse, reconciled(&ok, 8), "deny"),
+    ];
+    for (new, old, expected) in cases {
+        let b = body("UPDATE", Some(new), Some(old), false, &[]);
+        let uncached = review(&b, &perimeters, &settings()).unwrap();
+        let cached = review_with(&b, &perimeters, &settings(), &cache).unwrap();
+        assert_eq!(uncached.decision, expected);
+        assert_eq!(cached.decision, expected);
+        assert_eq!(response(&cached), response(&uncached));
+    }
 }

@@ -17,11 +17,11 @@ const ENTRY_OVERHEAD: u64 = 1024;
 /// What one finding costs beyond its message, roughly (its witness, pointer and fix).
 const FINDING_OVERHEAD: u64 = 2048;
 
-// `Hash` of a `Box<str>` is that of its `str`, so a key and its borrowed form hash alike.
+// `Hash` of an `Arc<str>` is that of its `str`, so a key and its borrowed form hash alike.
 #[derive(PartialEq, Eq, Hash)]
 struct FactsKey {
     generation: u64,
-    facts: Box<str>,
+    facts: Arc<str>,
 }
 
 #[derive(Hash)]
@@ -80,17 +80,11 @@ impl FactsCache {
             .get(&FactsKeyRef { generation, facts })
     }
 
-    pub fn insert(&self, generation: u64, facts: String, findings: Arc<Vec<Finding>>) {
+    pub fn insert(&self, generation: u64, facts: Arc<str>, findings: Arc<Vec<Finding>>) {
         if let Some(entries) = &self.entries
             && facts.len() <= MAX_ENTRY_BYTES
         {
-            entries.insert(
-                FactsKey {
-                    generation,
-                    facts: facts.into_boxed_str(),
-                },
-                findings,
-            );
+            entries.insert(FactsKey { generation, facts }, findings);
         }
     }
 
