@@ -285,11 +285,7 @@ fn run(
                     }
                 },
             };
-            let e = Arc::new(Evaluated {
-                exempt_label: label,
-                verdict,
-                facts,
-            });
+            let e = Arc::new(Evaluated::new(label, verdict, facts));
             cache.insert(generation, object_text.as_bytes(), Arc::clone(&e));
             let used = match (cache.is_enabled(), facts_hit) {
                 (false, _) => CacheUse::NotConsulted,
@@ -318,6 +314,9 @@ fn run(
     if decision == AdmissionDecision::Allow {
         return finish(response, annotations, "allow", rules, None, cache_use);
     }
+    let rendered = evaluated
+        .rendered
+        .get_or_init(|| RenderedAnswer::new(object_ref, findings));
     // An update that leaves every fact the rules read as it was must never be blocked: controllers
     // (reference resolution, late initialisation, status) would otherwise be wedged.
     if decision == AdmissionDecision::Deny
@@ -333,24 +332,50 @@ fn run(
     {
         response.warnings = Some(
             std::iter::once("perimeter-guard: admitted because nothing the perimeter rules read changed; the object already violates the perimeter".to_owned())
-                .chain(findings.iter().map(warning))
+                .chain(rendered.every_warning.iter().cloned())
                 .collect(),
         );
         return finish(response, annotations, "unchanged", rules, None, cache_use);
     }
-    let warnings: Vec<String> = findings
-        .iter()
-        .filter(|f| f.enforcement == Enforcement::Warn)
-        .map(warning)
-        .collect();
     match decision {
         AdmissionDecision::Deny => {
-            let denying: Vec<&Finding> = findings
-                .iter()
-                .filter(|f| f.enforcement == Enforcement::Deny)
-                .collect();
             response.allowed = false;
-            response.result = Status {
+            response.result = rendered.denial.clone();
+            if !rendered.warnings.is_empty() {
+                response.warnings = Some(rendered.warnings.clone());
+            }
+            finish(response, annotations, "deny", rules, None, cache_use)
+        }
+        AdmissionDecision::Warn => {
+            response.warnings = Some(rendered.warnings.clone());
+            finish(response, annotations, "warn", rules, None, cache_use)
+        }
+        // Audit: admitted silently; the trail is in the audit annotations, logs and metrics.
+        _ => finish(response, annotations, "audit", rules, None, cache_use),
+    }
+}
+
+/// The parts of an answer that depend only on the findings.
+#[derive(Debug)]
+pub struct RenderedAnswer {
+    /// The denial, when a finding denies.
+    denial: Status,
+    /// The warnings of Warn findings.
+    warnings: Vec<String>,
+    /// A warning per finding, for an update admitted because its facts did not change.
+    every_warning: Vec<String>,
+}
+
+impl RenderedAnswer {
+    fn new(object_ref: &crate::resources::ObjectRef, findings: &[Finding]) -> Self {
+        let denying: Vec<&Finding> = findings
+            .iter()
+            .filter(|f| f.enforcement == Enforcement::Deny)
+            .collect();
+        let denial = if denying.is_empty() {
+            Status::default()
+        } else {
+            Status {
                 status: Some(StatusSummary::Failure),
                 code: 403,
                 reason: "Forbidden".into(),
@@ -371,18 +396,17 @@ fn run(
                     retry_after_seconds: 0,
                 }),
                 ..Status::default()
-            };
-            if !warnings.is_empty() {
-                response.warnings = Some(warnings);
             }
-            finish(response, annotations, "deny", rules, None, cache_use)
+        };
+        Self {
+            denial,
+            warnings: findings
+                .iter()
+                .filter(|f| f.enforcement == Enforcement::Warn)
+                .map(warning)
+                .collect(),
+            every_warning: findings.iter().map(warning).collect(),
         }
-        AdmissionDecision::Warn => {
-            response.warnings = Some(warnings);
-            finish(response, annotations, "warn", rules, None, cache_use)
-        }
-        // Audit: admitted silently; the trail is in the audit annotations, logs and metrics.
-        _ => finish(response, annotations, "audit", rules, None, cache_use),
     }
 }
 

@@ -27,6 +27,24 @@ pub struct Evaluated {
     /// The facts key of the object ([`crate::decision::Prepared::facts`]), when the facts cache
     /// is on and the object was checked; shared with the facts cache's entry.
     pub facts: Option<Arc<str>>,
+    /// What the answer says about the findings, built once: every hit would otherwise format
+    /// and bound the same messages again.
+    pub rendered: std::sync::OnceLock<super::RenderedAnswer>,
+}
+
+impl Evaluated {
+    pub fn new(
+        exempt_label: Option<String>,
+        verdict: ObjectVerdict,
+        facts: Option<Arc<str>>,
+    ) -> Self {
+        Self {
+            exempt_label,
+            verdict,
+            facts,
+            rendered: std::sync::OnceLock::new(),
+        }
+    }
 }
 
 #[derive(PartialEq, Eq)]
@@ -139,14 +157,14 @@ mod tests {
     use super::*;
 
     fn evaluated(reason: &str) -> Arc<Evaluated> {
-        Arc::new(Evaluated {
-            exempt_label: None,
-            verdict: ObjectVerdict::Skipped {
+        Arc::new(Evaluated::new(
+            None,
+            ObjectVerdict::Skipped {
                 object: None,
                 reason: reason.into(),
             },
-            facts: None,
-        })
+            None,
+        ))
     }
 
     fn reason(e: &Evaluated) -> &str {

@@ -56,9 +56,17 @@ pub struct FactsCache {
 
 /// The text that identifies what the rules read of one object: the applicable perimeters by
 /// name, in order, then every subject and note, each field with the JSON pointer it came from
-/// (findings name it). Derived `Debug` output is complete and deterministic for these types.
+/// (findings name it). It is their derived serde serialisation as JSON: complete (no field of
+/// these types is skipped or flattened) and deterministic, and several times cheaper to build
+/// than their `Debug` text, which escapes policy text character by character.
 pub fn facts_text(perimeters: &[&str], subjects: &[Subject], notes: &[ObjectNote]) -> String {
-    format!("{perimeters:?}\n{subjects:?}\n{notes:?}")
+    // Serialising these types cannot fail (string keys only); should it, the text is unique to
+    // this call, so it can never match another object's facts.
+    serde_json::to_string(&(perimeters, subjects, notes)).unwrap_or_else(|e| {
+        static FAILED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = FAILED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        format!("unserialisable facts #{n}: {e}")
+    })
 }
 
 impl FactsCache {

@@ -7,7 +7,7 @@ use super::Field;
 use super::fields::at;
 
 /// Who an ACL grant is for.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub enum Grantee {
     /// Everyone, signed or not.
     AllUsers,
@@ -22,7 +22,7 @@ pub enum Grantee {
 }
 
 /// One grant of an ACL.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct AclGrant {
     pub grantee: Grantee,
     /// READ, WRITE, READ_ACP, WRITE_ACP or FULL_CONTROL.
@@ -33,7 +33,7 @@ pub struct AclGrant {
 }
 
 /// A bucket ACL the object writes, and the object ownership it writes beside it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct BucketAcl {
     pub bucket: Field<String>,
     pub grants: Vec<AclGrant>,

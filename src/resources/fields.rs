@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 /// A value read from an object, with the JSON pointer it came from.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub enum Field<T> {
     Set {
         value: T,

@@ -54,7 +54,7 @@ impl ObjectRef {
 }
 
 /// A policy document as the object carries it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub enum PolicySource {
     /// JSON text, at `pointer`.
     Text { text: String, pointer: String },
@@ -85,7 +85,7 @@ impl PolicySource {
 }
 
 /// The endpoint policy an endpoint ends up with.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub enum EndpointPolicy {
     Given(PolicySource),
     /// No policy: AWS attaches its default full-access policy. `pointer` is where one would go.
@@ -99,7 +99,7 @@ pub enum EndpointPolicy {
 }
 
 /// A VPC endpoint: its policy and its placement.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Endpoint {
     pub policy: EndpointPolicy,
     pub service_name: Field<String>,
@@ -121,7 +121,7 @@ pub struct Endpoint {
 }
 
 /// What an object does to a bucket's policy.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub enum BucketPolicyChange {
     Set(PolicySource),
     /// ACK deletes the bucket policy when `spec.policy` is empty or absent.
@@ -130,20 +130,20 @@ pub enum BucketPolicyChange {
     },
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct BucketPolicy {
     pub bucket: Field<String>,
     pub change: BucketPolicyChange,
 }
 
 /// Principals allowed to connect to an endpoint service.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct EndpointServicePrincipals {
     pub principals: Vec<Field<String>>,
 }
 
 /// S3 Block Public Access settings of a bucket (or access point).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct PublicAccessBlock {
     pub bucket: Field<String>,
     /// The four settings, in S3's order.
@@ -156,7 +156,7 @@ pub struct PublicAccessBlock {
 }
 
 /// One Block Public Access setting of a configuration the object writes.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct BlockSetting {
     /// Its S3 API name, e.g. `BlockPublicPolicy`.
     pub name: &'static str,
@@ -188,7 +188,7 @@ pub enum AssociationKind {
 }
 
 /// An Upbound association that changes an endpoint's placement without touching the endpoint.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct EndpointAssociation {
     pub kind: AssociationKind,
     pub endpoint: Field<String>,
@@ -211,7 +211,7 @@ pub enum AccessPointKind {
 }
 
 /// An access point's resource policy, with what fixes every request that reaches it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccessPointPolicy {
     pub kind: AccessPointKind,
     /// The access point's name.
@@ -290,7 +290,7 @@ impl DestinationKind {
 }
 
 /// A place a bucket's settings make S3 send data or events to.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Destination {
     pub kind: DestinationKind,
     /// Its ARN; for an access log target, the bucket's name.
@@ -303,7 +303,7 @@ pub struct Destination {
 }
 
 /// One normalised fact about an object.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub enum Subject {
     Endpoint(Box<Endpoint>),
     BucketPolicy(BucketPolicy),
@@ -316,7 +316,7 @@ pub enum Subject {
 }
 
 /// What the rules are told about the object as a whole.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub enum ObjectNote {
     /// The object writes nothing to AWS: its findings are recorded, not enforced.
     Observed { pointer: String, why: String },
@@ -330,7 +330,7 @@ pub enum ObjectNote {
 }
 
 /// The outcome of reading one document.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub enum Adapted {
     Checked {
         object: ObjectRef,
@@ -490,7 +490,7 @@ fn object_name(meta: &Value) -> Option<String> {
 
 /// A kind Perimeter Guard checks: its API group, kind, the versions it reads, and whether its
 /// objects live in namespaces.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct CheckedKind {
     pub group: &'static str,
     pub kind: &'static str,

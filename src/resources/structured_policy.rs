@@ -10,7 +10,7 @@
 use serde_json::{Map, Value, json};
 
 /// A structured policy that cannot be rendered, with the object path it is about.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize)]
 #[error("{pointer}: {message}")]
 pub struct RenderError {
     pub pointer: String,
@@ -25,7 +25,7 @@ fn err<T>(pointer: &str, message: impl Into<String>) -> Result<T, RenderError> {
 }
 
 /// The rendered policy, and for each rendered statement the object path it came from.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Rendered {
     pub document: Value,
     pub statement_pointers: Vec<String>,
