@@ -1548,6 +1548,45 @@ fn door_arns(
         }
         _ => vec![vec![Tok::AnyOne, Tok::AnyOne, Tok::AnyOne, Tok::AnyRun]],
     };
+    // Names of the access points a condition names (`s3:DataAccessPointArn`), filled to the
+    // naming rules: a request's access point ARN follows from its Resource, so a Resource
+    // pattern and such a condition are met together only by a name both admit.
+    let mut condition_names: Vec<String> = Vec::new();
+    if name.is_none()
+        && matches!(
+            door.kind,
+            DoorKind::AccessPoint | DoorKind::MultiRegionAccessPoint
+        )
+        && let Some(pool) = g.pools.get("s3:dataaccesspointarn")
+    {
+        for p in pool
+            .literals
+            .iter()
+            .map(|l| pattern::literal(l))
+            .chain(pool.globs.iter().cloned())
+        {
+            let Some(parts) = arn::split_tokens(&p) else {
+                continue;
+            };
+            let kind = pattern::literal(kind_path);
+            let Some(rest) = parts[5].strip_prefix(kind.as_slice()) else {
+                continue;
+            };
+            let end = rest
+                .iter()
+                .position(|t| *t == Tok::Lit('/'))
+                .unwrap_or(rest.len());
+            for form in &unknown_names {
+                for filler in ['z', 'a'] {
+                    if let Some(n) = pattern::intersection_filled(form, &rest[..end], filler)
+                        && !condition_names.contains(&n)
+                    {
+                        condition_names.push(n);
+                    }
+                }
+            }
+        }
+    }
     let mut out: Vec<String> = Vec::new();
     let mut push = |a: String| {
         if door.owns(&a) && !out.contains(&a) {
@@ -1571,6 +1610,11 @@ fn door_arns(
                         b.extend(n.iter().cloned());
                         b
                     })
+                    .chain(
+                        condition_names
+                            .iter()
+                            .map(|n| pattern::literal(&format!("{head}{n}"))),
+                    )
                     .collect(),
             };
             let mut globs = Vec::new();

@@ -473,3 +473,54 @@ fn a_multi_region_access_point_witness_names_a_plain_object() {
         "arn:aws:s3::111122223333:accesspoint/global.mrap/object/fresh-key"
     );
 }
+
+/// A request's access point ARN (`s3:DataAccessPointArn`) follows from its Resource, so a grant
+/// on every access point's `home/` objects that also requires an access point named `ap...` is
+/// met only by an access point whose name both admit (Amazon S3 User Guide, "Condition keys for
+/// Amazon S3": `s3:DataAccessPointArn`). The policy names neither the attached access point nor
+/// its name, as an Upbound AccessPointPolicy whose ARN is a reference does.
+#[test]
+fn a_resource_pattern_and_an_access_point_condition_are_met_by_one_name() {
+    let unnamed = Attachment::Door(Door {
+        kind: DoorKind::AccessPoint,
+        name: None,
+        region: Some("eu-west-1".into()),
+        account: Some(ACCOUNT.into()),
+        vpc_origin: None,
+    });
+    let condition = |arn: &str| json!({"ForAnyValue:ArnLike": {"s3:DataAccessPointArn": [arn]}});
+    let open = grant(
+        json!("*"),
+        "s3:PutObject",
+        &format!("arn:aws:s3:*:{ACCOUNT}:accesspoint/*/object/home/*"),
+        condition("arn:aws:s3:eu-west-1:*:accesspoint/ap*"),
+    );
+    let w = violates(dimension_of(open, &unnamed, &per(), Dimension::Identity));
+    let arn = context(&w, "s3:dataaccesspointarn").unwrap_or_default();
+    assert!(
+        arn.starts_with(&format!("arn:aws:s3:eu-west-1:{ACCOUNT}:accesspoint/ap")),
+        "{}",
+        w.line()
+    );
+    assert!(
+        w.request
+            .resource
+            .arn
+            .starts_with(&format!("{arn}/object/home/")),
+        "{}",
+        w.line()
+    );
+    // The twin: the condition names access points of another Region, which this one is not.
+    let elsewhere = grant(
+        json!("*"),
+        "s3:PutObject",
+        &format!("arn:aws:s3:*:{ACCOUNT}:accesspoint/*/object/home/*"),
+        condition("arn:aws:s3:us-west-2:*:accesspoint/ap*"),
+    );
+    complies(dimension_of(
+        elsewhere,
+        &unnamed,
+        &per(),
+        Dimension::Identity,
+    ));
+}
