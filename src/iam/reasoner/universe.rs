@@ -1576,13 +1576,15 @@ fn door_arns(
                 .iter()
                 .position(|t| *t == Tok::Lit('/'))
                 .unwrap_or(rest.len());
+            // A name of wildcards alone says nothing the unknown names do not.
+            if !rest[..end].iter().any(|t| matches!(t, Tok::Lit(_))) {
+                continue;
+            }
             for form in &unknown_names {
-                for filler in ['z', 'a'] {
-                    if let Some(n) = pattern::intersection_filled(form, &rest[..end], filler)
-                        && !condition_names.contains(&n)
-                    {
-                        condition_names.push(n);
-                    }
+                if let Some(n) = pattern::intersection_filled(form, &rest[..end], 'z')
+                    && !condition_names.contains(&n)
+                {
+                    condition_names.push(n);
                 }
             }
         }
