@@ -32,6 +32,35 @@ pub struct DataPerimeter {
     pub kind: String,
     pub metadata: Metadata,
     pub spec: DataPerimeterSpec,
+    #[serde(skip)]
+    #[schemars(skip)]
+    compiled: Compiled,
+}
+
+/// The reasoner's perimeter, built from the spec on first use and kept with it: every object
+/// the webhook checks under this configuration uses it, and building it (the AWS-owned resource
+/// sets, the bucket index) costs more than many analyses. A clone starts empty, so a copy that
+/// is changed afterwards never sees a perimeter built from the original.
+#[derive(Default)]
+struct Compiled(std::sync::OnceLock<std::sync::Arc<Perimeter>>);
+
+impl Clone for Compiled {
+    fn clone(&self) -> Self {
+        Self::default()
+    }
+}
+
+// Equality is the spec's: the cell is derived from it.
+impl PartialEq for Compiled {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for Compiled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Compiled")
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
@@ -913,7 +942,16 @@ impl DataPerimeter {
         Ok(())
     }
 
-    /// The perimeter the reasoner works with.
+    /// The perimeter the reasoner works with, built once per object of this configuration.
+    pub fn perimeter(&self) -> std::sync::Arc<Perimeter> {
+        std::sync::Arc::clone(
+            self.compiled
+                .0
+                .get_or_init(|| std::sync::Arc::new(self.to_perimeter())),
+        )
+    }
+
+    /// The perimeter the reasoner works with, built afresh.
     pub fn to_perimeter(&self) -> Perimeter {
         let s = &self.spec;
         let resources = s.resources.clone().unwrap_or_default();

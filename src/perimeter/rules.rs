@@ -117,7 +117,7 @@ pub fn check_object(
 
 /// Every finding of every rule for an object's facts under one perimeter.
 pub fn check(subjects: &[Subject], dp: &DataPerimeter) -> Vec<Finding> {
-    let perimeter = dp.to_perimeter();
+    let perimeter = dp.perimeter();
     let mut out = Vec::new();
     let mut add = |rule: &'static Rule, pointer: &str, message: String, proof: Option<Proof>| {
         out.push(Finding::new(rule, dp, pointer, message, proof));

@@ -79,7 +79,7 @@ pub struct Perimeter {
     /// Organization paths whose accounts' resources, in them or below, are never inside.
     pub resource_excluded_org_paths: Vec<String>,
     /// ARN patterns outside the organisation that anyone may reach through an endpoint.
-    pub allowed_resources: Vec<Vec<Tok>>,
+    pub allowed_resources: AllowedResources,
     pub vpces: Vec<String>,
     pub vpcs: Vec<String>,
     pub source_ips: Vec<IpNet>,
@@ -519,17 +519,28 @@ impl Perimeter {
 }
 
 /// The allowed-resource patterns, those naming one S3 bucket looked up by it: an
-/// `awsOwnedResources` set names a hundred buckets, and every candidate ARN is tested. The same
-/// answers as [`Perimeter::allowed_resource`].
-pub struct AllowedIndex<'p> {
-    patterns: &'p [Vec<Tok>],
+/// `awsOwnedResources` set names a hundred buckets, and every candidate ARN is tested. Built
+/// with the perimeter, once per configuration, not per analysis. The same answers as
+/// [`Perimeter::allowed_resource`].
+#[derive(Debug, Clone, Default)]
+pub struct AllowedResources {
+    patterns: Vec<Vec<Tok>>,
     /// `partition:bucket` to the patterns of that bucket's name and its objects.
     by_bucket: std::collections::HashMap<String, Vec<usize>>,
     others: Vec<usize>,
 }
 
-impl<'p> AllowedIndex<'p> {
-    pub fn new(patterns: &'p [Vec<Tok>]) -> Self {
+// The index is a function of the patterns.
+impl PartialEq for AllowedResources {
+    fn eq(&self, other: &Self) -> bool {
+        self.patterns == other.patterns
+    }
+}
+
+impl Eq for AllowedResources {}
+
+impl From<Vec<Vec<Tok>>> for AllowedResources {
+    fn from(patterns: Vec<Vec<Tok>>) -> Self {
         let mut by_bucket: std::collections::HashMap<String, Vec<usize>> = Default::default();
         let mut others = Vec::new();
         for (i, p) in patterns.iter().enumerate() {
@@ -538,11 +549,31 @@ impl<'p> AllowedIndex<'p> {
                 None => others.push(i),
             }
         }
-        AllowedIndex {
+        Self {
             patterns,
             by_bucket,
             others,
         }
+    }
+}
+
+impl FromIterator<Vec<Tok>> for AllowedResources {
+    fn from_iter<I: IntoIterator<Item = Vec<Tok>>>(iter: I) -> Self {
+        iter.into_iter().collect::<Vec<_>>().into()
+    }
+}
+
+impl std::ops::Deref for AllowedResources {
+    type Target = [Vec<Tok>];
+
+    fn deref(&self) -> &[Vec<Tok>] {
+        &self.patterns
+    }
+}
+
+impl AllowedResources {
+    pub fn clear(&mut self) {
+        *self = Self::default();
     }
 
     pub fn allows(&self, resource_arn: &str) -> bool {

@@ -150,7 +150,6 @@ pub struct Search<'a> {
     /// Whether each ARN is one the perimeter allows, and one of an allowed third party.
     allowed_memo: Memo,
     third_party_memo: Memo,
-    allowed_index: model::AllowedIndex<'a>,
 }
 
 /// Answers that depend on one slot's candidate alone, kept by candidate index (the same check
@@ -333,7 +332,6 @@ impl<'a> Search<'a> {
             resource_memo,
             allowed_memo: Memo::new(universe.arns.len()),
             third_party_memo: Memo::new(universe.arns.len()),
-            allowed_index: model::AllowedIndex::new(&perimeter.allowed_resources),
         })
     }
 
@@ -609,7 +607,7 @@ impl<'a> Search<'a> {
 
     fn allowed(&self, r: &Request) -> bool {
         self.allowed_memo.get_or(self.arn.get(), || {
-            self.allowed_index.allows(&r.resource.arn)
+            self.perimeter.allowed_resources.allows(&r.resource.arn)
         })
     }
 

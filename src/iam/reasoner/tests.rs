@@ -981,7 +981,7 @@ fn actions_the_tables_do_not_list_are_modelled_not_dropped() {
 #[test]
 fn allowed_bucket_patterns_do_not_cross_the_slash() {
     let per = Perimeter {
-        allowed_resources: vec![pattern::glob("arn:aws:s3:::amazonlinux.*.amazonaws.com/*")],
+        allowed_resources: vec![pattern::glob("arn:aws:s3:::amazonlinux.*.amazonaws.com/*")].into(),
         ..perimeter()
     };
     let grant = |resource: &str| {
