@@ -512,16 +512,14 @@ impl Perimeter {
     /// An allowed resource: the perimeter's patterns read bucket name first
     /// ([`arn::matches_by_bucket`]), whatever IAM's `*` would cross.
     pub fn allowed_resource(&self, resource_arn: &str) -> bool {
-        self.allowed_resources
-            .iter()
-            .any(|p| arn::matches_by_bucket(p, resource_arn))
+        self.allowed_resources.allows(resource_arn)
     }
 }
 
 /// The allowed-resource patterns, those naming one S3 bucket looked up by it: an
 /// `awsOwnedResources` set names a hundred buckets, and every candidate ARN is tested. Built
 /// with the perimeter, once per configuration, not per analysis. The same answers as
-/// [`Perimeter::allowed_resource`].
+/// testing every pattern in turn with [`arn::matches_by_bucket`].
 #[derive(Debug, Clone, Default)]
 pub struct AllowedResources {
     patterns: Vec<Vec<Tok>>,
