@@ -5,19 +5,13 @@
 # request path (TLS, HTTP, the review's JSON, the caches, adaptation, the rules, the reasoner,
 # the reply, the allocator, the kernel).
 #   scripts/profile-load.sh MIX [SECONDS]      (MIX: repeat, reconcile or cold; default 15 s)
+# PERF_DATA=FILE keeps the recording; PERF_DATA_IN=FILE classifies an earlier one instead of
+# recording (to compare commits with one classification).
 # Needs perf, wrk, openssl and taskset.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mix=${1:?usage: scripts/profile-load.sh repeat|reconcile|cold [SECONDS]}
 seconds=${2:-15}
-
-export PERIMETER_GUARD_CORPUS="${PERIMETER_GUARD_CORPUS:-$(cd .. && pwd)/shared/corpus}"
-# Frame pointers, so perf's stacks reach the request path; built apart from the release binary.
-export CARGO_TARGET_DIR=target/profiling
-CARGO_PROFILE_RELEASE_DEBUG=line-tables-only RUSTFLAGS="-C force-frame-pointers=yes" \
-  cargo build -q --release -p perimeter-guard -p perimeter-guard-load-bench \
-  --bin perimeter-guard --bin review_bodies
-bin=$CARGO_TARGET_DIR/release
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/perimeter-guard-profile.XXXXXX")
 server=""
@@ -26,6 +20,17 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+
+if [ -n "${PERF_DATA_IN:-}" ]; then
+  cp "$PERF_DATA_IN" "$work/perf.data"
+else
+export PERIMETER_GUARD_CORPUS="${PERIMETER_GUARD_CORPUS:-$(cd .. && pwd)/shared/corpus}"
+# Frame pointers, so perf's stacks reach the request path; built apart from the release binary.
+export CARGO_TARGET_DIR=target/profiling
+CARGO_PROFILE_RELEASE_DEBUG=line-tables-only RUSTFLAGS="-C force-frame-pointers=yes" \
+  cargo build -q --release -p perimeter-guard -p perimeter-guard-load-bench \
+  --bin perimeter-guard --bin review_bodies
+bin=$CARGO_TARGET_DIR/release
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=localhost \
   -addext 'subjectAltName=DNS:localhost,IP:127.0.0.1' -keyout "$work/tls.key" -out "$work/tls.crt" 2>/dev/null
@@ -47,6 +52,7 @@ recording=$!
 taskset -c 1 wrk -t1 -c16 -d"${seconds}s" -s benches/load/wrk-mix.lua \
   "https://127.0.0.1:$port/validate" -- "$work/bodies/$mix/manifest.txt" | grep RESULT
 wait "$recording"
+fi
 
 [ -n "${PERF_DATA:-}" ] && cp "$work/perf.data" "$PERF_DATA"
 
