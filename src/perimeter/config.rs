@@ -942,7 +942,8 @@ impl DataPerimeter {
         Ok(())
     }
 
-    /// The perimeter the reasoner works with, built once per object of this configuration.
+    /// The perimeter the reasoner works with, built on first use and kept with this
+    /// DataPerimeter: once per loaded configuration, not once per checked object.
     pub fn perimeter(&self) -> std::sync::Arc<Perimeter> {
         std::sync::Arc::clone(
             self.compiled
