@@ -11,7 +11,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use common::admission::{example, review};
 use common::pki::Ca;
-use common::serve::{connect, metric, post_head, ready, start};
+use common::serve::{connect, post_head, ready, start, wait_until_one_in_flight};
 
 fn sigterm(child: &Child) {
     let status = Command::new("kill")
@@ -52,14 +52,7 @@ async fn sigterm_finishes_the_review_in_flight_and_exits() {
     let (first, rest) = body.as_bytes().split_at(body.len() / 2);
     stream.write_all(first).await.expect("first half");
     stream.flush().await.expect("flush");
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while metric(server.health, "perimeter_guard_admission_in_flight") != Some(1.0) {
-        assert!(
-            Instant::now() < deadline,
-            "the review never reached the handler"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    wait_until_one_in_flight(server.health).await;
 
     sigterm(&server.child);
     // Readiness fails at once, and the listener stops accepting.
@@ -129,16 +122,7 @@ async fn a_review_that_never_completes_does_not_hold_shutdown_past_the_grace_per
         .await
         .expect("head");
     stream.flush().await.expect("flush");
-    // Only a review the server has begun to read is in flight; before that the connection is
-    // idle and shutdown rightly closes it at once.
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while metric(server.health, "perimeter_guard_admission_in_flight") != Some(1.0) {
-        assert!(
-            Instant::now() < deadline,
-            "the review never reached the handler"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    wait_until_one_in_flight(server.health).await;
     let started = Instant::now();
     sigterm(&server.child);
     let status = wait_exit(&mut server.child, Duration::from_secs(5));

@@ -96,31 +96,48 @@ fn spawn_program(program: &std::path::Path, ca: &Ca, env: &[(&str, &str)]) -> Se
     }
 }
 
-/// The status of GET /readyz, or None when nothing answers.
-pub fn ready(port: u16) -> Option<u16> {
+/// The whole answer to a plain-HTTP GET of `path` on the health port, or None when nothing
+/// answers.
+fn get(port: u16, path: &str) -> Option<String> {
     use std::io::{Read, Write};
     let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
     s.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
-    s.write_all(b"GET /readyz HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+    s.write_all(format!("GET {path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n").as_bytes())
         .ok()?;
     let mut text = String::new();
     s.read_to_string(&mut text).ok()?;
-    text.split_whitespace().nth(1)?.parse().ok()
+    Some(text)
+}
+
+/// The status of GET /readyz, or None when nothing answers.
+pub fn ready(port: u16) -> Option<u16> {
+    get(port, "/readyz")?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
 }
 
 /// The value of an unlabelled metric on GET /metrics, or None when nothing answers or it is absent.
 pub fn metric(port: u16, name: &str) -> Option<f64> {
-    use std::io::{Read, Write};
-    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
-    s.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
-    s.write_all(b"GET /metrics HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
-        .ok()?;
-    let mut text = String::new();
-    s.read_to_string(&mut text).ok()?;
-    text.lines().find_map(|line| {
+    get(port, "/metrics")?.lines().find_map(|line| {
         let (key, value) = line.split_once(' ')?;
         (key == name).then(|| value.trim().parse().ok())?
     })
+}
+
+/// Waits (up to 5 s) until the server on `health` holds one review in its handler: only a review
+/// it has begun to read is in flight; before that the connection is idle, and shutdown rightly
+/// closes an idle connection at once.
+pub async fn wait_until_one_in_flight(health: u16) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while metric(health, "perimeter_guard_admission_in_flight") != Some(1.0) {
+        assert!(
+            Instant::now() < deadline,
+            "the review never reached the handler"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 }
 
 /// A TLS connection to the webhook port, verifying the server against `ca`.
