@@ -99,7 +99,22 @@ fn resource_pattern() -> impl Strategy<Value = &'static str> {
 }
 
 /// (operator base names usable on the key, key, candidate values)
-fn key_family() -> impl Strategy<Value = (&'static [&'static str], &'static str, Vec<Value>)> {
+type Family = (&'static [&'static str], &'static str, Vec<Value>);
+
+/// The string and ARN operators the rarer key families draw from.
+const FEW_STRING_OPS: &[&str] = &[
+    "StringEquals",
+    "StringNotEquals",
+    "StringLike",
+    "StringNotLike",
+];
+const FEW_ARN_OPS: &[&str] = &["ArnLike", "ArnNotLike", "ArnEquals", "StringLike"];
+
+fn strings(vals: &[&str]) -> Vec<Value> {
+    vals.iter().map(|v| json!(v)).collect()
+}
+
+fn key_family() -> impl Strategy<Value = Family> {
     const STRING_OPS: &[&str] = &[
         "StringEquals",
         "StringNotEquals",
@@ -129,7 +144,6 @@ fn key_family() -> impl Strategy<Value = (&'static [&'static str], &'static str,
         "DateLessThan",
         "DateGreaterThanEquals",
     ];
-    let strings = |vals: &[&str]| vals.iter().map(|v| json!(v)).collect::<Vec<_>>();
     prop_oneof![
         Just((
             STRING_OPS,
@@ -274,19 +288,10 @@ fn key_family() -> impl Strategy<Value = (&'static [&'static str], &'static str,
 /// The keys the perimeter's newer vocabulary reads: endpoint owners, service-principal sources,
 /// the services a principal's call passed through, resource tags. Drawn less often than the
 /// families above, whose shapes they repeat.
-fn vocabulary_key_family()
--> impl Strategy<Value = (&'static [&'static str], &'static str, Vec<Value>)> {
-    const STRING_OPS: &[&str] = &[
-        "StringEquals",
-        "StringNotEquals",
-        "StringLike",
-        "StringNotLike",
-    ];
-    const ARN_OPS: &[&str] = &["ArnLike", "ArnNotLike", "ArnEquals", "StringLike"];
-    let strings = |vals: &[&str]| vals.iter().map(|v| json!(v)).collect::<Vec<_>>();
+fn vocabulary_key_family() -> impl Strategy<Value = Family> {
     prop_oneof![
         Just((
-            STRING_OPS,
+            FEW_STRING_OPS,
             "aws:VpceOrgID",
             strings(&[
                 "o-abc123def4",
@@ -296,12 +301,12 @@ fn vocabulary_key_family()
             ])
         )),
         Just((
-            STRING_OPS,
+            FEW_STRING_OPS,
             "aws:VpceAccount",
             strings(&["111122223333", "444455556666", "${aws:PrincipalAccount}"])
         )),
         Just((
-            STRING_OPS,
+            FEW_STRING_OPS,
             "aws:VpceOrgPaths",
             strings(&[
                 "o-abc123def4/*",
@@ -310,23 +315,23 @@ fn vocabulary_key_family()
             ])
         )),
         Just((
-            STRING_OPS,
+            FEW_STRING_OPS,
             "aws:SourceAccount",
             strings(&["111122223333", "444455556666", "${aws:ResourceAccount}"])
         )),
         Just((
-            STRING_OPS,
+            FEW_STRING_OPS,
             "aws:SourceOrgID",
             strings(&["o-abc123def4", "o-zzz999yyy8", "${aws:ResourceOrgID}"])
         )),
         Just((
-            STRING_OPS,
+            FEW_STRING_OPS,
             "aws:SourceOrgPaths",
             strings(&["o-abc123def4/*", "o-zzz999yyy8/r-ab12/ou-1/"])
         )),
         // An ARN that names its account, one that names any, one that names none (S3's).
         Just((
-            ARN_OPS,
+            FEW_ARN_OPS,
             "aws:SourceArn",
             strings(&[
                 "arn:aws:cloudtrail:us-east-1:111122223333:trail/t",
@@ -335,7 +340,7 @@ fn vocabulary_key_family()
             ])
         )),
         Just((
-            STRING_OPS,
+            FEW_STRING_OPS,
             "aws:CalledVia",
             strings(&[
                 "athena.amazonaws.com",
@@ -349,7 +354,7 @@ fn vocabulary_key_family()
             vec![json!(true), json!("false")]
         )),
         Just((
-            STRING_OPS,
+            FEW_STRING_OPS,
             "aws:ResourceTag/team",
             strings(&["red", "blue"])
         )),
@@ -386,23 +391,13 @@ pub enum AccessPointKeys {
     Only(&'static str),
 }
 
-type Family = (&'static [&'static str], &'static str, Vec<Value>);
-
 /// Conditions on the access point keys.
 fn access_point_key_family(keys: AccessPointKeys) -> BoxedStrategy<Family> {
-    const STRING_OPS: &[&str] = &[
-        "StringEquals",
-        "StringNotEquals",
-        "StringLike",
-        "StringNotLike",
-    ];
-    const ARN_OPS: &[&str] = &["ArnLike", "ArnNotLike", "ArnEquals", "StringLike"];
-    let strings = |vals: &[&str]| vals.iter().map(|v| json!(v)).collect::<Vec<_>>();
     let families: Vec<(u32, Family)> = vec![
         (
             3,
             (
-                STRING_OPS,
+                FEW_STRING_OPS,
                 "s3:DataAccessPointAccount",
                 strings(&[
                     "111122223333",
@@ -415,7 +410,7 @@ fn access_point_key_family(keys: AccessPointKeys) -> BoxedStrategy<Family> {
         (
             3,
             (
-                ARN_OPS,
+                FEW_ARN_OPS,
                 "s3:DataAccessPointArn",
                 strings(&[
                     "arn:aws:s3:us-east-1:111122223333:accesspoint/ap1",
@@ -431,7 +426,7 @@ fn access_point_key_family(keys: AccessPointKeys) -> BoxedStrategy<Family> {
         (
             2,
             (
-                STRING_OPS,
+                FEW_STRING_OPS,
                 "s3:AccessPointNetworkOrigin",
                 strings(&["VPC", "Internet"]),
             ),
