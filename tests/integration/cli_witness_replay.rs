@@ -415,6 +415,32 @@ fn witnesses_through_access_points_and_directory_buckets_replay() {
     assert_eq!(context["s3:DataAccessPointAccount"], "111122223333");
     assert_eq!(context["s3:AccessPointNetworkOrigin"], "Internet");
 
+    // An access point the policy names only by a condition (`accesspoint/ap*`) and a Resource
+    // pattern (`home/` objects): the witness's access point meets both.
+    let found = replay(
+        PERIMETER,
+        "access-point-policy",
+        &[],
+        "examples/analyze/access-point-name-from-condition.json",
+        dir.path(),
+    );
+    assert!(!found.is_empty());
+    for (_, request) in &found {
+        let ap = request["context"]["s3:DataAccessPointArn"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(
+            ap.starts_with("arn:aws:s3:eu-west-1:111122223333:accesspoint/ap"),
+            "{request:#}"
+        );
+        assert!(
+            request["resource"]["arn"]
+                .as_str()
+                .is_some_and(|arn| arn.starts_with(&format!("{ap}/object/home/"))),
+            "{request:#}"
+        );
+    }
+
     let found = replay(
         PERIMETER,
         "bucket-policy",
