@@ -205,23 +205,14 @@ fn gather(policy: &Policy, perimeter: &Perimeter) -> Gathered {
         g.pool("principalarn").add_text(toks);
     }
     // Accounts named inside ARNs (principal ARN conditions, resource patterns, the sources of
-    // service principals) are accounts too.
+    // service principals, the access points of s3:DataAccessPointArn) are accounts too.
     let mut arn_accounts: Vec<String> = Vec::new();
-    let principal_arns = g
-        .pools
-        .get("principalarn")
-        .map(Pool::patterns)
-        .unwrap_or_default();
-    let source_arns = g
-        .pools
-        .get("aws:sourcearn")
-        .map(Pool::patterns)
-        .unwrap_or_default();
-    for toks in principal_arns
+    let condition_arns: Vec<Vec<Tok>> = ["principalarn", "aws:sourcearn", "s3:dataaccesspointarn"]
         .iter()
-        .chain(&g.arn_patterns)
-        .chain(&source_arns)
-    {
+        .filter_map(|key| g.pools.get(*key))
+        .flat_map(Pool::patterns)
+        .collect();
+    for toks in condition_arns.iter().chain(&g.arn_patterns) {
         if let Some(parts) = arn::split_tokens(toks) {
             let account = pattern::render(parts[4]);
             if arn::is_account_id(&account) && !pattern::has_wildcard(parts[4]) {
@@ -1721,6 +1712,27 @@ fn storage_owners(
             && !owner_orgs.contains(org)
         {
             owner_orgs.push(org.clone());
+        }
+    }
+    // An owner of unknown membership may sit in an OU the perimeter excludes, and a caller of
+    // the owner's own account sits in the same organization (one account, one organization):
+    // unless those organizations are the owner's too, such a caller is never tried with the
+    // owner's account, and a named owner has no other.
+    if u.resource_accounts
+        .iter()
+        .flatten()
+        .any(|a| !perimeter.memberships.contains_key(a))
+    {
+        for path in perimeter
+            .identity_excluded_org_paths
+            .iter()
+            .chain(&perimeter.resource_excluded_org_paths)
+        {
+            if let Some((org, _)) = path.split_once('/')
+                && !owner_orgs.iter().any(|o| o == org)
+            {
+                owner_orgs.push(org.to_owned());
+            }
         }
     }
     // Otherwise an owner trusted by account (any owner, when the perimeter places none)

@@ -524,3 +524,118 @@ fn a_resource_pattern_and_an_access_point_condition_are_met_by_one_name() {
         Dimension::Identity,
     ));
 }
+
+/// A door whose owner the perimeter trusts by account, without knowing its organization: the
+/// owner may be a member of the organization whose OU the perimeter excludes, and a caller of the
+/// owner's own account is then in that OU too (an account is in one organization at most: AWS
+/// Organizations User Guide, "Managing accounts"; an exclusion wins over a listed account: IAM
+/// User Guide, aws:PrincipalOrgPaths). A grant to that account violates with such a caller;
+/// denying the OU, or knowing the account to be a member of another organization, complies.
+#[test]
+fn an_owner_of_unknown_membership_may_sit_in_an_excluded_ou() {
+    const EXCLUDED_OU: &str = "o-zzz999yyy8/r-zz99/ou-zz99-22222222/";
+    let per = Perimeter {
+        identity_accounts: vec![ACCOUNT.into(), OUTSIDER.into()],
+        identity_excluded_org_paths: vec![EXCLUDED_OU.into()],
+        memberships: [(ACCOUNT.to_owned(), ORG.to_owned())].into(),
+        ..per()
+    };
+    let name = "logs--euw1-az1--x-s3";
+    let arn = format!("arn:aws:s3express:eu-west-1:{OUTSIDER}:bucket/{name}");
+    let d = Attachment::Door(Door {
+        kind: DoorKind::DirectoryBucket,
+        name: Some(name.into()),
+        region: Some("eu-west-1".into()),
+        account: Some(OUTSIDER.into()),
+        vpc_origin: None,
+    });
+    let own = grant(
+        json!({"AWS": OUTSIDER}),
+        "s3express:CreateSession",
+        &arn,
+        Value::Null,
+    );
+    let w = violates(dimension_of(own.clone(), &d, &per, Dimension::Identity));
+    let Caller::Iam(caller) = &w.request.caller else {
+        panic!("not an IAM caller: {}", w.line());
+    };
+    assert_eq!(caller.account, OUTSIDER, "{}", w.line());
+    assert!(
+        caller
+            .org
+            .as_ref()
+            .is_some_and(|o| o.paths.iter().any(|p| p.starts_with(EXCLUDED_OU))),
+        "{}",
+        w.line()
+    );
+    let mut fenced = own.clone();
+    fenced.push(json!({"Effect": "Deny", "Principal": "*", "Action": "*", "Resource": "*",
+        "Condition": {"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": format!("{EXCLUDED_OU}*")}}}));
+    complies(dimension_of(fenced, &d, &per, Dimension::Identity));
+    let known = Perimeter {
+        memberships: [
+            (ACCOUNT.to_owned(), ORG.to_owned()),
+            (OUTSIDER.to_owned(), ORG.to_owned()),
+        ]
+        .into(),
+        ..per.clone()
+    };
+    complies(dimension_of(own, &d, &known, Dimension::Identity));
+}
+
+/// An access point a condition names by ARN (`s3:DataAccessPointArn`) belongs to the account in
+/// that ARN (Amazon S3 User Guide, "Configuring IAM policies for using access points", condition
+/// keys): a Multi-Region Access Point policy whose owner the manifest does not name is tried as
+/// that account's. Granting an untrusted organization through it violates, with the request on
+/// that access point; granting only the trusted organization complies.
+#[test]
+fn an_access_point_a_condition_names_is_tried_with_its_owner() {
+    const MRAP: &str = "arn:aws:s3::111122223333:accesspoint/mfzwi23gnjvgw.mrap";
+    let per = Perimeter {
+        memberships: [
+            (ACCOUNT.to_owned(), ORG.to_owned()),
+            (OUTSIDER.to_owned(), "o-zzz999yyy8".to_owned()),
+        ]
+        .into(),
+        identity_accounts: vec![],
+        resource_accounts: vec![],
+        ..per()
+    };
+    let d = Attachment::Door(Door {
+        kind: DoorKind::MultiRegionAccessPoint,
+        name: None,
+        region: None,
+        account: None,
+        vpc_origin: None,
+    });
+    let to = |orgs: Vec<&str>| {
+        vec![
+            json!({"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*",
+            "Condition": {
+                "ForAllValues:StringLikeIfExists": {"s3:DataAccessPointArn": MRAP},
+                "ForAnyValue:StringLike": {"aws:PrincipalOrgID": orgs}}}),
+        ]
+    };
+    let w = violates(dimension_of(
+        to(vec!["o-zzz999yyy8", ORG]),
+        &d,
+        &per,
+        Dimension::Identity,
+    ));
+    assert!(w.request.resource.arn.starts_with(MRAP), "{}", w.line());
+    assert_eq!(
+        context(&w, "s3:dataaccesspointarn").as_deref(),
+        Some(MRAP),
+        "{}",
+        w.line()
+    );
+    let Caller::Iam(caller) = &w.request.caller else {
+        panic!("not an IAM caller: {}", w.line());
+    };
+    assert!(
+        caller.org.as_ref().is_some_and(|o| o.id == "o-zzz999yyy8"),
+        "{}",
+        w.line()
+    );
+    complies(dimension_of(to(vec![ORG]), &d, &per, Dimension::Identity));
+}
