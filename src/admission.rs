@@ -16,14 +16,14 @@ use crate::decision::{AdmissionDecision, ObjectVerdict, prepare};
 use crate::perimeter::DataPerimeter;
 use crate::perimeter::config::Enforcement;
 use crate::perimeter::rules::Finding;
-use crate::resources::adapt;
+use crate::resources::{adapt, read_parts};
 
 /// The label an object carries to be exempted, with the reason as its value.
 pub const EXEMPT_LABEL: &str = "perimeterguard.io/exempt";
 /// Where that label sits in an object, as a JSON pointer (`/` escaped as `~1`).
 const EXEMPT_LABEL_POINTER: &str = "/metadata/labels/perimeterguard.io~1exempt";
 
-pub use cache::{DEFAULT_CAPACITY_BYTES, DecisionCache, Evaluated};
+pub use cache::{DEFAULT_CAPACITY_BYTES, DecisionCache, Evaluated, KeyText};
 
 /// Bodies up to this size may be answered on the caller's thread from the cache: parsing one and
 /// comparing its object with a cached one costs microseconds.
@@ -69,7 +69,8 @@ pub enum CacheUse {
     NotConsulted,
     /// The same object bytes were evaluated before.
     Hit,
-    /// An object with the same facts was evaluated before: no reasoning.
+    /// An object with the same facts (or the same read parts) was evaluated before: no
+    /// reasoning.
     FactsHit,
     Miss,
 }
@@ -218,11 +219,21 @@ fn run(
     let generation = settings.config_generation;
     let object_text = object.get();
     let mut cached = None;
+    let mut read_hit = false;
+    // The text of what the adapters read of the object, once a byte lookup has missed.
+    let mut read: Option<Vec<u8>> = None;
     let mut doc: Option<Value> = None;
     let mut label = None;
     let mut why = namespace_exemption(request.namespace.as_deref(), settings);
     if why.is_none() {
         cached = cache.get(generation, object_text.as_bytes());
+        if cached.is_none() && cache.is_enabled() {
+            read = read_parts(object_text);
+            cached = read
+                .as_deref()
+                .and_then(|r| cache.get_by(generation, KeyText::ReadParts, r));
+            read_hit = cached.is_some();
+        }
         label = match &cached {
             Some(e) => e.exempt_label.clone(),
             // The cache off, nothing can be answered without evaluating.
@@ -262,6 +273,7 @@ fn run(
         );
     }
     let (evaluated, cache_use) = match (cached, &doc) {
+        (Some(e), _) if read_hit => (e, CacheUse::FactsHit),
         (Some(e), _) => (e, CacheUse::Hit),
         (None, Some(parsed)) => {
             let facts_cache = cache.facts();
@@ -287,6 +299,9 @@ fn run(
             };
             let e = Arc::new(Evaluated::new(label, verdict, facts));
             cache.insert(generation, object_text.as_bytes(), Arc::clone(&e));
+            if let Some(r) = &read {
+                cache.insert_by(generation, KeyText::ReadParts, r, Arc::clone(&e));
+            }
             let used = match (cache.is_enabled(), facts_hit) {
                 (false, _) => CacheUse::NotConsulted,
                 (true, true) => CacheUse::FactsHit,
@@ -324,7 +339,7 @@ fn run(
         && let Some(old) = request.old_object
         && facts_unchanged(
             old.get(),
-            object_text,
+            (object_text, read.as_deref()),
             doc.as_ref(),
             evaluated.facts.as_deref(),
             (cache, generation, perimeters),
@@ -450,17 +465,18 @@ fn identity_exemption(
     None
 }
 
-/// Whether two versions of an object have the same perimeter-relevant facts; `new_doc` is the
-/// new object when it has been parsed already, `new_facts` its facts key when known.
+/// Whether two versions of an object have the same perimeter-relevant facts; `new` is the new
+/// object's text with its read parts when known, `new_doc` the new object when it has been parsed
+/// already, `new_facts` its facts key when known.
 fn facts_unchanged(
     old: &str,
-    new: &str,
+    (new, new_read): (&str, Option<&[u8]>),
     new_doc: Option<&Value>,
     new_facts: Option<&str>,
     (cache, generation, perimeters): (&DecisionCache, u64, &[DataPerimeter]),
 ) -> bool {
     // Equal facts keys are equal facts (the key is all the rules read). The old object is
-    // usually one evaluated before, so its key is in the cache; else it is adapted once here.
+    // sometimes one evaluated before, so its key is in the cache.
     let old_doc = match cache.get(generation, old.as_bytes()) {
         Some(e) if e.facts.is_some() => {
             if e.facts.as_deref() == new_facts {
@@ -468,7 +484,26 @@ fn facts_unchanged(
             }
             None
         }
-        _ => serde_json::from_str::<Value>(old).ok(),
+        _ => {
+            // The old object of a controller's update is the stored one, which differs from the
+            // new one in what no adapter reads (its resourceVersion, status, its own
+            // annotations): equal read parts adapt alike, so nothing needs adapting.
+            let old_read = read_parts(old);
+            if old_read.is_some() {
+                let computed;
+                let new_read = match new_read {
+                    Some(r) => Some(r),
+                    None => {
+                        computed = read_parts(new);
+                        computed.as_deref()
+                    }
+                };
+                if old_read.as_deref() == new_read {
+                    return true;
+                }
+            }
+            serde_json::from_str::<Value>(old).ok()
+        }
     };
     if let (Some(new_facts), Some(old_doc)) = (new_facts, &old_doc)
         && let Ok(prepared) = prepare(old_doc, perimeters)

@@ -1,7 +1,9 @@
-//! Decisions remembered by the exact bytes of the object and the configuration generation, and
-//! findings remembered by the facts the rules read ([`FactsCache`]). A byte hit answers without
-//! parsing the object; a facts hit (the same object resent with new metadata, as controllers
-//! and GitOps tools do) without reasoning about its policies. The keys are compared in full on
+//! Decisions remembered by the exact bytes of the object, or by the text of its read parts
+//! ([`crate::resources::read_parts`]), and the configuration generation; and findings remembered
+//! by the facts the rules read ([`FactsCache`]). A byte hit answers without parsing the object;
+//! a read-parts hit (the same object resent with a new `resourceVersion`, `managedFields`,
+//! status or annotations of a controller's own) without building its document tree; a facts hit
+//! (any other resend that adapts to the same facts) without reasoning about its policies. The keys are compared in full on
 //! every hit, so a hash collision can never hand one object another's decision.
 
 use std::hash::{Hash, Hasher};
@@ -47,14 +49,24 @@ impl Evaluated {
     }
 }
 
+/// What an entry is keyed by: the object's exact bytes, or the text of its read parts
+/// ([`crate::resources::read_parts`]).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum KeyText {
+    Bytes,
+    ReadParts,
+}
+
 #[derive(PartialEq, Eq)]
 struct Key {
     generation: u64,
+    text: KeyText,
     object: Box<[u8]>,
 }
 
 struct KeyRef<'a> {
     generation: u64,
+    text: KeyText,
     object: &'a [u8],
 }
 
@@ -62,6 +74,7 @@ impl Hash for Key {
     fn hash<H: Hasher>(&self, state: &mut H) {
         KeyRef {
             generation: self.generation,
+            text: self.text,
             object: &self.object,
         }
         .hash(state);
@@ -71,13 +84,14 @@ impl Hash for Key {
 impl Hash for KeyRef<'_> {
     fn hash<H: Hasher>(&self, state: &mut H) {
         self.generation.hash(state);
+        self.text.hash(state);
         self.object.hash(state);
     }
 }
 
 impl Equivalent<Key> for KeyRef<'_> {
     fn equivalent(&self, key: &Key) -> bool {
-        self.generation == key.generation && *self.object == *key.object
+        self.generation == key.generation && self.text == key.text && *self.object == *key.object
     }
 }
 
@@ -123,17 +137,38 @@ impl DecisionCache {
         self.entries.is_some()
     }
 
+    /// The evaluation of an object with these exact bytes.
     pub fn get(&self, generation: u64, object: &[u8]) -> Option<Arc<Evaluated>> {
-        self.entries.as_ref()?.get(&KeyRef { generation, object })
+        self.get_by(generation, KeyText::Bytes, object)
     }
 
+    pub fn get_by(&self, generation: u64, text: KeyText, object: &[u8]) -> Option<Arc<Evaluated>> {
+        self.entries.as_ref()?.get(&KeyRef {
+            generation,
+            text,
+            object,
+        })
+    }
+
+    /// Remembers the evaluation of an object with these exact bytes.
     pub fn insert(&self, generation: u64, object: &[u8], evaluated: Arc<Evaluated>) {
+        self.insert_by(generation, KeyText::Bytes, object, evaluated);
+    }
+
+    pub fn insert_by(
+        &self,
+        generation: u64,
+        text: KeyText,
+        object: &[u8],
+        evaluated: Arc<Evaluated>,
+    ) {
         if let Some(entries) = &self.entries
             && object.len() <= MAX_ENTRY_BYTES
         {
             entries.insert(
                 Key {
                     generation,
+                    text,
                     object: object.into(),
                 },
                 evaluated,
@@ -185,6 +220,21 @@ mod tests {
         assert!(cache.get(1, br#"{"a":2}"#).is_none());
         assert!(cache.get(1, br#"{"a":1} "#).is_none());
         assert!(cache.get(2, br#"{"a":1}"#).is_none(), "a new configuration");
+    }
+
+    #[test]
+    fn read_parts_and_bytes_are_separate_keys() {
+        let cache = DecisionCache::new(1 << 20);
+        cache.insert_by(1, KeyText::ReadParts, br#"{"a":1}"#, evaluated("read"));
+        assert!(cache.get(1, br#"{"a":1}"#).is_none());
+        assert_eq!(
+            cache
+                .get_by(1, KeyText::ReadParts, br#"{"a":1}"#)
+                .as_deref()
+                .map(reason),
+            Some("read")
+        );
+        assert!(cache.get_by(2, KeyText::ReadParts, br#"{"a":1}"#).is_none());
     }
 
     #[test]

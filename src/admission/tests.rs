@@ -564,6 +564,64 @@ fn metadata_only_updates_are_answered_by_their_facts() {
     }
 }
 
+/// What a controller changes of its own object: the server's bookkeeping, the status and
+/// annotations no adapter reads. Labels stay: perimeters select on them.
+fn resent_by_a_controller(object: &Value, round: u32) -> Value {
+    let mut o = reconciled(object, round);
+    o["metadata"]["labels"] = object["metadata"]["labels"].clone();
+    o["metadata"]["annotations"] =
+        json!({"example.com/last-reconcile": format!("2026-12-06T10:{:02}:00Z", round % 60)});
+    o
+}
+
+#[test]
+fn a_controllers_resends_are_answered_by_their_read_parts() {
+    let perimeters = perimeters(PERIMETER);
+    let cache = DecisionCache::new(1 << 20);
+    let [open, ok, _] = violating_and_compliant();
+    // The violating object is admitted because nothing the rules read changed.
+    for (object, decision) in [(open, "unchanged"), (ok, "allow")] {
+        let first = resent_by_a_controller(&object, 0);
+        let created = review_with(
+            &body("CREATE", Some(first.clone()), None, false, &[]),
+            &perimeters,
+            &settings(),
+            &cache,
+        )
+        .unwrap();
+        assert_eq!(created.cache, CacheUse::Miss);
+        for round in 1..4 {
+            // The old object is the stored one, itself with bookkeeping the cache never saw.
+            let old = resent_by_a_controller(&object, 100 + round);
+            let b = body(
+                "UPDATE",
+                Some(resent_by_a_controller(&object, round)),
+                Some(old),
+                false,
+                &[],
+            );
+            let inline = review_without_evaluating(&b, &perimeters, &settings(), &cache)
+                .expect("answered without evaluating")
+                .unwrap();
+            let fresh = review(&b, &perimeters, &settings()).unwrap();
+            assert_eq!(inline.cache, CacheUse::FactsHit, "round {round}");
+            assert_eq!(response(&inline), response(&fresh), "round {round}");
+            assert_eq!(inline.decision, fresh.decision, "round {round}");
+            assert_eq!(inline.decision, decision, "round {round}");
+            assert_eq!(inline.rules, fresh.rules, "round {round}");
+        }
+    }
+    // A label is read (perimeters select on labels): another label is another key.
+    let [open, _, relabelled] = violating_and_compliant();
+    let relabelled = resent_by_a_controller(&relabelled, 9);
+    let b = body("UPDATE", Some(relabelled), Some(open), false, &[]);
+    let inline = review_without_evaluating(&b, &perimeters, &settings(), &cache)
+        .expect("answered without evaluating")
+        .unwrap();
+    assert_eq!(inline.cache, CacheUse::FactsHit, "the facts are the same");
+    assert_eq!(inline.decision, "unchanged");
+}
+
 #[test]
 fn a_change_to_anything_a_rule_reads_is_evaluated_again() {
     let perimeters = perimeters(PERIMETER);

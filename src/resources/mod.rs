@@ -9,6 +9,7 @@ mod destinations;
 pub mod facts;
 mod fields;
 mod management;
+mod read_parts;
 mod shape;
 pub mod structured_policy;
 pub mod upbound;
@@ -18,6 +19,7 @@ use serde_json::Value;
 
 pub use acl::{AclGrant, BucketAcl, Grantee};
 pub use fields::Field;
+pub use read_parts::{READ_ANNOTATIONS, read_parts};
 use structured_policy::RenderError;
 
 /// Which provider family an object belongs to.
