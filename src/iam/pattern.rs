@@ -203,7 +203,22 @@ fn intersection_ordered(a: &[Tok], b: &[Tok], filler: char, filler_first: bool) 
     if !may_meet(a, b) {
         return None;
     }
-    let wb = b.len() + 1;
+    let alphabet = alphabet(a, b, filler, filler_first);
+    // A literal run both patterns begin with begins every string both match, and the search
+    // would walk it one state at a time over products of the whole patterns: it starts after it
+    // instead, over the same alphabet, so it finds the same string.
+    let common = a
+        .iter()
+        .zip(b)
+        .take_while(|(x, y)| matches!((x, y), (Tok::Lit(p), Tok::Lit(q)) if p == q))
+        .count();
+    let rest = shortest_common(&a[common..], &b[common..], &alphabet)?;
+    Some(render(&a[..common]) + &rest)
+}
+
+/// The characters a shortest common string is built of: those the patterns name and `filler`,
+/// in order (the filler first when `filler_first`).
+fn alphabet(a: &[Tok], b: &[Tok], filler: char, filler_first: bool) -> Vec<char> {
     let mut alphabet: Vec<char> = a
         .iter()
         .chain(b)
@@ -219,6 +234,13 @@ fn intersection_ordered(a: &[Tok], b: &[Tok], filler: char, filler_first: bool) 
         alphabet.retain(|c| *c != filler);
         alphabet.insert(0, filler);
     }
+    alphabet
+}
+
+/// The shortest string over `alphabet` both patterns match (the first in alphabet order among
+/// the shortest): a breadth-first search of the product of the two patterns' automata.
+fn shortest_common(a: &[Tok], b: &[Tok], alphabet: &[char]) -> Option<String> {
+    let wb = b.len() + 1;
     // How each state (i, j) was first reached: from which state, on which character.
     let mut parent = Parents::new((a.len() + 1) * wb);
     parent.visit(0, (0, '\0'));
@@ -237,7 +259,7 @@ fn intersection_ordered(a: &[Tok], b: &[Tok], filler: char, filler_first: bool) 
             }
             return Some(out.into_iter().rev().collect());
         }
-        for &c in &alphabet {
+        for &c in alphabet {
             step(a, i, c, &mut next_a);
             if next_a.is_empty() {
                 continue;
@@ -448,6 +470,55 @@ mod tests {
             "abc"
         );
         assert!(intersection(&glob("abc"), &glob("abd"), '#').is_none());
+    }
+
+    /// Starting the search after the literal run both patterns begin with finds the string the
+    /// search over the whole patterns finds.
+    #[test]
+    fn a_common_literal_start_changes_no_intersection() {
+        let parts = [
+            "arn:aws:s3:::",
+            "b",
+            "a",
+            "*",
+            "?",
+            "/",
+            "k",
+            "-",
+            "bucket/",
+        ];
+        let mut patterns: Vec<String> = Vec::new();
+        for x in parts {
+            for y in parts {
+                for z in parts {
+                    patterns.push(format!("arn:aws:s3:::{x}{y}{z}"));
+                }
+            }
+        }
+        let mut met = 0;
+        // Every fifth pair, in a pattern that still pairs each pattern with every kind of other.
+        for (i, p) in patterns.iter().enumerate() {
+            for q in patterns.iter().skip(i % 5).step_by(5) {
+                let (a, b) = (glob(p), glob(q));
+                for (filler, first) in [('#', false), ('z', true)] {
+                    let got = intersection_ordered(&a, &b, filler, first);
+                    let (ca, cb) = (collapse_stars(&a), collapse_stars(&b));
+                    if !has_wildcard(&ca)
+                        || !has_wildcard(&cb)
+                        || is_match_all(&ca)
+                        || is_match_all(&cb)
+                    {
+                        continue;
+                    }
+                    let whole = may_meet(&ca, &cb)
+                        .then(|| shortest_common(&ca, &cb, &alphabet(&ca, &cb, filler, first)))
+                        .flatten();
+                    assert_eq!(got, whole, "{p} and {q}");
+                    met += usize::from(got.is_some());
+                }
+            }
+        }
+        assert!(met > 500, "{met}");
     }
 
     #[test]
