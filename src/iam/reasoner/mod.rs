@@ -114,7 +114,11 @@ pub fn analyze_with_budget(
             })
             .collect();
     }
-    let universe = match universe::build(policy, attachment, perimeter) {
+    // The search looks for a request through each Allow statement in turn; statements that
+    // differ only in their Resource are searched as one (witnesses are still evaluated, and
+    // their statements named, against the policy as written).
+    let searched = merge_allows(policy);
+    let universe = match universe::build(&searched, attachment, perimeter) {
         Ok(u) => u,
         Err(universe::TooMany(why)) => {
             return dims
@@ -126,7 +130,7 @@ pub fn analyze_with_budget(
                 .collect();
         }
     };
-    let Some(mut search) = Search::new(policy, perimeter, &universe, budget) else {
+    let Some(mut search) = Search::new(&searched, perimeter, &universe, budget) else {
         let why = "too complex to decide: more condition keys than the search can track".to_owned();
         return dims
             .into_iter()
@@ -141,7 +145,7 @@ pub fn analyze_with_budget(
         .map(|dimension| {
             let verdict = decide(
                 &mut search,
-                policy,
+                (policy, &searched),
                 attachment,
                 perimeter,
                 dimension,
@@ -153,9 +157,78 @@ pub fn analyze_with_budget(
         .collect()
 }
 
+/// The policy with every group of Allow statements that differ only in their Resource patterns
+/// merged into one statement granting all of their patterns: the same requests are allowed
+/// (a request is allowed when some Allow statement matches it and no Deny does), and the search,
+/// which looks for a request through each Allow statement in turn, runs once per group. Large
+/// bucket policies repeat one grant per prefix (one statement per team's folder).
+fn merge_allows(policy: &Policy) -> std::borrow::Cow<'_, Policy> {
+    use crate::iam::policy::Statement;
+    fn plain(s: &Statement) -> bool {
+        s.resource.as_ref().is_some_and(|r| !r.negated)
+    }
+    fn same_conditions(a: &Statement, b: &Statement) -> bool {
+        a.conditions.len() == b.conditions.len()
+            && a.conditions
+                .iter()
+                .zip(&b.conditions)
+                .all(|(x, y)| x.operator == y.operator && x.key == y.key && x.values == y.values)
+    }
+    fn same_actions(a: &Statement, b: &Statement) -> bool {
+        a.action.negated == b.action.negated
+            && a.action.patterns.len() == b.action.patterns.len()
+            && a.action
+                .patterns
+                .iter()
+                .zip(&b.action.patterns)
+                .all(|(x, y)| x.pattern == y.pattern)
+    }
+    let same_but_resource = |a: &Statement, b: &Statement| {
+        a.effect == Effect::Allow
+            && b.effect == Effect::Allow
+            && plain(a)
+            && plain(b)
+            && a.principal == b.principal
+            && same_actions(a, b)
+            && same_conditions(a, b)
+    };
+    let mut merged: Vec<Statement> = Vec::with_capacity(policy.statements.len());
+    let mut changed = false;
+    for s in &policy.statements {
+        match merged.iter_mut().find(|m| same_but_resource(m, s)) {
+            Some(m) => {
+                if let (Some(into), Some(from)) = (m.resource.as_mut(), s.resource.as_ref()) {
+                    for p in &from.patterns {
+                        if !into.patterns.contains(p) {
+                            into.patterns.push(p.clone());
+                        }
+                    }
+                }
+                changed = true;
+            }
+            None => merged.push(s.clone()),
+        }
+    }
+    if !changed {
+        return std::borrow::Cow::Borrowed(policy);
+    }
+    for (i, s) in merged.iter_mut().enumerate() {
+        s.index = i;
+    }
+    std::borrow::Cow::Owned(Policy {
+        kind: policy.kind,
+        version: policy.version,
+        id: policy.id.clone(),
+        statements: merged,
+        statement_is_list: policy.statement_is_list,
+    })
+}
+
+/// `policy` is the policy as written, `searched` the same policy as the search reads it
+/// ([`merge_allows`]).
 fn decide(
     search: &mut Search<'_>,
-    policy: &Policy,
+    (policy, searched): (&Policy, &Policy),
     attachment: &Attachment,
     perimeter: &Perimeter,
     dimension: Dimension,
@@ -164,7 +237,7 @@ fn decide(
 ) -> ReasonerVerdict {
     let runs: Vec<(Dimension, Option<&crate::iam::policy::Statement>)> = match dimension {
         Dimension::Enforce => vec![(Dimension::Identity, None), (Dimension::Network, None)],
-        d => policy
+        d => searched
             .statements
             .iter()
             .filter(|s| s.effect == Effect::Allow)

@@ -1277,3 +1277,108 @@ fn the_network_perimeter_may_apply_to_tagged_principals_only() {
 
 mod doors;
 mod vocabulary;
+
+/// One grant per team folder, as large bucket policies are written: the search reads the Allow
+/// statements that differ only in their Resource as one, and decides as it does statement by
+/// statement. An outsider granted on three folders violates, and the witness names the statement
+/// that grants the folder it reaches, as written; the same grants to the organization comply;
+/// a statement with other conditions, or a NotResource, stays apart.
+#[test]
+fn grants_that_differ_only_in_their_resource_are_searched_as_one() {
+    const OUTSIDER: &str = "444455556666";
+    let per_team = |principal: Value, condition: Value| -> Vec<Value> {
+        (0..3)
+            .map(|i| {
+                let mut s = json!({"Sid": format!("Team{i}"), "Effect": "Allow",
+                    "Principal": principal, "Action": ["s3:GetObject", "s3:PutObject"],
+                    "Resource": format!("arn:aws:s3:::{BUCKET}/team-{i}/*")});
+                if !condition.is_null() {
+                    s["Condition"] = condition.clone();
+                }
+                s
+            })
+            .collect()
+    };
+    let doc = |statements: Vec<Value>| {
+        Policy::from_value(
+            &json!({"Version": "2012-10-17", "Statement": statements}),
+            PolicyKind::BucketPolicy,
+        )
+        .expect("a policy")
+    };
+    let org = json!({"StringEquals": {"aws:PrincipalOrgID": ORG}});
+    let mut statements = per_team(json!("*"), org.clone());
+    statements.push(
+        json!({"Sid": "Deny", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+        "Resource": format!("arn:aws:s3:::{BUCKET}/*"),
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}}}),
+    );
+    let written = doc(statements.clone());
+    let merged = merge_allows(&written);
+    assert_eq!(
+        merged.statements.len(),
+        2,
+        "three grants in one, the Deny apart"
+    );
+    assert_eq!(
+        merged.statements[0]
+            .resource
+            .as_ref()
+            .map(|r| r.patterns.len()),
+        Some(3)
+    );
+    complies(dimension_of(
+        statements.clone(),
+        &bucket(),
+        &perimeter(),
+        Dimension::Identity,
+    ));
+
+    let outsider = per_team(json!({"AWS": OUTSIDER}), Value::Null);
+    let w = violates(dimension_of(
+        outsider.clone(),
+        &bucket(),
+        &perimeter(),
+        Dimension::Identity,
+    ));
+    let team = w
+        .request
+        .resource
+        .arn
+        .split("/team-")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .expect("the witness reaches a team folder")
+        .to_owned();
+    assert_eq!(
+        w.statements
+            .iter()
+            .map(|s| s.sid.clone().unwrap_or_default())
+            .collect::<Vec<_>>(),
+        vec![format!("Team{team}")],
+        "{}",
+        w.line()
+    );
+
+    // Other conditions, or NotResource, keep a statement apart.
+    let mut apart = statements;
+    apart[1]["Condition"] = json!({"StringEquals": {"aws:PrincipalOrgID": "o-zzz999yyy8"}});
+    apart.push(
+        json!({"Effect": "Allow", "Principal": "*", "Action": ["s3:GetObject", "s3:PutObject"],
+        "NotResource": format!("arn:aws:s3:::{BUCKET}/private/*"), "Condition": org}),
+    );
+    assert_eq!(merge_allows(&doc(apart.clone())).statements.len(), 4);
+    let w = violates(dimension_of(
+        apart,
+        &bucket(),
+        &perimeter(),
+        Dimension::Identity,
+    ));
+    assert!(
+        w.statements
+            .iter()
+            .all(|s| s.sid.as_deref() == Some("Team1")),
+        "{}",
+        w.line()
+    );
+}
