@@ -1308,7 +1308,9 @@ fn resources(
     perimeter: &Perimeter,
 ) -> Result<(), TooMany> {
     let mut arns: Vec<String> = Vec::new();
-    let mut seen: BTreeSet<String> = BTreeSet::new();
+    // Hashed, not ordered: the ARNs share long prefixes, which ordered comparisons read again
+    // and again.
+    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut push = |a: String| {
         if (a == catalog::NO_RESOURCE || arn::split(&a).is_some()) && seen.insert(a.clone()) {
             arns.push(a);
