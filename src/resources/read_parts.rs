@@ -40,6 +40,17 @@ const BOOKKEEPING: &[&str] = &[
 /// The members of a JSON object in their order (duplicates included), values left as text.
 struct Members<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
 
+impl Members<'_> {
+    /// A name given twice: the document tree keeps the last value at the first one's place, so
+    /// leaving out one of them could leave out what the tree holds. Such an object keeps its
+    /// text whole (the API server never sends one).
+    fn repeats_a_name(&self) -> bool {
+        let mut names: Vec<&str> = self.0.iter().map(|(n, _)| n.as_ref()).collect();
+        names.sort_unstable();
+        names.windows(2).any(|w| w[0] == w[1])
+    }
+}
+
 #[derive(Deserialize)]
 struct Name<'a>(#[serde(borrow)] Cow<'a, str>);
 
@@ -67,6 +78,9 @@ impl<'de> Deserialize<'de> for Members<'de> {
 /// object: such an object is parsed whole and reported as it always was.
 pub fn read_parts(object: &str) -> Option<Vec<u8>> {
     let top: Members = serde_json::from_str(object).ok()?;
+    if top.repeats_a_name() {
+        return Some(object.as_bytes().to_vec());
+    }
     let mut out = Vec::with_capacity(object.len());
     write_object(&mut out, &top.0, |out, name, value| match name {
         "status" => Ok(false),
@@ -104,8 +118,8 @@ fn keep_object(
     member: impl FnMut(&mut Vec<u8>, &str, &RawValue) -> Kept,
 ) -> Kept {
     match serde_json::from_str::<Members>(value.get()) {
-        Ok(members) => write_object(out, &members.0, member)?,
-        Err(_) => out.extend_from_slice(value.get().as_bytes()),
+        Ok(members) if !members.repeats_a_name() => write_object(out, &members.0, member)?,
+        _ => out.extend_from_slice(value.get().as_bytes()),
     }
     Ok(true)
 }
