@@ -25,6 +25,8 @@ if [ -n "${PERF_DATA_IN:-}" ]; then
   cp "$PERF_DATA_IN" "$work/perf.data"
 else
 export PERIMETER_GUARD_CORPUS="${PERIMETER_GUARD_CORPUS:-$(cd .. && pwd)/shared/corpus}"
+# As the image and the chart run the server.
+export MIMALLOC_PURGE_DELAY=0
 # Frame pointers, so perf's stacks reach the request path; built apart from the release binary.
 export CARGO_TARGET_DIR=target/profiling
 CARGO_PROFILE_RELEASE_DEBUG=line-tables-only RUSTFLAGS="-C force-frame-pointers=yes" \
