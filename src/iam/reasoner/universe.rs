@@ -1699,13 +1699,16 @@ fn storage_owners(
     };
     // Trusted organizations, those of trusted OUs, and none (an owner trusted by account).
     let mut owner_orgs: Vec<String> = perimeter.owner_orgs().to_vec();
-    for path in &perimeter.resource_org_paths {
-        if let Some((org, _)) = path.split_once('/')
-            && !owner_orgs.iter().any(|o| o == org)
-        {
-            owner_orgs.push(org.to_owned());
+    let add_orgs_of = |owner_orgs: &mut Vec<String>, paths: &mut dyn Iterator<Item = &String>| {
+        for path in paths {
+            if let Some((org, _)) = path.split_once('/')
+                && !owner_orgs.iter().any(|o| o == org)
+            {
+                owner_orgs.push(org.to_owned());
+            }
         }
-    }
+    };
+    add_orgs_of(&mut owner_orgs, &mut perimeter.resource_org_paths.iter());
     // An owner the perimeter knows to be a member is in that organization, trusted or
     // not (an account is in at most one organization: AWS Organizations User Guide,
     // "Managing accounts"), and an owner trusted by account may be such a member.
@@ -1725,17 +1728,13 @@ fn storage_owners(
         .flatten()
         .any(|a| !perimeter.memberships.contains_key(a))
     {
-        for path in perimeter
-            .identity_excluded_org_paths
-            .iter()
-            .chain(&perimeter.resource_excluded_org_paths)
-        {
-            if let Some((org, _)) = path.split_once('/')
-                && !owner_orgs.iter().any(|o| o == org)
-            {
-                owner_orgs.push(org.to_owned());
-            }
-        }
+        add_orgs_of(
+            &mut owner_orgs,
+            &mut perimeter
+                .identity_excluded_org_paths
+                .iter()
+                .chain(&perimeter.resource_excluded_org_paths),
+        );
     }
     // Otherwise an owner trusted by account (any owner, when the perimeter places none)
     // is in an organization the perimeter does not know, any or none: a policy that reads
