@@ -13,8 +13,27 @@ impl Pointer {
 
     /// The pointer one level deeper, escaping `~` and `/` as RFC 6901 requires.
     pub fn child(&self, segment: impl fmt::Display) -> Self {
-        let segment = segment.to_string().replace('~', "~0").replace('/', "~1");
-        Pointer(format!("{}/{}", self.0, segment))
+        /// Writes what it is given with `~` and `/` escaped: one string for the whole pointer,
+        /// where formatting then replacing made four per segment of every policy element.
+        struct Escaping<'a>(&'a mut String);
+        impl fmt::Write for Escaping<'_> {
+            fn write_str(&mut self, s: &str) -> fmt::Result {
+                for c in s.chars() {
+                    match c {
+                        '~' => self.0.push_str("~0"),
+                        '/' => self.0.push_str("~1"),
+                        c => self.0.push(c),
+                    }
+                }
+                Ok(())
+            }
+        }
+        let mut out = String::with_capacity(self.0.len() + 24);
+        out.push_str(&self.0);
+        out.push('/');
+        // Writing to a String cannot fail.
+        let _ = fmt::Write::write_fmt(&mut Escaping(&mut out), format_args!("{segment}"));
+        Pointer(out)
     }
 
     pub fn as_str(&self) -> &str {
