@@ -17,8 +17,12 @@ use crate::decision::{FactsCache, ObjectVerdict};
 pub const DEFAULT_CAPACITY_BYTES: u64 = 8 * 1024 * 1024;
 /// Larger objects are evaluated every time; one of them would crowd out hundreds of others.
 const MAX_ENTRY_BYTES: usize = 256 * 1024;
-/// What a verdict and the entry's bookkeeping cost beyond the object text, roughly.
+/// What an entry's bookkeeping and a verdict without findings cost beyond the object text,
+/// roughly.
 const ENTRY_OVERHEAD: u64 = 2048;
+/// What one finding costs beyond its message, roughly (its witness, pointer and fix), as in the
+/// facts cache.
+const FINDING_OVERHEAD: u64 = 2048;
 
 /// What is known about one object under one configuration.
 #[derive(Debug)]
@@ -32,6 +36,10 @@ pub struct Evaluated {
     /// What the answer says about the findings, built once: every hit would otherwise format
     /// and bound the same messages again.
     pub rendered: std::sync::OnceLock<super::RenderedAnswer>,
+    /// What the verdict costs in memory beyond [`ENTRY_OVERHEAD`], roughly: its findings, and
+    /// the answer rendered from them (up to three copies of each message: the denial, the
+    /// warnings, the warnings of an update admitted unchanged).
+    weight: u64,
 }
 
 impl Evaluated {
@@ -40,11 +48,19 @@ impl Evaluated {
         verdict: ObjectVerdict,
         facts: Option<Arc<str>>,
     ) -> Self {
+        let weight = match &verdict {
+            ObjectVerdict::Checked { findings, .. } => findings
+                .iter()
+                .map(|f| 3 * f.message.len() as u64 + FINDING_OVERHEAD)
+                .sum(),
+            ObjectVerdict::Skipped { reason, .. } => reason.len() as u64,
+        };
         Self {
             exempt_label,
             verdict,
             facts,
             rendered: std::sync::OnceLock::new(),
+            weight,
         }
     }
 }
@@ -99,8 +115,10 @@ impl Equivalent<Key> for KeyRef<'_> {
 struct Weigh;
 
 impl quick_cache::Weighter<Key, Arc<Evaluated>> for Weigh {
-    fn weight(&self, key: &Key, _: &Arc<Evaluated>) -> u64 {
-        key.object.len() as u64 + ENTRY_OVERHEAD
+    fn weight(&self, key: &Key, evaluated: &Arc<Evaluated>) -> u64 {
+        // An evaluation kept under two keys (bytes and read parts) is counted under each: the
+        // bound holds, at the price of fewer entries.
+        key.object.len() as u64 + ENTRY_OVERHEAD + evaluated.weight
     }
 }
 
@@ -247,6 +265,25 @@ mod tests {
         let (entries, weight) = cache.usage();
         assert!(weight <= 64 * 1024, "{weight}");
         assert!(entries > 0 && entries < 1000, "{entries}");
+    }
+
+    #[test]
+    fn what_a_verdict_holds_counts_toward_the_capacity() {
+        // The same small keys, with verdicts of 20 KB and of a few bytes.
+        let fill = |reason: &str| {
+            let cache = DecisionCache::new(2 * 64 * 1024);
+            for i in 0..100u64 {
+                cache.insert(i, b"{}", evaluated(reason));
+            }
+            cache.entries.as_ref().map_or(0, |e| e.len())
+        };
+        let large = fill(&"x".repeat(20 * 1024));
+        let small = fill("x");
+        assert!(large <= 3, "{large} verdicts of 20 KB in 64 KiB");
+        assert!(
+            small > 2 * large,
+            "{small} small verdicts against {large} large ones"
+        );
     }
 
     #[test]
