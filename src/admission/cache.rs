@@ -3,8 +3,9 @@
 //! by the facts the rules read ([`FactsCache`]). A byte hit answers without parsing the object;
 //! a read-parts hit (the same object resent with a new `resourceVersion`, `managedFields`,
 //! status or annotations of a controller's own) without building its document tree; a facts hit
-//! (any other resend that adapts to the same facts) without reasoning about its policies. The keys are compared in full on
-//! every hit, so a hash collision can never hand one object another's decision.
+//! (any other resend that adapts to the same facts) without reasoning about its policies. The
+//! keys are compared in full on every hit, so a hash collision can never hand one object
+//! another's decision.
 
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
