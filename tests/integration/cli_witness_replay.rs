@@ -441,6 +441,38 @@ fn witnesses_through_access_points_and_directory_buckets_replay() {
         );
     }
 
+    // An access point named only by an `s3:DataAccessPointArn` condition, of an account the
+    // perimeter does not list: its owner is tried, and an untrusted organization reaches it; its
+    // twin grants only the trusted organization, and its identity check complies.
+    let found = replay(
+        PERIMETER,
+        "access-point-policy",
+        &[],
+        "examples/analyze/access-point-named-by-condition.json",
+        dir.path(),
+    );
+    let (_, identity) = found
+        .iter()
+        .find(|(dimension, _)| dimension == "identity")
+        .expect("an identity witness");
+    assert_eq!(
+        identity["context"]["s3:DataAccessPointArn"],
+        "arn:aws:s3:us-east-1:555566667777:accesspoint/reports",
+        "{identity:#}"
+    );
+    let request = common::witness::request_document(identity);
+    assert_eq!(
+        request["principal"]["organization"], "o-partner0001",
+        "{request:#}"
+    );
+    let (_, twin) = analyze_json(
+        PERIMETER,
+        "access-point-policy",
+        &[],
+        "examples/analyze/access-point-named-by-condition-org.json",
+    );
+    assert_eq!(verdict_of(&twin, "identity"), "complies", "{twin:#}");
+
     let found = replay(
         PERIMETER,
         "bucket-policy",

@@ -1668,10 +1668,14 @@ fn storage_owners(
     let by_account_alone = perimeter.owner_orgs().is_empty()
         && perimeter.resource_org_paths.is_empty()
         && !owners.is_empty();
+    // The access point keys name the owner too: an access point's ARN holds its owner's account
+    // (Amazon S3 User Guide, "Configuring IAM policies for using access points", condition keys).
     let reads_owner = [
         "aws:resourceaccount",
         "s3:resourceaccount",
         "s3express:resourceaccount",
+        "s3:dataaccesspointarn",
+        "s3:dataaccesspointaccount",
         "aws:resourceorgid",
         "aws:resourceorgpaths",
     ]

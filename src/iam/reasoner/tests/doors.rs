@@ -639,3 +639,47 @@ fn an_access_point_a_condition_names_is_tried_with_its_owner() {
     );
     complies(dimension_of(to(vec![ORG]), &d, &per, Dimension::Identity));
 }
+
+/// The account in an `s3:DataAccessPointArn` is the access point's owner (Amazon S3 User Guide,
+/// "Configuring IAM policies for using access points", condition keys), so a policy that names
+/// one reads the owner: with owners trusted by account and by organization, an owner of unknown
+/// membership named only there is still tried (the listed accounts and one other stand for all
+/// owners only when the policy reads nothing of the owner). Granting an untrusted organization
+/// through it violates; granting only the trusted organization complies.
+#[test]
+fn an_access_point_condition_reads_its_owner() {
+    const NAMED: &str = "arn:aws:s3:us-east-1:555566667777:accesspoint/reports";
+    let unnamed = Attachment::Door(Door {
+        kind: DoorKind::AccessPoint,
+        name: None,
+        region: None,
+        account: None,
+        vpc_origin: None,
+    });
+    let to = |orgs: Vec<&str>| {
+        vec![
+            json!({"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*",
+            "Condition": {
+                "StringEquals": {"s3:DataAccessPointArn": NAMED},
+                "ForAnyValue:StringLike": {"aws:PrincipalOrgID": orgs}}}),
+        ]
+    };
+    let w = violates(dimension_of(
+        to(vec![ORG, "o-zzz999yyy8"]),
+        &unnamed,
+        &per(),
+        Dimension::Identity,
+    ));
+    assert_eq!(
+        context(&w, "s3:dataaccesspointarn").as_deref(),
+        Some(NAMED),
+        "{}",
+        w.line()
+    );
+    complies(dimension_of(
+        to(vec![ORG]),
+        &unnamed,
+        &per(),
+        Dimension::Identity,
+    ));
+}
