@@ -512,3 +512,34 @@ fn witnesses_through_access_points_and_directory_buckets_replay() {
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].1["action"], "s3express:CreateSession");
 }
+
+/// One grant per team folder to a partner account (the search reads them as one statement): each
+/// witness replays in `simulate`, reaches a team's folder, and names the statement that grants
+/// that folder, as written.
+#[test]
+fn witnesses_of_grants_searched_as_one_name_their_own_statement() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let found = replay(
+        PERIMETER,
+        "bucket-policy",
+        &["--bucket", "example-bucket"],
+        "examples/analyze/per-team-grants.json",
+        dir.path(),
+    );
+    assert!(!found.is_empty());
+    for (_, witness) in &found {
+        let team = witness["resource"]["arn"]
+            .as_str()
+            .and_then(|arn| arn.strip_prefix("arn:aws:s3:::example-bucket/team-"))
+            .and_then(|rest| rest.split('/').next())
+            .unwrap_or_else(|| panic!("a team folder: {witness:#}"))
+            .to_owned();
+        let sids: Vec<&str> = witness["statements"]
+            .as_array()
+            .expect("statements")
+            .iter()
+            .filter_map(|s| s["sid"].as_str())
+            .collect();
+        assert_eq!(sids, [format!("Team{team}")], "{witness:#}");
+    }
+}
