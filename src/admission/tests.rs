@@ -59,6 +59,35 @@ fn response(r: &Reviewed) -> Value {
     serde_json::to_value(&r.review).unwrap()["response"].clone()
 }
 
+/// The same answer, decision and rules: what a cached review must give.
+#[track_caller]
+fn assert_answered_alike(r: &Reviewed, expected: &Reviewed, context: &str) {
+    assert_eq!(response(r), response(expected), "{context}");
+    assert_eq!(r.decision, expected.decision, "{context}");
+    assert_eq!(r.rules, expected.rules, "{context}");
+}
+
+/// `body` answered on the caller's thread, from the cache, without evaluating.
+#[track_caller]
+fn answered_inline(body: &[u8], perimeters: &[DataPerimeter], cache: &DecisionCache) -> Reviewed {
+    review_without_evaluating(body, perimeters, &settings(), cache)
+        .expect("answered without evaluating")
+        .unwrap()
+}
+
+/// A CREATE of `object`, which the cache has not seen.
+#[track_caller]
+fn created(object: &Value, perimeters: &[DataPerimeter], cache: &DecisionCache) {
+    let first = review_with(
+        &body("CREATE", Some(object.clone()), None, false, &[]),
+        perimeters,
+        &settings(),
+        cache,
+    )
+    .unwrap();
+    assert_eq!(first.cache, CacheUse::Miss);
+}
+
 const ORG_POLICY: &str = r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-abc123def4","aws:ResourceOrgID":"o-abc123def4"}}}]}"#;
 
 #[test]
@@ -534,32 +563,20 @@ fn metadata_only_updates_are_answered_by_their_facts() {
     let cache = DecisionCache::new(1 << 20);
     let [open, ok, _] = violating_and_compliant();
     for object in [open, ok] {
-        let first = review_with(
-            &body("CREATE", Some(object.clone()), None, false, &[]),
-            &perimeters,
-            &settings(),
-            &cache,
-        )
-        .unwrap();
-        assert_eq!(first.cache, CacheUse::Miss);
+        created(&object, &perimeters, &cache);
         for round in 1..4 {
+            let context = format!("round {round}");
             let next = reconciled(&object, round);
             let b = body("UPDATE", Some(next), Some(object.clone()), false, &[]);
             // Answered on the caller's thread: no reasoning is needed.
-            let inline = review_without_evaluating(&b, &perimeters, &settings(), &cache)
-                .expect("answered without evaluating")
-                .unwrap();
-            assert_eq!(inline.cache, CacheUse::FactsHit, "round {round}");
+            let inline = answered_inline(&b, &perimeters, &cache);
+            assert_eq!(inline.cache, CacheUse::FactsHit, "{context}");
             // The same bytes again are a hit on the object's bytes.
             let cached = review_with(&b, &perimeters, &settings(), &cache).unwrap();
             let fresh = review(&b, &perimeters, &settings()).unwrap();
-            assert_eq!(cached.cache, CacheUse::Hit, "round {round}");
-            assert_eq!(response(&inline), response(&fresh));
-            assert_eq!(inline.rules, fresh.rules);
-            assert_eq!(inline.decision, fresh.decision);
-            assert_eq!(response(&cached), response(&fresh));
-            assert_eq!(cached.rules, fresh.rules);
-            assert_eq!(cached.decision, fresh.decision);
+            assert_eq!(cached.cache, CacheUse::Hit, "{context}");
+            assert_answered_alike(&inline, &fresh, &context);
+            assert_answered_alike(&cached, &fresh, &context);
         }
     }
 }
@@ -581,16 +598,9 @@ fn a_controllers_resends_are_answered_by_their_read_parts() {
     let [open, ok, _] = violating_and_compliant();
     // The violating object is admitted because nothing the rules read changed.
     for (object, decision) in [(open, "unchanged"), (ok, "allow")] {
-        let first = resent_by_a_controller(&object, 0);
-        let created = review_with(
-            &body("CREATE", Some(first.clone()), None, false, &[]),
-            &perimeters,
-            &settings(),
-            &cache,
-        )
-        .unwrap();
-        assert_eq!(created.cache, CacheUse::Miss);
+        created(&resent_by_a_controller(&object, 0), &perimeters, &cache);
         for round in 1..4 {
+            let context = format!("round {round}");
             // The old object is the stored one, itself with bookkeeping the cache never saw.
             let old = resent_by_a_controller(&object, 100 + round);
             let b = body(
@@ -600,24 +610,18 @@ fn a_controllers_resends_are_answered_by_their_read_parts() {
                 false,
                 &[],
             );
-            let inline = review_without_evaluating(&b, &perimeters, &settings(), &cache)
-                .expect("answered without evaluating")
-                .unwrap();
+            let inline = answered_inline(&b, &perimeters, &cache);
             let fresh = review(&b, &perimeters, &settings()).unwrap();
-            assert_eq!(inline.cache, CacheUse::FactsHit, "round {round}");
-            assert_eq!(response(&inline), response(&fresh), "round {round}");
-            assert_eq!(inline.decision, fresh.decision, "round {round}");
-            assert_eq!(inline.decision, decision, "round {round}");
-            assert_eq!(inline.rules, fresh.rules, "round {round}");
+            assert_eq!(inline.cache, CacheUse::FactsHit, "{context}");
+            assert_answered_alike(&inline, &fresh, &context);
+            assert_eq!(inline.decision, decision, "{context}");
         }
     }
     // A label is read (perimeters select on labels): another label is another key.
     let [open, _, relabelled] = violating_and_compliant();
     let relabelled = resent_by_a_controller(&relabelled, 9);
     let b = body("UPDATE", Some(relabelled), Some(open), false, &[]);
-    let inline = review_without_evaluating(&b, &perimeters, &settings(), &cache)
-        .expect("answered without evaluating")
-        .unwrap();
+    let inline = answered_inline(&b, &perimeters, &cache);
     assert_eq!(inline.cache, CacheUse::FactsHit, "the facts are the same");
     assert_eq!(inline.decision, "unchanged");
 }
