@@ -23,7 +23,8 @@ pub const EXEMPT_LABEL: &str = "perimeterguard.io/exempt";
 /// Where that label sits in an object, as a JSON pointer (`/` escaped as `~1`).
 const EXEMPT_LABEL_POINTER: &str = "/metadata/labels/perimeterguard.io~1exempt";
 
-pub use cache::{DEFAULT_CAPACITY_BYTES, DecisionCache, Evaluated, KeyText};
+use cache::KeyText;
+pub use cache::{DEFAULT_CAPACITY_BYTES, DecisionCache, Evaluated};
 
 /// Bodies up to this size may be answered on the caller's thread from the cache: parsing one and
 /// comparing its object with a cached one costs microseconds.
@@ -488,17 +489,12 @@ fn facts_unchanged(
             // The old object of a controller's update is the stored one, which differs from the
             // new one in what no adapter reads (its resourceVersion, status, its own
             // annotations): equal read parts adapt alike, so nothing needs adapting.
-            let old_read = read_parts(old);
-            if old_read.is_some() {
-                let computed;
-                let new_read = match new_read {
-                    Some(r) => Some(r),
-                    None => {
-                        computed = read_parts(new);
-                        computed.as_deref()
-                    }
+            if let Some(old_read) = read_parts(old) {
+                let same = match new_read {
+                    Some(r) => r == old_read.as_slice(),
+                    None => read_parts(new).is_some_and(|r| r == old_read),
                 };
-                if old_read.as_deref() == new_read {
+                if same {
                     return true;
                 }
             }

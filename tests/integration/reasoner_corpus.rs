@@ -169,7 +169,7 @@ fn without_the_tag_exception_every_example_violates_through_it() {
 #[test]
 fn without_the_aws_owned_allow_list_the_aws_resource_statements_violate() {
     let mut per = full_perimeter();
-    per.allowed_resources.clear();
+    per.allowed_resources = Default::default();
     let mut through_aws_statements = 0;
     for name in endpoint_files() {
         let v = analyze(&name, PolicyKind::EndpointPolicy, &endpoint(), &per);

@@ -570,10 +570,6 @@ impl std::ops::Deref for AllowedResources {
 }
 
 impl AllowedResources {
-    pub fn clear(&mut self) {
-        *self = Self::default();
-    }
-
     pub fn allows(&self, resource_arn: &str) -> bool {
         let indexed = arn::split(resource_arn)
             .filter(|a| a[2] == "s3" && a[3].is_empty() && a[4].is_empty())
