@@ -160,14 +160,25 @@ pub fn is_ec2_id(text: &str, prefix: &str) -> bool {
 /// checked: directory bucket names (`…--x-s3`) use this rule too.
 pub fn is_bucket_name(text: &str) -> bool {
     let b = text.as_bytes();
-    (3..=63).contains(&b.len())
-        && b.iter()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'.' || *c == b'-')
-        && b[0].is_ascii_alphanumeric()
-        && b[b.len() - 1].is_ascii_alphanumeric()
-        && !b.windows(2).any(|w| w == b"..")
-        && !(b.iter().all(|c| c.is_ascii_digit() || *c == b'.')
-            && text.parse::<std::net::Ipv4Addr>().is_ok())
+    if !(3..=63).contains(&b.len())
+        || !b[0].is_ascii_alphanumeric()
+        || !b[b.len() - 1].is_ascii_alphanumeric()
+    {
+        return false;
+    }
+    // One pass: the reasoner checks every ARN it makes against every bucket format.
+    let (mut prev, mut only_digits_and_dots) = (0u8, true);
+    for &c in b {
+        match c {
+            b'0'..=b'9' => {}
+            b'.' if prev == b'.' => return false,
+            b'.' => {}
+            b'a'..=b'z' | b'-' => only_digits_and_dots = false,
+            _ => return false,
+        }
+        prev = c;
+    }
+    !(only_digits_and_dots && text.parse::<std::net::Ipv4Addr>().is_ok())
 }
 
 /// Whether some bucket name begins with `head`: a cheap test that a Resource pattern whose
@@ -364,6 +375,23 @@ mod tests {
             "",
         ] {
             assert!(!is_bucket_name(bad), "{bad}");
+        }
+    }
+
+    proptest::proptest! {
+        /// The one-pass check says what the naming rules say, rule by rule.
+        #[test]
+        fn bucket_names_one_pass_agrees_with_the_rules(
+            text in proptest::prop_oneof!["[a-z0-9.A_-]{0,66}", "[0-9.]{1,16}"]
+        ) {
+            let b = text.as_bytes();
+            let rules = (3..=63).contains(&b.len())
+                && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'.' || *c == b'-')
+                && b[0].is_ascii_alphanumeric()
+                && b[b.len() - 1].is_ascii_alphanumeric()
+                && !text.contains("..")
+                && text.parse::<std::net::Ipv4Addr>().is_err();
+            proptest::prop_assert_eq!(is_bucket_name(&text), rules, "{}", text);
         }
     }
 
