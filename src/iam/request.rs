@@ -12,13 +12,13 @@ use std::collections::BTreeMap;
 use super::arn;
 
 /// An AWS Organizations membership: the organisation id and the caller's OU paths.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct Org {
     pub id: String,
     pub paths: Vec<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum IamKind {
     /// The account's root user.
     Root,
@@ -29,7 +29,7 @@ pub enum IamKind {
 }
 
 /// A caller with IAM credentials of an account.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct IamIdentity {
     pub kind: IamKind,
     pub partition: String,

@@ -478,22 +478,18 @@ pub fn typed_arns(format: &'static str, patterns: &[Vec<Tok>], accounts: &[Strin
         }
         fill(&pp, f, &compiled.resource_glob, accounts, &fits, &mut out);
     }
-    out.items
+    out.items.into_iter().collect()
 }
 
 /// Values in the order first given, each once.
 #[derive(Default)]
 struct Distinct {
-    items: Vec<String>,
-    seen: std::collections::HashSet<String>,
+    items: indexmap::IndexSet<String, foldhash::fast::RandomState>,
 }
 
 impl Distinct {
     fn push(&mut self, s: String) {
-        if !self.seen.contains(&s) {
-            self.seen.insert(s.clone());
-            self.items.push(s);
-        }
+        self.items.insert(s);
     }
 }
 

@@ -120,7 +120,11 @@ struct Gathered {
 
 impl Gathered {
     fn pool(&mut self, domain: &str) -> &mut Pool {
-        self.pools.entry(domain.to_owned()).or_default()
+        // Most calls find the pool: the key is copied only the first time.
+        if !self.pools.contains_key(domain) {
+            self.pools.insert(domain.to_owned(), Pool::default());
+        }
+        self.pools.get_mut(domain).expect("inserted above")
     }
 }
 
@@ -1093,11 +1097,11 @@ fn callers(g: &Gathered, d: &Domains, role_sessions: &[String]) -> Result<Caller
             }
         }
     }
-    let mut identities: Vec<IamIdentity> = Vec::new();
+    // Hashed: a scan per identity is quadratic in the accounts and ARNs the policy names.
+    let mut identities: indexmap::IndexSet<IamIdentity, foldhash::fast::RandomState> =
+        Default::default();
     let mut push = |id: IamIdentity| {
-        if !identities.contains(&id) {
-            identities.push(id);
-        }
+        identities.insert(id);
     };
     for a in &d.accounts {
         for text in [
@@ -1307,13 +1311,12 @@ fn resources(
     attachment: &Attachment,
     perimeter: &Perimeter,
 ) -> Result<(), TooMany> {
-    let mut arns: Vec<String> = Vec::new();
     // Hashed, not ordered: the ARNs share long prefixes, which ordered comparisons read again
     // and again.
-    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut arns: indexmap::IndexSet<String, foldhash::fast::RandomState> = Default::default();
     let mut push = |a: String| {
-        if (a == catalog::NO_RESOURCE || arn::split(&a).is_some()) && seen.insert(a.clone()) {
-            arns.push(a);
+        if a == catalog::NO_RESOURCE || arn::split(&a).is_some() {
+            arns.insert(a);
         }
     };
     // Real ARNs of every resource type the real actions act on.
@@ -1370,7 +1373,7 @@ fn resources(
     u.attachment = Some(attachment.clone());
     match attachment {
         Attachment::Endpoint { .. } => {
-            u.arns = arns;
+            u.arns = arns.into_iter().collect();
             // aws:ResourceAccount is missing for a few actions (EBS, some cross-account Accept*).
             u.resource_accounts = d.accounts.iter().cloned().map(Some).chain([None]).collect();
             u.resource_orgs = org_choices(&all_orgs, d);
@@ -1422,7 +1425,7 @@ fn resources(
             u.bucket_policy = door.account.is_none();
             storage_owners(u, g, d, perimeter, door.account.as_deref());
             let owners: Vec<String> = u.resource_accounts.iter().flatten().cloned().collect();
-            u.arns = door_arns(door, arns, g, &owners);
+            u.arns = door_arns(door, arns.into_iter().collect(), g, &owners);
         }
     }
     u.resource_tags = tag_combinations(g, d, "aws:resourcetag/")?;
@@ -1808,7 +1811,10 @@ fn org_choices(orgs: &[Option<String>], d: &Domains) -> Vec<Option<Org>> {
             Some(o) => {
                 let mut own: Vec<String> = paths
                     .iter()
-                    .filter(|p| p.starts_with(&format!("{o}/")))
+                    .filter(|p| {
+                        p.strip_prefix(o.as_str())
+                            .is_some_and(|r| r.starts_with('/'))
+                    })
                     .cloned()
                     .collect();
                 own.push(format!("{o}/r-fresh/"));
