@@ -280,6 +280,37 @@ impl super::template::Lookup for Request {
     }
 }
 
+/// The identity of kind `kind` named `name` (no path; the root user ignores it) of a valid
+/// account in the `aws` partition, a role's session named `session`: what [`iam_identity`]
+/// builds from that ARN, without writing the ARN out and reading it back (the reasoner makes a
+/// few for every account it tries).
+pub fn account_identity(account: &str, kind: IamKind, name: &str) -> IamIdentity {
+    let (arn, session_arn) = match kind {
+        IamKind::Root => (format!("arn:aws:iam::{account}:root"), None),
+        IamKind::User => (format!("arn:aws:iam::{account}:user/{name}"), None),
+        IamKind::RoleSession => (
+            format!("arn:aws:iam::{account}:role/{name}"),
+            Some(format!(
+                "arn:aws:sts::{account}:assumed-role/{name}/session"
+            )),
+        ),
+        IamKind::FederatedUser => (
+            format!("arn:aws:sts::{account}:federated-user/{name}"),
+            None,
+        ),
+    };
+    IamIdentity {
+        kind,
+        partition: "aws".to_owned(),
+        account: account.to_owned(),
+        arn,
+        session_arn,
+        org: None,
+        tags: BTreeMap::new(),
+        canonical_user: None,
+    }
+}
+
 /// Builds an IAM identity from the ARN a caller is known by, inferring the kind from it.
 ///
 /// Accepts `arn:<p>:iam::<acct>:root`, `...:user/<path/name>`, `...:role/<path/name>` (a session
@@ -339,6 +370,35 @@ pub fn iam_identity(principal_arn: &str, session: Option<&str>) -> Result<IamIde
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_account_identity_is_the_identity_its_arn_names() {
+        for (kind, name, arn) in [
+            (IamKind::Root, "", "arn:aws:iam::111122223333:root"),
+            (
+                IamKind::User,
+                "alice",
+                "arn:aws:iam::111122223333:user/alice",
+            ),
+            (
+                IamKind::RoleSession,
+                "ops",
+                "arn:aws:iam::111122223333:role/ops",
+            ),
+            (
+                IamKind::FederatedUser,
+                "bob",
+                "arn:aws:sts::111122223333:federated-user/bob",
+            ),
+        ] {
+            let parsed = iam_identity(arn, None).expect("a valid ARN");
+            assert_eq!(
+                account_identity("111122223333", kind, name),
+                parsed,
+                "{arn}"
+            );
+        }
+    }
 
     fn request(caller: Caller) -> Request {
         Request {

@@ -9,7 +9,9 @@ use crate::iam::keys;
 use crate::iam::pattern::{self, Tok};
 use crate::iam::policy::{Policy, PrincipalClause};
 use crate::iam::principal::{Entry, IamEntryKind};
-use crate::iam::request::{Caller, ContextValue, IamIdentity, Org, iam_identity};
+use crate::iam::request::{
+    Caller, ContextValue, IamIdentity, IamKind, Org, account_identity, iam_identity,
+};
 use crate::iam::services;
 use crate::iam::template::{Lookup, NoVariables, Template};
 
@@ -621,11 +623,11 @@ pub fn build(
 ) -> Result<Universe, TooMany> {
     let mut g = gather(policy, perimeter);
     check_patterns(&g)?;
-    let everything_taken: BTreeSet<String> = g
-        .pools
-        .values()
-        .flat_map(|p| p.literals.iter().cloned())
-        .collect();
+    let everything_taken = values::Taken::of(
+        g.pools
+            .values()
+            .flat_map(|p| p.literals.iter().map(String::as_str)),
+    );
     let mut strings = BTreeMap::new();
     for (name, pool) in &g.pools {
         if name == "account" || name == "org" {
@@ -1104,13 +1106,13 @@ fn callers(g: &Gathered, d: &Domains, role_sessions: &[String]) -> Result<Caller
         identities.insert(id);
     };
     for a in &d.accounts {
-        for text in [
-            format!("arn:aws:iam::{a}:role/fresh-role"),
-            format!("arn:aws:iam::{a}:user/fresh-user"),
-            format!("arn:aws:iam::{a}:root"),
-        ] {
-            if let Ok(id) = iam_identity(&text, None) {
-                push(id);
+        if arn::is_account_id(a) {
+            for (kind, name) in [
+                (IamKind::RoleSession, "fresh-role"),
+                (IamKind::User, "fresh-user"),
+                (IamKind::Root, ""),
+            ] {
+                push(account_identity(a, kind, name));
             }
         }
         // Sessions named where aws:userid is compared (`AROA…:alice`).
@@ -1940,7 +1942,11 @@ fn free_keys(g: &Gathered, d: &Domains) -> Vec<FreeKey> {
             _ => {
                 texts.extend(d.of(dom).iter().cloned());
                 if texts.is_empty() {
-                    texts.extend(pool.strings(&values::fresh("fresh-", 2, &BTreeSet::new())));
+                    texts.extend(pool.strings(&values::fresh(
+                        "fresh-",
+                        2,
+                        &values::Taken::default(),
+                    )));
                 }
                 if pool.is_typed() {
                     if !pool.nets.is_empty() {

@@ -236,8 +236,30 @@ pub fn account_witnesses(pool: &Pool) -> Vec<String> {
     out
 }
 
+/// The values a policy and a perimeter name, which fresh values must avoid. Kept as hashes, not
+/// copies of every literal: a collision only makes a fresh value skip one that was free.
+#[derive(Default)]
+pub struct Taken(std::collections::HashSet<u64, foldhash::fast::FixedState>);
+
+impl Taken {
+    pub fn of<'a>(values: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut set = std::collections::HashSet::with_hasher(Default::default());
+        set.extend(values.into_iter().map(Self::hash));
+        Taken(set)
+    }
+
+    fn hash(value: &str) -> u64 {
+        use std::hash::BuildHasher;
+        foldhash::fast::FixedState::default().hash_one(value)
+    }
+
+    pub fn contains(&self, value: &str) -> bool {
+        self.0.contains(&Self::hash(value))
+    }
+}
+
 /// `n` values of the form `<stem><i>` that are not among `taken`.
-pub fn fresh(stem: &str, n: usize, taken: &BTreeSet<String>) -> Vec<String> {
+pub fn fresh(stem: &str, n: usize, taken: &Taken) -> Vec<String> {
     (0usize..)
         .map(|i| {
             let mut s = String::with_capacity(stem.len() + 4);
@@ -268,7 +290,7 @@ pub fn push_new(slot: &mut Vec<String>, values: impl IntoIterator<Item = String>
 }
 
 /// Fresh 12-digit accounts.
-pub fn fresh_accounts(n: usize, taken: &BTreeSet<String>) -> Vec<String> {
+pub fn fresh_accounts(n: usize, taken: &Taken) -> Vec<String> {
     (0..)
         .map(|i| format!("{:012}", 999_999_999_999u64 - i))
         .filter(|s| !taken.contains(s))
