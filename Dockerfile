@@ -16,8 +16,10 @@ RUN cargo build --release --locked --target x86_64-unknown-linux-musl --bin peri
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /src/target/x86_64-unknown-linux-musl/release/perimeter-guard /usr/local/bin/perimeter-guard
 # mimalloc returns freed pages at once rather than 10 ms later: a burst of large policy analyses
-# peaks far lower, for a few percent of CPU on them (docs/performance.md).
-ENV MIMALLOC_PURGE_DELAY=0
+# peaks far lower, for a few percent of CPU on them. It asks for no transparent huge pages:
+# the kernel would fill each 2 MiB page its arenas touch, and the server's memory doubled
+# (docs/performance.md).
+ENV MIMALLOC_PURGE_DELAY=0 MIMALLOC_ALLOW_THP=0
 USER 65532:65532
 EXPOSE 8443 8080
 ENTRYPOINT ["/usr/local/bin/perimeter-guard"]

@@ -26,8 +26,8 @@ if ! command -v wrk >/dev/null; then
 fi
 export PERIMETER_GUARD_CORPUS="${PERIMETER_GUARD_CORPUS:-$(cd .. && pwd)/shared/corpus}"
 # As the image and the chart run the server (every server here uses mimalloc): freed pages go back
-# to the system at once.
-export MIMALLOC_PURGE_DELAY=0
+# to the system at once, and no transparent huge pages.
+export MIMALLOC_PURGE_DELAY=0 MIMALLOC_ALLOW_THP=0
 cargo build -q --release -p perimeter-guard -p perimeter-guard-load-bench --bin perimeter-guard --bin baseline_server --bin review_bodies \
   --bin rego_peer --bin start_until_ready
 

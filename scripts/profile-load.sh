@@ -26,7 +26,7 @@ if [ -n "${PERF_DATA_IN:-}" ]; then
 else
 export PERIMETER_GUARD_CORPUS="${PERIMETER_GUARD_CORPUS:-$(cd .. && pwd)/shared/corpus}"
 # As the image and the chart run the server.
-export MIMALLOC_PURGE_DELAY=0
+export MIMALLOC_PURGE_DELAY=0 MIMALLOC_ALLOW_THP=0
 # Frame pointers, so perf's stacks reach the request path; built apart from the release binary.
 export CARGO_TARGET_DIR=target/profiling
 CARGO_PROFILE_RELEASE_DEBUG=line-tables-only RUSTFLAGS="-C force-frame-pointers=yes" \
