@@ -280,10 +280,10 @@ impl super::template::Lookup for Request {
     }
 }
 
-/// The identity of kind `kind` named `name` (no path; the root user ignores it) of a valid
-/// account in the `aws` partition, a role's session named `session`: what [`iam_identity`]
-/// builds from that ARN, without writing the ARN out and reading it back (the reasoner makes a
-/// few for every account it tries).
+/// The identity of kind `kind` named `name` (no path; the root user has none) of a valid account
+/// in the `aws` partition, a role as its session named `session`: what [`iam_identity`] builds
+/// from that ARN, without writing the ARN out and reading it back (the reasoner makes a few for
+/// every account it tries).
 pub fn account_identity(account: &str, kind: IamKind, name: &str) -> IamIdentity {
     let (arn, session_arn) = match kind {
         IamKind::Root => (format!("arn:aws:iam::{account}:root"), None),
