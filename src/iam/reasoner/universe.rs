@@ -638,10 +638,10 @@ pub fn build(
             pool.strings(&values::fresh(stems(name), 2, &everything_taken)),
         );
     }
-    let account_pool = g.pools.get("account").cloned().unwrap_or_default();
-    let mut accounts = values::account_witnesses(&account_pool);
+    let account_pool = g.pools.get("account").unwrap_or(&values::EMPTY);
+    let mut accounts = values::account_witnesses(account_pool);
     accounts.extend(values::fresh_accounts(2, &everything_taken));
-    let org_pool = g.pools.get("org").cloned().unwrap_or_default();
+    let org_pool = g.pools.get("org").unwrap_or(&values::EMPTY);
     let orgs = org_pool.strings(&values::fresh(stems("org"), 2, &everything_taken));
     let mut d = Domains {
         strings,
@@ -683,9 +683,9 @@ pub fn build(
     }
 
     // aws:userid is a function of the caller: its candidates are the values callers have.
-    let userid_pool = g.pools.get("aws:userid").cloned().unwrap_or_default();
+    let userid_pool = g.pools.get("aws:userid").unwrap_or(&values::EMPTY);
     let mut sessions = vec!["session".to_owned()];
-    sessions.extend(related::userid_sessions(&userid_pool));
+    sessions.extend(related::userid_sessions(userid_pool));
     // The sessions principals name (`arn:aws:sts::<account>:assumed-role/<role>/<session>`).
     for e in &g.entries {
         if let Entry::Iam {
@@ -719,7 +719,7 @@ pub fn build(
             })
             .collect();
         let mut values =
-            related::userid_candidates(&userid_pool, &d.accounts, &sessions, &federated);
+            related::userid_candidates(userid_pool, &d.accounts, &sessions, &federated);
         // Service principals and origin access identities carry their own name.
         values.extend(d.of("service").iter().map(|s| s.to_ascii_lowercase()));
         values.push(FRESH_SERVICE.to_owned());
@@ -761,10 +761,10 @@ pub fn build(
             }
         }
         if target != "resource" {
-            let pool = g.pools.get(&target).cloned().unwrap_or_default();
+            let pool = g.pools.get(&target).unwrap_or(&values::EMPTY);
             let extra = match target.as_str() {
                 "account" => {
-                    let mut a = values::account_witnesses(&pool);
+                    let mut a = values::account_witnesses(pool);
                     a.extend(d.accounts.iter().cloned());
                     a
                 }
@@ -825,9 +825,9 @@ pub fn build(
     u.networks = networks(&g, &d, attachment);
     // aws:SourceVpcArn names the VPC of aws:SourceVpc: one real ARN per VPC the search can pick.
     if g.keys.contains_key("aws:sourcevpcarn") {
-        let pool = g.pools.get("aws:sourcevpcarn").cloned().unwrap_or_default();
+        let pool = g.pools.get("aws:sourcevpcarn").unwrap_or(&values::EMPTY);
         let mut values =
-            related::vpc_arn_candidates(&pool, &vpc_choices(&d, attachment), &d.accounts);
+            related::vpc_arn_candidates(pool, &vpc_choices(&d, attachment), &d.accounts);
         let patterns: Vec<Vec<Tok>> = pool
             .patterns()
             .into_iter()
@@ -1925,7 +1925,7 @@ fn free_keys(g: &Gathered, d: &Domains) -> Vec<FreeKey> {
     names.sort_by_key(|(k, _)| (k.as_str() != "aws:viaawsservice", k.as_str()));
     for (key, set) in names {
         let dom = domain(key);
-        let pool = g.pools.get(dom).cloned().unwrap_or_default();
+        let pool = g.pools.get(dom).unwrap_or(&values::EMPTY);
         let typed = keys::global(key).map(|k| k.value_type);
         let mut texts: Vec<String> = Vec::new();
         use crate::iam::keys::KeyType;
@@ -1966,8 +1966,11 @@ fn free_keys(g: &Gathered, d: &Domains) -> Vec<FreeKey> {
                 }
             }
         }
-        let mut seen = BTreeSet::new();
-        texts.retain(|t| seen.insert(t.clone()));
+        let mut texts: Vec<String> = texts
+            .into_iter()
+            .collect::<indexmap::IndexSet<String, foldhash::fast::RandomState>>()
+            .into_iter()
+            .collect();
         // Account and organization keys hold ids of their one form (see `in_model`): a value of
         // another type the policy compares them with is no value AWS sends.
         match dom {

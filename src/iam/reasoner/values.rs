@@ -25,6 +25,18 @@ pub struct Pool {
     pub binaries: BTreeSet<String>,
 }
 
+/// The pool of a kind of value nothing names, to borrow where a pool is looked up.
+pub static EMPTY: Pool = Pool {
+    literals: BTreeSet::new(),
+    globs: Vec::new(),
+    ignore_case: false,
+    nets: Vec::new(),
+    numbers: Vec::new(),
+    dates: Vec::new(),
+    bools: false,
+    binaries: BTreeSet::new(),
+};
+
 /// At most this many patterns are intersected pairwise.
 const MAX_PAIRWISE: usize = 48;
 
