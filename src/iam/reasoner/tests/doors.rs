@@ -33,6 +33,17 @@ fn door(kind: DoorKind, name: &str, region: Option<&str>) -> Attachment {
     })
 }
 
+/// A door of `kind` whose name, Region and owner are not known (a reference not resolved).
+fn unknown_door(kind: DoorKind) -> Attachment {
+    Attachment::Door(Door {
+        kind,
+        name: None,
+        region: None,
+        account: None,
+        vpc_origin: None,
+    })
+}
+
 fn access_point(vpc_origin: Option<Option<&str>>) -> Attachment {
     Attachment::Door(Door {
         kind: DoorKind::AccessPoint,
@@ -601,13 +612,7 @@ fn an_access_point_a_condition_names_is_tried_with_its_owner() {
         resource_accounts: vec![],
         ..per()
     };
-    let d = Attachment::Door(Door {
-        kind: DoorKind::MultiRegionAccessPoint,
-        name: None,
-        region: None,
-        account: None,
-        vpc_origin: None,
-    });
+    let d = unknown_door(DoorKind::MultiRegionAccessPoint);
     let to = |orgs: Vec<&str>| {
         vec![
             json!({"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*",
@@ -649,13 +654,7 @@ fn an_access_point_a_condition_names_is_tried_with_its_owner() {
 #[test]
 fn an_access_point_condition_reads_its_owner() {
     const NAMED: &str = "arn:aws:s3:us-east-1:555566667777:accesspoint/reports";
-    let unnamed = Attachment::Door(Door {
-        kind: DoorKind::AccessPoint,
-        name: None,
-        region: None,
-        account: None,
-        vpc_origin: None,
-    });
+    let unnamed = unknown_door(DoorKind::AccessPoint);
     let to = |orgs: Vec<&str>| {
         vec![
             json!({"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*",
