@@ -571,7 +571,7 @@ fn bucket_policy(
         Err((pointer, message)) => return add(BUCKET_POLICY_INVALID, &pointer, message, None),
         Ok(p) => p,
     };
-    let directory = directory_bucket(source, bucket.as_deref());
+    let directory = directory_bucket_of(written_resources(&policy), bucket.as_deref());
     let attachment = match &directory {
         Some(door) => Attachment::Door(door.clone()),
         None => Attachment::Bucket {
@@ -608,7 +608,15 @@ fn bucket_policy(
 /// ARNs are `s3express` buckets): judged on S3 Express's actions and ARNs. Its Region and owner
 /// are the ones its ARNs name, as S3 accepts no policy on another bucket's resources.
 pub fn directory_bucket(source: &PolicySource, bucket: Option<&str>) -> Option<reasoner::Door> {
-    let named = door_named(source, |service, resource| {
+    directory_bucket_of(resource_arns(source).iter().map(String::as_str), bucket)
+}
+
+/// [`directory_bucket`] from the policy's Resource ARNs.
+fn directory_bucket_of<'a>(
+    arns: impl IntoIterator<Item = &'a str>,
+    bucket: Option<&str>,
+) -> Option<reasoner::Door> {
+    let named = door_named_in(arns, |service, resource| {
         service == "s3express" && resource.starts_with("bucket/")
     });
     let by_name = bucket.is_some_and(reasoner::is_directory_bucket_name);
@@ -633,11 +641,19 @@ fn door_named(
     source: &PolicySource,
     of_kind: impl Fn(&str, &str) -> bool,
 ) -> Option<(Option<String>, Option<String>, String)> {
+    door_named_in(resource_arns(source).iter().map(String::as_str), of_kind)
+}
+
+/// [`door_named`] over these Resource ARNs.
+fn door_named_in<'a>(
+    arns: impl IntoIterator<Item = &'a str>,
+    of_kind: impl Fn(&str, &str) -> bool,
+) -> Option<(Option<String>, Option<String>, String)> {
     let mut region: Option<Option<String>> = None;
     let mut account: Option<Option<String>> = None;
     let mut resource: Option<String> = None;
-    for arn in resource_arns(source) {
-        let Some([_, _, service, r, a, res]) = crate::iam::arn::split(&arn) else {
+    for arn in arns {
+        let Some([_, _, service, r, a, res]) = crate::iam::arn::split(arn) else {
             continue;
         };
         if !of_kind(service, res) {
@@ -662,6 +678,16 @@ fn door_named(
     }
     let resource = resource.or_else(|| region.as_ref().map(|_| String::new()))?;
     Some((region.flatten(), account.flatten(), resource))
+}
+
+/// The Resource ARNs of a parsed policy: those [`resource_arns`] reads from its source, without
+/// reading the document a second time.
+fn written_resources(policy: &Policy) -> impl Iterator<Item = &str> {
+    policy
+        .statements
+        .iter()
+        .filter_map(|s| s.resource.as_ref().filter(|r| !r.negated))
+        .flat_map(|r| r.patterns.iter().map(|t| t.raw()))
 }
 
 /// Every Resource ARN of the policy as written.

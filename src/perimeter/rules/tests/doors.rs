@@ -257,6 +257,44 @@ fn a_directory_bucket_policy_is_judged_on_s3_express() {
     assert_eq!(ids(by_ref), vec!["DP-REF-001"]);
 }
 
+/// A bucket policy's door is found from its parsed statements exactly as from its source text:
+/// directory bucket ARNs in one statement or several, agreeing or not on Region and owner, next
+/// to general purpose ARNs and NotResource.
+#[test]
+fn a_parsed_policy_names_the_same_directory_bucket_as_its_text() {
+    let other = "arn:aws:s3express:us-east-1:444455556666:bucket/logs--use1-az4--x-s3";
+    let statement = |resource: Value| json!({"Effect": "Allow", "Principal": "*", "Action": "s3express:CreateSession", "Resource": resource});
+    let not_resource =
+        json!({"Effect": "Deny", "Principal": "*", "Action": "*", "NotResource": other});
+    let documents = [
+        json!({"Version": "2012-10-17", "Statement": statement(json!(DIRECTORY_ARN))}),
+        json!({"Version": "2012-10-17", "Statement": [statement(json!([DIRECTORY_ARN, format!("{DIRECTORY_ARN}/*")]))]}),
+        json!({"Version": "2012-10-17", "Statement": [statement(json!(DIRECTORY_ARN)), statement(json!(other))]}),
+        json!({"Version": "2012-10-17", "Statement": [statement(json!("arn:aws:s3express:*:111122223333:bucket/*")), not_resource.clone()]}),
+        json!({"Version": "2012-10-17", "Statement": [not_resource]}),
+        json!({"Version": "2012-10-17", "Statement": [statement(json!(["arn:aws:s3:::b", "arn:aws:s3:::b/*"]))]}),
+    ];
+    let mut doors = 0;
+    for document in documents {
+        let text = document.to_string();
+        let policy = Policy::parse(&text, PolicyKind::BucketPolicy).expect("valid policy");
+        let source = PolicySource::Text {
+            text,
+            pointer: "/spec/policy".into(),
+        };
+        for bucket in [None, Some("data--usw2-az1--x-s3"), Some("b")] {
+            let from_text = directory_bucket(&source, bucket);
+            doors += usize::from(from_text.is_some());
+            assert_eq!(
+                directory_bucket_of(written_resources(&policy), bucket),
+                from_text,
+                "{document} for {bucket:?}"
+            );
+        }
+    }
+    assert!(doors > 3, "the documents name directory buckets");
+}
+
 /// AWS's delegation example (Amazon S3 User Guide, "Configuring IAM policies for using access
 /// points": "Delegating access control to access points").
 fn delegation(account: Option<&str>) -> Value {
