@@ -212,8 +212,34 @@ fn intersection_ordered(a: &[Tok], b: &[Tok], filler: char, filler_first: bool) 
         .zip(b)
         .take_while(|(x, y)| matches!((x, y), (Tok::Lit(p), Tok::Lit(q)) if p == q))
         .count();
-    let rest = shortest_common(&a[common..], &b[common..], &alphabet)?;
+    let (a_rest, b_rest) = (&a[common..], &b[common..]);
+    let rest = match shortest_under_star(a_rest, b_rest, &alphabet) {
+        Some(rest) => rest,
+        None => shortest_common(a_rest, b_rest, &alphabet)?,
+    };
     Some(render(&a[..common]) + &rest)
+}
+
+/// [`shortest_common`] when one pattern is a lone `*` (as after a bucket's prefix, `b/*`
+/// against each of a policy's `b/team-N/*`): the other's shortest string, first in alphabet
+/// order, is its literals with the first character of the alphabet for each `?` and nothing for
+/// each `*`, as no string both match is shorter. `None` when neither is a lone `*`.
+fn shortest_under_star(a: &[Tok], b: &[Tok], alphabet: &[char]) -> Option<String> {
+    let other = match (a, b) {
+        ([Tok::AnyRun], other) | (other, [Tok::AnyRun]) => other,
+        _ => return None,
+    };
+    let first = *alphabet.first()?;
+    Some(
+        other
+            .iter()
+            .filter_map(|t| match t {
+                Tok::Lit(c) => Some(*c),
+                Tok::AnyOne => Some(first),
+                Tok::AnyRun => None,
+            })
+            .collect(),
+    )
 }
 
 /// The characters a shortest common string is built of: those the patterns name and `filler`,
@@ -624,6 +650,28 @@ mod tests {
             proptest::prop_assert_eq!(
                 shortest_common(&a, &b, &alphabet),
                 shortest_common_over_every_character(&a, &b, &alphabet)
+            );
+        }
+
+        /// Against a lone `*`, the other pattern's shortest string is the one the search finds.
+        #[test]
+        fn a_lone_star_meets_the_shortest_string_the_search_finds(
+            other in "[ab/*?é-]{0,9}",
+            names in "[a-z#0-9/-]{0,4}",
+            filler in proptest::sample::select(vec!['#', 'z', '0']),
+            first in proptest::bool::ANY,
+            star_first in proptest::bool::ANY,
+        ) {
+            let other = collapse_stars(&glob(&other)).into_owned();
+            let star = [Tok::AnyRun];
+            // The alphabet may name characters neither remaining part does (the common prefix).
+            let prefix = glob(&names);
+            let (a, b): (&[Tok], &[Tok]) = if star_first { (&star, &other) } else { (&other, &star) };
+            let whole: Vec<Tok> = prefix.iter().chain(a).copied().collect();
+            let alphabet = alphabet(&whole, b, filler, first);
+            proptest::prop_assert_eq!(
+                shortest_under_star(a, b, &alphabet),
+                shortest_common(a, b, &alphabet)
             );
         }
     }

@@ -1384,7 +1384,7 @@ fn resources(
             u.bucket_policy = true;
             u.own_bucket.clone_from(name);
             let bucket = name.clone().unwrap_or_else(|| "fresh-bucket".into());
-            let mut keep: Vec<String> = arns
+            let mut keep: indexmap::IndexSet<String, foldhash::fast::RandomState> = arns
                 .into_iter()
                 .filter(|a| match a.strip_prefix("arn:aws:s3:::") {
                     Some(rest) => match name {
@@ -1402,8 +1402,8 @@ fn resources(
             .into_iter()
             .rev()
             {
-                keep.retain(|k| *k != a);
-                keep.insert(0, a);
+                keep.shift_remove(&a);
+                keep.shift_insert(0, a);
             }
             // Object keys the policy names under this bucket, whatever bucket pattern they sit in.
             if let Some(n) = name {
@@ -1412,15 +1412,13 @@ fn resources(
                 object.push(Tok::AnyRun);
                 for p in &g.arn_patterns {
                     for filler in ['#', 'z'] {
-                        if let Some(w) = pattern::intersection(&object, p, filler)
-                            && !keep.contains(&w)
-                        {
-                            keep.push(w);
+                        if let Some(w) = pattern::intersection(&object, p, filler) {
+                            keep.insert(w);
                         }
                     }
                 }
             }
-            u.arns = keep;
+            u.arns = keep.into_iter().collect();
             storage_owners(u, g, d, perimeter, None);
         }
         Attachment::Door(door) => {
