@@ -203,7 +203,6 @@ fn intersection_ordered(a: &[Tok], b: &[Tok], filler: char, filler_first: bool) 
     if !may_meet(a, b) {
         return None;
     }
-    let alphabet = alphabet(a, b, filler, filler_first);
     // A literal run both patterns begin with begins every string both match, and the search
     // would walk it one state at a time over products of the whole patterns: it starts after it
     // instead, over the same alphabet, so it finds the same string.
@@ -213,33 +212,48 @@ fn intersection_ordered(a: &[Tok], b: &[Tok], filler: char, filler_first: bool) 
         .take_while(|(x, y)| matches!((x, y), (Tok::Lit(p), Tok::Lit(q)) if p == q))
         .count();
     let (a_rest, b_rest) = (&a[common..], &b[common..]);
-    let rest = match shortest_under_star(a_rest, b_rest, &alphabet) {
-        Some(rest) => rest,
-        None => shortest_common(a_rest, b_rest, &alphabet)?,
+    let rest = match lone_star_other(a_rest, b_rest) {
+        Some(other) => shortest_of(other, first_character(a, b, filler, filler_first)),
+        None => shortest_common(a_rest, b_rest, &alphabet(a, b, filler, filler_first))?,
     };
     Some(render(&a[..common]) + &rest)
 }
 
-/// [`shortest_common`] when one pattern is a lone `*` (as after a bucket's prefix, `b/*`
-/// against each of a policy's `b/team-N/*`): the other's shortest string, first in alphabet
-/// order, is its literals with the first character of the alphabet for each `?` and nothing for
-/// each `*`, as no string both match is shorter. `None` when neither is a lone `*`.
-fn shortest_under_star(a: &[Tok], b: &[Tok], alphabet: &[char]) -> Option<String> {
-    let other = match (a, b) {
-        ([Tok::AnyRun], other) | (other, [Tok::AnyRun]) => other,
-        _ => return None,
-    };
-    let first = *alphabet.first()?;
-    Some(
-        other
-            .iter()
-            .filter_map(|t| match t {
-                Tok::Lit(c) => Some(*c),
-                Tok::AnyOne => Some(first),
-                Tok::AnyRun => None,
-            })
-            .collect(),
-    )
+/// When one pattern is a lone `*` (as after a bucket's prefix, `b/*` against each of a policy's
+/// `b/team-N/*`), the other: every string of it is common to both, so the shortest common
+/// string is its shortest ([`shortest_of`]), found without a search.
+fn lone_star_other<'p>(a: &'p [Tok], b: &'p [Tok]) -> Option<&'p [Tok]> {
+    match (a, b) {
+        ([Tok::AnyRun], other) | (other, [Tok::AnyRun]) => Some(other),
+        _ => None,
+    }
+}
+
+/// The shortest string a pattern matches, first in an alphabet that begins with `first`: its
+/// literals, `first` for each `?` and nothing for each `*` (no string it matches is shorter).
+fn shortest_of(p: &[Tok], first: char) -> String {
+    p.iter()
+        .filter_map(|t| match t {
+            Tok::Lit(c) => Some(*c),
+            Tok::AnyOne => Some(first),
+            Tok::AnyRun => None,
+        })
+        .collect()
+}
+
+/// The first character of [`alphabet`], without listing it: the filler when it goes first,
+/// else the smallest character named or the filler.
+fn first_character(a: &[Tok], b: &[Tok], filler: char, filler_first: bool) -> char {
+    if filler_first {
+        return filler;
+    }
+    a.iter()
+        .chain(b)
+        .filter_map(|t| match t {
+            Tok::Lit(c) => Some(*c),
+            _ => None,
+        })
+        .fold(filler, char::min)
 }
 
 /// The characters a shortest common string is built of: those the patterns name and `filler`,
@@ -669,8 +683,11 @@ mod tests {
             let (a, b): (&[Tok], &[Tok]) = if star_first { (&star, &other) } else { (&other, &star) };
             let whole: Vec<Tok> = prefix.iter().chain(a).copied().collect();
             let alphabet = alphabet(&whole, b, filler, first);
+            let character = first_character(&whole, b, filler, first);
+            proptest::prop_assert_eq!(Some(&character), alphabet.first());
+            let other = lone_star_other(a, b).expect("one is a lone star");
             proptest::prop_assert_eq!(
-                shortest_under_star(a, b, &alphabet),
+                Some(shortest_of(other, character)),
                 shortest_common(a, b, &alphabet)
             );
         }
