@@ -3,11 +3,13 @@
 
 use std::collections::BTreeMap;
 
+use crate::iam::evaluate::applies;
 use crate::iam::pattern;
+use crate::iam::policy::Effect;
 use crate::iam::reasoner::{self, Attachment, Dimension, ReasonerVerdict, Witness};
 use crate::iam::request::{ContextValue, iam_identity};
 use crate::iam::template::NoVariables;
-use crate::iam::{Caller, Outcome, Policy, PolicyKind, Request, evaluate};
+use crate::iam::{Caller, Policy, PolicyKind, Request};
 use crate::resources::structured_policy::without_principal_references;
 use crate::resources::{
     AccessPointKind, AccessPointPolicy, AssociationKind, BucketAcl, BucketPolicyChange, Endpoint,
@@ -869,7 +871,13 @@ fn denies_plain_http(policy: &Policy, bucket: Option<&str>) -> bool {
                     ContextValue::One("false".into()),
                 )]),
             };
-            evaluate(policy, &request).outcome == Outcome::ExplicitDeny
+            // What `evaluate` calls an explicit deny: some Deny statement applies. Only the Deny
+            // statements are read, as no Allow statement changes that.
+            policy
+                .statements
+                .iter()
+                .filter(|s| s.effect == Effect::Deny)
+                .any(|s| applies(s, &request))
         })
     })
 }
