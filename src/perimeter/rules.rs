@@ -618,7 +618,7 @@ fn directory_bucket_of<'a>(
     arns: impl IntoIterator<Item = &'a str>,
     bucket: Option<&str>,
 ) -> Option<reasoner::Door> {
-    let named = door_named_in(arns, |service, resource| {
+    let named = door_named(arns, |service, resource| {
         service == "s3express" && resource.starts_with("bucket/")
     });
     let by_name = bucket.is_some_and(reasoner::is_directory_bucket_name);
@@ -639,15 +639,7 @@ fn directory_bucket_of<'a>(
 
 /// The Region, account and resource of the one door the policy's Resource ARNs of a kind name
 /// literally, each `None` where they do not agree or hold a wildcard.
-fn door_named(
-    source: &PolicySource,
-    of_kind: impl Fn(&str, &str) -> bool,
-) -> Option<(Option<String>, Option<String>, String)> {
-    door_named_in(resource_arns(source).iter().map(String::as_str), of_kind)
-}
-
-/// [`door_named`] over these Resource ARNs.
-fn door_named_in<'a>(
+fn door_named<'a>(
     arns: impl IntoIterator<Item = &'a str>,
     of_kind: impl Fn(&str, &str) -> bool,
 ) -> Option<(Option<String>, Option<String>, String)> {
@@ -737,8 +729,12 @@ fn access_point_policy(ap: &AccessPointPolicy, perimeter: &reasoner::Perimeter, 
         AccessPointKind::ObjectLambda => reasoner::DoorKind::ObjectLambdaAccessPoint,
     };
     let service = kind.service();
-    let named = door_named(&ap.policy, |svc, resource| {
-        svc == service && resource.starts_with("accesspoint/")
+    // Parsed once: the door is read from its statements, and judged if it parses.
+    let parsed = policy_document(&ap.policy, PolicyKind::BucketPolicy);
+    let named = parsed.as_ref().ok().and_then(|policy| {
+        door_named(written_resources(policy), |svc, resource| {
+            svc == service && resource.starts_with("accesspoint/")
+        })
     });
     let (arn_region, arn_account, arn_resource) = named.unwrap_or_default();
     let mut unresolved: Vec<String> = Vec::new();
@@ -777,7 +773,7 @@ fn access_point_policy(ap: &AccessPointPolicy, perimeter: &reasoner::Perimeter, 
             None,
         );
     }
-    let policy = match policy_document(&ap.policy, PolicyKind::BucketPolicy) {
+    let policy = match parsed {
         Err((pointer, message)) => {
             return add(ACCESS_POINT_POLICY_INVALID, &pointer, message, None);
         }

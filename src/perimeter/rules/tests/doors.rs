@@ -257,11 +257,11 @@ fn a_directory_bucket_policy_is_judged_on_s3_express() {
     assert_eq!(ids(by_ref), vec!["DP-REF-001"]);
 }
 
-/// A bucket policy's door is found from its parsed statements exactly as from its source text:
-/// directory bucket ARNs in one statement or several, agreeing or not on Region and owner, next
-/// to general purpose ARNs and NotResource.
+/// A policy's door is found from its parsed statements exactly as from its source text: the
+/// same Resource ARNs (directory bucket, access point and general purpose ones, in one statement
+/// or several, agreeing or not on Region and owner, next to NotResource), so the same door.
 #[test]
-fn a_parsed_policy_names_the_same_directory_bucket_as_its_text() {
+fn a_parsed_policy_names_the_same_door_as_its_text() {
     let other = "arn:aws:s3express:us-east-1:444455556666:bucket/logs--use1-az4--x-s3";
     let statement = |resource: Value| json!({"Effect": "Allow", "Principal": "*", "Action": "s3express:CreateSession", "Resource": resource});
     let not_resource =
@@ -273,6 +273,9 @@ fn a_parsed_policy_names_the_same_directory_bucket_as_its_text() {
         json!({"Version": "2012-10-17", "Statement": [statement(json!("arn:aws:s3express:*:111122223333:bucket/*")), not_resource.clone()]}),
         json!({"Version": "2012-10-17", "Statement": [not_resource]}),
         json!({"Version": "2012-10-17", "Statement": [statement(json!(["arn:aws:s3:::b", "arn:aws:s3:::b/*"]))]}),
+        json!({"Version": "2012-10-17", "Statement": [statement(json!([
+            "arn:aws:s3:us-east-1:111122223333:accesspoint/reports",
+            "arn:aws:s3:us-east-1:111122223333:accesspoint/reports/object/*"]))]}),
     ];
     let mut doors = 0;
     for document in documents {
@@ -282,6 +285,11 @@ fn a_parsed_policy_names_the_same_directory_bucket_as_its_text() {
             text,
             pointer: "/spec/policy".into(),
         };
+        assert_eq!(
+            written_resources(&policy).collect::<Vec<_>>(),
+            resource_arns(&source),
+            "{document}"
+        );
         for bucket in [None, Some("data--usw2-az1--x-s3"), Some("b")] {
             let from_text = directory_bucket(&source, bucket);
             doors += usize::from(from_text.is_some());
