@@ -867,8 +867,9 @@ fn denies_plain_http(policy: &Policy, bucket: Option<&str>) -> bool {
                     ContextValue::One("false".into()),
                 )]),
             };
-            // What `evaluate` calls an explicit deny: some Deny statement applies. Only the Deny
-            // statements are read, as no Allow statement changes that.
+            // An explicit deny is some Deny statement applying, whatever the Allow statements say
+            // (IAM User Guide, "Policy evaluation logic": an explicit deny overrides any allow),
+            // as `evaluate` decides it: only the Deny statements are read.
             policy
                 .statements
                 .iter()
