@@ -121,6 +121,11 @@ struct Gathered {
 }
 
 impl Gathered {
+    /// The pool of `domain`, empty when nothing names one.
+    fn pool_of(&self, domain: &str) -> &Pool {
+        self.pools.get(domain).unwrap_or(&values::EMPTY)
+    }
+
     fn pool(&mut self, domain: &str) -> &mut Pool {
         // Most calls find the pool: the key is copied only the first time.
         if !self.pools.contains_key(domain) {
@@ -638,10 +643,10 @@ pub fn build(
             pool.strings(&values::fresh(stems(name), 2, &everything_taken)),
         );
     }
-    let account_pool = g.pools.get("account").unwrap_or(&values::EMPTY);
+    let account_pool = g.pool_of("account");
     let mut accounts = values::account_witnesses(account_pool);
     accounts.extend(values::fresh_accounts(2, &everything_taken));
-    let org_pool = g.pools.get("org").unwrap_or(&values::EMPTY);
+    let org_pool = g.pool_of("org");
     let orgs = org_pool.strings(&values::fresh(stems("org"), 2, &everything_taken));
     let mut d = Domains {
         strings,
@@ -683,7 +688,7 @@ pub fn build(
     }
 
     // aws:userid is a function of the caller: its candidates are the values callers have.
-    let userid_pool = g.pools.get("aws:userid").unwrap_or(&values::EMPTY);
+    let userid_pool = g.pool_of("aws:userid");
     let mut sessions = vec!["session".to_owned()];
     sessions.extend(related::userid_sessions(userid_pool));
     // The sessions principals name (`arn:aws:sts::<account>:assumed-role/<role>/<session>`).
@@ -761,7 +766,7 @@ pub fn build(
             }
         }
         if target != "resource" {
-            let pool = g.pools.get(&target).unwrap_or(&values::EMPTY);
+            let pool = g.pool_of(&target);
             let extra = match target.as_str() {
                 "account" => {
                     let mut a = values::account_witnesses(pool);
@@ -825,7 +830,7 @@ pub fn build(
     u.networks = networks(&g, &d, attachment);
     // aws:SourceVpcArn names the VPC of aws:SourceVpc: one real ARN per VPC the search can pick.
     if g.keys.contains_key("aws:sourcevpcarn") {
-        let pool = g.pools.get("aws:sourcevpcarn").unwrap_or(&values::EMPTY);
+        let pool = g.pool_of("aws:sourcevpcarn");
         let mut values =
             related::vpc_arn_candidates(pool, &vpc_choices(&d, attachment), &d.accounts);
         let patterns: Vec<Vec<Tok>> = pool
@@ -1290,7 +1295,7 @@ fn actions(g: &Gathered, scope: &ServiceScope) -> (Vec<String>, Vec<Fit>) {
         push(pattern::witness(p, "", 'X'));
         push(pattern::witness(p, "Any", 'X'));
     }
-    if g.actions.len() <= 48 {
+    if g.actions.len() <= values::MAX_PAIRWISE {
         for (i, a) in g.actions.iter().enumerate() {
             for b in &g.actions[i + 1..] {
                 if let Some(w) = pattern::intersection(a, b, 'z') {
@@ -1346,7 +1351,7 @@ fn resources(
             }
         }
     }
-    if g.arn_patterns.len() <= 48 {
+    if g.arn_patterns.len() <= values::MAX_PAIRWISE {
         for (i, a) in g.arn_patterns.iter().enumerate() {
             for b in &g.arn_patterns[i + 1..] {
                 if let Some(w) = pattern::intersection(a, b, '#') {
@@ -1923,7 +1928,7 @@ fn free_keys(g: &Gathered, d: &Domains) -> Vec<FreeKey> {
     names.sort_by_key(|(k, _)| (k.as_str() != "aws:viaawsservice", k.as_str()));
     for (key, set) in names {
         let dom = domain(key);
-        let pool = g.pools.get(dom).unwrap_or(&values::EMPTY);
+        let pool = g.pool_of(dom);
         let typed = keys::global(key).map(|k| k.value_type);
         let mut texts: Vec<String> = Vec::new();
         use crate::iam::keys::KeyType;

@@ -38,7 +38,7 @@ pub static EMPTY: Pool = Pool {
 };
 
 /// At most this many patterns are intersected pairwise.
-const MAX_PAIRWISE: usize = 48;
+pub const MAX_PAIRWISE: usize = 48;
 
 impl Pool {
     pub fn add_text(&mut self, toks: &[Tok]) {
