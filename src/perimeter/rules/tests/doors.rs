@@ -136,6 +136,35 @@ fn an_access_point_named_by_reference_is_checked_against_its_policy_arns() {
     );
 }
 
+/// A malformed policy is reported as such, and the reference as resolved later: the policy is
+/// parsed once, before its ARNs are read, and the reference's finding does not wait for them.
+#[test]
+fn an_access_point_named_by_reference_with_a_malformed_policy_reports_both() {
+    let Subject::AccessPointPolicy(mut ap) = access_point(
+        AccessPointKind::Regional,
+        allow(json!("*"), "s3:GetObject", AP_OBJECTS, Value::Null),
+        Field::Absent,
+    ) else {
+        unreachable!()
+    };
+    ap.name = Field::Unresolved {
+        pointer: "/spec/forProvider/accessPointArnRef".into(),
+    };
+    ap.policy = PolicySource::Text {
+        text: format!(
+            "{{\"Version\": \"2012-10-17\", \"Statement\": [{{\"Effect\": \"Allow\", \"Resource\": \"{AP_OBJECTS}\"}}"
+        ),
+        pointer: "/spec/forProvider/policy".into(),
+    };
+    assert_eq!(
+        summary(&run(Subject::AccessPointPolicy(ap))),
+        vec![
+            ("DP-REF-001", "/spec/forProvider/accessPointArnRef"),
+            ("DP-AP-003", "/spec/forProvider/policy")
+        ]
+    );
+}
+
 #[test]
 fn multi_region_and_object_lambda_access_point_policies_are_judged() {
     let mrap = allow(
