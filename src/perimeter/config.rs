@@ -1125,7 +1125,10 @@ enum NotAnId {
 /// unquoted as numbers, and `true`, `yes` and `on` as booleans; an account id or a tag value is
 /// easily written so. Empty for every other error. (The value read is already in serde's message;
 /// repeating it as the text to quote could mislead, `0x1F` having been read as 31.)
-fn type_hint(error: &serde_json::Error, value: Option<&serde_json::Value>) -> &'static str {
+pub(crate) fn type_hint(
+    error: &serde_json::Error,
+    value: Option<&serde_json::Value>,
+) -> &'static str {
     use serde_json::Value;
     // serde words every type mismatch `invalid type: <found>, expected <wanted>`.
     let message = error.to_string();
@@ -1286,6 +1289,6 @@ fn action_pattern(v: &str) -> Result<(), NotAnId> {
     if ok { Ok(()) } else { Err(NotAnId::Action) }
 }
 
-mod path;
+pub(crate) mod path;
 #[cfg(test)]
 mod tests;

@@ -4,6 +4,7 @@ pub mod aws_owned;
 pub mod catalog;
 pub mod config;
 pub mod crd;
+pub mod exception;
 pub mod load;
 pub mod rules;
 
