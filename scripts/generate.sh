@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates the files derived from the code, which CI checks for drift (tests/integration/chart.rs):
 #   charts/perimeter-guard/crds/dataperimeters.perimeterguard.io.yaml  (perimeter-guard crd)
+#   charts/perimeter-guard/crds/perimeterexceptions.perimeterguard.io.yaml
+#                                                  (perimeter-guard crd PerimeterException)
 #   charts/perimeter-guard/files/webhook-rules.yaml                     (perimeter-guard webhook-rules)
 #   charts/perimeter-guard/files/policyreport-crds.yaml                 (perimeter-guard policy-report-crds)
 #   manifests/install.yaml                       (the chart rendered with defaults, cert-manager certificates)
@@ -34,6 +36,7 @@ if [ "${1:-}" = "--print-install" ]; then
 fi
 
 bin crd > charts/perimeter-guard/crds/dataperimeters.perimeterguard.io.yaml
+bin crd PerimeterException > charts/perimeter-guard/crds/perimeterexceptions.perimeterguard.io.yaml
 bin schema > docs/dataperimeter.schema.json
 bin webhook-rules > charts/perimeter-guard/files/webhook-rules.yaml
 bin policy-report-crds > charts/perimeter-guard/files/policyreport-crds.yaml

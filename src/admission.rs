@@ -12,14 +12,18 @@ use kube::core::admission::{AdmissionResponse, AdmissionReview, Operation};
 use kube::core::response::{Status, StatusCause, StatusDetails, StatusSummary};
 use serde_json::Value;
 
-use crate::decision::{AdmissionDecision, ObjectVerdict, prepare};
+use crate::decision::{AdmissionDecision, ObjectVerdict, labels, prepare};
 use crate::perimeter::DataPerimeter;
 use crate::perimeter::config::Enforcement;
+use crate::perimeter::exception::{self, Exceptions};
 use crate::perimeter::rules::Finding;
 use crate::resources::{adapt, read_parts};
 
 /// The label an object carries to be exempted, with the reason as its value.
 pub const EXEMPT_LABEL: &str = "perimeterguard.io/exempt";
+/// Said with every object the label exempts: it has no owner and no end, and goes away in the
+/// next minor version.
+pub const LABEL_DEPRECATED: &str = "perimeter-guard: the perimeterguard.io/exempt label is deprecated and stops working in the next minor version: it has no owner and no expiry; waive the rules with a PerimeterException instead";
 /// Where that label sits in an object, as a JSON pointer (`/` escaped as `~1`).
 const EXEMPT_LABEL_POINTER: &str = "/metadata/labels/perimeterguard.io~1exempt";
 
@@ -31,7 +35,7 @@ pub use cache::{DEFAULT_CAPACITY_BYTES, DecisionCache, Evaluated};
 pub const INLINE_MAX_BODY: usize = 64 * 1024;
 
 /// Exemptions and identity of the running configuration.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Settings {
     /// Namespaces never checked (defence in depth behind the webhook's namespaceSelector).
     pub exempt_namespaces: Vec<String>,
@@ -43,6 +47,46 @@ pub struct Settings {
     /// cache: it must change whenever the perimeters or these settings change.
     pub config_hash: String,
     pub config_generation: u64,
+    /// The PerimeterExceptions in force. Part of the configuration: a change to them must change
+    /// the generation, since the cache keeps which of them name each object.
+    pub exceptions: Arc<Exceptions>,
+    /// What "now" is when an exception's expiry is read.
+    pub clock: Clock,
+    /// The most days a PerimeterException may end after its creation.
+    pub max_exception_days: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            exempt_namespaces: Vec::new(),
+            allow_label_exemption: false,
+            exempt_users: Vec::new(),
+            exempt_groups: Vec::new(),
+            config_hash: String::new(),
+            config_generation: 0,
+            exceptions: Arc::default(),
+            clock: Clock::System,
+            max_exception_days: exception::DEFAULT_MAX_DAYS,
+        }
+    }
+}
+
+/// The time exceptions are judged at: the system's, or one a test holds still.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Clock {
+    #[default]
+    System,
+    Fixed(jiff::Timestamp),
+}
+
+impl Clock {
+    pub fn now(self) -> jiff::Timestamp {
+        match self {
+            Clock::System => jiff::Timestamp::now(),
+            Clock::Fixed(t) => t,
+        }
+    }
 }
 
 /// A body that is not an AdmissionReview the webhook can answer.
@@ -217,6 +261,26 @@ fn run(
     let Some(object) = request.object else {
         return finish(response, annotations, "allow", Vec::new(), None, unused);
     };
+    if request.kind.group == "perimeterguard.io" && request.kind.kind == exception::KIND {
+        let limits = exception::ExpiryLimits {
+            now: settings.clock.now(),
+            max_days: settings.max_exception_days,
+        };
+        let checked = serde_json::from_str::<Value>(object.get())
+            .map_err(|e| BadReview(format!("request.object: {e}")))
+            .map(|v| {
+                exception::from_value(&v, &format!("{} {}", exception::KIND, request.name), limits)
+            });
+        return match checked {
+            Err(e) => Step::Done(Err(e)),
+            Ok(Ok(_)) => finish(response, annotations, "allow", Vec::new(), None, unused),
+            Ok(Err(e)) => {
+                response.allowed = false;
+                response.result = invalid_exception(&request.name, &e);
+                finish(response, annotations, "deny", Vec::new(), None, unused)
+            }
+        };
+    }
     let generation = settings.config_generation;
     let object_text = object.get();
     let mut cached = None;
@@ -260,10 +324,11 @@ fn run(
     }
     if let Some(why) = why {
         annotations.insert("exemption".into(), why.detail.clone());
-        response.warnings = Some(vec![format!(
-            "perimeter-guard: not checked ({})",
-            why.detail
-        )]);
+        let mut warnings = vec![format!("perimeter-guard: not checked ({})", why.detail)];
+        if why.by == "label" {
+            warnings.push(LABEL_DEPRECATED.to_owned());
+        }
+        response.warnings = Some(warnings);
         return finish(
             response,
             annotations,
@@ -298,7 +363,13 @@ fn run(
                     }
                 },
             };
-            let e = Arc::new(Evaluated::new(label, verdict, facts));
+            let exceptions = match &verdict {
+                ObjectVerdict::Checked { object, .. } if !settings.exceptions.is_empty() => {
+                    settings.exceptions.matching(object, &labels(parsed))
+                }
+                _ => Vec::new(),
+            };
+            let e = Arc::new(Evaluated::new(label, verdict, facts).with_exceptions(exceptions));
             cache.insert(generation, object_text.as_bytes(), Arc::clone(&e));
             if let Some(r) = &read {
                 cache.insert_by(generation, KeyText::ReadParts, r, Arc::clone(&e));
@@ -323,16 +394,38 @@ fn run(
             ..
         } => (object, findings, *decision),
     };
+    // Exceptions are judged at this instant, never cached: one that expired since the entry was
+    // made waives nothing now. An object no exception names keeps the cached answer.
+    let waived = waived_findings(&evaluated, settings.clock.now());
+    let (findings, decision) = match &waived {
+        Some((f, d)) => (f.as_slice(), *d),
+        None => (findings.as_slice(), decision),
+    };
     let rules: Vec<(&'static str, Enforcement)> = findings
         .iter()
+        .filter(|f| f.is_enforced())
         .map(|f| (f.rule.id, f.enforcement))
         .collect();
-    if decision == AdmissionDecision::Allow {
-        return finish(response, annotations, "allow", rules, None, cache_use);
-    }
-    let rendered = evaluated
-        .rendered
-        .get_or_init(|| RenderedAnswer::new(object_ref, findings));
+    let fresh;
+    let rendered = if waived.is_some() {
+        let list: Vec<String> = findings
+            .iter()
+            .filter_map(|f| Some(format!("{}={}", f.rule.id, f.waiver.as_ref()?.name)))
+            .collect();
+        annotations.insert(
+            "waived".into(),
+            distinct(list.iter().map(String::as_str)).join(","),
+        );
+        fresh = RenderedAnswer::new(object_ref, findings);
+        &fresh
+    } else {
+        if decision == AdmissionDecision::Allow {
+            return finish(response, annotations, "allow", rules, None, cache_use);
+        }
+        evaluated
+            .rendered
+            .get_or_init(|| RenderedAnswer::new(object_ref, findings))
+    };
     // An update that leaves every fact the rules read as it was must never be blocked: controllers
     // (reference resolution, late initialisation, status) would otherwise be wedged.
     if decision == AdmissionDecision::Deny
@@ -366,8 +459,38 @@ fn run(
             response.warnings = Some(rendered.warnings.clone());
             finish(response, annotations, "warn", rules, None, cache_use)
         }
-        // Audit: admitted silently; the trail is in the audit annotations, logs and metrics.
-        _ => finish(response, annotations, "audit", rules, None, cache_use),
+        // Admitted: a waived finding is said in a warning; otherwise Audit is silent, its trail
+        // in the audit annotations, logs and metrics.
+        AdmissionDecision::Audit | AdmissionDecision::Allow => {
+            if !rendered.warnings.is_empty() {
+                response.warnings = Some(rendered.warnings.clone());
+            }
+            let word = if decision == AdmissionDecision::Allow {
+                "allow"
+            } else {
+                "audit"
+            };
+            finish(response, annotations, word, rules, None, cache_use)
+        }
+    }
+}
+
+/// The cached verdict's findings with the exceptions that name the object applied at `now`,
+/// and the decision they make; `None` when none of them waives anything.
+fn waived_findings(
+    evaluated: &Evaluated,
+    now: jiff::Timestamp,
+) -> Option<(Vec<Finding>, AdmissionDecision)> {
+    if evaluated.exceptions.is_empty() {
+        return None;
+    }
+    let mut verdict = evaluated.verdict.clone();
+    crate::decision::waive(&mut verdict, &evaluated.exceptions, now);
+    match verdict {
+        ObjectVerdict::Checked {
+            findings, decision, ..
+        } if findings.iter().any(|f| !f.is_enforced()) => Some((findings, decision)),
+        _ => None,
     }
 }
 
@@ -386,7 +509,7 @@ impl RenderedAnswer {
     fn new(object_ref: &crate::resources::ObjectRef, findings: &[Finding]) -> Self {
         let denying: Vec<&Finding> = findings
             .iter()
-            .filter(|f| f.enforcement == Enforcement::Deny)
+            .filter(|f| f.is_enforced() && f.enforcement == Enforcement::Deny)
             .collect();
         let denial = if denying.is_empty() {
             Status::default()
@@ -418,11 +541,35 @@ impl RenderedAnswer {
             denial,
             warnings: findings
                 .iter()
-                .filter(|f| f.enforcement == Enforcement::Warn)
+                .filter(|f| !f.is_enforced() || f.enforcement == Enforcement::Warn)
                 .map(warning)
                 .collect(),
             every_warning: findings.iter().map(warning).collect(),
         }
+    }
+}
+
+/// The denial of a PerimeterException that is not valid: 422 Invalid, with the field, as the
+/// API server words its own validation errors.
+fn invalid_exception(name: &str, e: &crate::perimeter::ConfigError) -> Status {
+    Status {
+        status: Some(StatusSummary::Failure),
+        code: 422,
+        reason: "Invalid".into(),
+        message: format!("perimeter-guard: {e}"),
+        details: Some(StatusDetails {
+            name: name.to_owned(),
+            group: "perimeterguard.io".into(),
+            kind: exception::KIND.into(),
+            causes: vec![StatusCause {
+                reason: "FieldValueInvalid".into(),
+                message: e.message.clone(),
+                field: e.field.clone(),
+            }],
+            uid: String::new(),
+            retry_after_seconds: 0,
+        }),
+        ..Status::default()
     }
 }
 
@@ -578,7 +725,17 @@ fn bounded(message: &str) -> String {
 }
 
 fn warning(f: &Finding) -> String {
-    let mut w = format!("{} {}: {}", f.rule.id, f.pointer, bounded(&f.message));
+    // Who waived it comes first, so that bounding the message never cuts it off.
+    let mut w = match &f.waiver {
+        Some(e) => format!(
+            "{} waived by {}: {}: {}",
+            f.rule.id,
+            e.describe(),
+            f.pointer,
+            bounded(&f.message)
+        ),
+        None => format!("{} {}: {}", f.rule.id, f.pointer, bounded(&f.message)),
+    };
     if w.chars().count() > 250 {
         w = w.chars().take(249).collect::<String>() + "…";
     }

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use crate::perimeter::DataPerimeter;
 use crate::perimeter::config::Enforcement;
+use crate::perimeter::exception::{Exceptions, PerimeterException};
 use crate::perimeter::rules::{self, Finding};
 use crate::resources::{Adapted, ObjectRef, ProviderFamily, adapt};
 
@@ -81,16 +82,7 @@ pub fn prepare<'p>(
             notes,
         } => (object, family, subjects, notes),
     };
-    let labels: BTreeMap<String, String> = doc
-        .get("metadata")
-        .and_then(|m| m.get("labels"))
-        .and_then(Value::as_object)
-        .map(|m| {
-            m.iter()
-                .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_owned())))
-                .collect()
-        })
-        .unwrap_or_default();
+    let labels = labels(doc);
     let applicable: Vec<&DataPerimeter> = perimeters
         .iter()
         .filter(|dp| dp.applies_to(&object.kind, object.namespace.as_deref(), &labels))
@@ -189,8 +181,68 @@ pub fn evaluate_with(
     }
 }
 
+/// The object's string labels, as selectors read them.
+pub fn labels(doc: &Value) -> BTreeMap<String, String> {
+    doc.get("metadata")
+        .and_then(|m| m.get("labels"))
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_owned())))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// [`evaluate`], then [`waive`] with the exceptions that name the object, at `now`: what `check`
+/// and `audit` decide, and what the webhook decides through its caches.
+pub fn evaluate_excepted(
+    doc: &Value,
+    perimeters: &[DataPerimeter],
+    exceptions: &Exceptions,
+    now: jiff::Timestamp,
+) -> ObjectVerdict {
+    let mut verdict = evaluate(doc, perimeters);
+    if !exceptions.is_empty()
+        && let ObjectVerdict::Checked { object, .. } = &verdict
+    {
+        let matching = exceptions.matching(object, &labels(doc));
+        waive(&mut verdict, &matching, now);
+    }
+    verdict
+}
+
+/// Marks each finding that an exception naming the object (`matching`) waives at `now`, and
+/// decides again without them. Whether an exception is active is read here, at the instant of
+/// the decision, never cached: an expired exception waives nothing from that instant on.
+pub fn waive(
+    verdict: &mut ObjectVerdict,
+    matching: &[Arc<PerimeterException>],
+    now: jiff::Timestamp,
+) {
+    let ObjectVerdict::Checked {
+        findings, decision, ..
+    } = verdict
+    else {
+        return;
+    };
+    for f in findings.iter_mut() {
+        f.waiver = matching
+            .iter()
+            .find(|e| e.is_active(now) && e.waives(f.rule.id))
+            .cloned();
+    }
+    *decision = decide(findings);
+}
+
+/// What the enforced (not waived) findings add up to.
 pub fn decide(findings: &[Finding]) -> AdmissionDecision {
-    match findings.iter().map(|f| f.enforcement).max() {
+    match findings
+        .iter()
+        .filter(|f| f.is_enforced())
+        .map(|f| f.enforcement)
+        .max()
+    {
         None => AdmissionDecision::Allow,
         Some(Enforcement::Audit) => AdmissionDecision::Audit,
         Some(Enforcement::Warn) => AdmissionDecision::Warn,

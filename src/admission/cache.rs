@@ -13,6 +13,7 @@ use std::sync::Arc;
 use quick_cache::Equivalent;
 
 use crate::decision::{FactsCache, ObjectVerdict};
+use crate::perimeter::exception::PerimeterException;
 
 /// The default memory bound: object text plus an allowance per entry for the verdict.
 pub const DEFAULT_CAPACITY_BYTES: u64 = 8 * 1024 * 1024;
@@ -37,6 +38,9 @@ pub struct Evaluated {
     /// What the answer says about the findings, built once: every hit would otherwise format
     /// and bound the same messages again.
     pub rendered: std::sync::OnceLock<super::RenderedAnswer>,
+    /// The PerimeterExceptions that name the object under this configuration, active or not:
+    /// which of them waive anything is read at each answer.
+    pub exceptions: Vec<Arc<PerimeterException>>,
     /// What the verdict costs in memory beyond [`ENTRY_OVERHEAD`], roughly: its findings, and
     /// the answer rendered from them (up to three copies of each message: the denial, the
     /// warnings, the warnings of an update admitted unchanged).
@@ -61,8 +65,14 @@ impl Evaluated {
             verdict,
             facts,
             rendered: std::sync::OnceLock::new(),
+            exceptions: Vec::new(),
             weight,
         }
+    }
+
+    pub fn with_exceptions(mut self, exceptions: Vec<Arc<PerimeterException>>) -> Self {
+        self.exceptions = exceptions;
+        self
     }
 }
 

@@ -45,6 +45,8 @@ pub(super) struct ReviewRequest<'a> {
 
 #[derive(Deserialize)]
 pub(super) struct Kind<'a> {
+    #[serde(default, borrow)]
+    pub group: Cow<'a, str>,
     #[serde(borrow)]
     pub kind: Cow<'a, str>,
 }

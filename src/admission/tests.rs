@@ -3,6 +3,8 @@ use serde_json::{Value, json};
 use super::*;
 use crate::perimeter::load_perimeters;
 
+mod exceptions;
+
 const PERIMETER: &str = r#"
 apiVersion: perimeterguard.io/v1alpha1
 kind: DataPerimeter
@@ -26,6 +28,7 @@ fn settings() -> Settings {
         exempt_groups: vec!["break-glass".into()],
         config_hash: "abc123".into(),
         config_generation: 7,
+        ..Settings::default()
     }
 }
 
@@ -280,6 +283,11 @@ fn deletes_unknown_kinds_and_exemptions() {
     assert_eq!(
         response(&r)["auditAnnotations"]["exemption"],
         "label perimeterguard.io/exempt=migration-ticket-42"
+    );
+    assert_eq!(
+        response(&r)["warnings"][1],
+        LABEL_DEPRECATED,
+        "the label has no owner and no expiry: it is on its way out"
     );
     let no_labels = Settings {
         allow_label_exemption: false,

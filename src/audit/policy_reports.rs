@@ -119,12 +119,28 @@ impl Builder {
                 ..
             } => {
                 for f in findings {
-                    let outcome = match f.enforcement {
-                        Enforcement::Warn => "warn",
+                    let outcome = match (&f.waiver, f.enforcement) {
+                        // Waived: still reported, with who answers for it, never dropped.
+                        (Some(_), _) => "skip",
+                        (None, Enforcement::Warn) => "warn",
                         // An Audit finding is a violation that is not enforced yet.
-                        Enforcement::Deny | Enforcement::Audit => "fail",
+                        (None, Enforcement::Deny | Enforcement::Audit) => "fail",
                     };
-                    let mut r = result(&f.perimeter, f.rule.id, outcome, f.message.clone());
+                    let message = match &f.waiver {
+                        Some(e) => format!("waived by {}: {}", e.describe(), f.message),
+                        None => f.message.clone(),
+                    };
+                    let mut r = result(&f.perimeter, f.rule.id, outcome, message);
+                    if let Some(e) = &f.waiver {
+                        for (k, v) in [
+                            ("exception", &e.name),
+                            ("exceptionOwner", &e.spec.owner),
+                            ("exceptionReason", &e.spec.reason),
+                            ("exceptionExpiresAt", &e.spec.expires_at),
+                        ] {
+                            r.properties.insert(k.into(), v.clone());
+                        }
+                    }
                     r.severity = Some(severity(f.rule.severity).to_owned());
                     r.properties.insert("pointer".into(), f.pointer.clone());
                     r.properties

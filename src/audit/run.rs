@@ -9,6 +9,9 @@ use std::time::{Duration, Instant};
 use kube::api::{ApiResource, DynamicObject};
 
 use crate::perimeter::crd::{DataPerimeterResource, from_object};
+use crate::perimeter::exception::{
+    self, Exceptions, PerimeterException, PerimeterExceptionResource,
+};
 use crate::perimeter::load::{self, LoadError};
 use crate::perimeter::{ConfigError, DataPerimeter};
 
@@ -31,8 +34,11 @@ pub struct AuditOptions {
     pub cluster: ClusterAccess,
     /// DataPerimeter files and directories, read as every command reads them.
     pub perimeter_paths: Vec<PathBuf>,
-    /// Also read the cluster's DataPerimeter custom resources.
+    /// Also read the cluster's DataPerimeter and PerimeterException custom resources.
     pub from_cluster: bool,
+    /// PerimeterException files and directories.
+    pub exception_paths: Vec<PathBuf>,
+    pub max_exception_days: u32,
     pub scan: ScanOptions,
     /// Write PolicyReports (one per namespace) and a ClusterPolicyReport.
     pub write_reports: bool,
@@ -85,6 +91,14 @@ pub enum AuditError {
         #[source]
         source: kube::Error,
     },
+    #[error("{server}: listing PerimeterException objects: {source}")]
+    ListExceptions {
+        server: String,
+        #[source]
+        source: kube::Error,
+    },
+    #[error("PerimeterException {0:?} is defined both in a file and as a custom resource")]
+    ExceptionInFileAndCluster(String),
     #[error("DataPerimeter {0:?} is defined both in the file and as a custom resource")]
     DefinedInFileAndCluster(String),
     #[error("no valid DataPerimeter to audit against")]
@@ -111,6 +125,7 @@ impl AuditError {
             self,
             AuditError::Perimeter(_)
                 | AuditError::DefinedInFileAndCluster(_)
+                | AuditError::ExceptionInFileAndCluster(_)
                 | AuditError::NoPerimeter
         )
     }
@@ -132,8 +147,13 @@ pub async fn run(
         source,
     };
     let perimeters = perimeters(options, &client, &server, left_out).await?;
+    let now = options.scan.now;
+    let exceptions = exceptions(options, &client, &server, left_out).await?;
+    let scan_options = ScanOptions {
+        exceptions,
+        ..options.scan.clone()
+    };
     let discovered = scan::discover(&client).await.map_err(scan_error)?;
-    let now = jiff::Timestamp::now();
     let stamp = Timestamp {
         seconds: now.as_second(),
         nanos: now.subsec_nanosecond(),
@@ -147,7 +167,7 @@ pub async fn run(
         &client,
         &discovered.served,
         &perimeters,
-        &options.scan,
+        &scan_options,
         |o| {
             scanned.fetch_add(1, Ordering::Relaxed);
             summary.add(&o);
@@ -234,6 +254,49 @@ async fn connect(access: &ClusterAccess) -> Result<(kube::Client, String), Audit
     let server = config.cluster_url.to_string();
     let client = kube::Client::try_from(config).map_err(AuditError::Connect)?;
     Ok((client, server))
+}
+
+/// The exceptions the webhook would apply: the files', and the valid custom resources with
+/// `from_cluster` (a cluster that does not serve the kind has none; invalid ones go to
+/// `left_out`).
+async fn exceptions(
+    options: &AuditOptions,
+    client: &kube::Client,
+    server: &str,
+    left_out: &dyn Fn(&ConfigError),
+) -> Result<Exceptions, AuditError> {
+    let limits = exception::ExpiryLimits {
+        now: options.scan.now,
+        max_days: options.max_exception_days,
+    };
+    let mut all: Vec<PerimeterException> = exception::load_paths(&options.exception_paths, limits)?
+        .iter()
+        .map(|e| e.as_ref().clone())
+        .collect();
+    if options.from_cluster {
+        let resource = ApiResource::erase::<PerimeterExceptionResource>(&());
+        let api: kube::Api<DynamicObject> = kube::Api::all_with(client.clone(), &resource);
+        let items = match api.list(&Default::default()).await {
+            Ok(list) => list.items,
+            Err(kube::Error::Api(s)) if s.code == 404 => Vec::new(),
+            Err(source) => {
+                return Err(AuditError::ListExceptions {
+                    server: server.to_owned(),
+                    source,
+                });
+            }
+        };
+        for object in &items {
+            match exception::from_object(object, limits) {
+                Ok(e) if all.iter().any(|o| o.name == e.name) => {
+                    return Err(AuditError::ExceptionInFileAndCluster(e.name));
+                }
+                Ok(e) => all.push(e),
+                Err(e) => left_out(&e),
+            }
+        }
+    }
+    Ok(Exceptions::new(all))
 }
 
 /// The perimeters to audit against: the files, and the valid custom resources with

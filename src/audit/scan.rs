@@ -7,8 +7,9 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt;
 use kube::api::{Api, ApiResource, DynamicObject, ListParams};
 
-use crate::decision::{ObjectVerdict, evaluate};
+use crate::decision::{ObjectVerdict, evaluate_excepted};
 use crate::perimeter::DataPerimeter;
+use crate::perimeter::exception::Exceptions;
 use crate::resources::webhook_rules::plural;
 use crate::resources::{CheckedKind, checked_kinds};
 
@@ -37,6 +38,9 @@ pub struct ScanOptions {
     pub concurrency: usize,
     /// List requests per second, at most.
     pub qps: f64,
+    /// The exceptions in force, and the one instant the whole audit decides them at.
+    pub exceptions: Exceptions,
+    pub now: jiff::Timestamp,
 }
 
 impl Default for ScanOptions {
@@ -46,6 +50,8 @@ impl Default for ScanOptions {
             page_size: 500,
             concurrency: 4,
             qps: 20.0,
+            exceptions: Exceptions::default(),
+            now: jiff::Timestamp::now(),
         }
     }
 }
@@ -245,7 +251,7 @@ async fn list_kind(
                 }
                 Err(_) => continue,
             };
-            let verdict = evaluate(&doc, perimeters);
+            let verdict = evaluate_excepted(&doc, perimeters, &options.exceptions, options.now);
             let scanned = Scanned {
                 api_version: kind.resource.api_version.clone(),
                 kind: kind.resource.kind.clone(),

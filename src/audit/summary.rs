@@ -25,8 +25,15 @@ pub struct AuditSummary {
     pub by_rule: BTreeMap<String, usize>,
     /// Violating objects by namespace.
     pub by_namespace: BTreeMap<String, usize>,
-    /// Findings by the enforcement they have now.
+    /// Findings by the enforcement they have now (waived ones left out).
     pub by_enforcement: EnforcementCounts,
+    /// Findings a PerimeterException waives: computed and reported, not enforced.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub waived: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 pub const CLUSTER_SCOPE: &str = "(cluster)";
@@ -51,6 +58,8 @@ impl AuditSummary {
             return;
         };
         self.checked += 1;
+        self.waived += findings.iter().filter(|f| !f.is_enforced()).count();
+        let findings: Vec<_> = findings.iter().filter(|f| f.is_enforced()).collect();
         if findings.is_empty() {
             return;
         }

@@ -42,8 +42,9 @@ pub enum Command {
     /// Print the PolicyReport and ClusterPolicyReport CRDs (wgpolicyk8s.io/v1alpha2) the audit
     /// writes, for clusters that do not have them yet.
     PolicyReportCrds,
-    /// Print the DataPerimeter CustomResourceDefinition (generated from the Rust type).
-    Crd,
+    /// Print a CustomResourceDefinition (generated from the Rust type): DataPerimeter, or
+    /// PerimeterException.
+    Crd(CrdArgs),
     /// Print the JSON Schema of a DataPerimeter document (for editors and CI linters; generated
     /// from the Rust type, as the CRD is).
     Schema,
@@ -51,6 +52,20 @@ pub enum Command {
     WebhookRules,
     /// Print the version.
     Version,
+}
+
+#[derive(clap::Args)]
+pub struct CrdArgs {
+    #[arg(value_enum, default_value_t = CrdKind::DataPerimeter)]
+    pub kind: CrdKind,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CrdKind {
+    #[value(name = "DataPerimeter")]
+    DataPerimeter,
+    #[value(name = "PerimeterException")]
+    PerimeterException,
 }
 
 #[derive(clap::Args)]
@@ -81,6 +96,24 @@ pub struct CheckArgs {
     /// Exit 1 when a finding is at least this severe.
     #[arg(long, value_enum, default_value_t = FailOn::Deny)]
     pub fail_on: FailOn,
+    #[command(flatten)]
+    pub exceptions: ExceptionArgs,
+}
+
+/// Where PerimeterExceptions come from, and how long one may last: the same for `check`,
+/// `audit` and `serve`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ExceptionArgs {
+    /// PerimeterException YAML file or directory; repeatable.
+    #[arg(
+        long = "exceptions",
+        env = "PERIMETER_GUARD_EXCEPTIONS",
+        value_delimiter = ','
+    )]
+    pub paths: Vec<PathBuf>,
+    /// The most days an exception may end after its creation; one that ends later is rejected.
+    #[arg(long, env = "PERIMETER_GUARD_MAX_EXCEPTION_DAYS", default_value_t = crate::perimeter::exception::DEFAULT_MAX_DAYS)]
+    pub max_exception_days: u32,
 }
 
 /// Every flag can also be given as the `PERIMETER_GUARD_*` environment variable named in its help;
@@ -156,6 +189,8 @@ pub struct ServeArgs {
     /// Log format.
     #[arg(long, env = "PERIMETER_GUARD_LOG_FORMAT", value_enum, default_value_t = LogFormat::Json)]
     pub log_format: LogFormat,
+    #[command(flatten)]
+    pub exceptions: ExceptionArgs,
 }
 
 #[derive(clap::Args)]
@@ -195,6 +230,8 @@ pub struct AuditArgs {
     /// Results kept per PolicyReport (failures first); the summary counts all.
     #[arg(long, default_value_t = 1000)]
     pub max_results_per_report: usize,
+    #[command(flatten)]
+    pub exceptions: ExceptionArgs,
 }
 
 /// The least severe finding that fails the run (`--fail-on`).

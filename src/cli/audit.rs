@@ -29,11 +29,14 @@ pub fn run(args: AuditArgs) -> Result<ExitStatus, CliError> {
         },
         perimeter_paths: args.perimeter,
         from_cluster: args.from_cluster,
+        exception_paths: args.exceptions.paths,
+        max_exception_days: args.exceptions.max_exception_days,
         scan: ScanOptions {
             namespaces: args.namespaces,
             page_size: args.page_size,
             concurrency: args.concurrency,
             qps: args.qps,
+            ..ScanOptions::default()
         },
         write_reports: args.write_reports,
         max_results_per_report: args.max_results_per_report,

@@ -2,11 +2,15 @@
 //! Perimeter Guard reads and writes, and the DataPerimeter JSON Schema, generated from the Rust
 //! types.
 
+use super::args::CrdKind;
 use super::{CliError, ExitStatus};
 
-/// The DataPerimeter CRD.
-pub fn run() -> Result<ExitStatus, CliError> {
-    print!("{}", crate::perimeter::crd::crd_yaml());
+/// The DataPerimeter or PerimeterException CRD.
+pub fn run(kind: CrdKind) -> Result<ExitStatus, CliError> {
+    match kind {
+        CrdKind::DataPerimeter => print!("{}", crate::perimeter::crd::crd_yaml()),
+        CrdKind::PerimeterException => print!("{}", crate::perimeter::exception::crd_yaml()),
+    }
     Ok(ExitStatus::Ok)
 }
 

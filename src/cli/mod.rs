@@ -88,7 +88,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus, CliError> {
         Command::Audit(args) => audit::run(*args),
         Command::PolicyReportCrds => crd::run_policy_report_crds(),
         Command::WebhookRules => webhook_rules::run(),
-        Command::Crd => crd::run(),
+        Command::Crd(args) => crd::run(args.kind),
         Command::Schema => crd::run_schema(),
     }
 }

@@ -42,6 +42,11 @@ pub fn run(args: ServeArgs) -> Result<ExitStatus, CliError> {
     if args.perimeter.iter().any(|p| p.as_os_str() == "-") {
         return Err(ServeCommandError::StdinPerimeter.into());
     }
+    if args.allow_exempt_label {
+        tracing::warn!(
+            "--allow-exempt-label is deprecated and goes away in the next minor version: the label has no owner and no expiry; use PerimeterException objects"
+        );
+    }
     if limits.max_pending_bytes < limits.max_body {
         return Err(ServeCommandError::PendingBelowBody {
             pending: limits.max_pending_bytes,
@@ -62,8 +67,10 @@ pub fn run(args: ServeArgs) -> Result<ExitStatus, CliError> {
             allow_label_exemption: args.allow_exempt_label,
             exempt_users: args.exempt_user,
             exempt_groups: args.exempt_group,
+            max_exception_days: args.exceptions.max_exception_days,
             ..Default::default()
         },
+        exceptions: args.exceptions.paths,
         limits,
         reload_interval: args.reload_interval,
         shutdown_delay: args.shutdown_delay,

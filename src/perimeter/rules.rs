@@ -33,6 +33,9 @@ pub struct Finding {
     pub witness: Option<Box<Witness>>,
     /// What to write instead, when the finding knows better than its rule's general fix.
     pub own_fix: Option<String>,
+    /// The exception that waives it at the instant of the decision: still reported, never
+    /// enforced (set by `decision::waive`, never by the rules).
+    pub waiver: Option<std::sync::Arc<super::exception::PerimeterException>>,
 }
 
 /// What a reasoner finding carries beside its message: the request that proves it, and a fix
@@ -62,7 +65,13 @@ impl Finding {
             message,
             witness,
             own_fix,
+            waiver: None,
         }
+    }
+
+    /// Whether it counts towards the decision: not waived by an exception.
+    pub fn is_enforced(&self) -> bool {
+        self.waiver.is_none()
     }
 
     /// How to fix this finding: its own fix, else its rule's.

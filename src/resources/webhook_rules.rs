@@ -53,6 +53,14 @@ pub fn rules() -> Vec<WebhookRule> {
             }),
         }
     }
+    // Exceptions are validated by the webhook itself, with the field at fault, before they exist.
+    out.push(WebhookRule {
+        api_groups: vec!["perimeterguard.io".into()],
+        api_versions: vec!["v1alpha1".into()],
+        operations: vec!["CREATE".into(), "UPDATE".into()],
+        resources: vec!["perimeterexceptions".into()],
+        scope: "Cluster".into(),
+    });
     out
 }
 

@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 
 use crate::admission::Settings;
 use crate::perimeter::DataPerimeter;
+use crate::perimeter::exception::{self, Exceptions, PerimeterException};
 use crate::perimeter::load::{self, LoadError};
 
 use super::metrics::Metrics;
@@ -65,6 +66,8 @@ pub enum Rejection {
     Files(#[from] LoadError),
     #[error("DataPerimeter {0:?} is defined both in the files and as a custom resource")]
     DefinedInFilesAndCluster(String),
+    #[error("PerimeterException {0:?} is defined both in the files and as a custom resource")]
+    ExceptionInFilesAndCluster(String),
     #[error("reading the configuration failed: {0}")]
     ReadTask(#[from] tokio::task::JoinError),
 }
@@ -73,6 +76,8 @@ pub enum Rejection {
 struct Sources {
     files: Option<Vec<DataPerimeter>>,
     crds: Option<Vec<DataPerimeter>>,
+    exception_files: Option<Vec<PerimeterException>>,
+    exception_crds: Option<Vec<PerimeterException>>,
 }
 
 /// Holds the snapshot in force and the latest state of each source.
@@ -83,6 +88,7 @@ pub struct ConfigStore {
     exemptions: Settings,
     uses_files: bool,
     uses_crds: bool,
+    uses_exception_files: bool,
     metrics: Arc<Metrics>,
 }
 
@@ -101,8 +107,21 @@ impl ConfigStore {
             exemptions,
             uses_files,
             uses_crds,
+            uses_exception_files: false,
             metrics,
         }
+    }
+
+    /// The most days an exception may end after its creation.
+    pub fn max_exception_days(&self) -> u32 {
+        self.exemptions.max_exception_days
+    }
+
+    /// Exceptions also come from files (`--exceptions`): no configuration is put in force before
+    /// they are read.
+    pub fn with_exception_files(mut self) -> Self {
+        self.uses_exception_files = true;
+        self
     }
 
     /// The snapshot in force, if any configuration has been accepted yet.
@@ -120,7 +139,8 @@ impl ConfigStore {
             return false;
         };
         (!self.uses_files || sources.files.is_some())
-            && (!self.uses_crds || sources.crds.is_some())
+            && (!self.uses_crds || (sources.crds.is_some() && sources.exception_crds.is_some()))
+            && (!self.uses_exception_files || sources.exception_files.is_some())
             && self.current.load().is_some()
     }
 
@@ -157,6 +177,36 @@ impl ConfigStore {
         }
     }
 
+    /// A new state of the exception files: accepted whole, or rejected whole with the last good
+    /// kept.
+    pub fn exception_files_loaded(&self, result: Result<Vec<PerimeterException>, Rejection>) {
+        let Ok(mut sources) = self.sources.lock() else {
+            return;
+        };
+        match result {
+            Ok(exceptions) => {
+                let previous = sources.exception_files.replace(exceptions);
+                if let Err(e) = self.publish(&sources) {
+                    sources.exception_files = previous;
+                    self.rejected(e);
+                }
+            }
+            Err(e) => self.rejected(e),
+        }
+    }
+
+    /// A new state of the PerimeterException custom resources (the valid ones).
+    pub fn exception_crds_loaded(&self, exceptions: Vec<PerimeterException>) {
+        let Ok(mut sources) = self.sources.lock() else {
+            return;
+        };
+        let previous = sources.exception_crds.replace(exceptions);
+        if let Err(e) = self.publish(&sources) {
+            sources.exception_crds = previous;
+            self.rejected(e);
+        }
+    }
+
     pub fn crd_error(&self, error: &dyn std::error::Error) {
         if let Ok(mut status) = self.status.lock() {
             let sync = status.crd_sync.get_or_insert_with(CrdSync::default);
@@ -178,7 +228,8 @@ impl ConfigStore {
     /// Combines the sources into a snapshot and swaps it in, unless nothing changed.
     fn publish(&self, sources: &Sources) -> Result<(), Rejection> {
         if (self.uses_files && sources.files.is_none())
-            || (self.uses_crds && sources.crds.is_none())
+            || (self.uses_crds && (sources.crds.is_none() || sources.exception_crds.is_none()))
+            || (self.uses_exception_files && sources.exception_files.is_none())
         {
             // Wait for every source's first state: half a configuration is not one.
             return Ok(());
@@ -195,7 +246,20 @@ impl ConfigStore {
             }
             perimeters.push(dp.clone());
         }
-        let hash = content_hash(&perimeters);
+        let mut exceptions: Vec<PerimeterException> = Vec::new();
+        for e in sources
+            .exception_files
+            .iter()
+            .chain(sources.exception_crds.iter())
+            .flatten()
+        {
+            if exceptions.iter().any(|o| o.name == e.name) {
+                return Err(Rejection::ExceptionInFilesAndCluster(e.name.clone()));
+            }
+            exceptions.push(e.clone());
+        }
+        let exceptions = Exceptions::new(exceptions);
+        let hash = content_hash(&perimeters, &exceptions);
         let previous = self.current.load_full();
         if let Some(p) = &previous
             && p.hash() == hash
@@ -215,6 +279,7 @@ impl ConfigStore {
         let mut settings = self.exemptions.clone();
         settings.config_generation = generation;
         settings.config_hash = hash.clone();
+        settings.exceptions = Arc::new(exceptions);
         let names: Vec<String> = perimeters.iter().map(|p| p.metadata.name.clone()).collect();
         self.current.store(Some(Arc::new(Snapshot {
             perimeters,
@@ -245,13 +310,51 @@ enum Seen {
     Unreadable(String),
 }
 
-/// Polls the files every `interval` and hands every changed state to the store. Polling, rather
-/// than file notifications, survives what happens to mounted ConfigMaps: the kubelet swaps a
-/// symbolic link to a new hidden folder, and editors write a new file and rename it.
+/// Polls the DataPerimeter files every `interval` and hands every changed state to the store.
 pub async fn watch_files(
     store: Arc<ConfigStore>,
     paths: Vec<PathBuf>,
     interval: std::time::Duration,
+) {
+    watch_paths(paths, interval, load::parse, move |result| {
+        store.files_loaded(result);
+    })
+    .await;
+}
+
+/// Polls the PerimeterException files every `interval` and hands every changed state to the
+/// store; an exception is as old as the read that found it (files carry no creation time).
+pub async fn watch_exception_files(
+    store: Arc<ConfigStore>,
+    paths: Vec<PathBuf>,
+    interval: std::time::Duration,
+    max_days: u32,
+) {
+    let parse = move |_: &[PathBuf], texts: &[load::ConfigText]| {
+        let limits = exception::ExpiryLimits {
+            now: jiff::Timestamp::now(),
+            max_days,
+        };
+        exception::parse_texts(texts, limits)
+    };
+    watch_paths(paths, interval, parse, move |result| {
+        store.exception_files_loaded(result);
+    })
+    .await;
+}
+
+/// Polls the files every `interval`, parses every changed state and delivers it. Polling,
+/// rather than file notifications, survives what happens to mounted ConfigMaps: the kubelet
+/// swaps a symbolic link to a new hidden folder, and editors write a new file and rename it.
+async fn watch_paths<T: Send + 'static>(
+    paths: Vec<PathBuf>,
+    interval: std::time::Duration,
+    parse: impl Fn(&[PathBuf], &[load::ConfigText]) -> Result<T, LoadError>
+    + Send
+    + Sync
+    + Clone
+    + 'static,
+    deliver: impl Fn(Result<T, Rejection>),
 ) {
     // The files are read on every tick but parsed only when their bytes changed: parsing and
     // validating on every tick cost the admission path milliseconds of CPU every two seconds.
@@ -264,6 +367,7 @@ pub async fn watch_files(
         let read_paths = paths.clone();
         let (applied, seen_before) = (last.clone(), candidate.clone());
         let first = last.is_none();
+        let parse = parse.clone();
         let outcome = tokio::task::spawn_blocking(move || {
             let texts = load::read(&read_paths, &mut std::io::empty());
             let seen = match &texts {
@@ -274,7 +378,7 @@ pub async fn watch_files(
             if applied.as_ref() == Some(&seen) || !stable {
                 return (seen, None);
             }
-            let result = texts.and_then(|t| load::parse(&read_paths, &t));
+            let result = texts.and_then(|t| parse(&read_paths, &t));
             (seen, Some(result))
         })
         .await;
@@ -282,18 +386,25 @@ pub async fn watch_files(
             Ok((seen, Some(result))) => {
                 last = Some(seen.clone());
                 candidate = Some(seen);
-                store.files_loaded(result.map_err(Rejection::from));
+                deliver(result.map_err(Rejection::from));
             }
             Ok((seen, None)) => candidate = Some(seen),
-            Err(e) => store.files_loaded(Err(Rejection::ReadTask(e))),
+            Err(e) => deliver(Err(Rejection::ReadTask(e))),
         }
         tokio::time::sleep(interval).await;
     }
 }
 
-/// The first 16 hex digits of the SHA-256 of the configuration's canonical JSON.
-pub fn content_hash(perimeters: &[DataPerimeter]) -> String {
-    let json = serde_json::to_vec(perimeters).unwrap_or_default();
+/// The first 16 hex digits of the SHA-256 of the configuration's canonical JSON: the perimeters,
+/// and the exceptions by name when there are any (so a configuration without exceptions keeps
+/// the hash it always had).
+pub fn content_hash(perimeters: &[DataPerimeter], exceptions: &Exceptions) -> String {
+    let json = if exceptions.is_empty() {
+        serde_json::to_vec(perimeters)
+    } else {
+        serde_json::to_vec(&(perimeters, exceptions.canonical()))
+    }
+    .unwrap_or_default();
     let digest = Sha256::digest(&json);
     digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
 }

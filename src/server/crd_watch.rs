@@ -1,4 +1,5 @@
-//! `--watch-crds`: DataPerimeter custom resources, watched through the API server. Each object is
+//! `--watch-crds`: DataPerimeter and PerimeterException custom resources, watched through the API
+//! server. Each object is
 //! validated on its own; an invalid one is reported on its status (`Accepted=False`, reason
 //! `Invalid`, with the error) and left out, and the valid ones form the configuration.
 
@@ -14,6 +15,7 @@ use serde_json::json;
 use crate::perimeter::crd::{
     DataPerimeterResource, DataPerimeterStatus, StatusCondition, from_object,
 };
+use crate::perimeter::exception::{self, PerimeterException, PerimeterExceptionResource};
 use crate::perimeter::{ConfigError, DataPerimeter};
 
 use super::config_store::{ConfigStore, CrdSync};
@@ -22,22 +24,90 @@ use super::metrics::{Metrics, ResultLabels};
 /// The field manager of status writes.
 pub const FIELD_MANAGER: &str = "perimeter-guard";
 
-/// Watches until the stream ends (it does not: errors are retried with backoff).
+/// Watches DataPerimeter and PerimeterException objects until the streams end (they do not:
+/// errors are retried with backoff).
 pub async fn watch(client: kube::Client, store: Arc<ConfigStore>, metrics: Arc<Metrics>) {
-    let resource = ApiResource::erase::<DataPerimeterResource>(&());
-    let api: Api<DynamicObject> = Api::all_with(client.clone(), &resource);
-    let status_api: Api<DataPerimeterResource> = Api::all(client);
+    let perimeters = {
+        let (store, metrics) = (store.clone(), metrics.clone());
+        watch_kind(
+            client.clone(),
+            ApiResource::erase::<DataPerimeterResource>(&()),
+            from_object,
+            (store.clone(), metrics.clone()),
+            move |accepted: Vec<DataPerimeter>, invalid: Vec<String>| {
+                metrics.crd_objects.clear();
+                for (result, n) in [("accepted", accepted.len()), ("invalid", invalid.len())] {
+                    metrics
+                        .crd_objects
+                        .get_or_create(&ResultLabels {
+                            result: result.to_owned(),
+                        })
+                        .set(n as i64);
+                }
+                let sync = CrdSync {
+                    synced: true,
+                    accepted: accepted.len(),
+                    invalid,
+                    last_error: None,
+                };
+                store.crds_loaded(accepted, sync);
+            },
+        )
+    };
+    let exceptions = {
+        let max_days = store.max_exception_days();
+        let convert = move |o: &DynamicObject| {
+            let limits = exception::ExpiryLimits {
+                now: jiff::Timestamp::now(),
+                max_days,
+            };
+            exception::from_object(o, limits)
+        };
+        let (store, metrics) = (store.clone(), metrics.clone());
+        watch_kind(
+            client,
+            ApiResource::erase::<PerimeterExceptionResource>(&()),
+            convert,
+            (store.clone(), metrics.clone()),
+            move |accepted: Vec<PerimeterException>, invalid: Vec<String>| {
+                metrics.exceptions_invalid.set(invalid.len() as i64);
+                store.exception_crds_loaded(accepted);
+            },
+        )
+    };
+    tokio::join!(perimeters, exceptions);
+}
+
+/// One kind's objects, each converted on its own: the valid ones are delivered together after
+/// every change, an invalid one is reported on its status and left out. A cluster that does not
+/// serve the kind (its CRD not installed yet, as after a `helm upgrade`, which never installs new
+/// CRDs) has no such objects: that is delivered once, and the watch keeps trying.
+async fn watch_kind<T>(
+    client: kube::Client,
+    resource: ApiResource,
+    convert: impl Fn(&DynamicObject) -> Result<T, ConfigError>,
+    (store, metrics): (Arc<ConfigStore>, Arc<Metrics>),
+    deliver: impl Fn(Vec<T>, Vec<String>),
+) {
+    let api: Api<DynamicObject> = Api::all_with(client, &resource);
     let mut objects: BTreeMap<String, DynamicObject> = BTreeMap::new();
     let mut listing: Option<BTreeMap<String, DynamicObject>> = None;
     let mut synced = false;
-    let mut stream = watcher::watcher(api, watcher::Config::default())
+    let mut stream = watcher::watcher(api.clone(), watcher::Config::default())
         .default_backoff()
         .boxed();
     while let Some(event) = stream.next().await {
         let changed = match event {
             Err(e) => {
-                tracing::warn!(error = %e, "watching DataPerimeter objects; retrying with the last good configuration in force");
-                store.crd_error(&e);
+                let absent = matches!(&e, watcher::Error::InitialListFailed(kube::Error::Api(s)) if s.code == 404);
+                if absent && !synced {
+                    tracing::warn!(kind = %resource.kind, "the cluster does not serve this kind (its CRD is not installed): none are in force");
+                    synced = true;
+                    deliver(Vec::new(), Vec::new());
+                } else if !absent {
+                    tracing::warn!(kind = %resource.kind, error = %e, "watching custom resources; retrying with the last good configuration in force");
+                    store.crd_error(&e);
+                }
                 metrics.crd_watch_errors.inc();
                 continue;
             }
@@ -71,29 +141,14 @@ pub async fn watch(client: kube::Client, store: Arc<ConfigStore>, metrics: Arc<M
             let mut accepted = Vec::new();
             let mut invalid = Vec::new();
             for object in objects.values() {
-                let converted = from_object(object);
-                write_status(&status_api, object, &converted).await;
+                let converted = convert(object);
+                write_status(&api, &resource.kind, object, converted.as_ref().err()).await;
                 match converted {
-                    Ok(dp) => accepted.push(dp),
+                    Ok(c) => accepted.push(c),
                     Err(e) => invalid.push(e.to_string()),
                 }
             }
-            metrics.crd_objects.clear();
-            for (result, n) in [("accepted", accepted.len()), ("invalid", invalid.len())] {
-                metrics
-                    .crd_objects
-                    .get_or_create(&ResultLabels {
-                        result: result.to_owned(),
-                    })
-                    .set(n as i64);
-            }
-            let sync = CrdSync {
-                synced: true,
-                accepted: accepted.len(),
-                invalid,
-                last_error: None,
-            };
-            store.crds_loaded(accepted, sync);
+            deliver(accepted, invalid);
         }
     }
 }
@@ -101,17 +156,18 @@ pub async fn watch(client: kube::Client, store: Arc<ConfigStore>, metrics: Arc<M
 /// Writes the `Accepted` condition when it differs from what the object already says, so steady
 /// state costs the API server nothing.
 async fn write_status(
-    api: &Api<DataPerimeterResource>,
+    api: &Api<DynamicObject>,
+    kind: &str,
     object: &DynamicObject,
-    converted: &Result<DataPerimeter, ConfigError>,
+    error: Option<&ConfigError>,
 ) {
     let Some(name) = object.metadata.name.as_deref() else {
         return;
     };
     let generation = object.metadata.generation.unwrap_or_default();
-    let (status, reason, message) = match converted {
-        Ok(_) => ("True", "Valid", "in force".to_owned()),
-        Err(e) => ("False", "Invalid", e.to_string()),
+    let (status, reason, message) = match error {
+        None => ("True", "Valid", "in force".to_owned()),
+        Some(e) => ("False", "Invalid", e.to_string()),
     };
     let existing: Option<StatusCondition> = object
         .data
@@ -152,8 +208,8 @@ async fn write_status(
         )
         .await
     {
-        tracing::warn!(object = name, error = %e, "could not write the DataPerimeter status");
+        tracing::warn!(kind, object = name, error = %e, "could not write the status");
     } else if status == "False" {
-        tracing::warn!(object = name, error = %message, "DataPerimeter is invalid and ignored");
+        tracing::warn!(kind, object = name, error = %message, "invalid and ignored");
     }
 }

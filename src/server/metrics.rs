@@ -10,6 +10,7 @@ use prometheus_client::registry::{Metric, Registry};
 
 use crate::admission::{CacheUse, Reviewed};
 use crate::perimeter::config::Enforcement;
+use crate::perimeter::exception::Census;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RequestLabels {
@@ -53,6 +54,11 @@ pub struct ResultLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct StateLabels {
+    pub state: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct ConfigInfoLabels {
     pub generation: String,
     pub hash: String,
@@ -87,6 +93,12 @@ pub struct Metrics {
     pub crd_objects: Family<ResultLabels, Gauge>,
     /// Failed watches or lists of DataPerimeter objects (the last good configuration stays).
     pub crd_watch_errors: Counter,
+    /// PerimeterExceptions in the configuration, by state (`active`, `expired`), as of the last
+    /// scrape; `invalid` ones are custom resources left out.
+    pub exceptions: Family<StateLabels, Gauge>,
+    pub exceptions_invalid: Gauge,
+    /// Seconds until the next active exception expires (absent when none is active).
+    pub exception_next_expiry: Gauge,
     families: Vec<&'static str>,
 }
 
@@ -235,6 +247,30 @@ impl Metrics {
             "Failed watches or lists of DataPerimeter objects; the last good configuration stays in force",
             crd_watch_errors.clone(),
         );
+        let exceptions = Family::<StateLabels, Gauge>::default();
+        register(
+            &mut registry,
+            &mut families,
+            "exceptions",
+            "PerimeterExceptions in the configuration in force, by state (active: waiving; expired: waiving nothing, still present)",
+            exceptions.clone(),
+        );
+        let exceptions_invalid = Gauge::default();
+        register(
+            &mut registry,
+            &mut families,
+            "exceptions_invalid",
+            "PerimeterException custom resources left out because they are not valid",
+            exceptions_invalid.clone(),
+        );
+        let exception_next_expiry = Gauge::default();
+        register(
+            &mut registry,
+            &mut families,
+            "exception_next_expiry_seconds",
+            "Seconds until the next active PerimeterException expires (-1 when none is active)",
+            exception_next_expiry.clone(),
+        );
         Self {
             registry,
             requests,
@@ -252,6 +288,9 @@ impl Metrics {
             certificate_stale,
             crd_objects,
             crd_watch_errors,
+            exceptions,
+            exceptions_invalid,
+            exception_next_expiry,
             families,
         }
     }
@@ -260,6 +299,22 @@ impl Metrics {
     /// `_bucket`, `_sum` and `_count`).
     pub fn families(&self) -> impl Iterator<Item = String> + '_ {
         self.families.iter().map(|f| format!("{PREFIX}_{f}"))
+    }
+
+    /// Sets the exception gauges from the configuration in force, at `now`: expiry is a matter
+    /// of time, not of configuration changes, so it is read at every scrape.
+    pub fn exceptions_at(&self, census: Census, now: jiff::Timestamp) {
+        for (state, n) in [("active", census.active), ("expired", census.expired)] {
+            self.exceptions
+                .get_or_create(&StateLabels {
+                    state: state.to_owned(),
+                })
+                .set(n as i64);
+        }
+        let next = census
+            .next_expiry
+            .map_or(-1, |t| t.as_second().saturating_sub(now.as_second()).max(0));
+        self.exception_next_expiry.set(next);
     }
 
     /// The OpenMetrics text exposition, which Prometheus scrapes as is.

@@ -30,6 +30,8 @@ pub struct Options {
     /// DataPerimeter files or directories; may be empty when `watch_crds` is set.
     pub perimeters: Vec<PathBuf>,
     pub watch_crds: bool,
+    /// PerimeterException files or directories, hot-reloaded as the perimeters are.
+    pub exceptions: Vec<PathBuf>,
     /// The exemptions; generation and hash are filled per configuration.
     pub exemptions: Settings,
     pub limits: Limits,
@@ -77,13 +79,25 @@ pub async fn run(
     let loaded_not_after = loaded.not_after;
     let rustls = RustlsConfig::from_config(loaded.config);
 
-    let store = Arc::new(ConfigStore::new(
+    let mut background = tokio::task::JoinSet::new();
+    let mut store = ConfigStore::new(
         options.exemptions.clone(),
         !options.perimeters.is_empty(),
         options.watch_crds,
         metrics.clone(),
-    ));
-    let mut background = tokio::task::JoinSet::new();
+    );
+    if !options.exceptions.is_empty() {
+        store = store.with_exception_files();
+    }
+    let store = Arc::new(store);
+    if !options.exceptions.is_empty() {
+        background.spawn(config_store::watch_exception_files(
+            store.clone(),
+            options.exceptions.clone(),
+            options.reload_interval,
+            options.exemptions.max_exception_days,
+        ));
+    }
     if !options.perimeters.is_empty() {
         background.spawn(config_store::watch_files(
             store.clone(),

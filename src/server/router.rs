@@ -388,6 +388,13 @@ async fn readyz(State(state): State<Arc<AppState>>) -> Response {
 }
 
 async fn metrics(State(state): State<Arc<AppState>>) -> Response {
+    let now = jiff::Timestamp::now();
+    let census = state
+        .store
+        .current()
+        .map(|snapshot| snapshot.settings.exceptions.census(now))
+        .unwrap_or_default();
+    state.metrics.exceptions_at(census, now);
     Response::builder()
         .header(
             header::CONTENT_TYPE,

@@ -100,6 +100,7 @@ fn defaults_render_a_hardened_highly_available_webhook() {
         [
             "ClusterRole",
             "ClusterRole",
+            "ClusterRole",
             "ClusterRoleBinding",
             "ClusterRoleBinding",
             "CronJob",
@@ -197,6 +198,8 @@ fn the_webhook_covers_exactly_the_checked_kinds() {
                 .map(move |v| format!("{}/{v}/{}", c.group, plural(c.kind)))
         })
         .collect();
+    // And the webhook's own PerimeterException objects, which it validates before they exist.
+    wanted.push("perimeterguard.io/v1alpha1/perimeterexceptions".into());
     covered.sort();
     wanted.sort();
     assert_eq!(covered, wanted);
@@ -518,10 +521,38 @@ fn rbac_grants_exactly_what_serve_and_audit_call() {
     assert_eq!(
         named(&objects, "ClusterRole", "pg-perimeter-guard")["rules"],
         json!([
-            {"apiGroups": ["perimeterguard.io"], "resources": ["dataperimeters"], "verbs": ["get", "list", "watch"]},
-            {"apiGroups": ["perimeterguard.io"], "resources": ["dataperimeters/status"], "verbs": ["patch"]}
+            {"apiGroups": ["perimeterguard.io"], "resources": ["dataperimeters", "perimeterexceptions"], "verbs": ["get", "list", "watch"]},
+            {"apiGroups": ["perimeterguard.io"], "resources": ["dataperimeters/status", "perimeterexceptions/status"], "verbs": ["patch"]}
         ])
     );
+    // Creating an exception is privileged: the author role exists, unbound, and no built-in
+    // role aggregates it.
+    let author = named(
+        &objects,
+        "ClusterRole",
+        "pg-perimeter-guard-exception-author",
+    );
+    assert_eq!(
+        author["rules"],
+        json!([{"apiGroups": ["perimeterguard.io"], "resources": ["perimeterexceptions"], "verbs": ["get", "list", "watch", "create", "update", "patch", "delete"]}])
+    );
+    assert!(
+        !author["metadata"]["labels"]
+            .as_object()
+            .expect("labels")
+            .keys()
+            .any(|k| k.starts_with("rbac.authorization.k8s.io/aggregate-to")),
+        "{author}"
+    );
+    for binding in objects
+        .iter()
+        .filter(|o| o["kind"] == "ClusterRoleBinding" || o["kind"] == "RoleBinding")
+    {
+        assert_ne!(
+            binding["roleRef"]["name"], "pg-perimeter-guard-exception-author",
+            "bound to nobody by default"
+        );
+    }
     let binding = named(&objects, "ClusterRoleBinding", "pg-perimeter-guard");
     assert_eq!(
         binding["subjects"][0],
@@ -544,7 +575,7 @@ fn rbac_grants_exactly_what_serve_and_audit_call() {
     assert_eq!(
         rest,
         [
-            json!({"apiGroups": ["perimeterguard.io"], "resources": ["dataperimeters"], "verbs": ["get", "list", "watch"]}),
+            json!({"apiGroups": ["perimeterguard.io"], "resources": ["dataperimeters", "perimeterexceptions"], "verbs": ["get", "list", "watch"]}),
             json!({"apiGroups": ["wgpolicyk8s.io"], "resources": ["policyreports", "clusterpolicyreports"], "verbs": ["get", "list", "create", "patch", "delete"]}),
         ]
     );
@@ -607,7 +638,9 @@ fn optional_objects_render_when_enabled() {
             "PerimeterGuardCertificateExpiry",
             "PerimeterGuardCertificateReloadFailed",
             "PerimeterGuardConfigReloadFailed",
-            "PerimeterGuardDenialSpike"
+            "PerimeterGuardDenialSpike",
+            "PerimeterGuardExceptionExpiring",
+            "PerimeterGuardExpiredException"
         ]
     );
     // Every series an alert reads is one the server exports (an alert on a misspelt metric is
@@ -676,6 +709,11 @@ fn generated_files_have_not_drifted() {
     assert_eq!(
         read("charts/perimeter-guard/crds/dataperimeters.perimeterguard.io.yaml"),
         command_output(&["crd"]),
+        "run scripts/generate.sh"
+    );
+    assert_eq!(
+        read("charts/perimeter-guard/crds/perimeterexceptions.perimeterguard.io.yaml"),
+        command_output(&["crd", "PerimeterException"]),
         "run scripts/generate.sh"
     );
     assert_eq!(

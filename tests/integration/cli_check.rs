@@ -259,7 +259,7 @@ fn sarif_schema() -> Value {
 }
 
 /// The schema's complaints about a SARIF log (none when it is valid).
-fn sarif_errors(sarif: &Value) -> Vec<String> {
+pub(crate) fn sarif_errors(sarif: &Value) -> Vec<String> {
     // The rtm.5 schema's language-tag pattern has a stray "]" that the meta-schema's regex check
     // rejects; later schema revisions write it as below. Nothing else is changed.
     fn mend(v: &mut Value) {

@@ -8,6 +8,7 @@ mod aws_owned_corpus;
 mod chart;
 mod cli_analyze;
 mod cli_check;
+mod cli_exceptions;
 mod cli_exit_status;
 mod cli_simulate;
 mod cli_witness_replay;

@@ -67,6 +67,7 @@ async fn start(ca_for_clients: Option<&Ca>, serving: &Pair) -> Running {
         path
     });
     std::fs::create_dir(dir.path().join("perimeters")).expect("dir");
+    std::fs::create_dir(dir.path().join("exceptions")).expect("dir");
     std::fs::write(dir.path().join("perimeters/corp.yaml"), example_perimeter())
         .expect("perimeter");
     let webhook = TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -83,6 +84,7 @@ async fn start(ca_for_clients: Option<&Ca>, serving: &Pair) -> Running {
         },
         perimeters: vec![dir.path().join("perimeters")],
         watch_crds: false,
+        exceptions: vec![dir.path().join("exceptions")],
         exemptions: Settings::default(),
         limits: Limits::default(),
         reload_interval: Duration::from_millis(100),
@@ -385,6 +387,103 @@ async fn configuration_reload_applies_valid_changes_and_keeps_the_last_good_one(
     assert_eq!(
         call(&client, server.webhook, &object).await.map(|r| r.0),
         Ok(true)
+    );
+    server.stop().await;
+}
+
+/// The review's answer for a CREATE of `object`.
+async fn answer(client: &reqwest::Client, server: SocketAddr, object: &Value) -> Value {
+    let response = client
+        .post(format!("https://localhost:{}/validate", server.port()))
+        .header("content-type", "application/json")
+        .body(review("CREATE", Some(object), None, false).to_string())
+        .send()
+        .await
+        .expect("an answer");
+    let body: Value = response.json().await.expect("JSON");
+    body["response"].clone()
+}
+
+fn exception_until(expires_at: jiff::Timestamp) -> String {
+    format!(
+        "apiVersion: perimeterguard.io/v1alpha1\nkind: PerimeterException\nmetadata: {{name: uploads-partner}}\nspec:\n  owner: data-platform@example.com\n  reason: partner migration, ticket SEC-1234\n  expiresAt: \"{}\"\n  rules: [DP-DEST-001]\n  match: {{kinds: [Bucket], namespaces: [analytics], names: [uploads]}}\n",
+        expires_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_exception_file_waives_its_rule_until_it_expires_and_metrics_count_it() {
+    let ca = Ca::new("webhook CA");
+    let server = start(None, &ca.server("perimeter-guard")).await;
+    let client = tls_client(&ca, None, true);
+    // One finding: DP-DEST-001 (an event notification topic another account owns).
+    let object = example(ACK, "uploads");
+    assert_eq!(
+        answer(&client, server.webhook, &object).await["allowed"],
+        false
+    );
+
+    let file = server.dir.path().join("exceptions/uploads.yaml");
+    let in_a_month = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24 * 30);
+    replace(&file, &exception_until(in_a_month));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let admitted = loop {
+        let a = answer(&client, server.webhook, &object).await;
+        if a["allowed"] == true {
+            break a;
+        }
+        assert!(Instant::now() < deadline, "the exception never took effect");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let warning = admitted["warnings"][0].as_str().expect("a warning");
+    assert!(
+        warning.starts_with("DP-DEST-001 waived by PerimeterException uploads-partner (owner data-platform@example.com, expires "),
+        "{warning}"
+    );
+    assert_eq!(
+        admitted["auditAnnotations"]["waived"],
+        "DP-DEST-001=uploads-partner"
+    );
+    let text = metrics(&server).await;
+    assert!(
+        text.contains("perimeter_guard_exceptions{state=\"active\"} 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("perimeter_guard_exceptions{state=\"expired\"} 0"),
+        "{text}"
+    );
+    let next: i64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("perimeter_guard_exception_next_expiry_seconds "))
+        .expect("the next expiry")
+        .parse()
+        .expect("seconds");
+    assert!((29 * 86_400..=30 * 86_400).contains(&next), "{next}");
+
+    // Ended a second ago: the exception is still there, waives nothing, and counts as expired.
+    let ended = jiff::Timestamp::now() - jiff::SignedDuration::from_secs(1);
+    replace(&file, &exception_until(ended));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while answer(&client, server.webhook, &object).await["allowed"] != false {
+        assert!(
+            Instant::now() < deadline,
+            "the expired exception still waives"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let text = metrics(&server).await;
+    assert!(
+        text.contains("perimeter_guard_exceptions{state=\"active\"} 0"),
+        "{text}"
+    );
+    assert!(
+        text.contains("perimeter_guard_exceptions{state=\"expired\"} 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("perimeter_guard_exception_next_expiry_seconds -1"),
+        "{text}"
     );
     server.stop().await;
 }

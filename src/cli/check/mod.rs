@@ -10,7 +10,7 @@ use std::io::IsTerminal;
 use super::args::{CheckArgs, CheckOutput};
 use super::{CliError, ExitStatus};
 use crate::decision;
-use crate::perimeter::load;
+use crate::perimeter::{exception, load};
 
 /// Checks every object the inputs hold. Input that cannot be read is reported with the results
 /// and makes the exit status 2 once everything else is checked. 2 wins over 1 (and over
@@ -22,12 +22,22 @@ pub fn run(args: CheckArgs) -> Result<ExitStatus, CliError> {
         return Err(CliError::StdinTwice("the perimeter and the manifests"));
     }
     let perimeters = load::load(&args.perimeter, &mut std::io::stdin())?;
+    let now = jiff::Timestamp::now();
+    let exceptions = exception::load_paths(
+        &args.exceptions.paths,
+        exception::ExpiryLimits {
+            now,
+            max_days: args.exceptions.max_exception_days,
+        },
+    )?;
     let manifests::Manifests { documents, errors } =
         manifests::read_paths(&args.files, &mut std::io::stdin());
     let results: Vec<render::Checked<'_>> = documents
         .iter()
         .map(|document| {
-            render::Checked::new(document, decision::evaluate(&document.value, &perimeters))
+            let verdict =
+                decision::evaluate_excepted(&document.value, &perimeters, &exceptions, now);
+            render::Checked::new(document, verdict)
         })
         .collect();
     match args.output {

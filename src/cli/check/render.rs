@@ -58,6 +58,13 @@ pub struct Summary {
     pub passed: usize,
     pub skipped: usize,
     pub findings: usize,
+    /// Findings a PerimeterException waives (counted in `findings` too).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub waived: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 pub fn summary(results: &[Checked<'_>]) -> Summary {
@@ -72,6 +79,7 @@ pub fn summary(results: &[Checked<'_>]) -> Summary {
                 decision, findings, ..
             } => {
                 s.findings += findings.len();
+                s.waived += findings.iter().filter(|f| !f.is_enforced()).count();
                 match decision {
                     AdmissionDecision::Deny => s.denied += 1,
                     AdmissionDecision::Warn => s.warned += 1,
@@ -92,9 +100,9 @@ pub fn fails(results: &[Checked<'_>], fail_on: FailOn) -> bool {
         FailOn::Warn => Enforcement::Warn,
     };
     results.iter().any(|r| match &r.verdict {
-        ObjectVerdict::Checked { findings, .. } => {
-            findings.iter().any(|f| f.enforcement >= threshold)
-        }
+        ObjectVerdict::Checked { findings, .. } => findings
+            .iter()
+            .any(|f| f.is_enforced() && f.enforcement >= threshold),
         ObjectVerdict::Skipped { .. } => false,
     })
 }
@@ -189,6 +197,14 @@ pub fn text(results: &[Checked<'_>], errors: &[InputError], color: bool) -> Stri
                         f.message
                     ));
                     out.push_str(&format!("{:19}fix: {}\n", "", f.fix()));
+                    if let Some(e) = &f.waiver {
+                        out.push_str(&format!(
+                            "{:19}waived by {}: {}\n",
+                            "",
+                            e.describe(),
+                            e.spec.reason
+                        ));
+                    }
                 }
             }
         }
@@ -201,6 +217,9 @@ pub fn text(results: &[Checked<'_>], errors: &[InputError], color: bool) -> Stri
         "summary: {} objects: {} denied, {} warned, {} audited, {} passed, {} skipped; {} findings",
         s.objects, s.denied, s.warned, s.audited, s.passed, s.skipped, s.findings
     ));
+    if s.waived > 0 {
+        out.push_str(&format!(" ({} waived)", s.waived));
+    }
     match errors.len() {
         0 => {}
         1 => out.push_str("; 1 input error"),
@@ -300,6 +319,7 @@ fn json_object(r: &Checked<'_>) -> Value {
                         "message": f.message,
                         "fix": f.fix(),
                         "witness": f.witness.as_ref().map(|w| w.to_json()),
+                        "waivedBy": f.waiver.as_ref().map(|e| e.to_json()),
                     })
                 })
                 .collect();
@@ -375,6 +395,17 @@ pub fn sarif(results: &[Checked<'_>], errors: &[InputError]) -> Value {
                     "witness": f.witness.as_ref().map(|w| w.to_json()),
                 },
             }));
+            // SARIF's own word for a finding someone accepted: viewers hide it, and it is kept.
+            if let Some(e) = &f.waiver
+                && let Some(last) = sarif_results.last_mut()
+            {
+                last["suppressions"] = json!([{
+                    "kind": "external",
+                    "status": "accepted",
+                    "justification": e.spec.reason,
+                    "properties": e.to_json(),
+                }]);
+            }
         }
     }
     for e in errors {
