@@ -106,21 +106,52 @@ fn patch_spec(cluster: &Cluster, serve: &Serve, spec: &str, generation: &mut u64
         None,
     );
     *generation += 1;
-    // --watch-crds picks the change up within seconds; the readiness detail shows it.
+    wait_for_generation(serve, *generation, spec);
+}
+
+/// Waits until serve decides with configuration `generation`: --watch-crds picks a change up
+/// within seconds, and the readiness detail shows it.
+fn wait_for_generation(serve: &Serve, generation: u64, what: &str) {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let detail: Value = serve
             .get("/readyz")
             .and_then(|(_, body)| serde_json::from_str(body.trim()).ok())
             .unwrap_or_default();
-        if detail["config"]["generation"].as_u64() == Some(*generation) {
+        if detail["config"]["generation"].as_u64() == Some(generation) {
             return;
         }
         assert!(
             Instant::now() < deadline,
-            "spec {spec} never took effect: {detail}"
+            "{what} never took effect: {detail}"
         );
         std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// A PerimeterException waiving DP-DEST-001 for the example Bucket `analytics/uploads` (whose
+/// only finding it is) until `expires_at`.
+fn uploads_exception(expires_at: jiff::Timestamp, rule: &str) -> String {
+    serde_json::json!({
+        "apiVersion": "perimeterguard.io/v1alpha1",
+        "kind": "PerimeterException",
+        "metadata": {"name": "uploads-partner"},
+        "spec": {
+            "owner": "data-platform@example.com",
+            "reason": "partner migration, ticket SEC-1234",
+            "expiresAt": expires_at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            "rules": [rule],
+            "match": {"kinds": ["Bucket"], "namespaces": ["analytics"], "names": ["uploads"]}
+        }
+    })
+    .to_string()
+}
+
+/// Sleeps until `t` has passed by a second (the API server's times are whole seconds).
+fn sleep_past(t: jiff::Timestamp) {
+    let left = t.as_second() + 1 - jiff::Timestamp::now().as_second();
+    if left > 0 {
+        std::thread::sleep(Duration::from_secs(left.unsigned_abs()));
     }
 }
 
@@ -200,16 +231,21 @@ fn perimeter_guard_in_front_of_a_real_kube_apiserver_with_the_corpus_crds() {
             None,
         );
     }
-    cluster.kubectl_ok(
-        &[
-            "create",
-            "-f",
-            repo("charts/perimeter-guard/crds/dataperimeters.perimeterguard.io.yaml")
-                .to_str()
-                .expect("utf-8"),
-        ],
-        None,
-    );
+    for crd in [
+        "dataperimeters.perimeterguard.io.yaml",
+        "perimeterexceptions.perimeterguard.io.yaml",
+    ] {
+        cluster.kubectl_ok(
+            &[
+                "create",
+                "-f",
+                repo(&format!("charts/perimeter-guard/crds/{crd}"))
+                    .to_str()
+                    .expect("utf-8"),
+            ],
+            None,
+        );
+    }
     cluster.kubectl_ok(
         &[
             "wait",
@@ -401,6 +437,70 @@ fn perimeter_guard_in_front_of_a_real_kube_apiserver_with_the_corpus_crds() {
             assert_eq!(stored, expected[shown].0 != "deny", "{shown}");
         }
     }
+
+    // Phase 3b: PerimeterExceptions. The webhook validates them itself (the field at fault in the
+    // refusal); a valid one admits the object it names with a warning naming it, until it
+    // expires, and /metrics counts it.
+    let out = cluster.kubectl(
+        &["create", "-f", "-"],
+        Some(&uploads_exception(
+            jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24),
+            "DP-DEST-*",
+        )),
+    );
+    let stderr = text(&out.stderr);
+    assert!(
+        !out.status.success()
+            && stderr.contains("spec.rules[0]")
+            && stderr.contains("never a wildcard"),
+        "{stderr}"
+    );
+    let uploads = objects("manifests/examples/ack.yaml")
+        .into_iter()
+        .find(|o| o["metadata"]["name"] == "uploads")
+        .expect("uploads");
+    let expires = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(30);
+    cluster.kubectl_ok(
+        &["create", "-f", "-"],
+        Some(&uploads_exception(expires, "DP-DEST-001")),
+    );
+    generation += 1;
+    wait_for_generation(&serve, generation, "the exception");
+    dry_run_admitted(
+        &cluster,
+        &uploads,
+        Some(
+            "DP-DEST-001 waived by PerimeterException uploads-partner (owner data-platform@example.com, expires ",
+        ),
+    );
+    assert_eq!(
+        serve.metric("perimeter_guard_exceptions{state=\"active\"}"),
+        1.0
+    );
+    let accepted = cluster.kubectl_ok(
+        &[
+            "get",
+            "perimeterexception",
+            "uploads-partner",
+            "-o",
+            "jsonpath={.status.conditions[0].status}",
+        ],
+        None,
+    );
+    assert_eq!(accepted, "True");
+    sleep_past(expires);
+    dry_run_denied(&cluster, &uploads, &["DP-DEST-001"]);
+    assert_eq!(
+        serve.metric("perimeter_guard_exceptions{state=\"expired\"}"),
+        1.0
+    );
+    assert_eq!(
+        serve.metric("perimeter_guard_exception_next_expiry_seconds"),
+        -1.0
+    );
+    cluster.kubectl_ok(&["delete", "perimeterexception", "uploads-partner"], None);
+    generation += 1;
+    wait_for_generation(&serve, generation, "deleting the exception");
 
     // Phase 4 (Warn): admitted, and kubectl prints one warning per finding.
     set_enforcement(&cluster, &serve, "Warn", &mut generation);
@@ -1179,6 +1279,59 @@ fn audit_phases(cluster: &Cluster, dir: &std::path::Path) {
             "the deleted object's results remain"
         );
     }
+
+    // An exception in the audit: the waived finding is reported as skipped, naming the
+    // exception, until it expires; then the report flips back to a failure.
+    let expires = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(20);
+    cluster.kubectl_ok(
+        &["create", "-f", "-"],
+        Some(&uploads_exception(expires, "DP-DEST-001")),
+    );
+    let uploads_result = |cluster: &Cluster| -> Value {
+        reports(cluster)
+            .iter()
+            .find(|r| r["metadata"]["namespace"] == "analytics")
+            .and_then(|r| {
+                r["results"]
+                    .as_array()?
+                    .iter()
+                    .find(|x| x["rule"] == "DP-DEST-001" && x["resources"][0]["name"] == "uploads")
+                    .cloned()
+            })
+            .expect("the uploads result")
+    };
+    let audit_json = |auditor: &std::path::Path| -> Value {
+        let (_, stdout, _) = run_audit(
+            auditor,
+            &[
+                "--from-cluster",
+                "--write-reports",
+                "--output",
+                "json",
+                "--fail-on",
+                "never",
+            ],
+        );
+        serde_json::from_str(&stdout).expect("JSON")
+    };
+    let waived = audit_json(&auditor);
+    assert_eq!(waived["audit"]["waived"], 1, "{}", waived["audit"]);
+    let result = uploads_result(cluster);
+    assert_eq!(result["result"], "skip", "{result}");
+    assert_eq!(result["properties"]["exception"], "uploads-partner");
+    assert_eq!(
+        result["properties"]["exceptionOwner"],
+        "data-platform@example.com"
+    );
+    sleep_past(expires);
+    let enforced = audit_json(&auditor);
+    assert!(
+        enforced["audit"].get("waived").is_none(),
+        "{}",
+        enforced["audit"]
+    );
+    assert_eq!(uploads_result(cluster)["result"], "fail");
+    cluster.kubectl_ok(&["delete", "perimeterexception", "uploads-partner"], None);
 
     // Thousands of objects: every one scanned, memory bounded.
     cluster.kubectl_ok(&["create", "namespace", "bulk"], None);
