@@ -666,22 +666,7 @@ impl DataPerimeter {
             field: field.to_owned(),
             message,
         };
-        match (
-            value.get("apiVersion").and_then(|v| v.as_str()),
-            value.get("kind").and_then(|v| v.as_str()),
-        ) {
-            (Some(API_VERSION), Some(KIND)) => {}
-            (a, k) => {
-                return Err(err(
-                    path::DOCUMENT,
-                    format!(
-                        "expected apiVersion {API_VERSION} and kind {KIND}, found {} and {}",
-                        a.unwrap_or("none"),
-                        k.unwrap_or("none")
-                    ),
-                ));
-            }
-        }
+        expect_kind(value, KIND, source_name)?;
         let dp: DataPerimeter = serde_path_to_error::deserialize(value).map_err(|e| {
             let hint = type_hint(e.inner(), path::value_at(value, e.path()));
             err(&path::of(e.path()), format!("{}{hint}", e.inner()))
@@ -1125,6 +1110,27 @@ enum NotAnId {
 /// unquoted as numbers, and `true`, `yes` and `on` as booleans; an account id or a tag value is
 /// easily written so. Empty for every other error. (The value read is already in serde's message;
 /// repeating it as the text to quote could mislead, `0x1F` having been read as 31.)
+/// `Ok` when the document is Perimeter Guard's `kind` in `apiVersion` [`API_VERSION`].
+pub(crate) fn expect_kind(
+    value: &serde_json::Value,
+    kind: &str,
+    source_name: &str,
+) -> Result<(), ConfigError> {
+    let found = |key: &str| value.get(key).and_then(serde_json::Value::as_str);
+    if found("apiVersion") == Some(API_VERSION) && found("kind") == Some(kind) {
+        return Ok(());
+    }
+    Err(ConfigError {
+        source_name: source_name.to_owned(),
+        field: path::DOCUMENT.to_owned(),
+        message: format!(
+            "expected apiVersion {API_VERSION} and kind {kind}, found {} and {}",
+            found("apiVersion").unwrap_or("none"),
+            found("kind").unwrap_or("none")
+        ),
+    })
+}
+
 pub(crate) fn type_hint(
     error: &serde_json::Error,
     value: Option<&serde_json::Value>,

@@ -147,6 +147,23 @@ fn is_config_file(path: &Path) -> bool {
     !hidden && ext_ok && path.is_file()
 }
 
+/// The first 16 hex digits of the SHA-256 of the configuration's canonical JSON: the perimeters,
+/// and the exceptions by name when there are any (so a configuration without exceptions keeps
+/// the hash it always had).
+pub fn configuration_hash(
+    perimeters: &[DataPerimeter],
+    exceptions: &super::exception::Exceptions,
+) -> String {
+    let json = if exceptions.is_empty() {
+        serde_json::to_vec(perimeters)
+    } else {
+        serde_json::to_vec(&(perimeters, exceptions.canonical()))
+    }
+    .unwrap_or_default();
+    let digest = Sha256::digest(&json);
+    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,7 +7,6 @@ use std::sync::{Arc, Mutex};
 
 use arc_swap::ArcSwapOption;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use crate::admission::Settings;
 use crate::perimeter::DataPerimeter;
@@ -146,17 +145,8 @@ impl ConfigStore {
 
     /// A new state of the files: accepted whole, or rejected whole with the last good kept.
     pub fn files_loaded(&self, result: Result<Vec<DataPerimeter>, Rejection>) {
-        let Ok(mut sources) = self.sources.lock() else {
-            return;
-        };
         match result {
-            Ok(perimeters) => {
-                let previous = sources.files.replace(perimeters);
-                if let Err(e) = self.publish(&sources) {
-                    sources.files = previous;
-                    self.rejected(e);
-                }
-            }
+            Ok(perimeters) => self.swap_in(|s| &mut s.files, perimeters),
             Err(e) => self.rejected(e),
         }
     }
@@ -164,45 +154,35 @@ impl ConfigStore {
     /// A new state of the custom resources (only the valid ones; invalid objects are reported on
     /// their own status and left out).
     pub fn crds_loaded(&self, perimeters: Vec<DataPerimeter>, sync: CrdSync) {
-        let Ok(mut sources) = self.sources.lock() else {
-            return;
-        };
-        let previous = sources.crds.replace(perimeters);
         if let Ok(mut status) = self.status.lock() {
             status.crd_sync = Some(sync);
         }
-        if let Err(e) = self.publish(&sources) {
-            sources.crds = previous;
-            self.rejected(e);
-        }
+        self.swap_in(|s| &mut s.crds, perimeters);
     }
 
     /// A new state of the exception files: accepted whole, or rejected whole with the last good
     /// kept.
     pub fn exception_files_loaded(&self, result: Result<Vec<PerimeterException>, Rejection>) {
-        let Ok(mut sources) = self.sources.lock() else {
-            return;
-        };
         match result {
-            Ok(exceptions) => {
-                let previous = sources.exception_files.replace(exceptions);
-                if let Err(e) = self.publish(&sources) {
-                    sources.exception_files = previous;
-                    self.rejected(e);
-                }
-            }
+            Ok(exceptions) => self.swap_in(|s| &mut s.exception_files, exceptions),
             Err(e) => self.rejected(e),
         }
     }
 
     /// A new state of the PerimeterException custom resources (the valid ones).
     pub fn exception_crds_loaded(&self, exceptions: Vec<PerimeterException>) {
+        self.swap_in(|s| &mut s.exception_crds, exceptions);
+    }
+
+    /// Puts a source's new state in and publishes; a state that cannot be published is rejected
+    /// and the source's previous state restored.
+    fn swap_in<T>(&self, slot: impl Fn(&mut Sources) -> &mut Option<T>, state: T) {
         let Ok(mut sources) = self.sources.lock() else {
             return;
         };
-        let previous = sources.exception_crds.replace(exceptions);
+        let previous = slot(&mut sources).replace(state);
         if let Err(e) = self.publish(&sources) {
-            sources.exception_crds = previous;
+            *slot(&mut sources) = previous;
             self.rejected(e);
         }
     }
@@ -259,7 +239,7 @@ impl ConfigStore {
             exceptions.push(e.clone());
         }
         let exceptions = Exceptions::new(exceptions);
-        let hash = content_hash(&perimeters, &exceptions);
+        let hash = load::configuration_hash(&perimeters, &exceptions);
         let previous = self.current.load_full();
         if let Some(p) = &previous
             && p.hash() == hash
@@ -393,20 +373,6 @@ async fn watch_paths<T: Send + 'static>(
         }
         tokio::time::sleep(interval).await;
     }
-}
-
-/// The first 16 hex digits of the SHA-256 of the configuration's canonical JSON: the perimeters,
-/// and the exceptions by name when there are any (so a configuration without exceptions keeps
-/// the hash it always had).
-pub fn content_hash(perimeters: &[DataPerimeter], exceptions: &Exceptions) -> String {
-    let json = if exceptions.is_empty() {
-        serde_json::to_vec(perimeters)
-    } else {
-        serde_json::to_vec(&(perimeters, exceptions.canonical()))
-    }
-    .unwrap_or_default();
-    let digest = Sha256::digest(&json);
-    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

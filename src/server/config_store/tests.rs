@@ -110,7 +110,7 @@ fn exceptions_are_part_of_the_configuration_its_generation_and_hash() {
     assert!(first.settings.exceptions.is_empty());
     assert_eq!(
         first.hash(),
-        content_hash(&first.perimeters, &Exceptions::default()),
+        load::configuration_hash(&first.perimeters, &Exceptions::default()),
         "without exceptions the hash is the perimeters' alone, as it always was"
     );
     store.exception_crds_loaded(exceptions("PerimeterException uploads-partner"));
