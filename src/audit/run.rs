@@ -16,7 +16,7 @@ use crate::perimeter::load::{self, LoadError};
 use crate::perimeter::{ConfigError, DataPerimeter};
 
 use super::policy_report_types::Timestamp;
-use super::policy_reports::{self, WriteError, Written};
+use super::policy_reports::{self, FormatChoice, ReportBudget, ReportFormat, WriteError, Written};
 use super::scan::{self, ScanError, ScanOptions, Scanned};
 use super::summary::AuditSummary;
 
@@ -29,9 +29,10 @@ pub struct ClusterAccess {
     pub context: Option<String>,
 }
 
+/// Where the configuration comes from: files, and with `from_cluster` the cluster's custom
+/// resources, as the webhook reads them. `audit` and `check --from-cluster` share it.
 #[derive(Debug, Clone)]
-pub struct AuditOptions {
-    pub cluster: ClusterAccess,
+pub struct ConfigSources {
     /// DataPerimeter files and directories, read as every command reads them.
     pub perimeter_paths: Vec<PathBuf>,
     /// Also read the cluster's DataPerimeter and PerimeterException custom resources.
@@ -39,11 +40,23 @@ pub struct AuditOptions {
     /// PerimeterException files and directories.
     pub exception_paths: Vec<PathBuf>,
     pub max_exception_days: u32,
+    /// When exceptions are judged (and when a file's exception counts as created).
+    pub now: jiff::Timestamp,
+}
+
+#[derive(Debug, Clone)]
+pub struct AuditOptions {
+    pub cluster: ClusterAccess,
+    pub config: ConfigSources,
     pub scan: ScanOptions,
     /// Write PolicyReports (one per namespace) and a ClusterPolicyReport.
     pub write_reports: bool,
-    /// Results kept per PolicyReport (failures first); the summary counts all.
-    pub max_results_per_report: usize,
+    /// What one report may hold (failures first); its summary counts all.
+    pub budget: ReportBudget,
+    /// Which report formats to write.
+    pub report_format: FormatChoice,
+    /// The cluster's name on every report (the API server's address when not given).
+    pub cluster_name: Option<String>,
     /// Keep every object's result for the caller; without it only the summary is kept, so a
     /// large cluster costs no per-object memory.
     pub keep_results: bool,
@@ -59,11 +72,17 @@ pub struct AuditRun {
     pub absent_kinds: Vec<String>,
     pub reports: Option<ReportsWritten>,
     pub duration: Duration,
+    /// The cluster's name as the reports give it, and the configuration's hash (the webhook's).
+    pub cluster: String,
+    pub config_hash: String,
+    /// The instant the objects were decided at.
+    pub decided_at: jiff::Timestamp,
 }
 
 #[derive(Debug)]
 pub struct ReportsWritten {
     pub written: Written,
+    pub formats: Vec<ReportFormat>,
     /// Reports that hold fewer results than they count, with the namespace (`None`: the
     /// ClusterPolicyReport), the results kept and the total.
     pub truncated: Vec<(Option<String>, usize, usize)>,
@@ -146,13 +165,19 @@ pub async fn run(
         server: server.clone(),
         source,
     };
-    let perimeters = perimeters(options, &client, &server, left_out).await?;
-    let now = options.scan.now;
-    let exceptions = exceptions(options, &client, &server, left_out).await?;
+    let (perimeters, exceptions) =
+        configuration(&options.config, &client, &server, left_out).await?;
+    let now = options.config.now;
     let scan_options = ScanOptions {
         exceptions,
+        now,
         ..options.scan.clone()
     };
+    let cluster = options
+        .cluster_name
+        .clone()
+        .unwrap_or_else(|| server.clone());
+    let config_hash = load::configuration_hash(&perimeters, &scan_options.exceptions);
     let discovered = scan::discover(&client).await.map_err(scan_error)?;
     let stamp = Timestamp {
         seconds: now.as_second(),
@@ -161,7 +186,7 @@ pub async fn run(
     // Every object is folded into the summary and the reports as it is decided; only
     // `keep_results` keeps the verdicts.
     let mut summary = AuditSummary::default();
-    let mut builder = policy_reports::Builder::new(stamp, options.max_results_per_report);
+    let mut builder = policy_reports::Builder::new(stamp, options.budget);
     let mut results: Vec<Scanned> = Vec::new();
     scan::scan(
         &client,
@@ -207,17 +232,27 @@ pub async fn run(
                 "perimeterguard.io/objects-violating",
                 summary.violating.to_string(),
             ),
+            ("perimeterguard.io/cluster", cluster.clone()),
+            ("perimeterguard.io/config-hash", config_hash.clone()),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
         .collect();
-        let written = policy_reports::write(&client, &built, &figures)
+        let write_error = |source| AuditError::WriteReports {
+            server: server.clone(),
+            source,
+        };
+        let formats = policy_reports::formats(&client, options.report_format)
             .await
-            .map_err(|source| AuditError::WriteReports {
-                server: server.clone(),
-                source,
-            })?;
-        reports = Some(ReportsWritten { written, truncated });
+            .map_err(write_error)?;
+        let written = policy_reports::write(&client, &built, &figures, &formats)
+            .await
+            .map_err(write_error)?;
+        reports = Some(ReportsWritten {
+            written,
+            truncated,
+            formats,
+        });
     }
     Ok(AuditRun {
         summary,
@@ -225,11 +260,26 @@ pub async fn run(
         absent_kinds: discovered.absent,
         reports,
         duration: started.elapsed(),
+        cluster,
+        config_hash,
+        decided_at: now,
     })
 }
 
+/// The perimeters and exceptions `sources` name, as the webhook would have them.
+pub async fn configuration(
+    sources: &ConfigSources,
+    client: &kube::Client,
+    server: &str,
+    left_out: &dyn Fn(&ConfigError),
+) -> Result<(Vec<DataPerimeter>, Exceptions), AuditError> {
+    let perimeters = perimeters(sources, client, server, left_out).await?;
+    let exceptions = exceptions(sources, client, server, left_out).await?;
+    Ok((perimeters, exceptions))
+}
+
 /// The client, and the API server's address for messages.
-async fn connect(access: &ClusterAccess) -> Result<(kube::Client, String), AuditError> {
+pub async fn connect(access: &ClusterAccess) -> Result<(kube::Client, String), AuditError> {
     let options = kube::config::KubeConfigOptions {
         context: access.context.clone(),
         ..Default::default()
@@ -260,13 +310,13 @@ async fn connect(access: &ClusterAccess) -> Result<(kube::Client, String), Audit
 /// `from_cluster` (a cluster that does not serve the kind has none; invalid ones go to
 /// `left_out`).
 async fn exceptions(
-    options: &AuditOptions,
+    options: &ConfigSources,
     client: &kube::Client,
     server: &str,
     left_out: &dyn Fn(&ConfigError),
 ) -> Result<Exceptions, AuditError> {
     let limits = exception::ExpiryLimits {
-        now: options.scan.now,
+        now: options.now,
         max_days: options.max_exception_days,
     };
     let mut all: Vec<PerimeterException> = exception::load_paths(&options.exception_paths, limits)?
@@ -302,7 +352,7 @@ async fn exceptions(
 /// The perimeters to audit against: the files, and the valid custom resources with
 /// `from_cluster` (the invalid ones go to `left_out`).
 async fn perimeters(
-    options: &AuditOptions,
+    options: &ConfigSources,
     client: &kube::Client,
     server: &str,
     left_out: &dyn Fn(&ConfigError),

@@ -64,14 +64,26 @@ pub struct ServedKind {
 }
 
 /// One object's outcome, without the object.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Scanned {
     pub api_version: String,
     pub kind: String,
     pub namespace: Option<String>,
     pub name: String,
     pub uid: String,
+    /// The AWS resource's ARN, when the controller has recorded it in the object's status (ACK's
+    /// `status.ackResourceMetadata.arn`, Crossplane's and Upbound's `status.atProvider.arn`).
+    pub aws_arn: Option<String>,
     pub verdict: ObjectVerdict,
+}
+
+/// The ARN a controller recorded for the object, if any.
+pub fn recorded_arn(doc: &serde_json::Value) -> Option<String> {
+    ["/status/ackResourceMetadata/arn", "/status/atProvider/arn"]
+        .iter()
+        .find_map(|p| doc.pointer(p)?.as_str())
+        .filter(|arn| arn.starts_with("arn:"))
+        .map(str::to_owned)
 }
 
 /// What discovery found.
@@ -258,6 +270,7 @@ async fn list_kind(
                 namespace: object.metadata.namespace.clone(),
                 name: object.metadata.name.clone().unwrap_or_default(),
                 uid: object.metadata.uid.clone().unwrap_or_default(),
+                aws_arn: recorded_arn(&doc),
                 verdict,
             };
             if tx.send(scanned).await.is_err() {

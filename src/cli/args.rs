@@ -86,8 +86,19 @@ pub struct SimulateArgs {
 pub struct CheckArgs {
     /// DataPerimeter YAML file or directory, or `-` for standard input; repeatable. Every
     /// applicable perimeter must pass.
-    #[arg(long, required = true)]
+    #[arg(long, required_unless_present = "from_cluster")]
     pub perimeter: Vec<PathBuf>,
+    /// Also read the DataPerimeter and PerimeterException custom resources of the cluster (the
+    /// kubeconfig's current context): check against exactly what the cluster enforces. Prints
+    /// the configuration's hash, the one the webhook gives in its audit annotations.
+    #[arg(long)]
+    pub from_cluster: bool,
+    /// Kubeconfig file for --from-cluster (default: KUBECONFIG or ~/.kube/config).
+    #[arg(long, requires = "from_cluster")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Kubeconfig context for --from-cluster (default: the current one).
+    #[arg(long, requires = "from_cluster")]
+    pub context: Option<String>,
     /// A YAML or JSON file, a directory (read recursively), or `-` for standard input.
     #[arg(short = 'f', long = "filename", default_value = "-")]
     pub files: Vec<PathBuf>,
@@ -212,7 +223,8 @@ pub struct AuditArgs {
     pub namespaces: Vec<String>,
     #[arg(long, value_enum, default_value_t = AuditOutput::Text)]
     pub output: AuditOutput,
-    /// Write PolicyReports (one per namespace) and a ClusterPolicyReport.
+    /// Write reports: one per namespace, and one for cluster-scoped objects (see
+    /// --report-format).
     #[arg(long)]
     pub write_reports: bool,
     /// Exit 1 when a finding is at least this severe.
@@ -227,11 +239,42 @@ pub struct AuditArgs {
     /// List requests per second, at most.
     #[arg(long, default_value_t = 20.0)]
     pub qps: f64,
-    /// Results kept per PolicyReport (failures first); the summary counts all.
+    /// Results kept per report (failures first); the summary counts all.
     #[arg(long, default_value_t = 1000)]
     pub max_results_per_report: usize,
+    /// The most bytes one report may take (failures kept first); its summary counts every result
+    /// and an annotation says how many were left out. Keep it well under etcd's request limit
+    /// (1.5 MiB by default).
+    #[arg(long, default_value_t = crate::audit::policy_reports::DEFAULT_MAX_REPORT_BYTES)]
+    pub max_report_bytes: usize,
+    /// Report format: OpenReports (`openreports.io/v1alpha1`), wgpolicyk8s
+    /// (`wgpolicyk8s.io/v1alpha2` PolicyReports), both, or auto: OpenReports when the cluster
+    /// serves it, else wgpolicyk8s.
+    #[arg(long, value_enum, default_value_t = ReportFormatArg::Auto)]
+    pub report_format: ReportFormatArg,
+    /// The cluster's name on every report and finding (default: the API server's address).
+    #[arg(long)]
+    pub cluster_name: Option<String>,
+    /// The account Security Hub findings are imported into (--output asff).
+    #[arg(long, value_name = "ACCOUNT")]
+    pub aws_account_id: Option<String>,
+    /// The Region Security Hub findings are imported into (--output asff).
+    #[arg(long, value_name = "REGION")]
+    pub aws_region: Option<String>,
+    /// The previous run's --output asff: findings gone since are sent once more as ARCHIVED,
+    /// and the others keep their CreatedAt.
+    #[arg(long, value_name = "FILE")]
+    pub asff_previous: Option<std::path::PathBuf>,
     #[command(flatten)]
     pub exceptions: ExceptionArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormatArg {
+    Auto,
+    Openreports,
+    Wgpolicyk8s,
+    Both,
 }
 
 /// The least severe finding that fails the run (`--fail-on`).
@@ -262,6 +305,9 @@ pub enum AuditOutput {
     Sarif,
     /// The summary alone, keeping no per-object result in memory (for large clusters and jobs).
     Summary,
+    /// AWS Security Hub findings (ASFF), one JSON array of at most 100 per line, for
+    /// `aws securityhub batch-import-findings`; needs --aws-account-id and --aws-region.
+    Asff,
 }
 
 #[derive(clap::Args)]

@@ -5,12 +5,14 @@ use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::args::{AuditArgs, AuditOutput};
+use super::args::{AuditArgs, AuditOutput, ReportFormatArg};
 use super::check::manifests::Document;
 use super::check::render::{self, Checked, FailOn};
 use super::{CliError, ExitStatus};
+use crate::audit::asff;
+use crate::audit::policy_reports::{FormatChoice, ReportBudget};
 use crate::audit::scan::ScanOptions;
-use crate::audit::{AuditOptions, AuditRun, ClusterAccess};
+use crate::audit::{AuditOptions, AuditRun, ClusterAccess, ConfigSources};
 use crate::perimeter::ConfigError;
 use crate::perimeter::config::Enforcement;
 
@@ -18,6 +20,10 @@ pub fn run(args: AuditArgs) -> Result<ExitStatus, CliError> {
     let _ = rustls::crypto::ring::default_provider().install_default();
     // One thread: the requests overlap on it, evaluation is cheap next to listing, and one heap
     // reuses the memory each page frees instead of spreading it over per-thread heaps.
+    let asff = match args.output {
+        AuditOutput::Asff => Some(asff_target(&args)?),
+        _ => None,
+    };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -27,10 +33,13 @@ pub fn run(args: AuditArgs) -> Result<ExitStatus, CliError> {
             kubeconfig: args.kubeconfig,
             context: args.context,
         },
-        perimeter_paths: args.perimeter,
-        from_cluster: args.from_cluster,
-        exception_paths: args.exceptions.paths,
-        max_exception_days: args.exceptions.max_exception_days,
+        config: ConfigSources {
+            perimeter_paths: args.perimeter,
+            from_cluster: args.from_cluster,
+            exception_paths: args.exceptions.paths,
+            max_exception_days: args.exceptions.max_exception_days,
+            now: jiff::Timestamp::now(),
+        },
         scan: ScanOptions {
             namespaces: args.namespaces,
             page_size: args.page_size,
@@ -39,7 +48,17 @@ pub fn run(args: AuditArgs) -> Result<ExitStatus, CliError> {
             ..ScanOptions::default()
         },
         write_reports: args.write_reports,
-        max_results_per_report: args.max_results_per_report,
+        budget: ReportBudget {
+            max_results: args.max_results_per_report,
+            max_bytes: args.max_report_bytes,
+        },
+        report_format: match args.report_format {
+            ReportFormatArg::Auto => FormatChoice::Auto,
+            ReportFormatArg::Openreports => FormatChoice::OpenReports,
+            ReportFormatArg::Wgpolicyk8s => FormatChoice::Wgpolicyk8s,
+            ReportFormatArg::Both => FormatChoice::Both,
+        },
+        cluster_name: args.cluster_name,
         keep_results: args.output != AuditOutput::Summary,
     };
     let scanned = Arc::new(AtomicUsize::new(0));
@@ -57,13 +76,38 @@ pub fn run(args: AuditArgs) -> Result<ExitStatus, CliError> {
     for absent in &audit.absent_kinds {
         tracing::info!(group_version = %absent, "not served by this cluster; skipped");
     }
+    let mut reports_failed = false;
     if let Some(reports) = &audit.reports {
         for (namespace, kept, total) in &reports.truncated {
             eprintln!(
-                "warning: the report of {} holds {kept} of {total} results (--max-results-per-report); its summary counts all",
+                "warning: the report of {} holds {kept} of {total} results (--max-results-per-report, --max-report-bytes); its summary counts all",
                 namespace.as_deref().unwrap_or("cluster-scoped objects"),
             );
         }
+        for e in &reports.written.failed {
+            eprintln!("error: {e}");
+            reports_failed = true;
+        }
+    }
+    if let Some((account_id, region, previous)) = asff {
+        let target = asff::ImportTarget {
+            account_id,
+            region,
+            cluster: audit.cluster.clone(),
+            config_hash: audit.config_hash.clone(),
+            now: audit
+                .decided_at
+                .strftime("%Y-%m-%dT%H:%M:%S%.3fZ")
+                .to_string(),
+        };
+        let findings = asff::findings(&audit.results, &target, &previous);
+        let stdout = std::io::stdout();
+        let mut out = std::io::BufWriter::new(stdout.lock());
+        for batch in asff::batches(&findings) {
+            serde_json::to_writer(&mut out, batch)?;
+            out.write_all(b"\n")?;
+        }
+        out.flush()?;
     }
     let documents = documents(&audit);
     let results: Vec<Checked<'_>> = documents
@@ -84,7 +128,10 @@ pub fn run(args: AuditArgs) -> Result<ExitStatus, CliError> {
         }
         _ => render::fails(&results, args.fail_on),
     };
-    Ok(if failed {
+    // A report not written is an error, not a finding: 2 wins over 1.
+    Ok(if reports_failed {
+        ExitStatus::Error
+    } else if failed {
         ExitStatus::Findings
     } else {
         ExitStatus::Ok
@@ -160,8 +207,40 @@ fn write_output(
             )
         }
         AuditOutput::Summary => print!("{}", audit.summary.text()),
+        // Written before the results were taken apart (`run`).
+        AuditOutput::Asff => {}
     }
     Ok(())
+}
+
+/// The account, Region and previous findings `--output asff` needs, checked before the cluster
+/// is called.
+fn asff_target(args: &AuditArgs) -> Result<(String, String, Vec<serde_json::Value>), CliError> {
+    let account = args.aws_account_id.clone().unwrap_or_default();
+    if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(CliError::Argument(format!(
+            "--output asff needs --aws-account-id, the 12-digit account Security Hub imports into (got {account:?})"
+        )));
+    }
+    let region = args.aws_region.clone().unwrap_or_default();
+    let parts: Vec<&str> = region.split('-').collect();
+    if parts.len() < 3 || parts.last().is_none_or(|n| n.parse::<u8>().is_err()) {
+        return Err(CliError::Argument(format!(
+            "--output asff needs --aws-region, e.g. eu-west-1 (got {region:?})"
+        )));
+    }
+    let previous = match &args.asff_previous {
+        None => Vec::new(),
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|source| CliError::Read {
+                path: path.display().to_string(),
+                source,
+            })?;
+            asff::read_previous(&text)
+                .map_err(|e| CliError::Argument(format!("{}: {e}", path.display())))?
+        }
+    };
+    Ok((account, region, previous))
 }
 
 /// The run's figures, one line, for a CronJob's log (no Pushgateway needed).
@@ -178,6 +257,13 @@ fn figures(audit: &AuditRun) -> serde_json::Value {
     if let Some(r) = &audit.reports {
         figures["reportsApplied"] = r.written.applied.into();
         figures["reportsDeleted"] = r.written.deleted.into();
+        figures["reportsFailed"] = r.written.failed.len().into();
+        figures["reportFormats"] = r
+            .formats
+            .iter()
+            .map(|f| f.api_version())
+            .collect::<Vec<_>>()
+            .into();
         figures["reportsTruncated"] = r.truncated.len().into();
     }
     figures

@@ -558,13 +558,13 @@ fn rbac_grants_exactly_what_serve_and_audit_call() {
         binding["subjects"][0],
         json!({"kind": "ServiceAccount", "name": "pg-perimeter-guard", "namespace": "guard"})
     );
-    // The audit lists the checked kinds (exactly the webhook's resources), reads DataPerimeters
-    // and writes PolicyReports; no wildcard anywhere.
+    // The audit lists the checked kinds (exactly the webhook's resources), reads DataPerimeters and
+    // PerimeterExceptions, and writes reports in both formats; no wildcard anywhere.
     let audit = named(&objects, "ClusterRole", "pg-perimeter-guard-audit")["rules"]
         .as_array()
         .expect("rules")
         .clone();
-    let (listing, rest) = audit.split_at(audit.len() - 2);
+    let (listing, rest) = audit.split_at(audit.len() - 3);
     let rules = serde_json::to_value(webhook_rules::rules()).expect("json");
     for (grant, rule) in listing.iter().zip(rules.as_array().expect("rules")) {
         assert_eq!(grant["apiGroups"], rule["apiGroups"]);
@@ -577,6 +577,7 @@ fn rbac_grants_exactly_what_serve_and_audit_call() {
         [
             json!({"apiGroups": ["perimeterguard.io"], "resources": ["dataperimeters", "perimeterexceptions"], "verbs": ["get", "list", "watch"]}),
             json!({"apiGroups": ["wgpolicyk8s.io"], "resources": ["policyreports", "clusterpolicyreports"], "verbs": ["get", "list", "create", "patch", "delete"]}),
+            json!({"apiGroups": ["openreports.io"], "resources": ["reports", "clusterreports"], "verbs": ["get", "list", "create", "patch", "delete"]}),
         ]
     );
     assert!(!serde_json::to_string(&audit).expect("json").contains('*'));
@@ -640,6 +641,7 @@ fn optional_objects_render_when_enabled() {
             "PerimeterGuardConfigReloadFailed",
             "PerimeterGuardDenialSpike",
             "PerimeterGuardExceptionExpiring",
+            "PerimeterGuardAuditFailed",
             "PerimeterGuardExpiredException"
         ]
     );
@@ -653,6 +655,16 @@ fn optional_objects_render_when_enabled() {
         .expect("rules")
     {
         let expr = rule["expr"].as_str().expect("expr");
+        if rule["alert"] == "PerimeterGuardAuditFailed" {
+            // The audit CronJob's runs, as kube-state-metrics exports them.
+            assert!(
+                expr.contains("kube_cronjob_status_last_schedule_time{")
+                    && expr.contains("kube_cronjob_status_last_successful_time{")
+                    && expr.contains("cronjob=\"pg-perimeter-guard-audit\""),
+                "{expr}"
+            );
+            continue;
+        }
         let names: Vec<&str> = expr
             .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
             .filter(|w| w.starts_with("perimeter_guard_"))

@@ -77,6 +77,92 @@ fn audit_exits_2_for_a_missing_kubeconfig_or_perimeter() {
 }
 
 #[test]
+fn check_from_the_cluster_exits_2_naming_a_cluster_it_cannot_reach() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let kubeconfig = unreachable_kubeconfig(dir.path());
+    let out = run(
+        &[
+            "check",
+            "--from-cluster",
+            "--kubeconfig",
+            kubeconfig.to_str().expect("utf-8"),
+            "-f",
+            "manifests/examples",
+        ],
+        None,
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let error = stderr
+        .lines()
+        .find(|l| l.starts_with("error: "))
+        .unwrap_or_else(|| panic!("an error line: {stderr}"));
+    assert!(error.contains("https://127.0.0.1:"), "{error}");
+    assert!(
+        error.to_lowercase().contains("connection refused"),
+        "{error}"
+    );
+    // Without either source there is nothing to check against.
+    let out = run(&["check", "-f", "manifests/examples"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("--perimeter"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn audit_asff_needs_an_account_and_a_region_before_it_calls_the_cluster() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let kubeconfig = unreachable_kubeconfig(dir.path());
+    let previous = dir.path().join("previous.jsonl");
+    std::fs::write(&previous, "{\"not\": \"an array\"}\n").expect("write");
+    let previous = previous.to_str().expect("utf-8");
+    for (extra, message) in [
+        (&[][..], "--output asff needs --aws-account-id"),
+        (
+            &["--aws-account-id", "1111"][..],
+            "--output asff needs --aws-account-id",
+        ),
+        (
+            &["--aws-account-id", "111122223333"][..],
+            "--output asff needs --aws-region",
+        ),
+        (
+            &[
+                "--aws-account-id",
+                "111122223333",
+                "--aws-region",
+                "eu-west-1",
+                "--asff-previous",
+                previous,
+            ][..],
+            "previous.jsonl: line 1: not a JSON array of findings",
+        ),
+    ] {
+        let mut args = vec![
+            "audit",
+            "--kubeconfig",
+            kubeconfig.to_str().expect("utf-8"),
+            "--perimeter",
+            PERIMETER,
+            "--output",
+            "asff",
+        ];
+        args.extend_from_slice(extra);
+        let out = run(&args, None);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(message), "{message}: {stderr}");
+        assert!(
+            !stderr.contains("connection refused"),
+            "checked first: {stderr}"
+        );
+    }
+}
+
+#[test]
 fn findings_and_errors_have_distinct_codes_in_every_offline_command() {
     // check: 1 for findings, 0 for none (--fail-on never), 2 for an unreadable perimeter.
     let findings = check_examples(&[]);

@@ -30,6 +30,7 @@ fn endpoint(ns: &str, name: &str, spec: Value) -> Scanned {
         namespace: Some(ns.into()),
         name: name.into(),
         uid: format!("uid-{name}"),
+        aws_arn: None,
         verdict: evaluate(&doc, &perimeters),
     }
 }
@@ -68,7 +69,7 @@ fn now() -> Timestamp {
 
 #[test]
 fn one_report_per_namespace_with_fail_warn_pass_and_skip_results() {
-    let built = build(&scanned(), &now(), 1000);
+    let built = build(&scanned(), &now(), budget(1000));
     let namespaces: Vec<Option<&str>> = built.iter().map(|b| b.namespace.as_deref()).collect();
     assert_eq!(namespaces, [Some("data"), Some("sandbox"), Some("team")]);
     let team = &built[2];
@@ -156,7 +157,7 @@ fn reports_are_capped_failures_first_and_the_summary_counts_all() {
         "zz-open",
         json!({"serviceName": "com.amazonaws.us-east-1.s3"}),
     ));
-    let built = build(&many, &now(), 10);
+    let built = build(&many, &now(), budget(10));
     let team = &built[0];
     assert!(team.truncated());
     assert_eq!((team.results.len(), team.total), (10, 31));
@@ -191,4 +192,72 @@ fn the_summary_says_what_deny_would_refuse_and_where() {
         summarize(&[]).headline(),
         "audit: 0 objects scanned, 0 checked: nothing violates the perimeter"
     );
+}
+
+fn budget(max_results: usize) -> ReportBudget {
+    ReportBudget {
+        max_results,
+        max_bytes: DEFAULT_MAX_REPORT_BYTES,
+    }
+}
+
+/// `scanned` with every finding's message made `len` characters long (a witness and a policy
+/// quoted in full make messages of kilobytes).
+fn with_long_messages(mut o: Scanned, len: usize) -> Scanned {
+    if let ObjectVerdict::Checked { findings, .. } = &mut o.verdict {
+        for f in findings {
+            f.message = "x".repeat(len);
+        }
+    }
+    o
+}
+
+#[test]
+fn a_report_never_outgrows_its_byte_budget_whatever_its_messages() {
+    let compliant =
+        json!({"serviceName": "com.amazonaws.us-east-1.s3", "policyDocument": ORG_POLICY});
+    let open = json!({"serviceName": "com.amazonaws.us-east-1.s3"});
+    for (objects, message, max_results) in [
+        (1_500, 2_000, 100_000),
+        (3_000, 600, 1_200),
+        (200, 20_000, 1_000),
+    ] {
+        // Decided once each, then copied under other names: the budget is about the results.
+        let passing = endpoint("team", "ok", compliant.clone());
+        let failing = with_long_messages(endpoint("team", "open", open.clone()), message);
+        let named = |o: &Scanned, name: String| Scanned { name, ..o.clone() };
+        let mut many = Vec::new();
+        for i in 0..objects {
+            many.push(named(&passing, format!("ok-{i:05}")));
+            many.push(named(&failing, format!("open-{i:05}")));
+        }
+        let budget = ReportBudget {
+            max_results,
+            max_bytes: DEFAULT_MAX_REPORT_BYTES,
+        };
+        let team = &build(&many, &now(), budget)[0];
+        let size = ENVELOPE_BYTES + serde_json::to_vec(&team.results).unwrap().len();
+        assert!(
+            size <= DEFAULT_MAX_REPORT_BYTES,
+            "{objects} × {message}: {size} bytes"
+        );
+        assert!(team.truncated(), "{objects} × {message}");
+        assert!(!team.results.is_empty());
+        assert!(
+            team.results.iter().all(|r| r.result == "fail"),
+            "failures are kept first"
+        );
+        assert_eq!(
+            (team.summary.fail, team.summary.pass),
+            (objects as u64, objects as u64),
+            "the summary counts every result"
+        );
+        // Nothing that would still have fit was left out.
+        let next = serde_json::to_vec(&team.results[0]).unwrap().len() + 1;
+        assert!(
+            team.results.len() == max_results.min(2 * objects) || size + next > budget.max_bytes,
+            "{objects} × {message}: {size} bytes with {} results",
+            team.results.len()
+        );
+    }
 }

@@ -9,6 +9,7 @@ use std::io::IsTerminal;
 
 use super::args::{CheckArgs, CheckOutput};
 use super::{CliError, ExitStatus};
+use crate::audit;
 use crate::decision;
 use crate::perimeter::{exception, load};
 
@@ -21,15 +22,20 @@ pub fn run(args: CheckArgs) -> Result<ExitStatus, CliError> {
     if stdin_perimeter && args.files.iter().any(|p| p.as_os_str() == "-") {
         return Err(CliError::StdinTwice("the perimeter and the manifests"));
     }
-    let perimeters = load::load(&args.perimeter, &mut std::io::stdin())?;
     let now = jiff::Timestamp::now();
-    let exceptions = exception::load_paths(
-        &args.exceptions.paths,
-        exception::ExpiryLimits {
+    let (perimeters, exceptions) = if args.from_cluster {
+        from_cluster(&args, now)?
+    } else {
+        let perimeters = load::load(&args.perimeter, &mut std::io::stdin())?;
+        let limits = exception::ExpiryLimits {
             now,
             max_days: args.exceptions.max_exception_days,
-        },
-    )?;
+        };
+        (
+            perimeters,
+            exception::load_paths(&args.exceptions.paths, limits)?,
+        )
+    };
     let manifests::Manifests { documents, errors } =
         manifests::read_paths(&args.files, &mut std::io::stdin());
     let results: Vec<render::Checked<'_>> = documents
@@ -75,4 +81,46 @@ pub fn run(args: CheckArgs) -> Result<ExitStatus, CliError> {
     } else {
         ExitStatus::Ok
     })
+}
+
+/// The cluster's perimeters and exceptions (with the files', when given), as the webhook has
+/// them; says on standard error where they came from and the configuration's hash.
+fn from_cluster(
+    args: &CheckArgs,
+    now: jiff::Timestamp,
+) -> Result<(Vec<crate::perimeter::DataPerimeter>, exception::Exceptions), CliError> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let sources = audit::ConfigSources {
+        perimeter_paths: args.perimeter.clone(),
+        from_cluster: true,
+        exception_paths: args.exceptions.paths.clone(),
+        max_exception_days: args.exceptions.max_exception_days,
+        now,
+    };
+    let access = audit::ClusterAccess {
+        kubeconfig: args.kubeconfig.clone(),
+        context: args.context.clone(),
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(CliError::Runtime)?;
+    let (perimeters, exceptions, server) = runtime.block_on(async {
+        let (client, server) = audit::connect(&access).await?;
+        let left_out = |e: &crate::perimeter::ConfigError| eprintln!("warning: {e}; left out");
+        let (perimeters, exceptions) =
+            audit::configuration(&sources, &client, &server, &left_out).await?;
+        Ok::<_, audit::AuditError>((perimeters, exceptions, server))
+    })?;
+    let names: Vec<&str> = perimeters
+        .iter()
+        .map(|p| p.metadata.name.as_str())
+        .collect();
+    eprintln!(
+        "configuration {} from {server}: DataPerimeters {}; {} PerimeterExceptions",
+        load::configuration_hash(&perimeters, &exceptions),
+        names.join(", "),
+        exceptions.iter().count()
+    );
+    Ok((perimeters, exceptions))
 }
