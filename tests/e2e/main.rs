@@ -477,6 +477,44 @@ fn perimeter_guard_in_front_of_a_real_kube_apiserver_with_the_corpus_crds() {
         serve.metric("perimeter_guard_exceptions{state=\"active\"}"),
         1.0
     );
+    // CI checks against exactly what the cluster enforces: `check --from-cluster` reads the same
+    // perimeters and exceptions, says the webhook's configuration hash, and decides alike.
+    let checked = std::process::Command::new(env!("CARGO_BIN_EXE_perimeter-guard"))
+        .args(["check", "--from-cluster", "--kubeconfig"])
+        .arg(&cluster.kubeconfig)
+        .args(["-f", "manifests/examples/ack.yaml", "--output", "json"])
+        .current_dir(repo(""))
+        .output()
+        .expect("check runs");
+    let stderr = text(&checked.stderr);
+    assert_eq!(checked.status.code(), Some(1), "{stderr}");
+    let in_force: Value =
+        serde_json::from_str(serve.get("/readyz").expect("readyz").1.trim()).expect("JSON");
+    let hash = in_force["config"]["hash"].as_str().expect("hash");
+    assert!(
+        stderr.contains(&format!("configuration {hash} from https://")),
+        "the webhook's hash {hash}: {stderr}"
+    );
+    assert!(
+        stderr.contains("DataPerimeter broken: spec.identity.trustedAccounts[0]"),
+        "{stderr}"
+    );
+    let report: Value = serde_json::from_slice(&checked.stdout).expect("JSON");
+    let decided = |name: &str| {
+        report["objects"]
+            .as_array()
+            .expect("objects")
+            .iter()
+            .find(|o| o["object"]["name"] == name)
+            .unwrap_or_else(|| panic!("{name}"))
+            .clone()
+    };
+    assert_eq!(decided("uploads")["decision"], "allow");
+    assert_eq!(
+        decided("uploads")["findings"][0]["waivedBy"]["exception"],
+        "uploads-partner"
+    );
+    assert_eq!(decided("public-site")["decision"], "deny");
     let accepted = cluster.kubectl_ok(
         &[
             "get",
@@ -1001,10 +1039,18 @@ fn run_audit(kubeconfig: &std::path::Path, args: &[&str]) -> (i32, String, u64) 
 }
 
 fn reports(cluster: &Cluster) -> Vec<Value> {
-    let list: Value = serde_json::from_str(
-        &cluster.kubectl_ok(&["get", "policyreports", "-A", "-o", "json"], None),
-    )
-    .expect("JSON");
+    list_all(cluster, "policyreports")
+}
+
+/// The OpenReports `Report`s (`openreports.io/v1alpha1`), from the corpus's real CRDs.
+fn open_reports(cluster: &Cluster) -> Vec<Value> {
+    list_all(cluster, "reports.openreports.io")
+}
+
+fn list_all(cluster: &Cluster, resource: &str) -> Vec<Value> {
+    let list: Value =
+        serde_json::from_str(&cluster.kubectl_ok(&["get", resource, "-A", "-o", "json"], None))
+            .expect("JSON");
     list["items"].as_array().expect("items").clone()
 }
 
@@ -1069,10 +1115,40 @@ fn audit_phases(cluster: &Cluster, dir: &std::path::Path) {
         );
     }
 
-    // The audit agrees with `check` on every example object, and writes the reports.
+    // The cluster serves OpenReports (the corpus's CRDs) and the PolicyReport CRDs: by default
+    // the audit writes OpenReports only.
+    let (code, _, _) = run_audit(
+        &auditor,
+        &[
+            "--from-cluster",
+            "--write-reports",
+            "--output",
+            "summary",
+            "--fail-on",
+            "never",
+        ],
+    );
+    assert_eq!(code, 0);
+    assert!(
+        !open_reports(cluster).is_empty(),
+        "auto chooses OpenReports"
+    );
+    assert!(reports(cluster).is_empty(), "and writes no PolicyReport");
+
+    // The audit agrees with `check` on every example object, and writes the reports in both
+    // formats, each accepted by the API server with its real CRD.
     let (code, stdout, _) = run_audit(
         &auditor,
-        &["--from-cluster", "--write-reports", "--output", "json"],
+        &[
+            "--from-cluster",
+            "--write-reports",
+            "--report-format",
+            "both",
+            "--cluster-name",
+            "e2e",
+            "--output",
+            "json",
+        ],
     );
     assert_eq!(code, 1, "violations fail the run by default: {stdout}");
     let report: Value = serde_json::from_str(&stdout).expect("JSON");
@@ -1108,7 +1184,85 @@ fn audit_phases(cluster: &Cluster, dir: &std::path::Path) {
         "{}",
         report["audit"]
     );
+    // The same findings as AWS Security Hub findings: one call's worth (at most 100) per line,
+    // every attribute Security Hub requires, the cluster named.
+    let (code, lines, _) = run_audit(
+        &auditor,
+        &[
+            "--from-cluster",
+            "--output",
+            "asff",
+            "--aws-account-id",
+            "111122223333",
+            "--aws-region",
+            "eu-west-1",
+            "--cluster-name",
+            "e2e",
+            "--fail-on",
+            "never",
+        ],
+    );
+    assert_eq!(code, 0);
+    let asff: Vec<Value> = perimeter_guard::audit::asff::read_previous(&lines).expect("JSON lines");
+    for line in lines.lines() {
+        let batch: Value = serde_json::from_str(line).expect("JSON");
+        assert!(batch.as_array().expect("array").len() <= 100);
+    }
+    let findings_in_report: usize = report["objects"]
+        .as_array()
+        .expect("objects")
+        .iter()
+        .map(|o| o["findings"].as_array().map_or(0, Vec::len))
+        .sum();
+    assert_eq!(asff.len(), findings_in_report);
+    for f in &asff {
+        for key in [
+            "SchemaVersion",
+            "Id",
+            "ProductArn",
+            "GeneratorId",
+            "AwsAccountId",
+            "Types",
+            "CreatedAt",
+            "UpdatedAt",
+            "Severity",
+            "Title",
+            "Description",
+            "Resources",
+        ] {
+            assert!(f.get(key).is_some(), "{key} missing: {f}");
+        }
+        assert_eq!(f["ProductFields"]["perimeterguard.io/cluster"], "e2e");
+        assert_eq!(f["Resources"][0]["Details"]["Other"]["cluster"], "e2e");
+    }
     let before = reports(cluster);
+    // The same reports in both formats: the results and the summary; OpenReports add `source`.
+    let opened = open_reports(cluster);
+    assert_eq!(opened.len(), before.len());
+    for report in &before {
+        let ns = &report["metadata"]["namespace"];
+        let twin = opened
+            .iter()
+            .find(|r| &r["metadata"]["namespace"] == ns)
+            .unwrap_or_else(|| panic!("no OpenReports Report for {ns}"));
+        assert_eq!(twin["apiVersion"], "openreports.io/v1alpha1");
+        assert_eq!(twin["kind"], "Report");
+        assert_eq!(twin["source"], "perimeter-guard");
+        assert_eq!(twin["summary"], report["summary"], "{ns}");
+        assert_eq!(twin["results"], report["results"], "{ns}");
+        for r in [report, twin] {
+            let annotations = &r["metadata"]["annotations"];
+            assert_eq!(annotations["perimeterguard.io/cluster"], "e2e");
+            assert_eq!(annotations["perimeterguard.io/results-left-out"], "0");
+            assert_eq!(
+                annotations["perimeterguard.io/config-hash"]
+                    .as_str()
+                    .map(str::len),
+                Some(16),
+                "{annotations}"
+            );
+        }
+    }
     let web = before
         .iter()
         .find(|r| r["metadata"]["namespace"] == "web")
@@ -1253,9 +1407,22 @@ fn audit_phases(cluster: &Cluster, dir: &std::path::Path) {
     for _ in 0..2 {
         let (code, _, _) = run_audit(
             &auditor,
-            &["--from-cluster", "--write-reports", "--output", "json"],
+            &[
+                "--from-cluster",
+                "--write-reports",
+                "--report-format",
+                "both",
+                "--output",
+                "json",
+            ],
         );
         assert_eq!(code, 1);
+        assert!(
+            !open_reports(cluster)
+                .iter()
+                .any(|r| r["metadata"]["namespace"] == "web"),
+            "the emptied namespace keeps an OpenReports Report"
+        );
         let after = reports(cluster);
         let namespaces: Vec<&str> = after
             .iter()
@@ -1288,7 +1455,7 @@ fn audit_phases(cluster: &Cluster, dir: &std::path::Path) {
         Some(&uploads_exception(expires, "DP-DEST-001")),
     );
     let uploads_result = |cluster: &Cluster| -> Value {
-        reports(cluster)
+        open_reports(cluster)
             .iter()
             .find(|r| r["metadata"]["namespace"] == "analytics")
             .and_then(|r| {
@@ -1339,7 +1506,9 @@ fn audit_phases(cluster: &Cluster, dir: &std::path::Path) {
         .into_iter()
         .find(|o| o["metadata"]["name"] == "public-site")
         .expect("public-site");
-    let count = 3000;
+    // Tens of thousands: enough results in one namespace to overflow any report without a byte
+    // budget many times over.
+    let count = 20_000;
     let items: Vec<Value> = (0..count)
         .map(|i| {
             let mut o = template.clone();
@@ -1416,9 +1585,11 @@ fn audit_phases(cluster: &Cluster, dir: &std::path::Path) {
     );
     // The example AccessPointPolicy warns: it would be denied, but is not now.
     assert!(
-        summary.contains(
-            "would deny 3011 objects in 5 namespaces if switched to Deny (3010 denied under the enforcement in force now)"
-        ),
+        summary.contains(&format!(
+            "would deny {} objects in 5 namespaces if switched to Deny ({} denied under the enforcement in force now)",
+            count + 11,
+            count + 10
+        )),
         "{summary}"
     );
     eprintln!(
@@ -1432,28 +1603,102 @@ fn audit_phases(cluster: &Cluster, dir: &std::path::Path) {
         peak_kib < small_kib + 32 * 1024,
         "memory grows with the objects: {peak_kib} KiB against {small_kib} KiB"
     );
-    let bulk_report: Value = serde_json::from_str(&cluster.kubectl_ok(
+    // Up to 10,000 results per report by count: thousands of results with witnesses would make
+    // a report of megabytes, which etcd refuses whole. The byte budget keeps it written, in both
+    // formats.
+    let (code, _, _) = run_audit(
+        &auditor,
         &[
-            "get",
-            "policyreport",
-            "perimeter-guard",
-            "-n",
-            "bulk",
-            "-o",
-            "json",
+            "--from-cluster",
+            "--write-reports",
+            "--report-format",
+            "both",
+            "--max-results-per-report",
+            "10000",
+            "--output",
+            "summary",
+            "--fail-on",
+            "never",
         ],
-        None,
-    ))
-    .expect("JSON");
-    assert_eq!(
-        bulk_report["results"].as_array().expect("results").len(),
-        1000,
-        "capped"
     );
-    // Each copy names another bucket than its policy's resources, so two rules fail, not four.
-    assert_eq!(
-        bulk_report["summary"]["fail"],
-        count * 2,
-        "the summary counts every result"
+    assert_eq!(code, 0);
+    for resource in ["policyreport", "report.openreports.io"] {
+        let bulk_report: Value = serde_json::from_str(&cluster.kubectl_ok(
+            &[
+                "get",
+                resource,
+                "perimeter-guard",
+                "-n",
+                "bulk",
+                "-o",
+                "json",
+            ],
+            None,
+        ))
+        .expect("JSON");
+        let results = bulk_report["results"].as_array().expect("results");
+        let bytes = serde_json::to_vec(&bulk_report).expect("JSON").len();
+        assert!(
+            bytes <= perimeter_guard::audit::policy_reports::DEFAULT_MAX_REPORT_BYTES,
+            "{resource}: {bytes} bytes"
+        );
+        assert!(results.len() < count * 2, "{resource}: cut by size");
+        assert!(
+            results.iter().all(|r| r["result"] == "fail"),
+            "failures first"
+        );
+        // Each copy names another bucket than its policy's resources, so two rules fail, not four.
+        assert_eq!(
+            bulk_report["summary"]["fail"],
+            count * 2,
+            "{resource}: the summary counts every result"
+        );
+        assert_eq!(
+            bulk_report["metadata"]["annotations"]["perimeterguard.io/results-left-out"],
+            (count * 2 - results.len()).to_string(),
+            "{resource}"
+        );
+    }
+
+    // Without a byte budget etcd refuses the bulk namespace's report: the audit says which and
+    // why, writes every other report, and exits 2 (an error, not the findings' 1).
+    let started = jiff::Timestamp::now();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_perimeter-guard"))
+        .arg("audit")
+        .arg("--kubeconfig")
+        .arg(&auditor)
+        .args([
+            "--from-cluster",
+            "--write-reports",
+            "--report-format",
+            "wgpolicyk8s",
+            "--max-results-per-report",
+            "10000",
+            "--max-report-bytes",
+            "67108864",
+            "--output",
+            "summary",
+        ])
+        .output()
+        .expect("audit runs");
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("error: writing PolicyReport bulk/perimeter-guard: "),
+        "{stderr}"
+    );
+    let analytics = reports(cluster)
+        .into_iter()
+        .find(|r| r["metadata"]["namespace"] == "analytics")
+        .expect("analytics");
+    let finished: jiff::Timestamp =
+        analytics["metadata"]["annotations"]["perimeterguard.io/audit-finished-at"]
+            .as_str()
+            .expect("finished at")
+            .parse()
+            .expect("RFC 3339");
+    assert!(
+        finished.as_second() >= started.as_second(),
+        "the other reports are written: {finished} < {started}"
     );
 }
