@@ -30,13 +30,19 @@ fn uploads(dir: &std::path::Path) -> String {
     path.display().to_string()
 }
 
-fn check(args: &[&str]) -> (Option<i32>, Value, String) {
-    let mut all = vec!["check", "--perimeter", PERIMETER, "--output", "json"];
+/// `check` of the example perimeter with `args` and `--output output`: the exit code, the
+/// report (null when it is not JSON) and standard error.
+fn check_as(output: &str, args: &[&str]) -> (Option<i32>, Value, String) {
+    let mut all = vec!["check", "--perimeter", PERIMETER, "--output", output];
     all.extend_from_slice(args);
     let out = run(&all, None);
     let stderr = text(&out.stderr);
     let v = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
     (out.status.code(), v, stderr)
+}
+
+fn check(args: &[&str]) -> (Option<i32>, Value, String) {
+    check_as("json", args)
 }
 
 const UPLOADS: &str = "{kinds: [Bucket], namespaces: [analytics], names: [uploads]}";
@@ -221,22 +227,11 @@ fn a_waived_finding_is_a_suppressed_sarif_result() {
         ),
     )
     .unwrap();
-    let out = run(
-        &[
-            "check",
-            "--perimeter",
-            PERIMETER,
-            "-f",
-            &object,
-            "--exceptions",
-            &file.display().to_string(),
-            "--output",
-            "sarif",
-        ],
-        None,
+    let (code, sarif, stderr) = check_as(
+        "sarif",
+        &["-f", &object, "--exceptions", &file.display().to_string()],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let sarif: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(code, Some(0), "{stderr}");
     let errors = super::cli_check::sarif_errors(&sarif);
     assert!(errors.is_empty(), "{errors:#?}");
     let result = &sarif["runs"][0]["results"][0];
