@@ -396,7 +396,7 @@ fn run(
     };
     // Exceptions are judged at this instant, never cached: one that expired since the entry was
     // made waives nothing now. An object no exception names keeps the cached answer.
-    let waived = waived_findings(&evaluated, settings.clock.now());
+    let waived = waived_findings(&evaluated, settings.clock);
     let (findings, decision) = match &waived {
         Some((f, d)) => (f.as_slice(), *d),
         None => (findings.as_slice(), decision),
@@ -475,17 +475,18 @@ fn run(
     }
 }
 
-/// The cached verdict's findings with the exceptions that name the object applied at `now`,
+/// The cached verdict's findings with the exceptions that name the object applied now,
 /// and the decision they make; `None` when none of them waives anything.
 fn waived_findings(
     evaluated: &Evaluated,
-    now: jiff::Timestamp,
+    clock: Clock,
 ) -> Option<(Vec<Finding>, AdmissionDecision)> {
+    // Most objects: no exception names them, and the clock is not read.
     if evaluated.exceptions.is_empty() {
         return None;
     }
     let mut verdict = evaluated.verdict.clone();
-    crate::decision::waive(&mut verdict, &evaluated.exceptions, now);
+    crate::decision::waive(&mut verdict, &evaluated.exceptions, clock.now());
     match verdict {
         ObjectVerdict::Checked {
             findings, decision, ..
