@@ -31,7 +31,10 @@ pub async fn watch(client: kube::Client, store: Arc<ConfigStore>, metrics: Arc<M
         let (store, metrics) = (store.clone(), metrics.clone());
         watch_kind(
             client.clone(),
-            ApiResource::erase::<DataPerimeterResource>(&()),
+            (
+                ApiResource::erase::<DataPerimeterResource>(&()),
+                WhenNotServed::Unknown,
+            ),
             from_object,
             (store.clone(), metrics.clone()),
             move |accepted: Vec<DataPerimeter>, invalid: Vec<String>| {
@@ -66,7 +69,10 @@ pub async fn watch(client: kube::Client, store: Arc<ConfigStore>, metrics: Arc<M
         let (store, metrics) = (store.clone(), metrics.clone());
         watch_kind(
             client,
-            ApiResource::erase::<PerimeterExceptionResource>(&()),
+            (
+                ApiResource::erase::<PerimeterExceptionResource>(&()),
+                WhenNotServed::NoneInForce,
+            ),
             convert,
             (store.clone(), metrics.clone()),
             move |accepted: Vec<PerimeterException>, invalid: Vec<String>| {
@@ -78,13 +84,23 @@ pub async fn watch(client: kube::Client, store: Arc<ConfigStore>, metrics: Arc<M
     tokio::join!(perimeters, exceptions);
 }
 
+/// Whether a cluster that does not serve a kind has none of its objects, or has not said yet.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum WhenNotServed {
+    /// Exceptions: a cluster whose CRD is not installed yet (as after a `helm upgrade`, which
+    /// never installs new CRDs) waives nothing, and the webhook serves.
+    NoneInForce,
+    /// DataPerimeters: without them nothing is enforced, so the webhook stays unready (the
+    /// failurePolicy applies) rather than admit everything.
+    Unknown,
+}
+
 /// One kind's objects, each converted on its own: the valid ones are delivered together after
-/// every change, an invalid one is reported on its status and left out. A cluster that does not
-/// serve the kind (its CRD not installed yet, as after a `helm upgrade`, which never installs new
-/// CRDs) has no such objects: that is delivered once, and the watch keeps trying.
+/// every change, an invalid one is reported on its status and left out. A kind the cluster does
+/// not serve is handled as `when_not_served` says, and the watch keeps trying.
 async fn watch_kind<T>(
     client: kube::Client,
-    resource: ApiResource,
+    (resource, when_not_served): (ApiResource, WhenNotServed),
     convert: impl Fn(&DynamicObject) -> Result<T, ConfigError>,
     (store, metrics): (Arc<ConfigStore>, Arc<Metrics>),
     deliver: impl Fn(Vec<T>, Vec<String>),
@@ -100,11 +116,11 @@ async fn watch_kind<T>(
         let changed = match event {
             Err(e) => {
                 let absent = matches!(&e, watcher::Error::InitialListFailed(kube::Error::Api(s)) if s.code == 404);
-                if absent && !synced {
+                if absent && !synced && when_not_served == WhenNotServed::NoneInForce {
                     tracing::warn!(kind = %resource.kind, "the cluster does not serve this kind (its CRD is not installed): none are in force");
                     synced = true;
                     deliver(Vec::new(), Vec::new());
-                } else if !absent {
+                } else if !absent || when_not_served == WhenNotServed::Unknown {
                     tracing::warn!(kind = %resource.kind, error = %e, "watching custom resources; retrying with the last good configuration in force");
                     store.crd_error(&e);
                 }

@@ -112,7 +112,8 @@ fn patch_spec(cluster: &Cluster, serve: &Serve, spec: &str, generation: &mut u64
 /// Waits until serve decides with configuration `generation`: --watch-crds picks a change up
 /// within seconds, and the readiness detail shows it.
 fn wait_for_generation(serve: &Serve, generation: u64, what: &str) {
-    let deadline = Instant::now() + Duration::from_secs(20);
+    // A watch that failed retries with a backoff of up to 30 seconds (kube-runtime's default).
+    let deadline = Instant::now() + Duration::from_secs(90);
     loop {
         let detail: Value = serve
             .get("/readyz")
@@ -231,21 +232,18 @@ fn perimeter_guard_in_front_of_a_real_kube_apiserver_with_the_corpus_crds() {
             None,
         );
     }
-    for crd in [
-        "dataperimeters.perimeterguard.io.yaml",
-        "perimeterexceptions.perimeterguard.io.yaml",
-    ] {
-        cluster.kubectl_ok(
-            &[
-                "create",
-                "-f",
-                repo(&format!("charts/perimeter-guard/crds/{crd}"))
-                    .to_str()
-                    .expect("utf-8"),
-            ],
-            None,
-        );
-    }
+    // The PerimeterException CRD comes later, once serve runs: as after a `helm upgrade`, which
+    // never installs a CRD new to the chart.
+    cluster.kubectl_ok(
+        &[
+            "create",
+            "-f",
+            repo("charts/perimeter-guard/crds/dataperimeters.perimeterguard.io.yaml")
+                .to_str()
+                .expect("utf-8"),
+        ],
+        None,
+    );
     cluster.kubectl_ok(
         &[
             "wait",
@@ -309,6 +307,29 @@ fn perimeter_guard_in_front_of_a_real_kube_apiserver_with_the_corpus_crds() {
     let port = free_port();
     let serve = Serve::start(dir.path(), &pair.cert, &pair.key, port, &service_account);
     let mut generation = 1;
+    // Ready without the PerimeterException kind (none are in force); its CRD installed now is
+    // watched from then on (phase 3b creates one).
+    cluster.kubectl_ok(
+        &[
+            "create",
+            "-f",
+            repo("charts/perimeter-guard/crds/perimeterexceptions.perimeterguard.io.yaml")
+                .to_str()
+                .expect("utf-8"),
+        ],
+        None,
+    );
+    cluster.kubectl_ok(
+        &[
+            "wait",
+            "--for",
+            "condition=established",
+            "crd",
+            "perimeterexceptions.perimeterguard.io",
+            "--timeout=60s",
+        ],
+        None,
+    );
     let webhook = helm_template(&[
         "--show-only",
         "templates/webhook.yaml",
@@ -465,7 +486,7 @@ fn perimeter_guard_in_front_of_a_real_kube_apiserver_with_the_corpus_crds() {
         Some(&uploads_exception(expires, "DP-DEST-001")),
     );
     generation += 1;
-    wait_for_generation(&serve, generation, "the exception");
+    wait_for_generation(&serve, generation, "the exception, once its kind is served");
     dry_run_admitted(
         &cluster,
         &uploads,
