@@ -260,7 +260,7 @@ impl Scope {
 }
 
 /// A report format: its group, version and the kinds of its namespaced and cluster reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReportFormat {
     /// `openreports.io/v1alpha1` Report and ClusterReport, which Kyverno and Kubewarden moved to.
     OpenReports,

@@ -91,6 +91,12 @@ fn set_enforcement(cluster: &Cluster, serve: &Serve, enforcement: &str, generati
     );
 }
 
+/// Creates the chart's CRD `name` (`charts/perimeter-guard/crds/<name>.yaml`).
+fn install_chart_crd(cluster: &Cluster, name: &str) {
+    let file = repo(&format!("charts/perimeter-guard/crds/{name}.yaml"));
+    cluster.kubectl_ok(&["create", "-f", file.to_str().expect("utf-8")], None);
+}
+
 /// Merges `spec` into the example perimeter's and waits until serve decides with it.
 fn patch_spec(cluster: &Cluster, serve: &Serve, spec: &str, generation: &mut u64) {
     cluster.kubectl_ok(
@@ -234,16 +240,7 @@ fn perimeter_guard_in_front_of_a_real_kube_apiserver_with_the_corpus_crds() {
     }
     // The PerimeterException CRD comes later, once serve runs: as after a `helm upgrade`, which
     // never installs a CRD new to the chart.
-    cluster.kubectl_ok(
-        &[
-            "create",
-            "-f",
-            repo("charts/perimeter-guard/crds/dataperimeters.perimeterguard.io.yaml")
-                .to_str()
-                .expect("utf-8"),
-        ],
-        None,
-    );
+    install_chart_crd(&cluster, "dataperimeters.perimeterguard.io");
     cluster.kubectl_ok(
         &[
             "wait",
@@ -309,16 +306,7 @@ fn perimeter_guard_in_front_of_a_real_kube_apiserver_with_the_corpus_crds() {
     let mut generation = 1;
     // Ready without the PerimeterException kind (none are in force); its CRD installed now is
     // watched from then on (phase 3b creates one).
-    cluster.kubectl_ok(
-        &[
-            "create",
-            "-f",
-            repo("charts/perimeter-guard/crds/perimeterexceptions.perimeterguard.io.yaml")
-                .to_str()
-                .expect("utf-8"),
-        ],
-        None,
-    );
+    install_chart_crd(&cluster, "perimeterexceptions.perimeterguard.io");
     cluster.kubectl_ok(
         &[
             "wait",

@@ -102,8 +102,9 @@ fn a_vpc_origin_access_point_for_the_organization_complies() {
     );
 }
 
-#[test]
-fn an_access_point_named_by_reference_is_checked_against_its_policy_arns() {
+/// A regional access point policy that grants anyone reads, whose access point is named by
+/// `accessPointArnRef`: its name, owner and Region are resolved after admission.
+fn named_by_reference() -> crate::resources::AccessPointPolicy {
     let Subject::AccessPointPolicy(mut ap) = access_point(
         AccessPointKind::Regional,
         allow(json!("*"), "s3:GetObject", AP_OBJECTS, Value::Null),
@@ -116,6 +117,12 @@ fn an_access_point_named_by_reference_is_checked_against_its_policy_arns() {
             pointer: "/spec/forProvider/accessPointArnRef".into(),
         };
     }
+    ap
+}
+
+#[test]
+fn an_access_point_named_by_reference_is_checked_against_its_policy_arns() {
+    let ap = named_by_reference();
     let found = run(Subject::AccessPointPolicy(ap));
     assert_eq!(
         summary(&found),
@@ -140,16 +147,7 @@ fn an_access_point_named_by_reference_is_checked_against_its_policy_arns() {
 /// parsed once, before its ARNs are read, and the reference's finding does not wait for them.
 #[test]
 fn an_access_point_named_by_reference_with_a_malformed_policy_reports_both() {
-    let Subject::AccessPointPolicy(mut ap) = access_point(
-        AccessPointKind::Regional,
-        allow(json!("*"), "s3:GetObject", AP_OBJECTS, Value::Null),
-        Field::Absent,
-    ) else {
-        unreachable!()
-    };
-    ap.name = Field::Unresolved {
-        pointer: "/spec/forProvider/accessPointArnRef".into(),
-    };
+    let mut ap = named_by_reference();
     ap.policy = PolicySource::Text {
         text: format!(
             "{{\"Version\": \"2012-10-17\", \"Statement\": [{{\"Effect\": \"Allow\", \"Resource\": \"{AP_OBJECTS}\"}}"
