@@ -37,7 +37,8 @@ pub enum Command {
     Analyze(AnalyzeArgs),
     /// Serve the HTTPS validating admission webhook.
     Serve(Box<ServeArgs>),
-    /// Check every object already in a cluster, and optionally write PolicyReports.
+    /// Check every object already in a cluster, and optionally write reports (OpenReports or
+    /// PolicyReports) or Security Hub findings.
     Audit(Box<AuditArgs>),
     /// Print the PolicyReport and ClusterPolicyReport CRDs (wgpolicyk8s.io/v1alpha2) the audit
     /// writes, for clusters that do not have them yet.
