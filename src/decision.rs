@@ -10,7 +10,8 @@ use crate::perimeter::DataPerimeter;
 use crate::perimeter::config::Enforcement;
 use crate::perimeter::exception::{Exceptions, PerimeterException};
 use crate::perimeter::rules::{self, Finding};
-use crate::resources::{Adapted, ObjectRef, ProviderFamily, adapt};
+use crate::resources::composition::ComposedBase;
+use crate::resources::{Adapted, ObjectNote, ObjectRef, ProviderFamily, adapt};
 
 /// What the findings of one object add up to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
@@ -203,13 +204,48 @@ pub fn evaluate_excepted(
     now: jiff::Timestamp,
 ) -> ObjectVerdict {
     let mut verdict = evaluate(doc, perimeters);
+    waive_matching(&mut verdict, doc, exceptions, now);
+    verdict
+}
+
+/// A base managed resource of a Composition, as `check` reads it: the object Crossplane
+/// composes, with what its patches write unknown (nothing found there stands, and a field a
+/// rule reads is an unresolved reference), then [`waive`]d as [`evaluate_excepted`] does.
+pub fn evaluate_composed(
+    base: &ComposedBase,
+    perimeters: &[DataPerimeter],
+    exceptions: &Exceptions,
+    now: jiff::Timestamp,
+) -> ObjectVerdict {
+    let mut verdict = match prepare(&base.object, perimeters) {
+        Ok(mut prepared) => {
+            prepared
+                .notes
+                .extend(base.patched.iter().map(|p| ObjectNote::Patched {
+                    pointer: p.pointer.clone(),
+                    by: p.by.clone(),
+                    read: p.read,
+                }));
+            prepared.evaluate(None)
+        }
+        Err(verdict) => verdict,
+    };
+    waive_matching(&mut verdict, &base.object, exceptions, now);
+    verdict
+}
+
+fn waive_matching(
+    verdict: &mut ObjectVerdict,
+    doc: &Value,
+    exceptions: &Exceptions,
+    now: jiff::Timestamp,
+) {
     if !exceptions.is_empty()
-        && let ObjectVerdict::Checked { object, .. } = &verdict
+        && let ObjectVerdict::Checked { object, .. } = &*verdict
     {
         let matching = exceptions.matching(object, &labels(doc));
-        waive(&mut verdict, &matching, now);
+        waive(verdict, &matching, now);
     }
-    verdict
 }
 
 /// Marks each finding that an exception naming the object (`matching`) waives at `now`, and

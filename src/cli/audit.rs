@@ -175,6 +175,7 @@ fn documents(audit: &AuditRun) -> Vec<Document> {
             line: 0,
             value: serde_json::Value::Null,
             text: None,
+            part: None,
         })
         .collect()
 }

@@ -105,6 +105,9 @@ rules! {
     DESTINATION_UNPLACED = "DP-DEST-002", Medium, "Bucket sends data to a destination whose owner the object does not show",
         "destination bucket ARNs without an account",
         "state the destination bucket's owner in the destination's account field (replication `account`, inventory `accountId`, analytics `bucketAccountId`), or list the bucket in spec.resources.allowedResources";
+    COMPOSITION_UNREADABLE = "DP-COMP-001", Low, "A Composition makes resources no static check can read",
+        "Composition pipeline steps and patches",
+        "check what the Composition renders: `crossplane render xr.yaml composition.yaml functions.yaml | perimeter-guard check -f -`; the webhook checks every composed resource at admission all the same";
 }
 
 /// Rules that report what cannot be decided or need not be enforced, at most a warning unless a
@@ -115,8 +118,10 @@ rules! {
 /// register, a canonical id the object cannot place, an endpoint target whose owner the object
 /// and the perimeter cannot place, a destination bucket whose owner the object does not show
 /// (S3 bucket ARNs carry no account), and an access point policy whose network finding rests on
-/// a network origin another object states.
+/// a network origin another object states, and a Composition part only `crossplane render` or
+/// the cluster can show (the webhook still checks what it composes).
 pub const ADVISORY: &[&Rule] = &[
+    COMPOSITION_UNREADABLE,
     UNRESOLVED_REFERENCE,
     IMPOSSIBLE_CONDITION,
     OBSERVED,

@@ -98,8 +98,10 @@ pub fn check_object(
     } else {
         check(subjects, dp)
     };
+    patched(&mut out, notes, dp);
     for note in notes {
         let (rule, pointer, message) = match note {
+            ObjectNote::Patched { .. } => continue,
             ObjectNote::Observed { pointer, why } => {
                 for f in &mut out {
                     f.enforcement = f.enforcement.min(Enforcement::Audit);
@@ -124,6 +126,51 @@ pub fn check_object(
         out.push(Finding::new(rule, dp, pointer, message, None));
     }
     out
+}
+
+/// A field a Composition's patch writes is unknown until Crossplane composes the resource:
+/// what was found at or inside it does not stand, and a field a rule reads is a reference
+/// resolved after admission, checked by the webhook when the composed resource is created.
+fn patched(out: &mut Vec<Finding>, notes: &[ObjectNote], dp: &DataPerimeter) {
+    for note in notes {
+        let ObjectNote::Patched { pointer, by, read } = note else {
+            continue;
+        };
+        let within = |p: &str| {
+            p == pointer
+                || p.strip_prefix(pointer.as_str())
+                    .is_some_and(|r| r.starts_with('/'))
+        };
+        let mut dropped: Vec<&'static str> = Vec::new();
+        out.retain(|f| {
+            let stands = !within(&f.pointer);
+            if !stands && !dropped.contains(&f.rule.id) {
+                dropped.push(f.rule.id);
+            }
+            stands
+        });
+        if *read || !dropped.is_empty() {
+            let rules = if dropped.is_empty() {
+                "the rules that read it".to_owned()
+            } else {
+                dropped.join(", ")
+            };
+            let message = format!(
+                "the field is written by {by} when Crossplane composes the resource; {rules} are checked by the webhook when the composed resource is created"
+            );
+            let proof = Proof {
+                witness: None,
+                fix: Some("nothing to change for the webhook, which checks the composed resource when Crossplane creates it; to check it before, pipe `crossplane render` for a composite to `perimeter-guard check -f -`".into()),
+            };
+            out.push(Finding::new(
+                UNRESOLVED_REFERENCE,
+                dp,
+                pointer,
+                message,
+                Some(proof),
+            ));
+        }
+    }
 }
 
 /// Every finding of every rule for an object's facts under one perimeter.
@@ -161,6 +208,7 @@ pub fn check(subjects: &[Subject], dp: &DataPerimeter) -> Vec<Finding> {
             Subject::AccessPointPolicy(ap) => access_point_policy(ap, &perimeter, &mut add),
             Subject::BucketAcl(a) => bucket_acl(a, &mut add),
             Subject::Destination(d) => destinations::check(d, dp, &perimeter, &mut add),
+            Subject::Unreadable(u) => add(COMPOSITION_UNREADABLE, &u.pointer, u.why.clone(), None),
         }
     }
     out

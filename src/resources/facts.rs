@@ -63,6 +63,7 @@ fn subject(old: &Subject, new: &Subject) -> bool {
         (Subject::AccessPointPolicy(a), Subject::AccessPointPolicy(b)) => access_point(a, b),
         (Subject::BucketAcl(a), Subject::BucketAcl(b)) => bucket_acl(a, b),
         (Subject::Destination(a), Subject::Destination(b)) => destination(a, b),
+        (Subject::Unreadable(a), Subject::Unreadable(b)) => a == b,
         _ => false,
     }
 }

@@ -59,7 +59,7 @@ pub fn observed(doc: &Value, family: ProviderFamily) -> Option<ObjectNote> {
             }
             None
         }
-        ProviderFamily::CrossplaneClassic => None,
+        ProviderFamily::CrossplaneClassic | ProviderFamily::CrossplaneCore => None,
     }
 }
 

@@ -4,6 +4,7 @@
 
 pub mod ack;
 mod acl;
+pub mod composition;
 pub mod crossplane;
 mod destinations;
 pub mod facts;
@@ -29,6 +30,8 @@ pub enum ProviderFamily {
     Ack,
     CrossplaneClassic,
     Upbound,
+    /// Crossplane itself: Compositions, read by `check` only.
+    CrossplaneCore,
 }
 
 /// Identifies an object in findings and reports.
@@ -315,6 +318,8 @@ pub enum Subject {
     AccessPointPolicy(AccessPointPolicy),
     BucketAcl(BucketAcl),
     Destination(Destination),
+    /// A part of a Composition whose resources no static reading can know.
+    Unreadable(composition::Unreadable),
 }
 
 /// What the rules are told about the object as a whole.
@@ -324,6 +329,13 @@ pub enum ObjectNote {
     Observed { pointer: String, why: String },
     /// A field the rules read has a type the kind's schema refuses.
     TypeError { pointer: String, message: String },
+    /// A field a Composition's patch writes when Crossplane composes the resource: unknown
+    /// until then, so nothing found at or inside it stands; `read` says whether a rule reads it.
+    Patched {
+        pointer: String,
+        by: String,
+        read: bool,
+    },
     /// A version of a checked kind the webhook does not register, read as `read_as`.
     UnregisteredVersion {
         version: String,
@@ -357,7 +369,17 @@ pub fn adapt(doc: &Value) -> Adapted {
                     .into(),
         };
     };
+    let mut object = object;
     let adapted = match object.group() {
+        composition::GROUP if composition::is_composition(&object) => {
+            // A Composition is cluster-scoped: a namespace written on it is dropped.
+            object.namespace = None;
+            let parts = composition::unreadable(doc);
+            Some((
+                ProviderFamily::CrossplaneCore,
+                parts.into_iter().map(Subject::Unreadable).collect(),
+            ))
+        }
         g if g.ends_with(".services.k8s.aws") => {
             ack::adapt(doc, &object).map(|s| (ProviderFamily::Ack, s))
         }

@@ -206,6 +206,7 @@ pub fn type_errors(doc: &Value, family: ProviderFamily) -> Vec<(String, String)>
         ProviderFamily::Ack => (&["/spec"], ACK),
         ProviderFamily::CrossplaneClassic => (&["/spec/forProvider"], CLASSIC),
         ProviderFamily::Upbound => (&["/spec/forProvider", "/spec/initProvider"], UPBOUND),
+        ProviderFamily::CrossplaneCore => (&[], &[]),
     };
     for base in bases {
         let Some(at_base) = get(doc, base[1..].split('/')) else {

@@ -28,6 +28,16 @@ pub struct Document {
     /// The text the object was read from, to find the line of a field (see [`Document::lines`]);
     /// `None` for an object that comes from no text.
     pub text: Option<DocumentText>,
+    /// The Composition resource the object is the base of; `None` for an object read as it is.
+    pub part: Option<CompositionPart>,
+}
+
+/// A base managed resource of a Composition: the Composition's name and the resource's `name`
+/// in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompositionPart {
+    pub composition: String,
+    pub resource: String,
 }
 
 /// The text of one document of a stream and where it sits in its file.
@@ -43,6 +53,23 @@ pub struct DocumentText {
 }
 
 impl Document {
+    /// The object at `pointer` within this document, read on its own: its line and its fields'
+    /// lines are found in this document's text.
+    pub fn part(&self, pointer: &str, value: Value, part: CompositionPart) -> Document {
+        let line = self.lines(&[pointer]).first().copied().unwrap_or(self.line);
+        Document {
+            source: self.source.clone(),
+            line,
+            value,
+            text: self.text.as_ref().map(|t| DocumentText {
+                text: t.text.clone(),
+                first_line: t.first_line,
+                within: format!("{}{pointer}", t.within),
+            }),
+            part: Some(part),
+        }
+    }
+
     /// The file's line of what each JSON pointer into the object names: the deepest node along
     /// the pointer that the text holds (see [`locate`]), else the document's own line.
     ///
@@ -125,6 +152,7 @@ impl Manifests {
                     first_line: start,
                     within,
                 }),
+                part: None,
             };
             match list_items(&value) {
                 Some(items) => {
@@ -502,6 +530,7 @@ items:
             line: 0,
             value: Value::Null,
             text: None,
+            part: None,
         };
         assert_eq!(bare.lines(&["/a", "/b"]), [0, 0]);
     }

@@ -12,6 +12,7 @@ use super::{CliError, ExitStatus};
 use crate::audit;
 use crate::decision;
 use crate::perimeter::{exception, load};
+use crate::resources::composition;
 
 /// Checks every object the inputs hold. Input that cannot be read is reported with the results
 /// and makes the exit status 2 once everything else is checked. 2 wins over 1 (and over
@@ -38,13 +39,22 @@ pub fn run(args: CheckArgs) -> Result<ExitStatus, CliError> {
     };
     let manifests::Manifests { documents, errors } =
         manifests::read_paths(&args.files, &mut std::io::stdin());
+    let mut parts = Vec::new();
+    let mut verdicts = Vec::new();
+    for document in &documents {
+        verdicts.push(decision::evaluate_excepted(
+            &document.value,
+            &perimeters,
+            &exceptions,
+            now,
+        ));
+        parts.extend(composed(document, &perimeters, &exceptions, now));
+    }
     let results: Vec<render::Checked<'_>> = documents
         .iter()
-        .map(|document| {
-            let verdict =
-                decision::evaluate_excepted(&document.value, &perimeters, &exceptions, now);
-            render::Checked::new(document, verdict)
-        })
+        .zip(verdicts)
+        .chain(parts.iter().map(|(d, v)| (d, v.clone())))
+        .map(|(document, verdict)| render::Checked::new(document, verdict))
         .collect();
     match args.output {
         CheckOutput::Text => print!(
@@ -81,6 +91,43 @@ pub fn run(args: CheckArgs) -> Result<ExitStatus, CliError> {
     } else {
         ExitStatus::Ok
     })
+}
+
+/// A Composition's base managed resources, each read as Crossplane composes it and checked as
+/// the webhook will check the composed resource; nothing for any other document.
+fn composed(
+    document: &manifests::Document,
+    perimeters: &[crate::perimeter::DataPerimeter],
+    exceptions: &exception::Exceptions,
+    now: jiff::Timestamp,
+) -> Vec<(manifests::Document, decision::ObjectVerdict)> {
+    let value = &document.value;
+    let is_composition = value
+        .get("apiVersion")
+        .and_then(|v| v.as_str())
+        .is_some_and(|a| {
+            a.split_once('/')
+                .is_some_and(|(g, _)| g == composition::GROUP)
+        })
+        && value.get("kind").and_then(|k| k.as_str()) == Some("Composition");
+    if !is_composition {
+        return Vec::new();
+    }
+    let name = value
+        .pointer("/metadata/name")
+        .and_then(|n| n.as_str())
+        .unwrap_or("(unnamed)");
+    composition::bases(value)
+        .into_iter()
+        .map(|base| {
+            let verdict = decision::evaluate_composed(&base, perimeters, exceptions, now);
+            let part = manifests::CompositionPart {
+                composition: name.to_owned(),
+                resource: base.resource.clone(),
+            };
+            (document.part(&base.pointer, base.object, part), verdict)
+        })
+        .collect()
 }
 
 /// The cluster's perimeters and exceptions (with the files', when given), as the webhook has

@@ -169,7 +169,10 @@ pub fn text(results: &[Checked<'_>], errors: &[InputError], color: bool) -> Stri
                     AdmissionDecision::Audit => paint("36", word),
                     AdmissionDecision::Allow => paint("32", word),
                 };
-                out.push_str(&format!("{status}  {} ({at})\n", object.display()));
+                let part = part_of(r.document)
+                    .map(|p| format!(", {}", p.describe()))
+                    .unwrap_or_default();
+                out.push_str(&format!("{status}  {} ({at}){part}\n", object.display()));
                 let lines: Vec<String> = (0..findings.len())
                     .map(|i| match r.line(i) {
                         0 => String::new(),
@@ -285,8 +288,99 @@ fn json_errors(errors: &[InputError]) -> Value {
         .collect()
 }
 
+/// What an object is part of: the Composition resource it is the base of, or the composite
+/// `crossplane render` composed it for.
+pub enum PartOf {
+    Composition {
+        composition: String,
+        resource: String,
+    },
+    Composite {
+        composite: String,
+        resource: String,
+    },
+}
+
+impl PartOf {
+    pub fn describe(&self) -> String {
+        match self {
+            PartOf::Composition {
+                composition,
+                resource,
+            } => format!("resource {resource} of Composition {composition}"),
+            PartOf::Composite {
+                composite,
+                resource,
+            } => format!("resource {resource} composed for {composite}"),
+        }
+    }
+
+    fn to_json(&self) -> Value {
+        match self {
+            PartOf::Composition {
+                composition,
+                resource,
+            } => json!({"composition": composition, "resource": resource}),
+            PartOf::Composite {
+                composite,
+                resource,
+            } => json!({"composite": composite, "resource": resource}),
+        }
+    }
+}
+
+/// The annotation Crossplane sets on every resource it composes (and `crossplane render`
+/// prints): the resource's name in the Composition.
+const RESOURCE_NAME: &str = "crossplane.io/composition-resource-name";
+
+/// What the document is part of, if anything. A composed resource names its composite in its
+/// controller owner reference (`crossplane render` and Crossplane itself set one), else in the
+/// `crossplane.io/composite` label; a namespaced composite shares the resource's namespace.
+pub fn part_of(document: &Document) -> Option<PartOf> {
+    if let Some(p) = &document.part {
+        return Some(PartOf::Composition {
+            composition: p.composition.clone(),
+            resource: p.resource.clone(),
+        });
+    }
+    let meta = document.value.get("metadata")?;
+    let resource = meta.get("annotations")?.get(RESOURCE_NAME)?.as_str()?;
+    let owner = meta
+        .get("ownerReferences")
+        .and_then(Value::as_array)
+        .and_then(|refs| {
+            refs.iter()
+                .find(|r| r.get("controller").and_then(Value::as_bool) == Some(true))
+        });
+    let namespace = meta.get("namespace").and_then(Value::as_str);
+    let composite = match owner {
+        Some(o) => {
+            let kind = o.get("kind").and_then(Value::as_str).unwrap_or("composite");
+            let name = o.get("name").and_then(Value::as_str).unwrap_or("");
+            match namespace {
+                Some(ns) => format!("{kind} {ns}/{name}"),
+                None => format!("{kind} {name}"),
+            }
+        }
+        None => {
+            let name = meta
+                .get("labels")
+                .and_then(|l| l.get("crossplane.io/composite"))
+                .and_then(Value::as_str)?;
+            format!("composite {name}")
+        }
+    };
+    Some(PartOf::Composite {
+        composite,
+        resource: resource.to_owned(),
+    })
+}
+
 fn json_object(r: &Checked<'_>) -> Value {
     let mut v = json!({"source": r.document.source, "line": r.document.line});
+    if let Some(p) = part_of(r.document) {
+        v["partOf"] = p.to_json();
+    }
     match &r.verdict {
         ObjectVerdict::Skipped { object, reason } => {
             v["object"] = json!(object);
@@ -374,12 +468,15 @@ pub fn sarif(results: &[Checked<'_>], errors: &[InputError]) -> Value {
         else {
             continue;
         };
+        let part = part_of(r.document)
+            .map(|p| format!(" ({})", p.describe()))
+            .unwrap_or_default();
         for (i, f) in findings.iter().enumerate() {
             sarif_results.push(json!({
                 "ruleId": f.rule.id,
                 "ruleIndex": RULES.iter().position(|x| x.id == f.rule.id),
                 "level": level(f.enforcement),
-                "message": {"text": format!("{}: {} at {}: {}", object.display(), f.rule.title, f.pointer, f.message)},
+                "message": {"text": format!("{}{part}: {} at {}: {}", object.display(), f.rule.title, f.pointer, f.message)},
                 "locations": [{
                     "physicalLocation": {
                         "artifactLocation": {"uri": uri(&r.document.source)},
@@ -393,6 +490,7 @@ pub fn sarif(results: &[Checked<'_>], errors: &[InputError]) -> Value {
                     "perimeter": f.perimeter,
                     "pointer": f.pointer,
                     "witness": f.witness.as_ref().map(|w| w.to_json()),
+                    "partOf": part_of(r.document).map(|p| p.to_json()),
                 },
             }));
             // SARIF's own word for a finding someone accepted: viewers hide it, and it is kept.
