@@ -228,7 +228,20 @@ fn named_set<'a>(sets: Option<&'a Value>, name: &str) -> Option<(&'a str, &'a [V
 /// The field a patch writes into the composed resource, if it writes one: patches of type
 /// `FromCompositeFieldPath` (the default), `CombineFromComposite`, `FromEnvironmentFieldPath`
 /// and `CombineFromEnvironment` do; the `To...` types write the composite or the environment.
-fn written(patch: &Value, by: &str, out: &mut Vec<PatchedField>) -> Result<(), String> {
+/// A patch whose target cannot be known.
+#[derive(Debug, thiserror::Error)]
+enum UnreadablePatch {
+    #[error("{by} ({kind}) names no field it writes")]
+    NoTarget { by: String, kind: String },
+    #[error("{by} ({kind}) writes {target:?}, which is not a field path")]
+    NotAFieldPath {
+        by: String,
+        kind: String,
+        target: String,
+    },
+}
+
+fn written(patch: &Value, by: &str, out: &mut Vec<PatchedField>) -> Result<(), UnreadablePatch> {
     let kind = patch
         .get("type")
         .and_then(Value::as_str)
@@ -242,10 +255,16 @@ fn written(patch: &Value, by: &str, out: &mut Vec<PatchedField>) -> Result<(), S
         _ => return Ok(()),
     };
     let Some(target) = target else {
-        return Err(format!("{by} ({kind}) names no field it writes"));
+        return Err(UnreadablePatch::NoTarget {
+            by: by.to_owned(),
+            kind: kind.to_owned(),
+        });
     };
-    let pointer = field_path_pointer(target)
-        .ok_or_else(|| format!("{by} ({kind}) writes {target:?}, which is not a field path"))?;
+    let pointer = field_path_pointer(target).ok_or_else(|| UnreadablePatch::NotAFieldPath {
+        by: by.to_owned(),
+        kind: kind.to_owned(),
+        target: target.to_owned(),
+    })?;
     let sources: Vec<&str> = match kind {
         "CombineFromComposite" | "CombineFromEnvironment" => patch
             .get("combine")

@@ -39,6 +39,11 @@ fn every_manifest_is_adapted_or_skipped_as_indexed() {
                     object,
                     ..
                 } => {
+                    // A Composition is read by `check` for the parts no static check can read;
+                    // the webhook registers no Composition.
+                    if group == "apiextensions.crossplane.io" && kind == "Composition" {
+                        continue;
+                    }
                     assert!(expected, "{file}[{i}] {api} {kind} was checked");
                     assert_eq!(object.kind, kind);
                     checked += 1;

@@ -41,7 +41,14 @@ const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 /// Tools that are not ours: their lines are checked only for repository paths (and, for helm,
 /// `--set` keys against values.yaml).
-const OTHER_TOOLS: &[&str] = &["helm", "kubectl", "docker", "curl", "valgrind"];
+const OTHER_TOOLS: &[&str] = &[
+    "helm",
+    "kubectl",
+    "docker",
+    "curl",
+    "valgrind",
+    "crossplane",
+];
 
 /// Directories of the repository; an argument starting with one of them must exist.
 const REPO_DIRS: &[&str] = &[
