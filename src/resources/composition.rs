@@ -119,7 +119,7 @@ fn walk(doc: &Value, base: &mut dyn FnMut(ComposedBase), unreadable: &mut Vec<Un
         unreadable.push(Unreadable {
             pointer: at,
             why: format!(
-                "pipeline step {name:?} runs {function}{input}, which renders its resources from a program: no static check can read them; check the output of `crossplane render` instead"
+                "pipeline step {name:?} runs {function}{input}: not statically checkable, as it renders its resources from a program; check the output of `crossplane render` instead"
             ),
         });
     }
