@@ -524,6 +524,40 @@ fn perimeter_guard_in_front_of_a_real_kube_apiserver_with_the_corpus_crds() {
         "uploads-partner"
     );
     assert_eq!(decided("public-site")["decision"], "deny");
+    // What `crossplane render` prints for a composite, checked against the cluster's perimeters:
+    // each composed resource is attributed to its composite.
+    let rendered = std::process::Command::new(env!("CARGO_BIN_EXE_perimeter-guard"))
+        .args(["check", "--from-cluster", "--kubeconfig"])
+        .arg(&cluster.kubeconfig)
+        .args(["--output", "json", "-f", "-"])
+        .current_dir(repo(""))
+        .stdin(
+            std::fs::File::open(repo(
+                "examples/crossplane-render/s3irsa-public-folders.yaml",
+            ))
+            .expect("the example"),
+        )
+        .output()
+        .expect("check runs");
+    assert_eq!(
+        rendered.status.code(),
+        Some(1),
+        "{}",
+        text(&rendered.stderr)
+    );
+    assert!(text(&rendered.stderr).contains(&format!("configuration {hash} from https://")));
+    let report: Value = serde_json::from_slice(&rendered.stdout).expect("JSON");
+    let policy = report["objects"]
+        .as_array()
+        .expect("objects")
+        .iter()
+        .find(|o| o["partOf"]["resource"] == "s3-bucket-policy")
+        .expect("the composed bucket policy");
+    assert_eq!(policy["decision"], "deny");
+    assert_eq!(
+        policy["partOf"]["composite"],
+        "S3IRSA my-app/my-app-public-assets"
+    );
     let accepted = cluster.kubectl_ok(
         &[
             "get",
