@@ -7,7 +7,7 @@
 
 use crate::common;
 
-use common::cli::{run, text};
+use common::cli::{check_json, composed_part as by_resource, finding_rules as rules, run, text};
 use serde_json::Value;
 
 const PERIMETER: &str = "manifests/examples/dataperimeter.yaml";
@@ -18,37 +18,7 @@ fn rendered(name: &str) -> String {
 
 /// `check -f -` with the rendered stream on standard input: the exit code and the JSON report.
 fn check_stdin(stream: &str) -> (Option<i32>, Value) {
-    let out = run(
-        &[
-            "check",
-            "--perimeter",
-            PERIMETER,
-            "--output",
-            "json",
-            "-f",
-            "-",
-        ],
-        Some(stream),
-    );
-    let report = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}\n{}", text(&out.stdout), text(&out.stderr)));
-    (out.status.code(), report)
-}
-
-fn by_resource<'a>(report: &'a Value, resource: &str) -> &'a Value {
-    report["objects"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|o| o["partOf"]["resource"] == resource)
-        .unwrap_or_else(|| panic!("no {resource}: {report:#}"))
-}
-
-fn rules(o: &Value) -> Vec<&str> {
-    o["findings"]
-        .as_array()
-        .map(|f| f.iter().filter_map(|f| f["rule"].as_str()).collect())
-        .unwrap_or_default()
+    check_json(&["-f", "-"], Some(stream))
 }
 
 #[test]

@@ -6,7 +6,7 @@
 
 use crate::common;
 
-use common::cli::{run, text};
+use common::cli::{check_json, composed_part as part, finding_rules as rules, run};
 use common::corpus::{corpus_root, files_below};
 use serde_json::{Value, json};
 
@@ -20,37 +20,28 @@ fn composition(file: &str) -> (String, String) {
 
 /// `check --output json` of one file, with any extra flags: the exit code and the report.
 fn check(path: &str, extra: &[&str]) -> (Option<i32>, Value) {
-    let mut args = vec![
-        "check",
-        "--perimeter",
-        PERIMETER,
-        "--output",
-        "json",
-        "-f",
-        path,
-    ];
+    let mut args = vec!["-f", path];
     args.extend_from_slice(extra);
-    let out = run(&args, None);
-    let report = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}\n{}", text(&out.stdout), text(&out.stderr)));
-    (out.status.code(), report)
+    check_json(&args, None)
 }
 
-/// The result of the Composition's resource `resource`.
-fn part<'a>(report: &'a Value, resource: &str) -> &'a Value {
-    report["objects"]
-        .as_array()
-        .expect("objects")
-        .iter()
-        .find(|o| o["partOf"]["resource"] == resource)
-        .unwrap_or_else(|| panic!("no result for resource {resource}: {report:#}"))
-}
-
-fn rules(result: &Value) -> Vec<&str> {
-    result["findings"]
-        .as_array()
-        .map(|f| f.iter().filter_map(|f| f["rule"].as_str()).collect())
-        .unwrap_or_default()
+/// `check --output sarif` of one file, valid against the SARIF 2.1.0 schema.
+fn check_sarif(path: &str) -> Value {
+    let out = run(
+        &[
+            "check",
+            "--perimeter",
+            PERIMETER,
+            "--output",
+            "sarif",
+            "-f",
+            path,
+        ],
+        None,
+    );
+    let sarif: Value = serde_json::from_slice(&out.stdout).expect("SARIF");
+    assert_eq!(super::cli_check::sarif_errors(&sarif), Vec::<String>::new());
+    sarif
 }
 
 /// The 1-based line of the first line of `text` that contains `needle`.
@@ -282,20 +273,7 @@ fn corpus_a_go_templating_step_is_named_not_passed() {
     let (code, _) = check(&path, &["--fail-on", "warn"]);
     assert_eq!(code, Some(1));
 
-    let out = run(
-        &[
-            "check",
-            "--perimeter",
-            PERIMETER,
-            "--output",
-            "sarif",
-            "-f",
-            &path,
-        ],
-        None,
-    );
-    let sarif: Value = serde_json::from_slice(&out.stdout).expect("SARIF");
-    assert_eq!(super::cli_check::sarif_errors(&sarif), Vec::<String>::new());
+    let sarif = check_sarif(&path);
     let result = &sarif["runs"][0]["results"][0];
     assert_eq!(result["ruleId"], "DP-COMP-001");
     assert_eq!(result["level"], "warning");
@@ -309,20 +287,7 @@ fn corpus_a_go_templating_step_is_named_not_passed() {
 #[test]
 fn corpus_sarif_names_the_composition_and_resource() {
     let (path, _) = composition("upbound-eks-velero-composition-legacy.yaml");
-    let out = run(
-        &[
-            "check",
-            "--perimeter",
-            PERIMETER,
-            "--output",
-            "sarif",
-            "-f",
-            &path,
-        ],
-        None,
-    );
-    let sarif: Value = serde_json::from_slice(&out.stdout).expect("SARIF");
-    assert_eq!(super::cli_check::sarif_errors(&sarif), Vec::<String>::new());
+    let sarif = check_sarif(&path);
     let result = sarif["runs"][0]["results"]
         .as_array()
         .unwrap()

@@ -46,3 +46,39 @@ pub fn check_examples(more: &[&str]) -> Output {
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
+
+/// The rule ids of a `check` JSON report object's findings, in order.
+pub fn finding_rules(object: &serde_json::Value) -> Vec<&str> {
+    object["findings"]
+        .as_array()
+        .map(|f| f.iter().filter_map(|f| f["rule"].as_str()).collect())
+        .unwrap_or_default()
+}
+
+/// The object of a `check` JSON report that is the resource `resource` of a Composition or of a
+/// composite (its `partOf.resource`).
+pub fn composed_part<'a>(report: &'a serde_json::Value, resource: &str) -> &'a serde_json::Value {
+    report["objects"]
+        .as_array()
+        .expect("objects")
+        .iter()
+        .find(|o| o["partOf"]["resource"] == resource)
+        .unwrap_or_else(|| panic!("no result for resource {resource}: {report:#}"))
+}
+
+/// `check --output json` of the example perimeter with `args` (and `stdin`): the exit code and
+/// the report.
+pub fn check_json(args: &[&str], stdin: Option<&str>) -> (Option<i32>, serde_json::Value) {
+    let mut all = vec![
+        "check",
+        "--perimeter",
+        "manifests/examples/dataperimeter.yaml",
+        "--output",
+        "json",
+    ];
+    all.extend_from_slice(args);
+    let out = run(&all, stdin);
+    let report = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}\n{}", text(&out.stdout), text(&out.stderr)));
+    (out.status.code(), report)
+}
