@@ -23,6 +23,15 @@ pub fn is_composition(object: &ObjectRef) -> bool {
     object.group() == GROUP && object.kind == "Composition"
 }
 
+/// Whether the document is a Crossplane Composition, by its `apiVersion` and `kind`.
+pub fn is_composition_document(doc: &Value) -> bool {
+    let group = get(doc, ["apiVersion"])
+        .and_then(Value::as_str)
+        .and_then(|a| a.split_once('/'))
+        .map(|(g, _)| g);
+    group == Some(GROUP) && get(doc, ["kind"]).and_then(Value::as_str) == Some("Composition")
+}
+
 /// A part of a Composition whose resources no static reading can know.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Unreadable {

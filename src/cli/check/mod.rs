@@ -39,22 +39,30 @@ pub fn run(args: CheckArgs) -> Result<ExitStatus, CliError> {
     };
     let manifests::Manifests { documents, errors } =
         manifests::read_paths(&args.files, &mut std::io::stdin());
-    let mut parts = Vec::new();
-    let mut verdicts = Vec::new();
-    for document in &documents {
-        verdicts.push(decision::evaluate_excepted(
-            &document.value,
-            &perimeters,
-            &exceptions,
-            now,
-        ));
-        parts.extend(composed(document, &perimeters, &exceptions, now));
+    // A Composition's base resources follow it, each checked as the object it becomes.
+    enum CheckedFrom {
+        Document(usize),
+        Part(usize),
     }
-    let results: Vec<render::Checked<'_>> = documents
-        .iter()
-        .zip(verdicts)
-        .chain(parts.iter().map(|(d, v)| (d, v.clone())))
-        .map(|(document, verdict)| render::Checked::new(document, verdict))
+    let mut parts = Vec::new();
+    let mut order = Vec::new();
+    for (i, document) in documents.iter().enumerate() {
+        let verdict = decision::evaluate_excepted(&document.value, &perimeters, &exceptions, now);
+        order.push((CheckedFrom::Document(i), verdict));
+        for (part, verdict) in composed(document, &perimeters, &exceptions, now) {
+            order.push((CheckedFrom::Part(parts.len()), verdict));
+            parts.push(part);
+        }
+    }
+    let results: Vec<render::Checked<'_>> = order
+        .into_iter()
+        .map(|(at, verdict)| {
+            let document = match at {
+                CheckedFrom::Part(part) => &parts[part],
+                CheckedFrom::Document(document) => &documents[document],
+            };
+            render::Checked::new(document, verdict)
+        })
         .collect();
     match args.output {
         CheckOutput::Text => print!(
@@ -102,15 +110,7 @@ fn composed(
     now: jiff::Timestamp,
 ) -> Vec<(manifests::Document, decision::ObjectVerdict)> {
     let value = &document.value;
-    let is_composition = value
-        .get("apiVersion")
-        .and_then(|v| v.as_str())
-        .is_some_and(|a| {
-            a.split_once('/')
-                .is_some_and(|(g, _)| g == composition::GROUP)
-        })
-        && value.get("kind").and_then(|k| k.as_str()) == Some("Composition");
-    if !is_composition {
+    if !composition::is_composition_document(value) {
         return Vec::new();
     }
     let name = value
