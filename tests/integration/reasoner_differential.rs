@@ -353,7 +353,7 @@ fn policy_for(attachment: &Attachment) -> BoxedStrategy<Value> {
     match attachment {
         Attachment::Door(d) => policy_gen::door_policy(door_pool(d.kind)).boxed(),
         Attachment::Bucket { .. } => policy_gen::bucket_policy().boxed(),
-        Attachment::Endpoint { .. } => policy_gen::policy().boxed(),
+        Attachment::Endpoint { .. } | Attachment::Guardrail(_) => policy_gen::policy().boxed(),
     }
 }
 
@@ -464,6 +464,11 @@ fn conform(mut r: Request, attachment: &Attachment, perimeter: &Perimeter, varia
             through_access_point(&mut r, variant);
         }
         Attachment::Door(d) => conform_door(&mut r, d, perimeter, variant),
+        // An RCP's requests go to the organization's resources, from anywhere.
+        Attachment::Guardrail(_) => {
+            internet_or_endpoint(&mut r, variant);
+            inside_owner(&mut r, perimeter);
+        }
     }
     // An endpoint of S3 carries S3's calls only.
     if matches!(attachment, Attachment::Endpoint { service: Some(s), .. } if s == "s3")
@@ -881,6 +886,10 @@ fn kind(attachment: &Attachment) -> PolicyKind {
     match attachment {
         Attachment::Endpoint { .. } => PolicyKind::EndpointPolicy,
         Attachment::Bucket { .. } | Attachment::Door(_) => PolicyKind::BucketPolicy,
+        Attachment::Guardrail(g) => match g.kind {
+            perimeter_guard::iam::reasoner::GuardrailKind::Rcp => PolicyKind::ResourcePolicy,
+            perimeter_guard::iam::reasoner::GuardrailKind::Scp => PolicyKind::IdentityPolicy,
+        },
     }
 }
 
@@ -992,7 +1001,9 @@ fn agrees(
                 );
                 let own = match att {
                     Attachment::Bucket { name } => name.as_deref(),
-                    Attachment::Endpoint { .. } | Attachment::Door(_) => None,
+                    Attachment::Endpoint { .. }
+                    | Attachment::Door(_)
+                    | Attachment::Guardrail(_) => None,
                 };
                 let defects = common::witness::defects(
                     &w.request,
@@ -1057,6 +1068,7 @@ fn conformed_requests_are_in_the_model() {
             }
             Attachment::Bucket { .. } => "bucket".to_owned(),
             Attachment::Door(d) => d.kind.noun().to_owned(),
+            Attachment::Guardrail(g) => g.kind.noun().to_owned(),
         };
         let entry = counts.entry(family).or_default();
         entry.1 += 1;

@@ -68,7 +68,9 @@ fn corpus_witnesses_are_requests_aws_could_send() {
             };
             let own = match &attachment {
                 Attachment::Bucket { name } => name.as_deref(),
-                Attachment::Endpoint { .. } | Attachment::Door(_) => None,
+                Attachment::Endpoint { .. } | Attachment::Door(_) | Attachment::Guardrail(_) => {
+                    None
+                }
             };
             for verdict in reasoner::analyze(&policy, &attachment, &perimeter) {
                 let w = match verdict.verdict {
