@@ -7,8 +7,8 @@
 //! Guide, "Resource control policies (RCPs)": "RCPs alone are not sufficient in granting
 //! permissions"; "Service control policies (SCPs)": "SCPs don't grant permissions").
 
-use crate::iam::policy::{Effect, Policy, Statement};
-use crate::iam::request::{Caller, Request};
+use crate::iam::policy::{ActionClause, Effect, Policy, Statement};
+use crate::iam::request::Caller;
 
 use super::model::Dimension;
 
@@ -33,25 +33,57 @@ impl GuardrailKind {
     }
 }
 
-/// A guardrail as the reasoner judges it: its kind and the perimeter dimensions its Deny
-/// statements enforce.
+/// A guardrail as the reasoner judges it: its kind, the perimeter dimensions its Deny
+/// statements enforce, and for each the actions of those statements, which bound the requests
+/// it is judged on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Guardrail {
     pub kind: GuardrailKind,
     pub dimensions: Vec<Dimension>,
+    pub scope: Vec<(Dimension, ActionClause)>,
 }
 
 impl Guardrail {
     /// The guardrail a policy of this kind is: the dimensions whose keys its Deny statements
-    /// read (see [`dimension_keys`]).
+    /// negate (see [`scope_statements`]).
     pub fn of(kind: GuardrailKind, policy: &Policy) -> Guardrail {
+        Guardrail::of_versions(kind, &[policy])
+    }
+
+    /// The guardrail two versions of a policy make together: judged on what either enforces.
+    pub fn of_versions(kind: GuardrailKind, versions: &[&Policy]) -> Guardrail {
+        let mut scope = Vec::new();
+        for d in kind.judged() {
+            for policy in versions {
+                for i in scope_statements(policy, kind, *d) {
+                    scope.push((*d, policy.statements[i].action.clone()));
+                }
+            }
+        }
         let dimensions = kind
             .judged()
             .iter()
             .copied()
-            .filter(|d| !scope_statements(policy, kind, *d).is_empty())
+            .filter(|d| scope.iter().any(|(x, _)| x == d))
             .collect();
-        Guardrail { kind, dimensions }
+        Guardrail {
+            kind,
+            dimensions,
+            scope,
+        }
+    }
+
+    /// Whether a request in this dimension is one the guardrail is judged on: its action is
+    /// one a statement enforcing the dimension covers.
+    pub fn in_scope(&self, dimension: Dimension, action: &str) -> bool {
+        self.scope.iter().any(|(d, clause)| {
+            *d == dimension
+                && clause
+                    .patterns
+                    .iter()
+                    .any(|p| crate::iam::pattern::matches_ignore_ascii_case(&p.pattern, action))
+                    != clause.negated
+        })
     }
 }
 
@@ -154,16 +186,6 @@ pub fn rcp_service(action: &str) -> bool {
     action
         .split_once(':')
         .is_some_and(|(svc, _)| RCP_SERVICES.iter().any(|s| s.eq_ignore_ascii_case(svc)))
-}
-
-/// Whether the request's action is one a statement of the dimension's scope covers.
-pub fn in_scope(policy: &Policy, scope: &[usize], r: &Request) -> bool {
-    scope.iter().any(|&i| {
-        policy
-            .statements
-            .get(i)
-            .is_some_and(|s: &Statement| crate::iam::evaluate::action_matches(s, r))
-    })
 }
 
 /// The callers an SCP bounds: IAM principals of the organization's member accounts, never a

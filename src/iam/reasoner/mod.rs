@@ -14,6 +14,7 @@ mod related;
 mod search;
 mod universe;
 mod values;
+mod weakening;
 mod witness;
 
 pub use guardrail::{Guardrail, GuardrailKind, RCP_SERVICES};
@@ -21,6 +22,7 @@ pub use model::{
     Attachment, BucketMode, Dimension, Door, DoorKind, Perimeter, ServiceSources, ThirdParty,
     access_point_account, in_model, is_directory_bucket_name,
 };
+pub use weakening::weakening;
 pub use witness::Witness;
 
 use crate::iam::evaluate::{Outcome, evaluate};
@@ -284,11 +286,7 @@ fn decide(
                     _ => decision.outcome == Outcome::Allow,
                 };
                 let guardrail_scope = match attachment {
-                    Attachment::Guardrail(g) => guardrail::in_scope(
-                        searched,
-                        &guardrail::scope_statements(searched, g.kind, dimension),
-                        &request,
-                    ),
+                    Attachment::Guardrail(g) => g.in_scope(dimension, &request.action),
                     _ => true,
                 };
                 let confirmed = through

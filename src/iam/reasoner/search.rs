@@ -141,8 +141,8 @@ pub struct Search<'a> {
     target: Option<StatementPlan>,
     denies: Vec<StatementPlan>,
     preds: Vec<PredCheck>,
-    /// For a guardrail, the statements whose actions bound the requests judged.
-    guardrail_scope: Vec<usize>,
+    /// The dimension searched, which bounds a guardrail's requests by its actions.
+    dimension: Dimension,
     pub steps: u64,
     budget: u64,
     /// The index of the action the request holds (for its fit).
@@ -354,7 +354,7 @@ impl<'a> Search<'a> {
             target: None,
             denies,
             preds: Vec::new(),
-            guardrail_scope: Vec::new(),
+            dimension: Dimension::Enforce,
             steps: 0,
             budget,
             action: std::cell::Cell::new(0),
@@ -370,12 +370,7 @@ impl<'a> Search<'a> {
     /// and no Deny statement denies; with no target, one that no Deny statement denies.
     pub fn run(&mut self, dimension: Dimension, target: Option<&Statement>) -> Found {
         self.target = target.map(|st| plan(st, &self.key_slots, self.slots));
-        self.guardrail_scope = match &self.universe.attachment {
-            Some(model::Attachment::Guardrail(g)) => {
-                super::guardrail::scope_statements(self.policy, g.kind, dimension)
-            }
-            _ => Vec::new(),
-        };
+        self.dimension = dimension;
         self.preds = self.predicates(dimension);
         let mut request = Request {
             caller: Caller::Anonymous,
@@ -621,9 +616,10 @@ impl<'a> Search<'a> {
                 .attachment()
                 .is_none_or(|a| model::door_transport_holds(r, a)),
             Pred::NotDelegated => !per.delegated_to_access_point(r),
-            Pred::GuardrailScope => {
-                super::guardrail::in_scope(self.policy, &self.guardrail_scope, r)
-            }
+            Pred::GuardrailScope => match self.attachment() {
+                Some(model::Attachment::Guardrail(g)) => g.in_scope(self.dimension, &r.action),
+                _ => true,
+            },
             Pred::OrganizationCaller => {
                 super::guardrail::scp_caller(&r.caller) && per.trusted_iam_caller(&r.caller)
             }

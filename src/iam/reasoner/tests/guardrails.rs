@@ -157,3 +157,42 @@ fn a_guardrail_without_perimeter_keys_is_judged_on_nothing() {
         vec![]
     );
 }
+
+fn weakened(old: &[Value], new: &[Value]) -> Vec<(Dimension, ReasonerVerdict)> {
+    let (old, _) = guardrail(GuardrailKind::Rcp, old);
+    let (new, _) = guardrail(GuardrailKind::Rcp, new);
+    weakening(&old, &new, GuardrailKind::Rcp, &perimeter())
+        .into_iter()
+        .map(|v| (v.dimension, v.verdict))
+        .collect()
+}
+
+#[test]
+fn an_update_that_lets_in_what_was_denied_weakens_the_guardrail() {
+    let strict = identity_deny(json!(["s3:*", "sqs:*"]));
+    let mut loose = strict.clone();
+    loose["Condition"]["StringNotEqualsIfExists"]["aws:PrincipalOrgID"] =
+        json!([ORG, "o-zzz999yyy8"]);
+    let r = witness(
+        &weakened(&[strict.clone()], &[loose.clone()]),
+        Dimension::Identity,
+    );
+    assert!(
+        matches!(&r.caller, Caller::Iam(i) if i.org.as_ref().is_some_and(|o| o.id == "o-zzz999yyy8")),
+        "{r:?}"
+    );
+    // The other way, and no change, weaken nothing.
+    assert_eq!(
+        weakened(&[loose], &[strict.clone()]),
+        vec![(Dimension::Identity, ReasonerVerdict::Complies)]
+    );
+    assert_eq!(
+        weakened(&[strict.clone()], &[strict.clone()]),
+        vec![(Dimension::Identity, ReasonerVerdict::Complies)]
+    );
+    // Dropping a service from the Deny: its requests, denied before, are let through now, although
+    // the new version alone is judged on S3 only.
+    let s3_only = identity_deny(json!(["s3:*"]));
+    let r = witness(&weakened(&[strict], &[s3_only]), Dimension::Identity);
+    assert!(r.action.starts_with("sqs:"), "{}", r.action);
+}
