@@ -161,6 +161,7 @@ pub fn check(subjects: &[Subject], dp: &DataPerimeter) -> Vec<Finding> {
             Subject::AccessPointPolicy(ap) => access_point_policy(ap, &perimeter, &mut add),
             Subject::BucketAcl(a) => bucket_acl(a, &mut add),
             Subject::Destination(d) => destinations::check(d, dp, &perimeter, &mut add),
+            Subject::OrganizationPolicy(p) => guardrails::check(p, &perimeter, &mut add),
         }
     }
     out
@@ -1004,8 +1005,11 @@ fn association(a: &EndpointAssociation, dp: &DataPerimeter, add: &mut Add<'_>) {
 }
 
 mod destinations;
+mod guardrails;
 mod hints;
 pub(crate) mod membership;
 mod targets;
+
+pub use guardrails::weakening as guardrail_weakening;
 #[cfg(test)]
 mod tests;

@@ -63,6 +63,9 @@ fn subject(old: &Subject, new: &Subject) -> bool {
         (Subject::AccessPointPolicy(a), Subject::AccessPointPolicy(b)) => access_point(a, b),
         (Subject::BucketAcl(a), Subject::BucketAcl(b)) => bucket_acl(a, b),
         (Subject::Destination(a), Subject::Destination(b)) => destination(a, b),
+        (Subject::OrganizationPolicy(a), Subject::OrganizationPolicy(b)) => {
+            a.policy_type == b.policy_type && field(&a.content, &b.content)
+        }
         _ => false,
     }
 }
