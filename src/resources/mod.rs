@@ -320,8 +320,6 @@ pub enum OrganizationPolicyType {
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct OrganizationPolicy {
     pub policy_type: OrganizationPolicyType,
-    /// Where the type is written, or would be.
-    pub type_pointer: String,
     /// The policy's JSON text (`content`).
     pub content: Field<String>,
 }

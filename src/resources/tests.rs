@@ -862,3 +862,4 @@ fn an_unquoted_expected_bucket_owner_is_a_type_error() {
 }
 
 mod access_points;
+mod organization_policies;

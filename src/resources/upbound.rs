@@ -286,34 +286,31 @@ pub fn adapt(doc: &Value, object: &ObjectRef) -> Option<Vec<Subject>> {
         ("s3control.aws.upbound.io", "ObjectLambdaAccessPoint") => {
             return Some(destinations(doc, OBJECT_LAMBDA));
         }
-        ("organizations.aws.upbound.io", "Policy") => match organization_policy(doc) {
-            Ok(p) => Subject::OrganizationPolicy(p),
-            Err(_) => return None,
-        },
+        ("organizations.aws.upbound.io", "Policy") => {
+            Subject::OrganizationPolicy(organization_policy(doc)?)
+        }
         _ => return None,
     };
     Some(vec![subject])
 }
 
 /// The Organizations policy's type: `forProvider.type`, else `initProvider.type`; omitted, an
-/// SCP (Organizations API Reference, CreatePolicy: Type; the CRD: "Defaults to
-/// SERVICE_CONTROL_POLICY"). `Err`: another type, with the pointer and the type.
-fn organization_policy_type(doc: &Value) -> Result<(OrganizationPolicyType, String), String> {
+/// SCP (Organizations API Reference, CreatePolicy: Type; the CRD:
+/// "Defaults to SERVICE_CONTROL_POLICY"). `None`: another type.
+fn organization_policy_type(doc: &Value) -> Option<OrganizationPolicyType> {
     match merged(doc, "type", &[]) {
-        Field::Set { value, pointer } => match value.as_str() {
-            "RESOURCE_CONTROL_POLICY" => Ok((OrganizationPolicyType::ResourceControl, pointer)),
-            "SERVICE_CONTROL_POLICY" => Ok((OrganizationPolicyType::ServiceControl, pointer)),
-            _ => Err(value),
+        Field::Set { value, .. } => match value.as_str() {
+            "RESOURCE_CONTROL_POLICY" => Some(OrganizationPolicyType::ResourceControl),
+            "SERVICE_CONTROL_POLICY" => Some(OrganizationPolicyType::ServiceControl),
+            _ => None,
         },
-        _ => Ok((OrganizationPolicyType::ServiceControl, format!("{FP}/type"))),
+        _ => Some(OrganizationPolicyType::ServiceControl),
     }
 }
 
-fn organization_policy(doc: &Value) -> Result<OrganizationPolicy, String> {
-    let (policy_type, type_pointer) = organization_policy_type(doc)?;
-    Ok(OrganizationPolicy {
-        policy_type,
-        type_pointer,
+fn organization_policy(doc: &Value) -> Option<OrganizationPolicy> {
+    Some(OrganizationPolicy {
+        policy_type: organization_policy_type(doc)?,
         content: merged(doc, "content", &[]),
     })
 }
@@ -334,11 +331,14 @@ pub fn not_a_guardrail(doc: &Value, object: &ObjectRef) -> Option<String> {
     if !is_organization_policy(object) {
         return None;
     }
-    organization_policy_type(doc).err().map(|t| {
-        format!(
-            "an Organizations policy of type {t}: only resource control policies and service control policies guard the perimeter"
-        )
-    })
+    if organization_policy_type(doc).is_some() {
+        return None;
+    }
+    let written = merged(doc, "type", &[]);
+    let t = written.value().map_or("", String::as_str);
+    Some(format!(
+        "an Organizations policy of type {t}: only resource control policies and service control policies guard the perimeter"
+    ))
 }
 
 /// `forProvider.X`, else `initProvider.X`; a reference or selector in either is unresolved.
