@@ -135,7 +135,10 @@ fn an_scp_allow_list_denies_what_it_does_not_allow() {
 fn a_guardrail_without_perimeter_keys_is_judged_on_nothing() {
     let tags = json!({"Effect": "Deny", "Action": "*", "Resource": "*",
         "Condition": {"StringNotEqualsIfExists": {"aws:PrincipalTag/team": "admin"}}});
-    assert_eq!(judged(GuardrailKind::Scp, &[tags.clone()]), vec![]);
+    assert_eq!(
+        judged(GuardrailKind::Scp, std::slice::from_ref(&tags)),
+        vec![]
+    );
     // A key compared positively narrows the Deny to requests that carry it: it enforces nothing.
     let narrowing = json!({"Effect": "Deny", "Action": "*", "Resource": "*",
         "Condition": {"StringEquals": {"aws:SourceVpc": "vpc-111bbb22"},
@@ -174,7 +177,7 @@ fn an_update_that_lets_in_what_was_denied_weakens_the_guardrail() {
     loose["Condition"]["StringNotEqualsIfExists"]["aws:PrincipalOrgID"] =
         json!([ORG, "o-zzz999yyy8"]);
     let r = witness(
-        &weakened(&[strict.clone()], &[loose.clone()]),
+        &weakened(std::slice::from_ref(&strict), std::slice::from_ref(&loose)),
         Dimension::Identity,
     );
     assert!(
@@ -183,11 +186,11 @@ fn an_update_that_lets_in_what_was_denied_weakens_the_guardrail() {
     );
     // The other way, and no change, weaken nothing.
     assert_eq!(
-        weakened(&[loose], &[strict.clone()]),
+        weakened(&[loose], std::slice::from_ref(&strict)),
         vec![(Dimension::Identity, ReasonerVerdict::Complies)]
     );
     assert_eq!(
-        weakened(&[strict.clone()], &[strict.clone()]),
+        weakened(std::slice::from_ref(&strict), std::slice::from_ref(&strict)),
         vec![(Dimension::Identity, ReasonerVerdict::Complies)]
     );
     // Dropping a service from the Deny: its requests, denied before, are let through now, although
