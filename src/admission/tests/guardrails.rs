@@ -178,3 +178,23 @@ fn a_guardrail_update_is_never_answered_without_evaluating() {
         "deny"
     );
 }
+
+#[test]
+fn an_observed_guardrail_update_is_recorded_not_enforced() {
+    let observed = |actions: &[&str]| {
+        let mut p = policy("RESOURCE_CONTROL_POLICY", &rcp(actions));
+        p["spec"]["managementPolicies"] = json!(["Observe"]);
+        p
+    };
+    let r = reviewed(
+        "UPDATE",
+        &observed(&["s3:*"]),
+        Some(&observed(&["s3:*", "sqs:*"])),
+    );
+    assert_eq!(response(&r)["allowed"], true, "{:#}", response(&r));
+    assert!(
+        r.rules.contains(&("DP-RCP-002", Enforcement::Audit)),
+        "{:?}",
+        r.rules
+    );
+}
