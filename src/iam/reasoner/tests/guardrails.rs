@@ -199,3 +199,42 @@ fn an_update_that_lets_in_what_was_denied_weakens_the_guardrail() {
     let r = witness(&weakened(&[strict], &[s3_only]), Dimension::Identity);
     assert!(r.action.starts_with("sqs:"), "{}", r.action);
 }
+
+#[test]
+fn widening_an_scps_allow_list_weakens_it() {
+    let s3 = network_deny(json!("s3:*"));
+    let mut sqs = network_deny(json!("sqs:*"));
+    sqs["Condition"]["StringNotEqualsIfExists"]["aws:SourceVpce"] =
+        json!(["vpce-1a2b3c4d", "vpce-9f8e7d6c"]);
+    let allow_s3 = json!({"Effect": "Allow", "Action": "s3:*", "Resource": "*"});
+    let allow_all = json!({"Effect": "Allow", "Action": "*", "Resource": "*"});
+    let scp = |statements: &[Value]| guardrail(GuardrailKind::Scp, statements).0;
+    let narrow = scp(&[s3.clone(), sqs.clone(), allow_s3.clone()]);
+    let wide = scp(&[s3.clone(), sqs.clone(), allow_all]);
+    // SQS through the second endpoint: denied for want of an Allow before, allowed now.
+    let v: Vec<(Dimension, ReasonerVerdict)> =
+        weakening(&narrow, &wide, GuardrailKind::Scp, &perimeter())
+            .into_iter()
+            .map(|v| (v.dimension, v.verdict))
+            .collect();
+    let r = witness(&v, Dimension::Network);
+    assert!(r.action.starts_with("sqs:"), "{}", r.action);
+    // Dropping FullAWSAccess for the narrower list weakens nothing; nor does keeping it.
+    for (old, new) in [(&wide, &narrow), (&narrow, &narrow)] {
+        let v: Vec<(Dimension, ReasonerVerdict)> =
+            weakening(old, new, GuardrailKind::Scp, &perimeter())
+                .into_iter()
+                .map(|v| (v.dimension, v.verdict))
+                .collect();
+        assert_eq!(v, vec![(Dimension::Network, ReasonerVerdict::Complies)]);
+    }
+    // Without Allow statements of its own the new version relies on FullAWSAccess elsewhere.
+    let deny_only = scp(&[s3, sqs]);
+    let v: Vec<(Dimension, ReasonerVerdict)> =
+        weakening(&narrow, &deny_only, GuardrailKind::Scp, &perimeter())
+            .into_iter()
+            .map(|v| (v.dimension, v.verdict))
+            .collect();
+    let r = witness(&v, Dimension::Network);
+    assert!(r.action.starts_with("sqs:"), "{}", r.action);
+}
