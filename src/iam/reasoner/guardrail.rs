@@ -2,8 +2,8 @@
 //! (SCPs), judged on whether they deny every request outside the perimeter they enforce.
 //!
 //! Which perimeter a guardrail enforces is read from the condition keys of its Deny statements,
-//! and the requests it is judged on are those those statements' actions cover: a guardrail
-//! covering S3 only is judged on S3 requests. Guardrails never grant (AWS Organizations User
+//! and it is judged on the requests whose actions these statements cover: a guardrail covering
+//! S3 only is judged on S3 requests. Guardrails never grant (AWS Organizations User
 //! Guide, "Resource control policies (RCPs)": "RCPs alone are not sufficient in granting
 //! permissions"; "Service control policies (SCPs)": "SCPs don't grant permissions").
 
