@@ -1274,3 +1274,97 @@ fn guardrails_agree_with_the_evaluator() {
     assert!(witnesses >= 50, "only {witnesses} witnesses");
     assert!(checked >= 500, "only {checked} requests checked");
 }
+
+/// Guardrail updates: every weakening witness is a request in scope and outside that the old
+/// version denies and the new one lets through; an update said not to weaken lets through no
+/// generated request the old version denied.
+#[test]
+fn guardrail_weakening_agrees_with_the_evaluator() {
+    use proptest::test_runner::{TestCaseError, TestRunner};
+    use std::cell::Cell;
+    let (witnesses, checked) = (Cell::new(0usize), Cell::new(0usize));
+    let mut runner = TestRunner::new(ProptestConfig {
+        cases: 300,
+        ..config()
+    });
+    let update = any::<bool>().prop_flat_map(|rcp| {
+        (
+            proptest::collection::vec(guardrail_statement(rcp), 1..3),
+            proptest::collection::vec(guardrail_statement(rcp), 1..3),
+            proptest::collection::vec((policy_gen::request(), any::<u8>()), 40),
+            any::<bool>(),
+        )
+            .prop_map(move |(old, mut new, requests, shared)| {
+                // The new version keeps the old one's first statement now and then, as updates
+                // do.
+                if shared {
+                    new.insert(0, old[0].clone());
+                }
+                (rcp, old, new, requests)
+            })
+    });
+    let outcome = runner.run(
+        &(update, perimeter()),
+        |((rcp, old, new, requests), per)| -> Result<(), TestCaseError> {
+            let (kind, policy_kind) = if rcp {
+                (GuardrailKind::Rcp, PolicyKind::ResourcePolicy)
+            } else {
+                (GuardrailKind::Scp, PolicyKind::IdentityPolicy)
+            };
+            let parse = |statements: &[Value]| {
+                Policy::from_value(
+                    &serde_json::json!({"Version": "2012-10-17", "Statement": statements}),
+                    policy_kind,
+                )
+                .expect("generated guardrails are valid")
+            };
+            let (old, new) = (parse(&old), parse(&new));
+            let both = Guardrail::of_versions(kind, &[&old, &new]);
+            let att = Attachment::Guardrail(both.clone());
+            for v in reasoner::weakening(&old, &new, kind, &per) {
+                match &v.verdict {
+                    ReasonerVerdict::Violates(w) => {
+                        let r = &w.request;
+                        prop_assert!(
+                            evaluate(&old, r).outcome == Outcome::ExplicitDeny
+                                && evaluate(&new, r).outcome != Outcome::ExplicitDeny
+                                && per.outside(v.dimension, r)
+                                && both.in_scope(v.dimension, &r.action)
+                                && in_model(r, &att, &per),
+                            "not a weakening: {}",
+                            w.line()
+                        );
+                        witnesses.set(witnesses.get() + 1);
+                    }
+                    ReasonerVerdict::Undecided(_) => {}
+                    ReasonerVerdict::Complies => {
+                        for (r, variant) in &requests {
+                            let r = conform(r.clone(), &att, &per, *variant);
+                            if !in_model(&r, &att, &per) || !both.in_scope(v.dimension, &r.action) {
+                                continue;
+                            }
+                            checked.set(checked.get() + 1);
+                            prop_assert!(
+                                !(evaluate(&old, &r).outcome == Outcome::ExplicitDeny
+                                    && evaluate(&new, &r).outcome != Outcome::ExplicitDeny
+                                    && per.outside(v.dimension, &r)),
+                                "{:?} not weakened, yet this request gets through now: {r:#?}",
+                                v.dimension
+                            );
+                        }
+                    }
+                }
+            }
+            Ok(())
+        },
+    );
+    if let Err(e) = outcome {
+        panic!("{e}");
+    }
+    let (witnesses, checked) = (witnesses.get(), checked.get());
+    println!(
+        "{witnesses} weakening witnesses, {checked} requests against updates that weaken nothing"
+    );
+    assert!(witnesses >= 30, "only {witnesses} witnesses");
+    assert!(checked >= 300, "only {checked} requests checked");
+}
