@@ -224,15 +224,22 @@ fn extra_deps(key: &str) -> Mask {
     }
 }
 
-fn plan(st: &Statement, key_slots: &[(String, usize)], end: usize) -> StatementPlan {
-    // A part that holds for every value of its slot (`Action: "*"`, `Resource: "*"`) rests on
-    // none: backjumping then passes that slot by when the statement denies.
-    let every_action = !st.action.negated
-        && st
-            .action
+fn plan(
+    st: &Statement,
+    key_slots: &[(String, usize)],
+    end: usize,
+    actions: &[String],
+) -> StatementPlan {
+    // A part that holds for every value of its slot (`Action: "*"`, an Action list naming every
+    // action the universe holds, `Resource: "*"`) rests on none: backjumping then passes that
+    // slot by when the statement denies.
+    let every_action = actions.iter().all(|a| {
+        st.action
             .patterns
             .iter()
-            .any(|p| crate::iam::pattern::is_match_all(&p.pattern));
+            .any(|p| crate::iam::pattern::matches_ignore_ascii_case(&p.pattern, a))
+            != st.action.negated
+    });
     let every_resource = st
         .resource
         .as_ref()
@@ -327,7 +334,7 @@ impl<'a> Search<'a> {
             .statements
             .iter()
             .filter(|s| s.effect == Effect::Deny)
-            .map(|s| plan(s, &key_slots, slots))
+            .map(|s| plan(s, &key_slots, slots, &universe.actions))
             .collect();
         let action_memo = policy
             .statements
@@ -369,7 +376,8 @@ impl<'a> Search<'a> {
     /// Looks for a request outside the perimeter in `dimension` that statement `target` allows
     /// and no Deny statement denies; with no target, one that no Deny statement denies.
     pub fn run(&mut self, dimension: Dimension, target: Option<&Statement>) -> Found {
-        self.target = target.map(|st| plan(st, &self.key_slots, self.slots));
+        self.target =
+            target.map(|st| plan(st, &self.key_slots, self.slots, &self.universe.actions));
         self.dimension = dimension;
         self.preds = self.predicates(dimension);
         let mut request = Request {
