@@ -17,6 +17,7 @@ use crate::perimeter::DataPerimeter;
 use crate::perimeter::config::Enforcement;
 use crate::perimeter::exception::{self, Exceptions};
 use crate::perimeter::rules::Finding;
+use crate::resources::upbound::is_organization_policy;
 use crate::resources::{adapt, read_parts};
 
 /// The label an object carries to be exempted, with the reason as its value.
@@ -401,21 +402,44 @@ fn run(
         Some((f, d)) => (f.as_slice(), *d),
         None => (findings.as_slice(), decision),
     };
+    // An update of a guardrail is judged against its old version too, never from the cache: the
+    // old version is part of the question.
+    let updated = match (&request.operation, request.old_object) {
+        (Operation::Update, Some(old)) if is_organization_policy(object_ref) => {
+            if mode == Mode::CachedOnly {
+                return Step::NeedsEvaluation;
+            }
+            guardrail_update(
+                old.get(),
+                (object_text, doc.as_ref()),
+                perimeters,
+                findings,
+                (&evaluated.exceptions, settings.clock),
+            )
+        }
+        _ => None,
+    };
+    let (findings, decision) = match &updated {
+        Some((f, d)) => (f.as_slice(), *d),
+        None => (findings, decision),
+    };
     let rules: Vec<(&'static str, Enforcement)> = findings
         .iter()
         .filter(|f| f.is_enforced())
         .map(|f| (f.rule.id, f.enforcement))
         .collect();
     let fresh;
-    let rendered = if waived.is_some() {
+    let rendered = if waived.is_some() || updated.is_some() {
         let list: Vec<String> = findings
             .iter()
             .filter_map(|f| Some(format!("{}={}", f.rule.id, f.waiver.as_ref()?.name)))
             .collect();
-        annotations.insert(
-            "waived".into(),
-            distinct(list.iter().map(String::as_str)).join(","),
-        );
+        if !list.is_empty() {
+            annotations.insert(
+                "waived".into(),
+                distinct(list.iter().map(String::as_str)).join(","),
+            );
+        }
         fresh = RenderedAnswer::new(object_ref, findings);
         &fresh
     } else {
@@ -473,6 +497,42 @@ fn run(
             finish(response, annotations, word, rules, None, cache_use)
         }
     }
+}
+
+/// The new object's findings with those its update adds (a guardrail weakened), the exceptions
+/// that name the object applied now, and the decision they make; `None` when the update adds
+/// none.
+fn guardrail_update(
+    old: &str,
+    (new, new_doc): (&str, Option<&Value>),
+    perimeters: &[DataPerimeter],
+    findings: &[Finding],
+    (exceptions, clock): (&[Arc<exception::PerimeterException>], Clock),
+) -> Option<(Vec<Finding>, AdmissionDecision)> {
+    let old: Value = serde_json::from_str(old).ok()?;
+    let parsed;
+    let new = match new_doc {
+        Some(doc) => doc,
+        None => {
+            parsed = serde_json::from_str::<Value>(new).ok()?;
+            &parsed
+        }
+    };
+    let added = crate::decision::update_findings(&old, new, perimeters);
+    if added.is_empty() {
+        return None;
+    }
+    let now = clock.now();
+    let mut all = findings.to_vec();
+    all.extend(added.into_iter().map(|mut f| {
+        f.waiver = exceptions
+            .iter()
+            .find(|e| e.is_active(now) && e.waives(f.rule.id))
+            .cloned();
+        f
+    }));
+    let decision = crate::decision::decide(&all);
+    Some((all, decision))
 }
 
 /// The cached verdict's findings with the exceptions that name the object applied now,

@@ -182,6 +182,39 @@ pub fn evaluate_with(
     }
 }
 
+/// The findings an update adds to its new object's own: a guardrail that no longer denies what
+/// its old version denied (DP-RCP-002, DP-SCP-002), under each perimeter that applies to the new
+/// object. They rest on both versions, so they are never cached with the new object's.
+pub fn update_findings(old: &Value, new: &Value, perimeters: &[DataPerimeter]) -> Vec<Finding> {
+    let Ok(prepared) = prepare(new, perimeters) else {
+        return Vec::new();
+    };
+    let Adapted::Checked {
+        subjects: old_subjects,
+        ..
+    } = adapt(old)
+    else {
+        return Vec::new();
+    };
+    // An object that only observes writes nothing to AWS: recorded, not enforced, as its other
+    // findings are (`rules::check_object`).
+    let observed = prepared
+        .notes
+        .iter()
+        .any(|n| matches!(n, crate::resources::ObjectNote::Observed { .. }));
+    prepared
+        .applicable
+        .iter()
+        .flat_map(|dp| rules::guardrail_weakening(&old_subjects, &prepared.subjects, dp))
+        .map(|mut f| {
+            if observed {
+                f.enforcement = f.enforcement.min(Enforcement::Audit);
+            }
+            f
+        })
+        .collect()
+}
+
 /// The object's string labels, as selectors read them.
 pub fn labels(doc: &Value) -> BTreeMap<String, String> {
     doc.get("metadata")

@@ -4,6 +4,7 @@ use super::*;
 use crate::perimeter::load_perimeters;
 
 mod exceptions;
+mod guardrails;
 
 const PERIMETER: &str = r#"
 apiVersion: perimeterguard.io/v1alpha1

@@ -353,6 +353,12 @@ pub enum AttachedKind {
     Endpoint,
     #[value(name = "access-point-policy")]
     AccessPoint,
+    /// An AWS Organizations resource control policy, judged as a guardrail.
+    #[value(name = "resource-control-policy")]
+    ResourceControl,
+    /// An AWS Organizations service control policy, judged as a guardrail.
+    #[value(name = "service-control-policy")]
+    ServiceControl,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

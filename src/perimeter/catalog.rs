@@ -108,6 +108,18 @@ rules! {
     COMPOSITION_UNREADABLE = "DP-COMP-001", Low, "A Composition makes resources no static check can read",
         "Composition pipeline steps and patches",
         "check what the Composition renders: `crossplane render xr.yaml composition.yaml functions.yaml | perimeter-guard check -f -`; the webhook checks every composed resource at admission all the same";
+    RCP_ENFORCE = "DP-RCP-001", High, "Resource control policy does not deny every request from outside the perimeter it enforces",
+        "Organizations Policy content (RESOURCE_CONTROL_POLICY), perimeter identity and network", "deny, on every action the statement covers, each request whose aws:PrincipalOrgID, aws:PrincipalAccount (identity) or aws:SourceIp, aws:SourceVpc, aws:SourceVpce, aws:VpceOrgID, aws:VpceAccount (network) is outside the perimeter, as AWS's data-perimeter RCPs do; the exceptions the statements make (principal tags and ARNs, resource tags, third-party accounts, service principals and their sources, aws:ViaAWSService) must be declared in the perimeter too";
+    RCP_WEAKENED = "DP-RCP-002", High, "Update weakens a resource control policy: it no longer denies a request from outside the perimeter that the old version denied",
+        "Organizations Policy content, old and new (RESOURCE_CONTROL_POLICY), perimeter identity and network", "keep denying what the old version denied; if the perimeter itself changed (a newly trusted account, network or exception), declare it in the DataPerimeter first";
+    RCP_INVALID = "DP-RCP-003", High, "Resource control policy is malformed or cannot be decided",
+        "Organizations Policy content (RESOURCE_CONTROL_POLICY)", "fix the policy at the pointer given; Perimeter Guard fails closed on guardrails it cannot read exactly";
+    SCP_ENFORCE = "DP-SCP-001", High, "Service control policy does not deny every request outside the perimeter it enforces",
+        "Organizations Policy content (SERVICE_CONTROL_POLICY or no type), perimeter resources and network", "deny, on every action the statement covers, each request by the organization's principals whose aws:ResourceOrgID, aws:ResourceAccount (resource) or aws:SourceIp, aws:SourceVpc, aws:SourceVpce, aws:VpceOrgID, aws:VpceAccount (network) is outside the perimeter, as AWS's data-perimeter SCPs do; the exceptions the statements make (principal tags and ARNs, AWS-owned and third-party resources, aws:ViaAWSService) must be declared in the perimeter too";
+    SCP_WEAKENED = "DP-SCP-002", High, "Update weakens a service control policy: it no longer denies a request outside the perimeter that the old version denied",
+        "Organizations Policy content, old and new (SERVICE_CONTROL_POLICY or no type), perimeter resources and network", "keep denying what the old version denied; if the perimeter itself changed (a newly trusted resource owner, network or exception), declare it in the DataPerimeter first";
+    SCP_INVALID = "DP-SCP-003", High, "Service control policy is malformed or cannot be decided",
+        "Organizations Policy content (SERVICE_CONTROL_POLICY or no type)", "fix the policy at the pointer given; Perimeter Guard fails closed on guardrails it cannot read exactly";
 }
 
 /// Rules that report what cannot be decided or need not be enforced, at most a warning unless a

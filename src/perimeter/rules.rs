@@ -209,6 +209,7 @@ pub fn check(subjects: &[Subject], dp: &DataPerimeter) -> Vec<Finding> {
             Subject::BucketAcl(a) => bucket_acl(a, &mut add),
             Subject::Destination(d) => destinations::check(d, dp, &perimeter, &mut add),
             Subject::Unreadable(u) => add(COMPOSITION_UNREADABLE, &u.pointer, u.why.clone(), None),
+            Subject::OrganizationPolicy(p) => guardrails::check(p, &perimeter, &mut add),
         }
     }
     out
@@ -1052,8 +1053,11 @@ fn association(a: &EndpointAssociation, dp: &DataPerimeter, add: &mut Add<'_>) {
 }
 
 mod destinations;
+mod guardrails;
 mod hints;
 pub(crate) mod membership;
 mod targets;
+
+pub use guardrails::weakening as guardrail_weakening;
 #[cfg(test)]
 mod tests;

@@ -64,6 +64,9 @@ fn subject(old: &Subject, new: &Subject) -> bool {
         (Subject::BucketAcl(a), Subject::BucketAcl(b)) => bucket_acl(a, b),
         (Subject::Destination(a), Subject::Destination(b)) => destination(a, b),
         (Subject::Unreadable(a), Subject::Unreadable(b)) => a == b,
+        (Subject::OrganizationPolicy(a), Subject::OrganizationPolicy(b)) => {
+            a.policy_type == b.policy_type && field(&a.content, &b.content)
+        }
         _ => false,
     }
 }

@@ -307,6 +307,26 @@ pub struct Destination {
     pub account_at: Option<String>,
 }
 
+/// The AWS Organizations policy types that guard the perimeter (AWS Organizations User Guide,
+/// "Resource control policies (RCPs)", "Service control policies (SCPs)").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OrganizationPolicyType {
+    /// `RESOURCE_CONTROL_POLICY`.
+    ResourceControl,
+    /// `SERVICE_CONTROL_POLICY`, also what an omitted type means (Organizations CreatePolicy:
+    /// the type defaults to SCP).
+    ServiceControl,
+}
+
+/// An AWS Organizations policy that is part of the perimeter: an RCP or an SCP.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct OrganizationPolicy {
+    pub policy_type: OrganizationPolicyType,
+    /// The policy's JSON text (`content`).
+    pub content: Field<String>,
+}
+
 /// One normalised fact about an object.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub enum Subject {
@@ -320,6 +340,7 @@ pub enum Subject {
     Destination(Destination),
     /// A part of a Composition whose resources no static reading can know.
     Unreadable(composition::Unreadable),
+    OrganizationPolicy(OrganizationPolicy),
 }
 
 /// What the rules are told about the object as a whole.
@@ -387,6 +408,12 @@ pub fn adapt(doc: &Value) -> Adapted {
             crossplane::adapt(doc, &object).map(|s| (ProviderFamily::CrossplaneClassic, s))
         }
         g if g.ends_with(".aws.upbound.io") || g.ends_with(".aws.m.upbound.io") => {
+            if let Some(reason) = upbound::not_a_guardrail(doc, &object) {
+                return Adapted::Skipped {
+                    object: Some(object),
+                    reason,
+                };
+            }
             upbound::adapt(doc, &object).map(|s| (ProviderFamily::Upbound, s))
         }
         _ => None,

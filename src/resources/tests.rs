@@ -464,7 +464,7 @@ fn other_kinds_and_non_objects_are_skipped_with_a_reason() {
 #[test]
 fn the_kind_list_is_complete_and_unique() {
     let kinds = checked_kinds();
-    assert_eq!(kinds.len(), 46);
+    assert_eq!(kinds.len(), 48);
     for (i, a) in kinds.iter().enumerate() {
         for b in &kinds[i + 1..] {
             assert!(!(a.group == b.group && a.kind == b.kind), "{a:?} twice");
@@ -862,3 +862,4 @@ fn an_unquoted_expected_bucket_owner_is_a_type_error() {
 }
 
 mod access_points;
+mod organization_policies;

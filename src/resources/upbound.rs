@@ -13,8 +13,8 @@ use super::fields::{at, boolean, seg, string};
 use super::{
     AccessPointKind, AccessPointPolicy, AssociationKind, BlockSetting, BucketAcl, BucketPolicy,
     BucketPolicyChange, CheckedKind, DestinationKind, Endpoint, EndpointAssociation,
-    EndpointPolicy, EndpointServicePrincipals, Field, ObjectRef, PolicySource, PublicAccessBlock,
-    Subject,
+    EndpointPolicy, EndpointServicePrincipals, Field, ObjectRef, OrganizationPolicy,
+    OrganizationPolicyType, PolicySource, PublicAccessBlock, Subject,
 };
 
 pub const KINDS: &[CheckedKind] = &[
@@ -216,6 +216,18 @@ pub const KINDS: &[CheckedKind] = &[
         &["v1beta1"],
         true,
     ),
+    CheckedKind::new(
+        "organizations.aws.upbound.io",
+        "Policy",
+        &["v1beta1"],
+        false,
+    ),
+    CheckedKind::new(
+        "organizations.aws.m.upbound.io",
+        "Policy",
+        &["v1beta1"],
+        true,
+    ),
 ];
 
 const FP: &str = "/spec/forProvider";
@@ -274,9 +286,59 @@ pub fn adapt(doc: &Value, object: &ObjectRef) -> Option<Vec<Subject>> {
         ("s3control.aws.upbound.io", "ObjectLambdaAccessPoint") => {
             return Some(destinations(doc, OBJECT_LAMBDA));
         }
+        ("organizations.aws.upbound.io", "Policy") => {
+            Subject::OrganizationPolicy(organization_policy(doc)?)
+        }
         _ => return None,
     };
     Some(vec![subject])
+}
+
+/// The Organizations policy's type: `forProvider.type`, else `initProvider.type`; omitted, an
+/// SCP (Organizations API Reference, CreatePolicy: Type; the CRD:
+/// "Defaults to SERVICE_CONTROL_POLICY"). `None`: another type.
+fn organization_policy_type(doc: &Value) -> Option<OrganizationPolicyType> {
+    match merged(doc, "type", &[]) {
+        Field::Set { value, .. } => match value.as_str() {
+            "RESOURCE_CONTROL_POLICY" => Some(OrganizationPolicyType::ResourceControl),
+            "SERVICE_CONTROL_POLICY" => Some(OrganizationPolicyType::ServiceControl),
+            _ => None,
+        },
+        _ => Some(OrganizationPolicyType::ServiceControl),
+    }
+}
+
+fn organization_policy(doc: &Value) -> Option<OrganizationPolicy> {
+    Some(OrganizationPolicy {
+        policy_type: organization_policy_type(doc)?,
+        content: merged(doc, "content", &[]),
+    })
+}
+
+/// Whether the object is an Organizations `Policy`, cluster-scoped or namespaced.
+pub fn is_organization_policy(object: &ObjectRef) -> bool {
+    object.kind == "Policy"
+        && matches!(
+            object.group(),
+            "organizations.aws.upbound.io" | "organizations.aws.m.upbound.io"
+        )
+}
+
+/// Why an object of a checked kind is still not checked: an Organizations policy of a type that
+/// is no perimeter guardrail (tag, backup, AI services opt-out, ... policies) grants and denies
+/// no request.
+pub fn not_a_guardrail(doc: &Value, object: &ObjectRef) -> Option<String> {
+    if !is_organization_policy(object) {
+        return None;
+    }
+    if organization_policy_type(doc).is_some() {
+        return None;
+    }
+    let written = merged(doc, "type", &[]);
+    let t = written.value().map_or("", String::as_str);
+    Some(format!(
+        "an Organizations policy of type {t}: only resource control policies and service control policies guard the perimeter"
+    ))
 }
 
 /// `forProvider.X`, else `initProvider.X`; a reference or selector in either is unresolved.

@@ -543,3 +543,58 @@ fn witnesses_of_grants_searched_as_one_name_their_own_statement() {
         assert_eq!(sids, [format!("Team{team}")], "{witness:#}");
     }
 }
+
+/// A guardrail's witness is a request it fails to deny: `simulate`, given the RCP as a resource
+/// policy and the SCP as an identity policy (their shapes: AWS Organizations User Guide, "RCP
+/// syntax", "SCP syntax"), does not deny it; an SCP with an Allow list allows it.
+#[test]
+fn every_guardrail_witness_is_not_denied_by_simulate() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rcp = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":["s3:*","sqs:*"],"Resource":"*","Condition":{"StringNotEqualsIfExists":{"aws:PrincipalOrgID":["o-abc123def4","o-zzz999yyy8"]},"BoolIfExists":{"aws:PrincipalIsAWSService":"false"}}}]}"#;
+    let scp = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:*","Resource":"*","Condition":{"StringNotEqualsIfExists":{"aws:SourceVpce":["vpce-1a2b3c4d","vpce-0f0e0d0c"]},"BoolIfExists":{"aws:ViaAWSService":"false"}}},{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+    let mut replayed = 0;
+    for (kind, simulate_kind, document, expected) in [
+        (
+            "resource-control-policy",
+            "resource-policy",
+            rcp,
+            "decision: ImplicitDeny\n",
+        ),
+        (
+            "service-control-policy",
+            "identity-policy",
+            scp,
+            "decision: Allow\n",
+        ),
+    ] {
+        let policy = dir.path().join(format!("{kind}.json"));
+        std::fs::write(&policy, document).expect("write");
+        let policy = policy.to_str().expect("utf-8");
+        let found = witnesses_as(PERIMETER, kind, &[], policy);
+        assert!(!found.is_empty(), "{kind}: no witness");
+        for (i, (dimension, witness)) in found.iter().enumerate() {
+            let request = common::witness::request_document(witness);
+            let file = dir.path().join(format!("request-{kind}-{i}.json"));
+            std::fs::write(&file, request.to_string()).expect("write");
+            let out = run(
+                &[
+                    "simulate",
+                    "--kind",
+                    simulate_kind,
+                    policy,
+                    "--request",
+                    file.to_str().expect("utf-8"),
+                ],
+                None,
+            );
+            assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+            assert!(
+                text(&out.stdout).starts_with(expected),
+                "{kind} {dimension}: {}\n{request:#}",
+                text(&out.stdout)
+            );
+            replayed += 1;
+        }
+    }
+    assert!(replayed >= 2, "only {replayed} witnesses");
+}

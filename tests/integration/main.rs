@@ -19,6 +19,7 @@ mod corpus_compositions;
 mod corpus_destinations;
 mod corpus_endpoint_types;
 mod corpus_facts_cache;
+mod corpus_guardrails;
 mod corpus_manifests;
 mod corpus_policies;
 mod corpus_upstream_manifests;

@@ -6,8 +6,8 @@ use crate::common;
 use common::policy_gen::{self, DoorPool};
 use perimeter_guard::iam::pattern;
 use perimeter_guard::iam::reasoner::{
-    self, Attachment, BucketMode, Dimension, Door, DoorKind, Perimeter, ReasonerVerdict,
-    ServiceSources, ThirdParty, in_model,
+    self, Attachment, BucketMode, Dimension, Door, DoorKind, Guardrail, GuardrailKind, Perimeter,
+    ReasonerVerdict, ServiceSources, ThirdParty, in_model,
 };
 use perimeter_guard::iam::request::{Caller, ContextValue, Org, Request, iam_identity};
 use perimeter_guard::iam::userid;
@@ -353,7 +353,7 @@ fn policy_for(attachment: &Attachment) -> BoxedStrategy<Value> {
     match attachment {
         Attachment::Door(d) => policy_gen::door_policy(door_pool(d.kind)).boxed(),
         Attachment::Bucket { .. } => policy_gen::bucket_policy().boxed(),
-        Attachment::Endpoint { .. } => policy_gen::policy().boxed(),
+        Attachment::Endpoint { .. } | Attachment::Guardrail(_) => policy_gen::policy().boxed(),
     }
 }
 
@@ -464,6 +464,11 @@ fn conform(mut r: Request, attachment: &Attachment, perimeter: &Perimeter, varia
             through_access_point(&mut r, variant);
         }
         Attachment::Door(d) => conform_door(&mut r, d, perimeter, variant),
+        // An RCP's requests go to the organization's resources, from anywhere.
+        Attachment::Guardrail(_) => {
+            internet_or_endpoint(&mut r, variant);
+            inside_owner(&mut r, perimeter);
+        }
     }
     // An endpoint of S3 carries S3's calls only.
     if matches!(attachment, Attachment::Endpoint { service: Some(s), .. } if s == "s3")
@@ -881,6 +886,10 @@ fn kind(attachment: &Attachment) -> PolicyKind {
     match attachment {
         Attachment::Endpoint { .. } => PolicyKind::EndpointPolicy,
         Attachment::Bucket { .. } | Attachment::Door(_) => PolicyKind::BucketPolicy,
+        Attachment::Guardrail(g) => match g.kind {
+            perimeter_guard::iam::reasoner::GuardrailKind::Rcp => PolicyKind::ResourcePolicy,
+            perimeter_guard::iam::reasoner::GuardrailKind::Scp => PolicyKind::IdentityPolicy,
+        },
     }
 }
 
@@ -992,7 +1001,9 @@ fn agrees(
                 );
                 let own = match att {
                     Attachment::Bucket { name } => name.as_deref(),
-                    Attachment::Endpoint { .. } | Attachment::Door(_) => None,
+                    Attachment::Endpoint { .. }
+                    | Attachment::Door(_)
+                    | Attachment::Guardrail(_) => None,
                 };
                 let defects = common::witness::defects(
                     &w.request,
@@ -1057,6 +1068,7 @@ fn conformed_requests_are_in_the_model() {
             }
             Attachment::Bucket { .. } => "bucket".to_owned(),
             Attachment::Door(d) => d.kind.noun().to_owned(),
+            Attachment::Guardrail(g) => g.kind.noun().to_owned(),
         };
         let entry = counts.entry(family).or_default();
         entry.1 += 1;
@@ -1098,4 +1110,261 @@ fn generated_cases_reach_both_verdicts() {
         complies * 5 >= total && violates * 5 >= total,
         "complies {complies}, violates {violates}"
     );
+}
+
+const GUARDRAIL_ACTIONS: &[&[&str]] = &[
+    &["s3:*"],
+    &["*"],
+    &["s3:GetObject", "sqs:*"],
+    &["s3:Get*"],
+    &["kms:*", "s3:PutObject"],
+];
+
+type Exception = Option<(&'static str, &'static str, &'static str)>;
+
+const GUARDRAIL_EXCEPTIONS: &[Exception] = &[
+    None,
+    Some(("BoolIfExists", "aws:PrincipalIsAWSService", "false")),
+    Some(("BoolIfExists", "aws:ViaAWSService", "false")),
+    Some(("StringNotEqualsIfExists", "aws:PrincipalTag/team", "admin")),
+];
+
+/// A guardrail's Deny statement: AWS's shape (a negated perimeter key, now and then an exception
+/// for service principals, service calls or a principal tag) on a few actions.
+fn guardrail_statement(rcp: bool) -> impl Strategy<Value = Value> {
+    let key = prop_oneof![
+        proptest::sample::select(policy_gen::ORGS).prop_map(|o| (
+            "StringNotEqualsIfExists",
+            "aws:PrincipalOrgID",
+            serde_json::json!(o)
+        )),
+        proptest::sample::select(policy_gen::ACCOUNTS).prop_map(|a| (
+            "StringNotEqualsIfExists",
+            "aws:PrincipalAccount",
+            serde_json::json!(a)
+        )),
+        proptest::sample::select(policy_gen::VPCES).prop_map(|v| (
+            "StringNotEqualsIfExists",
+            "aws:SourceVpce",
+            serde_json::json!(v)
+        )),
+        Just((
+            "NotIpAddressIfExists",
+            "aws:SourceIp",
+            serde_json::json!("203.0.113.0/24")
+        )),
+        proptest::sample::select(policy_gen::ACCOUNTS).prop_map(|a| (
+            "StringNotEqualsIfExists",
+            "aws:ResourceAccount",
+            serde_json::json!(a)
+        )),
+    ];
+    let actions = proptest::sample::select(GUARDRAIL_ACTIONS);
+    let exception = proptest::sample::select(GUARDRAIL_EXCEPTIONS);
+    (key, actions, exception, any::<bool>()).prop_map(
+        move |((op, key, value), actions, exception, not_action)| {
+            let mut condition = serde_json::json!({op: {key: value}});
+            if let Some((op, k, v)) = exception {
+                let entry = condition
+                    .as_object_mut()
+                    .expect("an object")
+                    .entry(op)
+                    .or_insert_with(|| serde_json::json!({}));
+                entry[k] = serde_json::json!(v);
+            }
+            let mut st =
+                serde_json::json!({"Effect": "Deny", "Resource": "*", "Condition": condition});
+            // NotAction now and then, never `*` (it would name no action).
+            let negate = not_action && *actions != ["*"];
+            st[if negate { "NotAction" } else { "Action" }] = serde_json::json!(actions);
+            if rcp {
+                st["Principal"] = serde_json::json!("*");
+            }
+            st
+        },
+    )
+}
+
+type GuardrailCase = (GuardrailKind, Value, Vec<(Request, u8)>);
+
+fn guardrail_case() -> impl Strategy<Value = GuardrailCase> {
+    any::<bool>().prop_flat_map(|rcp| {
+        (
+            proptest::collection::vec(guardrail_statement(rcp), 1..3),
+            proptest::collection::vec((policy_gen::request(), any::<u8>()), 40),
+        )
+            .prop_map(move |(statements, requests)| {
+                let kind = if rcp {
+                    GuardrailKind::Rcp
+                } else {
+                    GuardrailKind::Scp
+                };
+                let doc = serde_json::json!({"Version": "2012-10-17", "Statement": statements});
+                (kind, doc, requests)
+            })
+    })
+}
+
+/// Guardrails in Enforce semantics: every witness is a request in scope, outside the perimeter,
+/// in the model, that the guardrail does not deny; and a guardrail said to comply lets through no
+/// generated request in scope and outside.
+#[test]
+fn guardrails_agree_with_the_evaluator() {
+    use proptest::test_runner::{TestCaseError, TestRunner};
+    use std::cell::Cell;
+    // Witnesses found, and requests a compliant guardrail was checked against: both must be
+    // many, or the test checks little.
+    let (witnesses, checked) = (Cell::new(0usize), Cell::new(0usize));
+    let mut runner = TestRunner::new(ProptestConfig {
+        cases: 400,
+        ..config()
+    });
+    let outcome = runner.run(
+        &(guardrail_case(), perimeter()),
+        |((kind, doc, requests), per)| -> Result<(), TestCaseError> {
+            let policy_kind = match kind {
+                GuardrailKind::Rcp => PolicyKind::ResourcePolicy,
+                GuardrailKind::Scp => PolicyKind::IdentityPolicy,
+            };
+            let policy = Policy::from_value(&doc, policy_kind).expect("generated guardrails are valid");
+            let guardrail = Guardrail::of(kind, &policy);
+            let att = Attachment::Guardrail(guardrail.clone());
+            for v in reasoner::analyze(&policy, &att, &per) {
+                match &v.verdict {
+                    ReasonerVerdict::Violates(w) => {
+                        let r = &w.request;
+                        prop_assert!(
+                            evaluate(&policy, r).outcome != Outcome::ExplicitDeny
+                                && per.outside(v.dimension, r)
+                                && guardrail.in_scope(v.dimension, &r.action)
+                                && in_model(r, &att, &per),
+                            "not a witness: {}",
+                            w.line()
+                        );
+                        let replayed = common::witness::simulate(&policy, &w.to_json());
+                        prop_assert_eq!(replayed, Ok(evaluate(&policy, r).outcome));
+                        witnesses.set(witnesses.get() + 1);
+                    }
+                    ReasonerVerdict::Undecided(_) => {}
+                    ReasonerVerdict::Complies => {
+                        for (r, variant) in &requests {
+                            let r = conform(r.clone(), &att, &per, *variant);
+                            if !in_model(&r, &att, &per) || !guardrail.in_scope(v.dimension, &r.action) {
+                                continue;
+                            }
+                            checked.set(checked.get() + 1);
+                            prop_assert!(
+                                evaluate(&policy, &r).outcome == Outcome::ExplicitDeny
+                                    || !per.outside(v.dimension, &r),
+                                "{:?} complies, yet this request gets through: {r:#?}\npolicy: {doc:#}\nperimeter: {per:#?}",
+                                v.dimension
+                            );
+                        }
+                    }
+                }
+            }
+            Ok(())
+        },
+    );
+    if let Err(e) = outcome {
+        panic!("{e}");
+    }
+    let (witnesses, checked) = (witnesses.get(), checked.get());
+    println!("{witnesses} guardrail witnesses, {checked} requests against compliant guardrails");
+    assert!(witnesses >= 50, "only {witnesses} witnesses");
+    assert!(checked >= 500, "only {checked} requests checked");
+}
+
+/// Guardrail updates: every weakening witness is a request in scope and outside that the old
+/// version denies and the new one lets through; an update said not to weaken lets through no
+/// generated request the old version denied.
+#[test]
+fn guardrail_weakening_agrees_with_the_evaluator() {
+    use proptest::test_runner::{TestCaseError, TestRunner};
+    use std::cell::Cell;
+    let (witnesses, checked) = (Cell::new(0usize), Cell::new(0usize));
+    let mut runner = TestRunner::new(ProptestConfig {
+        cases: 300,
+        ..config()
+    });
+    let update = any::<bool>().prop_flat_map(|rcp| {
+        (
+            proptest::collection::vec(guardrail_statement(rcp), 1..3),
+            proptest::collection::vec(guardrail_statement(rcp), 1..3),
+            proptest::collection::vec((policy_gen::request(), any::<u8>()), 40),
+            any::<bool>(),
+        )
+            .prop_map(move |(old, mut new, requests, shared)| {
+                // The new version keeps the old one's first statement now and then, as updates
+                // do.
+                if shared {
+                    new.insert(0, old[0].clone());
+                }
+                (rcp, old, new, requests)
+            })
+    });
+    let outcome = runner.run(
+        &(update, perimeter()),
+        |((rcp, old, new, requests), per)| -> Result<(), TestCaseError> {
+            let (kind, policy_kind) = if rcp {
+                (GuardrailKind::Rcp, PolicyKind::ResourcePolicy)
+            } else {
+                (GuardrailKind::Scp, PolicyKind::IdentityPolicy)
+            };
+            let parse = |statements: &[Value]| {
+                Policy::from_value(
+                    &serde_json::json!({"Version": "2012-10-17", "Statement": statements}),
+                    policy_kind,
+                )
+                .expect("generated guardrails are valid")
+            };
+            let (old, new) = (parse(&old), parse(&new));
+            let both = Guardrail::of_versions(kind, &[&old, &new]);
+            let att = Attachment::Guardrail(both.clone());
+            for v in reasoner::weakening(&old, &new, kind, &per) {
+                match &v.verdict {
+                    ReasonerVerdict::Violates(w) => {
+                        let r = &w.request;
+                        prop_assert!(
+                            evaluate(&old, r).outcome == Outcome::ExplicitDeny
+                                && evaluate(&new, r).outcome != Outcome::ExplicitDeny
+                                && per.outside(v.dimension, r)
+                                && both.in_scope(v.dimension, &r.action)
+                                && in_model(r, &att, &per),
+                            "not a weakening: {}",
+                            w.line()
+                        );
+                        witnesses.set(witnesses.get() + 1);
+                    }
+                    ReasonerVerdict::Undecided(_) => {}
+                    ReasonerVerdict::Complies => {
+                        for (r, variant) in &requests {
+                            let r = conform(r.clone(), &att, &per, *variant);
+                            if !in_model(&r, &att, &per) || !both.in_scope(v.dimension, &r.action) {
+                                continue;
+                            }
+                            checked.set(checked.get() + 1);
+                            prop_assert!(
+                                !(evaluate(&old, &r).outcome == Outcome::ExplicitDeny
+                                    && evaluate(&new, &r).outcome != Outcome::ExplicitDeny
+                                    && per.outside(v.dimension, &r)),
+                                "{:?} not weakened, yet this request gets through now: {r:#?}",
+                                v.dimension
+                            );
+                        }
+                    }
+                }
+            }
+            Ok(())
+        },
+    );
+    if let Err(e) = outcome {
+        panic!("{e}");
+    }
+    let (witnesses, checked) = (witnesses.get(), checked.get());
+    println!(
+        "{witnesses} weakening witnesses, {checked} requests against updates that weaken nothing"
+    );
+    assert!(witnesses >= 30, "only {witnesses} witnesses");
+    assert!(checked >= 300, "only {checked} requests checked");
 }

@@ -1,13 +1,14 @@
 //! Witnesses are requests AWS could send: on every policy of the shared corpus, attached to a
 //! bucket, to an endpoint of unknown service, and (for the endpoint policy examples) to an
-//! endpoint of the service the file is written for, every witness the reasoner prints passes the
+//! endpoint of the service the file is written for, and (AWS's RCPs and SCPs) as guardrails,
+//! every witness the reasoner prints passes the
 //! format checks of `common::witness` (ids in their documented forms, a real action on a
 //! resource of its type, derived keys that agree), is in the request model, and is one the
 //! evaluator allows.
 
 use crate::common;
 
-use perimeter_guard::iam::reasoner::{self, Attachment, ReasonerVerdict};
+use perimeter_guard::iam::reasoner::{self, Attachment, Guardrail, GuardrailKind, ReasonerVerdict};
 use perimeter_guard::iam::{Outcome, Policy, PolicyKind, evaluate};
 
 /// `ecr.api_endpoint_policy.json` is written for `com.amazonaws.<region>.ecr.api`.
@@ -16,6 +17,28 @@ fn endpoint_service(file_name: &str) -> Option<String> {
     let stem = stem.strip_prefix("vpce__").unwrap_or(stem);
     let service = stem.strip_suffix("_endpoint_policy.json")?;
     (service != "default").then(|| format!("com.amazonaws.us-east-1.{service}"))
+}
+
+/// Values for the placeholders of AWS's RCPs and SCPs in their documented forms: without them a
+/// guardrail's conditions name no organization, network or account a request can carry.
+const PLACEHOLDERS: &[(&str, &str)] = &[
+    ("<my-org-id>", "o-abc123def4"),
+    ("<my-account-id>", "111122223333"),
+    ("<third-party-account-a>", "222233334444"),
+    ("<third-party-account-b>", "333344445555"),
+    ("<load-balancing-account-id>", "127311923021"),
+    ("<fin-space-account-id>", "444455556666"),
+    ("<my-corporate-cidr>", "203.0.113.0/24"),
+    ("<my-vpc>", "vpc-111bbb22"),
+    ("<my-vpc-in-this-region>", "vpc-111bbb22"),
+    ("<my-vpc-region>", "us-east-1"),
+    ("<my-vpc-region-2>", "us-west-2"),
+];
+
+fn instantiate(text: &str) -> String {
+    PLACEHOLDERS
+        .iter()
+        .fold(text.to_owned(), |t, (from, to)| t.replace(from, to))
 }
 
 #[test]
@@ -29,6 +52,7 @@ fn corpus_witnesses_are_requests_aws_could_send() {
     let dir = common::corpus_root().join("policies");
     let mut witnesses = 0;
     let mut per_service = 0;
+    let mut guardrails = 0;
     let mut failures = Vec::new();
     for rel in common::files_below(&dir, "json") {
         let name = rel.to_string_lossy().into_owned();
@@ -62,13 +86,41 @@ fn corpus_witnesses_are_requests_aws_could_send() {
                 },
             ));
         }
+        // AWS's RCPs and SCPs, as the guardrails they are (an RCP has a Principal, an SCP none).
+        for (folder, kind, guardrail) in [
+            (
+                "resource_control_policies/",
+                PolicyKind::ResourcePolicy,
+                GuardrailKind::Rcp,
+            ),
+            (
+                "service_control_policies/",
+                PolicyKind::IdentityPolicy,
+                GuardrailKind::Scp,
+            ),
+        ] {
+            if name.contains(folder)
+                && let Ok(policy) = Policy::parse(&instantiate(&text), kind)
+            {
+                attachments.push((
+                    kind,
+                    Attachment::Guardrail(Guardrail::of(guardrail, &policy)),
+                ));
+            }
+        }
         for (kind, attachment) in attachments {
+            let text = match &attachment {
+                Attachment::Guardrail(_) => instantiate(&text),
+                _ => text.clone(),
+            };
             let Ok(policy) = Policy::parse(&text, kind) else {
                 continue;
             };
             let own = match &attachment {
                 Attachment::Bucket { name } => name.as_deref(),
-                Attachment::Endpoint { .. } | Attachment::Door(_) => None,
+                Attachment::Endpoint { .. } | Attachment::Door(_) | Attachment::Guardrail(_) => {
+                    None
+                }
             };
             for verdict in reasoner::analyze(&policy, &attachment, &perimeter) {
                 let w = match verdict.verdict {
@@ -80,6 +132,9 @@ fn corpus_witnesses_are_requests_aws_could_send() {
                     ReasonerVerdict::Complies => continue,
                 };
                 witnesses += 1;
+                if matches!(&attachment, Attachment::Guardrail(_)) {
+                    guardrails += 1;
+                }
                 if matches!(
                     &attachment,
                     Attachment::Endpoint {
@@ -105,8 +160,18 @@ fn corpus_witnesses_are_requests_aws_could_send() {
                     failures.push(format!("{name}: outside the model: {}", w.line()));
                 }
                 let decision = evaluate(&policy, &w.request);
-                let allowed = match verdict.dimension {
-                    reasoner::Dimension::Enforce => decision.outcome != Outcome::ExplicitDeny,
+                // A guardrail's witness is one it does not deny (an SCP with Allow statements:
+                // one of them allows).
+                let scp_allows = matches!(&attachment, Attachment::Guardrail(g) if g.kind == GuardrailKind::Scp)
+                    && policy
+                        .statements
+                        .iter()
+                        .any(|s| s.effect == perimeter_guard::iam::policy::Effect::Allow);
+                let allowed = match (&attachment, verdict.dimension) {
+                    (Attachment::Guardrail(_), _) if !scp_allows => {
+                        decision.outcome != Outcome::ExplicitDeny
+                    }
+                    (_, reasoner::Dimension::Enforce) => decision.outcome != Outcome::ExplicitDeny,
                     _ => decision.outcome == Outcome::Allow,
                 };
                 if !allowed {
@@ -124,9 +189,12 @@ fn corpus_witnesses_are_requests_aws_could_send() {
             }
         }
     }
-    println!("{witnesses} witnesses checked, {per_service} through a known service's endpoint");
+    println!(
+        "{witnesses} witnesses checked, {per_service} through a known service's endpoint, {guardrails} of guardrails"
+    );
     assert!(witnesses >= 50, "only {witnesses} witnesses");
     assert!(per_service >= 3, "only {per_service} per-service witnesses");
+    assert!(guardrails >= 5, "only {guardrails} guardrail witnesses");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 

@@ -43,6 +43,12 @@ pub fn message(dimension: Dimension, attachment: &Attachment) -> &'static str {
         (Dimension::Identity, Attachment::Bucket { .. }) => {
             "an identity outside the trusted organizations and accounts can access the bucket"
         }
+        (Dimension::Identity, Attachment::Guardrail(_)) => {
+            "the guardrail does not deny a request by an identity outside the trusted organizations and accounts"
+        }
+        (Dimension::Network, Attachment::Guardrail(_)) => {
+            "the guardrail does not deny a request from outside the expected VPC endpoints, VPCs and IP ranges"
+        }
         (Dimension::Identity, Attachment::Door(d)) => match d.kind {
             DoorKind::DirectoryBucket => {
                 "an identity outside the trusted organizations and accounts can access the directory bucket"
@@ -76,6 +82,10 @@ pub fn analyze_text(text: &str, attachment: &Attachment, perimeters: &[DataPerim
     let kind = match attachment {
         Attachment::Endpoint { .. } => PolicyKind::EndpointPolicy,
         Attachment::Bucket { .. } | Attachment::Door(_) => PolicyKind::BucketPolicy,
+        Attachment::Guardrail(g) => match g.kind {
+            reasoner::GuardrailKind::Rcp => PolicyKind::ResourcePolicy,
+            reasoner::GuardrailKind::Scp => PolicyKind::IdentityPolicy,
+        },
     };
     match Policy::parse(text, kind) {
         Err(e) => Analysis {

@@ -5,7 +5,7 @@ pub mod analysis;
 
 use super::args::{AnalyzeArgs, AttachedKind, TextOrJson};
 use super::{CliError, ExitStatus, read_text};
-use crate::iam::reasoner::{Attachment, Door, DoorKind};
+use crate::iam::reasoner::{Attachment, Door, DoorKind, Guardrail, GuardrailKind};
 use crate::perimeter::load;
 
 pub fn run(args: AnalyzeArgs) -> Result<ExitStatus, CliError> {
@@ -48,6 +48,8 @@ pub fn run(args: AnalyzeArgs) -> Result<ExitStatus, CliError> {
             };
             Attachment::Door(door)
         }
+        AttachedKind::ResourceControl => guardrail(GuardrailKind::Rcp, &policy_text),
+        AttachedKind::ServiceControl => guardrail(GuardrailKind::Scp, &policy_text),
         AttachedKind::Endpoint => Attachment::Endpoint {
             id: args.endpoint_id,
             vpc: args.vpc_id,
@@ -68,6 +70,20 @@ pub fn run(args: AnalyzeArgs) -> Result<ExitStatus, CliError> {
         ),
     }
     Ok(analysis.exit_status())
+}
+
+/// The guardrail the policy is: the dimensions its Deny statements enforce. A policy that does
+/// not parse enforces none here; the analysis reports why it does not parse.
+fn guardrail(kind: GuardrailKind, text: &str) -> Attachment {
+    let policy_kind = match kind {
+        GuardrailKind::Rcp => crate::iam::PolicyKind::ResourcePolicy,
+        GuardrailKind::Scp => crate::iam::PolicyKind::IdentityPolicy,
+    };
+    let policy = crate::iam::Policy::parse(text, policy_kind).ok();
+    Attachment::Guardrail(match &policy {
+        Some(p) => Guardrail::of(kind, p),
+        None => Guardrail::of_versions(kind, &[]),
+    })
 }
 
 /// The first access point ARN among the policy's Resource ARNs (S3 accepts a policy on an access

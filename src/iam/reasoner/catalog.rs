@@ -68,7 +68,7 @@ impl Restrict {
     pub fn of(attachment: &super::model::Attachment) -> Self {
         use super::model::{Attachment, DoorKind};
         match attachment {
-            Attachment::Endpoint { .. } => Restrict::Any,
+            Attachment::Endpoint { .. } | Attachment::Guardrail(_) => Restrict::Any,
             Attachment::Bucket { .. } => Restrict::Bucket,
             Attachment::Door(d) => match d.kind {
                 DoorKind::AccessPoint => Restrict::AccessPoint,

@@ -8,17 +8,21 @@
 //! by a step budget and says "too complex" rather than run away.
 
 mod catalog;
+mod guardrail;
 mod model;
 mod related;
 mod search;
 mod universe;
 mod values;
+mod weakening;
 mod witness;
 
+pub use guardrail::{Guardrail, GuardrailKind, RCP_SERVICES};
 pub use model::{
     Attachment, BucketMode, Dimension, Door, DoorKind, Perimeter, ServiceSources, ThirdParty,
     access_point_account, in_model, is_directory_bucket_name,
 };
+pub use weakening::weakening;
 pub use witness::Witness;
 
 use crate::iam::evaluate::{Outcome, evaluate};
@@ -83,6 +87,7 @@ pub fn dimensions(attachment: &Attachment, perimeter: &Perimeter) -> Vec<Dimensi
         // An access point policy grants; denying every request from outside is the bucket
         // policy's work (bucketPolicyMode).
         Attachment::Door(_) => vec![Dimension::Identity, Dimension::Network],
+        Attachment::Guardrail(g) => g.dimensions.clone(),
     }
 }
 
@@ -104,6 +109,7 @@ pub fn analyze_with_budget(
     let dims = dimensions(attachment, perimeter);
     // Without an Allow statement nothing is granted; only Enforce needs a search.
     if !dims.contains(&Dimension::Enforce)
+        && !matches!(attachment, Attachment::Guardrail(_))
         && policy.statements.iter().all(|s| s.effect == Effect::Deny)
     {
         return dims
@@ -235,8 +241,23 @@ fn decide(
     keys: &[String],
     budget: u64,
 ) -> ReasonerVerdict {
+    let allows = || {
+        searched
+            .statements
+            .iter()
+            .filter(|s| s.effect == Effect::Allow)
+    };
+    // A guardrail lets through what no Deny statement denies; an SCP with Allow statements
+    // also only what one of them allows (AWS Organizations User Guide, "SCP evaluation": an
+    // action must be allowed by an SCP to be permitted). An RCP's Allow statements are AWS's
+    // own RCPFullAWSAccess at most ("RCP syntax": customer RCPs only deny), and allow all.
+    let guardrail_allows = match attachment {
+        Attachment::Guardrail(g) => Some(g.kind == GuardrailKind::Scp && allows().next().is_some()),
+        _ => None,
+    };
     let runs: Vec<(Dimension, Option<&crate::iam::policy::Statement>)> = match dimension {
         Dimension::Enforce => vec![(Dimension::Identity, None), (Dimension::Network, None)],
+        d if guardrail_allows == Some(false) => vec![(d, None)],
         d => searched
             .statements
             .iter()
@@ -258,10 +279,19 @@ fn decide(
                 let delegated = target.is_some()
                     && matches!(attachment, Attachment::Bucket { .. })
                     && perimeter.delegated_to_access_point(&request);
-                let confirmed = match dimension {
-                    Dimension::Enforce => decision.outcome != Outcome::ExplicitDeny,
+                let through = match (dimension, guardrail_allows) {
+                    (Dimension::Enforce, _) | (_, Some(false)) => {
+                        decision.outcome != Outcome::ExplicitDeny
+                    }
                     _ => decision.outcome == Outcome::Allow,
-                } && perimeter.outside(dimension, &request)
+                };
+                let guardrail_scope = match attachment {
+                    Attachment::Guardrail(g) => g.in_scope(dimension, &request.action),
+                    _ => true,
+                };
+                let confirmed = through
+                    && guardrail_scope
+                    && perimeter.outside(dimension, &request)
                     && !delegated
                     && in_model(&request, attachment, perimeter);
                 if !confirmed {

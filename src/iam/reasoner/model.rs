@@ -14,6 +14,7 @@ use crate::iam::request::{Caller, ContextValue, Org, Request, Values};
 use crate::iam::userid;
 
 use super::catalog;
+use super::guardrail::Guardrail;
 
 /// Grant: the policy must not allow anything outside the perimeter. Enforce (bucket policies):
 /// it must also deny, by its own Deny statements, every request from outside.
@@ -130,6 +131,9 @@ pub enum Attachment {
     Bucket { name: Option<String> },
     /// Requests reach another of S3's doors: an access point or a directory bucket.
     Door(Door),
+    /// An organization guardrail (a resource or service control policy) that must deny every
+    /// request outside the perimeter it enforces.
+    Guardrail(Guardrail),
 }
 
 /// An S3 door other than a general purpose bucket, whose resource policy fixes the resource
@@ -1157,7 +1161,7 @@ pub fn in_model(request: &Request, attachment: &Attachment, perimeter: &Perimete
             vpc_origin: Some(vpc),
             ..
         }) => (None, vpc.as_deref()),
-        Attachment::Bucket { .. } | Attachment::Door(_) => (None, None),
+        Attachment::Bucket { .. } | Attachment::Door(_) | Attachment::Guardrail(_) => (None, None),
     };
     if one("aws:sourcevpce")
         .is_some_and(|v| Some(v.as_str()) != own_vpce && !arn::is_ec2_id(&v, "vpce-"))
@@ -1172,7 +1176,9 @@ pub fn in_model(request: &Request, attachment: &Attachment, perimeter: &Perimete
     let typed = match attachment {
         Attachment::Bucket { name } => catalog::own_bucket(&request.resource.arn, name.as_deref()),
         Attachment::Door(d) => d.typed_arn(&request.resource.arn),
-        Attachment::Endpoint { .. } => request.resource.arn.as_str().into(),
+        Attachment::Endpoint { .. } | Attachment::Guardrail(_) => {
+            request.resource.arn.as_str().into()
+        }
     };
     let arn_fits = catalog::fit_of(&request.action, restrict).is_some_and(|f| f.admits(&typed));
     if !arn_fits || !catalog::caller_may_call(&request.caller, &request.action) {
@@ -1240,5 +1246,20 @@ pub fn in_model(request: &Request, attachment: &Attachment, perimeter: &Perimete
             };
             d.owns(&request.resource.arn) && owner_ok && action_ok && network_ok
         }
+        // An RCP bounds requests to the resources of the organization's accounts, for the
+        // services RCPs support; an SCP the requests of the organization's own principals.
+        Attachment::Guardrail(g) => match g.kind {
+            super::GuardrailKind::Rcp => {
+                super::guardrail::rcp_service(&request.action)
+                    && perimeter.bucket_owner_inside(
+                        request.resource.account.as_deref(),
+                        request.resource.org.as_ref(),
+                    )
+            }
+            super::GuardrailKind::Scp => {
+                super::guardrail::scp_caller(&request.caller)
+                    && perimeter.trusted_iam_caller(&request.caller)
+            }
+        },
     }
 }

@@ -112,6 +112,10 @@ enum Pred {
     /// A request to a bucket does not go through an access point of a trusted owner (the
     /// delegation pattern: that access point's policy judges it).
     NotDelegated,
+    /// A guardrail is judged on the actions of the Deny statements that enforce the dimension.
+    GuardrailScope,
+    /// An SCP bounds the organization's own IAM principals, never a service-linked role.
+    OrganizationCaller,
 }
 
 #[derive(Debug, Clone)]
@@ -137,6 +141,8 @@ pub struct Search<'a> {
     target: Option<StatementPlan>,
     denies: Vec<StatementPlan>,
     preds: Vec<PredCheck>,
+    /// The dimension searched, which bounds a guardrail's requests by its actions.
+    dimension: Dimension,
     pub steps: u64,
     budget: u64,
     /// The index of the action the request holds (for its fit).
@@ -218,7 +224,27 @@ fn extra_deps(key: &str) -> Mask {
     }
 }
 
-fn plan(st: &Statement, key_slots: &[(String, usize)], end: usize) -> StatementPlan {
+fn plan(
+    st: &Statement,
+    key_slots: &[(String, usize)],
+    end: usize,
+    actions: &[String],
+) -> StatementPlan {
+    // A part that holds for every value of its slot (`Action: "*"`, an Action list naming every
+    // action the universe holds, `Resource: "*"`) rests on none: backjumping then passes that
+    // slot by when the statement denies.
+    let every_action = actions.iter().all(|a| {
+        st.action
+            .patterns
+            .iter()
+            .any(|p| crate::iam::pattern::matches_ignore_ascii_case(&p.pattern, a))
+            != st.action.negated
+    });
+    let every_resource = st
+        .resource
+        .as_ref()
+        .is_some_and(|r| !r.negated && r.patterns.iter().any(|t| t.raw() == "*"));
+    let action_deps = if every_action { 0 } else { bit(ACTION) };
     let mut checks = vec![
         Check {
             depth: CALLER,
@@ -228,11 +254,19 @@ fn plan(st: &Statement, key_slots: &[(String, usize)], end: usize) -> StatementP
         },
         Check {
             depth: ACTION,
-            deps: bit(ACTION),
-            key_deps: bit(ACTION),
+            deps: action_deps,
+            key_deps: action_deps,
             part: StatementPart::Action,
         },
     ];
+    if every_resource {
+        checks.push(Check {
+            depth: ARN,
+            deps: 0,
+            key_deps: 0,
+            part: StatementPart::Resource,
+        });
+    }
     let mut resource_deps = bit(ARN);
     if let Some(r) = &st.resource {
         for t in &r.patterns {
@@ -241,12 +275,14 @@ fn plan(st: &Statement, key_slots: &[(String, usize)], end: usize) -> StatementP
             }
         }
     }
-    checks.push(Check {
-        depth: top(resource_deps),
-        deps: resource_deps,
-        key_deps: resource_deps,
-        part: StatementPart::Resource,
-    });
+    if !every_resource {
+        checks.push(Check {
+            depth: top(resource_deps),
+            deps: resource_deps,
+            key_deps: resource_deps,
+            part: StatementPart::Resource,
+        });
+    }
     for (i, c) in st.conditions.iter().enumerate() {
         let key_deps = bit(slot_of(&c.key, key_slots, end)) | extra_deps(&c.key);
         let mut deps = key_deps;
@@ -264,7 +300,8 @@ fn plan(st: &Statement, key_slots: &[(String, usize)], end: usize) -> StatementP
             part: StatementPart::Condition(i),
         });
     }
-    let deps = checks.iter().fold(0, |m, c| m | c.deps);
+    // Decided once the action and the resource are known, whatever its parts rest on.
+    let deps = checks.iter().fold(bit(ARN), |m, c| m | c.deps);
     StatementPlan {
         index: st.index,
         depth: top(deps),
@@ -297,7 +334,7 @@ impl<'a> Search<'a> {
             .statements
             .iter()
             .filter(|s| s.effect == Effect::Deny)
-            .map(|s| plan(s, &key_slots, slots))
+            .map(|s| plan(s, &key_slots, slots, &universe.actions))
             .collect();
         let action_memo = policy
             .statements
@@ -324,6 +361,7 @@ impl<'a> Search<'a> {
             target: None,
             denies,
             preds: Vec::new(),
+            dimension: Dimension::Enforce,
             steps: 0,
             budget,
             action: std::cell::Cell::new(0),
@@ -338,7 +376,9 @@ impl<'a> Search<'a> {
     /// Looks for a request outside the perimeter in `dimension` that statement `target` allows
     /// and no Deny statement denies; with no target, one that no Deny statement denies.
     pub fn run(&mut self, dimension: Dimension, target: Option<&Statement>) -> Found {
-        self.target = target.map(|st| plan(st, &self.key_slots, self.slots));
+        self.target =
+            target.map(|st| plan(st, &self.key_slots, self.slots, &self.universe.actions));
+        self.dimension = dimension;
         self.preds = self.predicates(dimension);
         let mut request = Request {
             caller: Caller::Anonymous,
@@ -392,6 +432,12 @@ impl<'a> Search<'a> {
         ];
         if self.universe.bucket_policy {
             out.push(p(Pred::BucketOwnerInside, owner));
+        }
+        if let Some(model::Attachment::Guardrail(g)) = &self.universe.attachment {
+            out.push(p(Pred::GuardrailScope, bit(ACTION)));
+            if g.kind == super::GuardrailKind::Scp {
+                out.push(p(Pred::OrganizationCaller, caller));
+            }
         }
         let ap_keys = keys_mask(model::ACCESS_POINT_KEYS);
         let door = matches!(self.universe.attachment, Some(model::Attachment::Door(_)));
@@ -578,6 +624,13 @@ impl<'a> Search<'a> {
                 .attachment()
                 .is_none_or(|a| model::door_transport_holds(r, a)),
             Pred::NotDelegated => !per.delegated_to_access_point(r),
+            Pred::GuardrailScope => match self.attachment() {
+                Some(model::Attachment::Guardrail(g)) => g.in_scope(self.dimension, &r.action),
+                _ => true,
+            },
+            Pred::OrganizationCaller => {
+                super::guardrail::scp_caller(&r.caller) && per.trusted_iam_caller(&r.caller)
+            }
             Pred::EndpointOwnerConsistent => model::endpoint_owner_consistent(r, per),
             Pred::ServiceSourceConsistent => model::service_source_consistent(r, per),
             Pred::NoIdentityResourceTag => !per.resource_tag_exempt(&per.identity_resource_tags, r),

@@ -53,6 +53,10 @@ fn verdicts(
     let kind = match attachment {
         Attachment::Bucket { .. } | Attachment::Door(_) => PolicyKind::BucketPolicy,
         Attachment::Endpoint { .. } => PolicyKind::EndpointPolicy,
+        Attachment::Guardrail(g) => match g.kind {
+            GuardrailKind::Rcp => PolicyKind::ResourcePolicy,
+            GuardrailKind::Scp => PolicyKind::IdentityPolicy,
+        },
     };
     let doc = json!({"Version": "2012-10-17", "Statement": statements});
     let policy = Policy::from_value(&doc, kind).unwrap_or_else(|e| panic!("{e}"));
@@ -1276,6 +1280,7 @@ fn the_network_perimeter_may_apply_to_tagged_principals_only() {
 }
 
 mod doors;
+mod guardrails;
 mod vocabulary;
 
 /// One grant per team folder, as large bucket policies are written: the search reads the Allow

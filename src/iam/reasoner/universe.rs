@@ -812,7 +812,10 @@ pub fn build(
 
     let (callers, caller_orgs, caller_tags) = callers(&g, &d, &sessions)?;
     let scope = scope_of(&g, attachment);
-    let (actions, action_fits) = actions(&g, &scope);
+    let (mut actions, mut action_fits) = actions(&g, &scope);
+    if matches!(attachment, Attachment::Guardrail(_)) && resource_blind(policy, perimeter) {
+        (actions, action_fits) = guardrail_classes(policy, actions, action_fits);
+    }
     let anonymous_ok = actions
         .iter()
         .map(|a| catalog::admits_anonymous(a))
@@ -906,6 +909,69 @@ pub fn build(
     u.keys = free_keys(&g, &d);
     access_point_key_candidates(&mut u, attachment);
     Ok(u)
+}
+
+/// Whether nothing the search checks tells one resource type from another: every statement is
+/// on every resource (`Resource: "*"`, as AWS's guardrail examples are), and the perimeter names
+/// no resource (no allowed resources, third parties on every resource with every action).
+fn resource_blind(policy: &Policy, perimeter: &Perimeter) -> bool {
+    let everything = |p: &crate::iam::template::Template| p.raw() == "*";
+    policy.statements.iter().all(|st| {
+        st.resource
+            .as_ref()
+            .is_none_or(|r| !r.negated && r.patterns.iter().all(everything))
+    }) && perimeter.allowed_resources.is_empty()
+        && perimeter
+            .third_parties
+            .iter()
+            .all(|tp| tp.actions.is_none() && tp.resources.iter().all(|p| pattern::is_match_all(p)))
+}
+
+/// A guardrail spans many services, whose tables split actions by the resource types they act
+/// on: when no statement and no perimeter list tells resource types apart
+/// ([`resource_blind`]), one action stands for all those that the same statements cover and
+/// that accept the same callers (anonymous callers reach S3, SQS and SNS only; web identities
+/// call STS only), as the search checks nothing else of the action; of the same service too,
+/// when the policy reads a service's own condition keys, which only its requests carry.
+/// Witnesses are confirmed as always, so this only bounds the search.
+fn guardrail_classes(
+    policy: &Policy,
+    actions: Vec<String>,
+    fits: Vec<Fit>,
+) -> (Vec<String>, Vec<Fit>) {
+    let service_keys = policy
+        .statements
+        .iter()
+        .flat_map(|st| &st.conditions)
+        .any(|c| !c.key.starts_with("aws:"));
+    let mut seen: BTreeSet<(String, Vec<bool>, bool)> = BTreeSet::new();
+    actions
+        .into_iter()
+        .zip(fits)
+        .filter(|(a, _)| {
+            let own = a
+                .split_once(':')
+                .map_or("", |(s, _)| s)
+                .to_ascii_lowercase();
+            let service = if service_keys || own == "sts" {
+                own
+            } else {
+                String::new()
+            };
+            let covered = policy
+                .statements
+                .iter()
+                .map(|st| {
+                    st.action
+                        .patterns
+                        .iter()
+                        .any(|p| pattern::matches_ignore_ascii_case(&p.pattern, a))
+                        != st.action.negated
+                })
+                .collect();
+            seen.insert((service, covered, catalog::admits_anonymous(a)))
+        })
+        .unzip()
 }
 
 /// The access point keys take the values AWS sends (see `model::access_point_keys_hold`): a
@@ -1229,7 +1295,26 @@ fn scope_of(g: &Gathered, attachment: &Attachment) -> ServiceScope {
                 restrict: catalog::Restrict::Any,
             },
         },
-        Attachment::Endpoint { service: None, .. } => {
+        // An RCP acts only on the services RCPs support: those its action patterns name.
+        Attachment::Guardrail(gr) if gr.kind == super::GuardrailKind::Rcp => {
+            let mut scope = ServiceScope::default();
+            for svc in super::RCP_SERVICES {
+                let named = g.actions_written.iter().any(|p| {
+                    let text = pattern::render(p).to_ascii_lowercase();
+                    let part = text.split_once(':').map_or(text.as_str(), |(s, _)| s);
+                    pattern::matches(&pattern::glob(part), svc)
+                });
+                if !named {
+                    continue;
+                }
+                match services::service(svc) {
+                    Some(t) => scope.tables.push(t),
+                    None => scope.generic.push((*svc).to_owned()),
+                }
+            }
+            scope
+        }
+        Attachment::Endpoint { service: None, .. } | Attachment::Guardrail(_) => {
             let mut scope = ServiceScope {
                 tables: s3(),
                 generic: vec!["freshsvc".to_owned()],
@@ -1425,6 +1510,22 @@ fn resources(
             }
             u.arns = keep.into_iter().collect();
             storage_owners(u, g, d, perimeter, None);
+        }
+        // An RCP's resources are the organization's; an SCP's callers are, and its resources
+        // anyone's.
+        Attachment::Guardrail(gr) => {
+            u.arns = arns.into_iter().collect();
+            match gr.kind {
+                super::GuardrailKind::Rcp => {
+                    u.bucket_policy = true;
+                    storage_owners(u, g, d, perimeter, None);
+                }
+                super::GuardrailKind::Scp => {
+                    u.resource_accounts =
+                        d.accounts.iter().cloned().map(Some).chain([None]).collect();
+                    u.resource_orgs = org_choices(&all_orgs, d);
+                }
+            }
         }
         Attachment::Door(door) => {
             u.bucket_policy = door.account.is_none();
@@ -1883,7 +1984,7 @@ fn networks(g: &Gathered, d: &Domains, attachment: &Attachment) -> Vec<Network> 
     let mut out = Vec::new();
     // From the internet first: the likeliest witness a reader recognises.
     let from_internet = match attachment {
-        Attachment::Bucket { .. } => true,
+        Attachment::Bucket { .. } | Attachment::Guardrail(_) => true,
         Attachment::Door(d) => d.vpc_origin.is_none(),
         Attachment::Endpoint { .. } => false,
     };
