@@ -150,8 +150,23 @@ pub fn scope_statements(policy: &Policy, kind: GuardrailKind, dimension: Dimensi
         .collect()
 }
 
-/// The dimension a Deny statement enforces, if any (see [`scope_statements`]).
+/// The dimension a Deny statement enforces, if any (see [`scope_statements`]). A statement that
+/// also asks for something of the request that is no exemption (a condition that must hold,
+/// not negated and not `...IfExists`) denies only a class of requests: AWS's examples narrow
+/// this way to the requests that set data-perimeter session tags (`aws:TagKeys`, `SAML:aud`),
+/// to the roles of EC2 instances or Lambda functions (`Null ec2:SourceInstanceARN false`,
+/// `lambda:SourceFunctionArn`), or to service principals (`Bool aws:PrincipalIsAWSService
+/// true`). Such a statement is a targeted control, not the organization's perimeter, and is
+/// judged on nothing. The one such condition the perimeter models is the principal tag that
+/// brings principals under the network perimeter (`network.appliesToPrincipalTags`, the
+/// `dp:include:network` tag of AWS's network statements).
 fn enforced_by(s: &Statement) -> Option<Dimension> {
+    let narrows = s.conditions.iter().any(|c| {
+        !c.operator.negated && !c.operator.if_exists && !c.key.starts_with("aws:principaltag/")
+    });
+    if narrows {
+        return None;
+    }
     let reads = |d: Dimension| {
         let keys = dimension_keys(d);
         s.conditions

@@ -1079,6 +1079,52 @@ pub fn source_vpc_arn_names_source_vpc(r: &Request) -> bool {
     })
 }
 
+/// Service keys AWS puts in the requests of other services: those made with the credentials of
+/// an EC2 instance's role (IAM User Guide, "AWS global condition context keys" and Amazon EC2's
+/// "Condition keys": `ec2:SourceInstanceARN`, `ec2:SourceInstancePrivateIPv4`,
+/// `ec2:RoleDelivery`), of a Lambda function's execution role (`lambda:SourceFunctionArn`), of
+/// the roles AWS Glue assumes (`glue:RoleAssumedBy`, `glue:CredentialIssuingService`), of a
+/// Systems Manager managed instance (`ssm:SourceInstanceARN`), and of an IAM Identity Center
+/// user (`identitystore:UserId`).
+pub const CROSS_SERVICE_KEYS: &[&str] = &[
+    "ec2:sourceinstancearn",
+    "ec2:sourceinstanceprivateipv4",
+    "ec2:roledelivery",
+    "lambda:sourcefunctionarn",
+    "glue:roleassumedby",
+    "glue:credentialissuingservice",
+    "ssm:sourceinstancearn",
+    "identitystore:userid",
+];
+
+/// Whether a context key can come with a request for `action`. A service's own condition keys
+/// come only with that service's requests (Service Authorization Reference: each service lists
+/// the keys of its actions; IAM User Guide, "IAM JSON policy elements: Condition", service-
+/// specific keys), except [`CROSS_SERVICE_KEYS`]; Amazon S3's keys also come with S3 Express
+/// One Zone's and S3 Object Lambda's requests, which reach S3's buckets and access points.
+/// Global keys (`aws:`), SAML keys and the keys of web identity providers (named by their
+/// host, `token.actions.githubusercontent.com:sub`) are not a service's.
+pub fn key_fits_action(key: &str, action: &str) -> bool {
+    let Some(prefix) = service_scoped(key) else {
+        return true;
+    };
+    let service = action.split_once(':').map_or("", |(s, _)| s);
+    let service = service.to_ascii_lowercase();
+    prefix == service
+        || (prefix == "s3" && matches!(service.as_str(), "s3express" | "s3-object-lambda"))
+}
+
+/// The service whose requests alone carry the key, if it is such a key (see
+/// [`key_fits_action`]).
+pub fn service_scoped(key: &str) -> Option<&str> {
+    let (prefix, _) = key.split_once(':')?;
+    let shared = prefix == "aws"
+        || prefix == "saml"
+        || prefix.contains('.')
+        || CROSS_SERVICE_KEYS.contains(&key);
+    (!shared).then_some(prefix)
+}
+
 /// Whether a request is one that can reach a policy with this attachment, by the availability
 /// rules of the keys (IAM User Guide, global condition keys): the requests the reasoner ranges
 /// over. Keys the request does not carry are fine; a key it carries where AWS never puts one is
@@ -1090,6 +1136,13 @@ pub fn in_model(request: &Request, attachment: &Attachment, perimeter: &Perimete
         _ => None,
     };
     if ALWAYS_PRESENT.iter().any(|(k, _)| !has(k)) || !has("aws:userid") {
+        return false;
+    }
+    if request
+        .context
+        .keys()
+        .any(|k| !key_fits_action(k, &request.action))
+    {
         return false;
     }
     // A role session's name is one STS accepts (see `userid::is_session_name`).

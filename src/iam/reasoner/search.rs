@@ -770,6 +770,10 @@ impl<'a> Search<'a> {
         if ENDPOINT_KEYS.contains(&key.as_str()) {
             deps |= bit(NETWORK);
         }
+        if super::model::service_scoped(key).is_some() {
+            // A service's own key comes only with its service's actions.
+            deps |= bit(ACTION);
+        }
         if CALLED_VIA_KEYS.contains(&key.as_str())
             && let Some((_, s)) = self
                 .key_slots
@@ -788,6 +792,9 @@ impl<'a> Search<'a> {
         }
         if ENDPOINT_KEYS.contains(&key) {
             return r.context.contains_key("aws:sourcevpce");
+        }
+        if !super::model::key_fits_action(key, &r.action) {
+            return false;
         }
         if CALLED_VIA_KEYS.contains(&key) {
             return matches!(r.lookup("aws:viaawsservice"), Some(Values::One("true")));

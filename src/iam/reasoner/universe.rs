@@ -1256,6 +1256,9 @@ fn written_actions(policy: &Policy) -> Gathered {
     for st in &policy.statements {
         g.actions_written
             .extend(st.action.patterns.iter().map(|a| pattern::glob(&a.written)));
+        for c in &st.conditions {
+            g.keys.entry(c.key.clone()).or_insert(false);
+        }
     }
     g
 }
@@ -1320,12 +1323,19 @@ fn scope_of(g: &Gathered, attachment: &Attachment) -> ServiceScope {
                 generic: vec!["freshsvc".to_owned()],
                 restrict: catalog::Restrict::Any,
             };
-            for p in &g.actions_written {
+            // The services the policy's actions name, and those whose own condition keys it
+            // reads: such a key comes only with its service's requests (`model::service_scoped`),
+            // so a condition on it is met only by one of them.
+            let named = g.actions_written.iter().filter_map(|p| {
                 let text = pattern::render(p);
-                let Some((svc, _)) = text.split_once(':') else {
-                    continue;
-                };
-                let svc = svc.to_ascii_lowercase();
+                text.split_once(':')
+                    .map(|(svc, _)| svc.to_ascii_lowercase())
+            });
+            let keyed = g
+                .keys
+                .keys()
+                .filter_map(|k| super::model::service_scoped(k).map(str::to_owned));
+            for svc in named.chain(keyed) {
                 if svc.contains(['*', '?']) {
                     continue;
                 }

@@ -238,3 +238,41 @@ fn widening_an_scps_allow_list_weakens_it() {
     let r = witness(&v, Dimension::Network);
     assert!(r.action.starts_with("sqs:"), "{}", r.action);
 }
+
+/// A service's own condition keys come only with that service's requests (Service
+/// Authorization Reference: each service lists the keys of its actions), so an exemption on
+/// `ec2:Owner` lets through EC2 requests only: the witness is one, never an S3 request that
+/// carries an EC2 key. Without the exemption, nothing is let through.
+#[test]
+fn a_service_key_exemption_lets_through_only_that_services_requests() {
+    let resource_deny = |exempt: Value| {
+        json!({"Effect": "Deny", "Action": "*", "Resource": "*",
+            "Condition": {"StringNotEqualsIfExists": exempt}})
+    };
+    let holed = resource_deny(json!({"aws:ResourceOrgID": ORG, "ec2:Owner": "amazon"}));
+    let r = witness(&judged(GuardrailKind::Scp, &[holed]), Dimension::Resource);
+    assert!(r.action.to_ascii_lowercase().starts_with("ec2:"), "{r:?}");
+    assert!(r.context.contains_key("ec2:owner"), "{r:?}");
+    let whole = resource_deny(json!({"aws:ResourceOrgID": ORG}));
+    assert_eq!(
+        judged(GuardrailKind::Scp, &[whole]),
+        vec![(Dimension::Resource, ReasonerVerdict::Complies)]
+    );
+}
+
+#[test]
+fn service_keys_fit_their_own_services_requests_and_shared_keys_fit_any() {
+    use super::super::model::key_fits_action;
+    assert!(key_fits_action("ec2:owner", "ec2:RunInstances"));
+    assert!(!key_fits_action("ec2:owner", "s3:GetObject"));
+    assert!(!key_fits_action("s3:prefix", "sqs:SendMessage"));
+    assert!(key_fits_action("s3:prefix", "s3express:CreateSession"));
+    // Keys AWS attaches to other services' requests, global keys and identity providers' keys.
+    assert!(key_fits_action("ec2:sourceinstancearn", "s3:GetObject"));
+    assert!(key_fits_action("lambda:sourcefunctionarn", "kms:Decrypt"));
+    assert!(key_fits_action("aws:principalorgid", "s3:GetObject"));
+    assert!(key_fits_action(
+        "token.actions.githubusercontent.com:sub",
+        "sts:AssumeRoleWithWebIdentity"
+    ));
+}
