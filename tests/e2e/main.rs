@@ -906,6 +906,52 @@ fn perimeter_guard_in_front_of_a_real_kube_apiserver_with_the_corpus_crds() {
         ],
     );
 
+    // Phase 6d: an organization guardrail, an Upbound resource control policy. One that denies
+    // every identity outside the organization is stored; an update that stops denying SQS is
+    // denied with the request it would let through (the API server sends the old object with
+    // the update); one that denies more is admitted. A twin that trusts another organization is
+    // denied on creation.
+    let rcp = |actions: &str, orgs: &str| {
+        serde_json::json!({"apiVersion": "organizations.aws.upbound.io/v1beta1", "kind": "Policy",
+            "metadata": {"name": "identity-perimeter"},
+            "spec": {"forProvider": {"name": "identity-perimeter", "type": "RESOURCE_CONTROL_POLICY",
+                "content": format!(r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"EnforceOrgIdentities","Effect":"Deny","Principal":"*","Action":{actions},"Resource":"*","Condition":{{"StringNotEqualsIfExists":{{"aws:PrincipalOrgID":{orgs}}},"BoolIfExists":{{"aws:PrincipalIsAWSService":"false"}}}}}}]}}"#)}}})
+    };
+    dry_run_denied(
+        &cluster,
+        &rcp(r#"["s3:*","sqs:*"]"#, r#"["o-abc123def4","o-zzz9876543"]"#),
+        &[
+            "perimeter-guard denied Policy identity-perimeter: 1 finding (DP-RCP-001)",
+            "(in o-zzz9876543)",
+        ],
+    );
+    cluster.kubectl_ok(
+        &["create", "-f", "-"],
+        Some(&rcp(r#"["s3:*","sqs:*"]"#, r#""o-abc123def4""#).to_string()),
+    );
+    let weaker = rcp(r#"["s3:*"]"#, r#""o-abc123def4""#);
+    let out = cluster.kubectl(&["replace", "-f", "-"], Some(&weaker.to_string()));
+    let stderr = text(&out.stderr);
+    assert!(
+        !out.status.success(),
+        "a weakening update admitted:\n{stderr}"
+    );
+    assert!(
+        stderr.contains("perimeter-guard denied Policy identity-perimeter: 1 finding (DP-RCP-002)")
+            && stderr.contains("can sqs:"),
+        "{stderr}"
+    );
+    let stronger = rcp(r#"["s3:*","sqs:*","kms:*"]"#, r#""o-abc123def4""#);
+    cluster.kubectl_ok(&["replace", "-f", "-"], Some(&stronger.to_string()));
+    cluster.kubectl_ok(
+        &[
+            "delete",
+            "policies.organizations.aws.upbound.io",
+            "identity-perimeter",
+        ],
+        None,
+    );
+
     // Phase 7: the namespaceSelector keeps an exempt namespace from the webhook altogether.
     let answered = |s: &Serve| -> f64 {
         s.get("/metrics")
