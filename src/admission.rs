@@ -17,7 +17,7 @@ use crate::perimeter::DataPerimeter;
 use crate::perimeter::config::Enforcement;
 use crate::perimeter::exception::{self, Exceptions};
 use crate::perimeter::rules::Finding;
-use crate::resources::upbound::is_organization_policy;
+use crate::resources::upbound::{is_organization_policy, is_organization_policy_kind};
 use crate::resources::{adapt, read_parts};
 
 /// The label an object carries to be exempted, with the reason as its value.
@@ -255,7 +255,25 @@ fn run(
         }))
     };
     let unused = CacheUse::NotConsulted;
-    // Only creates and updates are checked: a DELETE can only shrink what exists.
+    // Deleting a guardrail lets through all it denied: the one DELETE judged. Otherwise only
+    // creates and updates are checked: a DELETE can only shrink what exists.
+    if request.operation == Operation::Delete
+        && is_organization_policy_kind(&request.kind.group, &request.kind.kind)
+        && namespace_exemption(request.namespace.as_deref(), settings).is_none()
+        && let Some(old) = request.old_object
+    {
+        if mode == Mode::CachedOnly {
+            return Step::NeedsEvaluation;
+        }
+        return match guardrail_removal(old.get(), None, perimeters, settings) {
+            Err(e) => Step::Done(Err(e)),
+            Ok(None) => finish(response, annotations, "allow", Vec::new(), None, unused),
+            Ok(Some((rendered, rules, decision))) => {
+                let word = answer(&mut response, &rendered, decision);
+                finish(response, annotations, word, rules, None, unused)
+            }
+        };
+    }
     let (Operation::Create | Operation::Update) = request.operation else {
         return finish(response, annotations, "allow", Vec::new(), None, unused);
     };
@@ -385,6 +403,24 @@ fn run(
         (None, None) => return Step::NeedsEvaluation,
     };
     let (object_ref, findings, decision) = match &evaluated.verdict {
+        // A guardrail updated to a type that is no guardrail is replaced, and so removed.
+        ObjectVerdict::Skipped { .. }
+            if request.operation == Operation::Update
+                && is_organization_policy_kind(&request.kind.group, &request.kind.kind)
+                && let Some(old) = request.old_object =>
+        {
+            if mode == Mode::CachedOnly {
+                return Step::NeedsEvaluation;
+            }
+            return match guardrail_removal(old.get(), Some(object_text), perimeters, settings) {
+                Err(e) => Step::Done(Err(e)),
+                Ok(None) => finish(response, annotations, "skip", Vec::new(), None, cache_use),
+                Ok(Some((rendered, rules, decision))) => {
+                    let word = answer(&mut response, &rendered, decision);
+                    finish(response, annotations, word, rules, None, cache_use)
+                }
+            };
+        }
         ObjectVerdict::Skipped { .. } => {
             return finish(response, annotations, "skip", Vec::new(), None, cache_use);
         }
@@ -470,6 +506,16 @@ fn run(
         );
         return finish(response, annotations, "unchanged", rules, None, cache_use);
     }
+    let word = answer(&mut response, rendered, decision);
+    finish(response, annotations, word, rules, None, cache_use)
+}
+
+/// Writes the answer a decision makes into the response; the word the logs and annotations use.
+fn answer(
+    response: &mut AdmissionResponse,
+    rendered: &RenderedAnswer,
+    decision: AdmissionDecision,
+) -> &'static str {
     match decision {
         AdmissionDecision::Deny => {
             response.allowed = false;
@@ -477,11 +523,11 @@ fn run(
             if !rendered.warnings.is_empty() {
                 response.warnings = Some(rendered.warnings.clone());
             }
-            finish(response, annotations, "deny", rules, None, cache_use)
+            "deny"
         }
         AdmissionDecision::Warn => {
             response.warnings = Some(rendered.warnings.clone());
-            finish(response, annotations, "warn", rules, None, cache_use)
+            "warn"
         }
         // Admitted: a waived finding is said in a warning; otherwise Audit is silent, its trail
         // in the audit annotations, logs and metrics.
@@ -489,14 +535,70 @@ fn run(
             if !rendered.warnings.is_empty() {
                 response.warnings = Some(rendered.warnings.clone());
             }
-            let word = if decision == AdmissionDecision::Allow {
+            if decision == AdmissionDecision::Allow {
                 "allow"
             } else {
                 "audit"
-            };
-            finish(response, annotations, word, rules, None, cache_use)
+            }
         }
     }
+}
+
+/// What removing a guardrail is answered with: the rendered findings, the enforced rules and the
+/// decision.
+type RemovalAnswer = (
+    RenderedAnswer,
+    Vec<(&'static str, Enforcement)>,
+    AdmissionDecision,
+);
+
+/// The answer to removing a guardrail (see `decision::removal_findings`), the exceptions that
+/// name it applied now; `None` when nothing is removed or it lets nothing through.
+fn guardrail_removal(
+    old: &str,
+    new: Option<&str>,
+    perimeters: &[DataPerimeter],
+    settings: &Settings,
+) -> Result<Option<RemovalAnswer>, BadReview> {
+    let old: Value =
+        serde_json::from_str(old).map_err(|e| BadReview(format!("request.oldObject: {e}")))?;
+    let new: Option<Value> = new
+        .map(serde_json::from_str)
+        .transpose()
+        .map_err(|e| BadReview(format!("request.object: {e}")))?;
+    let Some((object, findings)) =
+        crate::decision::removal_findings(&old, new.as_ref(), perimeters)
+    else {
+        return Ok(None);
+    };
+    if findings.is_empty() {
+        return Ok(None);
+    }
+    let matching = settings.exceptions.matching(&object, &labels(&old));
+    let mut verdict = ObjectVerdict::Checked {
+        object: object.clone(),
+        family: crate::resources::ProviderFamily::Upbound,
+        perimeters: Vec::new(),
+        decision: crate::decision::decide(&findings),
+        findings,
+    };
+    crate::decision::waive(&mut verdict, &matching, settings.clock.now());
+    let ObjectVerdict::Checked {
+        findings, decision, ..
+    } = verdict
+    else {
+        return Ok(None);
+    };
+    let rules = findings
+        .iter()
+        .filter(|f| f.is_enforced())
+        .map(|f| (f.rule.id, f.enforcement))
+        .collect();
+    Ok(Some((
+        RenderedAnswer::new(&object, &findings),
+        rules,
+        decision,
+    )))
 }
 
 /// The new object's findings with those its update adds (a guardrail weakened), the exceptions

@@ -215,6 +215,56 @@ pub fn update_findings(old: &Value, new: &Value, perimeters: &[DataPerimeter]) -
         .collect()
 }
 
+/// The findings of removing a guardrail, with the object they are about: deleting its object
+/// (`new` is `None`), or updating it to a type that is no guardrail (`new`). Deleting the object
+/// deletes the AWS policy unless the provider keeps it: `spec.deletionPolicy: Orphan`, or
+/// `spec.managementPolicies` without `Delete` or `*` (Crossplane, "Managed Resources"), and an
+/// object that only observes never wrote it. `None` when nothing is removed.
+pub fn removal_findings(
+    old: &Value,
+    new: Option<&Value>,
+    perimeters: &[DataPerimeter],
+) -> Option<(ObjectRef, Vec<Finding>)> {
+    let prepared = prepare(old, perimeters).ok()?;
+    let observed = prepared
+        .notes
+        .iter()
+        .any(|n| matches!(n, ObjectNote::Observed { .. }));
+    let how = match new {
+        None => {
+            let spec = old.get("spec");
+            let orphaned = spec
+                .and_then(|s| s.get("deletionPolicy"))
+                .and_then(Value::as_str)
+                == Some("Orphan");
+            let deletes = spec
+                .and_then(|s| s.get("managementPolicies"))
+                .and_then(Value::as_array)
+                .is_none_or(|p| {
+                    p.iter()
+                        .filter_map(Value::as_str)
+                        .any(|p| p == "*" || p == "Delete")
+                });
+            if observed || orphaned || !deletes {
+                return None;
+            }
+            "deleting the object deletes the policy"
+        }
+        // An update to another guardrail type is judged with the new object (`update_findings`).
+        Some(new) => match adapt(new) {
+            Adapted::Checked { .. } => return None,
+            Adapted::Skipped { .. } if observed => return None,
+            Adapted::Skipped { .. } => rules::GUARDRAIL_RETYPED,
+        },
+    };
+    let findings: Vec<Finding> = prepared
+        .applicable
+        .iter()
+        .flat_map(|dp| rules::guardrail_removal(&prepared.subjects, how, dp))
+        .collect();
+    Some((prepared.object, findings))
+}
+
 /// The object's string labels, as selectors read them.
 pub fn labels(doc: &Value) -> BTreeMap<String, String> {
     doc.get("metadata")

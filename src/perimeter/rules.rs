@@ -1059,5 +1059,6 @@ pub(crate) mod membership;
 mod targets;
 
 pub use guardrails::weakening as guardrail_weakening;
+pub use guardrails::{RETYPED as GUARDRAIL_RETYPED, removal as guardrail_removal};
 #[cfg(test)]
 mod tests;

@@ -317,9 +317,14 @@ fn organization_policy(doc: &Value) -> Option<OrganizationPolicy> {
 
 /// Whether the object is an Organizations `Policy`, cluster-scoped or namespaced.
 pub fn is_organization_policy(object: &ObjectRef) -> bool {
-    object.kind == "Policy"
+    is_organization_policy_kind(object.group(), &object.kind)
+}
+
+/// [`is_organization_policy`] by API group and kind, as an admission review names them.
+pub fn is_organization_policy_kind(group: &str, kind: &str) -> bool {
+    kind == "Policy"
         && matches!(
-            object.group(),
+            group,
             "organizations.aws.upbound.io" | "organizations.aws.m.upbound.io"
         )
 }

@@ -47,7 +47,7 @@ pub fn rules() -> Vec<WebhookRule> {
             None => out.push(WebhookRule {
                 api_groups: vec![group.to_owned()],
                 api_versions: versions,
-                operations: vec!["CREATE".into(), "UPDATE".into()],
+                operations: operations(group),
                 resources: vec![plural(kind)],
                 scope: scope.into(),
             }),
@@ -62,6 +62,16 @@ pub fn rules() -> Vec<WebhookRule> {
         scope: "Cluster".into(),
     });
     out
+}
+
+/// What the webhook reviews of a group's kinds: creates and updates, and for the Organizations
+/// policies deletes too, since deleting a guardrail lets through all it denied.
+fn operations(group: &str) -> Vec<String> {
+    let mut ops = vec!["CREATE".to_owned(), "UPDATE".to_owned()];
+    if super::upbound::is_organization_policy_kind(group, "Policy") {
+        ops.push("DELETE".to_owned());
+    }
+    ops
 }
 
 /// The rules as YAML, for the chart's `files/webhook-rules.yaml`.

@@ -943,14 +943,32 @@ fn perimeter_guard_in_front_of_a_real_kube_apiserver_with_the_corpus_crds() {
     );
     let stronger = rcp(r#"["s3:*","sqs:*","kms:*"]"#, r#""o-abc123def4""#);
     cluster.kubectl_ok(&["replace", "-f", "-"], Some(&stronger.to_string()));
+    // Deleting it would delete the RCP in AWS: denied. Orphaned first, it stays in AWS, and the
+    // object may go.
+    let policy_ref = [
+        "policies.organizations.aws.upbound.io",
+        "identity-perimeter",
+    ];
+    let out = cluster.kubectl(&["delete", policy_ref[0], policy_ref[1]], None);
+    let stderr = text(&out.stderr);
+    assert!(!out.status.success(), "a guardrail deleted:\n{stderr}");
+    assert!(
+        stderr.contains("deleting the object deletes the policy") && stderr.contains("DP-RCP-002"),
+        "{stderr}"
+    );
     cluster.kubectl_ok(
         &[
-            "delete",
-            "policies.organizations.aws.upbound.io",
-            "identity-perimeter",
+            "patch",
+            policy_ref[0],
+            policy_ref[1],
+            "--type",
+            "merge",
+            "-p",
+            r#"{"spec":{"deletionPolicy":"Orphan"}}"#,
         ],
         None,
     );
+    cluster.kubectl_ok(&["delete", policy_ref[0], policy_ref[1]], None);
 
     // Phase 7: the namespaceSelector keeps an exempt namespace from the webhook altogether.
     let answered = |s: &Serve| -> f64 {

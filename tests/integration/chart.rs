@@ -175,7 +175,16 @@ fn the_webhook_covers_exactly_the_checked_kinds() {
     // Every checked kind and version is covered, and nothing else (no subresources).
     let mut covered = Vec::new();
     for rule in w["rules"].as_array().expect("rules") {
-        assert_eq!(rule["operations"], json!(["CREATE", "UPDATE"]));
+        // Deleting an Organizations policy lifts a guardrail: its DELETE is reviewed too.
+        let organizations = rule["apiGroups"][0]
+            .as_str()
+            .is_some_and(|g| g.starts_with("organizations.aws."));
+        let operations = if organizations {
+            json!(["CREATE", "UPDATE", "DELETE"])
+        } else {
+            json!(["CREATE", "UPDATE"])
+        };
+        assert_eq!(rule["operations"], operations);
         for group in rule["apiGroups"].as_array().expect("groups") {
             for version in rule["apiVersions"].as_array().expect("versions") {
                 for resource in rule["resources"].as_array().expect("resources") {

@@ -198,3 +198,84 @@ fn an_observed_guardrail_update_is_recorded_not_enforced() {
         r.rules
     );
 }
+
+/// Deleting a guardrail's object deletes the AWS policy (Crossplane's default deletionPolicy,
+/// Delete), which lets through all it denied: denied with a request it denied. Kept in AWS
+/// (`deletionPolicy: Orphan`, or managementPolicies without Delete), or a policy that is no
+/// guardrail, it is admitted.
+#[test]
+fn deleting_a_guardrail_is_denied_unless_the_policy_stays_in_aws() {
+    let rcp_object = policy("RESOURCE_CONTROL_POLICY", &rcp(&["s3:*"]));
+    let r = reviewed("DELETE", &Value::Null, Some(&rcp_object));
+    let v = response(&r);
+    assert_eq!(v["allowed"], false, "{v:#}");
+    assert_eq!(r.rules, vec![("DP-RCP-002", Enforcement::Deny)]);
+    let message = v["status"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("deleting the object deletes the policy") && message.contains("can s3:"),
+        "{message}"
+    );
+
+    let mut orphaned = rcp_object.clone();
+    orphaned["spec"]["deletionPolicy"] = json!("Orphan");
+    assert_eq!(
+        reviewed("DELETE", &Value::Null, Some(&orphaned)).decision,
+        "allow"
+    );
+    let mut kept = rcp_object.clone();
+    kept["spec"]["managementPolicies"] = json!(["Observe", "Create", "Update", "LateInitialize"]);
+    assert_eq!(
+        reviewed("DELETE", &Value::Null, Some(&kept)).decision,
+        "allow"
+    );
+    let mut all = rcp_object.clone();
+    all["spec"]["managementPolicies"] = json!(["*"]);
+    assert_eq!(
+        reviewed("DELETE", &Value::Null, Some(&all)).decision,
+        "deny"
+    );
+    let tags = policy(
+        "TAG_POLICY",
+        r#"{"tags":{"team":{"tag_key":{"@@assign":"team"}}}}"#,
+    );
+    assert_eq!(
+        reviewed("DELETE", &Value::Null, Some(&tags)).decision,
+        "allow"
+    );
+}
+
+/// Organizations cannot change a policy's type in place, so the provider replaces the policy:
+/// an update of an RCP to a tag policy removes the RCP, and is denied; one to an SCP is judged
+/// as the RCP's removal beside the SCP's own findings.
+#[test]
+fn changing_a_guardrails_type_removes_it() {
+    let rcp_object = policy("RESOURCE_CONTROL_POLICY", &rcp(&["s3:*"]));
+    let tags = policy(
+        "TAG_POLICY",
+        r#"{"tags":{"team":{"tag_key":{"@@assign":"team"}}}}"#,
+    );
+    let r = reviewed("UPDATE", &tags, Some(&rcp_object));
+    let v = response(&r);
+    assert_eq!(v["allowed"], false, "{v:#}");
+    assert_eq!(r.rules, vec![("DP-RCP-002", Enforcement::Deny)]);
+    assert!(
+        v["status"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("changes the policy's type"),
+        "{v:#}"
+    );
+    // A tag policy updated is nothing to judge.
+    assert_eq!(reviewed("UPDATE", &tags, Some(&tags)).decision, "skip");
+    let scp = policy(
+        "SERVICE_CONTROL_POLICY",
+        &json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
+            .to_string(),
+    );
+    let r = reviewed("UPDATE", &scp, Some(&rcp_object));
+    assert!(
+        r.rules.contains(&("DP-RCP-002", Enforcement::Deny)),
+        "{:?}",
+        r.rules
+    );
+}

@@ -103,11 +103,12 @@ pub fn weakening(old: &[Subject], new: &[Subject], dp: &DataPerimeter) -> Vec<Fi
             _ => None,
         })
     };
+    let old_subjects = old;
     let (Some(old), Some(new)) = (guardrail(old), guardrail(new)) else {
         return Vec::new();
     };
     if old.policy_type != new.policy_type {
-        return Vec::new();
+        return removal(old_subjects, RETYPED, dp);
     }
     let kind = kind(&new);
     let rules = rules_of(kind);
@@ -146,6 +147,68 @@ pub fn weakening(old: &[Subject], new: &[Subject], dp: &DataPerimeter) -> Vec<Fi
                 dp,
                 new_source.pointer(),
                 format!("whether the update weakens the {}: {why}", kind.noun()),
+                None,
+            )),
+        }
+    }
+    out
+}
+
+/// How an update of a guardrail to another type removes it: Organizations cannot change a
+/// policy's type in place (AWS Organizations API Reference, "UpdatePolicy": it takes a name, a
+/// description and content, no type), so the provider replaces the policy.
+pub const RETYPED: &str = "the update changes the policy's type, which Organizations cannot change in place, so the provider replaces the policy";
+
+/// The findings of removing a guardrail under one perimeter, `how` saying how it goes (deleted,
+/// or replaced by a policy of another type): every request outside the perimeter that it denied
+/// is let through from then on, one of which is the witness, per dimension it enforces. Nothing
+/// when `old` holds no guardrail, or one that cannot be read.
+pub fn removal(old: &[Subject], how: &str, dp: &DataPerimeter) -> Vec<Finding> {
+    let Some(old) = old.iter().find_map(|s| match s {
+        Subject::OrganizationPolicy(p) => Some(p),
+        _ => None,
+    }) else {
+        return Vec::new();
+    };
+    let kind = kind(old);
+    let rules = rules_of(kind);
+    let Some(source) = source(old) else {
+        return Vec::new();
+    };
+    let Ok(policy) = policy_document(&source, policy_kind(kind)) else {
+        return Vec::new();
+    };
+    // What is left of it: nothing denies.
+    let mut nothing = policy.clone();
+    nothing.statements.clear();
+    let perimeter = dp.perimeter();
+    let mut out = Vec::new();
+    for v in reasoner::weakening(&policy, &nothing, kind, &perimeter) {
+        match v.verdict {
+            ReasonerVerdict::Complies => {}
+            ReasonerVerdict::Violates(w) => out.push(Finding::new(
+                rules.weakened,
+                dp,
+                source.pointer(),
+                format!(
+                    "{how}: the {} no longer denies what it denied from outside the {} perimeter, such as this request: {}",
+                    kind.noun(),
+                    v.dimension.name(),
+                    w.line()
+                ),
+                Some(Proof {
+                    witness: Some(w),
+                    fix: Some(format!(
+                        "keep the {} (to stop managing it from the cluster without deleting it, set spec.deletionPolicy: Orphan first); to change its type, create the new policy beside it",
+                        kind.noun()
+                    )),
+                }),
+            )),
+            ReasonerVerdict::Undecided(why) => out.push(Finding::new(
+                rules.invalid,
+                dp,
+                source.pointer(),
+                format!("{how}: whether removing the {} lets through requests from outside the perimeter: {why}", kind.noun()),
                 None,
             )),
         }
