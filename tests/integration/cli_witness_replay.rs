@@ -82,18 +82,7 @@ fn replay(
         } else {
             kind
         };
-        let out = run(
-            &[
-                "simulate",
-                "--kind",
-                simulate_kind,
-                policy,
-                "--request",
-                file.to_str().expect("utf-8"),
-            ],
-            None,
-        );
-        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let out = simulate(simulate_kind, policy, &file);
         assert!(
             text(&out.stdout).starts_with("decision: Allow\n"),
             "{policy} {dimension}: {}\n{request:#}",
@@ -576,18 +565,7 @@ fn every_guardrail_witness_is_not_denied_by_simulate() {
             let request = common::witness::request_document(witness);
             let file = dir.path().join(format!("request-{kind}-{i}.json"));
             std::fs::write(&file, request.to_string()).expect("write");
-            let out = run(
-                &[
-                    "simulate",
-                    "--kind",
-                    simulate_kind,
-                    policy,
-                    "--request",
-                    file.to_str().expect("utf-8"),
-                ],
-                None,
-            );
-            assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+            let out = simulate(simulate_kind, policy, &file);
             assert!(
                 text(&out.stdout).starts_with(expected),
                 "{kind} {dimension}: {}\n{request:#}",
@@ -597,4 +575,21 @@ fn every_guardrail_witness_is_not_denied_by_simulate() {
         }
     }
     assert!(replayed >= 2, "only {replayed} witnesses");
+}
+
+/// `simulate --kind KIND POLICY --request FILE`, which must decide (exit 0).
+fn simulate(kind: &str, policy: &str, request: &std::path::Path) -> std::process::Output {
+    let out = run(
+        &[
+            "simulate",
+            "--kind",
+            kind,
+            policy,
+            "--request",
+            request.to_str().expect("utf-8"),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    out
 }

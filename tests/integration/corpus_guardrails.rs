@@ -30,33 +30,6 @@ use perimeter_guard::perimeter::load_perimeters;
 
 const VERBATIM: &str = "data-perimeter-policy-examples";
 
-/// Values for the placeholders, consistent with the perimeters beside this file: the
-/// organization `o-abc123def4`, its account `111122223333`, the corporate range and VPC.
-const PLACEHOLDERS: &[(&str, &str)] = &[
-    ("<my-org-id>", "o-abc123def4"),
-    ("<my-account-id>", "111122223333"),
-    ("<third-party-account-a>", "222233334444"),
-    ("<third-party-account-b>", "333344445555"),
-    ("<load-balancing-account-id>", "127311923021"),
-    ("<fin-space-account-id>", "444455556666"),
-    ("<my-corporate-cidr>", "203.0.113.0/24"),
-    ("<my-vpc>", "vpc-111bbb22"),
-    ("<my-vpc-in-this-region>", "vpc-111bbb22"),
-    ("<my-vpc-region>", "us-east-1"),
-    ("<my-vpc-region-2>", "us-west-2"),
-    (
-        "<OIDC_provider_name_1>",
-        "token.actions.githubusercontent.com",
-    ),
-    (
-        "<OIDC_provider_name_2>",
-        "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLE",
-    ),
-    ("<my-tenant-value>", "repo:example/app:ref:refs/heads/main"),
-    ("<trusted_email_domain>", "example.com"),
-    ("<trusted_https_endpoint>", "https://hooks.example.com/"),
-];
-
 /// A corpus guardrail checked here: its file, kind, perimeter, the dimensions it enforces, and
 /// its violating twins.
 struct Case {
@@ -270,9 +243,7 @@ fn corpus_dir() -> PathBuf {
 }
 
 fn instantiate(text: &str) -> String {
-    PLACEHOLDERS
-        .iter()
-        .fold(text.to_owned(), |t, (from, to)| t.replace(from, to))
+    common::corpus::fill_guardrail_placeholders(text)
 }
 
 fn read(rel: &str) -> String {

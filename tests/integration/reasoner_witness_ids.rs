@@ -19,26 +19,8 @@ fn endpoint_service(file_name: &str) -> Option<String> {
     (service != "default").then(|| format!("com.amazonaws.us-east-1.{service}"))
 }
 
-/// Values for the placeholders of AWS's RCPs and SCPs in their documented forms: without them a
-/// guardrail's conditions name no organization, network or account a request can carry.
-const PLACEHOLDERS: &[(&str, &str)] = &[
-    ("<my-org-id>", "o-abc123def4"),
-    ("<my-account-id>", "111122223333"),
-    ("<third-party-account-a>", "222233334444"),
-    ("<third-party-account-b>", "333344445555"),
-    ("<load-balancing-account-id>", "127311923021"),
-    ("<fin-space-account-id>", "444455556666"),
-    ("<my-corporate-cidr>", "203.0.113.0/24"),
-    ("<my-vpc>", "vpc-111bbb22"),
-    ("<my-vpc-in-this-region>", "vpc-111bbb22"),
-    ("<my-vpc-region>", "us-east-1"),
-    ("<my-vpc-region-2>", "us-west-2"),
-];
-
 fn instantiate(text: &str) -> String {
-    PLACEHOLDERS
-        .iter()
-        .fold(text.to_owned(), |t, (from, to)| t.replace(from, to))
+    common::corpus::fill_guardrail_placeholders(text)
 }
 
 #[test]

@@ -65,3 +65,39 @@ pub fn files_below(dir: &Path, extension: &str) -> Vec<PathBuf> {
         .map(|p| p.strip_prefix(dir).expect("below dir").to_path_buf())
         .collect()
 }
+
+/// Values for the placeholders of AWS's RCP and SCP examples in their documented forms,
+/// consistent with the perimeters in `tests/integration/guardrails/`: the
+/// organization `o-abc123def4`, its account `111122223333`, the corporate range and VPC.
+const GUARDRAIL_PLACEHOLDERS: &[(&str, &str)] = &[
+    ("<my-org-id>", "o-abc123def4"),
+    ("<my-account-id>", "111122223333"),
+    ("<third-party-account-a>", "222233334444"),
+    ("<third-party-account-b>", "333344445555"),
+    ("<load-balancing-account-id>", "127311923021"),
+    ("<fin-space-account-id>", "444455556666"),
+    ("<my-corporate-cidr>", "203.0.113.0/24"),
+    ("<my-vpc>", "vpc-111bbb22"),
+    ("<my-vpc-in-this-region>", "vpc-111bbb22"),
+    ("<my-vpc-region>", "us-east-1"),
+    ("<my-vpc-region-2>", "us-west-2"),
+    (
+        "<OIDC_provider_name_1>",
+        "token.actions.githubusercontent.com",
+    ),
+    (
+        "<OIDC_provider_name_2>",
+        "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLE",
+    ),
+    ("<my-tenant-value>", "repo:example/app:ref:refs/heads/main"),
+    ("<trusted_email_domain>", "example.com"),
+    ("<trusted_https_endpoint>", "https://hooks.example.com/"),
+];
+
+/// An RCP or SCP example of AWS's with [`GUARDRAIL_PLACEHOLDERS`] filled in: without them a
+/// guardrail's conditions name no organization, network or account a request can carry.
+pub fn fill_guardrail_placeholders(text: &str) -> String {
+    GUARDRAIL_PLACEHOLDERS
+        .iter()
+        .fold(text.to_owned(), |t, (from, to)| t.replace(from, to))
+}
