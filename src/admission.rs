@@ -260,6 +260,7 @@ fn run(
     if request.operation == Operation::Delete
         && is_organization_policy_kind(&request.kind.group, &request.kind.kind)
         && namespace_exemption(request.namespace.as_deref(), settings).is_none()
+        && identity_exemption(&request, None, settings).is_none()
         && let Some(old) = request.old_object
     {
         if mode == Mode::CachedOnly {

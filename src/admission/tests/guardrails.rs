@@ -242,6 +242,18 @@ fn deleting_a_guardrail_is_denied_unless_the_policy_stays_in_aws() {
         reviewed("DELETE", &Value::Null, Some(&tags)).decision,
         "allow"
     );
+    // A user the webhook exempts may delete it, as it may create and update it.
+    let exempt = Settings {
+        exempt_users: vec!["alice".into()],
+        ..settings()
+    };
+    let r = review(
+        &guardrail_body("DELETE", &Value::Null, Some(&rcp_object)),
+        &perimeters(GUARDRAIL_PERIMETER),
+        &exempt,
+    )
+    .unwrap();
+    assert_eq!(response(&r)["allowed"], true);
 }
 
 /// Organizations cannot change a policy's type in place, so the provider replaces the policy:
