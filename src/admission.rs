@@ -575,21 +575,10 @@ fn guardrail_removal(
     if findings.is_empty() {
         return Ok(None);
     }
+    let mut findings = findings;
     let matching = settings.exceptions.matching(&object, &labels(&old));
-    let mut verdict = ObjectVerdict::Checked {
-        object: object.clone(),
-        family: crate::resources::ProviderFamily::Upbound,
-        perimeters: Vec::new(),
-        decision: crate::decision::decide(&findings),
-        findings,
-    };
-    crate::decision::waive(&mut verdict, &matching, settings.clock.now());
-    let ObjectVerdict::Checked {
-        findings, decision, ..
-    } = verdict
-    else {
-        return Ok(None);
-    };
+    crate::decision::mark_waived(&mut findings, &matching, settings.clock.now());
+    let decision = crate::decision::decide(&findings);
     let rules = findings
         .iter()
         .filter(|f| f.is_enforced())
@@ -625,15 +614,10 @@ fn guardrail_update(
     if added.is_empty() {
         return None;
     }
-    let now = clock.now();
+    let mut added = added;
+    crate::decision::mark_waived(&mut added, exceptions, clock.now());
     let mut all = findings.to_vec();
-    all.extend(added.into_iter().map(|mut f| {
-        f.waiver = exceptions
-            .iter()
-            .find(|e| e.is_active(now) && e.waives(f.rule.id))
-            .cloned();
-        f
-    }));
+    all.extend(added);
     let decision = crate::decision::decide(&all);
     Some((all, decision))
 }

@@ -345,13 +345,22 @@ pub fn waive(
     else {
         return;
     };
+    mark_waived(findings, matching, now);
+    *decision = decide(findings);
+}
+
+/// Marks each finding that one of `matching` waives at `now` (see [`waive`]).
+pub fn mark_waived(
+    findings: &mut [Finding],
+    matching: &[Arc<PerimeterException>],
+    now: jiff::Timestamp,
+) {
     for f in findings.iter_mut() {
         f.waiver = matching
             .iter()
             .find(|e| e.is_active(now) && e.waives(f.rule.id))
             .cloned();
     }
-    *decision = decide(findings);
 }
 
 /// What the enforced (not waived) findings add up to.
