@@ -567,7 +567,7 @@ fn guardrail_removal(
         .map(serde_json::from_str)
         .transpose()
         .map_err(|e| BadReview(format!("request.object: {e}")))?;
-    let Some((object, findings)) =
+    let Some((object, mut findings)) =
         crate::decision::removal_findings(&old, new.as_ref(), perimeters)
     else {
         return Ok(None);
@@ -575,7 +575,6 @@ fn guardrail_removal(
     if findings.is_empty() {
         return Ok(None);
     }
-    let mut findings = findings;
     let matching = settings.exceptions.matching(&object, &labels(&old));
     crate::decision::mark_waived(&mut findings, &matching, settings.clock.now());
     let decision = crate::decision::decide(&findings);

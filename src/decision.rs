@@ -217,8 +217,7 @@ pub fn update_findings(old: &Value, new: &Value, perimeters: &[DataPerimeter]) -
 
 /// The findings of removing a guardrail, with the object they are about: deleting its object
 /// (`new` is `None`), or updating it to a type that is no guardrail (`new`). Deleting the object
-/// deletes the AWS policy unless the provider keeps it: `spec.deletionPolicy: Orphan`, or
-/// `spec.managementPolicies` without `Delete` or `*` (Crossplane, "Managed Resources"), and an
+/// deletes the AWS policy unless the provider keeps it (`resources::deletes_external`), and an
 /// object that only observes never wrote it. `None` when nothing is removed.
 pub fn removal_findings(
     old: &Value,
@@ -232,20 +231,7 @@ pub fn removal_findings(
         .any(|n| matches!(n, ObjectNote::Observed { .. }));
     let how = match new {
         None => {
-            let spec = old.get("spec");
-            let orphaned = spec
-                .and_then(|s| s.get("deletionPolicy"))
-                .and_then(Value::as_str)
-                == Some("Orphan");
-            let deletes = spec
-                .and_then(|s| s.get("managementPolicies"))
-                .and_then(Value::as_array)
-                .is_none_or(|p| {
-                    p.iter()
-                        .filter_map(Value::as_str)
-                        .any(|p| p == "*" || p == "Delete")
-                });
-            if observed || orphaned || !deletes {
+            if observed || !crate::resources::deletes_external(old) {
                 return None;
             }
             "deleting the object deletes the policy"

@@ -63,6 +63,21 @@ pub fn observed(doc: &Value, family: ProviderFamily) -> Option<ObjectNote> {
     }
 }
 
+/// Whether deleting the Crossplane managed resource deletes what it manages in AWS: unless
+/// `spec.deletionPolicy` is `Orphan`, or `spec.managementPolicies` lacks `Delete` and `*`
+/// (Crossplane, "Managed Resources": deletionPolicy, management policies).
+pub fn deletes_external(doc: &Value) -> bool {
+    let orphaned = get(doc, ["spec", "deletionPolicy"]).and_then(Value::as_str) == Some("Orphan");
+    let deletes = get(doc, ["spec", "managementPolicies"])
+        .and_then(Value::as_array)
+        .is_none_or(|p| {
+            p.iter()
+                .filter_map(Value::as_str)
+                .any(|p| p == "*" || p == "Delete")
+        });
+    !orphaned && deletes
+}
+
 /// A version of a checked kind the webhook does not register: read as the newest one it does.
 pub fn unregistered_version(object: &ObjectRef, kind: &CheckedKind) -> Option<ObjectNote> {
     let version = object.api_version.rsplit_once('/').map(|(_, v)| v)?;

@@ -20,6 +20,7 @@ use serde_json::Value;
 
 pub use acl::{AclGrant, BucketAcl, Grantee};
 pub use fields::Field;
+pub use management::deletes_external;
 pub use read_parts::{READ_ANNOTATIONS, read_parts};
 use structured_policy::RenderError;
 
