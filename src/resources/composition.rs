@@ -68,20 +68,25 @@ pub struct PatchedField {
 /// The pipeline steps and patches that make resources no static reading can know.
 pub fn unreadable(doc: &Value) -> Vec<Unreadable> {
     let mut out = Vec::new();
-    walk(doc, &mut |_| {}, &mut out);
+    walk(doc, None, &mut out);
     out
 }
 
 /// Every base managed resource of the Composition, read as Crossplane composes it.
 pub fn bases(doc: &Value) -> Vec<ComposedBase> {
     let mut found = Vec::new();
-    walk(doc, &mut |b| found.push(b), &mut Vec::new());
+    walk(doc, Some(&mut |b| found.push(b)), &mut Vec::new());
     found
 }
 
-/// The resource lists of the Composition: for each, where it is and the patch sets its patches
-/// may name.
-fn walk(doc: &Value, base: &mut dyn FnMut(ComposedBase), unreadable: &mut Vec<Unreadable>) {
+/// Reads the Composition's resource lists: each part no static reading can know goes to
+/// `unreadable`, and, when `base` is given, each base to it (building a base adapts it once per
+/// patched field, which [`unreadable`] alone never needs).
+fn walk(
+    doc: &Value,
+    mut base: Option<&mut (dyn FnMut(ComposedBase) + '_)>,
+    unreadable: &mut Vec<Unreadable>,
+) {
     let pipeline = get(doc, ["spec", "mode"]).and_then(Value::as_str) == Some("Pipeline");
     if !pipeline {
         if let Some(Value::Array(resources)) = get(doc, ["spec", "resources"]) {
@@ -113,7 +118,7 @@ fn walk(doc: &Value, base: &mut dyn FnMut(ComposedBase), unreadable: &mut Vec<Un
             if let Some(Value::Array(resources)) = input.and_then(|i| i.get("resources")) {
                 let sets = input.and_then(|i| i.get("patchSets"));
                 let at = format!("{at}/input/resources");
-                read_resources(resources, &at, sets, base, unreadable);
+                read_resources(resources, &at, sets, base.as_deref_mut(), unreadable);
             }
             continue;
         }
@@ -154,7 +159,7 @@ fn read_resources(
     resources: &[Value],
     at: &str,
     patch_sets: Option<&Value>,
-    base: &mut dyn FnMut(ComposedBase),
+    mut base: Option<&mut (dyn FnMut(ComposedBase) + '_)>,
     unreadable: &mut Vec<Unreadable>,
 ) {
     for (j, resource) in resources.iter().enumerate() {
@@ -208,6 +213,9 @@ fn read_resources(
             unreadable.push(b);
             continue;
         }
+        let Some(base) = base.as_deref_mut() else {
+            continue;
+        };
         let mut object = resource["base"].clone();
         name_it(&mut object, &name);
         for p in &mut patched {
